@@ -1,0 +1,125 @@
+// `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
+import { collectHost } from '../collect/collect-host.js';
+import { UsageError } from '../errors.js';
+import { buildReport, type Report } from '../evaluate/build-report.js';
+import { evaluateRule } from '../evaluate/evaluate-rules.js';
+import { HostRoot } from '../host/host-root.js';
+import { findRule } from '../rules/catalogue.js';
+import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
+import { renderExplain } from '../render/render-explain.js';
+import { renderText } from '../render/render-text.js';
+import { makeStyle, wantColour } from '../render/style.js';
+import { toolVersion } from '../tool-version.js';
+import type { CliIo } from './io.js';
+import { flag, oneOf, parseArgs, positiveInt, type FlagSpec } from './parse-args.js';
+
+export const CHECK_FLAGS: FlagSpec[] = [
+  { name: 'root', takesValue: true },
+  { name: 'format', short: 'f', takesValue: true },
+  { name: 'explain', takesValue: true },
+  { name: 'fail-on', takesValue: true },
+  { name: 'as-user', takesValue: true },
+  { name: 'model', takesValue: true },
+  { name: 'probe-timeout', takesValue: true },
+  { name: 'color', takesValue: true },
+  { name: 'no-color', takesValue: false },
+  { name: 'verbose', short: 'v', takesValue: false },
+  { name: 'help', short: 'h', takesValue: false },
+];
+
+export const CHECK_HELP = `Usage: ctrsafe check [options]
+
+Tells which container runtimes can run on this host, in which mode, how safely, and what to change.
+
+Options:
+  --root DIR            judge a copied host tree (node image, snapshot) instead of the live host
+  --format text|json    output format (default text)
+  --explain RULE        explain one rule and how this host fares against it
+  --fail-on SEVERITY    exit 1 when a finding of this severity or worse fails (info|low|medium|high|critical)
+  --model MODEL         the site's container model: userns, setuid or both (default: inferred)
+  --as-user NAME        run the probes as this unprivileged user (root only; default nobody)
+  --probe-timeout MS    deadline for each probe and version command (default 3000)
+  --color WHEN          auto, always or never (NO_COLOR is honoured)
+  -v, --verbose         show every reason and full evidence
+`;
+
+export interface CheckResult {
+  report: Report;
+  exitCode: number;
+}
+
+/** Runs collection and evaluation; shared by check, snapshot and tests. */
+export async function runCheck(opts: {
+  root?: string;
+  asUser?: string;
+  model?: ContainerModel;
+  probeTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
+  const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
+  const collected = await collectHost({
+    root,
+    ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
+    ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  const report = buildReport(
+    collected.facts,
+    {
+      version: toolVersion(),
+      now: new Date(),
+      rootDir: root.isLive ? null : root.dir,
+      ...(opts.model ? { model: opts.model } : {}),
+    },
+    collected.probeUser,
+  );
+  return { report, collected, root };
+}
+
+export async function checkCommand(args: string[], io: CliIo): Promise<number> {
+  const p = parseArgs(args, CHECK_FLAGS);
+  if (p.flags.has('help')) {
+    io.stdout.write(CHECK_HELP);
+    return 0;
+  }
+  if (p.positionals.length > 0) throw new UsageError(`check takes no arguments (got "${p.positionals[0]}")`);
+  const format = oneOf(flag(p, 'format'), ['text', 'json'] as const, '--format') ?? 'text';
+  const failOn = oneOf(flag(p, 'fail-on'), SEVERITIES, '--fail-on') as Severity | undefined;
+  const model = oneOf(flag(p, 'model'), ['userns', 'setuid', 'both'] as const, '--model');
+  const colour = p.flags.has('no-color')
+    ? 'never'
+    : (oneOf(flag(p, 'color'), ['auto', 'always', 'never'] as const, '--color') ?? 'auto');
+  const probeTimeoutMs = positiveInt(flag(p, 'probe-timeout'), '--probe-timeout', 60000);
+  const explain = flag(p, 'explain');
+  const rule = explain !== undefined ? findRule(explain) : undefined;
+  if (explain !== undefined && !rule)
+    throw new UsageError(`--explain ${explain}: no such rule (ctrsafe rules lists them)`);
+
+  const root = flag(p, 'root');
+  const asUser = flag(p, 'as-user');
+  const { report } = await runCheck({
+    ...(root !== undefined ? { root } : {}),
+    ...(asUser !== undefined ? { asUser } : {}),
+    ...(model ? { model } : {}),
+    ...(probeTimeoutMs ? { probeTimeoutMs } : {}),
+    env: io.env,
+  });
+  const st = makeStyle(wantColour(io.env, io.stdout.isTTY === true, colour));
+
+  if (rule) {
+    const finding =
+      report.findings.find((f) => f.id === rule.id) ?? evaluateRule(rule, new Map(), report.model.value);
+    io.stdout.write(
+      format === 'json'
+        ? JSON.stringify({ rule, finding }, null, 2) + '\n'
+        : renderExplain(rule, finding, st),
+    );
+  } else if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
+
+  if (failOn) {
+    const min = SEVERITIES.indexOf(failOn);
+    if (report.findings.some((f) => f.status === 'fail' && SEVERITIES.indexOf(f.severity) >= min)) return 1;
+  }
+  return 0;
+}

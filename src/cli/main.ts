@@ -1,0 +1,50 @@
+// Dispatches a ctrsafe command line; returns the exit code and never calls process.exit itself.
+import { describeError, UsageError } from '../errors.js';
+import { toolVersion } from '../tool-version.js';
+import { checkCommand } from './check-command.js';
+import type { CliIo } from './io.js';
+import { rulesCommand } from './rules-command.js';
+import { snapshotCommand } from './snapshot-command.js';
+
+export const HELP = `ctrsafe: facts, not rumour, about container security on HPC hosts.
+
+Usage:
+  ctrsafe check [--root DIR] [--format text|json] [--fail-on SEVERITY] [--explain RULE]
+  ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
+  ctrsafe rules [--markdown|--json]
+  ctrsafe --version
+
+Run "ctrsafe COMMAND --help" for a command's options.
+Exit codes: 0 ran; 1 --fail-on matched; 2 usage error; 3 host root unreadable; 4 invalid input; 70 internal error.
+`;
+
+export async function main(io: CliIo): Promise<number> {
+  const [cmd, ...rest] = io.argv;
+  try {
+    switch (cmd) {
+      case 'check':
+        return await checkCommand(rest, io);
+      case 'snapshot':
+        return await snapshotCommand(rest, io);
+      case 'rules':
+        return rulesCommand(rest, io);
+      case '--version':
+      case 'version':
+        io.stdout.write(`ctrsafe ${toolVersion()}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(HELP);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}" (try ctrsafe --help)`);
+    }
+  } catch (err) {
+    const { message, exitCode } = describeError(err);
+    io.stderr.write(`ctrsafe: ${message}\n`);
+    if (exitCode === 70 && io.env.CTRSAFE_DEBUG) io.stderr.write(String((err as Error).stack) + '\n');
+    return exitCode;
+  }
+}

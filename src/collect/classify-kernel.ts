@@ -1,0 +1,42 @@
+// Tells a distribution kernel from a mainline one by its release string and /proc/version banner.
+
+export type KernelFamily = 'rhel' | 'suse' | 'ubuntu' | 'debian' | 'fedora' | 'mainline';
+
+/**
+ * Distribution kernels backport fixes and features without changing the base version, so ctrsafe must
+ * never judge them by the base version alone. Patterns follow each vendor's release naming:
+ * RHEL "3.10.0-1160.el7.x86_64", SUSE "5.14.21-150500.55.39-default", Ubuntu "5.15.0-91-generic",
+ * Debian "6.1.0-13-amd64", Fedora "6.5.6-300.fc39.x86_64".
+ */
+export function classifyKernel(release: string, banner: string): { family: KernelFamily; evidence: string } {
+  if (/\.el\d+(_\d+)?(\.|$)/.test(release))
+    return { family: 'rhel', evidence: `release ${release} carries an .elN tag` };
+  if (/\.fc\d+(\.|$)/.test(release))
+    return { family: 'fedora', evidence: `release ${release} carries an .fcN tag` };
+  if (
+    /-default$/.test(release) ||
+    (/-(azure|rt|kvmsmall|64kb|preempt)$/.test(release) && /SUSE/.test(banner))
+  )
+    return { family: 'suse', evidence: `release ${release} follows SUSE's N.N.N-R-flavour naming` };
+  if (/^\d+\.\d+\.0-\d+-[a-z0-9-]+$/.test(release) && /Ubuntu/.test(banner))
+    return { family: 'ubuntu', evidence: `release ${release} and the banner names Ubuntu` };
+  if (
+    /^\d+\.\d+\.0-\d+-(generic|lowlatency|aws|azure|gcp|gke|oracle|kvm|ibm|nvidia|raspi|realtime|generic-64k|generic-lpae)$/.test(
+      release,
+    )
+  )
+    return { family: 'ubuntu', evidence: `release ${release} follows Ubuntu's N.N.0-ABI-flavour naming` };
+  if (
+    /^\d+\.\d+\.\d+-\d+(\+bpo)?-(rt-|cloud-)?(amd64|arm64|686|686-pae|armmp|armmp-lpae|powerpc64le|s390x|mips64r2el|riscv64)$/.test(
+      release,
+    ) ||
+    /Debian/.test(banner)
+  )
+    return { family: 'debian', evidence: `release ${release} follows Debian's N.N.N-ABI-arch naming` };
+  if (/SUSE/.test(banner)) return { family: 'suse', evidence: 'the /proc/version banner names SUSE' };
+  if (/Red Hat/.test(banner)) return { family: 'rhel', evidence: 'the /proc/version banner names Red Hat' };
+  return {
+    family: 'mainline',
+    evidence: `release ${release} matches no distribution's naming; treated as a mainline or site-built kernel`,
+  };
+}

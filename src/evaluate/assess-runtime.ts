@@ -1,0 +1,121 @@
+// Judges one runtime (pure): ready yes/no/unknown with reasons, and its risk from the failed findings that touch it.
+import type { Facts } from '../facts/fact.js';
+import { evaluateCondition } from '../rules/evaluate-condition.js';
+import type { Rule, Severity } from '../rules/rule.js';
+import { RUNTIMES } from '../runtimes/locations.js';
+import { NEEDS } from '../runtimes/requirements.js';
+import { compareLooseVersion } from '../version/compare-loose.js';
+import type { Finding } from './evaluate-rules.js';
+import type { RuntimeMode } from './runtime-modes.js';
+
+export type Risk = 'none' | 'low' | 'medium' | 'high' | 'critical' | 'unknown';
+const RISK_ORDER: Risk[] = ['none', 'low', 'medium', 'high', 'critical'];
+
+export interface RuntimeVerdict {
+  id: string;
+  name: string;
+  installed: boolean;
+  version: string | null;
+  mode: 'setuid' | 'unprivileged' | null;
+  judged_mode: 'setuid' | 'unprivileged' | null;
+  ready: 'yes' | 'no' | 'unknown';
+  risk: Risk;
+  reasons: string[];
+}
+
+const maxRisk = (a: Risk, b: Risk): Risk => (RISK_ORDER.indexOf(a) >= RISK_ORDER.indexOf(b) ? a : b);
+const asRisk = (s: Severity): Risk => (s === 'info' ? 'none' : s);
+
+function evidence(facts: Facts, ids: string[]): string {
+  return [...new Set(ids.map((i) => facts.get(i)?.evidence).filter(Boolean))].join('; ');
+}
+
+export function assessRuntime(
+  rm: RuntimeMode,
+  facts: Facts,
+  findings: Finding[],
+  rules: readonly Rule[],
+): RuntimeVerdict {
+  const loc = RUNTIMES[rm.id];
+  const version = facts.get(`runtime.${rm.id}.version`)?.value;
+  const v: RuntimeVerdict = {
+    id: rm.id,
+    name: loc.name,
+    installed: rm.installed,
+    version: typeof version === 'string' ? version : null,
+    mode: rm.mode,
+    judged_mode: rm.judgedMode,
+    ready: 'yes',
+    risk: 'none',
+    reasons: [...rm.notes],
+  };
+  if (facts.get(`runtime.${rm.id}.ambiguous`)?.value === true)
+    v.reasons.push(String(facts.get(`runtime.${rm.id}.ambiguous`)?.evidence));
+
+  // Readiness: every need of the judged mode must hold.
+  if (facts.get('container.inside')?.value === true) {
+    v.ready = 'unknown';
+    v.reasons.push(
+      `ctrsafe runs inside a container (${facts.get('container.kind')?.value ?? 'unknown kind'}): its files and limits are not the host's`,
+    );
+  } else if (rm.broken) v.ready = 'no';
+  else if (rm.judgedMode === null) v.ready = 'unknown';
+  else {
+    const needs = NEEDS[rm.id][rm.judgedMode];
+    if (!needs) {
+      v.ready = 'unknown';
+      v.reasons.push(`ctrsafe has no requirements recorded for ${loc.name} in ${rm.judgedMode} mode`);
+    } else {
+      for (const need of needs) {
+        if (need.sinceVersion && v.version && compareLooseVersion(v.version, need.sinceVersion) < 0) {
+          v.reasons.push(
+            `${need.label}: not required before ${need.sinceVersion} (installed ${v.version}), but running without it is unsafe`,
+          );
+          continue;
+        }
+        const r = evaluateCondition(need.cond, facts);
+        if (r.value === true) v.reasons.push(`${need.label}: yes (${evidence(facts, r.used)})`);
+        else if (r.value === false) {
+          v.ready = 'no';
+          v.reasons.push(`${need.label}: no; ${need.why} (${evidence(facts, r.used)})`);
+        } else {
+          if (v.ready === 'yes') v.ready = 'unknown';
+          v.reasons.push(
+            `${need.label}: unknown (${r.missing.map((m) => facts.get(m)?.evidence ?? m.replace(/^feature\./, '')).join('; ')})`,
+          );
+        }
+      }
+    }
+  }
+
+  // Risk: the worst failed finding that touches this runtime or its mode.
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const touches = (f: Finding) => {
+    const a = byId.get(f.id)?.affects ?? [];
+    return (
+      a.includes(rm.id) ||
+      a.includes('all') ||
+      (rm.judgedMode !== null && a.includes(rm.judgedMode === 'setuid' ? 'setuid' : 'unprivileged'))
+    );
+  };
+  if (rm.judgedMode === 'setuid') {
+    v.risk = 'low';
+    v.reasons.push(
+      'risk: at least low in setuid mode: a root-owned starter hands user-supplied images to kernel file system code (Apptainer admin guide, "Security in Apptainer")',
+    );
+  }
+  let unknownSevere = false;
+  for (const f of findings) {
+    if (!touches(f)) continue;
+    if (f.status === 'fail' && f.severity !== 'info') {
+      v.risk = maxRisk(v.risk, asRisk(f.severity));
+      v.reasons.push(`risk: ${f.severity} from ${f.id} ${f.title.toLowerCase()} failing`);
+    } else if (f.status === 'unknown' && (f.severity === 'high' || f.severity === 'critical'))
+      unknownSevere = true;
+  }
+  if (unknownSevere && (v.risk === 'none' || v.risk === 'low')) {
+    v.risk = 'unknown';
+    v.reasons.push('risk: unknown, because a high or critical check that applies could not be decided');
+  }
+  return v;
+}

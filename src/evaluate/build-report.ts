@@ -1,0 +1,141 @@
+// Builds the ctrsafe.report/1 document from facts (pure): features, runtime verdicts, findings.
+import type { Fact, Facts, Feature } from '../facts/fact.js';
+import { RULES } from '../rules/catalogue.js';
+import type { ContainerModel } from '../rules/rule.js';
+import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
+import { deriveFeatures } from './derive-features.js';
+import { evaluateRules, type Finding } from './evaluate-rules.js';
+import { resolveRuntimeModes, type RuntimeMode } from './runtime-modes.js';
+
+export const REPORT_SCHEMA = 'ctrsafe.report/1';
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  tool: { name: 'ctrsafe'; version: string };
+  generated_at: string;
+  host: {
+    hostname: string | null;
+    source: 'live' | 'root';
+    root: string | null;
+    kernel: { release: string | null; distro_kernel: boolean; family: string | null };
+    os: { id: string | null; version_id: string | null; pretty_name: string | null };
+    container: { inside: boolean; kind: string | null };
+    probe_user: string | null;
+  };
+  model: { value: ContainerModel; how: 'option' | 'inferred'; evidence: string };
+  features: Feature[];
+  runtimes: RuntimeVerdict[];
+  findings: Finding[];
+  summary: { fail: Record<string, number>; unknown: number; pass: number };
+  facts: Fact[];
+  problems: string[];
+}
+
+export interface ReportOptions {
+  model?: ContainerModel;
+  version: string;
+  now: Date;
+  rootDir?: string | null;
+}
+
+function inferModel(modes: RuntimeMode[]): { value: ContainerModel; evidence: string } {
+  const installed = modes.filter((m) => m.installed && m.mode !== null);
+  const setuid = installed.filter((m) => m.mode === 'setuid').map((m) => m.id);
+  const userns = installed.filter((m) => m.mode === 'unprivileged').map((m) => m.id);
+  if (setuid.length > 0 && userns.length === 0)
+    return { value: 'setuid', evidence: `only setuid runtimes are installed (${setuid.join(', ')})` };
+  if (userns.length > 0 && setuid.length === 0)
+    return { value: 'userns', evidence: `only unprivileged runtimes are installed (${userns.join(', ')})` };
+  if (installed.length === 0)
+    return { value: 'both', evidence: 'no runtime is installed; both models are judged' };
+  return {
+    value: 'both',
+    evidence: `setuid (${setuid.join(', ')}) and unprivileged (${userns.join(', ')}) runtimes are installed`,
+  };
+}
+
+const str = (f: Facts, id: string): string | null => {
+  const v = f.get(id)?.value;
+  return typeof v === 'string' ? v : null;
+};
+
+export function buildReport(collected: Facts, opts: ReportOptions, probeUser: string | null): Report {
+  const facts: Facts = new Map(collected);
+  const features = deriveFeatures(facts);
+  for (const ft of features)
+    if (ft.state !== 'unknown')
+      facts.set(`feature.${ft.id}`, {
+        id: `feature.${ft.id}`,
+        value: ft.state,
+        how: ft.how,
+        evidence: ft.evidence,
+      });
+  const modes = resolveRuntimeModes(facts);
+  for (const m of modes)
+    if (m.mode)
+      facts.set(`runtime.${m.id}.mode`, {
+        id: `runtime.${m.id}.mode`,
+        value: m.mode,
+        how: 'file',
+        evidence: m.notes.join('; '),
+      });
+  const setuidInstalled = modes.filter((m) => m.installed && m.mode === 'setuid').map((m) => m.id);
+  facts.set('host.setuid_runtime', {
+    id: 'host.setuid_runtime',
+    value: setuidInstalled.length > 0,
+    how: 'file',
+    evidence: setuidInstalled.length
+      ? `setuid runtimes: ${setuidInstalled.join(', ')}`
+      : 'no runtime is installed in setuid mode',
+  });
+
+  const inferred = inferModel(modes);
+  const model = opts.model
+    ? { value: opts.model, how: 'option' as const, evidence: `--model ${opts.model}` }
+    : { ...inferred, how: 'inferred' as const };
+  const findings = evaluateRules(RULES, facts, model.value);
+  const runtimes = modes.map((m) => assessRuntime(m, facts, findings, RULES));
+
+  const fail: Record<string, number> = {};
+  for (const f of findings) if (f.status === 'fail') fail[f.severity] = (fail[f.severity] ?? 0) + 1;
+  const problems = [...facts.values()]
+    .filter((f) => /\.problem$|_problem$|\.error$/.test(f.id))
+    .map((f) => f.evidence);
+
+  return {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'ctrsafe', version: opts.version },
+    generated_at: opts.now.toISOString(),
+    host: {
+      hostname: str(facts, 'host.hostname'),
+      source: facts.get('host.source')?.value === 'live' ? 'live' : 'root',
+      root: opts.rootDir ?? null,
+      kernel: {
+        release: str(facts, 'kernel.release'),
+        distro_kernel: facts.get('kernel.distro_kernel')?.value === true,
+        family: str(facts, 'kernel.family'),
+      },
+      os: {
+        id: str(facts, 'os.id'),
+        version_id: str(facts, 'os.version_id'),
+        pretty_name: str(facts, 'os.pretty_name'),
+      },
+      container: {
+        inside: facts.get('container.inside')?.value === true,
+        kind: str(facts, 'container.kind'),
+      },
+      probe_user: probeUser,
+    },
+    model,
+    features,
+    runtimes,
+    findings,
+    summary: {
+      fail,
+      unknown: findings.filter((f) => f.status === 'unknown').length,
+      pass: findings.filter((f) => f.status === 'pass').length,
+    },
+    facts: [...collected.values()],
+    problems,
+  };
+}

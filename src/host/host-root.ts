@@ -1,0 +1,317 @@
+// Reads a host only through its root directory: bounded, read-only, and confined (symlinks never leave the root).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HostRootError } from '../errors.js';
+import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './snapshot-manifest.js';
+
+export const DEFAULT_MAX_BYTES = 64 * 1024;
+const MAX_SYMLINKS = 40; // the kernel's own limit (path_resolution(7))
+const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
+
+export type ReadResult =
+  | { ok: true; path: string; text: string; truncated: boolean; binary: boolean }
+  | { ok: false; path: string; reason: string; missing: boolean };
+
+export interface FileInfo {
+  type: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket' | 'other';
+  /** Permission bits including setuid/setgid/sticky (07777). */
+  perm: number;
+  uid: number;
+  gid: number;
+  size: number;
+  dev: number;
+  /** getcap text, null when none, undefined when it cannot be known from here. */
+  caps?: string | null;
+  /** "manifest" when modes came from .ctrsafe-snapshot.json rather than the tree itself. */
+  source: 'tree' | 'manifest';
+  /**
+   * False when a snapshot manifest exists but does not list this file: the copied tree's own owner and
+   * mode say who copied it, not what the host had.
+   */
+  ownerKnown: boolean;
+}
+
+export type Access = { kind: 'read' | 'stat' | 'list'; path: string };
+
+function typeOf(st: fs.Stats): FileInfo['type'] {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'other';
+}
+
+function errReason(e: unknown): { reason: string; missing: boolean } {
+  const code = (e as NodeJS.ErrnoException).code ?? 'error';
+  const missing = code === 'ENOENT' || code === 'ENOTDIR';
+  const words: Record<string, string> = {
+    ENOENT: 'does not exist',
+    ENOTDIR: 'does not exist (a parent is not a directory)',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ELOOP: 'too many levels of symbolic links',
+    EISDIR: 'is a directory',
+    EIO: 'I/O error',
+  };
+  return { reason: words[code] ?? code, missing };
+}
+
+export class HostRoot {
+  readonly dir: string;
+  readonly isLive: boolean;
+  readonly manifest: SnapshotManifest | null;
+  readonly manifestProblem: string | null;
+  private readonly log: Access[] = [];
+  private readonly logged = new Set<string>();
+
+  private constructor(
+    dir: string,
+    isLive: boolean,
+    manifest: SnapshotManifest | null,
+    problem: string | null,
+  ) {
+    this.dir = dir;
+    this.isLive = isLive;
+    this.manifest = manifest;
+    this.manifestProblem = problem;
+  }
+
+  static live(): HostRoot {
+    return new HostRoot('/', true, null, null);
+  }
+
+  /** Opens a copied tree; throws HostRootError (one line) when it is not a readable directory. */
+  static open(dir: string): HostRoot {
+    const abs = path.resolve(dir);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch (e) {
+      throw new HostRootError(`--root ${dir}: ${errReason(e).reason}`);
+    }
+    if (!st.isDirectory()) throw new HostRootError(`--root ${dir}: not a directory`);
+    try {
+      fs.accessSync(abs, fs.constants.R_OK | fs.constants.X_OK);
+    } catch (e) {
+      throw new HostRootError(`--root ${dir}: ${errReason(e).reason}`);
+    }
+    if (abs === '/') return HostRoot.live();
+    const root = new HostRoot(abs, false, null, null);
+    const raw = root.readText('/' + MANIFEST_NAME, MAX_MANIFEST_BYTES, false);
+    if (!raw.ok)
+      return raw.missing ? root : new HostRoot(abs, false, null, `${MANIFEST_NAME}: ${raw.reason}`);
+    if (raw.truncated) return new HostRoot(abs, false, null, `${MANIFEST_NAME}: larger than 8 MiB`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.text);
+    } catch {
+      return new HostRoot(abs, false, null, `${MANIFEST_NAME}: not valid JSON`);
+    }
+    const m = parseManifest(parsed);
+    return m.ok
+      ? new HostRoot(abs, false, m.manifest, null)
+      : new HostRoot(abs, false, null, `${MANIFEST_NAME}: ${m.reason}`);
+  }
+
+  /** Every path the collectors touched, in order: what `ctrsafe snapshot` copies. */
+  accesses(): readonly Access[] {
+    return this.log;
+  }
+
+  private note(kind: Access['kind'], p: string): void {
+    const key = kind + ':' + p;
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.log.push({ kind, path: p });
+  }
+
+  /** Maps a host path to a real path below the root, resolving symlinks inside the root only. */
+  resolve(
+    hostPath: string,
+    followLast = true,
+  ): { ok: true; real: string } | { ok: false; reason: string; missing: boolean } {
+    const norm = path.posix.normalize('/' + hostPath);
+    if (this.isLive) return { ok: true, real: norm };
+    const pending = norm.split('/').filter((c) => c.length > 0);
+    const done: string[] = [];
+    let links = 0;
+    while (pending.length > 0) {
+      const comp = pending.shift()!;
+      if (comp === '.') continue;
+      if (comp === '..') {
+        done.pop(); // ".." at the root stays at the root, as the kernel does for "/.."
+        continue;
+      }
+      const candidate = path.join(this.dir, ...done, comp);
+      const isLast = pending.length === 0;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(candidate);
+      } catch (e) {
+        return { ok: false, ...errReason(e) };
+      }
+      if (st.isSymbolicLink() && (!isLast || followLast)) {
+        if (++links > MAX_SYMLINKS)
+          return { ok: false, reason: 'too many levels of symbolic links', missing: false };
+        let target: string;
+        try {
+          target = fs.readlinkSync(candidate);
+        } catch (e) {
+          return { ok: false, ...errReason(e) };
+        }
+        if (target.startsWith('/')) done.length = 0;
+        pending.unshift(...target.split('/').filter((c) => c.length > 0));
+        continue;
+      }
+      done.push(comp);
+    }
+    return { ok: true, real: path.join(this.dir, ...done) };
+  }
+
+  /** Reads at most maxBytes of a regular file; never blocks on FIFOs or devices. */
+  readBytes(
+    hostPath: string,
+    maxBytes = DEFAULT_MAX_BYTES,
+    record = true,
+  ):
+    | { ok: true; path: string; data: Buffer; truncated: boolean }
+    | { ok: false; path: string; reason: string; missing: boolean } {
+    const p = path.posix.normalize('/' + hostPath);
+    if (record) this.note('read', p);
+    const r = this.resolve(p);
+    if (!r.ok) return { ok: false, path: p, reason: r.reason, missing: r.missing };
+    let fd: number;
+    try {
+      const flags =
+        fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (this.isLive ? 0 : fs.constants.O_NOFOLLOW);
+      fd = fs.openSync(r.real, flags);
+    } catch (e) {
+      return { ok: false, path: p, ...errReason(e) };
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile())
+        return { ok: false, path: p, reason: `not a regular file (${typeOf(st)})`, missing: false };
+      // /proc and /sys files report size 0, so read until EOF or one byte past the limit.
+      let chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(4096, st.size + 1)));
+      let len = 0;
+      for (;;) {
+        if (len === chunk.length) {
+          if (len > maxBytes) break;
+          const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, chunk.length * 2));
+          chunk.copy(bigger, 0, 0, len);
+          chunk = bigger;
+        }
+        const n = fs.readSync(fd, chunk, len, chunk.length - len, null);
+        if (n === 0) break;
+        len += n;
+      }
+      return {
+        ok: true,
+        path: p,
+        data: chunk.subarray(0, Math.min(len, maxBytes)),
+        truncated: len > maxBytes,
+      };
+    } catch (e) {
+      return { ok: false, path: p, ...errReason(e) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Like readBytes, decoded as UTF-8, with a flag for NUL bytes (binary data where text belongs). */
+  readText(hostPath: string, maxBytes = DEFAULT_MAX_BYTES, record = true): ReadResult {
+    const r = this.readBytes(hostPath, maxBytes, record);
+    if (!r.ok) return r;
+    return {
+      ok: true,
+      path: r.path,
+      text: r.data.toString('utf8'),
+      truncated: r.truncated,
+      binary: r.data.includes(0),
+    };
+  }
+
+  /** stat() inside the root, with the manifest's modes, owners and capabilities taking precedence. */
+  stat(hostPath: string): ({ ok: true } & FileInfo) | { ok: false; reason: string; missing: boolean } {
+    const p = path.posix.normalize('/' + hostPath);
+    this.note('stat', p);
+    const r = this.resolve(p);
+    if (!r.ok) return r;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(r.real);
+    } catch (e) {
+      return { ok: false, ...errReason(e) };
+    }
+    const info: FileInfo = {
+      type: typeOf(st),
+      perm: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: st.size,
+      dev: st.dev,
+      source: 'tree',
+      ownerKnown: this.isLive || this.manifest === null,
+    };
+    const m = this.manifest?.files[p];
+    if (m) {
+      info.perm = parseInt(m.mode, 8);
+      info.uid = m.uid;
+      info.gid = m.gid;
+      info.caps = m.caps ?? null;
+      info.source = 'manifest';
+      info.ownerKnown = true;
+    } else if (this.manifest && !this.isLive) {
+      // A snapshot lists every file whose mode matters; a file it does not list has no special bits recorded.
+      info.caps = undefined;
+    }
+    return { ok: true, ...info };
+  }
+
+  /** Lists a directory, bounded; null when it cannot be listed. */
+  list(
+    hostPath: string,
+    max = 4096,
+  ): { ok: true; names: string[]; truncated: boolean } | { ok: false; reason: string; missing: boolean } {
+    const p = path.posix.normalize('/' + hostPath);
+    this.note('list', p);
+    const r = this.resolve(p);
+    if (!r.ok) return r;
+    let dir: fs.Dir;
+    try {
+      dir = fs.opendirSync(r.real);
+    } catch (e) {
+      return { ok: false, ...errReason(e) };
+    }
+    const names: string[] = [];
+    let truncated = false;
+    try {
+      for (let ent = dir.readSync(); ent !== null; ent = dir.readSync()) {
+        if (names.length >= max) {
+          truncated = true;
+          break;
+        }
+        names.push(ent.name);
+      }
+    } catch (e) {
+      return { ok: false, ...errReason(e) };
+    } finally {
+      dir.closeSync();
+    }
+    names.sort();
+    return { ok: true, names, truncated };
+  }
+
+  exists(hostPath: string): boolean {
+    return this.stat(hostPath).ok;
+  }
+
+  /** A host path as a human reads it: "/etc/os-release" live, "DIR/etc/os-release" under --root. */
+  display(hostPath: string): string {
+    return this.isLive ? hostPath : path.join(this.dir, hostPath);
+  }
+}

@@ -1,0 +1,101 @@
+// Renders a report for a system manager's terminal: runtime verdicts first, then what failed and how to fix it.
+import type { Report } from '../evaluate/build-report.js';
+import type { Style } from './style.js';
+
+const SEV_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length);
+}
+
+export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {}): string {
+  const out: string[] = [];
+  const h = r.host;
+  const kernel = h.kernel.release
+    ? `kernel ${h.kernel.release} (${h.kernel.distro_kernel ? `${h.kernel.family} distribution kernel` : 'mainline'})`
+    : 'kernel unknown';
+  out.push(
+    st.bold(`ctrsafe check: ${h.hostname ?? 'unknown host'}`) +
+      st.dim(` (${h.source === 'live' ? 'live host' : `tree ${h.root}`})`),
+  );
+  out.push(
+    `${h.os.pretty_name ?? 'OS unknown'} · ${kernel} · container model: ${r.model.value} (${r.model.how === 'option' ? '--model' : r.model.evidence})`,
+  );
+  if (h.container.inside)
+    out.push(
+      st.red(
+        `WARNING: ctrsafe runs inside a container (${h.container.kind}); the answers describe the container, not the host.`,
+      ),
+    );
+  out.push('');
+
+  const colourReady = (s: string) => (s === 'yes' ? st.green(s) : s === 'no' ? st.red(s) : st.yellow(s));
+  const colourRisk = (s: string) =>
+    s === 'none' || s === 'low' ? s : s === 'medium' || s === 'unknown' ? st.yellow(s) : st.red(s);
+  out.push(st.bold(pad('RUNTIME', 16) + pad('VERSION', 12) + pad('MODE', 24) + pad('READY', 9) + 'RISK'));
+  for (const rt of r.runtimes) {
+    const version = rt.installed ? (rt.version ?? 'unknown') : '-';
+    const mode = rt.installed ? (rt.mode ?? 'unknown') : `(default: ${rt.judged_mode})`;
+    out.push(
+      pad(rt.id, 16) +
+        pad(version, 12) +
+        pad(mode, 24) +
+        colourReady(rt.ready) +
+        ' '.repeat(Math.max(1, 9 - rt.ready.length)) +
+        colourRisk(rt.risk),
+    );
+    const why = rt.reasons.filter(
+      (x) =>
+        !x.startsWith('risk:') &&
+        (opts.verbose || rt.ready !== 'yes') &&
+        (opts.verbose || /: (no|unknown)\b|not setuid|nosuid|inside a container|cannot/.test(x)),
+    );
+    for (const w of why.slice(0, 4)) out.push(st.dim(`  └ ${w}`));
+  }
+  out.push('');
+  out.push(st.bold('KERNEL FEATURES'));
+  for (const f of r.features) {
+    const state =
+      f.state === 'yes' ? st.green('yes') : f.state === 'no' ? st.red('no ') : st.yellow('unknown');
+    out.push(
+      `  ${pad(f.id, 24)}${state}${' '.repeat(Math.max(1, 8 - f.state.length))}${st.dim(`[${f.how}] ${f.evidence.length > 110 && !opts.verbose ? f.evidence.slice(0, 107) + '...' : f.evidence}`)}`,
+    );
+  }
+  const failed = r.findings
+    .filter((f) => f.status === 'fail')
+    .sort((a, b) => SEV_ORDER.indexOf(a.severity) - SEV_ORDER.indexOf(b.severity));
+  if (failed.length > 0) {
+    out.push('');
+    out.push(st.bold(`FAILED (${failed.length})`));
+    for (const f of failed) {
+      const sev =
+        f.severity === 'critical' || f.severity === 'high'
+          ? st.red(f.severity)
+          : f.severity === 'medium'
+            ? st.yellow(f.severity)
+            : f.severity;
+      out.push(`  ${sev} ${st.bold(f.id)} ${f.title}`);
+      out.push(`      ${st.dim('found:')} ${f.evidence}`);
+      out.push(`      ${st.dim('fix:')}   ${f.remediation}`);
+    }
+  }
+  const unknown = r.findings.filter((f) => f.status === 'unknown');
+  if (unknown.length > 0) {
+    out.push('');
+    out.push(st.bold(`UNKNOWN (${unknown.length})`));
+    for (const f of unknown) out.push(`  ${f.severity} ${f.id} ${f.title}: ${st.dim(f.evidence)}`);
+  }
+  if (r.problems.length > 0) {
+    out.push('');
+    out.push(st.bold('COULD NOT READ'));
+    for (const p of r.problems) out.push(`  ${p}`);
+  }
+  out.push('');
+  const failText = SEV_ORDER.filter((s) => r.summary.fail[s])
+    .map((s) => `${r.summary.fail[s]} ${s}`)
+    .join(', ');
+  out.push(
+    `${r.summary.pass} passed, ${failed.length} failed${failText ? ` (${failText})` : ''}, ${r.summary.unknown} unknown. Details: ctrsafe check --explain RULE-ID`,
+  );
+  return out.join('\n') + '\n';
+}

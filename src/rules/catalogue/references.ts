@@ -1,0 +1,93 @@
+// Shared references the rules cite, one place so a moved page is fixed once.
+import type { Reference } from '../rule.js';
+
+export const REF = {
+  prctl: {
+    title: 'prctl(2): PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP',
+    url: 'https://man7.org/linux/man-pages/man2/prctl.2.html',
+  },
+  singularity25: {
+    title: 'Singularity 2.5.0 CHANGELOG: errors if NO_NEW_PRIVS is not present and working',
+    url: 'https://github.com/apptainer/singularity/blob/2.5.0/CHANGELOG.md',
+  },
+  userNamespaces: {
+    title: 'user_namespaces(7)',
+    url: 'https://man7.org/linux/man-pages/man7/user_namespaces.7.html',
+  },
+  namespaces: {
+    title: 'namespaces(7): /proc/sys/user limits',
+    url: 'https://man7.org/linux/man-pages/man7/namespaces.7.html',
+  },
+  apptainerUserns: {
+    title: 'Apptainer admin guide: user namespace requirements',
+    url: 'https://apptainer.org/docs/admin/main/user_namespace.html',
+  },
+  apptainerSecurity: {
+    title: 'Apptainer admin guide: security in Apptainer',
+    url: 'https://apptainer.org/docs/admin/main/security.html',
+  },
+  apptainerConf: {
+    title: 'Apptainer admin guide: apptainer.conf',
+    url: 'https://apptainer.org/docs/admin/main/configfiles.html',
+  },
+  singularityConf: {
+    title: 'SingularityCE admin guide: singularity.conf',
+    url: 'https://docs.sylabs.io/guides/latest/admin-guide/configfiles.html',
+  },
+  sysctlKernel: {
+    title: 'Linux kernel documentation: /proc/sys/kernel',
+    url: 'https://docs.kernel.org/admin-guide/sysctl/kernel.html',
+  },
+  sysctlFs: {
+    title: 'Linux kernel documentation: /proc/sys/fs',
+    url: 'https://docs.kernel.org/admin-guide/sysctl/fs.html',
+  },
+  yama: {
+    title: 'Linux kernel documentation: Yama',
+    url: 'https://docs.kernel.org/admin-guide/LSM/Yama.html',
+  },
+  mount: { title: 'mount(8): nosuid, nodev', url: 'https://man7.org/linux/man-pages/man8/mount.8.html' },
+  shifterSecurity: {
+    title: 'Shifter doc/security.rst',
+    url: 'https://github.com/NERSC/shifter/blob/master/doc/security.rst',
+  },
+  podmanRootless: {
+    title: 'Podman rootless tutorial',
+    url: 'https://github.com/containers/podman/blob/main/docs/tutorials/rootless_tutorial.md',
+  },
+  subuid: { title: 'subuid(5)', url: 'https://man7.org/linux/man-pages/man5/subuid.5.html' },
+  cve20148989: {
+    title: 'CVE-2014-8989: setgroups in user namespaces',
+    url: 'https://nvd.nist.gov/vuln/detail/CVE-2014-8989',
+  },
+  cve202330549: {
+    title: 'GHSA-j4rf-7357-f4cg / CVE-2023-30549: setuid Apptainer ext4 mounts',
+    url: 'https://github.com/apptainer/apptainer/security/advisories/GHSA-j4rf-7357-f4cg',
+  },
+  enrootRequirements: {
+    title: 'enroot doc/requirements.md',
+    url: 'https://github.com/NVIDIA/enroot/blob/master/doc/requirements.md',
+  },
+  enrootInstall: {
+    title: 'enroot doc/installation.md (+caps packages)',
+    url: 'https://github.com/NVIDIA/enroot/blob/master/doc/installation.md',
+  },
+  charliecloudInstall: {
+    title: 'Charliecloud installation: user namespaces',
+    url: 'https://hpc.github.io/charliecloud/install.html',
+  },
+  khc: { title: 'kernel-hardening-checker', url: 'https://github.com/a13xp0p0v/kernel-hardening-checker' },
+  egiSvg: { title: 'EGI SVG advisories (user namespaces, Singularity)', url: 'https://advisories.egi.eu/' },
+  cgroupV2: {
+    title: 'Linux kernel documentation: Control Group v2',
+    url: 'https://docs.kernel.org/admin-guide/cgroup-v2.html',
+  },
+  podmanCgroups: {
+    title: 'Podman troubleshooting: rootless resource limits need cgroup v2',
+    url: 'https://github.com/containers/podman/blob/main/troubleshooting.md',
+  },
+  sarusRequirements: {
+    title: 'Sarus requirements',
+    url: 'https://sarus.readthedocs.io/en/stable/install/requirements.html',
+  },
+} satisfies Record<string, Reference>;
