@@ -30,4 +30,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build
 npm run lint
-node --test --test-concurrency=2 dist/test/
+node --test --test-concurrency=2 dist/test/*.test.js
