@@ -116,7 +116,8 @@ test(
     assert.equal((r.json.host as { probe_user: string }).probe_user, 'ctrtest');
     const userns = (r.json.features as Feat[]).find((f) => f.id === 'unprivileged_userns')!;
     assert.match(userns.evidence, /as ctrtest/);
-    const bad = runJson(['check', '--as-user', 'root']);
+    const bad = runCli(['check', '--as-user', 'root']);
     assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unprivileged user, not uid 0/);
   },
 );
