@@ -5,6 +5,8 @@ let cached: string | null = null;
 
 export function toolVersion(): string {
   if (cached !== null) return cached;
+  // The single-file bundle has no package.json beside it: scripts/bundle.mjs writes the version in.
+  if (process.env.CTRSAFE_BUNDLED_VERSION) return (cached = process.env.CTRSAFE_BUNDLED_VERSION);
   try {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version?: string;

@@ -5,9 +5,10 @@ import type { CommandRecord } from '../host/snapshot-manifest.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { interpretProbes } from '../probe/interpret-probes.js';
 import type { ProbeResult } from '../probe/probe-result.js';
-import { runAllProbes } from '../probe/probes.js';
+import { planProbes, probeResultFrom, usernsOnlyJob } from '../probe/probes.js';
+import { runBatch, type BatchJob, type JobResult } from '../probe/run-batch.js';
 import { resolveProbeUser } from '../probe/probe-user.js';
-import { runChild, type ChildUser } from '../probe/run-child.js';
+import type { ChildUser } from '../probe/run-child.js';
 import { collectAppArmorFacts } from './collect-apparmor.js';
 import { collectContainerFacts } from './collect-container.js';
 import { collectHelperFacts, findHelpers, type FoundHelper } from './collect-helpers.js';
@@ -41,16 +42,15 @@ export interface Collected {
   rpmPackages: Record<string, string>;
 }
 
-/** getcap(8) prints "PATH CAPS" for each file that has capabilities and nothing for the others. */
-async function readCaps(helpers: FoundHelper[], timeoutMs: number): Promise<Map<string, string | null>> {
+const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
+
+/** getcap(8) prints "PATH CAPS" (or "PATH = CAPS") for each file that has capabilities and nothing for the others. */
+function parseGetcap(helpers: FoundHelper[], job: JobResult | undefined): Map<string, string | null> {
   const out = new Map<string, string | null>();
-  const getcap = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'].find((p) => fs.existsSync(p));
-  if (!getcap || helpers.length === 0) return out;
-  const r = await runChild([getcap, ...helpers.map((h) => h.realPath)], { timeoutMs });
-  if (!r.started || r.timedOut) return out;
+  if (!job || job.timedOut || job.exitCode === null || job.exitCode >= 126) return out;
   const byReal = new Map(helpers.map((h) => [h.realPath, h.path]));
   for (const h of helpers) out.set(h.path, null);
-  for (const line of r.stdout.split('\n')) {
+  for (const line of job.output.split('\n')) {
     const m = /^(\S+)\s+(?:= )?(\S.*)$/.exec(line.trim());
     const host = m ? byReal.get(m[1]!) : undefined;
     if (host) out.set(host, m![2]!.trim());
@@ -72,32 +72,24 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   if (root.manifestProblem)
     addFact(facts, 'host.manifest_problem', root.manifestProblem, 'file', root.manifestProblem);
 
-  // Start everything that waits on child processes first, then read files while they run.
+  // Start every child process first (one shell runs the probes, version commands and getcap, each under
+  // its own timeout), then read files while they run.
   let user: ChildUser | null = null;
-  let probesP: Promise<Record<string, ProbeResult>>;
+  const binaries = findRuntimeBinaries(root);
+  const helpers = findHelpers(root);
+  const plans = root.isLive ? planProbes() : [];
+  const commands = root.isLive ? versionCommands(binaries) : [];
+  const getcap = GETCAP.find((p) => fs.existsSync(p));
+  const jobs: BatchJob[] = [];
+  let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map());
   if (root.isLive) {
     user = resolveProbeUser(opts.asUser);
-    probesP = runAllProbes({ user, timeoutMs });
-  } else probesP = Promise.resolve(root.manifest?.probes ?? {});
-  const binaries = findRuntimeBinaries(root);
-  const commandsP: Promise<Record<string, CommandRecord>> = root.isLive
-    ? Promise.all(
-        versionCommands(binaries).map(async (c) => {
-          const r = await runChild(c.argv, { timeoutMs, ...(user ? { user } : {}) });
-          return [
-            c.key,
-            {
-              argv: c.argv,
-              exitCode: r.exitCode,
-              stdout: r.stdout.slice(0, 4096),
-              stderr: (r.error ?? r.stderr).slice(0, 1024),
-            },
-          ] as const;
-        }),
-      ).then((e) => Object.fromEntries(e))
-    : Promise.resolve(root.manifest?.commands ?? {});
-  const helpers = findHelpers(root);
-  const capsP = readCaps(helpers, timeoutMs);
+    for (const p of plans) if (p.argv) jobs.push({ tag: `probe:${p.id}`, argv: p.argv });
+    for (const c of commands) jobs.push({ tag: `cmd:${c.key}`, argv: c.argv });
+  }
+  if (getcap && helpers.length > 0 && (root.isLive || !root.manifest))
+    jobs.push({ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] });
+  if (jobs.length > 0) batchP = runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) });
   const rpmP = readRpmPackages(root, timeoutMs);
 
   collectOsFacts(root, facts);
@@ -108,10 +100,38 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectContainerFacts(root, facts, opts.env ?? process.env);
   const pkgs = new Map<string, PackageVersion>([...readDpkgPackages(root), ...manifestPackages(root)]);
 
-  const [probes, commands, caps, rpm] = await Promise.all([probesP, commandsP, capsP, rpmP]);
+  const [batch, rpm] = await Promise.all([batchP, rpmP]);
+  const ns = batch.get('probe:userns');
+  const nsOnly = usernsOnlyJob();
+  if (ns && user && nsOnly && ns.exitCode !== 0 && !ns.timedOut && !/^uid_map=/m.test(ns.output)) {
+    const only = (await runBatch([{ tag: 'userns-only', argv: nsOnly }], { timeoutMs, user })).get(
+      'userns-only',
+    );
+    ns.output += `\nuserns_only=${only?.exitCode === 0 ? 'ok' : 'fail'}\n`;
+  }
+  const probes: Record<string, ProbeResult> = root.isLive
+    ? Object.fromEntries(plans.map((p) => [p.id, probeResultFrom(p, user!.name, batch.get(`probe:${p.id}`))]))
+    : (root.manifest?.probes ?? {});
+  const commandRecords: Record<string, CommandRecord> = root.isLive
+    ? Object.fromEntries(
+        commands.map((c) => {
+          const j = batch.get(`cmd:${c.key}`);
+          return [
+            c.key,
+            {
+              argv: c.argv,
+              exitCode: j?.exitCode ?? null,
+              stdout: (j?.output ?? '').slice(0, 4096),
+              stderr: j?.timedOut ? 'timed out' : '',
+            },
+          ];
+        }),
+      )
+    : (root.manifest?.commands ?? {});
+  const caps = parseGetcap(helpers, batch.get('getcap'));
   for (const [k, v] of rpm) pkgs.set(k, v);
   collectHelperFacts(root, facts, helpers, mounts, caps);
-  collectRuntimeFacts(root, facts, binaries, new Map(Object.entries(commands)), pkgs);
+  collectRuntimeFacts(root, facts, binaries, new Map(Object.entries(commandRecords)), pkgs);
   if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
     collectAppArmorFacts(root, facts);
   const origin = root.isLive
@@ -131,7 +151,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     facts,
     probes,
     probeUser: user?.name ?? root.manifest?.probe_user ?? null,
-    commands,
+    commands: commandRecords,
     caps: Object.fromEntries(caps),
     rpmPackages: Object.fromEntries([...rpm].map(([k, v]) => [k, v.version])),
   };

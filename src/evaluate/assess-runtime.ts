@@ -26,6 +26,14 @@ export interface RuntimeVerdict {
 const maxRisk = (a: Risk, b: Risk): Risk => (RISK_ORDER.indexOf(a) >= RISK_ORDER.indexOf(b) ? a : b);
 const asRisk = (s: Severity): Risk => (s === 'info' ? 'none' : s);
 
+/** Words for facts a reason may say are missing. */
+function describeMissing(id: string): string {
+  const aa = /^runtime\.(.+)\.apparmor_userns$/.exec(id);
+  if (aa) return `whether an AppArmor profile grants "userns" to ${aa[1]} (its package may ship one)`;
+  if (id.startsWith('feature.')) return `${id.slice(8)} is unknown: no probe, and the files do not say`;
+  return `${id} is not known`;
+}
+
 function evidence(facts: Facts, ids: string[]): string {
   return [...new Set(ids.map((i) => facts.get(i)?.evidence).filter(Boolean))].join('; ');
 }
@@ -81,7 +89,7 @@ export function assessRuntime(
         } else {
           if (v.ready === 'yes') v.ready = 'unknown';
           v.reasons.push(
-            `${need.label}: unknown (${r.missing.map((m) => facts.get(m)?.evidence ?? m.replace(/^feature\./, '')).join('; ')})`,
+            `${need.label}: unknown (${[...new Set(r.missing)].map(describeMissing).join('; ')})`,
           );
         }
       }

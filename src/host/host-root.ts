@@ -8,6 +8,10 @@ export const DEFAULT_MAX_BYTES = 64 * 1024;
 const MAX_SYMLINKS = 40; // the kernel's own limit (path_resolution(7))
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 
+export type BytesResult =
+  | { ok: true; path: string; data: Buffer; truncated: boolean }
+  | { ok: false; path: string; reason: string; missing: boolean };
+
 export type ReadResult =
   | { ok: true; path: string; text: string; truncated: boolean; binary: boolean }
   | { ok: false; path: string; reason: string; missing: boolean };
@@ -65,6 +69,8 @@ export class HostRoot {
   readonly manifest: SnapshotManifest | null;
   readonly manifestProblem: string | null;
   private readonly log: Access[] = [];
+  /** Reads are memoised: several collectors look at /proc/self/mountinfo and friends, and a check is one moment. */
+  private readonly cache = new Map<string, BytesResult>();
   private readonly logged = new Set<string>();
 
   private constructor(

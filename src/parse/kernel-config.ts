@@ -3,13 +3,15 @@
 export function parseKernelConfig(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
-    let m = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(line);
-    if (m) {
-      out.set(m[1]!, m[2]!.replace(/^"(.*)"$/, '$1').slice(0, 500));
-      continue;
+    if (line.startsWith('CONFIG_')) {
+      const eq = line.indexOf('=');
+      if (eq < 0) continue;
+      let v = line.slice(eq + 1);
+      if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+      out.set(line.slice(0, eq), v.slice(0, 500));
+    } else if (line.startsWith('# CONFIG_') && line.endsWith(' is not set')) {
+      out.set(line.slice(2, -11), 'n');
     }
-    m = /^# (CONFIG_[A-Za-z0-9_]+) is not set$/.exec(line);
-    if (m) out.set(m[1]!, 'n');
   }
   return out;
 }

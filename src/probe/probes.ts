@@ -1,6 +1,7 @@
 // The live probes: each a tiny script in its own child process, run as an unprivileged user, changing nothing on the host.
 import * as fs from 'node:fs';
-import { firstLine, runChild, type ChildUser } from './run-child.js';
+import { firstLine, type ChildUser } from './run-child.js';
+import type { JobResult } from './run-batch.js';
 import { parseKeyValueLines, type ProbeResult } from './probe-result.js';
 
 /** prctl(2) syscall numbers per architecture (linux/arch/<arch>/ syscall tables). */
@@ -46,16 +47,16 @@ print("set=%d\\nset_errno=%d\\nget=%d\\nget_errno=%d\\nseccomp_mode=%d\\nseccomp
  * turns shared mounts into slaves anyway), so the tmpfs and overlay mounts never reach the host.
  */
 const USERNS_SH = `
-echo "uid_map=$(tr -s ' ' < /proc/self/uid_map | tr '\\n' ';')"
-echo "gid_map=$(tr -s ' ' < /proc/self/gid_map | tr '\\n' ';')"
-echo "setgroups=$(cat /proc/self/setgroups 2>/dev/null || echo absent)"
+m=; while read -r a b c; do m="$m$a $b $c;"; done < /proc/self/uid_map; echo "uid_map=$m"
+m=; while read -r a b c; do m="$m$a $b $c;"; done < /proc/self/gid_map; echo "gid_map=$m"
+if [ -e /proc/self/setgroups ]; then read -r g < /proc/self/setgroups; echo "setgroups=$g"; else echo setgroups=absent; fi
 if err=$(mount -t tmpfs -o size=1m,mode=0700 ctrsafe-probe /tmp 2>&1); then
   echo tmpfs=ok
   mkdir /tmp/l /tmp/u /tmp/w /tmp/m && echo x > /tmp/l/f
   if err=$(mount -t overlay overlay -o lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w /tmp/m 2>&1); then
     if [ -f /tmp/m/f ]; then echo overlay=ok; else echo overlay=fail; echo "overlay_error=mounted but lower file not visible"; fi
-  else echo overlay=fail; echo "overlay_error=$err" | head -n 1; fi
-else echo tmpfs=fail; echo "tmpfs_error=$err" | head -n 1; fi
+  else echo overlay=fail; echo "overlay_error=$err"; fi
+else echo tmpfs=fail; echo "tmpfs_error=$err"; fi
 `;
 
 /* Opening /dev/fuse read-write is all fusermount-less FUSE (squashfuse in a user namespace) needs first. */
@@ -82,70 +83,84 @@ function which(cmd: string): string | null {
   return null;
 }
 
-function notRun(method: string, user: string, error: string): ProbeResult {
-  return { ran: false, method, user, values: {}, exitCode: null, stderr: '', error };
+export type ProbeId = 'no_new_privs' | 'userns' | 'fuse';
+
+/** When the namespace probe fails, this second job tells whether the user namespace or the mount step was refused. */
+export function usernsOnlyJob(): string[] | null {
+  const unshare = which('unshare');
+  return unshare ? [unshare, '--user', '--map-root-user', '/bin/true'] : null;
 }
 
-async function runScript(method: string, argv: string[], opts: ProbeOptions): Promise<ProbeResult> {
-  const r = await runChild(argv, { timeoutMs: opts.timeoutMs, user: opts.user });
-  const result: ProbeResult = {
-    ran: r.started && !r.timedOut,
-    method,
-    user: opts.user.name,
-    values: parseKeyValueLines(r.stdout),
-    exitCode: r.exitCode,
-    stderr: firstLine(r.stderr),
-  };
-  if (r.error) result.error = r.error;
-  return result;
+interface ProbePlan {
+  id: ProbeId;
+  method: string;
+  argv: string[] | null;
+  /** Why it cannot run here, when argv is null. */
+  missing?: string;
 }
 
-export async function probeNoNewPrivs(opts: ProbeOptions): Promise<ProbeResult> {
+/** What each probe runs on this host, with the fallbacks chosen by what is installed. */
+export function planProbes(): ProbePlan[] {
+  const plans: ProbePlan[] = [];
   const nr = PRCTL_NR[process.arch];
   const perl = which('perl');
-  if (perl && nr !== undefined)
-    return runScript(`perl syscall(${nr}) prctl`, [perl, '-e', NNP_PERL, String(nr)], opts);
   const py = which('python3');
-  if (py) return runScript('python3 ctypes prctl', [py, '-c', NNP_PYTHON], opts);
-  return notRun('prctl', opts.user.name, 'neither perl nor python3 is installed to call prctl(2)');
-}
-
-export async function probeUserNamespace(opts: ProbeOptions): Promise<ProbeResult> {
-  const unshare = which('unshare');
-  if (!unshare) return notRun('unshare', opts.user.name, 'util-linux unshare is not installed');
-  const method = 'unshare --user --map-root-user --mount';
-  const r = await runScript(
-    method,
-    [unshare, '--user', '--map-root-user', '--mount', '/bin/sh', '-c', USERNS_SH],
-    opts,
-  );
-  if (r.ran && r.values.uid_map === undefined) {
-    // unshare itself failed: find out whether the user namespace or only the mount namespace was refused.
-    const u = await runChild([unshare, '--user', '--map-root-user', '/bin/true'], {
-      timeoutMs: opts.timeoutMs,
-      user: opts.user,
+  if (perl && nr !== undefined)
+    plans.push({
+      id: 'no_new_privs',
+      method: `perl syscall(${nr}) prctl`,
+      argv: [perl, '-e', NNP_PERL, String(nr)],
     });
-    r.values.userns_only = u.exitCode === 0 ? 'ok' : 'fail';
-    r.values.unshare_error = r.stderr;
-  }
-  return r;
+  else if (py)
+    plans.push({ id: 'no_new_privs', method: 'python3 ctypes prctl', argv: [py, '-c', NNP_PYTHON] });
+  else
+    plans.push({
+      id: 'no_new_privs',
+      method: 'prctl',
+      argv: null,
+      missing: 'neither perl nor python3 is installed to call prctl(2)',
+    });
+  const unshare = which('unshare');
+  if (unshare) {
+    plans.push({
+      id: 'userns',
+      method: 'unshare --user --map-root-user --mount',
+      argv: [unshare, '--user', '--map-root-user', '--mount', '/bin/sh', '-c', USERNS_SH],
+    });
+  } else
+    plans.push({
+      id: 'userns',
+      method: 'unshare',
+      argv: null,
+      missing: 'util-linux unshare is not installed',
+    });
+  plans.push({ id: 'fuse', method: 'open /dev/fuse read-write', argv: ['/bin/sh', '-c', FUSE_SH] });
+  return plans;
 }
 
-export async function probeFuse(opts: ProbeOptions): Promise<ProbeResult> {
-  return runScript('open /dev/fuse read-write', ['/bin/sh', '-c', FUSE_SH], opts);
-}
-
-export const PROBES = {
-  no_new_privs: probeNoNewPrivs,
-  userns: probeUserNamespace,
-  fuse: probeFuse,
-} as const;
-
-export type ProbeId = keyof typeof PROBES;
-
-/** Runs every probe at once; each has its own deadline. */
-export async function runAllProbes(opts: ProbeOptions): Promise<Record<ProbeId, ProbeResult>> {
-  const ids = Object.keys(PROBES) as ProbeId[];
-  const results = await Promise.all(ids.map((id) => PROBES[id](opts)));
-  return Object.fromEntries(ids.map((id, i) => [id, results[i]!])) as Record<ProbeId, ProbeResult>;
+/** Turns a job's merged output into a probe result: key=value lines are values, the first other line is the error. */
+export function probeResultFrom(plan: ProbePlan, user: string, job: JobResult | undefined): ProbeResult {
+  if (!plan.argv || !job)
+    return {
+      ran: false,
+      method: plan.method,
+      user,
+      values: {},
+      exitCode: null,
+      stderr: '',
+      error: plan.missing ?? 'did not run',
+    };
+  const values = parseKeyValueLines(job.output);
+  const other = job.output.split('\n').find((l) => l.trim() !== '' && !/^[a-z_][a-z0-9_]*=/.test(l));
+  const result: ProbeResult = {
+    ran: !job.timedOut,
+    method: plan.method,
+    user,
+    values,
+    exitCode: job.exitCode,
+    stderr: firstLine(other ?? ''),
+  };
+  if (job.timedOut) result.error = 'timed out';
+  else if (job.exitCode === 127 || job.exitCode === 126) result.error = firstLine(job.output);
+  return result;
 }

@@ -58,7 +58,7 @@ export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {
     const state =
       f.state === 'yes' ? st.green('yes') : f.state === 'no' ? st.red('no ') : st.yellow('unknown');
     out.push(
-      `  ${pad(f.id, 24)}${state}${' '.repeat(Math.max(1, 8 - f.state.length))}${st.dim(`[${f.how}] ${f.evidence.length > 110 && !opts.verbose ? f.evidence.slice(0, 107) + '...' : f.evidence}`)}`,
+      `  ${pad(f.id, 30)}${state}${' '.repeat(Math.max(1, 8 - f.state.length))}${st.dim(`[${f.how}] ${f.evidence.length > 110 && !opts.verbose ? f.evidence.slice(0, 107) + '...' : f.evidence}`)}`,
     );
   }
   const failed = r.findings
