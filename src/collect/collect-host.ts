@@ -103,7 +103,15 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const [batch, rpm] = await Promise.all([batchP, rpmP]);
   const ns = batch.get('probe:userns');
   const nsOnly = usernsOnlyJob();
-  if (ns && user && nsOnly && ns.exitCode !== 0 && !ns.timedOut && !/^uid_map=/m.test(ns.output)) {
+  if (
+    ns &&
+    ns.started &&
+    user &&
+    nsOnly &&
+    ns.exitCode !== 0 &&
+    !ns.timedOut &&
+    !/^uid_map=/m.test(ns.output)
+  ) {
     const only = (await runBatch([{ tag: 'userns-only', argv: nsOnly }], { timeoutMs, user })).get(
       'userns-only',
     );

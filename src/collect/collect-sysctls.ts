@@ -3,6 +3,9 @@ import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { parseSysctlConf, SYSCTL_DIRS, type SysctlSetting } from '../parse/sysctl-conf.js';
 import { asNumberOrString, readValueFile } from './read-helpers.js';
+import type { KernelFamily } from './classify-kernel.js';
+import { sysctlDefault } from '../facts/sysctl-defaults.js';
+import { kernelBaseVersion } from '../version/compare-loose.js';
 
 export const SYSCTLS = [
   'user.max_user_namespaces', // namespaces(7): 0 disables user namespaces for everyone
@@ -58,9 +61,11 @@ export function collectSysctlFacts(root: HostRoot, facts: Facts): void {
     const r = root.readText(f, 256 * 1024);
     if (r.ok && !r.binary && !r.truncated) parseSysctlConf(r.text, f, settings);
   }
+  const release = facts.get('kernel.release')?.value;
+  const family = facts.get('kernel.family')?.value as KernelFamily | undefined;
   for (const name of SYSCTLS) {
     const s = settings.get(name);
-    if (s)
+    if (s) {
       addFact(
         facts,
         `sysctl.${name}`,
@@ -68,5 +73,12 @@ export function collectSysctlFacts(root: HostRoot, facts: Facts): void {
         'file',
         `node image sets ${name}=${s.value} in ${root.display(s.file)}`,
       );
+      continue;
+    }
+    // Unset: the kernel's own default applies, known only from the kernel family and version.
+    if (typeof release !== 'string' || !family) continue;
+    const d = sysctlDefault(name, family, release, kernelBaseVersion(release));
+    if (d)
+      addFact(facts, `sysctl.${name}`, d.value, 'version', `node image leaves ${name} unset; ${d.source}`);
   }
 }

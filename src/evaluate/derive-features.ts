@@ -7,6 +7,8 @@ type Step = (f: Facts) => Verdict;
 
 const val = (f: Facts, id: string): Fact['value'] | undefined => f.get(id)?.value;
 const ev = (f: Facts, id: string): string => f.get(id)?.evidence ?? id;
+/** A verdict is only as strong as the fact it rests on: a default inferred from the version stays "version". */
+const howOf = (f: Facts, id: string): How => (f.get(id)?.how === 'version' ? 'version' : 'file');
 const yes = (how: How, evidence: string): Verdict => ({ state: 'yes', how, evidence });
 const no = (how: How, evidence: string): Verdict => ({ state: 'no', how, evidence });
 
@@ -96,14 +98,14 @@ const usernsSwitches: Step[] = [
   (f) =>
     val(f, 'sysctl.user.max_user_namespaces') === 0
       ? no(
-          'file',
+          howOf(f, 'sysctl.user.max_user_namespaces'),
           `${ev(f, 'sysctl.user.max_user_namespaces')}: 0 forbids new user namespaces for everyone (namespaces(7))`,
         )
       : null,
   (f) =>
     val(f, 'sysctl.kernel.unprivileged_userns_clone') === 0
       ? no(
-          'file',
+          howOf(f, 'sysctl.kernel.unprivileged_userns_clone'),
           `${ev(f, 'sysctl.kernel.unprivileged_userns_clone')}: Debian's switch restricts user namespaces to privileged callers`,
         )
       : null,
@@ -143,7 +145,11 @@ const usernsSwitches: Step[] = [
       (clone === null || clone === 1)
     )
       return yes(
-        'file',
+        ['sysctl.user.max_user_namespaces', 'sysctl.kernel.unprivileged_userns_clone'].some(
+          (id) => howOf(f, id) === 'version',
+        )
+          ? 'version'
+          : 'file',
         `CONFIG_USER_NS=y; user.max_user_namespaces=${max ?? 'not limited'}; kernel.unprivileged_userns_clone ${clone ?? 'absent'}`,
       );
     return null;

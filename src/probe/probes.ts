@@ -150,6 +150,16 @@ export function probeResultFrom(plan: ProbePlan, user: string, job: JobResult | 
       stderr: '',
       error: plan.missing ?? 'did not run',
     };
+  if (!job.started)
+    return {
+      ran: false,
+      method: plan.method,
+      user,
+      values: {},
+      exitCode: null,
+      stderr: '',
+      error: firstLine(job.output),
+    };
   const values = parseKeyValueLines(job.output);
   const other = job.output.split('\n').find((l) => l.trim() !== '' && !/^[a-z_][a-z0-9_]*=/.test(l));
   const result: ProbeResult = {

@@ -9,6 +9,8 @@ export interface BatchJob {
 }
 
 export interface JobResult {
+  /** False when the shell that runs the jobs could not be started at all. */
+  started: boolean;
   exitCode: number | null;
   /** stdout and stderr of the job, merged, bounded. */
   output: string;
@@ -53,6 +55,7 @@ function runShell(
     } catch (e) {
       for (const j of jobs)
         results.set(j.tag, {
+          started: false,
           exitCode: null,
           output: `cannot start /bin/sh: ${(e as Error).message}`,
           timedOut: false,
@@ -73,7 +76,10 @@ function runShell(
       killed = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs + 2000);
-    child.on('error', () => undefined);
+    let spawnError: string | null = null;
+    child.on('error', (e) => {
+      spawnError = e.message;
+    });
     child.on('close', () => {
       clearTimeout(timer);
       jobs.forEach((j, i) => {
@@ -81,7 +87,20 @@ function runShell(
         const m = /@@rc (\d+)\n?$/.exec(text);
         const exitCode = m ? Number(m[1]) : null;
         const output = m ? text.slice(0, m.index) : text;
-        results.set(j.tag, { exitCode, output, timedOut: killed || exitCode === 137 || exitCode === 124 });
+        if (spawnError !== null)
+          results.set(j.tag, {
+            started: false,
+            exitCode: null,
+            output: `cannot start /bin/sh: ${spawnError}`,
+            timedOut: false,
+          });
+        else
+          results.set(j.tag, {
+            started: true,
+            exitCode,
+            output,
+            timedOut: killed || exitCode === 137 || exitCode === 124,
+          });
       });
       resolve(results);
     });
