@@ -140,26 +140,17 @@ export function planProbes(): ProbePlan[] {
 
 /** Turns a job's merged output into a probe result: key=value lines are values, the first other line is the error. */
 export function probeResultFrom(plan: ProbePlan, user: string, job: JobResult | undefined): ProbeResult {
-  if (!plan.argv || !job)
-    return {
-      ran: false,
-      method: plan.method,
-      user,
-      values: {},
-      exitCode: null,
-      stderr: '',
-      error: plan.missing ?? 'did not run',
-    };
-  if (!job.started)
-    return {
-      ran: false,
-      method: plan.method,
-      user,
-      values: {},
-      exitCode: null,
-      stderr: '',
-      error: firstLine(job.output),
-    };
+  const notRun = (error: string): ProbeResult => ({
+    ran: false,
+    method: plan.method,
+    user,
+    values: {},
+    exitCode: null,
+    stderr: '',
+    error,
+  });
+  if (!plan.argv || !job) return notRun(plan.missing ?? 'did not run');
+  if (!job.started) return notRun(firstLine(job.output));
   const values = parseKeyValueLines(job.output);
   const other = job.output.split('\n').find((l) => l.trim() !== '' && !/^[a-z_][a-z0-9_]*=/.test(l));
   const result: ProbeResult = {

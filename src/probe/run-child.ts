@@ -27,16 +27,17 @@ export function runChild(
 ): Promise<ChildResult> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
+    const failed = (error: string): ChildResult => ({
+      started: false,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      stdout: '',
+      stderr: '',
+      error,
+    });
     if (!cmd) {
-      resolve({
-        started: false,
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        stdout: '',
-        stderr: '',
-        error: 'empty command',
-      });
+      resolve(failed('empty command'));
       return;
     }
     const env: Record<string, string> = { PATH: SAFE_PATH, LC_ALL: 'C', LANG: 'C', HOME: '/', ...opts.env };
@@ -50,15 +51,7 @@ export function runChild(
         ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
       });
     } catch (e) {
-      resolve({
-        started: false,
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        stdout: '',
-        stderr: '',
-        error: (e as Error).message,
-      });
+      resolve(failed((e as Error).message));
       return;
     }
     const out: Buffer[] = [];
