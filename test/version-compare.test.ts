@@ -179,7 +179,7 @@ test('kernel releases map to the version their vendor fixes', () => {
     kernelPackageVersion(
       'debian',
       '6.1.0-13-amd64',
-      'Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)',
+      'Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)',
     )?.version,
     '6.1.55-1',
   );

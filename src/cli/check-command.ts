@@ -1,4 +1,5 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
+import { loadAdvisoryDir, loadBuiltinAdvisories } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
 import { UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
@@ -21,6 +22,7 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'as-user', takesValue: true },
   { name: 'model', takesValue: true },
   { name: 'probe-timeout', takesValue: true },
+  { name: 'advisories', takesValue: true },
   { name: 'color', takesValue: true },
   { name: 'no-color', takesValue: false },
   { name: 'verbose', short: 'v', takesValue: false },
@@ -39,6 +41,7 @@ Options:
   --model MODEL         the site's container model: userns, setuid or both (default: inferred)
   --as-user NAME        run the probes as this unprivileged user (root only; default nobody)
   --probe-timeout MS    deadline for each probe and version command (default 3000)
+  --advisories DIR      match against this directory of OSV records instead of the built-in database
   --color WHEN          auto, always or never (NO_COLOR is honoured)
   -v, --verbose         show every reason and full evidence
 `;
@@ -55,6 +58,7 @@ export async function runCheck(opts: {
   model?: ContainerModel;
   probeTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  advisoriesDir?: string;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
   const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
   const collected = await collectHost({
@@ -63,9 +67,11 @@ export async function runCheck(opts: {
     ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
+  const db = opts.advisoriesDir !== undefined ? loadAdvisoryDir(opts.advisoriesDir) : loadBuiltinAdvisories();
   const report = buildReport(
     collected.facts,
     {
+      advisories: { list: db.advisories, source: db.source, problems: db.problems },
       version: toolVersion(),
       now: new Date(),
       rootDir: root.isLive ? null : root.dir,
@@ -97,8 +103,10 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
 
   const root = flag(p, 'root');
   const asUser = flag(p, 'as-user');
+  const advisoriesDir = flag(p, 'advisories');
   const { report } = await runCheck({
     ...(root !== undefined ? { root } : {}),
+    ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
     ...(asUser !== undefined ? { asUser } : {}),
     ...(model ? { model } : {}),
     ...(probeTimeoutMs ? { probeTimeoutMs } : {}),

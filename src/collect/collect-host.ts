@@ -10,6 +10,11 @@ import { runBatch, type BatchJob, type JobResult } from '../probe/run-batch.js';
 import { resolveProbeUser } from '../probe/probe-user.js';
 import type { ChildUser } from '../probe/run-child.js';
 import { collectAppArmorFacts } from './collect-apparmor.js';
+import {
+  collectComponentFacts,
+  componentVersionCommands,
+  findComponentBinaries,
+} from './collect-components.js';
 import { collectContainerFacts } from './collect-container.js';
 import { collectHelperFacts, findHelpers, type FoundHelper } from './collect-helpers.js';
 import { collectKernelFacts } from './collect-kernel.js';
@@ -78,7 +83,10 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const binaries = findRuntimeBinaries(root);
   const helpers = findHelpers(root);
   const plans = root.isLive ? planProbes() : [];
-  const commands = root.isLive ? versionCommands(binaries) : [];
+  const componentBins = findComponentBinaries(root);
+  const commands = root.isLive
+    ? [...versionCommands(binaries), ...componentVersionCommands(componentBins)]
+    : [];
   const getcap = GETCAP.find((p) => fs.existsSync(p));
   const jobs: BatchJob[] = [];
   let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map());
@@ -139,7 +147,9 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const caps = parseGetcap(helpers, batch.get('getcap'));
   for (const [k, v] of rpm) pkgs.set(k, v);
   collectHelperFacts(root, facts, helpers, mounts, caps);
-  collectRuntimeFacts(root, facts, binaries, new Map(Object.entries(commandRecords)), pkgs);
+  const outputs = new Map(Object.entries(commandRecords));
+  collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
+  collectComponentFacts(root, facts, componentBins, outputs, pkgs);
   if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
     collectAppArmorFacts(root, facts);
   const origin = root.isLive

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { HostRoot } from '../host/host-root.js';
 import { parseDpkgStatus } from '../parse/dpkg-status.js';
 import { runChild } from '../probe/run-child.js';
+import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIMES } from '../runtimes/locations.js';
 
 export interface PackageVersion {
@@ -12,6 +13,7 @@ export interface PackageVersion {
 
 export const PACKAGE_NAMES = new Set([
   ...Object.values(RUNTIMES).flatMap((r) => r.packages),
+  ...COMPONENTS.flatMap((c) => c.packages),
   'uidmap',
   'shadow-utils',
   'shadow',

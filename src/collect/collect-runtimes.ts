@@ -41,7 +41,7 @@ export function versionCommands(binaries: Map<RuntimeId, string>): VersionComman
   return [...cmds.values()];
 }
 
-function upstreamOf(pkgVersion: string): string {
+export function upstreamOf(pkgVersion: string): string {
   // Debian "1:4.13+dfsg1-1" and RPM "1.3.4-1.el8" both carry the upstream version between epoch and release;
   // Debian's repack suffixes (+ds1, +dfsg1) are not part of the upstream version.
   return pkgVersion

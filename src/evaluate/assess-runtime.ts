@@ -5,6 +5,8 @@ import type { Rule, Severity } from '../rules/rule.js';
 import { RUNTIMES } from '../runtimes/locations.js';
 import { NEEDS } from '../runtimes/requirements.js';
 import { compareLooseVersion } from '../version/compare-loose.js';
+import { COMPONENTS } from '../runtimes/components.js';
+import type { Vulnerability } from './build-report.js';
 import type { Finding } from './evaluate-rules.js';
 import type { RuntimeMode } from './runtime-modes.js';
 
@@ -38,11 +40,21 @@ function evidence(facts: Facts, ids: string[]): string {
   return [...new Set(ids.map((i) => facts.get(i)?.evidence).filter(Boolean))].join('; ');
 }
 
+/** Whether a known flaw bears on offering this runtime: its own, its components', or the kernel's. */
+function vulnerabilityTouches(v: Vulnerability, rm: RuntimeMode, advisoryNeedsUserns: boolean): boolean {
+  if (v.target === rm.id) return true;
+  if (COMPONENTS.some((c) => c.id === v.target && c.usedBy.includes(rm.id))) return true;
+  // A kernel flaw reached through user namespaces weighs on the runtimes that need them enabled.
+  if (v.target === 'kernel') return !advisoryNeedsUserns || rm.judgedMode === 'unprivileged';
+  return false;
+}
+
 export function assessRuntime(
   rm: RuntimeMode,
   facts: Facts,
   findings: Finding[],
   rules: readonly Rule[],
+  vulns: Vulnerability[] = [],
 ): RuntimeVerdict {
   const loc = RUNTIMES[rm.id];
   const version = facts.get(`runtime.${rm.id}.version`)?.value;
@@ -121,6 +133,19 @@ export function assessRuntime(
     } else if (f.status === 'unknown' && (f.severity === 'high' || f.severity === 'critical'))
       unknownSevere = true;
   }
+  let undecided = 0;
+  for (const x of vulns) {
+    const needsUserns = x.preconditions.unprivileged_userns === true;
+    if (x.exposure === 'mitigated' || !vulnerabilityTouches(x, rm, needsUserns)) continue;
+    if (x.status === 'affected') {
+      v.risk = maxRisk(v.risk, x.severity);
+      v.reasons.push(
+        `risk: ${x.severity} from ${x.id} (${x.target}, ${x.exposure === 'exploitable' ? 'exploitable here' : 'exposure unknown'})`,
+      );
+    } else undecided++;
+  }
+  if (undecided > 0)
+    v.reasons.push(`${undecided} advisories could not be decided for this host (see vulnerabilities)`);
   if (unknownSevere && (v.risk === 'none' || v.risk === 'low')) {
     v.risk = 'unknown';
     v.reasons.push('risk: unknown, because a high or critical check that applies could not be decided');

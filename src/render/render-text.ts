@@ -79,6 +79,29 @@ export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {
       out.push(`      ${st.dim('fix:')}   ${f.remediation}`);
     }
   }
+  if (r.vulnerabilities.length > 0) {
+    const affected = r.vulnerabilities.filter((v) => v.status === 'affected');
+    const undecided = r.vulnerabilities.filter((v) => v.status === 'unknown');
+    out.push('');
+    out.push(
+      st.bold(
+        `KNOWN VULNERABILITIES (${affected.length} affected, ${undecided.length} undecided; ${r.advisories.source})`,
+      ),
+    );
+    const order = (v: Report['vulnerabilities'][number]) =>
+      (v.status === 'affected' ? 0 : 1) * 10 +
+      (v.exposure === 'exploitable' ? 0 : v.exposure === 'unknown' ? 1 : 2) +
+      (4 - SEV_ORDER.indexOf(v.severity)) / 10;
+    for (const v of [...r.vulnerabilities]
+      .sort((a, b) => order(a) - order(b))
+      .slice(0, opts.verbose ? 1000 : 15)) {
+      const head = `${v.status === 'affected' ? st.red('affected') : st.yellow('unknown ')} ${v.exposure.padEnd(11)} ${v.severity.padEnd(8)} ${st.bold(v.id)} ${v.target}`;
+      out.push(`  ${head}: ${v.summary}`);
+      out.push(st.dim(`      ${v.reasons.join('; ')}`));
+    }
+    if (!opts.verbose && r.vulnerabilities.length > 15)
+      out.push(st.dim(`  ... ${r.vulnerabilities.length - 15} more (--verbose or --format json)`));
+  }
   const unknown = r.findings.filter((f) => f.status === 'unknown');
   if (unknown.length > 0) {
     out.push('');

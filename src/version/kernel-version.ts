@@ -49,7 +49,9 @@ export function kernelPackageVersion(
         : null;
     }
     case 'debian': {
-      const b = /Debian (\d+\.\d+\.\d+-[\w.+~]+)/.exec(banner);
+      // The banner also names the compiler ("gcc-12 (Debian 12.2.0-14)"): the kernel's package is the last one.
+      const all = [...banner.matchAll(/Debian (\d+\.\d+\.\d+-[\w.+~]+)/g)];
+      const b = all[all.length - 1];
       return b
         ? { syntax: 'debian', version: b[1]!, evidence: `/proc/version names Debian package ${b[1]}` }
         : null;

@@ -1,0 +1,71 @@
+// Judges whether this host's configuration leaves a matched flaw exploitable (pure): setuid mode, user namespaces, config keys.
+import type { Facts } from '../facts/fact.js';
+import type { Match } from './match-advisories.js';
+
+export type Exposure = 'exploitable' | 'mitigated' | 'unknown';
+
+export interface Judged {
+  exposure: Exposure;
+  reasons: string[];
+}
+
+const RUNTIME_IDS = new Set([
+  'singularity',
+  'singularity-ce',
+  'apptainer',
+  'shifter',
+  'charliecloud',
+  'podman',
+  'enroot',
+  'sarus',
+]);
+
+export function judgeExposure(m: Match, f: Facts): Judged {
+  const pre = m.advisory.ctrsafe.preconditions;
+  const reasons: string[] = [];
+  let mitigated = false;
+  let unknown = false;
+  if (pre.setuid_mode === true && RUNTIME_IDS.has(m.target)) {
+    const mode = f.get(`runtime.${m.target}.mode`);
+    if (mode?.value === 'setuid')
+      reasons.push(`needs setuid mode, and ${m.target} runs setuid (${mode.evidence})`);
+    else if (mode?.value === 'unprivileged') {
+      mitigated = true;
+      reasons.push(`needs setuid mode, but ${m.target} runs without setuid (${mode.evidence})`);
+    } else {
+      unknown = true;
+      reasons.push(`needs setuid mode; ${m.target}'s mode is not known`);
+    }
+  }
+  if (pre.unprivileged_userns === true) {
+    const u = f.get('feature.unprivileged_userns');
+    if (u?.value === 'yes')
+      reasons.push(`needs unprivileged user namespaces, which this host allows (${u.how})`);
+    else if (u?.value === 'no') {
+      mitigated = true;
+      reasons.push(
+        `needs unprivileged user namespaces, which this host does not allow (${u.how}: ${u.evidence})`,
+      );
+    } else {
+      unknown = true;
+      reasons.push('needs unprivileged user namespaces; whether this host allows them is not known');
+    }
+  }
+  for (const c of pre.config ?? []) {
+    const id = c.target === 'sysctl' ? `sysctl.${c.key}` : `runtime.${c.target}.conf.${c.key.toLowerCase()}`;
+    const fact = f.get(id);
+    const value = fact?.value !== undefined && fact.value !== null ? String(fact.value) : c.default;
+    const where = fact ? fact.evidence : `${c.key} is not set; the default is ${c.default ?? 'not recorded'}`;
+    if (value === undefined) {
+      unknown = true;
+      reasons.push(`reachable only when ${c.key} is ${c.in.join(' or ')}; its value is not known`);
+    } else if (c.in.includes(value)) reasons.push(`reachable: ${c.key} = ${value} (${where})`);
+    else {
+      mitigated = true;
+      reasons.push(`not reachable: ${c.key} = ${value} (${where}); the flaw needs ${c.in.join(' or ')}`);
+    }
+  }
+  const exposure: Exposure = mitigated ? 'mitigated' : unknown ? 'unknown' : 'exploitable';
+  if (reasons.length === 0) reasons.push('no configuration on this host is known to block it');
+  return { exposure, reasons };
+}

@@ -1,0 +1,64 @@
+// Loads advisory records: the database built into ctrsafe, or a directory of OSV files given with --advisories.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { parseAdvisory, type Advisory } from './advisory.js';
+import { ADVISORY_JSON } from './database.generated.js';
+
+const MAX_FILES = 20000;
+const MAX_FILE_BYTES = 1024 * 1024;
+
+export interface AdvisorySet {
+  advisories: Advisory[];
+  source: string;
+  problems: string[];
+}
+
+export function loadBuiltinAdvisories(): AdvisorySet {
+  const raw = JSON.parse(ADVISORY_JSON) as unknown[];
+  const advisories: Advisory[] = [];
+  const problems: string[] = [];
+  for (const r of raw) {
+    const p = parseAdvisory(r);
+    if (p.ok) advisories.push(p.advisory);
+    else problems.push(`built-in advisory ${(r as { id?: string }).id ?? '?'}: ${p.reason}`);
+  }
+  return { advisories, source: `built-in database (${advisories.length} advisories)`, problems };
+}
+
+/** Reads every *.json below dir (one OSV record per file), bounded in count and size; bad files are reported, not fatal. */
+export function loadAdvisoryDir(dir: string): AdvisorySet {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch (e) {
+    throw new InputError(
+      `--advisories ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]}`,
+    );
+  }
+  if (names.length > MAX_FILES) throw new InputError(`--advisories ${dir}: more than ${MAX_FILES} files`);
+  const advisories: Advisory[] = [];
+  const problems: string[] = [];
+  for (const n of names.sort()) {
+    const p = path.join(dir, n);
+    try {
+      const st = fs.lstatSync(p);
+      if (!st.isFile()) {
+        problems.push(`${p}: not a regular file`);
+        continue;
+      }
+      if (st.size > MAX_FILE_BYTES) {
+        problems.push(`${p}: larger than 1 MiB`);
+        continue;
+      }
+      const parsed = parseAdvisory(JSON.parse(fs.readFileSync(p, 'utf8')));
+      if (parsed.ok) advisories.push(parsed.advisory);
+      else problems.push(`${p}: ${parsed.reason}`);
+    } catch (e) {
+      problems.push(
+        `${p}: ${e instanceof SyntaxError ? 'not valid JSON' : (e as Error).message.split('\n')[0]}`,
+      );
+    }
+  }
+  return { advisories, source: `${dir} (${advisories.length} advisories)`, problems };
+}
