@@ -13,7 +13,12 @@ export type MatchStatus = 'affected' | 'not-affected' | 'unknown';
 export interface Match {
   advisory: Advisory;
   target: string;
+  /** Human description of what is installed. */
   installed: string;
+  /** The advisory entry that decided: "Go/github.com/apptainer/apptainer", "Debian:12/linux", "Linux/Kernel". */
+  package: string;
+  installed_version: string | null;
+  fixed_version: string | null;
   status: MatchStatus;
   reason: string;
 }
@@ -108,133 +113,118 @@ function judgeRanges(version: string, a: Affected, cmp: Compare): boolean | null
 }
 
 /** Mainline ranges with stable branches: the range for this version's branch decides when there is one. */
-function judgeMainline(version: string, a: Affected): { hit: boolean | null; why: string } {
+function judgeMainline(version: string, a: Affected): { hit: boolean | null; why: string; fixed: string | null } {
   const branch = version.split('.').slice(0, 2).join('.');
   const own = a.ranges.find((r) => introducedOf(r) === branch && fixedOf(r) !== null);
   if (own) {
     const hit = inRange(version, own, cmpUpstream);
-    return { hit, why: `the ${branch} stable branch is fixed in ${fixedOf(own)}` };
+    return { hit, why: `the ${branch} stable branch is fixed in ${fixedOf(own)}`, fixed: fixedOf(own) };
   }
   const hit = judgeRanges(version, a, cmpUpstream);
-  const fixed = a.ranges.map(fixedOf).filter(Boolean).join(', ');
-  return { hit, why: fixed ? `fixed in mainline/stable ${fixed}` : 'no fix recorded' };
+  const fixed = fixedIn([a]);
+  return { hit, why: fixed ? `fixed in mainline/stable ${fixed}` : 'no fix recorded', fixed };
 }
+
+const fixedIn = (entries: Affected[]): string | null =>
+  entries
+    .flatMap((a) => a.ranges.map(fixedOf))
+    .filter((x): x is string => x !== null)
+    .join(', ') || null;
 
 function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: Host): Match | null {
   const distroEntries = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
   const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem));
   const mine = distroEntries.filter((a) => ecosystemMatchesHost(a, host));
-  const base = { advisory: adv, target: t.id, installed: t.describe };
+  const make = (status: MatchStatus, reason: string, pkg: string, installed: string | null, fixed: string | null): Match => ({
+    advisory: adv,
+    target: t.id,
+    installed: t.describe,
+    package: pkg,
+    installed_version: installed,
+    fixed_version: fixed,
+    status,
+    reason,
+  });
   // The distribution's own fixed version decides for a distribution-built package.
   if (t.distro && mine.length > 0) {
     const hit = mine.some((a) => judgeRanges(t.distro!.version, a, cmpFor(t.distro!.syntax)) === true);
-    const fixed = mine
-      .flatMap((a) => a.ranges.map(fixedOf))
-      .filter(Boolean)
-      .join(', ');
-    return {
-      ...base,
-      status: hit ? 'affected' : 'not-affected',
-      reason: `${mine[0]!.package.ecosystem} ${mine[0]!.package.name}: ${hit ? `fixed in ${fixed || 'no release yet'}` : `fixed in ${fixed}`}`,
-    };
+    const fixed = fixedIn(mine);
+    const pkg = `${mine[0]!.package.ecosystem}/${mine[0]!.package.name}`;
+    return make(hit ? 'affected' : 'not-affected', `${pkg} is fixed in ${fixed ?? 'no release yet'}`, pkg, t.distro.version, fixed);
   }
+  const upstreamPkg = upstreamEntries[0] ? `${upstreamEntries[0].package.ecosystem}/${upstreamEntries[0].package.name}` : t.id;
   if (upstreamEntries.length === 0) {
     // Only distribution records: a flaw of this distribution's package, recorded for other releases only.
-    const sameDistro = distroEntries.some((a) =>
-      a.package.ecosystem.split(':')[0]!.toLowerCase().startsWith(host.osId.slice(0, 3)),
-    );
-    return t.distro?.built && sameDistro
-      ? {
-          ...base,
-          status: 'unknown',
-          reason: `the database has fixed versions for other releases of this distribution, not for ${host.osId} ${host.osVersion}`,
-        }
-      : null;
+    const sameDistro = distroEntries.some((a) => a.package.ecosystem.split(':')[0]!.toLowerCase().startsWith(host.osId.slice(0, 3)));
+    if (!(t.distro?.built && sameDistro)) return null;
+    return make('unknown', `the database has fixed versions for other releases of this distribution, not for ${host.osId} ${host.osVersion}`, distroEntries[0]!.package.name, t.distro.version, null);
   }
-  if (!t.upstream) return { ...base, status: 'unknown', reason: 'the installed version is not known' };
+  const fixed = fixedIn(upstreamEntries);
+  if (!t.upstream) return make('unknown', 'the installed version is not known', upstreamPkg, null, fixed);
   const hits = upstreamEntries.map((a) => judgeRanges(t.upstream!, a, cmpUpstream));
-  if (hits.every((h) => h === false))
-    return {
-      ...base,
-      status: 'not-affected',
-      reason: `upstream ${t.upstream} is outside the affected ranges`,
-    };
-  if (hits.includes(null) && !hits.includes(true))
-    return {
-      ...base,
-      status: 'unknown',
-      reason: `upstream version ${t.upstream} cannot be compared with the advisory's ranges`,
-    };
-  const fixed = upstreamEntries
-    .flatMap((a) => a.ranges.map(fixedOf))
-    .filter(Boolean)
-    .join(', ');
+  if (hits.every((h) => h === false)) return make('not-affected', `upstream ${t.upstream} is outside the affected ranges`, upstreamPkg, t.upstream, fixed);
+  if (hits.includes(null) && !hits.includes(true)) return make('unknown', `upstream version ${t.upstream} cannot be compared with the advisory's ranges`, upstreamPkg, t.upstream, fixed);
   if (t.distro?.built) {
     // Distributions backport fixes without changing the upstream version: only their own record can tell.
-    return {
-      ...base,
-      status: 'unknown',
-      reason: `upstream ${t.upstream} is in the affected range (fixed upstream in ${fixed || 'no release'}), but ${t.distro.version} is a distribution build that may carry a backported fix and the database has no ${host.osId} ${host.osVersion} record`,
-    };
+    return make(
+      'unknown',
+      `upstream ${t.upstream} is in the affected range (fixed upstream in ${fixed ?? 'no release'}), but ${t.distro.version} is a distribution build that may carry a backported fix and the database has no ${host.osId} ${host.osVersion} record`,
+      upstreamPkg,
+      t.upstream,
+      fixed,
+    );
   }
-  return {
-    ...base,
-    status: 'affected',
-    reason: `upstream ${t.upstream} is affected; fixed in ${fixed || 'no release yet'}`,
-  };
+  return make('affected', `upstream ${t.upstream} is affected; fixed in ${fixed ?? 'no release yet'}`, upstreamPkg, t.upstream, fixed);
 }
 
 function matchKernel(adv: Advisory, entries: Affected[], f: Facts, host: Host): Match | null {
   const release = val(f, 'kernel.release');
   if (typeof release !== 'string' || !host.family) return null;
   const banner = String(val(f, 'kernel.version_banner') ?? '');
-  const base = { advisory: adv, target: 'kernel', installed: `kernel ${release}` };
   const mainline = entries.filter((a) => a.package.ecosystem === 'Linux');
   const distro = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
+  const make = (status: MatchStatus, reason: string, pkg: string, installed: string | null, fixed: string | null): Match => ({
+    advisory: adv,
+    target: 'kernel',
+    installed: `kernel ${release}${installed && installed !== release ? ` (package ${installed})` : ''}`,
+    package: pkg,
+    installed_version: installed,
+    fixed_version: fixed,
+    status,
+    reason,
+  });
   if (host.family === 'mainline') {
     if (mainline.length === 0) return null; // a distribution-only flaw (an Ubuntu patch) does not exist in mainline
     const v = mainlineVersion(release);
-    if (!v)
-      return { ...base, status: 'unknown', reason: `kernel release ${release} has no mainline version` };
+    if (!v) return make('unknown', `kernel release ${release} has no mainline version`, 'Linux/Kernel', release, fixedIn(mainline));
     const results = mainline.map((a) => judgeMainline(v, a));
-    const hit = results.some((r) => r.hit === true);
-    if (hit)
-      return { ...base, status: 'affected', reason: `mainline ${v}: ${results.find((r) => r.hit)!.why}` };
-    if (results.some((r) => r.hit === null))
-      return { ...base, status: 'unknown', reason: `mainline ${v} cannot be compared with the ranges` };
-    return { ...base, status: 'not-affected', reason: `mainline ${v}: ${results[0]!.why}` };
+    const hitAt = results.findIndex((r) => r.hit === true);
+    if (hitAt >= 0) return make('affected', `mainline ${v}: ${results[hitAt]!.why}`, 'Linux/Kernel', v, results[hitAt]!.fixed);
+    if (results.some((r) => r.hit === null)) return make('unknown', `mainline ${v} cannot be compared with the ranges`, 'Linux/Kernel', v, fixedIn(mainline));
+    return make('not-affected', `mainline ${v}: ${results[0]!.why}`, 'Linux/Kernel', v, results[0]!.fixed);
   }
   const mine = distro.filter((a) => ecosystemMatchesHost(a, host));
   const pkg = kernelPackageVersion(host.family, release, banner);
   if (mine.length > 0 && pkg) {
     const hit = mine.some((a) => judgeRanges(pkg.version, a, cmpFor(pkg.syntax)) === true);
-    const fixed = mine
-      .flatMap((a) => a.ranges.map(fixedOf))
-      .filter(Boolean)
-      .join(', ');
-    return {
-      ...base,
-      installed: `kernel ${release} (package ${pkg.version})`,
-      status: hit ? 'affected' : 'not-affected',
-      reason: `${mine[0]!.package.ecosystem} ${mine[0]!.package.name} fixed in ${fixed || 'no release yet'}`,
-    };
+    const fixed = fixedIn(mine);
+    const name = `${mine[0]!.package.ecosystem}/${mine[0]!.package.name}`;
+    return make(hit ? 'affected' : 'not-affected', `${name} is fixed in ${fixed ?? 'no release yet'}`, name, pkg.version, fixed);
   }
   if (mainline.length === 0 && mine.length === 0) {
     // Flaws of one distribution's patches: other distributions' kernels do not carry them.
-    const vendor = distro.map((a) => a.package.ecosystem.split(':')[0]).filter(Boolean);
-    if (!vendor.some((v) => v!.toLowerCase().startsWith(host.osId.slice(0, 3)))) return null;
+    const vendors = distro.map((a) => a.package.ecosystem.split(':')[0]!.toLowerCase());
+    if (!vendors.some((v) => v.startsWith(host.osId.slice(0, 3)))) return null;
   }
   // Mainline ranges never clear or convict a distribution kernel: say what they say, and that it does not decide.
   const v = mainlineVersion(release);
   const ml = v && mainline.length > 0 ? mainline.map((a) => judgeMainline(v, a)) : [];
-  const hint = ml.length
-    ? ` (its base ${v} ${ml.some((r) => r.hit) ? 'is inside' : 'is outside'} the mainline ranges, which do not account for backports)`
-    : '';
+  const hint = ml.length ? ` (its base ${v} ${ml.some((r) => r.hit) ? 'is inside' : 'is outside'} the mainline ranges, which do not account for backports)` : '';
   const why =
     mine.length > 0 && !pkg
       ? `the running kernel's package version cannot be read from /proc/version`
       : `the database has no fixed version for ${host.osId} ${host.osVersion}'s ${host.family} kernel`;
-  return { ...base, status: 'unknown', reason: `${why}${hint}` };
+  return make('unknown', `${why}${hint}`, host.family === 'rhel' || host.family === 'suse' ? 'kernel' : 'linux', pkg?.version ?? release, null);
 }
 
 export function matchAdvisories(advisories: readonly Advisory[], f: Facts): Match[] {

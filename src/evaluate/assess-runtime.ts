@@ -6,7 +6,7 @@ import { RUNTIMES } from '../runtimes/locations.js';
 import { NEEDS } from '../runtimes/requirements.js';
 import { compareLooseVersion } from '../version/compare-loose.js';
 import { COMPONENTS } from '../runtimes/components.js';
-import type { Vulnerability } from './build-report.js';
+import type { Vulnerability } from './build-vulnerabilities.js';
 import type { Finding } from './evaluate-rules.js';
 import type { RuntimeMode } from './runtime-modes.js';
 
@@ -136,7 +136,7 @@ export function assessRuntime(
   let undecided = 0;
   for (const x of vulns) {
     const needsUserns = x.preconditions.unprivileged_userns === true;
-    if (x.exposure === 'mitigated' || !vulnerabilityTouches(x, rm, needsUserns)) continue;
+    if (x.status === 'mitigated' || !vulnerabilityTouches(x, rm, needsUserns)) continue;
     if (x.status === 'affected') {
       v.risk = maxRisk(v.risk, x.severity);
       v.reasons.push(

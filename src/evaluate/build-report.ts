@@ -3,28 +3,13 @@ import type { Fact, Facts, Feature } from '../facts/fact.js';
 import { RULES } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
 import type { Advisory } from '../advisories/advisory.js';
-import { judgeExposure, type Exposure } from '../advisories/judge-exposure.js';
-import { matchAdvisories, type MatchStatus } from '../advisories/match-advisories.js';
+import { buildVulnerabilities, type Vulnerability } from './build-vulnerabilities.js';
 import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
 import { deriveFeatures } from './derive-features.js';
 import { evaluateRules, type Finding } from './evaluate-rules.js';
 import { resolveRuntimeModes, type RuntimeMode } from './runtime-modes.js';
 
 export const REPORT_SCHEMA = 'ctrsafe.report/1';
-
-export interface Vulnerability {
-  id: string;
-  aliases: string[];
-  summary: string;
-  target: string;
-  installed: string;
-  status: MatchStatus;
-  exposure: Exposure;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  preconditions: { setuid_mode?: boolean; unprivileged_userns?: boolean };
-  reasons: string[];
-  references: string[];
-}
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
@@ -114,32 +99,7 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
     ? { value: opts.model, how: 'option' as const, evidence: `--model ${opts.model}` }
     : { ...inferred, how: 'inferred' as const };
   const findings = evaluateRules(RULES, facts, model.value);
-  const matches = matchAdvisories(opts.advisories?.list ?? [], facts);
-  const vulnerabilities: Vulnerability[] = matches
-    .filter((m) => m.status !== 'not-affected')
-    .map((m) => {
-      const j = judgeExposure(m, facts);
-      return {
-        id: m.advisory.id,
-        aliases: m.advisory.aliases,
-        summary: m.advisory.summary,
-        target: m.target,
-        installed: m.installed,
-        status: m.status,
-        exposure: j.exposure,
-        severity: m.advisory.ctrsafe.severity,
-        preconditions: {
-          ...(m.advisory.ctrsafe.preconditions.setuid_mode !== undefined
-            ? { setuid_mode: m.advisory.ctrsafe.preconditions.setuid_mode }
-            : {}),
-          ...(m.advisory.ctrsafe.preconditions.unprivileged_userns !== undefined
-            ? { unprivileged_userns: m.advisory.ctrsafe.preconditions.unprivileged_userns }
-            : {}),
-        },
-        reasons: [m.reason, ...j.reasons],
-        references: m.advisory.references.map((r) => r.url).slice(0, 5),
-      };
-    });
+  const { vulnerabilities, notAffected } = buildVulnerabilities(opts.advisories?.list ?? [], facts);
   const runtimes = modes.map((m) => assessRuntime(m, facts, findings, RULES, vulnerabilities));
 
   const fail: Record<string, number> = {};
@@ -180,7 +140,7 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
     advisories: {
       source: opts.advisories?.source ?? 'none',
       count: opts.advisories?.list.length ?? 0,
-      not_affected: matches.filter((m) => m.status === 'not-affected').length,
+      not_affected: notAffected,
       problems: opts.advisories?.problems ?? [],
     },
     summary: {

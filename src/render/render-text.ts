@@ -79,29 +79,7 @@ export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {
       out.push(`      ${st.dim('fix:')}   ${f.remediation}`);
     }
   }
-  if (r.vulnerabilities.length > 0) {
-    const affected = r.vulnerabilities.filter((v) => v.status === 'affected');
-    const undecided = r.vulnerabilities.filter((v) => v.status === 'unknown');
-    out.push('');
-    out.push(
-      st.bold(
-        `KNOWN VULNERABILITIES (${affected.length} affected, ${undecided.length} undecided; ${r.advisories.source})`,
-      ),
-    );
-    const order = (v: Report['vulnerabilities'][number]) =>
-      (v.status === 'affected' ? 0 : 1) * 10 +
-      (v.exposure === 'exploitable' ? 0 : v.exposure === 'unknown' ? 1 : 2) +
-      (4 - SEV_ORDER.indexOf(v.severity)) / 10;
-    for (const v of [...r.vulnerabilities]
-      .sort((a, b) => order(a) - order(b))
-      .slice(0, opts.verbose ? 1000 : 15)) {
-      const head = `${v.status === 'affected' ? st.red('affected') : st.yellow('unknown ')} ${v.exposure.padEnd(11)} ${v.severity.padEnd(8)} ${st.bold(v.id)} ${v.target}`;
-      out.push(`  ${head}: ${v.summary}`);
-      out.push(st.dim(`      ${v.reasons.join('; ')}`));
-    }
-    if (!opts.verbose && r.vulnerabilities.length > 15)
-      out.push(st.dim(`  ... ${r.vulnerabilities.length - 15} more (--verbose or --format json)`));
-  }
+  if (r.vulnerabilities.length > 0) out.push('', ...renderVulnerabilities(r, st, opts.verbose === true));
   const unknown = r.findings.filter((f) => f.status === 'unknown');
   if (unknown.length > 0) {
     out.push('');
@@ -121,4 +99,36 @@ export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {
     `${r.summary.pass} passed, ${failed.length} failed${failText ? ` (${failText})` : ''}, ${r.summary.unknown} unknown. Details: ctrsafe check --explain RULE-ID`,
   );
   return out.join('\n') + '\n';
+}
+
+const STATUS_ORDER = ['affected', 'unknown', 'mitigated'];
+
+function renderVulnerabilities(r: Report, st: Style, verbose: boolean): string[] {
+  const count = (status: string) => r.vulnerabilities.filter((v) => v.status === status).length;
+  const out = [
+    st.bold(
+      `KNOWN VULNERABILITIES (${count('affected')} affected, ${count('unknown')} unknown, ${count('mitigated')} mitigated; ${r.advisories.source})`,
+    ),
+  ];
+  const sorted = [...r.vulnerabilities].sort(
+    (a, b) =>
+      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+      SEV_ORDER.indexOf(a.severity) - SEV_ORDER.indexOf(b.severity),
+  );
+  const limit = verbose ? sorted.length : 15;
+  for (const v of sorted.slice(0, limit)) {
+    const status =
+      v.status === 'affected'
+        ? st.red(pad(v.status, 10))
+        : v.status === 'unknown'
+          ? st.yellow(pad(v.status, 10))
+          : pad(v.status, 10);
+    out.push(
+      `  ${status}${pad(v.severity, 9)}${st.bold(v.id)} ${v.target} ${v.installed_version ?? ''}: ${v.summary}`,
+    );
+    out.push(st.dim(`      ${v.reason}`));
+  }
+  if (sorted.length > limit)
+    out.push(st.dim(`  ... ${sorted.length - limit} more (--verbose or --format json)`));
+  return out;
 }
