@@ -252,8 +252,36 @@ test('every shipped advisory is a valid record that cites its sources', async ()
       `${a.id} cites non-URL sources`,
     );
     assert.ok(
-      a.affected.every((x) => x.database_specific?.ctrsafe_target),
-      `${a.id} has an entry without ctrsafe_target`,
+      a.affected.some((x) => x.database_specific?.ctrsafe_target),
+      `${a.id} applies to nothing ctrsafe checks`,
     );
   }
+});
+
+test('Go major-version modules only speak for their own major (semantic import versioning)', async () => {
+  // vulndb style: "podman/v4 affected from 0 with no fix" must not flag Podman 3.x; the plain module covers the rest.
+  const adv: Rec = {
+    id: 'TEST-GOMAJOR',
+    affected: [
+      {
+        package: { ecosystem: 'Go', name: 'github.com/containers/podman/v4' },
+        ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }],
+        database_specific: { ctrsafe_target: 'podman' },
+      },
+      {
+        package: { ecosystem: 'Go', name: 'github.com/containers/podman' },
+        ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '3.4.0' }] }],
+        database_specific: { ctrsafe_target: 'podman' },
+      },
+    ],
+  };
+  // ubuntu2204 has Podman 3.4.4 from Ubuntu: outside both; apptainer-setuid has no Podman.
+  const r = await vulns('ubuntu2204', [adv]);
+  assert.equal(
+    r.vulnerabilities.filter((v) => v.id === 'TEST-GOMAJOR').length,
+    0,
+    JSON.stringify(r.vulnerabilities.map((v) => v.reason)),
+  );
+  const r4 = await vulns('ubuntu2404', [adv]); // Podman 4.9.3: the /v4 entry applies (a distribution build: unknown, not cleared)
+  assert.equal(r4.vulnerabilities.find((v) => v.id === 'TEST-GOMAJOR')?.match, 'unknown');
 });

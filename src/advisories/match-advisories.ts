@@ -131,9 +131,24 @@ const fixedIn = (entries: Affected[]): string | null =>
     .filter((x): x is string => x !== null)
     .join(', ') || null;
 
+/**
+ * Go's semantic import versioning: module "…/v4" holds only v4.x releases; a module without a suffix holds the
+ * majors no suffixed sibling claims (v0, v1, and v2+ "+incompatible" releases). So vulndb's "podman/v4 from 0"
+ * speaks of 4.x only.
+ */
+function goModuleCovers(a: Affected, siblings: Affected[], version: string | null): boolean {
+  if (a.package.ecosystem !== 'Go' || version === null) return true;
+  const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? NaN);
+  const suffix = (x: Affected) => Number(/\/v(\d+)$/.exec(x.package.name)?.[1] ?? NaN);
+  const own = suffix(a);
+  if (!Number.isNaN(own)) return own === major;
+  const claimed = siblings.filter((x) => x.package.ecosystem === 'Go').map(suffix);
+  return !claimed.includes(major);
+}
+
 function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: Host): Match | null {
   const distroEntries = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
-  const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem));
+  const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem) && goModuleCovers(a, entries, t.upstream));
   const mine = distroEntries.filter((a) => ecosystemMatchesHost(a, host));
   const make = (status: MatchStatus, reason: string, pkg: string, installed: string | null, fixed: string | null): Match => ({
     advisory: adv,

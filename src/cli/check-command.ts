@@ -8,6 +8,7 @@ import { HostRoot } from '../host/host-root.js';
 import { findRule } from '../rules/catalogue.js';
 import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
 import { renderExplain } from '../render/render-explain.js';
+import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
 import { toolVersion } from '../tool-version.js';
@@ -35,7 +36,7 @@ Tells which container runtimes can run on this host, in which mode, how safely, 
 
 Options:
   --root DIR            judge a copied host tree (node image, snapshot) instead of the live host
-  --format text|json    output format (default text)
+  --format FORMAT       text (default), json or sarif (SARIF 2.1.0)
   --explain RULE        explain one rule and how this host fares against it
   --fail-on SEVERITY    exit 1 when a finding of this severity or worse fails (info|low|medium|high|critical)
   --model MODEL         the site's container model: userns, setuid or both (default: inferred)
@@ -89,7 +90,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (p.positionals.length > 0) throw new UsageError(`check takes no arguments (got "${p.positionals[0]}")`);
-  const format = oneOf(flag(p, 'format'), ['text', 'json'] as const, '--format') ?? 'text';
+  const format = oneOf(flag(p, 'format'), ['text', 'json', 'sarif'] as const, '--format') ?? 'text';
   const failOn = oneOf(flag(p, 'fail-on'), SEVERITIES, '--fail-on') as Severity | undefined;
   const model = oneOf(flag(p, 'model'), ['userns', 'setuid', 'both'] as const, '--model');
   const colour = p.flags.has('no-color')
@@ -123,6 +124,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
         : renderExplain(rule, finding, st),
     );
   } else if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'sarif') io.stdout.write(renderSarif(report));
   else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
 
   if (failOn) {

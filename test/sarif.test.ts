@@ -1,0 +1,53 @@
+// `check --format sarif` validates against the official SARIF 2.1.0 schema (as shipped in @microsoft/jest-sarif).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { runCli } from './helpers/run-cli.js';
+import { FIXTURES, REPO } from './helpers/tree.js';
+
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv-draft-04') as new (o: object) => {
+  compile(s: object): ((d: unknown) => boolean) & { errors?: unknown[] };
+};
+const addFormats = require('ajv-formats') as (a: unknown) => void;
+const schema = require(
+  path.join(REPO, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'),
+) as object;
+
+function validator() {
+  // The official schema uses a pattern that is not valid in Unicode mode; ajv must compile it as plain RegExp.
+  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+test('SARIF output of a live check and of a failing fixture validates against the SARIF 2.1.0 schema', () => {
+  const validate = validator();
+  for (const args of [
+    ['check', '--format', 'sarif'],
+    ['check', '--root', path.join(FIXTURES, 'sles11sp3'), '--format', 'sarif'],
+  ]) {
+    const r = runCli(args);
+    assert.equal(r.code, 0, r.stderr);
+    const log = JSON.parse(r.stdout) as {
+      version: string;
+      runs: { results: { ruleId: string; level: string }[]; tool: { driver: { rules: { id: string }[] } } }[];
+    };
+    assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.equal(log.version, '2.1.0');
+    const ids = new Set(log.runs[0]!.tool.driver.rules.map((x) => x.id));
+    for (const res of log.runs[0]!.results)
+      assert.ok(ids.has(res.ruleId), `result ${res.ruleId} has no rule`);
+  }
+  const sles = JSON.parse(
+    runCli(['check', '--root', path.join(FIXTURES, 'sles11sp3'), '--format', 'sarif']).stdout,
+  ) as { runs: { results: { ruleId: string; level: string }[] }[] };
+  const k001 = sles.runs[0]!.results.find((x) => x.ruleId === 'CS-K001');
+  assert.equal(k001?.level, 'error', 'missing no_new_privs is an error');
+});
+
+test('the validator really rejects a broken SARIF log', () => {
+  const validate = validator();
+  assert.equal(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] }), false);
+});
