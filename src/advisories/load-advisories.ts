@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { mergeAdvisories, readStore } from './advisory-store.js';
 import { parseAdvisory, type Advisory } from './advisory.js';
 import { ADVISORY_JSON } from './database.generated.js';
 
@@ -61,4 +62,16 @@ export function loadAdvisoryDir(dir: string): AdvisorySet {
     }
   }
   return { advisories, source: `${dir} (${advisories.length} advisories)`, problems };
+}
+
+/** The built-in records, overlaid by what `ctrsafe db update` imported into dir. */
+export function loadDatabase(dir: string): AdvisorySet {
+  const builtin = loadBuiltinAdvisories();
+  const store = readStore(dir);
+  if (!store) return builtin;
+  return {
+    advisories: mergeAdvisories(builtin.advisories, store.advisories),
+    source: `built-in database (${builtin.advisories.length}) + ${store.advisories.length} imported into ${dir}`,
+    problems: [...builtin.problems, ...store.problems],
+  };
 }

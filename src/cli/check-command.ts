@@ -1,5 +1,6 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
-import { loadAdvisoryDir, loadBuiltinAdvisories } from '../advisories/load-advisories.js';
+import { defaultStoreDir } from '../advisories/advisory-store.js';
+import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
 import { UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
@@ -24,6 +25,7 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'model', takesValue: true },
   { name: 'probe-timeout', takesValue: true },
   { name: 'advisories', takesValue: true },
+  { name: 'db', takesValue: true },
   { name: 'color', takesValue: true },
   { name: 'no-color', takesValue: false },
   { name: 'verbose', short: 'v', takesValue: false },
@@ -42,7 +44,8 @@ Options:
   --model MODEL         the site's container model: userns, setuid or both (default: inferred)
   --as-user NAME        run the probes as this unprivileged user (root only; default nobody)
   --probe-timeout MS    deadline for each probe and version command (default 3000)
-  --advisories DIR      match against this directory of OSV records instead of the built-in database
+  --advisories DIR      match against this directory of OSV records instead of the database
+  --db DIR              the advisory database updated by "ctrsafe db update" (default: see ctrsafe db --help)
   --color WHEN          auto, always or never (NO_COLOR is honoured)
   -v, --verbose         show every reason and full evidence
 `;
@@ -60,6 +63,7 @@ export async function runCheck(opts: {
   probeTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   advisoriesDir?: string;
+  dbDir?: string;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
   const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
   const collected = await collectHost({
@@ -68,7 +72,10 @@ export async function runCheck(opts: {
     ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
-  const db = opts.advisoriesDir !== undefined ? loadAdvisoryDir(opts.advisoriesDir) : loadBuiltinAdvisories();
+  const db =
+    opts.advisoriesDir !== undefined
+      ? loadAdvisoryDir(opts.advisoriesDir)
+      : loadDatabase(opts.dbDir ?? defaultStoreDir(opts.env ?? process.env));
   const report = buildReport(
     collected.facts,
     {
@@ -105,9 +112,11 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const root = flag(p, 'root');
   const asUser = flag(p, 'as-user');
   const advisoriesDir = flag(p, 'advisories');
+  const dbDir = flag(p, 'db');
   const { report } = await runCheck({
     ...(root !== undefined ? { root } : {}),
     ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
+    ...(dbDir !== undefined ? { dbDir } : {}),
     ...(asUser !== undefined ? { asUser } : {}),
     ...(model ? { model } : {}),
     ...(probeTimeoutMs ? { probeTimeoutMs } : {}),

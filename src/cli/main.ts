@@ -2,6 +2,7 @@
 import { describeError, UsageError } from '../errors.js';
 import { toolVersion } from '../tool-version.js';
 import { checkCommand } from './check-command.js';
+import { dbCommand } from './db-command.js';
 import type { CliIo } from './io.js';
 import { rulesCommand } from './rules-command.js';
 import { snapshotCommand } from './snapshot-command.js';
@@ -11,6 +12,7 @@ export const HELP = `ctrsafe: facts, not rumour, about container security on HPC
 Usage:
   ctrsafe check [--root DIR] [--format text|json] [--fail-on SEVERITY] [--explain RULE]
   ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
+  ctrsafe db status | db update --from PATH   the offline advisory database
   ctrsafe rules [--markdown|--json]
   ctrsafe --version
 
@@ -28,6 +30,8 @@ export async function main(io: CliIo): Promise<number> {
         return await snapshotCommand(rest, io);
       case 'rules':
         return rulesCommand(rest, io);
+      case 'db':
+        return dbCommand(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`ctrsafe ${toolVersion()}\n`);

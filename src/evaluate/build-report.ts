@@ -3,6 +3,7 @@ import type { Fact, Facts, Feature } from '../facts/fact.js';
 import { RULES } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
 import type { Advisory } from '../advisories/advisory.js';
+import { newestRecordDate } from '../advisories/advisory-store.js';
 import { buildVulnerabilities, type Vulnerability } from './build-vulnerabilities.js';
 import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
 import { deriveFeatures } from './derive-features.js';
@@ -29,7 +30,15 @@ export interface Report {
   runtimes: RuntimeVerdict[];
   findings: Finding[];
   vulnerabilities: Vulnerability[];
-  advisories: { source: string; count: number; not_affected: number; problems: string[] };
+  advisories: {
+    source: string;
+    count: number;
+    not_affected: number;
+    newest_record: string | null;
+    age_days: number | null;
+    stale: boolean;
+    problems: string[];
+  };
   summary: { fail: Record<string, number>; unknown: number; pass: number };
   facts: Fact[];
   problems: string[];
@@ -41,6 +50,16 @@ export interface ReportOptions {
   version: string;
   now: Date;
   rootDir?: string | null;
+}
+
+/** A database whose newest record is older than 90 days is flagged in every report (issue 3). */
+function databaseAge(
+  list: readonly Advisory[],
+  now: Date,
+): { newest_record: string | null; age_days: number | null; stale: boolean } {
+  const newest = newestRecordDate(list);
+  const age = newest ? Math.floor((now.getTime() - newest.getTime()) / 86400000) : null;
+  return { newest_record: newest?.toISOString() ?? null, age_days: age, stale: age === null || age > 90 };
 }
 
 function inferModel(modes: RuntimeMode[]): { value: ContainerModel; evidence: string } {
@@ -141,6 +160,7 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
       source: opts.advisories?.source ?? 'none',
       count: opts.advisories?.list.length ?? 0,
       not_affected: notAffected,
+      ...databaseAge(opts.advisories?.list ?? [], opts.now),
       problems: opts.advisories?.problems ?? [],
     },
     summary: {

@@ -21,6 +21,12 @@ export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {
   out.push(
     `${h.os.pretty_name ?? 'OS unknown'} · ${kernel} · container model: ${r.model.value} (${r.model.how === 'option' ? '--model' : r.model.evidence})`,
   );
+  if (r.advisories.stale)
+    out.push(
+      st.yellow(
+        `WARNING: the advisory database is ${r.advisories.age_days === null ? 'empty' : `${r.advisories.age_days} days old`}; run ctrsafe db update --from <OSV export>.`,
+      ),
+    );
   if (h.container.inside)
     out.push(
       st.red(
