@@ -1,5 +1,7 @@
 // Collects installed versions of runtime packages: dpkg status, the RPM database through rpm(8), or a snapshot manifest.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { HostRoot } from '../host/host-root.js';
 import { parseDpkgStatus } from '../parse/dpkg-status.js';
 import { runChild } from '../probe/run-child.js';
@@ -36,22 +38,73 @@ export function readDpkgPackages(root: HostRoot): Map<string, PackageVersion> {
   return out;
 }
 
-/** Queries the live RPM database read-only; under --root only a snapshot manifest carries RPM versions. */
+const RPM_DB_DIRS = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
+const RPM_DB_FILE =
+  /^(rpmdb\.sqlite(-wal|-shm)?|Packages|Name|Providename|Basenames|Dirnames|Sha1header|Sigmd5|Installtid|Requirename|Group|Conflictname|Obsoletename|Triggername|__db\.\d+)$/;
+const MAX_RPM_DB_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Copies a tree's RPM database to a private temporary directory: rpm(8) takes a lock and opens SQLite
+ * journals even for queries, and ctrsafe never writes into the tree it checks.
+ */
+function copyRpmDb(root: HostRoot): { tmp: string; from: string } | null {
+  for (const d of RPM_DB_DIRS) {
+    const l = root.list(d, 256);
+    if (!l.ok) continue;
+    const names = l.names.filter((n) => RPM_DB_FILE.test(n));
+    if (!names.some((n) => n === 'rpmdb.sqlite' || n === 'Packages')) continue;
+    let total = 0;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-rpmdb-'));
+    for (const n of names) {
+      const r = root.readBytes(`${d}/${n}`, MAX_RPM_DB_BYTES, false);
+      total += r.ok ? r.data.length : 0;
+      if (!r.ok || r.truncated || total > MAX_RPM_DB_BYTES) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        return null;
+      }
+      fs.writeFileSync(path.join(tmp, n), r.data);
+    }
+    return { tmp, from: root.display(d) };
+  }
+  return null;
+}
+
+/** Queries the RPM database read-only: the live one in place, a tree's through a private copy. */
 export async function readRpmPackages(
   root: HostRoot,
   timeoutMs: number,
 ): Promise<Map<string, PackageVersion>> {
   const out = new Map<string, PackageVersion>();
-  if (!root.isLive) return out;
   const rpm = ['/usr/bin/rpm', '/bin/rpm'].find((p) => fs.existsSync(p));
-  if (!rpm || !(fs.existsSync('/var/lib/rpm') || fs.existsSync('/usr/lib/sysimage/rpm'))) return out;
-  const r = await runChild(
-    [rpm, '-q', '--qf', '%{NAME} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n', ...PACKAGE_NAMES],
-    { timeoutMs },
-  );
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+) (\S+)$/.exec(line.trim());
-    if (m && PACKAGE_NAMES.has(m[1]!)) out.set(m[1]!, { version: m[2]!, source: 'RPM database (rpm -q)' });
+  if (!rpm) return out;
+  let dbArgs: string[] = [];
+  let source = 'RPM database (rpm -q)';
+  let cleanup = () => {};
+  if (!root.isLive) {
+    const copy = copyRpmDb(root);
+    if (!copy) return out;
+    dbArgs = ['--dbpath', copy.tmp];
+    source = `RPM database ${copy.from} (read from a private copy)`;
+    cleanup = () => fs.rmSync(copy.tmp, { recursive: true, force: true });
+  } else if (!RPM_DB_DIRS.some((d) => fs.existsSync(d))) return out;
+  try {
+    const r = await runChild(
+      [
+        rpm,
+        ...dbArgs,
+        '-q',
+        '--qf',
+        '%{NAME} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n',
+        ...PACKAGE_NAMES,
+      ],
+      { timeoutMs },
+    );
+    for (const line of r.stdout.split('\n')) {
+      const m = /^(\S+) (\S+)$/.exec(line.trim());
+      if (m && PACKAGE_NAMES.has(m[1]!)) out.set(m[1]!, { version: m[2]!, source });
+    }
+  } finally {
+    cleanup();
   }
   return out;
 }
