@@ -285,3 +285,20 @@ test('Go major-version modules only speak for their own major (semantic import v
   const r4 = await vulns('ubuntu2404', [adv]); // Podman 4.9.3: the /v4 entry applies (a distribution build: unknown, not cleared)
   assert.equal(r4.vulnerabilities.find((v) => v.id === 'TEST-GOMAJOR')?.match, 'unknown');
 });
+
+test('the built-in database is exactly the shipped files, each valid', async () => {
+  const { loadBuiltinAdvisories } = await import('../src/advisories/load-advisories.js');
+  const builtin = loadBuiltinAdvisories();
+  const files = loadAdvisoryDir(path.join(FIXTURES, '../../../advisories'));
+  assert.deepEqual(files.problems, []);
+  assert.deepEqual(builtin.advisories.map((a) => a.id).sort(), files.advisories.map((a) => a.id).sort());
+  const byId = new Map(files.advisories.map((a) => [a.id, a]));
+  for (const a of builtin.advisories) {
+    const f = byId.get(a.id)!;
+    assert.deepEqual(
+      [a.affected, a.ctrsafe.severity, a.ctrsafe.preconditions],
+      [f.affected, f.ctrsafe.severity, f.ctrsafe.preconditions],
+      a.id,
+    );
+  }
+});

@@ -2,7 +2,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
-import { parseKernelConfig } from '../parse/kernel-config.js';
+import { extractKernelConfig } from '../parse/kernel-config.js';
 import { compareLooseVersion } from '../version/compare-loose.js';
 import { classifyKernel } from './classify-kernel.js';
 import { readProblem, readValueFile } from './read-helpers.js';
@@ -128,7 +128,10 @@ export function collectKernelFacts(root: HostRoot, facts: Facts): void {
   const gz = gzr.ok && !gzr.truncated ? gzr.data : null;
   if (gz) {
     try {
-      config = parseKernelConfig(gunzipSync(gz, { maxOutputLength: MAX_CONFIG }).toString('utf8'));
+      config = extractKernelConfig(
+        gunzipSync(gz, { maxOutputLength: MAX_CONFIG }).toString('utf8'),
+        CONFIG_KEYS,
+      );
       configSource = root.display('/proc/config.gz');
     } catch {
       addFact(
@@ -143,18 +146,18 @@ export function collectKernelFacts(root: HostRoot, facts: Facts): void {
   if (!config) {
     const c = readConfig(root, release);
     if (c && 'text' in c) {
-      config = parseKernelConfig(c.text);
+      config = extractKernelConfig(c.text, CONFIG_KEYS);
       configSource = c.source;
     } else if (c && 'problem' in c) addFact(facts, 'kernel.config.problem', c.problem, 'file', c.problem);
   }
   addFact(
     facts,
     'kernel.config.present',
-    config !== null && config.size > 0,
+    config !== null,
     'file',
     config ? `read ${configSource}` : 'no kernel config found (/proc/config.gz, /boot/config-<release>)',
   );
-  if (config && config.size > 0) {
+  if (config) {
     for (const key of CONFIG_KEYS) {
       const v = config.get(key);
       // A symbol missing from a full config means its dependencies were off: effectively "n".

@@ -47,12 +47,21 @@ const MAX_RPM_DB_BYTES = 512 * 1024 * 1024;
  * Copies a tree's RPM database to a private temporary directory: rpm(8) takes a lock and opens SQLite
  * journals even for queries, and ctrsafe never writes into the tree it checks.
  */
-function copyRpmDb(root: HostRoot): { tmp: string; from: string } | null {
+/** The directory that holds an RPM database (rpmdb.sqlite on RHEL 9, Berkeley DB "Packages" before), and its files. */
+function findRpmDb(root: HostRoot): { dir: string; names: string[] } | null {
   for (const d of RPM_DB_DIRS) {
     const l = root.list(d, 256);
     if (!l.ok) continue;
     const names = l.names.filter((n) => RPM_DB_FILE.test(n));
-    if (!names.some((n) => n === 'rpmdb.sqlite' || n === 'Packages')) continue;
+    if (names.some((n) => n === 'rpmdb.sqlite' || n === 'Packages')) return { dir: d, names };
+  }
+  return null;
+}
+
+function copyRpmDb(root: HostRoot): { tmp: string; from: string } | null {
+  const found = findRpmDb(root);
+  if (found) {
+    const { dir: d, names } = found;
     let total = 0;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-rpmdb-'));
     for (const n of names) {
@@ -86,7 +95,7 @@ export async function readRpmPackages(
     dbArgs = ['--dbpath', copy.tmp];
     source = `RPM database ${copy.from} (read from a private copy)`;
     cleanup = () => fs.rmSync(copy.tmp, { recursive: true, force: true });
-  } else if (!RPM_DB_DIRS.some((d) => fs.existsSync(d))) return out;
+  } else if (!findRpmDb(root)) return out; // Debian hosts with the rpm tool installed have an empty /var/lib/rpm
   try {
     const r = await runChild(
       [

@@ -12,7 +12,19 @@ export interface UpstreamVersion {
  */
 const NOT_PRERELEASE = /^(dist|release|final|ga|stable)$/i;
 
+const cache = new Map<string, UpstreamVersion | null>();
+
+/** Matching compares the same few versions thousands of times: parse each once. */
 export function parseUpstream(v: string): UpstreamVersion | null {
+  let hit = cache.get(v);
+  if (hit === undefined) {
+    hit = parseUpstreamUncached(v);
+    if (cache.size < 10000) cache.set(v, hit);
+  }
+  return hit;
+}
+
+function parseUpstreamUncached(v: string): UpstreamVersion | null {
   const s = v.trim().replace(/^v/, '');
   if (s.length === 0 || s.length > 128) return null;
   const m = /^(\d{1,9}(?:\.\d{1,9}){0,4})(?:[-~]([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.+-]*)?$/.exec(s);
