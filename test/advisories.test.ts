@@ -113,7 +113,7 @@ test('a user-namespace kernel flaw is mitigated where unprivileged user namespac
   const r = await vulns('centos7-default', [adv]);
   const v = r.vulnerabilities[0]!;
   assert.equal(v.match, 'unknown', 'mainline ranges never judge a distribution kernel');
-  assert.match(v.reasons[0]!, /no fixed version for centos 7's rhel kernel/);
+  assert.match(v.reasons[0]!, /no fixed version for centos 7's kernel package kernel/);
   assert.equal(v.status, 'mitigated');
 });
 
@@ -301,4 +301,24 @@ test('the built-in database is exactly the shipped files, each valid', async () 
       a.id,
     );
   }
+});
+
+test('a distribution record for another kernel source package (linux-oem-6.0) does not judge the generic kernel', async () => {
+  const oem = {
+    package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'linux-oem-6.0' },
+    ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '6.0.0-1020.20' }] }],
+    database_specific: { ctrsafe_target: 'kernel' },
+  };
+  const r = await vulns('ubuntu2204', [{ id: 'TEST-OEM', affected: [oem] }]);
+  const v = r.vulnerabilities[0]!;
+  assert.equal(v.match, 'unknown', v.reason);
+  assert.match(v.reason, /kernel package linux/);
+  const generic = {
+    ...oem,
+    package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'linux' },
+    ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '5.15.0-101.111' }] }],
+  };
+  const r2 = await vulns('ubuntu2204', [{ id: 'TEST-OEM', affected: [oem, generic] }]);
+  assert.equal(r2.vulnerabilities[0]!.match, 'affected');
+  assert.equal(r2.vulnerabilities[0]!.fixed_version, '5.15.0-101.111');
 });

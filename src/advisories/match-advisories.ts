@@ -28,7 +28,7 @@ interface Target {
   /** The upstream version (binary output or package upstream part). */
   upstream: string | null;
   /** The distribution package version, when it came from one, and its syntax. */
-  distro: { version: string; syntax: 'debian' | 'rpm'; built: boolean } | null;
+  distro: { name: string; source?: string; version: string; syntax: 'debian' | 'rpm'; built: boolean } | null;
   describe: string;
 }
 
@@ -60,7 +60,8 @@ function packageTarget(f: Facts, pfx: string, id: string): Target | null {
     const version = pkg.split(' ')[1] ?? '';
     const source = f.get(`${pfx}.package`)?.evidence ?? '';
     const syntax = /dpkg/.test(source) ? 'debian' : 'rpm';
-    distro = { version, syntax, built: distroBuilt(version, syntax) };
+    const src = val(f, `${pfx}.package_source`);
+    distro = { name: pkg.split(' ')[0]!, ...(typeof src === 'string' ? { source: src } : {}), version, syntax, built: distroBuilt(version, syntax) };
   }
   return {
     id,
@@ -149,7 +150,8 @@ function goModuleCovers(a: Affected, siblings: Affected[], version: string | nul
 function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: Host): Match | null {
   const distroEntries = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
   const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem) && goModuleCovers(a, entries, t.upstream));
-  const mine = distroEntries.filter((a) => ecosystemMatchesHost(a, host));
+  const installedPkg = t.distro?.name;
+  const mine = distroEntries.filter((a) => ecosystemMatchesHost(a, host) && (!installedPkg || a.package.name === installedPkg || a.package.name === t.distro?.source));
   const make = (status: MatchStatus, reason: string, pkg: string, installed: string | null, fixed: string | null): Match => ({
     advisory: adv,
     target: t.id,
@@ -218,8 +220,9 @@ function matchKernel(adv: Advisory, entries: Affected[], f: Facts, host: Host): 
     if (results.some((r) => r.hit === null)) return make('unknown', `mainline ${v} cannot be compared with the ranges`, 'Linux/Kernel', v, fixedIn(mainline));
     return make('not-affected', `mainline ${v}: ${results[0]!.why}`, 'Linux/Kernel', v, results[0]!.fixed);
   }
-  const mine = distro.filter((a) => ecosystemMatchesHost(a, host));
   const pkg = kernelPackageVersion(host.family, release, banner);
+  // Only the records for the source package this kernel was built from: linux-oem-6.0's fix says nothing of linux.
+  const mine = distro.filter((a) => ecosystemMatchesHost(a, host) && (!pkg || a.package.name === pkg.source));
   if (mine.length > 0 && pkg) {
     const hit = mine.some((a) => judgeRanges(pkg.version, a, cmpFor(pkg.syntax)) === true);
     const fixed = fixedIn(mine);
@@ -238,7 +241,7 @@ function matchKernel(adv: Advisory, entries: Affected[], f: Facts, host: Host): 
   const why =
     mine.length > 0 && !pkg
       ? `the running kernel's package version cannot be read from /proc/version`
-      : `the database has no fixed version for ${host.osId} ${host.osVersion}'s ${host.family} kernel`;
+      : `the database has no fixed version for ${host.osId} ${host.osVersion}'s kernel package ${pkg?.source ?? host.family}`;
   return make('unknown', `${why}${hint}`, host.family === 'rhel' || host.family === 'suse' ? 'kernel' : 'linux', pkg?.version ?? release, null);
 }
 

@@ -5,7 +5,7 @@ import type { CommandRecord } from '../host/snapshot-manifest.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import type { PackageVersion } from './collect-packages.js';
-import { upstreamOf } from './collect-runtimes.js';
+import { addPackageFacts, upstreamOf } from './collect-runtimes.js';
 import type { VersionCommand } from './collect-runtimes.js';
 
 export function findComponentBinaries(root: HostRoot): Map<string, string> {
@@ -73,13 +73,6 @@ export function collectComponentFacts(
         'file',
         `package ${pkg[0]} ${pkg[1]!.version} (${pkg[1]!.source})`,
       );
-    if (pkg)
-      addFact(
-        facts,
-        `${pfx}.package`,
-        `${pkg[0]} ${pkg[1]!.version}`,
-        'file',
-        `package ${pkg[0]} ${pkg[1]!.version} (${pkg[1]!.source})`,
-      );
+    if (pkg) addPackageFacts(facts, pfx, pkg[0], pkg[1]!);
   }
 }

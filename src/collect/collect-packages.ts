@@ -10,7 +10,10 @@ import { RUNTIMES } from '../runtimes/locations.js';
 
 export interface PackageVersion {
   version: string;
+  /** Where the version was read: "dpkg status (/var/lib/dpkg/status)", "RPM database ...". */
   source: string;
+  /** The distribution source package it was built from, when the database says (dpkg "Source:"). */
+  sourcePackage?: string;
 }
 
 export const PACKAGE_NAMES = new Set([
@@ -33,8 +36,12 @@ export function readDpkgPackages(root: HostRoot): Map<string, PackageVersion> {
   const p = '/var/lib/dpkg/status';
   const r = root.readText(p, 64 * 1024 * 1024);
   if (!r.ok || r.binary || r.truncated) return out;
-  for (const [name, version] of parseDpkgStatus(r.text, PACKAGE_NAMES))
-    out.set(name, { version, source: `dpkg status (${root.display(p)})` });
+  for (const [name, v] of parseDpkgStatus(r.text, PACKAGE_NAMES))
+    out.set(name, {
+      version: v.version,
+      source: `dpkg status (${root.display(p)})`,
+      sourcePackage: v.source,
+    });
   return out;
 }
 

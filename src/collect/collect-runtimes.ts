@@ -41,6 +41,25 @@ export function versionCommands(binaries: Map<RuntimeId, string>): VersionComman
   return [...cmds.values()];
 }
 
+/** The package a version came from, and the distribution source package advisories name ("libpod" for podman). */
+export function addPackageFacts(facts: Facts, pfx: string, name: string, p: PackageVersion): void {
+  addFact(
+    facts,
+    `${pfx}.package`,
+    `${name} ${p.version}`,
+    'file',
+    `package ${name} ${p.version} (${p.source})`,
+  );
+  if (p.sourcePackage)
+    addFact(
+      facts,
+      `${pfx}.package_source`,
+      p.sourcePackage,
+      'file',
+      `package ${name} is built from source package ${p.sourcePackage}`,
+    );
+}
+
 export function upstreamOf(pkgVersion: string): string {
   // Debian "1:4.13+dfsg1-1" and RPM "1.3.4-1.el8" both carry the upstream version between epoch and release;
   // Debian's repack suffixes (+ds1, +dfsg1) are not part of the upstream version.
@@ -146,14 +165,6 @@ export function collectRuntimeFacts(
         'file',
         `package ${pkg![0]} ${pkg![1]!.version} (${pkg![1]!.source})`,
       );
-    if (pkgCounts)
-      addFact(
-        facts,
-        `${pfx}.package`,
-        `${pkg![0]} ${pkg![1]!.version}`,
-        'file',
-        `package ${pkg![0]} ${pkg![1]!.version} (${pkg![1]!.source})`,
-      );
     else if (rec)
       addFact(
         facts,
@@ -162,6 +173,7 @@ export function collectRuntimeFacts(
         'probe',
         `\`${rec.argv.join(' ')}\` exited ${rec.exitCode}: ${(first || rec.stderr).slice(0, 120)}`,
       );
+    if (pkgCounts) addPackageFacts(facts, pfx, pkg![0], pkg![1]!);
 
     collectConfig(root, facts, id, unsafe, unknownOwner);
   }

@@ -6,8 +6,11 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * A status file holds thousands of stanzas and is read on every check, so one regular expression finds the
  * wanted "Package:" lines and only those stanzas are parsed.
  */
-export function parseDpkgStatus(text: string, wanted: ReadonlySet<string>): Map<string, string> {
-  const out = new Map<string, string>();
+export function parseDpkgStatus(
+  text: string,
+  wanted: ReadonlySet<string>,
+): Map<string, { version: string; source: string }> {
+  const out = new Map<string, { version: string; source: string }>();
   if (wanted.size === 0) return out;
   const re = new RegExp(`^Package: (${[...wanted].map(escape).join('|')})$`, 'gm');
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -16,7 +19,9 @@ export function parseDpkgStatus(text: string, wanted: ReadonlySet<string>): Map<
     const status = /^Status:\s*(.+)$/m.exec(stanza)?.[1] ?? '';
     if (!/\binstalled\b/.test(status) || /not-installed|config-files/.test(status)) continue;
     const version = /^Version:\s*(\S+)/m.exec(stanza)?.[1];
-    if (version) out.set(m[1]!, version);
+    // "Source: libpod (4.3.1+ds1-8)": the source package, which distribution advisories name.
+    const source = /^Source:\s*(\S+)/m.exec(stanza)?.[1] ?? m[1]!;
+    if (version) out.set(m[1]!, { version, source });
   }
   return out;
 }

@@ -4,6 +4,8 @@ import type { KernelFamily } from '../collect/classify-kernel.js';
 export interface KernelPackage {
   /** OSV ecosystem family the version belongs to. */
   syntax: 'debian' | 'rpm';
+  /** The distribution's source package the running kernel was built from ("linux", "linux-hwe-6.5", "kernel"). */
+  source: string;
   version: string;
   evidence: string;
 }
@@ -29,31 +31,51 @@ export function kernelPackageVersion(
     case 'rhel':
     case 'fedora': {
       const v = release.replace(/\.(x86_64|aarch64|ppc64le|s390x|i686|noarch)(\+\w+)?$/, '');
+      const rt = /\.rt\d/.test(v) ? 'kernel-rt' : 'kernel';
       return /^\d+\.\d+\.\d+-[\w.]+$/.test(v)
-        ? { syntax: 'rpm', version: v, evidence: `kernel release ${release}` }
+        ? { syntax: 'rpm', source: rt, version: v, evidence: `kernel release ${release}` }
         : null;
     }
     case 'suse': {
-      const m = /^(\d+\.\d+\.\d+-[\d.]+)-[a-z0-9]+$/.exec(release);
-      return m ? { syntax: 'rpm', version: m[1]!, evidence: `kernel release ${release}` } : null;
+      const m = /^(\d+\.\d+\.\d+-[\d.]+)-([a-z0-9]+)$/.exec(release);
+      return m
+        ? { syntax: 'rpm', source: `kernel-${m[2]}`, version: m[1]!, evidence: `kernel release ${release}` }
+        : null;
     }
     case 'ubuntu': {
-      const r = /^(\d+\.\d+\.\d+-\d+)-/.exec(release);
-      const b = /#(\d+)(?:~[\w.]+)?-Ubuntu/.exec(banner);
-      return r && b
-        ? {
-            syntax: 'debian',
-            version: `${r[1]}.${b[1]}`,
-            evidence: `kernel release ${release} and build #${b[1]} in /proc/version`,
-          }
-        : null;
+      // Ubuntu builds each flavour from its own source package: generic from "linux", or from "linux-hwe-X.Y" when
+      // the build number carries "~<release>" (a backported kernel); "-oem" from linux-oem-X.Y; "-aws" from linux-aws.
+      const r = /^(\d+)\.(\d+)\.\d+-\d+-([a-z0-9-]+)$/.exec(release);
+      const b = /#(\d+)(~[\w.]+)?-Ubuntu/.exec(banner);
+      if (!r || !b) return null;
+      const flavour = r[3]!;
+      const series = `${r[1]}.${r[2]}`;
+      const source = ['generic', 'lowlatency', 'generic-64k', 'generic-lpae'].includes(flavour)
+        ? b[2]
+          ? `linux-hwe-${series}`
+          : 'linux'
+        : flavour === 'oem'
+          ? `linux-oem-${series}`
+          : `linux-${flavour}`;
+      const base = /^(\d+\.\d+\.\d+-\d+)-/.exec(release)![1]!;
+      return {
+        syntax: 'debian',
+        source,
+        version: `${base}.${b[1]}${b[2] ?? ''}`,
+        evidence: `kernel release ${release} and build #${b[1]}${b[2] ?? ''} in /proc/version`,
+      };
     }
     case 'debian': {
       // The banner also names the compiler ("gcc-12 (Debian 12.2.0-14)"): the kernel's package is the last one.
       const all = [...banner.matchAll(/Debian (\d+\.\d+\.\d+-[\w.+~]+)/g)];
       const b = all[all.length - 1];
       return b
-        ? { syntax: 'debian', version: b[1]!, evidence: `/proc/version names Debian package ${b[1]}` }
+        ? {
+            syntax: 'debian',
+            source: 'linux',
+            version: b[1]!,
+            evidence: `/proc/version names Debian package ${b[1]}`,
+          }
         : null;
     }
     default:
