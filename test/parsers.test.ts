@@ -57,10 +57,10 @@ test('os-release values may be quoted and escaped', () => {
 
 test('dpkg status: only installed stanzas of wanted packages count', () => {
   const text =
-    'Package: podman\nStatus: install ok installed\nVersion: 4.3.1+ds1-8+deb12u1\n\nPackage: crun\nStatus: deinstall ok config-files\nVersion: 1.8.1-1\n\nPackage: bash\nStatus: install ok installed\nVersion: 5.2.15-2\n';
+    'Package: podman\nStatus: install ok installed\nSource: libpod (4.3.1+ds1-8+deb12u1)\nVersion: 4.3.1+ds1-8+deb12u1\n\nPackage: crun\nStatus: deinstall ok config-files\nVersion: 1.8.1-1\n\nPackage: bash\nStatus: install ok installed\nVersion: 5.2.15-2\n';
   assert.deepEqual(
     [...parseDpkgStatus(text, new Set(['podman', 'crun']))],
-    [['podman', '4.3.1+ds1-8+deb12u1']],
+    [['podman', { version: '4.3.1+ds1-8+deb12u1', source: 'libpod' }]],
   );
 });
 
