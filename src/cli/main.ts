@@ -3,6 +3,7 @@ import { describeError, UsageError } from '../errors.js';
 import { toolVersion } from '../tool-version.js';
 import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
+import { imageCommand } from './image-command.js';
 import type { CliIo } from './io.js';
 import { rulesCommand } from './rules-command.js';
 import { snapshotCommand } from './snapshot-command.js';
@@ -12,6 +13,8 @@ export const HELP = `ctrsafe: facts, not rumour, about container security on HPC
 Usage:
   ctrsafe check [--root DIR] [--format text|json] [--fail-on SEVERITY] [--explain RULE]
   ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
+  ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
+  ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
   ctrsafe db status | db update --from PATH   the offline advisory database
   ctrsafe rules [--markdown|--json]
   ctrsafe --version
@@ -32,6 +35,8 @@ export async function main(io: CliIo): Promise<number> {
         return rulesCommand(rest, io);
       case 'db':
         return dbCommand(rest, io);
+      case 'image':
+        return await imageCommand(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`ctrsafe ${toolVersion()}\n`);

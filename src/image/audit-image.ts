@@ -1,0 +1,107 @@
+// Audits one image: detects its format, streams its entries through the auditor, judges the image file itself.
+import * as fs from 'node:fs';
+import { ENTRY_KINDS, EntryAuditor, finding, type FindingKind, type ImageFinding } from './audit-entries.js';
+import { detectFormat, type ImageFormat } from './detect-format.js';
+import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from './image-entry.js';
+import { applyPolicy, type ImagePolicy } from './image-policy.js';
+import { openImageEntries } from './image-readers.js';
+
+export const IMAGE_SCHEMA = 'ctrsafe.image/1';
+
+export interface ImageReport {
+  schema: typeof IMAGE_SCHEMA;
+  image: {
+    path: string;
+    format: ImageFormat;
+    format_evidence: string;
+    size: number | null;
+    entries: number;
+    layers?: number;
+    signed?: boolean | null;
+  };
+  findings: ImageFinding[];
+  summary: { fail: number; warn: number; pass: number };
+}
+
+export interface AuditOptions {
+  limits?: ReadLimits;
+  policy?: ImagePolicy | null;
+  now?: Date;
+  /** Called now and then with the number of entries read, for a progress line. */
+  onProgress?: (entries: number) => void;
+}
+
+/** The image file itself: who may write it and who owns it (Shifter: images must never be writable by users). */
+function fileFindings(file: string): ImageFinding[] {
+  const out: ImageFinding[] = [];
+  const st = fs.statSync(file);
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+  if ((st.mode & 0o022) !== 0)
+    out.push(
+      finding(
+        'image-writable',
+        null,
+        `${file} has mode ${mode}: ${st.mode & 0o002 ? 'anyone' : 'its group'} can rewrite it between audit and use`,
+      ),
+    );
+  if (st.uid !== 0)
+    out.push(
+      finding('image-owner', null, `${file} is owned by uid ${st.uid}, a user rather than the site (root)`),
+    );
+  return out;
+}
+
+export async function auditImage(file: string, opts: AuditOptions = {}): Promise<ImageReport> {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const { format, evidence } = detectFormat(file);
+  const auditor = new EntryAuditor();
+  const extra: ImageFinding[] = [];
+  const checked: FindingKind[] = [...ENTRY_KINDS];
+  let layers: number | undefined;
+  let signed: boolean | null | undefined;
+  const deadline = Date.now() + limits.deadlineMs;
+  try {
+    const opened = await openImageEntries(file, format, limits);
+    layers = opened.layers;
+    signed = opened.signed;
+    extra.push(...opened.findings);
+    let n = 0;
+    for await (const e of opened.entries) {
+      auditor.add(e);
+      if (++n % 5000 === 0) {
+        opts.onProgress?.(n);
+        if (Date.now() > deadline)
+          throw new ImageFormatError(`reading took longer than ${limits.deadlineMs} ms`);
+      }
+    }
+    extra.push(...(opened.afterward?.() ?? []));
+  } catch (e) {
+    if (!(e instanceof ImageFormatError)) throw e;
+    extra.push(finding('unreadable', null, `${e.message} (after ${auditor.count} entries)`));
+  }
+  const all = [...auditor.findings, ...extra, ...fileFindings(file)];
+  if (signed === false) all.push(finding('unsigned-sif', null, 'the SIF file holds no signature object'));
+  const judged = applyPolicy(
+    [...all, ...auditor.passes(checked)],
+    opts.policy ?? null,
+    opts.now ?? new Date(),
+  );
+  return {
+    schema: IMAGE_SCHEMA,
+    image: {
+      path: file,
+      format,
+      format_evidence: evidence,
+      size: format === 'directory' || format === 'oci-layout' ? null : fs.statSync(file).size,
+      entries: auditor.count,
+      ...(layers !== undefined ? { layers } : {}),
+      ...(signed !== undefined ? { signed } : {}),
+    },
+    findings: judged,
+    summary: {
+      fail: judged.filter((f) => f.status === 'fail').length,
+      warn: judged.filter((f) => f.status === 'warn').length,
+      pass: judged.filter((f) => f.status === 'pass').length,
+    },
+  };
+}
