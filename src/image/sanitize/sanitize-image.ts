@@ -14,12 +14,16 @@ const which = (names: string[]) => names.find((p) => fs.existsSync(p)) ?? null;
 
 /** fzstd's push decoder as a Transform stream (zstd-compressed tar archives). */
 function zstdStream(): Transform {
-  let t: Transform;
-  const d = new ZstdDecompress((chunk) => t.push(Buffer.from(chunk)));
-  t = new Transform({
+  const out: Buffer[] = [];
+  const d = new ZstdDecompress((chunk) => out.push(Buffer.from(chunk)));
+  const drain = (t: Transform) => {
+    for (const b of out.splice(0)) t.push(b);
+  };
+  return new Transform({
     transform(c: Buffer, _e, cb) {
       try {
         d.push(c);
+        drain(this);
         cb();
       } catch (e) {
         cb(e as Error);
@@ -28,13 +32,13 @@ function zstdStream(): Transform {
     flush(cb) {
       try {
         d.push(new Uint8Array(0), true);
+        drain(this);
         cb();
       } catch (e) {
         cb(e as Error);
       }
     },
   });
-  return t;
 }
 
 interface Producer {
