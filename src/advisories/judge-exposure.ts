@@ -1,5 +1,6 @@
 // Judges whether this host's configuration leaves a matched flaw exploitable (pure): setuid mode, user namespaces, config keys.
 import type { Facts } from '../facts/fact.js';
+import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Match } from './match-advisories.js';
 
 export type Exposure = 'exploitable' | 'mitigated' | 'unknown';
@@ -9,23 +10,14 @@ export interface Judged {
   reasons: string[];
 }
 
-const RUNTIME_IDS = new Set([
-  'singularity',
-  'singularity-ce',
-  'apptainer',
-  'shifter',
-  'charliecloud',
-  'podman',
-  'enroot',
-  'sarus',
-]);
+const RUNTIMES = new Set<string>(RUNTIME_IDS);
 
 export function judgeExposure(m: Match, f: Facts): Judged {
   const pre = m.advisory.ctrsafe.preconditions;
   const reasons: string[] = [];
   let mitigated = false;
   let unknown = false;
-  if (pre.setuid_mode === true && RUNTIME_IDS.has(m.target)) {
+  if (pre.setuid_mode === true && RUNTIMES.has(m.target)) {
     const mode = f.get(`runtime.${m.target}.mode`);
     if (mode?.value === 'setuid')
       reasons.push(`needs setuid mode, and ${m.target} runs setuid (${mode.evidence})`);

@@ -5,6 +5,8 @@ import { compareDebian } from '../version/compare-debian.js';
 import { compareRpm } from '../version/compare-rpm.js';
 import { compareUpstream } from '../version/compare-upstream.js';
 import { kernelPackageVersion, mainlineVersion } from '../version/kernel-version.js';
+import { COMPONENTS } from '../runtimes/components.js';
+import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Advisory, Affected } from './advisory.js';
 import { fixedOf, inRange, introducedOf, type Compare } from './evaluate-range.js';
 
@@ -252,20 +254,11 @@ export function matchAdvisories(advisories: readonly Advisory[], f: Facts): Matc
     family: (val(f, 'kernel.family') as KernelFamily | undefined) ?? null,
   };
   const targets = new Map<string, Target>();
-  for (const id of [
-    'singularity',
-    'singularity-ce',
-    'apptainer',
-    'shifter',
-    'charliecloud',
-    'podman',
-    'enroot',
-    'sarus',
-  ]) {
+  for (const id of RUNTIME_IDS) {
     const t = packageTarget(f, `runtime.${id}`, id);
     if (t) targets.set(id, t);
   }
-  for (const id of ['runc', 'crun', 'newuidmap', 'fusermount3', 'nvidia-container-toolkit']) {
+  for (const { id } of COMPONENTS) {
     const t = packageTarget(f, `component.${id}`, id);
     if (t) targets.set(id, t);
   }

@@ -1,6 +1,7 @@
 // Renders image audits as SARIF 2.1.0, one result per failed or warned finding, located by the path inside the image.
 import { KIND_DEFAULTS, type FindingKind } from '../image/audit-entries.js';
 import type { ImageReport } from '../image/audit-image.js';
+import { SECURITY_SEVERITY } from './render-sarif.js';
 
 const SCORE: Record<string, string> = {
   critical: '9.5',
@@ -17,7 +18,7 @@ export function renderImageSarif(reports: ImageReport[], version: string): strin
     shortDescription: { text: KIND_DEFAULTS[k].title },
     defaultConfiguration: { level: KIND_DEFAULTS[k].status === 'fail' ? 'error' : 'warning' },
     properties: {
-      'security-severity': SCORE[KIND_DEFAULTS[k].severity],
+      'security-severity': SECURITY_SEVERITY[KIND_DEFAULTS[k].severity],
       tags: ['security', 'container-image'],
     },
   }));

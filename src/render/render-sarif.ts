@@ -9,7 +9,7 @@ const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 function level(s: Severity | 'low' | 'medium' | 'high' | 'critical'): 'error' | 'warning' | 'note' {
   return s === 'critical' || s === 'high' ? 'error' : s === 'medium' ? 'warning' : 'note';
 }
-const SCORE: Record<string, string> = {
+export const SECURITY_SEVERITY: Record<string, string> = {
   critical: '9.5',
   high: '7.5',
   medium: '5.0',
@@ -34,7 +34,7 @@ export function renderSarif(r: Report): string {
       helpUri: rule.references[0]?.url,
       defaultConfiguration: { level: level(rule.severity) },
       properties: {
-        'security-severity': SCORE[rule.severity],
+        'security-severity': SECURITY_SEVERITY[rule.severity],
         tags: ['security', 'container', ...rule.recommendedBy.slice(0, 3)],
       },
     })),
@@ -44,7 +44,7 @@ export function renderSarif(r: Report): string {
       helpUri: v.references[0],
       defaultConfiguration: { level: level(v.severity) },
       properties: {
-        'security-severity': SCORE[v.severity],
+        'security-severity': SECURITY_SEVERITY[v.severity],
         tags: ['security', 'vulnerability', v.target, ...v.aliases.slice(0, 5)],
       },
     })),
