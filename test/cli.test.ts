@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runCli } from './helpers/run-cli.js';
-import { FIXTURES } from './helpers/tree.js';
+import { BIN, FIXTURES } from './helpers/tree.js';
 
 const centos7 = path.join(FIXTURES, 'centos7-default');
 
@@ -43,4 +44,13 @@ test('the model can be set, and flips the user-namespace trade-off rules', () =>
 test('rules lists the catalogue; --version prints the version', () => {
   assert.match(runCli(['rules']).stdout, /^CS-K001 {2}critical/m);
   assert.match(runCli(['--version']).stdout, /^ctrsafe \d+\.\d+\.\d+/);
+});
+
+test('a reader that closes the pipe early gets no stack trace', () => {
+  const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" rules | head -n 1`], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^CS-K001/);
+  assert.doesNotMatch(r.stderr, /EPIPE|at .*\.m?js:\d+/);
 });

@@ -2,6 +2,14 @@
 // The ctrsafe entry point: the only place that sets the process exit code.
 import { main } from './main.js';
 
+// A reader that stops early (`ctrsafe check | head`) closes the pipe: that ends output, it is not an error.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 process.exitCode = await main({
   argv: process.argv.slice(2),
   env: process.env,

@@ -11,7 +11,7 @@ import type { CliIo } from './io.js';
 import { flag, oneOf, parseArgs } from './parse-args.js';
 
 export const IMAGE_HELP = `Usage: ctrsafe image audit IMAGE... [--policy FILE] [--format text|json|sarif] [--fail-on SEVERITY]
-       ctrsafe image sanitize IN OUT.sqfs
+       ctrsafe image sanitize IN OUT.sqfs [--owner UID:GID] [--policy FILE]
 
 audit     reads SIF, squashfs, ext3, OCI layouts, docker-save and plain tar archives (gzip, xz, zstd) and
           directories byte by byte, without mounting or extracting them, and reports setuid/setgid files,
@@ -23,6 +23,10 @@ sanitize  writes a squashfs following Shifter's advice (no xattrs, no setuid/set
 
 export async function imageCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'sanitize') {
+    const { sanitizeCommand } = await import('./sanitize-command.js');
+    return sanitizeCommand(rest, io);
+  }
   const p = parseArgs(rest, [
     { name: 'policy', takesValue: true },
     { name: 'format', short: 'f', takesValue: true },
@@ -34,10 +38,6 @@ export async function imageCommand(args: string[], io: CliIo): Promise<number> {
   if (sub === undefined || sub === '--help' || sub === '-h' || p.flags.has('help')) {
     io.stdout.write(IMAGE_HELP);
     return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'sanitize') {
-    const { sanitizeCommand } = await import('./sanitize-command.js');
-    return sanitizeCommand(p.positionals, io);
   }
   if (sub !== 'audit') throw new UsageError(`unknown image command "${sub}" (audit or sanitize)`);
   if (p.positionals.length === 0) throw new UsageError('image audit needs at least one IMAGE');

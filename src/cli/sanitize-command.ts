@@ -1,13 +1,19 @@
 // `ctrsafe image sanitize IN OUT.sqfs`: rebuild an image the Shifter way, audit the result, keep it only if clean.
 import * as fs from 'node:fs';
 import { auditImage } from '../image/audit-image.js';
+import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
 import { InputError, UsageError } from '../errors.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs } from './parse-args.js';
 
 export async function sanitizeCommand(args: string[], io: CliIo): Promise<number> {
-  const p = parseArgs(args, [{ name: 'owner', takesValue: true }]);
+  const p = parseArgs(args, [
+    { name: 'owner', takesValue: true },
+    { name: 'policy', takesValue: true },
+  ]);
+  const policyFile = flag(p, 'policy');
+  const policy = policyFile ? loadPolicy(policyFile) : null;
   if (p.positionals.length !== 2) throw new UsageError('image sanitize needs IN and OUT.sqfs');
   const [input, out] = p.positionals as [string, string];
   if (fs.existsSync(out)) throw new UsageError(`${out} exists; image sanitize never overwrites`);
@@ -19,7 +25,7 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
   try {
     const res = await buildSanitizedSquashfs(input, tmp, { uid: Number(m[1]), gid: Number(m[2]) });
     fs.chmodSync(tmp, 0o644);
-    const audit = await auditImage(tmp);
+    const audit = await auditImage(tmp, { policy });
     // The file's own owner is the caller's business (it is moved into place next); what is inside must be clean.
     const left = audit.findings.filter((f) => f.status === 'fail' && f.path !== null);
     if (left.length > 0 || audit.findings.some((f) => f.id === 'unreadable')) {

@@ -1,6 +1,6 @@
 // Judges image entries (pure): setuid/setgid, capabilities, xattrs, devices, permissions, owners, links, names, duplicates.
 import { decodeFileCaps } from './capabilities.js';
-import { normalizeImagePath, type ImageEntry } from './image-entry.js';
+import type { ImageEntry } from './image-entry.js';
 
 export type FindingKind =
   | 'setuid'
@@ -157,16 +157,9 @@ export class EntryAuditor {
         f('escaping-symlink', `-> ${e.linkTarget.slice(0, 300)} climbs above the image root`);
     }
     if (e.type === 'hardlink' && e.linkTarget !== undefined) {
-      const t = e.linkTarget.replace(/^\.\//, '');
-      if (
-        t.startsWith('/') ||
-        normalizeImagePath(t) !==
-          '/' +
-            t
-              .split('/')
-              .filter((p) => p !== '' && p !== '.')
-              .join('/')
-      )
+      // A hard link names another member from the archive root (readers give it as an image path, "/usr/bin/x");
+      // a stored target that climbs above the root ("../../etc/shadow") links to a host file on extraction.
+      if (!e.linkTarget.startsWith('/') && resolveLexically('/', e.linkTarget) === null)
         f('escaping-hardlink', `links to "${e.linkTarget.slice(0, 300)}"`);
     }
   }

@@ -3,14 +3,6 @@ import { KIND_DEFAULTS, type FindingKind } from '../image/audit-entries.js';
 import type { ImageReport } from '../image/audit-image.js';
 import { SECURITY_SEVERITY } from './render-sarif.js';
 
-const SCORE: Record<string, string> = {
-  critical: '9.5',
-  high: '7.5',
-  medium: '5.0',
-  low: '2.0',
-  info: '0.0',
-};
-
 export function renderImageSarif(reports: ImageReport[], version: string): string {
   const kinds = Object.keys(KIND_DEFAULTS) as FindingKind[];
   const rules = kinds.map((k) => ({
