@@ -73,6 +73,8 @@ try {
       { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
       { name: 'unsquashfs -lls', argv: ['unsquashfs', '-lls', image] },
       { name: 'unsquashfs -lln', argv: ['unsquashfs', '-lln', image] },
+      // Without -UTC every line pays for a localtime() conversion: -UTC is unsquashfs's fastest listing.
+      { name: 'unsquashfs -lln -UTC', argv: ['unsquashfs', '-lln', '-UTC', image] },
       { name: 'readSquashfsEntries (tsc modules)', argv: [process.execPath, lister, image] },
     ];
     if (fs.existsSync(bundled))
@@ -108,10 +110,10 @@ try {
         `${c.name.padEnd(40)}${m(c.name).toFixed(1).padStart(9)}${(m(c.name) / m('unsquashfs -lln')).toFixed(2).padStart(9)}${(mem === null ? '-' : mem.toFixed(1)).padStart(9)}`,
       );
     }
-    for (const name of cmds.slice(3).map((c) => c.name)) {
+    for (const name of cmds.slice(4).map((c) => c.name)) {
       const r = m(name);
       console.log(
-        `${name}: / unsquashfs -lls = ${(r / m('unsquashfs -lls')).toFixed(2)} (target < 1.00), / unsquashfs -lln = ${(r / m('unsquashfs -lln')).toFixed(2)} (target < 3.00), minus node start-up ${(r - m('node -e 0')).toFixed(1)} ms`,
+        `${name}: / unsquashfs -lls = ${(r / m('unsquashfs -lls')).toFixed(2)} (target < 1.00), / unsquashfs -lln = ${(r / m('unsquashfs -lln')).toFixed(2)} (target < 3.00), / -lln -UTC = ${(r / m('unsquashfs -lln -UTC')).toFixed(2)}, minus node start-up ${(r - m('node -e 0')).toFixed(1)} ms`,
       );
     }
   }
