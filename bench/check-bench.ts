@@ -9,7 +9,7 @@ interface Cmd {
 }
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
-const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bundle/ctrsafe.mjs');
+const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bundle/ctrsafe.cjs');
 const cmds: Cmd[] = [
   { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
   { name: 'ctrsafe check', argv: [process.execPath, bin, 'check', '--format', 'json'] },

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use as real parts (the runtimes, probe helpers, peers for benchmarks).
-pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr)
+pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -23,6 +23,19 @@ fi
 # An ordinary user for the probes' --as-user tests (root can always create namespaces).
 if [ "$(id -u)" -eq 0 ] && ! id ctrtest >/dev/null 2>&1; then
   useradd -m ctrtest
+fi
+
+# PostgreSQL for the fleet store's contract suite (recipes.md): a scratch cluster on a loopback port.
+if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_PG:-}" ]; then
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  PGS=$(mktemp -d /tmp/ctrsafe-pg.XXXXXX)
+  PGPORT=$((55000 + $$ % 900))
+  mkdir -p "$PGS/sock" && chown -R postgres "$PGS"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$PGS/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 -N >/dev/null
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" -l "$PGS/log" -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGS/sock -c fsync=off" start -w >/dev/null
+  trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"' EXIT
+  runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres ctrsafe_test
+  export CTRSAFE_TEST_PG="postgres://postgres@127.0.0.1:$PGPORT/ctrsafe_test"
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

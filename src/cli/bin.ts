@@ -10,9 +10,11 @@ for (const s of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main({
+void main({
   argv: process.argv.slice(2),
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
+}).then((code) => {
+  process.exitCode = code;
 });

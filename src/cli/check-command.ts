@@ -1,4 +1,5 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
+import { randomUUID } from 'node:crypto';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
@@ -82,6 +83,7 @@ export async function runCheck(opts: {
       advisories: { list: db.advisories, source: db.source, problems: db.problems },
       version: toolVersion(),
       now: new Date(),
+      reportId: randomUUID(),
       rootDir: root.isLive ? null : root.dir,
       ...(opts.model ? { model: opts.model } : {}),
     },

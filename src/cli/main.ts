@@ -2,11 +2,7 @@
 import { describeError, UsageError } from '../errors.js';
 import { toolVersion } from '../tool-version.js';
 import { checkCommand } from './check-command.js';
-import { dbCommand } from './db-command.js';
-import { imageCommand } from './image-command.js';
 import type { CliIo } from './io.js';
-import { rulesCommand } from './rules-command.js';
-import { snapshotCommand } from './snapshot-command.js';
 
 export const HELP = `ctrsafe: facts, not rumour, about container security on HPC hosts.
 
@@ -16,6 +12,7 @@ Usage:
   ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
   ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
   ctrsafe db status | db update --from PATH   the offline advisory database
+  ctrsafe fleet ingest DIR --db URL             store reports nodes wrote to a shared file system
   ctrsafe rules [--markdown|--json]
   ctrsafe --version
 
@@ -30,13 +27,16 @@ export async function main(io: CliIo): Promise<number> {
       case 'check':
         return await checkCommand(rest, io);
       case 'snapshot':
-        return await snapshotCommand(rest, io);
+        return await (await import('./snapshot-command.js')).snapshotCommand(rest, io);
       case 'rules':
-        return rulesCommand(rest, io);
+        return (await import('./rules-command.js')).rulesCommand(rest, io);
       case 'db':
-        return dbCommand(rest, io);
+        return (await import('./db-command.js')).dbCommand(rest, io);
       case 'image':
-        return await imageCommand(rest, io);
+        // Loaded on demand: image readers and database drivers are not part of a check's start-up.
+        return await (await import('./image-command.js')).imageCommand(rest, io);
+      case 'fleet':
+        return await (await import('./fleet-command.js')).fleetCommand(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`ctrsafe ${toolVersion()}\n`);

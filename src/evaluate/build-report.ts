@@ -14,6 +14,8 @@ export const REPORT_SCHEMA = 'ctrsafe.report/1';
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
+  /** Unique per run, so a report delivered twice (spool, shared file system, fan-out) is stored once. */
+  report_id: string;
   tool: { name: 'ctrsafe'; version: string };
   generated_at: string;
   host: {
@@ -45,6 +47,7 @@ export interface Report {
 }
 
 export interface ReportOptions {
+  reportId: string;
   model?: ContainerModel;
   advisories?: { list: readonly Advisory[]; source: string; problems: string[] };
   version: string;
@@ -129,6 +132,7 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
 
   return {
     schema: REPORT_SCHEMA,
+    report_id: opts.reportId,
     tool: { name: 'ctrsafe', version: opts.version },
     generated_at: opts.now.toISOString(),
     host: {

@@ -17,4 +17,4 @@ export function writeTree(
 
 export const FIXTURES = new URL('../../../test/fixtures/hosts/', import.meta.url).pathname;
 export const REPO = new URL('../../../', import.meta.url).pathname;
-export const BIN = path.join(REPO, 'dist/bundle/ctrsafe.mjs');
+export const BIN = path.join(REPO, 'dist/bundle/ctrsafe.cjs');

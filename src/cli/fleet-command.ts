@@ -1,0 +1,65 @@
+// `ctrsafe fleet ...`: the cluster-wide side. This step: `fleet ingest DIR --db URL` and `fleet nodes`/`fleet summary`.
+import { ingestDirectory } from '../fleet/ingest-dir.js';
+import { openStore } from '../fleet/store/open-store.js';
+import { UsageError } from '../errors.js';
+import type { CliIo } from './io.js';
+import { flag, parseArgs, positiveInt } from './parse-args.js';
+
+export const FLEET_HELP = `Usage: ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
+       ctrsafe fleet summary --db URL [--stale-hours H]
+       ctrsafe fleet nodes --db URL [--search TEXT] [--kernel REL] [--offset N] [--limit N]
+
+URL is sqlite:PATH or postgres://user@host:port/db. Reports are stored once by report_id.
+`;
+
+export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const p = parseArgs(rest, [
+    { name: 'db', takesValue: true },
+    { name: 'search', takesValue: true },
+    { name: 'kernel', takesValue: true },
+    { name: 'offset', takesValue: true },
+    { name: 'limit', takesValue: true },
+    { name: 'stale-hours', takesValue: true },
+    { name: 'help', short: 'h', takesValue: false },
+  ]);
+  if (sub === undefined || sub === '--help' || sub === '-h' || p.flags.has('help')) {
+    io.stdout.write(FLEET_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  const db = flag(p, 'db');
+  if (!db) throw new UsageError(`fleet ${sub} needs --db sqlite:PATH or --db postgres://...`);
+  const store = await openStore(db);
+  try {
+    if (sub === 'ingest') {
+      const dir = p.positionals[0];
+      if (!dir) throw new UsageError('fleet ingest needs a directory');
+      const s = await ingestDirectory(store, dir);
+      io.stdout.write(
+        `ctrsafe: ${s.stored} reports stored, ${s.duplicates} already stored, ${s.older} older than the node's latest, ${s.invalid.length} refused\n`,
+      );
+      for (const i of s.invalid.slice(0, 20)) io.stdout.write(`  refused ${i.file}: ${i.reason}\n`);
+      return 0;
+    }
+    if (sub === 'summary') {
+      const hours = positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365) ?? 24;
+      io.stdout.write(JSON.stringify(await store.summary(Date.now(), hours * 3600_000), null, 2) + '\n');
+      return 0;
+    }
+    if (sub === 'nodes') {
+      const search = flag(p, 'search');
+      const kernel = flag(p, 'kernel');
+      const r = await store.listNodes({
+        offset: Number(flag(p, 'offset') ?? 0) || 0,
+        limit: positiveInt(flag(p, 'limit'), '--limit', 1000) ?? 100,
+        ...(search ? { search } : {}),
+        ...(kernel ? { kernel } : {}),
+      });
+      io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      return 0;
+    }
+    throw new UsageError(`unknown fleet command "${sub}" (ingest, summary, nodes)`);
+  } finally {
+    await store.close();
+  }
+}

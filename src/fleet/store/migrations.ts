@@ -1,0 +1,51 @@
+// Schema migrations, applied in order and recorded in schema_version; each runs in its own transaction.
+import type { SqlDriver } from './sql-driver.js';
+
+type Dialect = SqlDriver['dialect'];
+
+const ID = (d: Dialect) => (d === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT');
+
+export const MIGRATIONS: ((d: Dialect) => string[])[] = [
+  (d) => [
+    // The latest report of each node, with the columns the dashboard filters and sorts on.
+    `CREATE TABLE nodes (
+      hostname TEXT PRIMARY KEY,
+      report_id TEXT NOT NULL,
+      generated_at BIGINT NOT NULL,
+      received_at BIGINT NOT NULL,
+      kernel_release TEXT,
+      distro_kernel INTEGER NOT NULL DEFAULT 0,
+      os TEXT,
+      fail_critical INTEGER NOT NULL DEFAULT 0,
+      fail_high INTEGER NOT NULL DEFAULT 0,
+      vulns_affected INTEGER NOT NULL DEFAULT 0,
+      report TEXT NOT NULL
+    )`,
+    'CREATE INDEX nodes_kernel ON nodes (kernel_release)',
+    'CREATE INDEX nodes_received ON nodes (received_at)',
+    // Every report id ever accepted: a report delivered twice is stored once.
+    'CREATE TABLE reports_seen (report_id TEXT PRIMARY KEY, hostname TEXT NOT NULL, received_at BIGINT NOT NULL)',
+    'CREATE TABLE node_runtimes (hostname TEXT NOT NULL, runtime TEXT NOT NULL, ready TEXT NOT NULL, risk TEXT NOT NULL, PRIMARY KEY (hostname, runtime))',
+    'CREATE INDEX node_runtimes_ready ON node_runtimes (runtime, ready)',
+    'CREATE TABLE node_vulns (hostname TEXT NOT NULL, vuln_id TEXT NOT NULL, status TEXT NOT NULL, severity TEXT NOT NULL, PRIMARY KEY (hostname, vuln_id))',
+    'CREATE INDEX node_vulns_id ON node_vulns (vuln_id, status)',
+    // What changed on a node and when: not every row of every report, only the transitions.
+    `CREATE TABLE transitions (id ${ID(d)}, hostname TEXT NOT NULL, at BIGINT NOT NULL, subject TEXT NOT NULL, old_value TEXT, new_value TEXT)`,
+    'CREATE INDEX transitions_host ON transitions (hostname, at)',
+    'CREATE TABLE daily_rollups (day TEXT NOT NULL, metric TEXT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (day, metric))',
+  ],
+];
+
+export async function migrate(db: SqlDriver): Promise<number> {
+  await db.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const rows = await db.all<{ v: number | string | null }>('SELECT MAX(version) AS v FROM schema_version');
+  let current = Number(rows[0]?.v ?? 0);
+  for (let i = current; i < MIGRATIONS.length; i++) {
+    await db.transaction(async (tx) => {
+      for (const stmt of MIGRATIONS[i]!(db.dialect)) await tx.run(stmt);
+      await tx.run('INSERT INTO schema_version (version) VALUES (?)', [i + 1]);
+    });
+    current = i + 1;
+  }
+  return current;
+}

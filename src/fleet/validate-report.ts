@@ -1,0 +1,88 @@
+// Checks a report that arrived from a node (untrusted): shape, bounds, enums; one-line reasons, never a throw.
+
+const RUNTIME_IDS = [
+  'singularity',
+  'singularity-ce',
+  'apptainer',
+  'shifter',
+  'charliecloud',
+  'podman',
+  'enroot',
+  'sarus',
+];
+const READY = ['yes', 'no', 'unknown'];
+const RISK = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
+export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
+
+export interface NodeReport {
+  report_id: string;
+  generated_at: string;
+  host: {
+    hostname: string;
+    kernel: { release: string | null; distro_kernel: boolean };
+    os: { id: string | null; version_id: string | null };
+  };
+  runtimes: { id: string; ready: string; risk: string }[];
+  findings: { id: string; severity: string; status: string }[];
+  vulnerabilities: { id: string; status: string; severity: string }[];
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown, max: number): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= max;
+
+export function validateReport(
+  raw: unknown,
+): { ok: true; report: NodeReport } | { ok: false; reason: string } {
+  if (!isObj(raw)) return { ok: false, reason: 'not a JSON object' };
+  if (raw.schema !== 'ctrsafe.report/1') return { ok: false, reason: 'schema is not "ctrsafe.report/1"' };
+  if (!str(raw.report_id, 64) || !/^[A-Za-z0-9._:-]+$/.test(raw.report_id))
+    return { ok: false, reason: 'report_id missing or malformed' };
+  if (!str(raw.generated_at, 40) || Number.isNaN(Date.parse(raw.generated_at)))
+    return { ok: false, reason: 'generated_at is not a date' };
+  const h = raw.host;
+  if (!isObj(h) || !str(h.hostname, 253))
+    return { ok: false, reason: 'host.hostname missing or longer than 253 characters' };
+  if (!isObj(h.kernel) || !isObj(h.os)) return { ok: false, reason: 'host.kernel and host.os are required' };
+  for (const [k, v] of [
+    ['kernel.release', h.kernel.release],
+    ['os.id', h.os.id],
+    ['os.version_id', h.os.version_id],
+  ] as const)
+    if (v !== null && !str(v, 200))
+      return { ok: false, reason: `host.${k} must be a string of at most 200 characters or null` };
+  if (!Array.isArray(raw.runtimes) || raw.runtimes.length > 64)
+    return { ok: false, reason: 'runtimes must be a list' };
+  for (const r of raw.runtimes)
+    if (
+      !isObj(r) ||
+      !RUNTIME_IDS.includes(String(r.id)) ||
+      !READY.includes(String(r.ready)) ||
+      !RISK.includes(String(r.risk))
+    )
+      return {
+        ok: false,
+        reason: `runtime entry ${JSON.stringify(isObj(r) ? r.id : r).slice(0, 40)} has an unknown id, ready or risk`,
+      };
+  if (!Array.isArray(raw.findings) || raw.findings.length > 2000)
+    return { ok: false, reason: 'findings must be a list of at most 2000' };
+  for (const f of raw.findings)
+    if (!isObj(f) || !str(f.id, 64) || !str(f.severity, 16) || !str(f.status, 20))
+      return { ok: false, reason: 'a finding lacks id, severity or status' };
+  const vulns = raw.vulnerabilities ?? [];
+  if (!Array.isArray(vulns) || vulns.length > 20000)
+    return { ok: false, reason: 'vulnerabilities must be a list of at most 20000' };
+  for (const v of vulns)
+    if (
+      !isObj(v) ||
+      !str(v.id, 100) ||
+      !['affected', 'mitigated', 'unknown'].includes(String(v.status)) ||
+      !str(v.severity, 16)
+    )
+      return { ok: false, reason: 'a vulnerability lacks id, status or severity' };
+  return {
+    ok: true,
+    report: { ...(raw as unknown as NodeReport), vulnerabilities: vulns as NodeReport['vulnerabilities'] },
+  };
+}

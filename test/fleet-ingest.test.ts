@@ -1,0 +1,36 @@
+// `fleet ingest DIR`: real reports from `check --format json`, stored once, bad files refused with a reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from './helpers/run-cli.js';
+import { FIXTURES, writeTree } from './helpers/tree.js';
+
+test('reports written by nodes to a shared directory are ingested idempotently', () => {
+  const dir = writeTree({
+    'garbage.json': '{"schema": "ctrsafe.report/1"',
+    'wrong.json': '{"schema":"other"}',
+  });
+  for (const host of ['rocky9', 'debian12', 'centos7-default']) {
+    const r = runCli(['check', '--root', path.join(FIXTURES, host), '--format', 'json']);
+    fs.writeFileSync(path.join(dir, `${host}.json`), r.stdout);
+  }
+  fs.copyFileSync(path.join(dir, 'rocky9.json'), path.join(dir, 'rocky9-again.json'));
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  const r = runCli(['fleet', 'ingest', dir, '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /3 reports stored, 1 already stored, 0 older than the node's latest, 2 refused/);
+  assert.match(r.stdout, /garbage\.json: not valid JSON/);
+  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /0 reports stored, 4 already stored/);
+  const s = JSON.parse(runCli(['fleet', 'summary', '--db', db]).stdout) as {
+    nodes: number;
+    readiness: Record<string, Record<string, number>>;
+  };
+  assert.equal(s.nodes, 3);
+  assert.deepEqual(s.readiness.charliecloud, { yes: 2, no: 1 }, 'centos7-default has user namespaces off');
+  const nodes = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--limit', '2']).stdout) as {
+    total: number;
+    nodes: unknown[];
+  };
+  assert.deepEqual([nodes.total, nodes.nodes.length], [3, 2]);
+});

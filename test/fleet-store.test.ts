@@ -1,0 +1,166 @@
+// One contract suite, run on SQLite and on a real PostgreSQL server (started by the test command on loopback).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FleetStore } from '../src/fleet/store/fleet-store.js';
+import { openStore } from '../src/fleet/store/open-store.js';
+import { validateReport, type NodeReport } from '../src/fleet/validate-report.js';
+
+const pgUrl = process.env.CTRSAFE_TEST_PG;
+if (process.env.CI && !pgUrl)
+  throw new Error('CI must run the contract suite on PostgreSQL: CTRSAFE_TEST_PG is not set');
+
+let seq = 0;
+function report(
+  host: string,
+  over: { at?: string; kernel?: string; ready?: string; vulns?: { id: string; status: string }[] } = {},
+): NodeReport {
+  const raw = {
+    schema: 'ctrsafe.report/1',
+    report_id: `r-${host}-${++seq}-${Math.random().toString(36).slice(2)}`,
+    generated_at: over.at ?? new Date(Date.UTC(2026, 10, 1, 0, 0, seq)).toISOString(),
+    host: {
+      hostname: host,
+      kernel: { release: over.kernel ?? '5.14.0-427.el9.x86_64', distro_kernel: true },
+      os: { id: 'rocky', version_id: '9.4' },
+    },
+    runtimes: [
+      { id: 'apptainer', ready: over.ready ?? 'yes', risk: 'low' },
+      { id: 'podman', ready: 'no', risk: 'none' },
+    ],
+    findings: [
+      { id: 'CS-K001', severity: 'critical', status: 'pass' },
+      { id: 'CS-H001', severity: 'high', status: 'fail' },
+    ],
+    vulnerabilities: (over.vulns ?? []).map((v) => ({ ...v, severity: 'high' })),
+  };
+  const v = validateReport(raw);
+  if (!v.ok) throw new Error(v.reason);
+  return v.report;
+}
+
+async function freshPg(): Promise<string> {
+  // Each run gets its own schema-free database state: drop what an earlier run left.
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  await c.query(
+    'DROP TABLE IF EXISTS nodes, reports_seen, node_runtimes, node_vulns, transitions, daily_rollups, schema_version',
+  );
+  await c.end();
+  return pgUrl!;
+}
+
+const backends: [string, () => Promise<string>][] = [
+  [
+    'sqlite',
+    async () => `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-db-')), 'fleet.db')}`,
+  ],
+];
+if (pgUrl) backends.push(['postgres', freshPg]);
+
+for (const [name, url] of backends) {
+  test(`${name}: migrations, idempotent ingest, latest state, transitions, paging, summary, retention`, async () => {
+    const store: FleetStore = await openStore(await url());
+    try {
+      assert.equal(await store.migrate(), 1, 'migrating twice is a no-op');
+      const a1 = report('node001', { vulns: [{ id: 'CVE-2024-1086', status: 'affected' }] });
+      assert.deepEqual(await store.ingest(a1, 1000), { stored: true, transitions: 0 });
+      assert.equal((await store.ingest(a1, 1001)).note, 'duplicate', 'the same report id is stored once');
+      const a2 = report('node001', { kernel: '5.14.0-503.el9.x86_64', ready: 'no', vulns: [] });
+      const r2 = await store.ingest(a2, 2000);
+      assert.equal(r2.stored, true);
+      assert.equal(r2.transitions, 3, 'kernel, apptainer readiness, and the fixed vulnerability');
+      const older = report('node001', { at: '2020-01-01T00:00:00.000Z' });
+      assert.equal(
+        (await store.ingest(older, 3000)).note,
+        'older',
+        'a late spooled report does not replace newer state',
+      );
+      const n = await store.node('node001');
+      assert.equal(n?.row.report_id, a2.report_id);
+      assert.equal(n?.row.kernel_release, '5.14.0-503.el9.x86_64');
+      const tr = await store.transitions('node001');
+      assert.deepEqual(tr.map((t) => t.subject).sort(), [
+        'kernel',
+        'runtime.apptainer.ready',
+        'vuln.CVE-2024-1086',
+      ]);
+      for (let i = 2; i <= 25; i++)
+        await store.ingest(
+          report(`node${String(i).padStart(3, '0')}`, {
+            ready: i % 2 ? 'yes' : 'no',
+            vulns: i % 3 ? [] : [{ id: 'CVE-2024-1086', status: 'affected' }],
+          }),
+          5000 + i,
+        );
+      const page = await store.listNodes({ offset: 10, limit: 10 });
+      assert.equal(page.total, 25);
+      assert.deepEqual(
+        page.nodes.map((x) => x.hostname),
+        Array.from({ length: 10 }, (_, i) => `node${String(i + 11).padStart(3, '0')}`),
+      );
+      const notReady = await store.listNodes({ offset: 0, limit: 100, runtime: 'apptainer', ready: 'no' });
+      assert.equal(notReady.total, 1 + 12, 'node001 and the even nodes 002..024');
+      const s = await store.summary(5100, 1000);
+      assert.equal(s.nodes, 25);
+      assert.equal(s.stale, 1, 'node001 was last heard at 2000');
+      assert.deepEqual(s.readiness.apptainer, { yes: 12, no: 13 });
+      assert.deepEqual(s.vulnerabilities, [{ id: 'CVE-2024-1086', affected: 8, severity: 'high' }]);
+      assert.equal(s.kernels[0]!.nodes, 24);
+      const pruned = await store.prune(4000);
+      assert.equal(pruned.nodes, 1);
+      assert.equal((await store.listNodes({ offset: 0, limit: 5 })).total, 24);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${name}: a failure inside the transaction stores nothing`, async () => {
+    const store = await openStore(await url());
+    try {
+      const bad = report('node900');
+      // A value the database refuses (NOT NULL) half-way through: the report id must not be remembered either.
+      (bad.runtimes[1] as { ready: unknown }).ready = null;
+      await assert.rejects(store.ingest(bad, 1));
+      assert.equal(await store.node('node900'), null);
+      (bad.runtimes[1] as { ready: unknown }).ready = 'yes';
+      assert.equal((await store.ingest(bad, 2)).stored, true, 'the same report can be delivered again');
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+test('reports from nodes are validated: shape, enums and bounds', () => {
+  const good = JSON.parse(JSON.stringify(report('node1'))) as Record<string, unknown>;
+  const base = { ...good, schema: 'ctrsafe.report/1' };
+  assert.equal(validateReport(base).ok, true);
+  assert.match(
+    (validateReport({ ...base, report_id: 'x'.repeat(100) }) as { reason: string }).reason,
+    /report_id/,
+  );
+  assert.match(
+    (
+      validateReport({ ...base, runtimes: [{ id: 'docker', ready: 'yes', risk: 'low' }] }) as {
+        reason: string;
+      }
+    ).reason,
+    /unknown id/,
+  );
+  assert.match(
+    (
+      validateReport({ ...base, host: { hostname: 'h'.repeat(300), kernel: {}, os: {} } }) as {
+        reason: string;
+      }
+    ).reason,
+    /hostname/,
+  );
+  assert.equal(
+    validateReport({ ...base, findings: new Array(5000).fill({ id: 'x', severity: 'low', status: 'fail' }) })
+      .ok,
+    false,
+  );
+});
