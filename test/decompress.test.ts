@@ -10,22 +10,13 @@ import * as zlib from 'node:zlib';
 import { decompress, type Compressor } from '../src/image/decompress/decompress.js';
 import { XzStreamDecoder } from '../src/image/decompress/xz-stream.js';
 import { ImageFormatError } from '../src/image/image-entry.js';
+import { prng } from './helpers/prng.js';
 
 function tool(cmd: string, args: string[], input: Buffer): Buffer {
   const r = spawnSync(cmd, args, { input, maxBuffer: 512 * 1024 * 1024 });
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString() || r.error?.message}`);
   return r.stdout;
-}
-
-/** A seeded PRNG (mulberry32), so every "random" input is the same on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBytes(n: number, seed: number): Buffer {

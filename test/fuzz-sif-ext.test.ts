@@ -19,6 +19,7 @@ import {
   tempDir,
   writeSif,
 } from './helpers/write-sif.js';
+import { prng } from './helpers/prng.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && !process.env.CI ? 'needs root for the planted tree' : false;
@@ -34,18 +35,6 @@ const LIMITS: ReadLimits = {
 
 const work = tempDir('ctrsafe-fuzz-');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
-
-/** mulberry32: small, seedable, good enough to pick offsets and values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** The 512-byte chunks not filled with one byte value: where the metadata of a small image lives. */
 function hotChunks(b: Buffer): number[] {

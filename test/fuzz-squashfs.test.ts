@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_LIMITS, ImageFormatError } from '../src/image/image-entry.js';
 import { readSquashfsEntries } from '../src/image/squashfs/read-squashfs.js';
+import { prng } from './helpers/prng.js';
 
 const PY = '/usr/bin/python3';
 
@@ -26,16 +27,6 @@ type Report =
   | { kind: 'progress'; i: number }
   | { kind: 'fail'; i: number; image: string; error: string }
   | { kind: 'done'; iterations: number; listed: number; rejected: number; entries: number };
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [
   0, 1, 2, 3, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x1fff, 0x2000, 0xffffffff, 0x7fffffff,

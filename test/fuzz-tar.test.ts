@@ -11,6 +11,7 @@ import { detectArchiveKind, readLayeredImage } from '../src/image/oci/layered-im
 import { ByteBudget, decompress } from '../src/image/tar/compression.js';
 import { readTarFileEntries } from '../src/image/tar/read-tar-file.js';
 import { readTarEntries } from '../src/image/tar/tar-reader.js';
+import { prng } from './helpers/prng.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 32);
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 4000);
@@ -23,18 +24,6 @@ const LIMITS: ReadLimits = {
   deadlineMs: 5_000,
 };
 const MAX_BYTES = 64 * 1024 * 1024;
-
-/** mulberry32: small, seedable, good enough to pick mutations reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- valid inputs, written here byte by byte ----
 

@@ -6,18 +6,7 @@ import { compareDebian } from '../src/version/compare-debian.js';
 import { compareRpm } from '../src/version/compare-rpm.js';
 import { compareUpstream } from '../src/version/compare-upstream.js';
 import { kernelPackageVersion, mainlineVersion } from '../src/version/kernel-version.js';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from './helpers/prng.js';
 
 const SEED = Number(process.env.CTRSAFE_SEED ?? Date.now() % 100000);
 const pick = (r: () => number, s: string) => s[Math.floor(r() * s.length)]!;

@@ -1,15 +1,6 @@
 // Checks a report that arrived from a node (untrusted): shape, bounds, enums; one-line reasons, never a throw.
+import { RUNTIME_IDS } from '../runtimes/locations.js';
 
-const RUNTIME_IDS = [
-  'singularity',
-  'singularity-ce',
-  'apptainer',
-  'shifter',
-  'charliecloud',
-  'podman',
-  'enroot',
-  'sarus',
-];
 const READY = ['yes', 'no', 'unknown'];
 const RISK = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
 export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
@@ -57,7 +48,7 @@ export function validateReport(
   for (const r of raw.runtimes)
     if (
       !isObj(r) ||
-      !RUNTIME_IDS.includes(String(r.id)) ||
+      !(RUNTIME_IDS as string[]).includes(String(r.id)) ||
       !READY.includes(String(r.ready)) ||
       !RISK.includes(String(r.risk))
     )
