@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FleetStore } from '../src/fleet/store/fleet-store.js';
+import { MIGRATIONS } from '../src/fleet/store/migrations.js';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { validateReport, type NodeReport } from '../src/fleet/validate-report.js';
 
@@ -47,7 +48,7 @@ async function freshPg(): Promise<string> {
   const c = new pg.Client({ connectionString: pgUrl });
   await c.connect();
   await c.query(
-    'DROP TABLE IF EXISTS nodes, reports_seen, node_runtimes, node_vulns, transitions, daily_rollups, schema_version',
+    'DROP TABLE IF EXISTS nodes, reports_seen, node_runtimes, node_vulns, transitions, daily_rollups, node_tokens, schema_version',
   );
   await c.end();
   return pgUrl!;
@@ -65,7 +66,7 @@ for (const [name, url] of backends) {
   test(`${name}: migrations, idempotent ingest, latest state, transitions, paging, summary, retention`, async () => {
     const store: FleetStore = await openStore(await url());
     try {
-      assert.equal(await store.migrate(), 1, 'migrating twice is a no-op');
+      assert.equal(await store.migrate(), MIGRATIONS.length, 'migrating twice is a no-op');
       const a1 = report('node001', { vulns: [{ id: 'CVE-2024-1086', status: 'affected' }] });
       assert.deepEqual(await store.ingest(a1, 1000), { stored: true, transitions: 0 });
       assert.equal((await store.ingest(a1, 1001)).note, 'duplicate', 'the same report id is stored once');

@@ -1,11 +1,18 @@
 // `ctrsafe fleet ...`: the cluster-wide side. This step: `fleet ingest DIR --db URL` and `fleet nodes`/`fleet summary`.
 import { ingestDirectory } from '../fleet/ingest-dir.js';
 import { openStore } from '../fleet/store/open-store.js';
-import { UsageError } from '../errors.js';
+import * as fs from 'node:fs';
+import { createApp } from '../fleet/server/app.js';
+import { serveApp } from '../fleet/server/serve.js';
+import type { FleetStore } from '../fleet/store/fleet-store.js';
+import { InputError, UsageError } from '../errors.js';
+import type { ParsedArgs } from './parse-args.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs, positiveInt } from './parse-args.js';
 
-export const FLEET_HELP = `Usage: ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
+export const FLEET_HELP = `Usage: ctrsafe fleet serve --db URL [--listen HOST:PORT]   the HTTP API (tokens from CTRSAFE_ADMIN_TOKEN and
+                                                          CTRSAFE_ENROLL_SECRET, or --admin-token-file/--enroll-secret-file)
+       ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
        ctrsafe fleet summary --db URL [--stale-hours H]
        ctrsafe fleet nodes --db URL [--search TEXT] [--kernel REL] [--offset N] [--limit N]
 
@@ -21,6 +28,9 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'offset', takesValue: true },
     { name: 'limit', takesValue: true },
     { name: 'stale-hours', takesValue: true },
+    { name: 'listen', takesValue: true },
+    { name: 'admin-token-file', takesValue: true },
+    { name: 'enroll-secret-file', takesValue: true },
     { name: 'help', short: 'h', takesValue: false },
   ]);
   if (sub === undefined || sub === '--help' || sub === '-h' || p.flags.has('help')) {
@@ -41,6 +51,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       for (const i of s.invalid.slice(0, 20)) io.stdout.write(`  refused ${i.file}: ${i.reason}\n`);
       return 0;
     }
+    if (sub === 'serve') return await serve(store, p, io);
     if (sub === 'summary') {
       const hours = positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365) ?? 24;
       io.stdout.write(JSON.stringify(await store.summary(Date.now(), hours * 3600_000), null, 2) + '\n');
@@ -62,4 +73,36 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+function secret(env: string | undefined, file: string | undefined, what: string): string {
+  const v = file ? fs.readFileSync(file, 'utf8').trim() : env;
+  if (!v || v.length < 16) throw new InputError(`${what} must be set (at least 16 characters)`);
+  return v;
+}
+
+/** Runs until SIGINT/SIGTERM; the store's transactions make every acknowledged report durable. */
+async function serve(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<number> {
+  const listen = flag(p, 'listen') ?? '127.0.0.1:8080';
+  const m = /^(.*):(\d{1,5})$/.exec(listen);
+  if (!m) throw new UsageError('--listen must be HOST:PORT');
+  const app = createApp(store, {
+    adminToken: secret(
+      io.env.CTRSAFE_ADMIN_TOKEN,
+      flag(p, 'admin-token-file'),
+      'the admin token (CTRSAFE_ADMIN_TOKEN or --admin-token-file)',
+    ),
+    enrollSecret: secret(
+      io.env.CTRSAFE_ENROLL_SECRET,
+      flag(p, 'enroll-secret-file'),
+      'the enrolment secret (CTRSAFE_ENROLL_SECRET or --enroll-secret-file)',
+    ),
+    staleMs: (positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365) ?? 24) * 3600_000,
+  });
+  const server = await serveApp(app, m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]));
+  io.stdout.write(`ctrsafe: fleet API listening on ${listen}\n`);
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => resolve()));
+  });
+  return 0;
 }

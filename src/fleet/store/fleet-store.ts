@@ -235,6 +235,32 @@ export class FleetStore {
     return { nodes: n, stale, readiness, kernels, vulnerabilities };
   }
 
+  /** Records a node's token hash (enrolment replaces an earlier token of the same host). */
+  async setNodeToken(hostname: string, tokenHash: string, now: number): Promise<void> {
+    await this.db.run(
+      'INSERT INTO node_tokens (hostname, token_hash, created_at, revoked_at) VALUES (?, ?, ?, NULL) ON CONFLICT (hostname) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at, revoked_at = NULL',
+      [hostname, tokenHash, now],
+    );
+  }
+
+  async revokeNodeToken(hostname: string, now: number): Promise<boolean> {
+    return (
+      (await this.db.run('UPDATE node_tokens SET revoked_at = ? WHERE hostname = ? AND revoked_at IS NULL', [
+        now,
+        hostname,
+      ])) > 0
+    );
+  }
+
+  /** The hostname a live (not revoked) token hash belongs to. */
+  async hostOfToken(tokenHash: string): Promise<string | null> {
+    const rows = await this.db.all<{ hostname: string }>(
+      'SELECT hostname FROM node_tokens WHERE token_hash = ? AND revoked_at IS NULL',
+      [tokenHash],
+    );
+    return rows[0]?.hostname ?? null;
+  }
+
   /** Drops state of nodes not heard from since `before`, and transitions older than it (retention). */
   async prune(before: number): Promise<{ nodes: number; transitions: number }> {
     return this.db.transaction(async (tx) => {

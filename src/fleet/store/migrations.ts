@@ -34,6 +34,11 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
     'CREATE INDEX transitions_host ON transitions (hostname, at)',
     'CREATE TABLE daily_rollups (day TEXT NOT NULL, metric TEXT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (day, metric))',
   ],
+  () => [
+    // Node tokens are stored hashed (sha256): a database leak gives no usable credential.
+    'CREATE TABLE node_tokens (hostname TEXT PRIMARY KEY, token_hash TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)',
+    'CREATE INDEX node_tokens_hash ON node_tokens (token_hash)',
+  ],
 ];
 
 export async function migrate(db: SqlDriver): Promise<number> {

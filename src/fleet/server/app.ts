@@ -1,0 +1,125 @@
+// The fleet HTTP API as a plain request handler (tested in-process): enrolment, reports, summary, nodes, metrics.
+import type { FleetStore } from '../store/fleet-store.js';
+import { validateReport } from '../validate-report.js';
+import { renderFleetMetrics } from './metrics.js';
+import { bearer, hashToken, newToken, sameSecret } from './tokens.js';
+
+export interface ApiRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AppConfig {
+  adminToken: string;
+  enrollSecret: string;
+  /** A node is stale after this long without a report. */
+  staleMs: number;
+  now?: () => number;
+}
+
+const json = (status: number, body: unknown): ApiResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff' },
+  body: JSON.stringify(body) + '\n',
+});
+const error = (status: number, message: string) => json(status, { error: message });
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function createApp(store: FleetStore, cfg: AppConfig): (req: ApiRequest) => Promise<ApiResponse> {
+  const now = cfg.now ?? Date.now;
+  const isAdmin = (req: ApiRequest) => {
+    const t = bearer(req.headers.authorization);
+    return t !== null && sameSecret(t, cfg.adminToken);
+  };
+  return async (req) => {
+    const url = new URL(req.url, 'http://ctrsafe.invalid');
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'POST /api/v1/enroll') {
+      const p = parseJson(req.body);
+      if (!p.ok) return error(400, 'body is not JSON');
+      const b = p.value as { hostname?: unknown; secret?: unknown };
+      if (
+        typeof b.hostname !== 'string' ||
+        b.hostname.length === 0 ||
+        b.hostname.length > 253 ||
+        typeof b.secret !== 'string'
+      )
+        return error(400, 'hostname and secret are required');
+      if (!sameSecret(b.secret, cfg.enrollSecret)) return error(403, 'wrong enrolment secret');
+      const token = newToken();
+      await store.setNodeToken(b.hostname, hashToken(token), now());
+      return json(201, { node_token: token });
+    }
+    if (route === 'POST /api/v1/reports') {
+      const t = bearer(req.headers.authorization);
+      const host = t ? await store.hostOfToken(hashToken(t)) : null;
+      if (!host) return error(401, 'a valid node token is required');
+      const p = parseJson(req.body);
+      if (!p.ok) return error(400, 'body is not JSON');
+      const v = validateReport(p.value);
+      if (!v.ok) return error(422, v.reason);
+      // A node may only report for itself: another host's report with this token is refused.
+      if (v.report.host.hostname !== host)
+        return error(403, `this token belongs to ${host}, not ${v.report.host.hostname.slice(0, 253)}`);
+      const r = await store.ingest(v.report, now());
+      return json(r.note === 'duplicate' ? 200 : 201, {
+        stored: r.stored,
+        ...(r.note ? { note: r.note } : {}),
+        report_id: v.report.report_id,
+      });
+    }
+    if (!isAdmin(req)) return error(401, 'the admin token is required');
+    if (route === 'GET /api/v1/summary') return json(200, await store.summary(now(), cfg.staleMs));
+    if (route === 'GET /api/v1/nodes') {
+      const q = url.searchParams;
+      const num = (k: string, d: number) => (/^\d{1,9}$/.test(q.get(k) ?? '') ? Number(q.get(k)) : d);
+      const opt = (k: string) => (q.get(k) ? { [k]: q.get(k)!.slice(0, 253) } : {});
+      return json(
+        200,
+        await store.listNodes({
+          offset: num('offset', 0),
+          limit: Math.min(num('limit', 100), 1000),
+          ...opt('search'),
+          ...opt('kernel'),
+          ...opt('runtime'),
+          ...opt('ready'),
+        }),
+      );
+    }
+    const nodeMatch = /^\/api\/v1\/nodes\/([^/]{1,253})$/.exec(url.pathname);
+    if (req.method === 'GET' && nodeMatch) {
+      const hostname = decodeURIComponent(nodeMatch[1]!);
+      const n = await store.node(hostname);
+      if (!n) return error(404, 'no such node');
+      return json(200, { ...n, transitions: await store.transitions(hostname) });
+    }
+    if (req.method === 'DELETE' && /^\/api\/v1\/nodes\/[^/]+\/token$/.test(url.pathname)) {
+      const hostname = decodeURIComponent(url.pathname.split('/')[4]!);
+      return (await store.revokeNodeToken(hostname, now()))
+        ? json(200, { revoked: hostname })
+        : error(404, 'no live token for that node');
+    }
+    if (route === 'GET /metrics')
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+        body: renderFleetMetrics(await store.summary(now(), cfg.staleMs)),
+      };
+    return error(404, 'no such route');
+  };
+}

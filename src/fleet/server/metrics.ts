@@ -1,0 +1,30 @@
+// Prometheus text exposition (format 0.0.4) of the fleet summary: snake_case names, a ctrsafe_ prefix, unit-free gauges.
+import type { Summary } from '../store/fleet-store.js';
+
+/** Label values escape backslash, double quote and newline (Prometheus exposition format). */
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function renderFleetMetrics(s: Summary): string {
+  const out = [
+    '# HELP ctrsafe_fleet_nodes Nodes with a stored report.',
+    '# TYPE ctrsafe_fleet_nodes gauge',
+    `ctrsafe_fleet_nodes ${s.nodes}`,
+    '# HELP ctrsafe_fleet_stale_nodes Nodes without a report within the staleness interval.',
+    '# TYPE ctrsafe_fleet_stale_nodes gauge',
+    `ctrsafe_fleet_stale_nodes ${s.stale}`,
+    '# HELP ctrsafe_fleet_runtime_ready_nodes Nodes by runtime and readiness.',
+    '# TYPE ctrsafe_fleet_runtime_ready_nodes gauge',
+  ];
+  for (const [rt, by] of Object.entries(s.readiness))
+    for (const [ready, n] of Object.entries(by))
+      out.push(`ctrsafe_fleet_runtime_ready_nodes{runtime="${esc(rt)}",ready="${esc(ready)}"} ${n}`);
+  out.push(
+    '# HELP ctrsafe_fleet_vulnerability_affected_nodes Nodes affected by each known vulnerability.',
+    '# TYPE ctrsafe_fleet_vulnerability_affected_nodes gauge',
+  );
+  for (const v of s.vulnerabilities)
+    out.push(
+      `ctrsafe_fleet_vulnerability_affected_nodes{id="${esc(v.id)}",severity="${esc(v.severity)}"} ${v.affected}`,
+    );
+  return out.join('\n') + '\n';
+}

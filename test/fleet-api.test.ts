@@ -1,0 +1,137 @@
+// The fleet API, in-process and over loopback HTTP: enrolment, reports, and every way a request must be refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createApp, type ApiRequest } from '../src/fleet/server/app.js';
+import { serveApp } from '../src/fleet/server/serve.js';
+import { hashToken } from '../src/fleet/server/tokens.js';
+import { openStore } from '../src/fleet/store/open-store.js';
+import { runCli } from './helpers/run-cli.js';
+import { FIXTURES } from './helpers/tree.js';
+
+const ADMIN = 'admin-token-for-tests-0123456789';
+const SECRET = 'enrol-secret-for-tests-0123456789';
+
+async function setup() {
+  const dbFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-api-')), 'fleet.db');
+  const store = await openStore(`sqlite:${dbFile}`);
+  const app = createApp(store, { adminToken: ADMIN, enrollSecret: SECRET, staleMs: 3600_000 });
+  const call = (method: string, url: string, body?: unknown, token?: string) =>
+    app({
+      method,
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      body: Buffer.from(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body)),
+    } as ApiRequest);
+  return { store, call, dbFile };
+}
+
+/** A real report of a fixture host, with its hostname set to the enrolled node's. */
+function reportFor(hostname: string, fixture = 'rocky9'): Record<string, unknown> {
+  const r = JSON.parse(
+    runCli(['check', '--root', path.join(FIXTURES, fixture), '--format', 'json']).stdout,
+  ) as Record<string, unknown> & { host: { hostname: string } };
+  r.host.hostname = hostname;
+  return r;
+}
+
+test('enrol, report once, read it back as admin', async () => {
+  const { store, call } = await setup();
+  try {
+    assert.equal(
+      (await call('POST', '/api/v1/enroll', { hostname: 'node001', secret: 'wrong' })).status,
+      403,
+    );
+    const e = await call('POST', '/api/v1/enroll', { hostname: 'node001', secret: SECRET });
+    assert.equal(e.status, 201);
+    const token = (JSON.parse(e.body) as { node_token: string }).node_token;
+    const rep = reportFor('node001');
+    const first = await call('POST', '/api/v1/reports', rep, token);
+    assert.equal(first.status, 201, first.body);
+    assert.equal(
+      (await call('POST', '/api/v1/reports', rep, token)).status,
+      200,
+      'the same report again is a duplicate',
+    );
+    const s = JSON.parse((await call('GET', '/api/v1/summary', undefined, ADMIN)).body) as { nodes: number };
+    assert.equal(s.nodes, 1);
+    const n = await call('GET', '/api/v1/nodes/node001', undefined, ADMIN);
+    assert.equal(n.status, 200);
+    const metrics = await call('GET', '/metrics', undefined, ADMIN);
+    assert.match(metrics.body, /^ctrsafe_fleet_nodes 1$/m);
+    assert.match(metrics.body, /ctrsafe_fleet_runtime_ready_nodes\{runtime="apptainer",ready="yes"\} 1/);
+  } finally {
+    await store.close();
+  }
+});
+
+test('refusals: no token, wrong token, revoked token, another node, malformed JSON, bad schema; nothing stored', async () => {
+  const { store, call } = await setup();
+  try {
+    const token = (
+      JSON.parse((await call('POST', '/api/v1/enroll', { hostname: 'node001', secret: SECRET })).body) as {
+        node_token: string;
+      }
+    ).node_token;
+    const rep = reportFor('node001');
+    assert.equal((await call('POST', '/api/v1/reports', rep)).status, 401, 'no token');
+    assert.equal((await call('POST', '/api/v1/reports', rep, 'x'.repeat(43))).status, 401, 'wrong token');
+    assert.equal(
+      (await call('POST', '/api/v1/reports', reportFor('node002'), token)).status,
+      403,
+      "another host's report",
+    );
+    assert.equal((await call('POST', '/api/v1/reports', '{"schema": ', token)).status, 400, 'malformed JSON');
+    const bad = await call(
+      'POST',
+      '/api/v1/reports',
+      { ...rep, runtimes: [{ id: 'docker', ready: 'yes', risk: 'low' }] },
+      token,
+    );
+    assert.equal(bad.status, 422);
+    assert.match(bad.body, /unknown id/);
+    assert.equal((await call('GET', '/api/v1/summary')).status, 401, 'admin routes need the admin token');
+    assert.equal(
+      (await call('GET', '/api/v1/summary', undefined, token)).status,
+      401,
+      'a node token is not an admin token',
+    );
+    assert.equal(
+      JSON.parse((await call('GET', '/api/v1/summary', undefined, ADMIN)).body).nodes,
+      0,
+      'nothing was stored',
+    );
+    assert.equal((await call('DELETE', '/api/v1/nodes/node001/token', undefined, ADMIN)).status, 200);
+    assert.equal((await call('POST', '/api/v1/reports', rep, token)).status, 401, 'a revoked token');
+    // Tokens are stored hashed: the database holds the sha256, never the token.
+    assert.equal(await store.hostOfToken(token), null);
+    assert.equal(await store.hostOfToken(hashToken(token)), null, 'revoked');
+  } finally {
+    await store.close();
+  }
+});
+
+test('over loopback HTTP: a body over 16 MiB is refused with 413 and the server keeps serving', async () => {
+  const { store } = await setup();
+  const app = createApp(store, { adminToken: ADMIN, enrollSecret: SECRET, staleMs: 3600_000 });
+  const server = await serveApp(app, '127.0.0.1', 0);
+  const port = (server.address() as { port: number }).port;
+  try {
+    const big = await fetch(`http://127.0.0.1:${port}/api/v1/reports`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + 'y'.repeat(43) },
+      body: Buffer.alloc(17 * 1024 * 1024, 0x20),
+    });
+    assert.equal(big.status, 413);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/v1/summary`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { nodes: number }).nodes, 0);
+  } finally {
+    server.close();
+    await store.close();
+  }
+});
