@@ -1,5 +1,6 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
@@ -27,6 +28,9 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'probe-timeout', takesValue: true },
   { name: 'advisories', takesValue: true },
   { name: 'db', takesValue: true },
+  { name: 'push', takesValue: true },
+  { name: 'state', takesValue: true },
+  { name: 'enroll-secret-file', takesValue: true },
   { name: 'color', takesValue: true },
   { name: 'no-color', takesValue: false },
   { name: 'verbose', short: 'v', takesValue: false },
@@ -46,6 +50,8 @@ Options:
   --as-user NAME        run the probes as this unprivileged user (root only; default nobody)
   --probe-timeout MS    deadline for each probe and version command (default 3000)
   --advisories DIR      match against this directory of OSV records instead of the database
+  --push URL            send the report to a ctrsafe fleet server (enrols once, spools when it is down)
+  --state DIR           where --push keeps its token and spool (default /var/lib/ctrsafe, or ~/.local/share/ctrsafe)
   --db DIR              the advisory database updated by "ctrsafe db update" (default: see ctrsafe db --help)
   --color WHEN          auto, always or never (NO_COLOR is honoured)
   -v, --verbose         show every reason and full evidence
@@ -138,6 +144,21 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   else if (format === 'sarif') io.stdout.write(renderSarif(report));
   else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
 
+  const pushUrl = flag(p, 'push');
+  if (pushUrl) {
+    const { pushReport } = await import('../fleet/push.js');
+    const secretFile = flag(p, 'enroll-secret-file');
+    const enrollSecret = secretFile
+      ? fs.readFileSync(secretFile, 'utf8').trim()
+      : io.env.CTRSAFE_ENROLL_SECRET;
+    const res = await pushReport(JSON.stringify(report), report.report_id, {
+      url: pushUrl,
+      stateDir: flag(p, 'state') ?? defaultStoreDir(io.env),
+      hostname: report.host.hostname ?? 'unknown',
+      ...(enrollSecret ? { enrollSecret } : {}),
+    });
+    io.stderr.write(`ctrsafe: push to ${pushUrl}: ${res.message}\n`);
+  }
   if (failOn) {
     const min = SEVERITIES.indexOf(failOn);
     if (report.findings.some((f) => f.status === 'fail' && SEVERITIES.indexOf(f.severity) >= min)) return 1;
