@@ -1,6 +1,7 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
@@ -11,6 +12,7 @@ import { HostRoot } from '../host/host-root.js';
 import { findRule } from '../rules/catalogue.js';
 import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
 import { renderExplain } from '../render/render-explain.js';
+import { renderPrometheus, writeTextfile } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
@@ -29,6 +31,7 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'advisories', takesValue: true },
   { name: 'db', takesValue: true },
   { name: 'push', takesValue: true },
+  { name: 'textfile-dir', takesValue: true },
   { name: 'state', takesValue: true },
   { name: 'enroll-secret-file', takesValue: true },
   { name: 'color', takesValue: true },
@@ -43,7 +46,8 @@ Tells which container runtimes can run on this host, in which mode, how safely, 
 
 Options:
   --root DIR            judge a copied host tree (node image, snapshot) instead of the live host
-  --format FORMAT       text (default), json or sarif (SARIF 2.1.0)
+  --format FORMAT       text (default), json, sarif (SARIF 2.1.0) or prometheus
+  --textfile-dir DIR    with --format prometheus: write DIR/ctrsafe.prom atomically for node_exporter
   --explain RULE        explain one rule and how this host fares against it
   --fail-on SEVERITY    exit 1 when a finding of this severity or worse fails (info|low|medium|high|critical)
   --model MODEL         the site's container model: userns, setuid or both (default: inferred)
@@ -105,7 +109,8 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (p.positionals.length > 0) throw new UsageError(`check takes no arguments (got "${p.positionals[0]}")`);
-  const format = oneOf(flag(p, 'format'), ['text', 'json', 'sarif'] as const, '--format') ?? 'text';
+  const format =
+    oneOf(flag(p, 'format'), ['text', 'json', 'sarif', 'prometheus'] as const, '--format') ?? 'text';
   const failOn = oneOf(flag(p, 'fail-on'), SEVERITIES, '--fail-on') as Severity | undefined;
   const model = oneOf(flag(p, 'model'), ['userns', 'setuid', 'both'] as const, '--model');
   const colour = p.flags.has('no-color')
@@ -142,7 +147,12 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     );
   } else if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (format === 'sarif') io.stdout.write(renderSarif(report));
-  else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
+  else if (format === 'prometheus') {
+    const body = renderPrometheus(report);
+    const dir = flag(p, 'textfile-dir');
+    if (dir) io.stdout.write(`ctrsafe: wrote ${writeTextfile(dir, body, fs, path)}\n`);
+    else io.stdout.write(body);
+  } else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
 
   const pushUrl = flag(p, 'push');
   if (pushUrl) {

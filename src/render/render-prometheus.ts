@@ -1,0 +1,93 @@
+// Renders a host report in Prometheus text format for node_exporter's textfile collector.
+import type { Report } from '../evaluate/build-report.js';
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** One gauge per (label set, state) with value 0 or 1, so PromQL can count nodes in each state. */
+export function renderPrometheus(r: Report): string {
+  const out: string[] = [];
+  const gauge = (name: string, help: string, rows: [Record<string, string>, number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const [labels, v] of rows) {
+      const l = Object.entries(labels)
+        .map(([k, x]) => `${k}="${esc(x)}"`)
+        .join(',');
+      out.push(`${name}${l ? `{${l}}` : ''} ${v}`);
+    }
+  };
+  const states = ['yes', 'no', 'unknown'];
+  gauge(
+    'ctrsafe_runtime_ready',
+    'Whether a container runtime can start containers for ordinary users (1 for the current state).',
+    r.runtimes.flatMap((rt) =>
+      states.map((s): [Record<string, string>, number] => [
+        { runtime: rt.id, state: s },
+        rt.ready === s ? 1 : 0,
+      ]),
+    ),
+  );
+  const risks = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
+  gauge(
+    'ctrsafe_runtime_risk',
+    'Risk of offering a runtime on this host (1 for the current level).',
+    r.runtimes.flatMap((rt) =>
+      risks.map((s): [Record<string, string>, number] => [
+        { runtime: rt.id, level: s },
+        rt.risk === s ? 1 : 0,
+      ]),
+    ),
+  );
+  gauge(
+    'ctrsafe_feature',
+    'Kernel features container runtimes need (1 for the current state).',
+    r.features.flatMap((f) =>
+      states.map((s): [Record<string, string>, number] => [
+        { feature: f.id, state: s },
+        f.state === s ? 1 : 0,
+      ]),
+    ),
+  );
+  const sev = ['info', 'low', 'medium', 'high', 'critical'];
+  gauge(
+    'ctrsafe_findings_failed',
+    'Failed rule findings by severity.',
+    sev.map((s) => [
+      { severity: s },
+      r.findings.filter((f) => f.status === 'fail' && f.severity === s).length,
+    ]),
+  );
+  const vs = ['affected', 'mitigated', 'unknown'];
+  gauge(
+    'ctrsafe_vulnerabilities',
+    'Known vulnerabilities of installed runtimes and the kernel by status and severity.',
+    vs.flatMap((st) =>
+      sev
+        .slice(1)
+        .map((s): [Record<string, string>, number] => [
+          { status: st, severity: s },
+          r.vulnerabilities.filter((v) => v.status === st && v.severity === s).length,
+        ]),
+    ),
+  );
+  gauge('ctrsafe_advisory_database_age_days', 'Age of the newest advisory record.', [
+    [{}, r.advisories.age_days ?? -1],
+  ]);
+  gauge('ctrsafe_check_timestamp_seconds', 'When this report was generated (Unix time).', [
+    [{}, Math.floor(Date.parse(r.generated_at) / 1000)],
+  ]);
+  return out.join('\n') + '\n';
+}
+
+/** node_exporter reads *.prom files: write a temporary name in the same directory, then rename (atomic). */
+export function writeTextfile(
+  dir: string,
+  body: string,
+  fs: typeof import('node:fs'),
+  path: typeof import('node:path'),
+): string {
+  const file = path.join(dir, 'ctrsafe.prom');
+  const tmp = path.join(dir, `.ctrsafe.prom.${process.pid}`);
+  fs.writeFileSync(tmp, body, { mode: 0o644 });
+  fs.renameSync(tmp, file);
+  return file;
+}

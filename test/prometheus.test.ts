@@ -1,0 +1,49 @@
+// `check --format prometheus`: well-formed exposition lines, conventional names, and an atomic textfile write.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from './helpers/run-cli.js';
+import { FIXTURES, writeTree } from './helpers/tree.js';
+
+test('every line is a HELP, a TYPE or a sample of a ctrsafe_ gauge, and each runtime has exactly one state set', () => {
+  const r = runCli(['check', '--root', path.join(FIXTURES, 'centos7-default'), '--format', 'prometheus']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  const names = new Set<string>();
+  for (const l of lines) {
+    if (l.startsWith('# HELP ') || l.startsWith('# TYPE ')) {
+      assert.match(l, /^# (HELP ctrsafe_[a-z_]+ \S.*|TYPE ctrsafe_[a-z_]+ gauge)$/);
+      continue;
+    }
+    const m = /^(ctrsafe_[a-z_]+)(\{[a-z_]+="[^"\\\n]*"(,[a-z_]+="[^"\\\n]*")*\})? (-?\d+(\.\d+)?)$/.exec(l);
+    assert.ok(m, `malformed sample: ${l}`);
+    names.add(m[1]!);
+  }
+  assert.ok(names.has('ctrsafe_runtime_ready') && names.has('ctrsafe_vulnerabilities'));
+  const ready = lines.filter((l) => l.startsWith('ctrsafe_runtime_ready{runtime="charliecloud"'));
+  assert.deepEqual(ready, [
+    'ctrsafe_runtime_ready{runtime="charliecloud",state="yes"} 0',
+    'ctrsafe_runtime_ready{runtime="charliecloud",state="no"} 1',
+    'ctrsafe_runtime_ready{runtime="charliecloud",state="unknown"} 0',
+  ]);
+});
+
+test('--textfile-dir writes ctrsafe.prom by rename, leaving no temporary file', () => {
+  const dir = writeTree({});
+  const r = runCli([
+    'check',
+    '--root',
+    path.join(FIXTURES, 'rocky9'),
+    '--format',
+    'prometheus',
+    '--textfile-dir',
+    dir,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(fs.readdirSync(dir), ['ctrsafe.prom']);
+  assert.match(
+    fs.readFileSync(path.join(dir, 'ctrsafe.prom'), 'utf8'),
+    /^ctrsafe_check_timestamp_seconds \d+$/m,
+  );
+});
