@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use as real parts (the runtimes, probe helpers, peers for benchmarks).
-pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql)
+pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -36,6 +36,13 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_PG:-}" ]; then
   trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"' EXIT
   runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres ctrsafe_test
   export CTRSAFE_TEST_PG="postgres://postgres@127.0.0.1:$PGPORT/ctrsafe_test"
+fi
+
+# A single-node Slurm for `fleet collect --slurm` (recipes.md), stopped when the tests end.
+if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_SLURM_CONF:-}" ]; then
+  CTRSAFE_TEST_SLURM_CONF=$(bash scripts/start-slurm.sh)
+  export CTRSAFE_TEST_SLURM_CONF
+  trap 'bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF"; [ -n "${PGS:-}" ] && { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"; }' EXIT
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

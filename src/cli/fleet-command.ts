@@ -2,6 +2,9 @@
 import { ingestDirectory } from '../fleet/ingest-dir.js';
 import { openStore } from '../fleet/store/open-store.js';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
+import { compressHostlist } from '../fleet/hostlist.js';
 import { createApp } from '../fleet/server/app.js';
 import { serveApp } from '../fleet/server/serve.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
@@ -12,6 +15,8 @@ import { flag, parseArgs, positiveInt } from './parse-args.js';
 
 export const FLEET_HELP = `Usage: ctrsafe fleet serve --db URL [--listen HOST:PORT]   the HTTP API (tokens from CTRSAFE_ADMIN_TOKEN and
                                                           CTRSAFE_ENROLL_SECRET, or --admin-token-file/--enroll-secret-file)
+       ctrsafe fleet collect --slurm [--partition P] [--nodes HOSTLIST] --db URL [--timeout SEC]
+                                              run ctrsafe check on every node with srun and store the reports
        ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
        ctrsafe fleet summary --db URL [--stale-hours H]
        ctrsafe fleet nodes --db URL [--search TEXT] [--kernel REL] [--offset N] [--limit N]
@@ -29,6 +34,11 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'limit', takesValue: true },
     { name: 'stale-hours', takesValue: true },
     { name: 'listen', takesValue: true },
+    { name: 'slurm', takesValue: false },
+    { name: 'partition', takesValue: true },
+    { name: 'nodes', takesValue: true },
+    { name: 'timeout', takesValue: true },
+    { name: 'out', takesValue: true },
     { name: 'admin-token-file', takesValue: true },
     { name: 'enroll-secret-file', takesValue: true },
     { name: 'help', short: 'h', takesValue: false },
@@ -52,6 +62,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (sub === 'serve') return await serve(store, p, io);
+    if (sub === 'collect') return await collect(store, p, io);
     if (sub === 'summary') {
       const hours = positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365) ?? 24;
       io.stdout.write(JSON.stringify(await store.summary(Date.now(), hours * 3600_000), null, 2) + '\n');
@@ -104,5 +115,41 @@ async function serve(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<numbe
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => resolve()));
   });
+  return 0;
+}
+
+/** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
+async function collect(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<number> {
+  if (!p.flags.has('slurm')) throw new UsageError('fleet collect needs --slurm');
+  const partition = flag(p, 'partition');
+  const nodes = flag(p, 'nodes');
+  const out = flag(p, 'out');
+  const plan = planSlurm(
+    { ...(partition ? { partition } : {}), ...(nodes ? { nodes } : {}), ...(out ? { outDir: out } : {}) },
+    io.env,
+  );
+  // The nodes run this same ctrsafe (a shared installation), with the same Node.
+  const checkArgv = [process.execPath, process.argv[1]!, 'check', '--format', 'json'];
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const run = await runSlurmCollect(plan, checkArgv, {
+    ...(partition ? { partition } : {}),
+    timeoutMs: (positiveInt(flag(p, 'timeout'), '--timeout', 86400) ?? 600) * 1000,
+    env: io.env,
+    ...(tty
+      ? { onProgress: (d: number, t: number) => io.stderr.write(`\r  collected ${d} of ${t} nodes`) }
+      : {}),
+  });
+  if (tty) io.stderr.write('\r\x1b[K');
+  const s = await ingestDirectory(store, plan.outDir);
+  const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
+  const answered = plan.nodes.filter(
+    (n) => fs.existsSync(path.join(plan.outDir, `${n}.json`)) && !bad.has(n),
+  );
+  const missing = plan.nodes.filter((n) => !answered.includes(n));
+  io.stdout.write(
+    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length} nodes: ${s.stored} stored, ${s.duplicates} already stored${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
+  );
+  if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
+  if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
   return 0;
 }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Starts a single-node Slurm (munge, slurmctld, slurmd) on loopback ports in a scratch directory, as
+# ../shared/reference/recipes.md describes, and prints the slurm.conf path; stop-slurm.sh DIR stops it.
+set -euo pipefail
+S=$(mktemp -d /tmp/ctrsafe-slurm.XXXXXX)
+chmod 755 "$S" # munged runs as munge and must reach its socket directory below it
+H=$(hostname -s)
+PORT=$((17000 + $$ % 800))
+mkdir -p "$S/munge-run" "$S/munge-lib" "$S/state" "$S/spool" "$S/log"
+chown munge:munge "$S/munge-run" "$S/munge-lib"
+chmod 755 "$S/munge-run"
+chmod 700 "$S/munge-lib"
+cat > "$S/slurm.conf" <<CONF
+ClusterName=ctrsafe-test
+SlurmctldHost=$H(127.0.0.1)
+SlurmctldPort=$PORT
+SlurmdPort=$((PORT + 1))
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$S/munge-run/munge.socket
+StateSaveLocation=$S/state
+SlurmdSpoolDir=$S/spool
+SlurmctldPidFile=$S/slurmctld.pid
+SlurmdPidFile=$S/slurmd.pid
+SlurmctldLogFile=$S/log/slurmctld.log
+SlurmdLogFile=$S/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+SwitchType=switch/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+JobCompType=jobcomp/none
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+NodeName=$H NodeAddr=127.0.0.1 CPUs=2 RealMemory=2000 State=UNKNOWN
+PartitionName=debug Nodes=$H Default=YES MaxTime=INFINITE State=UP
+CONF
+runuser -u munge -- /usr/sbin/munged --socket="$S/munge-run/munge.socket" --pid-file="$S/munge-lib/munged.pid" \
+  --log-file="$S/munge-lib/munged.log" --seed-file="$S/munge-lib/munged.seed" </dev/null >"$S/log/munged.out" 2>&1 || { cat "$S/log/munged.out" >&2; exit 1; }
+for _ in $(seq 50); do [ -S "$S/munge-run/munge.socket" ] && break; sleep 0.1; done
+export SLURM_CONF="$S/slurm.conf"
+slurmctld -f "$S/slurm.conf" </dev/null >"$S/log/ctld.out" 2>&1
+slurmd -f "$S/slurm.conf" </dev/null >"$S/log/d.out" 2>&1
+for _ in $(seq 60); do
+  [ "$(sinfo -h -o %T 2>/dev/null | head -n 1)" = "idle" ] && break
+  sleep 0.25
+done
+echo "$S/slurm.conf"

@@ -1,0 +1,37 @@
+// `fleet collect --slurm` on a real single-node Slurm (started by the test command): srun fans the check out, reports are stored.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BIN, writeTree } from './helpers/tree.js';
+
+const conf = process.env.CTRSAFE_TEST_SLURM_CONF;
+if (process.env.CI && !conf)
+  throw new Error('CI must run fleet collect on Slurm: CTRSAFE_TEST_SLURM_CONF is not set');
+
+test(
+  'fleet collect --slurm stores each node once and names the nodes Slurm does not know',
+  { skip: conf ? false : 'no Slurm started (run the test command as root)' },
+  () => {
+    const env = { ...process.env, SLURM_CONF: conf! };
+    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+    const me = os.hostname().split('.')[0]!;
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 120000 });
+    const r = run(['fleet', 'collect', '--slurm', '--nodes', `${me},ghost[1-2]`, '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
+    assert.match(r.stdout, /unknown to Slurm: ghost\[1-2\]/);
+    const again = run(['fleet', 'collect', '--slurm', '--db', db]);
+    assert.match(
+      again.stdout,
+      /collected 1 of 1 nodes: 1 stored/,
+      'a second run is a new report of the same node',
+    );
+    const s = JSON.parse(run(['fleet', 'summary', '--db', db]).stdout) as { nodes: number };
+    assert.equal(s.nodes, 1);
+    const n = JSON.parse(run(['fleet', 'nodes', '--db', db]).stdout) as { nodes: { hostname: string }[] };
+    assert.equal(n.nodes[0]!.hostname, os.hostname());
+  },
+);
