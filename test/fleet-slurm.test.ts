@@ -35,3 +35,20 @@ test(
     assert.equal(n.nodes[0]!.hostname, os.hostname());
   },
 );
+
+test('fleet collect --pdsh regroups pdsh output per host and names the hosts that did not answer', () => {
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120000 });
+  // pdsh's exec module runs the command locally once per target: two "hosts" answer with this machine's report.
+  const r = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'exec', '--db', db]);
+  assert.equal(r.status, 0, r.stderr);
+  // Both answers carry the same hostname: one is stored, the other is either stored after it or older than it.
+  assert.match(
+    r.stdout,
+    /collected 2 of 2 nodes: (2 stored, 0 already stored, 0 older|1 stored, 0 already stored, 1 older)/,
+  );
+  const bad = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'no-such-module', '--db', db]);
+  assert.match(bad.stdout, /collected 0 of 2 nodes/);
+  assert.match(bad.stdout, /did not answer: node\[1-2\]/);
+});

@@ -4,7 +4,9 @@ import { openStore } from '../fleet/store/open-store.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
-import { compressHostlist } from '../fleet/hostlist.js';
+import * as os from 'node:os';
+import { runPdshCollect } from '../fleet/collect-pdsh.js';
+import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
 import { createApp } from '../fleet/server/app.js';
 import { serveApp } from '../fleet/server/serve.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
@@ -16,6 +18,7 @@ import { flag, parseArgs, positiveInt } from './parse-args.js';
 export const FLEET_HELP = `Usage: ctrsafe fleet serve --db URL [--listen HOST:PORT]   the HTTP API (tokens from CTRSAFE_ADMIN_TOKEN and
                                                           CTRSAFE_ENROLL_SECRET, or --admin-token-file/--enroll-secret-file)
        ctrsafe fleet collect --slurm [--partition P] [--nodes HOSTLIST] --db URL [--timeout SEC]
+       ctrsafe fleet collect --pdsh HOSTLIST [--rcmd ssh|exec|...] --db URL [--timeout SEC]
                                               run ctrsafe check on every node with srun and store the reports
        ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
        ctrsafe fleet summary --db URL [--stale-hours H]
@@ -35,6 +38,8 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'stale-hours', takesValue: true },
     { name: 'listen', takesValue: true },
     { name: 'slurm', takesValue: false },
+    { name: 'pdsh', takesValue: true },
+    { name: 'rcmd', takesValue: true },
     { name: 'partition', takesValue: true },
     { name: 'nodes', takesValue: true },
     { name: 'timeout', takesValue: true },
@@ -120,7 +125,9 @@ async function serve(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<numbe
 
 /** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
 async function collect(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<number> {
-  if (!p.flags.has('slurm')) throw new UsageError('fleet collect needs --slurm');
+  const pdsh = flag(p, 'pdsh');
+  if (pdsh) return collectPdsh(store, p, pdsh, io);
+  if (!p.flags.has('slurm')) throw new UsageError('fleet collect needs --slurm or --pdsh HOSTLIST');
   const partition = flag(p, 'partition');
   const nodes = flag(p, 'nodes');
   const out = flag(p, 'out');
@@ -147,9 +154,34 @@ async function collect(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<num
   );
   const missing = plan.nodes.filter((n) => !answered.includes(n));
   io.stdout.write(
-    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length} nodes: ${s.stored} stored, ${s.duplicates} already stored${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
+  return 0;
+}
+
+async function collectPdsh(store: FleetStore, p: ParsedArgs, hostlist: string, io: CliIo): Promise<number> {
+  const hosts = expandHostlist(hostlist);
+  const outDir = flag(p, 'out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-collect-'));
+  const rcmd = flag(p, 'rcmd');
+  const run = await runPdshCollect(
+    hosts,
+    compressHostlist(hosts),
+    [process.execPath, process.argv[1]!, 'check', '--format', 'json'],
+    {
+      outDir,
+      ...(rcmd ? { rcmd } : {}),
+      timeoutMs: (positiveInt(flag(p, 'timeout'), '--timeout', 86400) ?? 600) * 1000,
+      env: io.env,
+    },
+  );
+  const s = await ingestDirectory(store, outDir);
+  const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
+  const missing = hosts.filter((h) => !fs.existsSync(path.join(outDir, `${h}.json`)) || bad.has(h));
+  io.stdout.write(
+    `ctrsafe: collected ${hosts.length - missing.length} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
+  );
+  if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   return 0;
 }

@@ -1,0 +1,48 @@
+// Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MAX_REPORT_BYTES } from './validate-report.js';
+
+/** Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. */
+export async function runPdshCollect(
+  hosts: string[],
+  hostlist: string,
+  checkArgv: string[],
+  opts: { outDir: string; rcmd?: string; timeoutMs: number; env: NodeJS.ProcessEnv },
+): Promise<{ exitCode: number | null; timedOut: boolean }> {
+  const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
+  const child = spawn('pdsh', args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
+  const buffers = new Map<string, string[]>();
+  const sizes = new Map<string, number>();
+  let rest = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      // pdsh prefixes "host: "; a host name never contains ": ", so the first one splits host from output.
+      const at = line.indexOf(': ');
+      if (at <= 0) continue;
+      const host = line.slice(0, at);
+      if (!hosts.includes(host)) continue;
+      const size = (sizes.get(host) ?? 0) + line.length - at - 1;
+      if (size > MAX_REPORT_BYTES) continue;
+      sizes.set(host, size);
+      (buffers.get(host) ?? buffers.set(host, []).get(host)!).push(line.slice(at + 2));
+    }
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, opts.timeoutMs);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  for (const [host, lines] of buffers)
+    fs.writeFileSync(
+      path.join(opts.outDir, `${host.replace(/[^A-Za-z0-9._-]/g, '_')}.json`),
+      lines.join('\n') + '\n',
+    );
+  return { exitCode, timedOut };
+}
