@@ -1,0 +1,76 @@
+// Fleet store load: ingests N synthetic node reports into SQLite, then times the summary and the first node page.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openStore } from '../src/fleet/store/open-store.js';
+import { validateReport } from '../src/fleet/validate-report.js';
+
+const N = Number(process.env.BENCH_NODES ?? 20000);
+const RUNTIMES = [
+  'singularity',
+  'singularity-ce',
+  'apptainer',
+  'shifter',
+  'charliecloud',
+  'podman',
+  'enroot',
+  'sarus',
+];
+const READY = ['yes', 'no', 'unknown'];
+
+function report(i: number, round: number) {
+  const raw = {
+    schema: 'ctrsafe.report/1',
+    report_id: `bench-${round}-${i}`,
+    generated_at: new Date(Date.UTC(2026, 10, 1) + round * 3600_000 + i).toISOString(),
+    host: {
+      hostname: `node${String(i).padStart(6, '0')}`,
+      kernel: { release: `5.14.0-${427 + (i % 7)}.el9.x86_64`, distro_kernel: true },
+      os: { id: 'rocky', version_id: '9.4' },
+    },
+    runtimes: RUNTIMES.map((id, k) => ({ id, ready: READY[(i + k + round) % 3]!, risk: 'low' })),
+    findings: Array.from({ length: 30 }, (_, k) => ({
+      id: `CS-X${k}`,
+      severity: 'medium',
+      status: k % 5 ? 'pass' : 'fail',
+    })),
+    vulnerabilities: Array.from({ length: 5 }, (_, k) => ({
+      id: `CVE-2024-${1000 + ((i + k) % 40)}`,
+      status: (i + round) % 4 ? 'affected' : 'unknown',
+      severity: 'high',
+    })),
+  };
+  const v = validateReport(raw);
+  if (!v.ok) throw new Error(v.reason);
+  return v.report;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-bench-'));
+const store = await openStore(`sqlite:${path.join(dir, 'fleet.db')}`);
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < N; i++) await store.ingest(report(i, 0), Date.now());
+const first = Number(process.hrtime.bigint() - t0) / 1e9;
+const t1 = process.hrtime.bigint();
+const M = Math.min(N, 5000);
+for (let i = 0; i < M; i++) await store.ingest(report(i, 1), Date.now());
+const second = Number(process.hrtime.bigint() - t1) / 1e9;
+const summary: number[] = [];
+const page: number[] = [];
+for (let k = 0; k < 7; k++) {
+  let t = process.hrtime.bigint();
+  await store.summary(Date.now(), 3600_000);
+  summary.push(Number(process.hrtime.bigint() - t) / 1e6);
+  t = process.hrtime.bigint();
+  await store.listNodes({ offset: 0, limit: 100 });
+  page.push(Number(process.hrtime.bigint() - t) / 1e6);
+}
+await store.close();
+fs.rmSync(dir, { recursive: true, force: true });
+console.log(
+  `nodes ${N}; SQLite ingest: first reports ${(N / first).toFixed(0)}/s, changed reports (transitions) ${(M / second).toFixed(0)}/s (target >= 2000/s)`,
+);
+console.log(
+  `summary median ${median(summary).toFixed(1)} ms, first node page median ${median(page).toFixed(1)} ms (target < 200 ms)`,
+);
