@@ -4,18 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { validateReport } from '../src/fleet/validate-report.js';
+import { RUNTIME_IDS } from '../src/runtimes/locations.js';
 
 const N = Number(process.env.BENCH_NODES ?? 20000);
-const RUNTIMES = [
-  'singularity',
-  'singularity-ce',
-  'apptainer',
-  'shifter',
-  'charliecloud',
-  'podman',
-  'enroot',
-  'sarus',
-];
 const READY = ['yes', 'no', 'unknown'];
 
 function report(i: number, round: number) {
@@ -28,7 +19,7 @@ function report(i: number, round: number) {
       kernel: { release: `5.14.0-${427 + (i % 7)}.el9.x86_64`, distro_kernel: true },
       os: { id: 'rocky', version_id: '9.4' },
     },
-    runtimes: RUNTIMES.map((id, k) => ({ id, ready: READY[(i + k + round) % 3]!, risk: 'low' })),
+    runtimes: RUNTIME_IDS.map((id, k) => ({ id, ready: READY[(i + k + round) % 3]!, risk: 'low' })),
     findings: Array.from({ length: 30 }, (_, k) => ({
       id: `CS-X${k}`,
       severity: 'medium',

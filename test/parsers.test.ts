@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyKernel } from '../src/collect/classify-kernel.js';
 import { parseDpkgStatus } from '../src/parse/dpkg-status.js';
-import { parseKernelConfig } from '../src/parse/kernel-config.js';
+import { extractKernelConfig } from '../src/parse/kernel-config.js';
 import { parseKeyValueConfig } from '../src/parse/key-value-config.js';
 import { mountFor, parseMountinfo, parseMountsTable } from '../src/parse/mounts.js';
 import { parseOsRelease } from '../src/parse/os-release.js';
@@ -65,12 +65,29 @@ test('dpkg status: only installed stanzas of wanted packages count', () => {
 });
 
 test('kernel config: y, m, strings and "is not set"', () => {
-  const c = parseKernelConfig(
-    'CONFIG_USER_NS=y\nCONFIG_OVERLAY_FS=m\nCONFIG_LSM="landlock,yama"\n# CONFIG_SECURITY_YAMA is not set\n# comment\n',
-  );
+  const text =
+    'CONFIG_USER_NS=y\nCONFIG_OVERLAY_FS=m\nCONFIG_LSM="landlock,yama"\n# CONFIG_SECURITY_YAMA is not set\n# comment\n';
+  const c = extractKernelConfig(text, [
+    'CONFIG_USER_NS',
+    'CONFIG_OVERLAY_FS',
+    'CONFIG_LSM',
+    'CONFIG_SECURITY_YAMA',
+    'CONFIG_ABSENT',
+  ])!;
   assert.deepEqual(
-    [c.get('CONFIG_USER_NS'), c.get('CONFIG_OVERLAY_FS'), c.get('CONFIG_LSM'), c.get('CONFIG_SECURITY_YAMA')],
-    ['y', 'm', 'landlock,yama', 'n'],
+    [
+      c.get('CONFIG_USER_NS'),
+      c.get('CONFIG_OVERLAY_FS'),
+      c.get('CONFIG_LSM'),
+      c.get('CONFIG_SECURITY_YAMA'),
+      c.has('CONFIG_ABSENT'),
+    ],
+    ['y', 'm', 'landlock,yama', 'n', false],
+  );
+  assert.equal(
+    extractKernelConfig('garbage\n\u0000binary', ['CONFIG_USER_NS']),
+    null,
+    'text that is no kernel config',
   );
 });
 

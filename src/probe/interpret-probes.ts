@@ -109,8 +109,8 @@ export function interpretProbes(probes: Record<string, ProbeResult>, facts: Fact
         userOnly,
         'probe',
         userOnly
-          ? `${u.method} ${who(u)}: the user namespace works but the mount namespace step failed: ${v.unshare_error || u.stderr}`
-          : `${u.method} ${who(u)} failed: ${v.unshare_error || u.stderr || `exit ${u.exitCode}`}`,
+          ? `${u.method} ${who(u)}: the user namespace works but the mount namespace step failed: ${u.stderr}`
+          : `${u.method} ${who(u)} failed: ${u.stderr || `exit ${u.exitCode}`}`,
       );
     } else
       addFact(
