@@ -4,9 +4,11 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'docs/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'docs/**', '**/*.generated.ts'] },
   js.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
+  // The dashboard's script runs in the browser.
+  { files: ['src/fleet/dashboard/client/**'], languageOptions: { globals: { ...globals.browser } } },
   ...tseslint.configs.recommended,
   {
     rules: {

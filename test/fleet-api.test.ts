@@ -135,3 +135,63 @@ test('over loopback HTTP: a body over 16 MiB is refused with 413 and the server 
     await store.close();
   }
 });
+
+test('dashboard files carry a strict CSP and no data; every read route needs the admin token; CSV defuses formulas', async () => {
+  const { store, call } = await setup();
+  try {
+    const page = await call('GET', '/');
+    assert.equal(page.status, 200);
+    assert.match(page.headers['content-security-policy'] ?? '', /script-src 'self'/);
+    assert.doesNotMatch(page.headers['content-security-policy'] ?? '', /unsafe-inline/);
+    assert.equal(page.headers['x-frame-options'], 'DENY');
+    assert.match(page.body, /<script defer src="\/assets\/dashboard.js"><\/script>/);
+    assert.equal((await call('GET', '/assets/dashboard.js')).status, 200);
+    const token = (
+      JSON.parse((await call('POST', '/api/v1/enroll', { hostname: '=cmd|x', secret: SECRET })).body) as {
+        node_token: string;
+      }
+    ).node_token;
+    assert.equal(
+      (await call('POST', '/api/v1/reports', reportFor('=cmd|x', 'centos7-default'), token)).status,
+      201,
+    );
+    for (const path of [
+      '/api/v1/summary',
+      '/api/v1/summary/kernels',
+      '/api/v1/nodes',
+      '/api/v1/nodes/x',
+      '/api/v1/plan',
+      '/api/v1/drift',
+      '/metrics',
+    ]) {
+      assert.equal((await call('GET', path)).status, 401, `${path} without a token`);
+      assert.equal(
+        (await call('GET', path, undefined, 'y'.repeat(40))).status,
+        401,
+        `${path} with a wrong token`,
+      );
+    }
+    const csv = await call('GET', '/api/v1/nodes?format=csv', undefined, ADMIN);
+    assert.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
+    assert.match(csv.body.split('\r\n')[1]!, /^'=cmd\|x,3\.10\.0-1160\.el7\.x86_64,centos 7,/);
+    const plan = JSON.parse((await call('GET', '/api/v1/plan', undefined, ADMIN)).body) as {
+      items: { title: string; hostlist: string }[];
+    };
+    assert.ok(plan.items.some((i) => i.title.startsWith('CS-K007') && i.hostlist === '=cmd|x'));
+    const planCsv = await call('GET', '/api/v1/plan?format=csv', undefined, ADMIN);
+    assert.match(
+      planCsv.body,
+      /^rank,kind,action,nodes,risk_removed,hostlist,hostlist_truncated,fixes\r\n1,rule-fix,/,
+    );
+    const kernels = await call('GET', '/api/v1/summary/kernels?format=csv', undefined, ADMIN);
+    assert.equal(kernels.body, 'kernel_release,nodes\r\n3.10.0-1160.el7.x86_64,1\r\n');
+    assert.equal((await call('GET', '/api/v1/nodes/%E0%A4%A', undefined, ADMIN)).status, 400);
+    const detail = JSON.parse(
+      (await call('GET', `/api/v1/nodes/${encodeURIComponent('=cmd|x')}`, undefined, ADMIN)).body,
+    ) as { actions: unknown[]; stale: boolean };
+    assert.ok(detail.actions.length >= 2);
+    assert.equal(detail.stale, false);
+  } finally {
+    await store.close();
+  }
+});

@@ -47,9 +47,7 @@ async function freshPg(): Promise<string> {
   const pg = (await import('pg')).default;
   const c = new pg.Client({ connectionString: pgUrl });
   await c.connect();
-  await c.query(
-    'DROP TABLE IF EXISTS nodes, reports_seen, node_runtimes, node_vulns, transitions, daily_rollups, node_tokens, schema_version',
-  );
+  await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
   await c.end();
   return pgUrl!;
 }
@@ -109,11 +107,128 @@ for (const [name, url] of backends) {
       assert.equal(s.nodes, 25);
       assert.equal(s.stale, 1, 'node001 was last heard at 2000');
       assert.deepEqual(s.readiness.apptainer, { yes: 12, no: 13 });
-      assert.deepEqual(s.vulnerabilities, [{ id: 'CVE-2024-1086', affected: 8, severity: 'high' }]);
+      assert.deepEqual(s.vulnerabilities, [
+        { id: 'CVE-2024-1086', affected: 8, unknown: 0, mitigated: 0, severity: 'high', summary: '' },
+      ]);
+      assert.deepEqual(s.rules, [{ id: 'CS-H001', title: '', severity: 'high', failing: 25 }]);
       assert.equal(s.kernels[0]!.nodes, 24);
       const pruned = await store.prune(4000);
       assert.equal(pruned.nodes, 1);
       assert.equal((await store.listNodes({ offset: 0, limit: 5 })).total, 24);
+      const after = await store.summary(5100, 1000);
+      assert.equal(after.nodes, 24, 'pruning moves the counters too');
+      assert.deepEqual(after.readiness.apptainer, { yes: 12, no: 12 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${name}: plan, filters and drift; the counters always equal a rebuild from the stored reports`, async () => {
+    const store = await openStore(await url());
+    try {
+      const kernelVuln = (id: string, severity: string) => ({
+        id,
+        status: 'affected',
+        severity,
+        target: 'kernel',
+        package: 'kernel',
+        installed_version: '3.10.0-957.el7',
+        fixed_version: '3.10.0-1160.el7',
+      });
+      for (let i = 1; i <= 40; i++) {
+        const raw = JSON.parse(JSON.stringify(report(`cn${String(i).padStart(3, '0')}`))) as Record<
+          string,
+          unknown
+        >;
+        const old = i <= 30;
+        raw.host = {
+          ...(raw.host as object),
+          kernel: { release: old ? '3.10.0-957.el7.x86_64' : '5.14.0-427.el9.x86_64', distro_kernel: true },
+        };
+        raw.vulnerabilities = old
+          ? [kernelVuln('CVE-2016-5195', 'high'), kernelVuln('CVE-2022-0847', 'high')]
+          : [];
+        raw.findings = [
+          {
+            id: 'CS-R001',
+            severity: 'critical',
+            status: i % 8 === 0 ? 'fail' : 'pass',
+            title: 'allow setuid is off',
+            remediation: 'Set "allow setuid = no".',
+          },
+          {
+            id: 'CS-K007',
+            severity: 'low',
+            status: 'fail',
+            title: 'Yama ptrace',
+            remediation: 'Set kernel.yama.ptrace_scope=1.',
+          },
+        ];
+        const v = validateReport(raw);
+        assert.ok(v.ok, v.ok ? '' : v.reason);
+        await store.ingest(v.report, 10_000 + i);
+      }
+      const plan = await store.plan({ offset: 0, limit: 10 });
+      assert.equal(plan.total, 3, 'one kernel update, two rule fixes');
+      assert.deepEqual(
+        plan.items.map((p) => [p.kind, p.nodes, p.weight, p.hostlist]),
+        [
+          ['kernel-update', 30, 30 * 50, 'cn[001-030]'],
+          ['rule-fix', 5, 5 * 100, 'cn[008,016,024,032,040]'],
+          ['rule-fix', 40, 40, 'cn[001-040]'],
+        ],
+        'the most risk removed first: two highs on 30 nodes, then one critical on 5, then a low on 40',
+      );
+      assert.match(
+        plan.items[0]!.title,
+        /from 3\.10\.0-957\.el7\.x86_64 .*CVE-2016-5195 \(fixed in 3\.10\.0-1160\.el7\)/,
+      );
+      const byAction = await store.listNodes({ offset: 0, limit: 100, action: plan.items[1]!.key });
+      assert.deepEqual(
+        byAction.nodes.map((n) => n.hostname),
+        ['cn008', 'cn016', 'cn024', 'cn032', 'cn040'],
+      );
+      assert.equal((await store.listNodes({ offset: 0, limit: 1, rule: 'CS-R001' })).total, 5);
+      assert.equal((await store.listNodes({ offset: 0, limit: 1, vuln: 'CVE-2022-0847' })).total, 30);
+      assert.equal((await store.listNodes({ offset: 0, limit: 1, critical: true })).total, 5);
+      assert.equal((await store.listNodes({ offset: 0, limit: 1, staleBefore: 10_011 })).total, 10);
+      assert.equal(
+        (await store.listNodes({ offset: 0, limit: 1, search: 'cn_0' })).total,
+        0,
+        'LIKE wildcards are literal',
+      );
+      const risky = await store.listNodes({ offset: 0, limit: 2, sort: 'risk' });
+      assert.deepEqual(
+        risky.nodes.map((n) => n.hostname),
+        ['cn008', 'cn016'],
+      );
+      // cn001 gets the new kernel: its kernel action goes, drift records it.
+      const raw = JSON.parse(JSON.stringify(report('cn001', { at: '2026-11-02T00:00:00.000Z' }))) as Record<
+        string,
+        unknown
+      >;
+      raw.findings = [];
+      const v = validateReport(raw);
+      assert.ok(v.ok);
+      await store.ingest(v.report, 20_000);
+      assert.equal((await store.plan({ offset: 0, limit: 1 })).items[0]!.hostlist, 'cn[002-030]');
+      assert.ok((await store.drift({ offset: 0, limit: 3 })).has_more);
+      const drift = await store.drift({ offset: 0, limit: 50 });
+      assert.equal(drift.has_more, false);
+      assert.equal(drift.rows[0]!.hostname, 'cn001');
+      assert.deepEqual(drift.rows.map((r) => r.subject).sort(), [
+        'kernel',
+        'rule.CS-K007',
+        'vuln.CVE-2016-5195',
+        'vuln.CVE-2022-0847',
+      ]);
+      assert.ok(drift.rows.some((r) => r.subject === 'kernel' && r.old_value === '3.10.0-957.el7.x86_64'));
+      const live = { s: await store.summary(30_000, 1e9), p: await store.plan({ offset: 0, limit: 50 }) };
+      await store.rebuildDerived();
+      assert.deepEqual(
+        { s: await store.summary(30_000, 1e9), p: await store.plan({ offset: 0, limit: 50 }) },
+        live,
+      );
     } finally {
       await store.close();
     }

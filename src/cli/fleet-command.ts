@@ -15,16 +15,19 @@ import type { ParsedArgs } from './parse-args.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs, positiveInt } from './parse-args.js';
 
-export const FLEET_HELP = `Usage: ctrsafe fleet serve --db URL [--listen HOST:PORT]   the HTTP API (tokens from CTRSAFE_ADMIN_TOKEN and
-                                                          CTRSAFE_ENROLL_SECRET, or --admin-token-file/--enroll-secret-file)
+export const FLEET_HELP = `Usage: ctrsafe fleet serve --db URL [--listen HOST:PORT] [--interval-hours H]
+                                              the HTTP API and dashboard (tokens from CTRSAFE_ADMIN_TOKEN and
+                                              CTRSAFE_ENROLL_SECRET, or --admin-token-file/--enroll-secret-file)
        ctrsafe fleet collect --slurm [--partition P] [--nodes HOSTLIST] --db URL [--timeout SEC]
        ctrsafe fleet collect --pdsh HOSTLIST [--rcmd ssh|exec|...] --db URL [--timeout SEC]
                                               run ctrsafe check on every node with srun and store the reports
        ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
-       ctrsafe fleet summary --db URL [--stale-hours H]
+       ctrsafe fleet summary --db URL [--interval-hours H]
+       ctrsafe fleet plan --db URL [--limit N] the patch plan: actions grouped over nodes, most risk removed first
        ctrsafe fleet nodes --db URL [--search TEXT] [--kernel REL] [--offset N] [--limit N]
 
 URL is sqlite:PATH or postgres://user@host:port/db. Reports are stored once by report_id.
+H is how often nodes report (default 24): a node is stale after twice that without a report.
 `;
 
 export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
@@ -36,6 +39,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'offset', takesValue: true },
     { name: 'limit', takesValue: true },
     { name: 'stale-hours', takesValue: true },
+    { name: 'interval-hours', takesValue: true },
     { name: 'listen', takesValue: true },
     { name: 'slurm', takesValue: false },
     { name: 'pdsh', takesValue: true },
@@ -69,8 +73,19 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     if (sub === 'serve') return await serve(store, p, io);
     if (sub === 'collect') return await collect(store, p, io);
     if (sub === 'summary') {
-      const hours = positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365) ?? 24;
-      io.stdout.write(JSON.stringify(await store.summary(Date.now(), hours * 3600_000), null, 2) + '\n');
+      io.stdout.write(JSON.stringify(await store.summary(Date.now(), staleMs(p)), null, 2) + '\n');
+      return 0;
+    }
+    if (sub === 'plan') {
+      const plan = await store.plan({
+        offset: 0,
+        limit: positiveInt(flag(p, 'limit'), '--limit', 500) ?? 50,
+      });
+      io.stdout.write(`${plan.total} actions, most risk removed first\n`);
+      for (const i of plan.items)
+        io.stdout.write(
+          `${String(i.rank).padStart(3)}. ${i.title}\n     on ${i.nodes} node${i.nodes === 1 ? '' : 's'}: ${i.hostlist}${i.hostlist_truncated ? ' ...' : ''} (risk removed ${i.weight})\n`,
+        );
       return 0;
     }
     if (sub === 'nodes') {
@@ -85,10 +100,17 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(JSON.stringify(r, null, 2) + '\n');
       return 0;
     }
-    throw new UsageError(`unknown fleet command "${sub}" (ingest, summary, nodes)`);
+    throw new UsageError(`unknown fleet command "${sub}" (serve, collect, ingest, summary, plan, nodes)`);
   } finally {
     await store.close();
   }
+}
+
+/** Stale means no report in twice the reporting interval; --stale-hours sets the threshold itself. */
+function staleMs(p: ParsedArgs): number {
+  const stale = positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365);
+  if (stale) return stale * 3600_000;
+  return 2 * (positiveInt(flag(p, 'interval-hours'), '--interval-hours', 24 * 365) ?? 24) * 3600_000;
 }
 
 function secret(env: string | undefined, file: string | undefined, what: string): string {
@@ -113,10 +135,10 @@ async function serve(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<numbe
       flag(p, 'enroll-secret-file'),
       'the enrolment secret (CTRSAFE_ENROLL_SECRET or --enroll-secret-file)',
     ),
-    staleMs: (positiveInt(flag(p, 'stale-hours'), '--stale-hours', 24 * 365) ?? 24) * 3600_000,
+    staleMs: staleMs(p),
   });
   const server = await serveApp(app, m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]));
-  io.stdout.write(`ctrsafe: fleet API listening on ${listen}\n`);
+  io.stdout.write(`ctrsafe: fleet API and dashboard listening on http://${listen}/\n`);
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => resolve()));
   });

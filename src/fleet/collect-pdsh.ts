@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MAX_REPORT_BYTES } from './validate-report.js';
+import { launched } from './launched.js';
 
 /** Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. */
 export async function runPdshCollect(
@@ -13,6 +14,7 @@ export async function runPdshCollect(
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
   const child = spawn('pdsh', args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
+  const known = new Set(hosts);
   const buffers = new Map<string, string[]>();
   const sizes = new Map<string, number>();
   let rest = '';
@@ -25,7 +27,7 @@ export async function runPdshCollect(
       const at = line.indexOf(': ');
       if (at <= 0) continue;
       const host = line.slice(0, at);
-      if (!hosts.includes(host)) continue;
+      if (!known.has(host)) continue;
       const size = (sizes.get(host) ?? 0) + line.length - at - 1;
       if (size > MAX_REPORT_BYTES) continue;
       sizes.set(host, size);
@@ -37,8 +39,7 @@ export async function runPdshCollect(
     timedOut = true;
     child.kill('SIGTERM');
   }, opts.timeoutMs);
-  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
+  const exitCode = await launched(child, 'pdsh').finally(() => clearTimeout(timer));
   for (const [host, lines] of buffers)
     fs.writeFileSync(
       path.join(opts.outDir, `${host.replace(/[^A-Za-z0-9._-]/g, '_')}.json`),

@@ -1,5 +1,6 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node, each writing its report to a directory.
 import { spawn, spawnSync } from 'node:child_process';
+import { launched } from './launched.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,8 +80,9 @@ export async function runSlurmCollect(
       ),
     500,
   );
-  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
-  clearInterval(tick);
+  const exitCode = await launched(child, 'srun').finally(() => {
+    clearTimeout(timer);
+    clearInterval(tick);
+  });
   return { exitCode, timedOut };
 }

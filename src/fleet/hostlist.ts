@@ -51,13 +51,16 @@ export function compressHostlist(hosts: readonly string[]): string {
   const groups = new Map<string, number[]>();
   const plain: string[] = [];
   for (const h of [...new Set(hosts)]) {
-    const m = /^(.*?)(\d+)$/.exec(h);
+    // At most 15 digits: longer numbers would lose precision as JavaScript numbers.
+    const m = /^(.*?)(\d{1,15})$/.exec(h);
     if (!m) {
       plain.push(h);
       continue;
     }
     const key = `${m[1]}\u0000${m[2]!.length}`;
-    groups.set(key, [...(groups.get(key) ?? []), Number(m[2])]);
+    const g = groups.get(key);
+    if (g) g.push(Number(m[2]));
+    else groups.set(key, [Number(m[2])]);
   }
   const out: string[] = [];
   for (const [key, nums] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -3,6 +3,7 @@ import { RUNTIME_IDS } from '../runtimes/locations.js';
 
 const READY = ['yes', 'no', 'unknown'];
 const RISK = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
+const VULN_TEXT = ['summary', 'target', 'package', 'installed_version', 'fixed_version'];
 export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 
 export interface NodeReport {
@@ -13,15 +14,34 @@ export interface NodeReport {
     kernel: { release: string | null; distro_kernel: boolean };
     os: { id: string | null; version_id: string | null };
   };
-  runtimes: { id: string; ready: string; risk: string }[];
-  findings: { id: string; severity: string; status: string }[];
-  vulnerabilities: { id: string; status: string; severity: string }[];
+  runtimes: { id: string; ready: string; risk: string; mode?: string | null; version?: string | null }[];
+  findings: {
+    id: string;
+    severity: string;
+    status: string;
+    title?: string;
+    remediation?: string;
+    evidence?: string;
+  }[];
+  vulnerabilities: {
+    id: string;
+    status: string;
+    severity: string;
+    summary?: string;
+    target?: string;
+    package?: string | null;
+    installed_version?: string | null;
+    fixed_version?: string | null;
+  }[];
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown, max: number): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= max;
+/** The optional fields the dashboard shows: absent, null, or a bounded string. */
+const optStr = (o: Record<string, unknown>, keys: string[], max: number) =>
+  keys.find((k) => o[k] !== undefined && o[k] !== null && (typeof o[k] !== 'string' || o[k].length > max));
 
 export function validateReport(
   raw: unknown,
@@ -56,11 +76,21 @@ export function validateReport(
         ok: false,
         reason: `runtime entry ${JSON.stringify(isObj(r) ? r.id : r).slice(0, 40)} has an unknown id, ready or risk`,
       };
+    else if (optStr(r, ['mode', 'version'], 200))
+      return {
+        ok: false,
+        reason: `runtime ${String(r.id)}: ${optStr(r, ['mode', 'version'], 200)} is too long`,
+      };
   if (!Array.isArray(raw.findings) || raw.findings.length > 2000)
     return { ok: false, reason: 'findings must be a list of at most 2000' };
   for (const f of raw.findings)
     if (!isObj(f) || !str(f.id, 64) || !str(f.severity, 16) || !str(f.status, 20))
       return { ok: false, reason: 'a finding lacks id, severity or status' };
+    else if (optStr(f, ['title', 'remediation', 'evidence'], 4000))
+      return {
+        ok: false,
+        reason: `finding ${f.id}: ${optStr(f, ['title', 'remediation', 'evidence'], 4000)} is not a string of at most 4000 characters`,
+      };
   const vulns = raw.vulnerabilities ?? [];
   if (!Array.isArray(vulns) || vulns.length > 20000)
     return { ok: false, reason: 'vulnerabilities must be a list of at most 20000' };
@@ -72,6 +102,11 @@ export function validateReport(
       !str(v.severity, 16)
     )
       return { ok: false, reason: 'a vulnerability lacks id, status or severity' };
+    else if (optStr(v, VULN_TEXT, 2000))
+      return {
+        ok: false,
+        reason: `vulnerability ${v.id}: ${optStr(v, VULN_TEXT, 2000)} is not a string of at most 2000 characters`,
+      };
   return {
     ok: true,
     report: { ...(raw as unknown as NodeReport), vulnerabilities: vulns as NodeReport['vulnerabilities'] },

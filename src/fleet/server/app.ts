@@ -1,7 +1,9 @@
-// The fleet HTTP API as a plain request handler (tested in-process): enrolment, reports, summary, nodes, metrics.
+// The fleet HTTP API and dashboard as a plain request handler (tested in-process): enrolment, reports, reads, metrics.
 import type { FleetStore } from '../store/fleet-store.js';
 import { validateReport } from '../validate-report.js';
+import { dashboardRoute } from './dashboard-routes.js';
 import { renderFleetMetrics } from './metrics.js';
+import { jsonResponse, readRoute } from './read-routes.js';
 import { bearer, hashToken, newToken, sameSecret } from './tokens.js';
 
 export interface ApiRequest {
@@ -25,11 +27,7 @@ export interface AppConfig {
   now?: () => number;
 }
 
-const json = (status: number, body: unknown): ApiResponse => ({
-  status,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff' },
-  body: JSON.stringify(body) + '\n',
-});
+const json = jsonResponse;
 const error = (status: number, message: string) => json(status, { error: message });
 
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
@@ -83,30 +81,12 @@ export function createApp(store: FleetStore, cfg: AppConfig): (req: ApiRequest) 
         report_id: v.report.report_id,
       });
     }
+    const page = dashboardRoute(req.method, url.pathname);
+    if (page) return page;
     if (!isAdmin(req)) return error(401, 'the admin token is required');
-    if (route === 'GET /api/v1/summary') return json(200, await store.summary(now(), cfg.staleMs));
-    if (route === 'GET /api/v1/nodes') {
-      const q = url.searchParams;
-      const num = (k: string, d: number) => (/^\d{1,9}$/.test(q.get(k) ?? '') ? Number(q.get(k)) : d);
-      const opt = (k: string) => (q.get(k) ? { [k]: q.get(k)!.slice(0, 253) } : {});
-      return json(
-        200,
-        await store.listNodes({
-          offset: num('offset', 0),
-          limit: Math.min(num('limit', 100), 1000),
-          ...opt('search'),
-          ...opt('kernel'),
-          ...opt('runtime'),
-          ...opt('ready'),
-        }),
-      );
-    }
-    const nodeMatch = /^\/api\/v1\/nodes\/([^/]{1,253})$/.exec(url.pathname);
-    if (req.method === 'GET' && nodeMatch) {
-      const hostname = decodeURIComponent(nodeMatch[1]!);
-      const n = await store.node(hostname);
-      if (!n) return error(404, 'no such node');
-      return json(200, { ...n, transitions: await store.transitions(hostname) });
+    if (req.method === 'GET') {
+      const r = await readRoute(store, url, now(), cfg.staleMs);
+      if (r) return r;
     }
     if (req.method === 'DELETE' && /^\/api\/v1\/nodes\/[^/]+\/token$/.test(url.pathname)) {
       const hostname = decodeURIComponent(url.pathname.split('/')[4]!);

@@ -1,7 +1,17 @@
-// The fleet store: one implementation over either database driver: idempotent ingest, latest state, transitions, summary.
+// The fleet store: one implementation over either database driver: idempotent ingest, latest state, counters, transitions.
+import { actionsForReport, type NodeAction } from '../plan/node-actions.js';
 import type { NodeReport } from '../validate-report.js';
 import { migrate } from './migrations.js';
+import {
+  actionMap,
+  countDeltas,
+  emptyState,
+  mapDiff,
+  transitionsBetween,
+  type NodeState,
+} from './node-state.js';
 import type { SqlDriver } from './sql-driver.js';
+import { FleetReader } from './fleet-reader.js';
 
 export interface IngestResult {
   stored: boolean;
@@ -10,91 +20,159 @@ export interface IngestResult {
   transitions: number;
 }
 
-export interface NodeRow {
-  hostname: string;
-  report_id: string;
-  generated_at: number;
-  received_at: number;
-  kernel_release: string | null;
-  os: string | null;
-  fail_critical: number;
-  fail_high: number;
-  vulns_affected: number;
-}
+export type { NodeRow, Summary, NodeQuery, PlanItem, DriftRow } from './fleet-reader.js';
 
-export interface Summary {
-  nodes: number;
-  stale: number;
-  readiness: Record<string, Record<string, number>>;
-  kernels: { release: string | null; nodes: number }[];
-  vulnerabilities: { id: string; affected: number; severity: string }[];
-}
-
-const count = (fs: NodeReport['findings'], sev: string) =>
+const countFails = (fs: NodeReport['findings'], sev: string) =>
   fs.filter((f) => f.status === 'fail' && f.severity === sev).length;
 
-export class FleetStore {
-  constructor(private readonly db: SqlDriver) {}
+function stateOfReport(r: NodeReport, actions: NodeAction[]): NodeState {
+  return {
+    kernel: r.host.kernel.release,
+    os: r.host.os.id ? `${r.host.os.id} ${r.host.os.version_id ?? ''}`.trim() : null,
+    failCritical: countFails(r.findings, 'critical'),
+    failHigh: countFails(r.findings, 'high'),
+    vulnsAffected: r.vulnerabilities.filter((v) => v.status === 'affected').length,
+    runtimes: new Map(r.runtimes.map((x) => [x.id, { ready: x.ready, risk: x.risk }])),
+    vulns: new Map(r.vulnerabilities.map((v) => [v.id, { status: v.status, severity: v.severity }])),
+    fails: new Map(
+      r.findings.filter((f) => f.status === 'fail').map((f) => [f.id, { severity: f.severity }]),
+    ),
+    actions: actionMap(actions),
+  };
+}
 
+export class FleetStore extends FleetReader {
+  constructor(db: SqlDriver) {
+    super(db);
+  }
+
+  /** Brings the schema up to date; a database from before the counters gets them rebuilt from its stored reports. */
   async migrate(): Promise<number> {
-    return migrate(this.db);
+    const { from, to } = await migrate(this.db);
+    if (from > 0 && from < 3) await this.rebuildDerived();
+    return to;
   }
 
   async close(): Promise<void> {
     await this.db.close();
   }
 
+  /** The stored state of one node, read inside the caller's transaction. */
+  private async loadState(tx: SqlDriver, host: string): Promise<(NodeState & { generated: number }) | null> {
+    const cur = (
+      await tx.all<{
+        generated_at: number | string;
+        kernel_release: string | null;
+        os: string | null;
+        fail_critical: number | string;
+        fail_high: number | string;
+        vulns_affected: number | string;
+      }>(
+        'SELECT generated_at, kernel_release, os, fail_critical, fail_high, vulns_affected FROM nodes WHERE hostname = ?',
+        [host],
+      )
+    )[0];
+    if (!cur) return null;
+    const rt = await tx.all<{ runtime: string; ready: string; risk: string }>(
+      'SELECT runtime, ready, risk FROM node_runtimes WHERE hostname = ?',
+      [host],
+    );
+    const vu = await tx.all<{ vuln_id: string; status: string; severity: string }>(
+      'SELECT vuln_id, status, severity FROM node_vulns WHERE hostname = ?',
+      [host],
+    );
+    const fi = await tx.all<{ rule_id: string; severity: string }>(
+      'SELECT rule_id, severity FROM node_findings WHERE hostname = ?',
+      [host],
+    );
+    const ac = await tx.all<{ action_key: string; weight: number | string }>(
+      'SELECT action_key, weight FROM node_actions WHERE hostname = ?',
+      [host],
+    );
+    return {
+      generated: Number(cur.generated_at),
+      kernel: cur.kernel_release,
+      os: cur.os,
+      failCritical: Number(cur.fail_critical),
+      failHigh: Number(cur.fail_high),
+      vulnsAffected: Number(cur.vulns_affected),
+      runtimes: new Map(rt.map((x) => [x.runtime, { ready: x.ready, risk: x.risk }])),
+      vulns: new Map(vu.map((x) => [x.vuln_id, { status: x.status, severity: x.severity }])),
+      fails: new Map(fi.map((x) => [x.rule_id, { severity: x.severity }])),
+      actions: new Map(ac.map((x) => [x.action_key, { weight: Number(x.weight) }])),
+    };
+  }
+
+  /** Writes only the rows that differ between old and new state, and moves the fleet counters by the difference. */
+  private async applyState(tx: SqlDriver, host: string, old: NodeState | null, next: NodeState | null) {
+    const o = old ?? emptyState();
+    const n = next ?? emptyState();
+    const tables = [
+      ['node_runtimes', 'runtime', mapDiff(o.runtimes, n.runtimes), ['ready', 'risk']],
+      ['node_vulns', 'vuln_id', mapDiff(o.vulns, n.vulns), ['status', 'severity']],
+      ['node_findings', 'rule_id', mapDiff(o.fails, n.fails), ['severity']],
+      ['node_actions', 'action_key', mapDiff(o.actions, n.actions), ['weight']],
+    ] as const;
+    for (const [table, keyCol, diff, cols] of tables) {
+      for (const k of diff.removed)
+        await tx.run(`DELETE FROM ${table} WHERE hostname = ? AND ${keyCol} = ?`, [host, k]);
+      for (const [k, v] of diff.written) {
+        const vals = cols.map((c) => (v as Record<string, unknown>)[c]);
+        await tx.run(
+          `INSERT INTO ${table} (hostname, ${keyCol}, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})
+           ON CONFLICT (hostname, ${keyCol}) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+          [host, k, ...vals],
+        );
+      }
+    }
+    for (const d of countDeltas(old, next))
+      await tx.run(
+        `INSERT INTO fleet_counts (metric, k1, k2, n, weight) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (metric, k1, k2) DO UPDATE SET n = fleet_counts.n + excluded.n, weight = fleet_counts.weight + excluded.weight`,
+        [d.metric, d.k1, d.k2, d.n, d.weight],
+      );
+  }
+
+  /** Rule titles, vulnerability summaries and action texts, recorded the first time a node reports them. */
+  private async recordLabels(tx: SqlDriver, r: NodeReport, actions: NodeAction[], old: NodeState | null) {
+    for (const f of r.findings)
+      if (f.status === 'fail' && !old?.fails.has(f.id))
+        await tx.run(
+          'INSERT INTO labels (kind, id, label, severity) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
+          ['rule', f.id, (f.title ?? '').slice(0, 300), f.severity],
+        );
+    for (const v of r.vulnerabilities)
+      if (!old?.vulns.has(v.id))
+        await tx.run(
+          'INSERT INTO labels (kind, id, label, severity) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
+          ['vuln', v.id, (v.summary ?? '').slice(0, 300), v.severity],
+        );
+    for (const a of actions)
+      if (!old?.actions.has(a.key))
+        await tx.run(
+          'INSERT INTO actions (action_key, kind, title, fixes) VALUES (?, ?, ?, ?) ON CONFLICT (action_key) DO NOTHING',
+          [a.key, a.kind, a.title, JSON.stringify(a.fixes)],
+        );
+  }
+
   /** Stores a validated report once (by report_id) and records what changed on the node, in one transaction. */
   async ingest(r: NodeReport, receivedAt: number): Promise<IngestResult> {
     const host = r.host.hostname;
     const generated = Date.parse(r.generated_at);
+    const actions = actionsForReport(r);
+    const next = stateOfReport(r, actions);
     return this.db.transaction(async (tx) => {
       const fresh = await tx.run(
         'INSERT INTO reports_seen (report_id, hostname, received_at) VALUES (?, ?, ?) ON CONFLICT (report_id) DO NOTHING',
         [r.report_id, host, receivedAt],
       );
       if (fresh === 0) return { stored: false, note: 'duplicate', transitions: 0 };
-      const cur = (
-        await tx.all<{ generated_at: number | string; kernel_release: string | null }>(
-          'SELECT generated_at, kernel_release FROM nodes WHERE hostname = ?',
-          [host],
-        )
-      )[0];
+      // PostgreSQL runs ingests concurrently: two reports of one host must not both read the old state.
+      if (tx.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(hashtext(?))', [host]);
+      const old = await this.loadState(tx, host);
       // A spooled report that arrives after a newer one is kept as seen but does not replace the node's state.
-      if (cur && Number(cur.generated_at) > generated) return { stored: true, note: 'older', transitions: 0 };
-      const changes: [string, string | null, string | null][] = [];
-      if (cur && cur.kernel_release !== r.host.kernel.release)
-        changes.push(['kernel', cur.kernel_release, r.host.kernel.release]);
-      const oldRt = new Map(
-        (
-          await tx.all<{ runtime: string; ready: string; risk: string }>(
-            'SELECT runtime, ready, risk FROM node_runtimes WHERE hostname = ?',
-            [host],
-          )
-        ).map((x) => [x.runtime, x]),
-      );
-      for (const rt of r.runtimes) {
-        const o = oldRt.get(rt.id);
-        if (cur && o?.ready !== rt.ready)
-          changes.push([`runtime.${rt.id}.ready`, o?.ready ?? null, rt.ready]);
-        if (cur && o?.risk !== rt.risk) changes.push([`runtime.${rt.id}.risk`, o?.risk ?? null, rt.risk]);
-      }
-      const oldV = new Map(
-        (
-          await tx.all<{ vuln_id: string; status: string }>(
-            'SELECT vuln_id, status FROM node_vulns WHERE hostname = ?',
-            [host],
-          )
-        ).map((x) => [x.vuln_id, x.status]),
-      );
-      const newV = new Map(r.vulnerabilities.map((v) => [v.id, v]));
-      if (cur) {
-        for (const [id, v] of newV)
-          if (oldV.get(id) !== v.status) changes.push([`vuln.${id}`, oldV.get(id) ?? null, v.status]);
-        for (const [id, s] of oldV) if (!newV.has(id)) changes.push([`vuln.${id}`, s, null]);
-      }
-      const vulnsAffected = r.vulnerabilities.filter((v) => v.status === 'affected').length;
-      const os = r.host.os.id ? `${r.host.os.id} ${r.host.os.version_id ?? ''}`.trim() : null;
+      if (old && old.generated > generated) return { stored: true, note: 'older', transitions: 0 };
+      const changes = old ? transitionsBetween(old, next) : [];
       await tx.run(
         `INSERT INTO nodes (hostname, report_id, generated_at, received_at, kernel_release, distro_kernel, os, fail_critical, fail_high, vulns_affected, report)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -106,31 +184,17 @@ export class FleetStore {
           r.report_id,
           generated,
           receivedAt,
-          r.host.kernel.release,
+          next.kernel,
           r.host.kernel.distro_kernel ? 1 : 0,
-          os,
-          count(r.findings, 'critical'),
-          count(r.findings, 'high'),
-          vulnsAffected,
+          next.os,
+          next.failCritical,
+          next.failHigh,
+          next.vulnsAffected,
           JSON.stringify(r),
         ],
       );
-      await tx.run('DELETE FROM node_runtimes WHERE hostname = ?', [host]);
-      for (const rt of r.runtimes)
-        await tx.run('INSERT INTO node_runtimes (hostname, runtime, ready, risk) VALUES (?, ?, ?, ?)', [
-          host,
-          rt.id,
-          rt.ready,
-          rt.risk,
-        ]);
-      await tx.run('DELETE FROM node_vulns WHERE hostname = ?', [host]);
-      for (const v of newV.values())
-        await tx.run('INSERT INTO node_vulns (hostname, vuln_id, status, severity) VALUES (?, ?, ?, ?)', [
-          host,
-          v.id,
-          v.status,
-          v.severity,
-        ]);
+      await this.recordLabels(tx, r, actions, old);
+      await this.applyState(tx, host, old, next);
       for (const [subject, o, n] of changes)
         await tx.run(
           'INSERT INTO transitions (hostname, at, subject, old_value, new_value) VALUES (?, ?, ?, ?, ?)',
@@ -143,96 +207,6 @@ export class FleetStore {
       );
       return { stored: true, transitions: changes.length };
     });
-  }
-
-  async node(hostname: string): Promise<{ row: NodeRow; report: unknown } | null> {
-    const rows = await this.db.all<NodeRow & { report: string }>('SELECT * FROM nodes WHERE hostname = ?', [
-      hostname,
-    ]);
-    if (!rows[0]) return null;
-    const { report, ...row } = rows[0];
-    return { row: normalize(row), report: JSON.parse(report) };
-  }
-
-  /** Server-side paging over nodes, filtered by hostname substring, kernel, or a runtime's readiness. */
-  async listNodes(q: {
-    offset: number;
-    limit: number;
-    search?: string;
-    kernel?: string;
-    runtime?: string;
-    ready?: string;
-  }): Promise<{ total: number; nodes: NodeRow[] }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.search) {
-      where.push('hostname LIKE ?');
-      params.push(`%${q.search.replace(/[%_\\]/g, '')}%`);
-    }
-    if (q.kernel) {
-      where.push('kernel_release = ?');
-      params.push(q.kernel);
-    }
-    if (q.runtime && q.ready) {
-      where.push('hostname IN (SELECT hostname FROM node_runtimes WHERE runtime = ? AND ready = ?)');
-      params.push(q.runtime, q.ready);
-    }
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = Number(
-      (await this.db.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM nodes ${w}`, params))[0]?.n ?? 0,
-    );
-    const rows = await this.db.all<NodeRow>(
-      `SELECT hostname, report_id, generated_at, received_at, kernel_release, os, fail_critical, fail_high, vulns_affected FROM nodes ${w} ORDER BY hostname LIMIT ? OFFSET ?`,
-      [...params, Math.min(Math.max(1, q.limit), 1000), Math.max(0, q.offset)],
-    );
-    return { total, nodes: rows.map(normalize) };
-  }
-
-  async transitions(
-    hostname: string,
-    limit = 200,
-  ): Promise<{ at: number; subject: string; old_value: string | null; new_value: string | null }[]> {
-    const rows = await this.db.all<{
-      at: number | string;
-      subject: string;
-      old_value: string | null;
-      new_value: string | null;
-    }>(
-      'SELECT at, subject, old_value, new_value FROM transitions WHERE hostname = ? ORDER BY at DESC, id DESC LIMIT ?',
-      [hostname, limit],
-    );
-    return rows.map((x) => ({ ...x, at: Number(x.at) }));
-  }
-
-  /** Node counts, stale nodes (no report within staleMs), readiness per runtime, kernels, vulnerabilities by nodes affected. */
-  async summary(now: number, staleMs: number): Promise<Summary> {
-    const n = Number(
-      (await this.db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM nodes'))[0]?.n ?? 0,
-    );
-    const stale = Number(
-      (
-        await this.db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM nodes WHERE received_at < ?', [
-          now - staleMs,
-        ])
-      )[0]?.n ?? 0,
-    );
-    const readiness: Summary['readiness'] = {};
-    for (const r of await this.db.all<{ runtime: string; ready: string; n: number | string }>(
-      'SELECT runtime, ready, COUNT(*) AS n FROM node_runtimes GROUP BY runtime, ready',
-    )) {
-      (readiness[r.runtime] ??= {})[r.ready] = Number(r.n);
-    }
-    const kernels = (
-      await this.db.all<{ release: string | null; n: number | string }>(
-        'SELECT kernel_release AS release, COUNT(*) AS n FROM nodes GROUP BY kernel_release ORDER BY COUNT(*) DESC LIMIT 100',
-      )
-    ).map((k) => ({ release: k.release, nodes: Number(k.n) }));
-    const vulnerabilities = (
-      await this.db.all<{ id: string; n: number | string; severity: string }>(
-        "SELECT vuln_id AS id, COUNT(*) AS n, MAX(severity) AS severity FROM node_vulns WHERE status = 'affected' GROUP BY vuln_id ORDER BY COUNT(*) DESC LIMIT 100",
-      )
-    ).map((v) => ({ id: v.id, affected: Number(v.n), severity: v.severity }));
-    return { nodes: n, stale, readiness, kernels, vulnerabilities };
   }
 
   /** Records a node's token hash (enrolment replaces an earlier token of the same host). */
@@ -268,23 +242,32 @@ export class FleetStore {
         before,
       ]);
       for (const g of gone) {
-        for (const t of ['node_runtimes', 'node_vulns', 'nodes'])
-          await tx.run(`DELETE FROM ${t} WHERE hostname = ?`, [g.hostname]);
+        await this.applyState(tx, g.hostname, await this.loadState(tx, g.hostname), null);
+        await tx.run('DELETE FROM nodes WHERE hostname = ?', [g.hostname]);
       }
       const transitions = await tx.run('DELETE FROM transitions WHERE at < ?', [before]);
       await tx.run('DELETE FROM reports_seen WHERE received_at < ?', [before]);
+      await tx.run('DELETE FROM fleet_counts WHERE n = 0');
       return { nodes: gone.length, transitions };
     });
   }
-}
 
-function normalize(r: NodeRow): NodeRow {
-  return {
-    ...r,
-    generated_at: Number(r.generated_at),
-    received_at: Number(r.received_at),
-    fail_critical: Number(r.fail_critical),
-    fail_high: Number(r.fail_high),
-    vulns_affected: Number(r.vulns_affected),
-  };
+  /** Re-derives failing rules, actions, labels and counters from the stored reports (upgrades, and the contract test). */
+  async rebuildDerived(): Promise<void> {
+    const hosts = await this.db.all<{ hostname: string }>('SELECT hostname FROM nodes ORDER BY hostname');
+    await this.db.transaction(async (tx) => {
+      for (const t of ['node_findings', 'node_actions', 'fleet_counts', 'node_runtimes', 'node_vulns'])
+        await tx.run(`DELETE FROM ${t}`);
+      for (const { hostname } of hosts) {
+        const row = (
+          await tx.all<{ report: string }>('SELECT report FROM nodes WHERE hostname = ?', [hostname])
+        )[0];
+        if (!row) continue;
+        const r = JSON.parse(row.report) as NodeReport;
+        const actions = actionsForReport(r);
+        await this.recordLabels(tx, r, actions, null);
+        await this.applyState(tx, hostname, null, stateOfReport(r, actions));
+      }
+    });
+  }
 }

@@ -39,12 +39,28 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
     'CREATE TABLE node_tokens (hostname TEXT PRIMARY KEY, token_hash TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)',
     'CREATE INDEX node_tokens_hash ON node_tokens (token_hash)',
   ],
+  () => [
+    // Failing rules and needed actions per node: the plan and the rule table group these.
+    'CREATE TABLE node_findings (hostname TEXT NOT NULL, rule_id TEXT NOT NULL, severity TEXT NOT NULL, PRIMARY KEY (hostname, rule_id))',
+    'CREATE INDEX node_findings_rule ON node_findings (rule_id, hostname)',
+    'CREATE TABLE node_actions (hostname TEXT NOT NULL, action_key TEXT NOT NULL, weight BIGINT NOT NULL, PRIMARY KEY (hostname, action_key))',
+    'CREATE INDEX node_actions_key ON node_actions (action_key, hostname)',
+    'CREATE INDEX node_vulns_host ON node_vulns (vuln_id, status, hostname)',
+    'CREATE TABLE actions (action_key TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, fixes TEXT NOT NULL)',
+    // Titles of rules and summaries of vulnerabilities, as the nodes reported them.
+    'CREATE TABLE labels (kind TEXT NOT NULL, id TEXT NOT NULL, label TEXT NOT NULL, severity TEXT NOT NULL, PRIMARY KEY (kind, id))',
+    // Fleet-wide counters kept in step with every ingest, so the summary costs the same for 100 nodes or 100,000.
+    'CREATE TABLE fleet_counts (metric TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, n BIGINT NOT NULL, weight BIGINT NOT NULL, PRIMARY KEY (metric, k1, k2))',
+    'CREATE INDEX transitions_at ON transitions (at)',
+  ],
 ];
 
-export async function migrate(db: SqlDriver): Promise<number> {
+/** Applies the missing migrations; returns the version before and after. */
+export async function migrate(db: SqlDriver): Promise<{ from: number; to: number }> {
   await db.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const rows = await db.all<{ v: number | string | null }>('SELECT MAX(version) AS v FROM schema_version');
-  let current = Number(rows[0]?.v ?? 0);
+  const from = Number(rows[0]?.v ?? 0);
+  let current = from;
   for (let i = current; i < MIGRATIONS.length; i++) {
     await db.transaction(async (tx) => {
       for (const stmt of MIGRATIONS[i]!(db.dialect)) await tx.run(stmt);
@@ -52,5 +68,5 @@ export async function migrate(db: SqlDriver): Promise<number> {
     });
     current = i + 1;
   }
-  return current;
+  return { from, to: current };
 }

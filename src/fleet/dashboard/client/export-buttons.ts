@@ -1,0 +1,29 @@
+// "Export CSV / JSON" for any table: the same API query the table shows, without paging.
+import { download } from './api.js';
+import { button, h } from './dom.js';
+
+export function exportButtons(apiPath: string, name: string, onError: (e: unknown) => void): HTMLElement {
+  const u = new URL(apiPath, location.origin);
+  u.searchParams.delete('offset');
+  u.searchParams.delete('limit');
+  const csv = new URL(u);
+  csv.searchParams.set('format', 'csv');
+  return h(
+    'span',
+    { class: 'export' },
+    button(
+      'Export CSV',
+      () => download(csv.pathname + csv.search, `ctrsafe-${name}.csv`).catch(onError),
+      'small',
+    ),
+    button(
+      'Export JSON',
+      () =>
+        download(
+          u.pathname + u.search + (u.search ? '&' : '?') + 'limit=100000',
+          `ctrsafe-${name}.json`,
+        ).catch(onError),
+      'small',
+    ),
+  );
+}

@@ -1,0 +1,63 @@
+// Drift: what changed on which node and when, newest first, across the fleet.
+import { getJson } from './api.js';
+import { button, fmtTime, h, route, table } from './dom.js';
+import { exportButtons } from './export-buttons.js';
+import type { DriftRow } from './types.js';
+
+const PAGE = 100;
+
+export async function renderDrift(
+  main: HTMLElement,
+  params: URLSearchParams,
+  onError: (e: unknown) => void,
+): Promise<void> {
+  const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+  const since = params.get('since') ?? '';
+  const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  if (since) q.set('since', since);
+  const d = await getJson<{ rows: DriftRow[]; has_more: boolean }>(`/api/v1/drift?${q}`);
+  const sinceInput = h('input', { type: 'date', name: 'since', value: since });
+  const form = h(
+    'form',
+    { class: 'filters' },
+    h('label', {}, 'Since', sinceInput),
+    h('button', { type: 'submit' }, 'Show'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = route('/drift', { since: sinceInput.value || undefined });
+  });
+  main.replaceChildren(
+    h('h1', {}, 'Drift'),
+    form,
+    h(
+      'div',
+      { class: 'pager' },
+      button(
+        '← Newer',
+        () =>
+          (location.hash = route('/drift', {
+            since: since || undefined,
+            offset: Math.max(0, offset - PAGE) || undefined,
+          })),
+        offset > 0 ? '' : 'hidden',
+      ),
+      button(
+        'Older →',
+        () => (location.hash = route('/drift', { since: since || undefined, offset: offset + PAGE })),
+        d.has_more ? '' : 'hidden',
+      ),
+      exportButtons(`/api/v1/drift?${q}`, 'drift', onError),
+    ),
+    table(
+      ['When', 'Host', 'What', 'Was', 'Now'],
+      d.rows.map((t) => [
+        fmtTime(t.at),
+        h('a', { href: route(`/node/${encodeURIComponent(t.hostname)}`) }, t.hostname),
+        h('code', {}, t.subject),
+        t.old_value ?? '—',
+        t.new_value ?? '—',
+      ]),
+    ),
+  );
+}

@@ -1,0 +1,11 @@
+// The API's shapes as the dashboard reads them (type-only: erased from the bundle).
+export type { Summary, NodeRow, PlanItem, DriftRow } from '../../store/fleet-store.js';
+
+export interface NodeDetail {
+  row: import('../../store/fleet-store.js').NodeRow;
+  /** The node's own report: untrusted, every field read defensively. */
+  report: Record<string, unknown>;
+  stale: boolean;
+  actions: { key: string; kind: string; title: string; weight: number }[];
+  transitions: { at: number; subject: string; old_value: string | null; new_value: string | null }[];
+}

@@ -1,0 +1,179 @@
+// The admin's read API: summary sections, nodes, node detail, plan, drift; every table also as CSV (?format=csv).
+import { renderCsv } from '../../render/csv.js';
+import type { FleetStore, NodeQuery, Summary } from '../store/fleet-store.js';
+import type { ApiResponse } from './app.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const jsonResponse = (status: number, body: unknown): ApiResponse => ({
+  status,
+  headers: {
+    'content-type': 'application/json; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+  },
+  body: JSON.stringify(body) + '\n',
+});
+
+function table(name: string, format: string | null, columns: string[], rows: unknown[][], json: unknown) {
+  if (format !== 'csv') return jsonResponse(200, json);
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="ctrsafe-${name}.csv"`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    },
+    body: renderCsv(columns, rows),
+  };
+}
+
+const SECTIONS: Record<string, (s: Summary) => [string[], unknown[][], unknown]> = {
+  readiness: (s) => [
+    ['runtime', 'yes', 'no', 'unknown'],
+    Object.entries(s.readiness).map(([rt, by]) => [rt, by.yes ?? 0, by.no ?? 0, by.unknown ?? 0]),
+    s.readiness,
+  ],
+  kernels: (s) => [['kernel_release', 'nodes'], s.kernels.map((k) => [k.release, k.nodes]), s.kernels],
+  vulnerabilities: (s) => [
+    ['id', 'severity', 'affected', 'unknown', 'mitigated', 'summary'],
+    s.vulnerabilities.map((v) => [v.id, v.severity, v.affected, v.unknown, v.mitigated, v.summary]),
+    s.vulnerabilities,
+  ],
+  rules: (s) => [
+    ['id', 'severity', 'title', 'failing_nodes'],
+    s.rules.map((r) => [r.id, r.severity, r.title, r.failing]),
+    s.rules,
+  ],
+};
+
+const NODE_FILTERS = [
+  'search',
+  'kernel',
+  'runtime',
+  'ready',
+  'rule',
+  'vuln',
+  'vuln_status',
+  'action',
+] as const;
+
+/** Answers an admin GET, or null when the path is not one of these routes. */
+export async function readRoute(
+  store: FleetStore,
+  url: URL,
+  now: number,
+  staleMs: number,
+): Promise<ApiResponse | null> {
+  const q = url.searchParams;
+  const format = q.get('format');
+  const int = (k: string, d: number) => (/^\d{1,9}$/.test(q.get(k) ?? '') ? Number(q.get(k)) : d);
+  // An export takes the whole filtered table; a page takes at most 1,000 rows.
+  const limit = (d: number) =>
+    Math.min(int('limit', format === 'csv' ? 100_000 : d), format === 'csv' ? 100_000 : 1000);
+  const p = url.pathname;
+  if (p === '/api/v1/summary') return jsonResponse(200, await store.summary(now, staleMs));
+  const section = /^\/api\/v1\/summary\/([a-z]+)$/.exec(p)?.[1];
+  if (section && SECTIONS[section]) {
+    const [cols, rows, json] = SECTIONS[section](await store.summary(now, staleMs));
+    return table(section, format, cols, rows, json);
+  }
+  if (p === '/api/v1/nodes') {
+    const query: NodeQuery = { offset: int('offset', 0), limit: limit(100) };
+    for (const k of NODE_FILTERS) {
+      const v = q.get(k);
+      if (v !== null && (v !== '' || k === 'kernel')) query[k] = v.slice(0, 253);
+    }
+    if (q.get('stale') === '1') query.staleBefore = now - staleMs;
+    if (q.get('critical') === '1') query.critical = true;
+    if (q.get('vulnerable') === '1') query.vulnerable = true;
+    const sort = q.get('sort');
+    if (sort === 'risk' || sort === 'received' || sort === 'hostname') query.sort = sort;
+    const r = await store.listNodes(query);
+    return table(
+      'nodes',
+      format,
+      [
+        'hostname',
+        'kernel_release',
+        'os',
+        'fail_critical',
+        'fail_high',
+        'vulns_affected',
+        'generated_at',
+        'received_at',
+        'stale',
+      ],
+      r.nodes.map((n) => [
+        n.hostname,
+        n.kernel_release,
+        n.os,
+        n.fail_critical,
+        n.fail_high,
+        n.vulns_affected,
+        iso(n.generated_at),
+        iso(n.received_at),
+        n.received_at < now - staleMs,
+      ]),
+      { ...r, stale_before: now - staleMs },
+    );
+  }
+  const nodeMatch = /^\/api\/v1\/nodes\/([^/]{1,800})$/.exec(p);
+  if (nodeMatch) {
+    let hostname: string;
+    try {
+      hostname = decodeURIComponent(nodeMatch[1]!);
+    } catch {
+      return jsonResponse(400, { error: 'malformed node name' });
+    }
+    const n = await store.node(hostname);
+    if (!n) return jsonResponse(404, { error: 'no such node' });
+    return jsonResponse(200, {
+      ...n,
+      stale: n.row.received_at < now - staleMs,
+      actions: await store.nodeActions(hostname),
+      transitions: await store.transitions(hostname),
+    });
+  }
+  if (p === '/api/v1/plan') {
+    const key = q.get('action');
+    const r = await store.plan({
+      offset: int('offset', 0),
+      limit: Math.min(limit(50), 500),
+      ...(key ? { key } : {}),
+    });
+    return table(
+      'plan',
+      format,
+      ['rank', 'kind', 'action', 'nodes', 'risk_removed', 'hostlist', 'hostlist_truncated', 'fixes'],
+      r.items.map((i) => [
+        i.rank,
+        i.kind,
+        i.title,
+        i.nodes,
+        i.weight,
+        i.hostlist,
+        i.hostlist_truncated,
+        i.fixes.join(' '),
+      ]),
+      r,
+    );
+  }
+  if (p === '/api/v1/drift') {
+    const since = q.get('since');
+    const r = await store.drift({
+      offset: int('offset', 0),
+      limit: Math.min(limit(100), 10_000),
+      ...(since && !Number.isNaN(Date.parse(since)) ? { since: Date.parse(since) } : {}),
+    });
+    return table(
+      'drift',
+      format,
+      ['at', 'hostname', 'subject', 'old_value', 'new_value'],
+      r.rows.map((d) => [iso(d.at), d.hostname, d.subject, d.old_value, d.new_value]),
+      r,
+    );
+  }
+  return null;
+}

@@ -1,0 +1,318 @@
+// Read side of the fleet store: summary and plan from the counters, node pages, node detail, drift. Never writes.
+import { compressHostlist } from '../hostlist.js';
+import type { SqlDriver } from './sql-driver.js';
+
+export interface NodeRow {
+  hostname: string;
+  report_id: string;
+  generated_at: number;
+  received_at: number;
+  kernel_release: string | null;
+  os: string | null;
+  fail_critical: number;
+  fail_high: number;
+  vulns_affected: number;
+}
+
+export interface Summary {
+  nodes: number;
+  stale: number;
+  /** Nodes failing at least one critical rule, and nodes with at least one affected vulnerability. */
+  critical_nodes: number;
+  vulnerable_nodes: number;
+  readiness: Record<string, Record<string, number>>;
+  kernels: { release: string | null; nodes: number }[];
+  vulnerabilities: {
+    id: string;
+    affected: number;
+    unknown: number;
+    mitigated: number;
+    severity: string;
+    summary: string;
+  }[];
+  rules: { id: string; title: string; severity: string; failing: number }[];
+}
+
+export interface NodeQuery {
+  offset: number;
+  limit: number;
+  search?: string;
+  kernel?: string;
+  runtime?: string;
+  ready?: string;
+  /** Failing this rule id. */
+  rule?: string;
+  /** Affected by this vulnerability id (or with this status, if `vuln_status` is given). */
+  vuln?: string;
+  vuln_status?: string;
+  /** Needing this plan action. */
+  action?: string;
+  /** Only nodes whose last report is older than staleBefore. */
+  staleBefore?: number;
+  critical?: boolean;
+  vulnerable?: boolean;
+  sort?: 'hostname' | 'received' | 'risk';
+}
+
+export interface PlanItem {
+  rank: number;
+  key: string;
+  kind: string;
+  title: string;
+  fixes: string[];
+  nodes: number;
+  /** Risk removed across the fleet: the sum over nodes of the severity weights this action fixes. */
+  weight: number;
+  hostlist: string;
+  /** True when the hostlist names only the first HOSTLIST_LIMIT nodes. */
+  hostlist_truncated: boolean;
+}
+
+export interface DriftRow {
+  hostname: string;
+  at: number;
+  subject: string;
+  old_value: string | null;
+  new_value: string | null;
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+/** A plan row names at most this many hosts; the full list is one filtered node query away. */
+export const HOSTLIST_LIMIT = 5000;
+const SORTS = {
+  hostname: 'hostname',
+  received: 'received_at DESC, hostname',
+  risk: 'fail_critical DESC, fail_high DESC, vulns_affected DESC, hostname',
+} as const;
+
+export class FleetReader {
+  constructor(protected readonly db: SqlDriver) {}
+
+  async node(hostname: string): Promise<{ row: NodeRow; report: unknown } | null> {
+    const rows = await this.db.all<NodeRow & { report: string }>('SELECT * FROM nodes WHERE hostname = ?', [
+      hostname,
+    ]);
+    if (!rows[0]) return null;
+    const { report, ...row } = rows[0];
+    return { row: normalize(row), report: JSON.parse(report) };
+  }
+
+  /** The plan actions one node needs, heaviest first. */
+  async nodeActions(
+    hostname: string,
+  ): Promise<{ key: string; kind: string; title: string; weight: number }[]> {
+    const rows = await this.db.all<{ key: string; kind: string; title: string; weight: number | string }>(
+      `SELECT a.action_key AS key, a.kind, a.title, na.weight FROM node_actions na JOIN actions a ON a.action_key = na.action_key
+       WHERE na.hostname = ? ORDER BY na.weight DESC, a.title`,
+      [hostname],
+    );
+    return rows.map((r) => ({ ...r, weight: num(r.weight) }));
+  }
+
+  /** Server-side paging over nodes with the dashboard's filters. */
+  async listNodes(q: NodeQuery): Promise<{ total: number; nodes: NodeRow[] }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, ...p: unknown[]) => {
+      where.push(sql);
+      params.push(...p);
+    };
+    if (q.search) add("hostname LIKE ? ESCAPE '\\'", `%${q.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    if (q.kernel !== undefined)
+      add(
+        q.kernel === '' ? 'kernel_release IS NULL' : 'kernel_release = ?',
+        ...(q.kernel === '' ? [] : [q.kernel]),
+      );
+    if (q.runtime && q.ready)
+      add(
+        'hostname IN (SELECT hostname FROM node_runtimes WHERE runtime = ? AND ready = ?)',
+        q.runtime,
+        q.ready,
+      );
+    if (q.rule) add('hostname IN (SELECT hostname FROM node_findings WHERE rule_id = ?)', q.rule);
+    if (q.vuln)
+      add(
+        'hostname IN (SELECT hostname FROM node_vulns WHERE vuln_id = ? AND status = ?)',
+        q.vuln,
+        q.vuln_status ?? 'affected',
+      );
+    if (q.action) add('hostname IN (SELECT hostname FROM node_actions WHERE action_key = ?)', q.action);
+    if (q.staleBefore !== undefined) add('received_at < ?', q.staleBefore);
+    if (q.critical) where.push('fail_critical > 0');
+    if (q.vulnerable) where.push('vulns_affected > 0');
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = num(
+      (await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM nodes ${w}`, params))[0]?.n,
+    );
+    const rows = await this.db.all<NodeRow>(
+      `SELECT hostname, report_id, generated_at, received_at, kernel_release, os, fail_critical, fail_high, vulns_affected
+       FROM nodes ${w} ORDER BY ${SORTS[q.sort ?? 'hostname']} LIMIT ? OFFSET ?`,
+      [...params, Math.min(Math.max(1, q.limit), 100_000), Math.max(0, q.offset)],
+    );
+    return { total, nodes: rows.map(normalize) };
+  }
+
+  async transitions(hostname: string, limit = 200): Promise<Omit<DriftRow, 'hostname'>[]> {
+    const rows = await this.db.all<DriftRow>(
+      'SELECT at, subject, old_value, new_value FROM transitions WHERE hostname = ? ORDER BY at DESC, id DESC LIMIT ?',
+      [hostname, limit],
+    );
+    return rows.map((x) => ({
+      at: num(x.at),
+      subject: x.subject,
+      old_value: x.old_value,
+      new_value: x.new_value,
+    }));
+  }
+
+  /** What changed across the fleet, newest first; paged with has_more rather than a count of millions of rows. */
+  async drift(q: {
+    offset: number;
+    limit: number;
+    since?: number;
+  }): Promise<{ rows: DriftRow[]; has_more: boolean }> {
+    const limit = Math.min(Math.max(1, q.limit), 10_000);
+    const rows = await this.db.all<DriftRow>(
+      `SELECT hostname, at, subject, old_value, new_value FROM transitions ${q.since !== undefined ? 'WHERE at >= ?' : ''}
+       ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
+      [...(q.since !== undefined ? [q.since] : []), limit + 1, Math.max(0, q.offset)],
+    );
+    return {
+      rows: rows.slice(0, limit).map((x) => ({ ...x, at: num(x.at) })),
+      has_more: rows.length > limit,
+    };
+  }
+
+  private async counts(metric: string, order = 'n DESC, k1', limit = 1000) {
+    return (
+      await this.db.all<{ k1: string; k2: string; n: unknown; weight: unknown }>(
+        `SELECT k1, k2, n, weight FROM fleet_counts WHERE metric = ? AND n > 0 ORDER BY ${order} LIMIT ?`,
+        [metric, limit],
+      )
+    ).map((r) => ({ k1: r.k1, k2: r.k2, n: num(r.n), weight: num(r.weight) }));
+  }
+
+  private async labels(kind: string): Promise<Map<string, { label: string; severity: string }>> {
+    const rows = await this.db.all<{ id: string; label: string; severity: string }>(
+      'SELECT id, label, severity FROM labels WHERE kind = ?',
+      [kind],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** Everything on the dashboard's first page, from counters: the same cost for 100 nodes or 100,000. */
+  async summary(now: number, staleMs: number): Promise<Summary> {
+    const single = async (m: string) => (await this.counts(m))[0]?.n ?? 0;
+    const stale = num(
+      (
+        await this.db.all<{ n: unknown }>('SELECT COUNT(*) AS n FROM nodes WHERE received_at < ?', [
+          now - staleMs,
+        ])
+      )[0]?.n,
+    );
+    const readiness: Summary['readiness'] = {};
+    for (const r of await this.counts('ready', 'k1, k2')) (readiness[r.k1] ??= {})[r.k2] = r.n;
+    const kernels = (await this.counts('kernel', 'n DESC, k1', 100)).map((k) => ({
+      release: k.k1 === '' ? null : k.k1,
+      nodes: k.n,
+    }));
+    const vulnLabels = await this.labels('vuln');
+    const byVuln = new Map<string, Summary['vulnerabilities'][number]>();
+    for (const c of await this.counts('vuln', 'k1', 100_000)) {
+      const l = vulnLabels.get(c.k1);
+      const v = byVuln.get(c.k1) ?? {
+        id: c.k1,
+        affected: 0,
+        unknown: 0,
+        mitigated: 0,
+        severity: l?.severity ?? 'unknown',
+        summary: l?.label ?? '',
+      };
+      if (c.k2 === 'affected' || c.k2 === 'unknown' || c.k2 === 'mitigated') v[c.k2] += c.n;
+      byVuln.set(c.k1, v);
+    }
+    const vulnerabilities = [...byVuln.values()]
+      .sort((a, b) => b.affected - a.affected || b.unknown - a.unknown || (a.id < b.id ? -1 : 1))
+      .slice(0, 100);
+    const ruleLabels = await this.labels('rule');
+    const rules = (await this.counts('rule', 'n DESC, k1', 100)).map((c) => ({
+      id: c.k1,
+      title: ruleLabels.get(c.k1)?.label ?? '',
+      severity: c.k2,
+      failing: c.n,
+    }));
+    return {
+      nodes: await single('nodes'),
+      stale,
+      critical_nodes: await single('critical_nodes'),
+      vulnerable_nodes: await single('vulnerable_nodes'),
+      readiness,
+      kernels,
+      vulnerabilities,
+      rules,
+    };
+  }
+
+  /**
+   * The patch plan: actions grouped across nodes, the most risk removed first (equal risk: the one touching fewer
+   * nodes first, less work for the same gain), each with its hostlist.
+   */
+  async plan(q: {
+    offset: number;
+    limit: number;
+    key?: string;
+  }): Promise<{ total: number; items: PlanItem[] }> {
+    const where = `c.metric = 'action' AND c.n > 0${q.key ? ' AND c.k1 = ?' : ''}`;
+    const keyParam = q.key ? [q.key] : [];
+    const total = num(
+      (
+        await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM fleet_counts c WHERE ${where}`, keyParam)
+      )[0]?.n,
+    );
+    const rows = await this.db.all<{
+      key: string;
+      kind: string;
+      title: string;
+      fixes: string;
+      n: unknown;
+      weight: unknown;
+    }>(
+      `SELECT c.k1 AS key, a.kind, a.title, a.fixes, c.n, c.weight FROM fleet_counts c JOIN actions a ON a.action_key = c.k1
+       WHERE ${where} ORDER BY c.weight DESC, c.n, a.title LIMIT ? OFFSET ?`,
+      [...keyParam, Math.min(Math.max(1, q.limit), 500), Math.max(0, q.offset)],
+    );
+    const items: PlanItem[] = [];
+    for (const [i, r] of rows.entries()) {
+      const hosts = await this.db.all<{ hostname: string }>(
+        'SELECT hostname FROM node_actions WHERE action_key = ? ORDER BY hostname LIMIT ?',
+        [r.key, HOSTLIST_LIMIT],
+      );
+      items.push({
+        rank: Math.max(0, q.offset) + i + 1,
+        key: r.key,
+        kind: r.kind,
+        title: r.title,
+        fixes: JSON.parse(r.fixes) as string[],
+        nodes: num(r.n),
+        weight: num(r.weight),
+        hostlist: compressHostlist(hosts.map((h) => h.hostname)),
+        hostlist_truncated: num(r.n) > hosts.length,
+      });
+    }
+    return { total, items };
+  }
+}
+
+function normalize(r: NodeRow): NodeRow {
+  return {
+    hostname: r.hostname,
+    report_id: r.report_id,
+    generated_at: num(r.generated_at),
+    received_at: num(r.received_at),
+    kernel_release: r.kernel_release,
+    os: r.os,
+    fail_critical: num(r.fail_critical),
+    fail_high: num(r.fail_high),
+    vulns_affected: num(r.vulns_affected),
+  };
+}

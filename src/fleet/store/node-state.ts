@@ -1,0 +1,122 @@
+// A node's stored state as plain data, and the pure diffs the store applies: rows to write, counters to move, transitions.
+import type { NodeAction } from '../plan/node-actions.js';
+
+export interface NodeState {
+  kernel: string | null;
+  os: string | null;
+  failCritical: number;
+  failHigh: number;
+  vulnsAffected: number;
+  runtimes: Map<string, { ready: string; risk: string }>;
+  vulns: Map<string, { status: string; severity: string }>;
+  /** Failing rules only: passes are the normal case and would multiply the rows by thirty. */
+  fails: Map<string, { severity: string }>;
+  actions: Map<string, { weight: number }>;
+}
+
+/** One fleet-wide counter: summary and plan read these instead of grouping 100,000 nodes on every request. */
+export interface CountDelta {
+  metric: 'nodes' | 'ready' | 'kernel' | 'vuln' | 'rule' | 'action' | 'critical_nodes' | 'vulnerable_nodes';
+  k1: string;
+  k2: string;
+  n: number;
+  weight: number;
+}
+
+const SEP = '\u0000';
+
+function contributions(s: NodeState | null): Map<string, [number, number]> {
+  const m = new Map<string, [number, number]>();
+  if (!s) return m;
+  const add = (metric: CountDelta['metric'], k1: string, k2 = '', weight = 0) => {
+    const k = [metric, k1, k2].join(SEP);
+    const c = m.get(k) ?? [0, 0];
+    m.set(k, [c[0] + 1, c[1] + weight]);
+  };
+  add('nodes', '');
+  add('kernel', s.kernel ?? '');
+  if (s.failCritical > 0) add('critical_nodes', '');
+  if (s.vulnsAffected > 0) add('vulnerable_nodes', '');
+  for (const [id, r] of s.runtimes) add('ready', id, r.ready);
+  for (const [id, v] of s.vulns) add('vuln', id, v.status);
+  for (const [id, f] of s.fails) add('rule', id, f.severity);
+  for (const [key, a] of s.actions) add('action', key, '', a.weight);
+  return m;
+}
+
+/** Counter moves from old to new state, sorted so concurrent writers take row locks in one order (no deadlock). */
+export function countDeltas(oldState: NodeState | null, newState: NodeState | null): CountDelta[] {
+  const a = contributions(oldState);
+  const b = contributions(newState);
+  const out: CountDelta[] = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    const [n0, w0] = a.get(k) ?? [0, 0];
+    const [n1, w1] = b.get(k) ?? [0, 0];
+    if (n0 === n1 && w0 === w1) continue;
+    const [metric, k1, k2] = k.split(SEP) as [CountDelta['metric'], string, string];
+    out.push({ metric, k1, k2, n: n1 - n0, weight: w1 - w0 });
+  }
+  return out.sort((x, y) => {
+    const kx = `${x.metric}${SEP}${x.k1}${SEP}${x.k2}`;
+    const ky = `${y.metric}${SEP}${y.k1}${SEP}${y.k2}`;
+    return kx < ky ? -1 : kx > ky ? 1 : 0;
+  });
+}
+
+/** Keys to delete and entries to write so that the stored rows of `oldMap` become `newMap`. */
+export function mapDiff<V>(
+  oldMap: Map<string, V>,
+  newMap: Map<string, V>,
+): { removed: string[]; written: [string, V][] } {
+  const same = (x: V, y: V) => JSON.stringify(x) === JSON.stringify(y);
+  return {
+    removed: [...oldMap.keys()].filter((k) => !newMap.has(k)),
+    written: [...newMap].filter(([k, v]) => !oldMap.has(k) || !same(oldMap.get(k)!, v)),
+  };
+}
+
+/** What changed on a node between two reports, as (subject, old, new); null means absent. */
+export function transitionsBetween(o: NodeState, n: NodeState): [string, string | null, string | null][] {
+  const out: [string, string | null, string | null][] = [];
+  if (o.kernel !== n.kernel) out.push(['kernel', o.kernel, n.kernel]);
+  if (o.os !== n.os) out.push(['os', o.os, n.os]);
+  for (const id of new Set([...o.runtimes.keys(), ...n.runtimes.keys()])) {
+    const a = o.runtimes.get(id);
+    const b = n.runtimes.get(id);
+    if (a?.ready !== b?.ready) out.push([`runtime.${id}.ready`, a?.ready ?? null, b?.ready ?? null]);
+    if (a?.risk !== b?.risk) out.push([`runtime.${id}.risk`, a?.risk ?? null, b?.risk ?? null]);
+  }
+  for (const id of new Set([...o.vulns.keys(), ...n.vulns.keys()])) {
+    const a = o.vulns.get(id)?.status ?? null;
+    const b = n.vulns.get(id)?.status ?? null;
+    if (a !== b) out.push([`vuln.${id}`, a, b]);
+  }
+  for (const id of new Set([...o.fails.keys(), ...n.fails.keys()]))
+    if (o.fails.has(id) !== n.fails.has(id))
+      out.push([
+        `rule.${id}`,
+        o.fails.has(id) ? 'fail' : 'not failing',
+        n.fails.has(id) ? 'fail' : 'not failing',
+      ]);
+  return out;
+}
+
+export function emptyState(): NodeState {
+  return {
+    kernel: null,
+    os: null,
+    failCritical: 0,
+    failHigh: 0,
+    vulnsAffected: 0,
+    runtimes: new Map(),
+    vulns: new Map(),
+    fails: new Map(),
+    actions: new Map(),
+  };
+}
+
+export function actionMap(actions: NodeAction[]): Map<string, { weight: number }> {
+  const m = new Map<string, { weight: number }>();
+  for (const a of actions) m.set(a.key, { weight: (m.get(a.key)?.weight ?? 0) + a.weight });
+  return m;
+}
