@@ -240,6 +240,7 @@ interface Phase {
   statuses: Map<number, number>;
   errors: string[];
   serverCpu: number;
+  clientCpu: number;
   partial: boolean;
 }
 
@@ -253,9 +254,11 @@ async function load(count: number, make: (i: number) => Promise<Reply>): Promise
     statuses: new Map(),
     errors: [],
     serverCpu: 0,
+    clientCpu: 0,
     partial: false,
   };
   const cpu0 = serverCpu(pid);
+  const client0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let windowStart = t0;
   let next = 0;
@@ -289,6 +292,8 @@ async function load(count: number, make: (i: number) => Promise<Reply>): Promise
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   p.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   p.serverCpu = serverCpu(pid) - cpu0;
+  const c = process.cpuUsage(client0);
+  p.clientCpu = (c.user + c.system) / 1e6;
   return p;
 }
 
@@ -297,7 +302,9 @@ const steady = (p: Phase) => (p.windowRates.length ? median(p.windowRates) : p.d
 const ok = (p: Phase, status: number) => p.statuses.get(status) ?? 0;
 const statusList = (p: Phase) =>
   [...p.statuses].map(([s, n]) => `${n}x${s}`).join(', ') + (p.errors.length ? `; e.g. ${p.errors[0]}` : '');
-const cpuShare = (p: Phase) => `server CPU ${f0((100 * p.serverCpu) / p.seconds)}% of one core`;
+// Below 100% the server waits on something other than its own CPU (the disk, or this client on a 2-CPU machine).
+const cpuShare = (p: Phase) =>
+  `CPU of one core: server ${f0((100 * p.serverCpu) / p.seconds)}%, this client ${f0((100 * p.clientCpu) / p.seconds)}%`;
 const lat = (p: Phase) =>
   `request latency median ${f1(median(p.latencies))} ms, p95 ${f1(p95(p.latencies))} ms`;
 
