@@ -210,8 +210,10 @@ async function loadAndKill(total: number, killAt: number): Promise<Run> {
           );
           if (r.status === 201 || r.status === 200) run.acked.set(r.json.report_id as string, r.status);
           else run.unexpected.push(`${r.status} ${JSON.stringify(r.json)}`);
-        } catch {
-          run.cutOff.add(j);
+        } catch (e) {
+          // Only the kill may cut a request off: an error before it is a failure of its own.
+          if (killed) run.cutOff.add(j);
+          else run.unexpected.push(`before the kill: ${String(e)}`);
         } finally {
           inFlight--;
         }
