@@ -107,7 +107,7 @@ function startServer(db: string, port: number): Promise<ChildProcess> {
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      if (/fleet API listening on /.test(out)) {
+      if (/listening on /.test(out)) {
         clearTimeout(timer);
         resolve(child);
       }
@@ -419,9 +419,14 @@ const S = Math.min(N, 5000);
 const store = await openStore(`sqlite:${path.join(dir, 'direct.db')}`);
 const t0 = process.hrtime.bigint();
 let directDone = 0;
-for (; directDone < S && Date.now() < deadline; directDone++) {
-  const v = validateReport(JSON.parse(report(directDone, 0)));
-  if (v.ok) await store.ingest(v.report, Date.now());
+// 32 in flight, as over HTTP, so the store's group commit batches the same way.
+while (directDone < S && Date.now() < deadline) {
+  const batch: Promise<unknown>[] = [];
+  for (const end = Math.min(directDone + 32, S); directDone < end; directDone++) {
+    const v = validateReport(JSON.parse(report(directDone, 0)));
+    if (v.ok) batch.push(store.ingest(v.report, Date.now()));
+  }
+  await Promise.all(batch);
 }
 const direct = directDone / (Number(process.hrtime.bigint() - t0) / 1e9);
 await store.close();

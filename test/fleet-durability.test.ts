@@ -54,7 +54,7 @@ async function startServer(db: string): Promise<Server> {
       let out = '';
       child.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
-        if (/fleet API listening on /.test(out)) resolve(true);
+        if (/listening on /.test(out)) resolve(true);
       });
       void exited.then(() => resolve(false));
     });

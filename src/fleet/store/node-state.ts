@@ -63,6 +63,23 @@ export function countDeltas(oldState: NodeState | null, newState: NodeState | nu
   });
 }
 
+/** Sums the moves of many reports per counter, dropping those that cancel out, in lock order. */
+export function mergeDeltas(deltas: CountDelta[]): CountDelta[] {
+  const m = new Map<string, CountDelta>();
+  for (const d of deltas) {
+    const k = `${d.metric}${SEP}${d.k1}${SEP}${d.k2}`;
+    const c = m.get(k);
+    if (c) {
+      c.n += d.n;
+      c.weight += d.weight;
+    } else m.set(k, { ...d });
+  }
+  return [...m.entries()]
+    .filter(([, d]) => d.n !== 0 || d.weight !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, d]) => d);
+}
+
 /** Keys to delete and entries to write so that the stored rows of `oldMap` become `newMap`. */
 export function mapDiff<V>(
   oldMap: Map<string, V>,
