@@ -38,7 +38,10 @@ JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 NodeName=$H NodeAddr=127.0.0.1 CPUs=2 RealMemory=2000 State=UNKNOWN
+# A second node that never runs slurmd: the gate's drain/resume tests act on it, so jobs on $H are never held up.
+NodeName=gatetest NodeAddr=127.0.0.1 Port=$((PORT + 2)) CPUs=1 RealMemory=100 State=UNKNOWN
 PartitionName=debug Nodes=$H Default=YES MaxTime=INFINITE State=UP
+PartitionName=gate Nodes=gatetest Default=NO MaxTime=INFINITE State=UP
 CONF
 runuser -u munge -- /usr/sbin/munged --socket="$S/munge-run/munge.socket" --pid-file="$S/munge-lib/munged.pid" \
   --log-file="$S/munge-lib/munged.log" --seed-file="$S/munge-lib/munged.seed" </dev/null >"$S/log/munged.out" 2>&1 || { cat "$S/log/munged.out" >&2; exit 1; }

@@ -33,6 +33,8 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'push', takesValue: true },
   { name: 'textfile-dir', takesValue: true },
   { name: 'state', takesValue: true },
+  // Internal (ctrsafe gate's watchdog): write each step's name to this file descriptor as it starts.
+  { name: 'progress-fd', takesValue: true },
   { name: 'enroll-secret-file', takesValue: true },
   { name: 'color', takesValue: true },
   { name: 'no-color', takesValue: false },
@@ -75,6 +77,7 @@ export async function runCheck(opts: {
   env?: NodeJS.ProcessEnv;
   advisoriesDir?: string;
   dbDir?: string;
+  onStep?: (step: string) => void;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
   const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
   const collected = await collectHost({
@@ -82,11 +85,14 @@ export async function runCheck(opts: {
     ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
     ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
     ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.onStep ? { onStep: opts.onStep } : {}),
   });
+  opts.onStep?.('loading advisories');
   const db =
     opts.advisoriesDir !== undefined
       ? loadAdvisoryDir(opts.advisoriesDir)
       : loadDatabase(opts.dbDir ?? defaultStoreDir(opts.env ?? process.env));
+  opts.onStep?.('matching advisories and evaluating rules');
   const report = buildReport(
     collected.facts,
     {
@@ -126,7 +132,19 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const asUser = flag(p, 'as-user');
   const advisoriesDir = flag(p, 'advisories');
   const dbDir = flag(p, 'db');
+  const progressFd = positiveInt(flag(p, 'progress-fd'), '--progress-fd', 1000);
   const { report } = await runCheck({
+    ...(progressFd
+      ? {
+          onStep: (s: string) => {
+            try {
+              fs.writeSync(progressFd, `${s}\n`);
+            } catch {
+              // the watchdog went away; the check goes on
+            }
+          },
+        }
+      : {}),
     ...(root !== undefined ? { root } : {}),
     ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
     ...(dbDir !== undefined ? { dbDir } : {}),

@@ -176,10 +176,14 @@ async function collect(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<num
   );
   const missing = plan.nodes.filter((n) => !answered.includes(n));
   io.stdout.write(
-    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
+  const byState = new Map<string, string[]>();
+  for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
+  for (const [state, nodes] of byState)
+    io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
   return 0;
 }
 

@@ -35,6 +35,8 @@ export interface CollectOptions {
   asUser?: string;
   probeTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Called as each step starts, so a watchdog can name the step that hung (a stat on a dead NFS mount). */
+  onStep?: (step: string) => void;
 }
 
 export interface Collected {
@@ -65,6 +67,7 @@ function parseGetcap(helpers: FoundHelper[], job: JobResult | undefined): Map<st
 
 export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const { root } = opts;
+  const step = opts.onStep ?? (() => undefined);
   const timeoutMs = opts.probeTimeoutMs ?? 3000;
   const facts: Facts = new Map();
   addFact(
@@ -80,6 +83,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   // Start every child process first (one shell runs the probes, version commands and getcap, each under
   // its own timeout), then read files while they run.
   let user: ChildUser | null = null;
+  step('looking for runtimes and helpers');
   const binaries = findRuntimeBinaries(root);
   const helpers = findHelpers(root);
   const plans = root.isLive ? planProbes() : [];
@@ -97,17 +101,23 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   }
   if (getcap && helpers.length > 0 && (root.isLive || !root.manifest))
     jobs.push({ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] });
+  step('starting probes');
   if (jobs.length > 0) batchP = runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) });
   const rpmP = readRpmPackages(root, timeoutMs);
 
+  step('reading os-release and kernel facts');
   collectOsFacts(root, facts);
   collectKernelFacts(root, facts);
+  step('reading sysctls');
   collectSysctlFacts(root, facts);
+  step('reading mounts');
   const mounts = collectMountFacts(root, facts);
   collectSubidFacts(root, facts);
   collectContainerFacts(root, facts, opts.env ?? process.env);
+  step('reading the package database');
   const pkgs = new Map<string, PackageVersion>([...readDpkgPackages(root), ...manifestPackages(root)]);
 
+  step('waiting for probes and version commands');
   const [batch, rpm] = await Promise.all([batchP, rpmP]);
   const ns = batch.get('probe:userns');
   const nsOnly = usernsOnlyJob();
@@ -144,6 +154,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
         }),
       )
     : (root.manifest?.commands ?? {});
+  step('judging helpers and runtimes');
   const caps = parseGetcap(helpers, batch.get('getcap'));
   for (const [k, v] of rpm) pkgs.set(k, v);
   collectHelperFacts(root, facts, helpers, mounts, caps);

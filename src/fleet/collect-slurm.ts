@@ -10,32 +10,43 @@ import { compressHostlist, expandHostlist } from './hostlist.js';
 export interface CollectPlan {
   nodes: string[];
   unknown: string[];
+  /** Nodes Slurm knows but cannot run a task on now (down, drained, not responding): srun would wait for them. */
+  unavailable: { node: string; state: string }[];
   outDir: string;
 }
+
+/**
+ * sinfo's long states (sinfo(1), NODE STATE CODES) in which a node can run a task; a trailing "*" means not
+ * responding, and the other suffixes (~ powered off, # powering up, % powering down, ! pending power down,
+ * @ pending reboot, $ maintenance reservation, ^ rebooting) mean it cannot take the task now either.
+ */
+const RUNNABLE = new Set(['idle', 'mixed', 'allocated', 'completing', 'planned']);
+export const runnable = (state: string) => RUNNABLE.has(state);
 
 /** The nodes to ask: the given hostlist (minus names Slurm does not know), or every node of the partition. */
 export function planSlurm(
   opts: { partition?: string; nodes?: string; outDir?: string },
   env: NodeJS.ProcessEnv,
 ): CollectPlan {
-  const args = ['-h', '-N', '-o', '%N', ...(opts.partition ? ['-p', opts.partition] : [])];
+  const args = ['-h', '-N', '-o', '%N %T', ...(opts.partition ? ['-p', opts.partition] : [])];
   const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, env });
   if (r.error)
     throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
-  const known = [
-    ...new Set(
-      r.stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
-    ),
-  ];
-  const wanted = opts.nodes ? expandHostlist(opts.nodes) : known;
+  // A node in several partitions is listed once per partition, with the same state.
+  const states = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const [node, state] = line.trim().split(/\s+/);
+    if (node) states.set(node, (state ?? 'unknown').toLowerCase());
+  }
+  const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...states.keys()];
   const outDir = opts.outDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-collect-'));
   return {
-    nodes: wanted.filter((n) => known.includes(n)),
-    unknown: wanted.filter((n) => !known.includes(n)),
+    nodes: wanted.filter((n) => states.has(n) && runnable(states.get(n)!)),
+    unknown: wanted.filter((n) => !states.has(n)),
+    unavailable: wanted
+      .filter((n) => states.has(n) && !runnable(states.get(n)!))
+      .map((node) => ({ node, state: states.get(node)! })),
     outDir,
   };
 }

@@ -1,0 +1,57 @@
+// Runs commands interleaved (rotating order each round) and prints medians, ratios to the first, and peak memory.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+
+export interface Cmd {
+  name: string;
+  argv: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function time(c: Cmd): number {
+  const t = process.hrtime.bigint();
+  spawnSync(c.argv[0]!, c.argv.slice(1), { stdio: 'ignore', env: c.env ?? process.env });
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** Peak resident set size in MB from GNU time's %M (KiB): the largest of the command and its children. */
+export function peakMb(c: Cmd): number | null {
+  if (!fs.existsSync('/usr/bin/time')) return null;
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...c.argv], {
+    encoding: 'utf8',
+    env: c.env ?? process.env,
+  });
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return Number.isFinite(kb) ? kb / 1024 : null;
+}
+
+/** Medians in ms by command name, after one warm-up run of each. */
+export function runInterleaved(cmds: Cmd[], runs: number): Map<string, number> {
+  const times = new Map<string, number[]>(cmds.map((c) => [c.name, []]));
+  for (const c of cmds) time(c);
+  for (let i = 0; i < runs; i++)
+    for (let j = 0; j < cmds.length; j++) {
+      const c = cmds[(i + j) % cmds.length]!;
+      times.get(c.name)!.push(time(c));
+    }
+  const base = median(times.get(cmds[0]!.name)!);
+  console.log(`runs: ${runs} per command, interleaved; medians in ms (noisy machine: compare ratios)`);
+  console.log(
+    `${'command'.padEnd(40)}${'median'.padStart(9)}${'x first'.padStart(9)}${'peak MB'.padStart(9)}`,
+  );
+  const out = new Map<string, number>();
+  for (const c of cmds) {
+    const m = median(times.get(c.name)!);
+    out.set(c.name, m);
+    const mem = peakMb(c);
+    console.log(
+      `${c.name.padEnd(40)}${m.toFixed(1).padStart(9)}${(m / base).toFixed(2).padStart(9)}${(mem === null ? '-' : mem.toFixed(1)).padStart(9)}`,
+    );
+  }
+  return out;
+}

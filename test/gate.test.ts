@@ -1,0 +1,313 @@
+// ctrsafe gate: the policy, the verdict, the one line, the Slurm plan, and the real CLI on fixture hosts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gate.js';
+import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
+import { parseScontrolNode, planSlurmAction } from '../src/gate/slurm-node.js';
+import { runCli } from './helpers/run-cli.js';
+import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
+
+const NOW = new Date('2026-11-29T12:00:00Z');
+
+function input(over: Partial<GateInput> = {}): GateInput {
+  return {
+    runtimes: [
+      { id: 'apptainer', installed: true, ready: 'yes', reasons: ['starter-suid is setuid root'] },
+      {
+        id: 'enroot',
+        installed: false,
+        ready: 'yes',
+        reasons: ['not installed; judged as a default install'],
+      },
+      { id: 'podman', ready: 'no', reasons: ['newuidmap is not setuid root and has no capabilities'] },
+      { id: 'charliecloud', ready: 'unknown', reasons: ['the user namespace probe timed out'] },
+    ],
+    findings: [
+      { id: 'CS-K001', title: 'PR_SET_NO_NEW_PRIVS works', severity: 'critical', status: 'pass' },
+      { id: 'CS-K007', title: 'Yama restricts ptrace', severity: 'low', status: 'fail' },
+      { id: 'CS-H001', title: 'user-writable file systems are nosuid', severity: 'medium', status: 'fail' },
+    ],
+    vulnerabilities: [
+      { id: 'CVE-2024-1086', status: 'affected', severity: 'high', package: 'kernel' },
+      { id: 'CVE-2022-0847', status: 'unknown', severity: 'high', package: 'kernel' },
+    ],
+    ...over,
+  };
+}
+
+const policy = (doc: Record<string, unknown>) => parseGatePolicy({ version: 1, ...doc }, 'gate.yaml');
+
+test('the default policy fails only on critical failures and critical affected vulnerabilities', () => {
+  assert.equal(evaluateGate(input(), DEFAULT_GATE_POLICY, NOW).pass, true);
+  const bad = input();
+  bad.findings[0]!.status = 'fail';
+  const v = evaluateGate(bad, DEFAULT_GATE_POLICY, NOW);
+  assert.equal(v.pass, false);
+  assert.equal(gateLine(v), 'ctrsafe: CS-K001 failed (critical: PR_SET_NO_NEW_PRIVS works)');
+});
+
+test('required runtimes: "no" fails, "unknown" fails unless tolerated; never guessed ready', () => {
+  const v = evaluateGate(
+    input(),
+    policy({ require_ready: ['apptainer', 'podman', 'charliecloud', 'enroot'] }),
+    NOW,
+  );
+  assert.deepEqual(v.failures, [
+    'podman cannot run: newuidmap is not setuid root and has no capabilities',
+    'charliecloud readiness unknown: the user namespace probe timed out',
+    'enroot is not installed',
+  ]);
+  const tolerant = evaluateGate(
+    input(),
+    policy({ require_ready: ['charliecloud'], unknown_ready: 'pass' }),
+    NOW,
+  );
+  assert.equal(tolerant.pass, true);
+  assert.match(tolerant.notes[0]!, /tolerated/);
+});
+
+test('severity thresholds, vulnerabilities, and waivers that expire', () => {
+  const p = policy({
+    fail_on: 'medium',
+    vulnerabilities: 'high',
+    waivers: [
+      { id: 'CS-H001', reason: 'scratch is nosuid from 2027-01 (ticket HPC-42)', expires: '2027-01-31' },
+      { id: 'CVE-2024-1086', reason: 'kernel update scheduled', expires: '2026-11-01' },
+    ],
+  });
+  const v = evaluateGate(input(), p, NOW);
+  assert.deepEqual(
+    v.failures,
+    ['CVE-2024-1086 affects kernel (high)'],
+    'the expired waiver no longer applies',
+  );
+  assert.ok(v.notes.includes('waiver for CVE-2024-1086 expired on 2026-11-01: not applied'));
+  assert.ok(v.notes.some((n) => n.startsWith('CS-H001 waived: scratch is nosuid')));
+  assert.equal(evaluateGate(input(), policy({ vulnerabilities: 'none' }), NOW).pass, true);
+});
+
+test('the line is one bounded line of printable ASCII, with the count of further reasons', () => {
+  const many = input({
+    findings: Array.from({ length: 9 }, (_, i) => ({
+      id: `CS-X${i}`,
+      title: `évidence\nwith a newline and ${'x'.repeat(80)}`,
+      severity: 'critical',
+      status: 'fail',
+    })),
+  });
+  const line = gateLine(evaluateGate(many, DEFAULT_GATE_POLICY, NOW));
+  assert.ok(line.length <= 200, `${line.length}`);
+  assert.match(line, /^ctrsafe: CS-X0 failed .*\.\.\. \(\+7 more\)$/);
+  assert.doesNotMatch(line, /[^\x20-\x7e]/);
+});
+
+test('policy errors name the file and the field', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ version: 2 }, /version: must be 1/],
+    [{ version: 1, fail_on: 'severe' }, /fail_on: must be one of/],
+    [{ version: 1, require_ready: ['docker'] }, /require_ready\[0\]: unknown runtime "docker"/],
+    [
+      { version: 1, waivers: [{ id: 'CS-K007', reason: 'x', expires: '2027-01-01' }] },
+      /a waiver must say why/,
+    ],
+    [{ version: 1, waivers: [{ id: 'CS-K007', reason: 'because' }] }, /waivers\[0\]\.expires/],
+    [{ version: 1, timeout_seconds: 0 }, /timeout_seconds/],
+    [{ version: 1, drain: true }, /drain: unknown key/],
+  ];
+  for (const [doc, re] of bad) assert.throws(() => parseGatePolicy(doc, 'p.yaml'), re);
+  const dir = writeTree({
+    'gate.yaml': 'version: 1\nwaivers:\n  - id: CS-K007\n    reason: debuggers\n    expires: 2027-03-31\n',
+  });
+  assert.deepEqual(loadGatePolicy(path.join(dir, 'gate.yaml')).waivers, [
+    { id: 'CS-K007', reason: 'debuggers', expires: '2027-03-31' },
+  ]);
+});
+
+test('Slurm plan: drain on fail, never override an operator, resume only what ctrsafe drained', () => {
+  const idle = parseScontrolNode(
+    'NodeName=cn001 Arch=x86_64 CoresPerSocket=1 State=IDLE ThreadsPerCore=1 Reason=(null)',
+  )!;
+  assert.deepEqual(planSlurmAction(idle, false, 'ctrsafe: CS-K001 failed'), {
+    kind: 'drain',
+    reason: 'ctrsafe: CS-K001 failed',
+  });
+  assert.equal(planSlurmAction(idle, true, 'ctrsafe: pass').kind, 'none');
+  const ours = parseScontrolNode(
+    'NodeName=cn001 State=IDLE+DRAIN Partitions=debug Reason=ctrsafe: CS-K001 failed [root@2026-11-29T12:00:00]',
+  )!;
+  assert.equal(ours.reason, 'ctrsafe: CS-K001 failed [root@2026-11-29T12:00:00]');
+  assert.equal(planSlurmAction(ours, true, 'ctrsafe: pass').kind, 'resume');
+  assert.equal(
+    planSlurmAction(ours, false, 'ctrsafe: CS-K001 failed').kind,
+    'none',
+    'same reason: no change',
+  );
+  assert.equal(planSlurmAction(ours, false, 'ctrsafe: CS-H001 failed').kind, 'drain', 'new reason: updated');
+  const operator = parseScontrolNode(
+    'NodeName=cn001 State=MIXED+DRAIN Reason=bad DIMM slot 3 [hpcadmin@2026-11-28T09:00:00]',
+  )!;
+  assert.equal(planSlurmAction(operator, true, 'ctrsafe: pass').kind, 'none');
+  assert.equal(planSlurmAction(operator, false, 'ctrsafe: CS-K001 failed').kind, 'none');
+  assert.equal(parseScontrolNode('slurm_load_node error: Unable to contact slurm controller'), null);
+});
+
+test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output', () => {
+  const sles = runCli(['gate', '--root', path.join(FIXTURES, 'sles11sp3')]);
+  assert.equal(sles.code, 1, sles.stderr);
+  assert.equal(sles.stdout, 'ctrsafe: CS-K001 failed (critical: PR_SET_NO_NEW_PRIVS works)\n');
+  const rocky = runCli(['gate', '--root', path.join(FIXTURES, 'rocky9'), '--format', 'json']);
+  assert.equal(rocky.code, 0, rocky.stderr);
+  const j = JSON.parse(rocky.stdout) as { schema: string; pass: boolean; steps: string[] };
+  assert.equal(j.schema, 'ctrsafe.gate/1');
+  assert.equal(j.pass, true);
+  assert.ok(j.steps.includes('reading mounts'), 'the check reports its steps to the watchdog');
+  const strict = writeTree({ 'gate.yaml': 'version: 1\nrequire_ready: [apptainer, enroot]\nfail_on: low\n' });
+  const r = runCli([
+    'gate',
+    '--root',
+    path.join(FIXTURES, 'rocky9'),
+    '--policy',
+    path.join(strict, 'gate.yaml'),
+    '-v',
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^ctrsafe: enroot is not installed; CS-K007 failed \(low: /);
+  const broken = writeTree({ 'gate.yaml': 'version: 1\nfail_on: [high\n' });
+  const b = runCli(['gate', '--policy', path.join(broken, 'gate.yaml')]);
+  assert.equal(b.code, 4);
+  assert.match(b.stderr, /^ctrsafe: .*gate\.yaml: not valid YAML or JSON: /);
+  assert.equal(b.stderr.trim().split('\n').length, 1);
+});
+
+/** Starts the gate, finds its check child and stops it (SIGSTOP): a check stuck in the kernel, as on a dead NFS mount. */
+async function gateWithStuckCheck(
+  extra: string[],
+): Promise<{ code: number | null; stdout: string; ms: number }> {
+  const t0 = Date.now();
+  const gate = spawn(process.execPath, [BIN, 'gate', '--timeout', '2', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  gate.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  let stopped = false;
+  for (let i = 0; i < 200 && !stopped; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === gate.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--progress-fd')) {
+          process.kill(Number(pid), 'SIGSTOP');
+          stopped = true;
+        }
+      } catch {
+        // the process went away
+      }
+    }
+  }
+  assert.ok(stopped, 'found the check child');
+  const code = await new Promise<number | null>((r) => gate.on('close', r));
+  return { code, stdout, ms: Date.now() - t0 };
+}
+
+test('watchdog: a check that hangs is killed, the step is named, and the node is not failed for it', async () => {
+  const r = await gateWithStuckCheck([]);
+  assert.equal(r.code, 0, 'on_error: pass by default');
+  assert.match(
+    r.stdout,
+    /^ctrsafe: could not judge this node \(watchdog: the check did not finish within 2 s; it hung while [a-z ]+\); passing it \(on_error: pass\)\n$/,
+  );
+  assert.ok(r.ms < 10_000, `${r.ms} ms`);
+  const strict = await gateWithStuckCheck(['--on-error', 'fail']);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stdout, /^ctrsafe: could not judge this node: watchdog: /);
+});
+
+test('NHC: the check file fails the node with the gate line (real NHC when present, else the stand-in)', () => {
+  const nhcDir = process.env.CTRSAFE_NHC_DIR;
+  const inc = writeTree({ 'ctrsafe.nhc': fs.readFileSync(path.join(REPO, 'contrib/nhc/ctrsafe.nhc')) });
+  const bin = writeTree({
+    ctrsafe: `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@" --root "${path.join(FIXTURES, 'sles11sp3')}"\n`,
+  });
+  fs.chmodSync(path.join(bin, 'ctrsafe'), 0o755);
+  const conf = writeTree({ 'nhc.conf': `* || check_ctrsafe -b ${path.join(bin, 'ctrsafe')} -t 20\n` });
+  let r;
+  if (nhcDir) {
+    fs.copyFileSync(path.join(nhcDir, 'scripts/common.nhc'), path.join(inc, 'common.nhc'));
+    r = spawnSync(
+      'bash',
+      [
+        path.join(nhcDir, 'nhc'),
+        '-c',
+        path.join(conf, 'nhc.conf'),
+        `INCDIR=${inc}`,
+        'LOGFILE=-',
+        'MARK_OFFLINE=0',
+        'TIMEOUT=60',
+        `RESULTFILE=${path.join(conf, 'status')}`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+  } else
+    r = spawnSync(path.join(REPO, 'test/helpers/nhc-standin.sh'), [inc, path.join(conf, 'nhc.conf')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stdout + r.stderr,
+    /Health check failed: +ctrsafe: CS-K001 failed \(critical: PR_SET_NO_NEW_PRIVS works\)/,
+  );
+});
+
+test('image gate: a setuid file refuses the image, a clean one passes, verdicts are cached by content digest', () => {
+  const mk = (files: Record<string, string>, mode?: [string, number]) => {
+    const tree = writeTree(files);
+    if (mode) fs.chmodSync(path.join(tree, mode[0]), mode[1]);
+    const img = path.join(writeTree({}), 'image.sqfs');
+    execFileSync('mksquashfs', [tree, img, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+      stdio: 'ignore',
+    });
+    fs.chmodSync(img, 0o644);
+    return img;
+  };
+  const cache = path.join(writeTree({}), 'cache');
+  const gate = (img: string, c = cache) => {
+    const r = runCli(['gate', '--image', img, '--cache', c, '--format', 'json']);
+    return {
+      code: r.code,
+      j: JSON.parse(r.stdout) as { pass: boolean; line: string; source: string; digest: string },
+    };
+  };
+  const bad = mk({ 'usr/bin/su2': '#!/bin/sh\n' }, ['usr/bin/su2', 0o4755]);
+  const first = gate(bad);
+  assert.equal(first.code, 1);
+  assert.match(first.j.line, /^ctrsafe: image refused: setuid \/usr\/bin\/su2: /);
+  assert.equal(first.j.source, 'audit');
+  const again = gate(bad);
+  assert.deepEqual(
+    [again.code, again.j.source, again.j.line],
+    [1, 'cache', first.j.line],
+    'the same image is not read again',
+  );
+  const good = mk({ 'etc/os-release': 'ID=alpine\n' });
+  const ok = gate(good);
+  assert.equal(ok.code, 0, ok.j.line);
+  assert.match(ok.j.line, /^ctrsafe: image accepted \(squashfs, /);
+  // The same bytes under another name share the verdict; a changed file is judged afresh.
+  const copy = path.join(writeTree({}), 'copy.sqfs');
+  fs.copyFileSync(bad, copy);
+  assert.equal(gate(copy).j.source, 'cache');
+  fs.copyFileSync(good, copy);
+  const changed = gate(copy);
+  assert.deepEqual([changed.code, changed.j.digest], [0, ok.j.digest]);
+  // A cache others can write is not trusted: someone could plant a passing verdict there.
+  const open = path.join(writeTree({}), 'open-cache');
+  fs.mkdirSync(open, { mode: 0o777 });
+  fs.chmodSync(open, 0o777);
+  gate(bad, open);
+  assert.equal(gate(bad, open).j.source, 'audit');
+});
