@@ -10,6 +10,7 @@ Usage:
   ctrsafe check [--root DIR] [--format text|json] [--fail-on SEVERITY] [--explain RULE]
   ctrsafe gate [--policy FILE] [--slurm-drain]   pass or fail this node in one line (Slurm, NHC, prolog)
   ctrsafe gate --image PATH   refuse an image that fails the site's image policy (verdicts cached by digest)
+  ctrsafe run [options] IMAGE -- COMMAND   a hardened unprivileged launch on bubblewrap
   ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
   ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
   ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
@@ -37,6 +38,8 @@ export async function main(io: CliIo): Promise<number> {
       case 'image':
         // Loaded on demand: image readers and database drivers are not part of a check's start-up.
         return await (await import('./image-command.js')).imageCommand(rest, io);
+      case 'run':
+        return await (await import('./run-command.js')).runCommand(rest, io);
       case 'gate':
         return await (await import('./gate-command.js')).gateCommand(rest, io);
       case 'fleet':

@@ -41,14 +41,14 @@ function zstdStream(): Transform {
   });
 }
 
-interface Producer {
+export interface Producer {
   stream: NodeJS.ReadableStream;
   child?: ChildProcess;
   cleanup: () => void;
 }
 
 /** A tar stream of the input's file system: sqfs2tar for squashfs, the archive itself for tar, tar(1) for a directory. */
-function produceTar(input: string): Producer {
+export function produceTar(input: string): Producer {
   const { format } = detectFormat(input);
   const spawnOut = (cmd: string, args: string[]): Producer => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });

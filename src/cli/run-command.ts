@@ -1,0 +1,169 @@
+// `ctrsafe run IMAGE -- COMMAND`: checks the host and the image, then launches on bubblewrap with the model's
+// guarantees: own user namespace, no_new_privs, no capabilities, nosuid and nodev, a read-only image.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InputError, UsageError } from '../errors.js';
+import { HostRoot } from '../host/host-root.js';
+import { buildBwrapArgv, type ImageView, type TopEntry } from '../run/build-bwrap-argv.js';
+import { findGpu } from '../run/gpu.js';
+import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
+import { launch } from '../run/launch.js';
+import { defaultRootfsCache } from '../run/rootfs-cache.js';
+import { parseRunArgs } from '../run/run-spec.js';
+import type { CliIo } from './io.js';
+
+export const RUN_HELP = `Usage: ctrsafe run [options] IMAGE -- COMMAND [ARG...]
+
+Runs COMMAND in IMAGE (a directory, squashfs, SIF or tar archive) on bubblewrap, unprivileged: a user namespace
+mapping you to yourself, new mount and PID namespaces, no_new_privs, no capabilities, every mount nosuid and nodev,
+the image read-only. The host is checked first (user namespaces, no_new_privs) and, when the site has an image
+policy, the image too; either failing refuses the launch with the reason and the fix (exit 125).
+
+Options:
+  -b, --bind SRC[:DST[:ro|rw]]  bind a host path (repeat, or comma-separated); $HOME is bound unless --no-home
+  --no-home             do not bind $HOME
+  --net host|none       keep the host network (default: MPI and interconnects need it) or none at all
+  --fakeroot            be uid 0 inside (still no privilege outside: root in the namespace owns nothing)
+  --gpu, --nv           bind NVIDIA devices and driver libraries found through the ldconfig cache
+  --env NAME=VALUE      set a variable inside (repeatable)
+  --cleanenv            start from an empty environment (HOME, USER, TERM, LANG, TZ, PATH kept)
+  --workdir DIR         working directory inside (default: the current one when bound, else $HOME)
+  --policy FILE         the image policy (default /etc/ctrsafe/image-policy.yaml when it exists)
+  --cache DIR           where unpacked images are kept (default ~/.cache/ctrsafe/rootfs)
+  --host-root DIR       judge readiness from this host tree instead of / (node images, tests)
+  --dry-run             print the bwrap command line instead of running it
+Exit status: the command's (128+N when a signal N ended it); 125 when ctrsafe refused or failed to launch.
+`;
+
+const REFUSED = 125;
+const SITE_IMAGE_POLICY = '/etc/ctrsafe/image-policy.yaml';
+const BWRAP = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
+
+/** Shell-quoted, so --dry-run output can be pasted. */
+const quote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function imageView(rootfs: string): ImageView {
+  return {
+    list(rel: string): TopEntry[] {
+      const out: TopEntry[] = [];
+      for (const d of fs.readdirSync(path.join(rootfs, rel), { withFileTypes: true })) {
+        if (d.isSymbolicLink())
+          out.push({
+            name: d.name,
+            kind: 'symlink',
+            target: fs.readlinkSync(path.join(rootfs, rel, d.name)),
+          });
+        else if (d.isDirectory()) out.push({ name: d.name, kind: 'dir' });
+        else if (d.isFile()) out.push({ name: d.name, kind: 'file' });
+      }
+      return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+    exists(rel: string): boolean {
+      try {
+        fs.lstatSync(path.join(rootfs, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** The image's /etc/passwd and /etc/group with the caller added, as Charliecloud and Apptainer do, so id and ls -l name them. */
+function identityFiles(rootfs: string, runDir: string, uid: number, gid: number, home: string) {
+  const files: { src: string; dst: string }[] = [];
+  const user = os.userInfo();
+  const add = (name: string, line: string, idField: number, id: number) => {
+    const p = path.join(rootfs, 'etc', name);
+    let text: string;
+    try {
+      if (!fs.lstatSync(p).isFile() || fs.statSync(p).size > 4 * 1024 * 1024) return;
+      text = fs.readFileSync(p, 'utf8');
+    } catch {
+      return;
+    }
+    if (!text.split('\n').some((l) => l.split(':')[idField] === String(id)))
+      text = `${text.replace(/\n?$/, '\n')}${line}\n`;
+    const out = path.join(runDir, name);
+    fs.writeFileSync(out, text, { mode: 0o644 });
+    files.push({ src: out, dst: `/etc/${name}` });
+  };
+  add('passwd', `${user.username}:x:${uid}:${gid}:${user.username}:${home}:/bin/sh`, 2, uid);
+  add('group', `${user.username}:x:${gid}:`, 2, gid);
+  return files;
+}
+
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h' || args.length === 0) {
+    io.stdout.write(RUN_HELP);
+    return args.length === 0 ? 2 : 0;
+  }
+  const spec = parseRunArgs(args);
+  const bwrap = BWRAP.find((p) => fs.existsSync(p));
+  if (!bwrap)
+    throw new InputError('ctrsafe run needs bubblewrap (package bubblewrap on Debian, RHEL and SUSE)');
+  for (const b of spec.binds)
+    if (!fs.existsSync(b.src))
+      throw new UsageError(`--bind ${b.src}: no such file or directory on this host`);
+
+  const readiness = judgeReadiness(
+    collectReadinessFacts(spec.hostRoot ? HostRoot.open(spec.hostRoot) : HostRoot.live()),
+  );
+  if (!readiness.ok) {
+    for (const r of readiness.refusals) io.stderr.write(`ctrsafe run: refused: ${r}\n`);
+    return REFUSED;
+  }
+
+  // Without a site image policy every finding is only a warning here (the launch makes setuid bits, file
+  // capabilities and device nodes inert), so the audit is skipped; with one, its failures refuse the image.
+  const policy = spec.policy ?? (fs.existsSync(SITE_IMAGE_POLICY) ? SITE_IMAGE_POLICY : null);
+  if (policy) {
+    // Loaded only when needed: the image readers are not part of a plain launch's start-up.
+    const { gateImage } = await import('../gate/gate-image.js');
+    const verdict = await gateImage(spec.image, {
+      policyFile: policy,
+      cacheDir: null,
+      env: io.env,
+      timeoutMs: 10 * 60_000,
+    });
+    if (!verdict.pass) {
+      io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);
+      return REFUSED;
+    }
+  }
+  const cacheDir = spec.cacheDir ?? defaultRootfsCache(io.env);
+  const rootfs = fs.statSync(spec.image, { throwIfNoEntry: false })?.isDirectory()
+    ? { dir: fs.realpathSync(spec.image) }
+    : await (await import('../run/prepare-rootfs.js')).prepareRootfs(spec.image, cacheDir);
+
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const home = io.env.HOME ?? os.userInfo().homedir;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-run-${uid}-`));
+  try {
+    const gpu = spec.gpu ? findGpu(io.env) : null;
+    if (gpu && gpu.devices.length === 0)
+      io.stderr.write('ctrsafe run: --gpu: no NVIDIA device nodes on this host; continuing without them\n');
+    const plan = buildBwrapArgv(
+      spec,
+      rootfs.dir,
+      imageView(rootfs.dir),
+      { uid, gid, home, cwd: process.cwd() },
+      io.env,
+      {
+        binds: [],
+        devices: gpu?.devices ?? [],
+        files: [...identityFiles(rootfs.dir, runDir, uid, gid, home), ...(gpu?.files ?? [])],
+        libDir: gpu?.libDir ?? null,
+      },
+    );
+    if (spec.dryRun) {
+      io.stdout.write(`${[bwrap, ...plan.argv].map(quote).join(' ')}\n`);
+      return 0;
+    }
+    return await launch(bwrap, plan, process.stdin.isTTY === true);
+  } finally {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,299 @@
+// ctrsafe run, proved as an unprivileged user: setuid and file capabilities give nothing, no_new_privs is set,
+// no capability is left, the image is read-only, binds are writable where asked, exit codes and signals come back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BIN, FIXTURES } from './helpers/tree.js';
+import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
+
+const asRoot = process.getuid?.() === 0;
+if (process.env.CI && !asRoot)
+  throw new Error('CI runs the run proofs as root, switching to the user ctrtest');
+const USER = 'ctrtest';
+const uidOf = (u: string) => Number(execFileSync('id', ['-u', u], { encoding: 'utf8' }).trim());
+const UID = asRoot ? uidOf(USER) : process.getuid!();
+
+/** A world-readable scratch directory (mkdtemp's 0700 would keep the unprivileged user out). */
+function scratch(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(d, 0o755);
+  return d;
+}
+
+/** A small root file system from this host's own binaries and their libraries (ldd), plus the proof binaries. */
+function miniRootfs(): string {
+  const root = path.join(scratch('ctrsafe-rootfs-'), 'rootfs');
+  const bins = [
+    '/bin/sh',
+    '/usr/bin/id',
+    '/bin/cat',
+    '/bin/sleep',
+    '/bin/true',
+    '/usr/bin/env',
+    '/bin/ls',
+    '/usr/bin/touch',
+    '/bin/kill',
+  ];
+  for (const b of bins) {
+    const real = fs.realpathSync(b);
+    const libs = execFileSync('ldd', [real], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+    for (const f of [b, ...libs]) {
+      const dst = path.join(root, f);
+      fs.mkdirSync(path.dirname(dst), { recursive: true });
+      if (!fs.existsSync(dst)) fs.copyFileSync(fs.realpathSync(f), dst);
+      fs.chmodSync(dst, 0o755);
+    }
+  }
+  for (const d of ['tmp', 'proc', 'dev', 'sys', 'home', 'etc'])
+    fs.mkdirSync(path.join(root, d), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
+  // The proofs: a setuid-root id, and a cat that the file system grants cap_setuid (needs root to plant).
+  fs.copyFileSync(path.join(root, 'usr/bin/id'), path.join(root, 'usr/bin/suid-id'));
+  fs.chmodSync(path.join(root, 'usr/bin/suid-id'), 0o4755);
+  fs.copyFileSync(path.join(root, 'bin/cat'), path.join(root, 'bin/capcat'));
+  if (asRoot) execFileSync('setcap', ['cap_setuid+ep', path.join(root, 'bin/capcat')]);
+  execFileSync('chmod', ['-R', 'a+rX', root]);
+  return root;
+}
+
+const ROOTFS = miniRootfs();
+
+/** `ctrsafe run ...` as the unprivileged user, from a directory they can enter. */
+function run(args: string[], env: Record<string, string> = {}) {
+  const argv = [process.execPath, BIN, 'run', ...args];
+  const cmd = asRoot
+    ? ['runuser', '-u', USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv]
+    : argv;
+  const r = spawnSync(cmd[0]!, cmd.slice(1), {
+    encoding: 'utf8',
+    cwd: '/tmp',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('setuid and file capabilities give nothing; no_new_privs 1, CapEff 0; the image is read-only; all nosuid', () => {
+  const id = run([ROOTFS, '--', '/usr/bin/suid-id', '-u']);
+  assert.equal(id.code, 0, id.stderr);
+  assert.equal(id.stdout.trim(), String(UID), 'a setuid-root id reports the caller');
+  if (asRoot)
+    assert.match(
+      execFileSync('getcap', [path.join(ROOTFS, 'bin/capcat')], { encoding: 'utf8' }),
+      /cap_setuid/,
+    );
+  const status = run([ROOTFS, '--', '/bin/capcat', '/proc/self/status']);
+  assert.match(status.stdout, /^NoNewPrivs:\s+1$/m);
+  assert.match(status.stdout, /^CapEff:\s+0000000000000000$/m);
+  assert.match(status.stdout, /^CapPrm:\s+0000000000000000$/m, 'cap_setuid+ep on the file gained nothing');
+  const write = run([ROOTFS, '--', '/usr/bin/touch', '/usr/written']);
+  assert.notEqual(write.code, 0);
+  assert.match(write.stderr, /Read-only file system/);
+  assert.equal(fs.existsSync(path.join(ROOTFS, 'usr/written')), false);
+  const mounts = run([ROOTFS, '--', '/bin/cat', '/proc/self/mountinfo']).stdout.trim().split('\n');
+  assert.ok(mounts.length > 5);
+  for (const m of mounts) assert.match(m.split(' ')[5]!, /nosuid/, m);
+  const named = run([ROOTFS, '--', '/usr/bin/id', '-un']);
+  assert.equal(
+    named.stdout.trim(),
+    USER,
+    'the caller is in the image passwd, as with Apptainer and Charliecloud',
+  );
+});
+
+test('binds: writable where asked, read-only where asked; the command’s exit code and signal come back', () => {
+  const data = scratch('ctrsafe-data-');
+  fs.chownSync(data, UID, UID);
+  const ro = scratch('ctrsafe-ro-');
+  fs.chownSync(ro, UID, UID);
+  const w = run([
+    '--bind',
+    `${data}:/data`,
+    '--bind',
+    `${ro}:/project/ro:ro`,
+    ROOTFS,
+    '--',
+    '/usr/bin/touch',
+    '/data/out',
+  ]);
+  assert.equal(w.code, 0, w.stderr);
+  assert.equal(fs.statSync(path.join(data, 'out')).uid, UID, 'written as the caller');
+  const r = run(['--bind', `${ro}:/project/ro:ro`, ROOTFS, '--', '/usr/bin/touch', '/project/ro/x']);
+  assert.notEqual(r.code, 0);
+  assert.equal(run([ROOTFS, '--', '/bin/sh', '-c', 'exit 7']).code, 7);
+  assert.equal(run([ROOTFS, '--', '/bin/sh', '-c', 'kill -TERM $$']).code, 128 + 15);
+  const none = run(['--net', 'none', ROOTFS, '--', '/bin/cat', '/proc/net/dev']);
+  assert.deepEqual(
+    none.stdout
+      .trim()
+      .split('\n')
+      .slice(2)
+      .map((l) => l.trim().split(':')[0]),
+    ['lo'],
+    '--net none leaves only loopback',
+  );
+});
+
+test('a signal sent to ctrsafe reaches the command, whose own exit code comes back', async () => {
+  const argv = [
+    process.execPath,
+    BIN,
+    'run',
+    ROOTFS,
+    '--',
+    '/bin/sh',
+    '-c',
+    'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done',
+  ];
+  const c = asRoot
+    ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp' })
+    : spawn(argv[0]!, argv.slice(1), { cwd: '/tmp' });
+  await new Promise<void>((resolve) =>
+    c.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()),
+  );
+  // runuser execs nothing itself: find ctrsafe (node) among its children, or it is the child.
+  const target = asRoot
+    ? Number(
+        execFileSync('pgrep', ['-P', String(c.pid), '-f', 'ctrsafe'], { encoding: 'utf8' })
+          .trim()
+          .split('\n')[0],
+      )
+    : c.pid!;
+  process.kill(target, 'SIGTERM');
+  const code = await new Promise<number | null>((r) => c.on('close', r));
+  assert.equal(code, 42);
+});
+
+test('a host where the readiness check says no is refused with the reason and the fix', () => {
+  const r = run(['--host-root', path.join(FIXTURES, 'centos7-default'), ROOTFS, '--', '/bin/true']);
+  assert.equal(r.code, 125);
+  assert.match(
+    r.stderr,
+    /^ctrsafe run: refused: unprivileged user namespaces are not available \(.*max_user_namespaces.*\); Set user\.max_user_namespaces/m,
+  );
+});
+
+test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller’s cache', () => {
+  const dir = scratch('ctrsafe-images-');
+  const sqfs = path.join(dir, 'img.sqfs');
+  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+    stdio: 'ignore',
+  });
+  const sif = path.join(dir, 'img.sif');
+  writeSif(sif, [
+    { type: DT.partition, data: fs.readFileSync(sqfs), extra: partitionExtra(FS.squashfs, PART.primary) },
+  ]);
+  const tgz = path.join(dir, 'img.tar.gz');
+  execFileSync('tar', ['-C', ROOTFS, '-czf', tgz, '.']);
+  for (const f of [sqfs, sif, tgz]) fs.chmodSync(f, 0o644);
+  const cache = path.join(scratch('ctrsafe-cache-'), 'c');
+  if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
+  for (const img of [sqfs, sif, tgz]) {
+    const r = run(['--cache', cache, img, '--', '/usr/bin/suid-id', '-u']);
+    assert.equal(r.code, 0, `${img}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), String(UID));
+  }
+  const unpacked = fs.readdirSync(cache);
+  assert.equal(unpacked.length, 3, 'one unpacked tree per image digest');
+  assert.equal(run(['--cache', cache, sqfs, '--', '/bin/true']).code, 0);
+  assert.deepEqual(fs.readdirSync(cache), unpacked, 'the second launch reuses the unpacked tree');
+  for (const u of unpacked) {
+    const suid = fs.statSync(path.join(cache, u, 'usr/bin/suid-id'));
+    assert.equal(suid.mode & 0o6000, 0, 'the sanitizer cleared the setuid bit');
+    assert.equal(suid.uid, UID);
+  }
+});
+
+test('--gpu binds the driver libraries the ldconfig cache names, and the device nodes (a fake driver tree)', () => {
+  const drv = scratch('ctrsafe-fakegpu-');
+  fs.mkdirSync(path.join(drv, 'lib'));
+  fs.mkdirSync(path.join(drv, 'dev'));
+  for (const l of ['libcuda.so.1', 'libnvidia-ml.so.1', 'libz.so.1'])
+    fs.writeFileSync(path.join(drv, 'lib', l), `fake ${l}\n`);
+  for (const d of ['nvidia0', 'nvidiactl', 'nvidia-uvm', 'null'])
+    fs.writeFileSync(path.join(drv, 'dev', d), '');
+  const ldconfig = path.join(drv, 'ldconfig');
+  fs.writeFileSync(
+    ldconfig,
+    `#!/bin/sh\ncat <<'EOF'\n3 libs found in cache \`/etc/ld.so.cache'\n` +
+      ['libcuda.so.1', 'libnvidia-ml.so.1', 'libz.so.1']
+        .map((l) => `\t${l} (libc6,x86-64) => ${drv}/lib/${l}`)
+        .join('\n') +
+      `\n\tlibcuda.so.1 (libc6) => /nonexistent/32bit/libcuda.so.1\nEOF\n`,
+  );
+  execFileSync('chmod', ['-R', 'a+rX', drv]);
+  fs.chmodSync(ldconfig, 0o755);
+  const env = { CTRSAFE_LDCONFIG: ldconfig, CTRSAFE_GPU_DEV_DIR: path.join(drv, 'dev') };
+  const dry = run(['--gpu', '--dry-run', ROOTFS, '--', '/bin/true'], env);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, new RegExp(`--ro-bind ${drv}/lib/libcuda.so.1 /.ctrsafe/nvidia/lib/libcuda.so.1`));
+  assert.match(dry.stdout, new RegExp(`--dev-bind ${drv}/dev/nvidia0 /dev/nvidia0`));
+  assert.doesNotMatch(dry.stdout, /libz|\/dev\/null /, 'only the NVIDIA driver, nothing else');
+  const inside = run(
+    [
+      '--gpu',
+      ROOTFS,
+      '--',
+      '/bin/sh',
+      '-c',
+      'cat /.ctrsafe/nvidia/lib/libcuda.so.1; echo $LD_LIBRARY_PATH; ls /dev/nvidiactl',
+    ],
+    env,
+  );
+  assert.equal(inside.code, 0, inside.stderr);
+  assert.deepEqual(inside.stdout.trim().split('\n'), [
+    'fake libcuda.so.1',
+    '/.ctrsafe/nvidia/lib',
+    '/dev/nvidiactl',
+  ]);
+});
+
+test('a site image policy refuses an image before it runs', () => {
+  const pol = path.join(scratch('ctrsafe-pol-'), 'image-policy.yaml');
+  fs.writeFileSync(pol, 'version: 1\nkinds:\n  setuid: deny\n');
+  fs.chmodSync(pol, 0o644);
+  const r = run(['--policy', pol, ROOTFS, '--', '/bin/true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /^ctrsafe run: refused: image refused: setuid \/usr\/bin\/suid-id: /);
+});
+
+const slurmConf = process.env.CTRSAFE_TEST_SLURM_CONF;
+test(
+  'srun: one container per task in a multi-task job',
+  { skip: slurmConf ? false : 'no Slurm started' },
+  () => {
+    const argv = [
+      'srun',
+      '-p',
+      'debug',
+      '-n',
+      '2',
+      '-t',
+      '2',
+      process.execPath,
+      BIN,
+      'run',
+      ROOTFS,
+      '--',
+      '/bin/sh',
+      '-c',
+      'echo task=$SLURM_PROCID uid=$(id -u)',
+    ];
+    const r = spawnSync(
+      asRoot ? 'runuser' : argv[0]!,
+      asRoot ? ['-u', USER, '--', 'env', `SLURM_CONF=${slurmConf}`, ...argv] : argv.slice(1),
+      {
+        encoding: 'utf8',
+        cwd: '/tmp',
+        timeout: 120_000,
+        env: { ...process.env, SLURM_CONF: slurmConf! },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), [`task=0 uid=${UID}`, `task=1 uid=${UID}`]);
+  },
+);
