@@ -6,6 +6,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import { BIN, FIXTURES } from './helpers/tree.js';
 import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
@@ -177,6 +179,49 @@ test('a host where the readiness check says no is refused with the reason and th
   );
 });
 
+test('squashfs and SIF are mounted with squashfuse where the user may open /dev/fuse, else unpacked', () => {
+  const dir = scratch('ctrsafe-fuse-');
+  const sqfs = path.join(dir, 'img.sqfs');
+  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+    stdio: 'ignore',
+  });
+  const sif = path.join(dir, 'img.sif');
+  writeSif(sif, [
+    { type: DT.partition, data: fs.readFileSync(sqfs), extra: partitionExtra(FS.squashfs, PART.primary) },
+  ]);
+  for (const f of [sqfs, sif]) fs.chmodSync(f, 0o644);
+  const fuseOk =
+    (asRoot
+      ? spawnSync('runuser', ['-u', USER, '--', 'sh', '-c', 'exec 3<>/dev/fuse'])
+      : spawnSync('sh', ['-c', 'exec 3<>/dev/fuse'])
+    ).status === 0;
+  const cache = path.join(scratch('ctrsafe-cache-'), 'c');
+  if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
+  for (const img of [sqfs, sif]) {
+    const r = run([
+      '--cache',
+      cache,
+      img,
+      '--',
+      '/bin/sh',
+      '-c',
+      'cat /proc/self/mountinfo; /usr/bin/suid-id -u',
+    ]);
+    assert.equal(r.code, 0, `${img}: ${r.stderr}`);
+    const usr = r.stdout.split('\n').find((l) => l.split(' ')[4] === '/usr')!;
+    assert.match(usr, /nosuid,nodev/);
+    if (fuseOk) assert.match(usr, / - fuse\.squashfuse /, `${img} is mounted, not unpacked`);
+    else assert.ok(fs.readdirSync(cache).length > 0, 'unpacked into the cache');
+    assert.equal(r.stdout.trim().split('\n').pop(), String(UID));
+  }
+  if (fuseOk) assert.equal(fs.existsSync(cache), false, 'nothing was unpacked');
+  assert.equal(
+    fs.readFileSync('/proc/self/mountinfo', 'utf8').includes('ctrsafe-run-'),
+    false,
+    'unmounted afterwards',
+  );
+});
+
 test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller’s cache', () => {
   const dir = scratch('ctrsafe-images-');
   const sqfs = path.join(dir, 'img.sqfs');
@@ -193,13 +238,13 @@ test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller
   const cache = path.join(scratch('ctrsafe-cache-'), 'c');
   if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
   for (const img of [sqfs, sif, tgz]) {
-    const r = run(['--cache', cache, img, '--', '/usr/bin/suid-id', '-u']);
+    const r = run(['--unpack', '--cache', cache, img, '--', '/usr/bin/suid-id', '-u']);
     assert.equal(r.code, 0, `${img}: ${r.stderr}`);
     assert.equal(r.stdout.trim(), String(UID));
   }
   const unpacked = fs.readdirSync(cache);
   assert.equal(unpacked.length, 3, 'one unpacked tree per image digest');
-  assert.equal(run(['--cache', cache, sqfs, '--', '/bin/true']).code, 0);
+  assert.equal(run(['--unpack', '--cache', cache, sqfs, '--', '/bin/true']).code, 0);
   assert.deepEqual(fs.readdirSync(cache), unpacked, 'the second launch reuses the unpacked tree');
   for (const u of unpacked) {
     const suid = fs.statSync(path.join(cache, u, 'usr/bin/suid-id'));
@@ -297,3 +342,66 @@ test(
     assert.deepEqual(r.stdout.trim().split('\n').sort(), [`task=0 uid=${UID}`, `task=1 uid=${UID}`]);
   },
 );
+
+/** Appends a layer to the layout's only tag, the way a registry tool would: new blobs, new manifest. */
+function appendLayer(layout: string, tarFile: string): void {
+  const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+  const blob = (data: Buffer | string, mediaType: string) => {
+    fs.writeFileSync(path.join(layout, 'blobs/sha256', sha(data)), data);
+    return { mediaType, digest: `sha256:${sha(data)}`, size: Buffer.byteLength(data) };
+  };
+  const read = (d: string) =>
+    JSON.parse(fs.readFileSync(path.join(layout, 'blobs/sha256', d.slice(7)), 'utf8'));
+  const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8'));
+  const manifest = read(index.manifests[0].digest);
+  const config = read(manifest.config.digest);
+  const raw = fs.readFileSync(tarFile);
+  config.rootfs.diff_ids.push(`sha256:${sha(raw)}`);
+  manifest.config = blob(JSON.stringify(config), 'application/vnd.oci.image.config.v1+json');
+  manifest.layers.push(blob(zlib.gzipSync(raw), 'application/vnd.oci.image.layer.v1.tar+gzip'));
+  index.manifests[0] = {
+    ...blob(JSON.stringify(manifest), 'application/vnd.oci.image.manifest.v1+json'),
+    annotations: index.manifests[0].annotations,
+  };
+  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify(index));
+}
+
+test('OCI layouts and oci-archives: layers in order, whiteouts applied, nothing written through a lower symlink', () => {
+  const work = scratch('ctrsafe-oci-');
+  const layout = path.join(work, 'oci');
+  const umoci = (...a: string[]) => execFileSync('umoci', a, { cwd: work, stdio: 'ignore' });
+  umoci('init', '--layout', layout);
+  umoci('new', '--image', `${layout}:img`);
+  umoci('unpack', '--rootless', '--image', `${layout}:img`, 'b1');
+  execFileSync('cp', ['-a', `${ROOTFS}/.`, path.join(work, 'b1/rootfs/')]);
+  fs.writeFileSync(path.join(work, 'b1/rootfs/etc/todelete'), 'lower layer\n');
+  umoci('repack', '--image', `${layout}:img`, 'b1');
+  umoci('unpack', '--rootless', '--image', `${layout}:img`, 'b2');
+  fs.rmSync(path.join(work, 'b2/rootfs/etc/todelete'));
+  fs.writeFileSync(path.join(work, 'b2/rootfs/etc/added'), 'upper layer\n');
+  umoci('repack', '--image', `${layout}:img`, 'b2');
+  // A hostile pair of layers: a symlink to a host directory, then a file "inside" it.
+  const victim = scratch('ctrsafe-victim-');
+  const t1 = path.join(work, 'l1');
+  fs.mkdirSync(t1);
+  fs.symlinkSync(victim, path.join(t1, 'evil'));
+  execFileSync('tar', ['-C', t1, '-cf', `${t1}.tar`, 'evil']);
+  const t2 = path.join(work, 'l2');
+  fs.mkdirSync(path.join(t2, 'evil'), { recursive: true });
+  fs.writeFileSync(path.join(t2, 'evil/pwned'), 'written through a symlink\n');
+  execFileSync('tar', ['-C', t2, '-cf', `${t2}.tar`, 'evil/pwned']);
+  appendLayer(layout, `${t1}.tar`);
+  appendLayer(layout, `${t2}.tar`);
+  const archive = path.join(work, 'img.oci.tar');
+  execFileSync('skopeo', ['copy', `oci:${layout}:img`, `oci-archive:${archive}`], { stdio: 'ignore' });
+  execFileSync('chmod', ['-R', 'a+rX', work]);
+  fs.chmodSync(victim, 0o777);
+  const cache = path.join(scratch('ctrsafe-cache-'), 'c');
+  if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
+  for (const img of [layout, archive]) {
+    const r = run(['--cache', cache, img, '--', '/bin/ls', '/etc']);
+    assert.equal(r.code, 0, `${img}: ${r.stderr}`);
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), ['added', 'group', 'passwd'], img);
+    assert.deepEqual(fs.readdirSync(victim), [], 'nothing was written through the lower layer’s symlink');
+  }
+});

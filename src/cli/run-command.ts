@@ -10,12 +10,13 @@ import { findGpu } from '../run/gpu.js';
 import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
 import { launch } from '../run/launch.js';
 import { defaultRootfsCache } from '../run/rootfs-cache.js';
-import { parseRunArgs } from '../run/run-spec.js';
+import { parseRunArgs, type RunSpec } from '../run/run-spec.js';
+import { fuseTools, mountSquashfs } from '../run/squashfuse-mount.js';
 import type { CliIo } from './io.js';
 
 export const RUN_HELP = `Usage: ctrsafe run [options] IMAGE -- COMMAND [ARG...]
 
-Runs COMMAND in IMAGE (a directory, squashfs, SIF or tar archive) on bubblewrap, unprivileged: a user namespace
+Runs COMMAND in IMAGE (a directory, squashfs, SIF, OCI layout or archive, docker-save or tar archive) on bubblewrap, unprivileged: a user namespace
 mapping you to yourself, new mount and PID namespaces, no_new_privs, no capabilities, every mount nosuid and nodev,
 the image read-only. The host is checked first (user namespaces, no_new_privs) and, when the site has an image
 policy, the image too; either failing refuses the launch with the reason and the fix (exit 125).
@@ -31,6 +32,7 @@ Options:
   --workdir DIR         working directory inside (default: the current one when bound, else $HOME)
   --policy FILE         the image policy (default /etc/ctrsafe/image-policy.yaml when it exists)
   --cache DIR           where unpacked images are kept (default ~/.cache/ctrsafe/rootfs)
+  --unpack              unpack squashfs and SIF into the cache even where squashfuse could mount them
   --host-root DIR       judge readiness from this host tree instead of / (node images, tests)
   --dry-run             print the bwrap command line instead of running it
 Exit status: the command's (128+N when a signal N ended it); 125 when ctrsafe refused or failed to launch.
@@ -132,16 +134,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       return REFUSED;
     }
   }
-  const cacheDir = spec.cacheDir ?? defaultRootfsCache(io.env);
-  const rootfs = fs.statSync(spec.image, { throwIfNoEntry: false })?.isDirectory()
-    ? { dir: fs.realpathSync(spec.image) }
-    : await (await import('../run/prepare-rootfs.js')).prepareRootfs(spec.image, cacheDir);
-
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const home = io.env.HOME ?? os.userInfo().homedir;
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-run-${uid}-`));
+  let unmount: (() => void) | null = null;
   try {
+    const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u));
     const gpu = spec.gpu ? findGpu(io.env) : null;
     if (gpu && gpu.devices.length === 0)
       io.stderr.write('ctrsafe run: --gpu: no NVIDIA device nodes on this host; continuing without them\n');
@@ -164,6 +163,41 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     }
     return await launch(bwrap, plan, process.stdin.isTTY === true);
   } finally {
+    (unmount as (() => void) | null)?.();
     fs.rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The directory to launch: a directory image as it is; squashfs and SIF mounted with squashfuse where the caller
+ * may use FUSE (unless --unpack), else every other format unpacked once into the cache.
+ */
+async function rootfsFor(
+  spec: RunSpec,
+  env: NodeJS.ProcessEnv,
+  runDir: string,
+  onMount: (unmount: () => void) => void,
+): Promise<{ dir: string }> {
+  const st = fs.statSync(spec.image, { throwIfNoEntry: false });
+  if (st?.isDirectory() && !fs.existsSync(path.join(spec.image, 'oci-layout')))
+    return { dir: fs.realpathSync(spec.image) };
+  if (st?.isFile() && !spec.unpack) {
+    const tools = fuseTools();
+    const { detectFormat } = await import('../image/detect-format.js');
+    const format = detectFormat(spec.image).format;
+    if (tools && (format === 'squashfs' || format === 'sif')) {
+      let offset = 0;
+      if (format === 'sif') {
+        const primary = (await import('../image/sif/read-sif.js')).readSif(spec.image).primary;
+        if (primary?.fsType !== 'squashfs')
+          throw new InputError(`${spec.image}: no primary squashfs partition to run`);
+        offset = primary.offset;
+      }
+      const mnt = path.join(runDir, 'rootfs');
+      onMount(mountSquashfs(tools, spec.image, offset, mnt));
+      return { dir: mnt };
+    }
+  }
+  const { prepareRootfs } = await import('../run/prepare-rootfs.js');
+  return prepareRootfs(spec.image, spec.cacheDir ?? defaultRootfsCache(env));
 }

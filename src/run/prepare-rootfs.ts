@@ -83,21 +83,51 @@ export async function prepareRootfs(image: string, cacheDir: string): Promise<Pr
   } catch {
     throw new InputError(`${image}: no such image`);
   }
+  const { format } = detectFormat(image);
+  if (format === 'oci-layout') return prepareLayout(image, cacheDir);
   if (st.isDirectory())
     return { dir: fs.realpathSync(image), format: 'directory', how: 'directory', digest: null };
-  const { format } = detectFormat(image);
   if (!['squashfs', 'sif', 'tar', 'gzip', 'xz', 'zstd'].includes(format))
     throw new InputError(
-      `${image}: ctrsafe run reads directories, squashfs, SIF and tar archives, not ${format}`,
+      `${image}: ctrsafe run reads directories, squashfs, SIF, OCI layouts and archives, docker-save and tar archives, not ${format}`,
     );
+  // A tar archive may be an oci-archive or docker-save: unpacked layer by layer, whiteouts applied.
+  const layered = ['tar', 'gzip', 'xz', 'zstd'].includes(format) && (await isLayeredArchive(image));
   const digest = await digestFile(image);
+  return intoCache(cacheDir, digest, format, (tmp) =>
+    layered ? unpackLayered(image, tmp) : unpack(image, format, tmp),
+  );
+}
+
+async function isLayeredArchive(image: string): Promise<boolean> {
+  const { detectArchiveKind } = await import('../image/oci/layered-image.js');
+  return (await detectArchiveKind(image).catch(() => 'tar')) !== 'tar';
+}
+
+async function unpackLayered(image: string, tmp: string): Promise<void> {
+  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  await (await import('./unpack-layers.js')).unpackLayers(image, tmp);
+}
+
+/** An OCI layout directory is keyed by its index.json: the manifest digests it names fix every byte of the image. */
+async function prepareLayout(image: string, cacheDir: string): Promise<PreparedRootfs> {
+  const digest = await digestFile(path.join(image, 'index.json'));
+  return intoCache(cacheDir, digest, 'oci-layout', (tmp) => unpackLayered(image, tmp));
+}
+
+async function intoCache(
+  cacheDir: string,
+  digest: string,
+  format: ImageFormat,
+  fill: (tmp: string) => Promise<void>,
+): Promise<PreparedRootfs> {
   const dir = path.join(cacheDir, digest.replace(/^sha256:/, ''));
   if (fs.existsSync(dir)) return { dir, format, how: 'cached', digest };
   fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   // Unpacked beside its final name and renamed when complete: a crash leaves no half image under the digest.
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
-    await unpack(image, format, tmp);
+    await fill(tmp);
     fs.renameSync(tmp, dir);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -25,6 +25,8 @@ export interface RunSpec {
   policy: string | null;
   hostRoot: string | null;
   cacheDir: string | null;
+  /** Unpack squashfs and SIF into the cache even where squashfuse could mount them. */
+  unpack: boolean;
 }
 
 /** SRC[:DST[:ro|rw]] as Apptainer's --bind takes it; DST defaults to SRC. Paths must be absolute. */
@@ -72,6 +74,7 @@ export function parseRunArgs(args: string[]): RunSpec {
     policy: null,
     hostRoot: null,
     cacheDir: null,
+    unpack: false,
   };
   const positionals: string[] = [];
   for (let i = 0; i < opts.length; i++) {
@@ -124,6 +127,9 @@ export function parseRunArgs(args: string[]): RunSpec {
       case '--gpu':
       case '--nv':
         spec.gpu = true;
+        break;
+      case '--unpack':
+        spec.unpack = true;
         break;
       case '--dry-run':
         spec.dryRun = true;

@@ -5,6 +5,8 @@ import { ImageFormatError, normalizeImagePath } from '../image-entry.js';
 export interface SanitizeOptions {
   uid: number;
   gid: number;
+  /** A caller's own rule per member (normalized absolute path, tar type flag): a reason drops it, null keeps it. */
+  refuse?: (path: string, type: string) => string | null;
 }
 
 export interface SanitizeStats {
@@ -15,6 +17,7 @@ export interface SanitizeStats {
   namesRewritten: number;
   linksDropped: number;
   worldWritableFixed: number;
+  refused: number;
 }
 
 const BLOCK = 512;
@@ -112,6 +115,7 @@ export class SanitizeTar extends Transform {
     namesRewritten: 0,
     linksDropped: 0,
     worldWritableFixed: 0,
+    refused: 0,
   };
   readonly notes: string[] = [];
   private buf: Buffer = Buffer.alloc(0);
@@ -234,6 +238,8 @@ export class SanitizeTar extends Transform {
     };
     if (type === '3' || type === '4') return skip('device node dropped', 'devicesDropped');
     const clean = normalizeImagePath(rawName);
+    const refusal = this.opts.refuse?.(clean, type);
+    if (refusal) return skip(refusal, 'refused');
     const rel = clean === '/' ? './' : `.${clean}${type === '5' ? '/' : ''}`;
     if (
       clean !== normalizeImagePath(rawName.replace(/^\/+/, '')) ||
