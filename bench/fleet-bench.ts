@@ -4,33 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { validateReport } from '../src/fleet/validate-report.js';
-import { RUNTIME_IDS } from '../src/runtimes/locations.js';
+import { syntheticReport } from './synthetic-report.js';
 
 const N = Number(process.env.BENCH_NODES ?? 20000);
-const READY = ['yes', 'no', 'unknown'];
 
 function report(i: number, round: number) {
-  const raw = {
-    schema: 'ctrsafe.report/1',
-    report_id: `bench-${round}-${i}`,
-    generated_at: new Date(Date.UTC(2026, 10, 1) + round * 3600_000 + i).toISOString(),
-    host: {
-      hostname: `node${String(i).padStart(6, '0')}`,
-      kernel: { release: `5.14.0-${427 + (i % 7)}.el9.x86_64`, distro_kernel: true },
-      os: { id: 'rocky', version_id: '9.4' },
-    },
-    runtimes: RUNTIME_IDS.map((id, k) => ({ id, ready: READY[(i + k + round) % 3]!, risk: 'low' })),
-    findings: Array.from({ length: 30 }, (_, k) => ({
-      id: `CS-X${k}`,
-      severity: 'medium',
-      status: k % 5 ? 'pass' : 'fail',
-    })),
-    vulnerabilities: Array.from({ length: 5 }, (_, k) => ({
-      id: `CVE-2024-${1000 + ((i + k) % 40)}`,
-      status: (i + round) % 4 ? 'affected' : 'unknown',
-      severity: 'high',
-    })),
-  };
+  const raw = syntheticReport(i, round);
   const v = validateReport(raw);
   if (!v.ok) throw new Error(v.reason);
   return v.report;

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { validateReport } from '../src/fleet/validate-report.js';
-import { RUNTIME_IDS } from '../src/runtimes/locations.js';
+import { syntheticHostname, syntheticReport } from './synthetic-report.js';
 
 const N = Number(process.env.BENCH_NODES ?? 20000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -25,7 +25,6 @@ const TARGET_MS = 200;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const SECRET = 'bench-enrol-secret-0123456789abcdef';
 const BIN = new URL('../bundle/ctrsafe.cjs', import.meta.url).pathname;
-const READY = ['yes', 'no', 'unknown'];
 const CLK_TCK = 100; // USER_HZ: /proc/PID/stat counts CPU time in 1/100 s on Linux
 
 if (!Number.isInteger(N) || N < 1 || !Number.isInteger(CONCURRENCY) || CONCURRENCY < 1) {
@@ -41,37 +40,9 @@ if (PLANNED > MAX_REQUESTS) {
   process.exit(2);
 }
 
-const hostname = (i: number) => `node${String(i).padStart(6, '0')}`;
+const hostname = syntheticHostname;
 
-/** The shape of bench/fleet-bench.ts. Round 1 changes readiness on odd nodes and the kernel on every tenth. */
-function report(i: number, round: number): string {
-  const shift = round > 0 && i % 2 === 1 ? 1 : 0;
-  const raw = {
-    schema: 'ctrsafe.report/1',
-    report_id: `bench-${round}-${i}`,
-    generated_at: new Date(Date.UTC(2026, 10, 1) + round * 3600_000 + i).toISOString(),
-    host: {
-      hostname: hostname(i),
-      kernel: {
-        release: `5.14.0-${427 + (i % 7) + (round > 0 && i % 10 === 0 ? 100 : 0)}.el9.x86_64`,
-        distro_kernel: true,
-      },
-      os: { id: 'rocky', version_id: '9.4' },
-    },
-    runtimes: RUNTIME_IDS.map((id, k) => ({ id, ready: READY[(i + k + shift) % 3]!, risk: 'low' })),
-    findings: Array.from({ length: 30 }, (_, k) => ({
-      id: `CS-X${k}`,
-      severity: 'medium',
-      status: k % 5 ? 'pass' : 'fail',
-    })),
-    vulnerabilities: Array.from({ length: 5 }, (_, k) => ({
-      id: `CVE-2024-${1000 + ((i + k) % 40)}`,
-      status: (i + round) % 4 ? 'affected' : 'unknown',
-      severity: 'high',
-    })),
-  };
-  return JSON.stringify(raw);
-}
+const report = (i: number, round: number): string => JSON.stringify(syntheticReport(i, round));
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? NaN;

@@ -178,7 +178,7 @@ test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output
   const broken = writeTree({ 'gate.yaml': 'version: 1\nfail_on: [high\n' });
   const b = runCli(['gate', '--policy', path.join(broken, 'gate.yaml')]);
   assert.equal(b.code, 4);
-  assert.match(b.stderr, /^ctrsafe: .*gate\.yaml: not valid YAML or JSON: /);
+  assert.match(b.stderr, /^ctrsafe: .*gate\.yaml: not valid YAML: /);
   assert.equal(b.stderr.trim().split('\n').length, 1);
 });
 

@@ -64,6 +64,19 @@ function miniRootfs(): string {
 
 const ROOTFS = miniRootfs();
 
+/** The mini root file system as a squashfs, and as a SIF whose primary partition is that squashfs. */
+function squashfsAndSif(dir: string): { sqfs: string; sif: string } {
+  const sqfs = path.join(dir, 'img.sqfs');
+  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+    stdio: 'ignore',
+  });
+  const sif = path.join(dir, 'img.sif');
+  writeSif(sif, [
+    { type: DT.partition, data: fs.readFileSync(sqfs), extra: partitionExtra(FS.squashfs, PART.primary) },
+  ]);
+  return { sqfs, sif };
+}
+
 /** `ctrsafe run ...` as the unprivileged user, from a directory they can enter. */
 function run(args: string[], env: Record<string, string> = {}) {
   const argv = [process.execPath, BIN, 'run', ...args];
@@ -181,14 +194,7 @@ test('a host where the readiness check says no is refused with the reason and th
 
 test('squashfs and SIF are mounted with squashfuse where the user may open /dev/fuse, else unpacked', () => {
   const dir = scratch('ctrsafe-fuse-');
-  const sqfs = path.join(dir, 'img.sqfs');
-  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
-    stdio: 'ignore',
-  });
-  const sif = path.join(dir, 'img.sif');
-  writeSif(sif, [
-    { type: DT.partition, data: fs.readFileSync(sqfs), extra: partitionExtra(FS.squashfs, PART.primary) },
-  ]);
+  const { sqfs, sif } = squashfsAndSif(dir);
   for (const f of [sqfs, sif]) fs.chmodSync(f, 0o644);
   const fuseOk =
     (asRoot
@@ -224,14 +230,7 @@ test('squashfs and SIF are mounted with squashfuse where the user may open /dev/
 
 test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller’s cache', () => {
   const dir = scratch('ctrsafe-images-');
-  const sqfs = path.join(dir, 'img.sqfs');
-  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
-    stdio: 'ignore',
-  });
-  const sif = path.join(dir, 'img.sif');
-  writeSif(sif, [
-    { type: DT.partition, data: fs.readFileSync(sqfs), extra: partitionExtra(FS.squashfs, PART.primary) },
-  ]);
+  const { sqfs, sif } = squashfsAndSif(dir);
   const tgz = path.join(dir, 'img.tar.gz');
   execFileSync('tar', ['-C', ROOTFS, '-czf', tgz, '.']);
   for (const f of [sqfs, sif, tgz]) fs.chmodSync(f, 0o644);

@@ -1,7 +1,6 @@
 // The site's gate policy (YAML or JSON): runtimes that must run, severities not tolerated, waivers with expiry.
-import * as fs from 'node:fs';
-import { load as loadYaml } from 'js-yaml';
 import { InputError } from '../errors.js';
+import { readPolicyDocument } from '../policy-document.js';
 import { RUNTIME_IDS, type RuntimeId } from '../runtimes/locations.js';
 import { SEVERITIES, type Severity } from '../rules/rule.js';
 
@@ -137,23 +136,5 @@ export function parseGatePolicy(doc: unknown, src: string): GatePolicy {
 }
 
 export function loadGatePolicy(file: string): GatePolicy {
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > MAX_POLICY_BYTES)
-      throw new InputError(`${file}: not a regular file of at most 256 KiB`);
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(
-      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : loadYaml(text, { json: true });
-  } catch (e) {
-    throw new InputError(`${file}: not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return parseGatePolicy(doc, file);
+  return parseGatePolicy(readPolicyDocument(file, MAX_POLICY_BYTES), file);
 }

@@ -1,7 +1,6 @@
 // A site's image policy (YAML or JSON): allow, warn or deny each finding kind, per path, with expiring waivers.
-import * as fs from 'node:fs';
-import { load as loadYaml } from 'js-yaml';
 import { InputError } from '../errors.js';
+import { readPolicyDocument } from '../policy-document.js';
 import { KIND_DEFAULTS, type FindingKind, type ImageFinding } from './audit-entries.js';
 
 export type Action = 'deny' | 'warn' | 'allow';
@@ -111,27 +110,7 @@ export function parsePolicy(doc: unknown, src: string): ImagePolicy {
 }
 
 export function loadPolicy(file: string): ImagePolicy {
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > MAX_POLICY_BYTES)
-      throw new InputError(`${file}: not a regular file of at most 1 MiB`);
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(
-      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : loadYaml(text, { json: true });
-  } catch (e) {
-    throw new InputError(
-      `${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
-    );
-  }
-  return parsePolicy(doc, file);
+  return parsePolicy(readPolicyDocument(file, MAX_POLICY_BYTES), file);
 }
 
 /** Applies a policy to findings (pure). A waiver past its expiry date no longer applies and is reported. */

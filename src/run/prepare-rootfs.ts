@@ -1,14 +1,12 @@
 // Turns IMAGE into a directory bwrap can bind: a directory as it is; squashfs, SIF and tar archives unpacked once
 // into the caller's cache through ctrsafe's sanitizer (no setuid bits, devices or xattrs survive), keyed by digest.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { InputError } from '../errors.js';
 import { digestFile } from '../gate/image-verdict-cache.js';
 import { detectFormat, type ImageFormat } from '../image/detect-format.js';
 import { produceTar } from '../image/sanitize/sanitize-image.js';
-import { SanitizeTar } from '../image/sanitize/rewrite-tar.js';
+import { extractSanitized } from './extract-tar.js';
 import { readSif } from '../image/sif/read-sif.js';
 
 export interface PreparedRootfs {
@@ -53,27 +51,11 @@ async function unpack(image: string, format: ImageFormat, tmp: string): Promise<
     extractSifPartition(image, source);
   }
   const producer = produceTar(source);
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  const sink = spawn('tar', ['-x', '-C', tmp, '--no-same-owner', '--delay-directory-restore', '-f', '-'], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let err = '';
-  sink.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
-  const done = new Promise<number | null>((r) => sink.on('close', r));
   try {
-    await pipeline(producer.stream, new SanitizeTar({ uid, gid }), sink.stdin!);
-  } catch (e) {
-    producer.cleanup();
-    sink.kill('SIGKILL');
-    await done;
-    throw new InputError(`unpacking ${image}: ${(e as Error).message.split('\n')[0]}`);
+    await extractSanitized(producer.stream, tmp, image, undefined, producer.cleanup);
   } finally {
     if (source !== image) fs.rmSync(source, { force: true });
   }
-  const code = await done;
-  if (code !== 0)
-    throw new InputError(`unpacking ${image}: tar failed: ${err.trim().split('\n').pop() ?? code}`);
 }
 
 export async function prepareRootfs(image: string, cacheDir: string): Promise<PreparedRootfs> {

@@ -1,18 +1,15 @@
 // Unpacks a layered image (OCI layout, oci-archive, docker-save) into one directory, lowest layer first, with the
 // image-spec's whiteouts applied and nothing written through a symlink an earlier layer left behind.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { InputError } from '../errors.js';
 import { openImageLayers } from '../image/oci/layered-image.js';
 import { DigestingStream } from '../image/oci/blob-digest.js';
 import { classifyLayerEntry } from '../image/oci/whiteouts.js';
-import { SanitizeTar } from '../image/sanitize/rewrite-tar.js';
 import { StreamSource } from '../image/tar/byte-source.js';
 import { decompress } from '../image/tar/compression.js';
 import { readTarMembers } from '../image/tar/tar-reader.js';
+import { extractSanitized } from './extract-tar.js';
 
 /** The first component of REL (below ROOT) that is not a real directory, or null: nothing is followed. */
 function firstNonDir(root: string, rel: string): string | null {
@@ -45,8 +42,6 @@ function removeBelow(root: string, rel: string, onlyChildren: boolean): void {
 
 export async function unpackLayers(image: string, dest: string): Promise<void> {
   const img = await openImageLayers(image);
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
   for (const [i, layer] of img.layers.entries()) {
     // Pass 1: this layer's whiteouts delete from the layers below (image-spec layer.md, "Whiteouts").
     const dirs = new Set<string>();
@@ -80,25 +75,6 @@ export async function unpackLayers(image: string, dest: string): Promise<void> {
       }
       return null;
     };
-    const sink = spawn('tar', ['-x', '-C', dest, '--no-same-owner', '--delay-directory-restore', '-f', '-'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let err = '';
-    sink.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
-    const done = new Promise<number | null>((r) => sink.on('close', r));
-    try {
-      await pipeline(
-        Readable.from(decompress(layer.open())),
-        new SanitizeTar({ uid, gid, refuse }),
-        sink.stdin!,
-      );
-    } catch (e) {
-      sink.kill('SIGKILL');
-      await done;
-      throw new InputError(`unpacking ${layer.what}: ${(e as Error).message.split('\n')[0]}`);
-    }
-    const code = await done;
-    if (code !== 0)
-      throw new InputError(`unpacking ${layer.what}: tar failed: ${err.trim().split('\n').pop() ?? code}`);
+    await extractSanitized(Readable.from(decompress(layer.open())), dest, layer.what, refuse);
   }
 }

@@ -1,0 +1,29 @@
+// Reads a site policy file (YAML, or JSON by its .json name) bounded in size; every failure is one line naming it.
+import * as fs from 'node:fs';
+import { load as loadYaml } from 'js-yaml';
+import { InputError } from './errors.js';
+
+export function readPolicyDocument(file: string, maxBytes: number): unknown {
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > maxBytes)
+      throw new InputError(`${file}: not a regular file of at most ${Math.round(maxBytes / 1024)} KiB`);
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(
+      `${file}: ${code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]}`,
+    );
+  }
+  const json = /\.json$/i.test(file);
+  try {
+    // The JSON schema of YAML: no custom tags, no functions, nothing but data (js-yaml's `json` option).
+    return json ? JSON.parse(text) : loadYaml(text, { json: true });
+  } catch (e) {
+    throw new InputError(
+      `${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+    );
+  }
+}
