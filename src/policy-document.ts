@@ -27,3 +27,24 @@ export function readPolicyDocument(file: string, maxBytes: number): unknown {
     );
   }
 }
+
+/** What every waiver carries, in either policy: a reason of some words and an end date. Returns the date. */
+export function waiverReasonAndExpiry(
+  src: string,
+  where: string,
+  e: Record<string, unknown>,
+): { reason: string; expires: string } {
+  if (typeof e.reason !== 'string' || e.reason.trim().length < 3)
+    throw new InputError(`${src}: ${where}.reason: a waiver must say why`);
+  // YAML reads an unquoted 2027-01-31 as a date.
+  const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
+  if (
+    typeof expires !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}$/.test(expires) ||
+    Number.isNaN(Date.parse(expires))
+  )
+    throw new InputError(
+      `${src}: ${where}.expires: must be a date YYYY-MM-DD (a waiver without an end is a rule change)`,
+    );
+  return { reason: e.reason.trim(), expires };
+}

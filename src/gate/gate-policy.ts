@@ -1,6 +1,6 @@
 // The site's gate policy (YAML or JSON): runtimes that must run, severities not tolerated, waivers with expiry.
 import { InputError } from '../errors.js';
-import { readPolicyDocument } from '../policy-document.js';
+import { readPolicyDocument, waiverReasonAndExpiry } from '../policy-document.js';
 import { RUNTIME_IDS, type RuntimeId } from '../runtimes/locations.js';
 import { SEVERITIES, type Severity } from '../rules/rule.js';
 
@@ -116,20 +116,8 @@ export function parseGatePolicy(doc: unknown, src: string): GatePolicy {
       const e = w as Record<string, unknown>;
       if (typeof e.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{1,63}$/.test(e.id))
         fail(src, `waivers[${i}].id`, 'must be a rule or vulnerability id');
-      if (typeof e.reason !== 'string' || e.reason.trim().length < 3)
-        fail(src, `waivers[${i}].reason`, 'a waiver must say why');
-      const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
-      if (
-        typeof expires !== 'string' ||
-        !/^\d{4}-\d{2}-\d{2}$/.test(expires) ||
-        Number.isNaN(Date.parse(expires))
-      )
-        fail(
-          src,
-          `waivers[${i}].expires`,
-          'must be a date YYYY-MM-DD (a waiver without an end is a rule change)',
-        );
-      p.waivers.push({ id: e.id, reason: e.reason.trim(), expires });
+      const { reason, expires } = waiverReasonAndExpiry(src, `waivers[${i}]`, e);
+      p.waivers.push({ id: e.id, reason, expires });
     });
   }
   return p;

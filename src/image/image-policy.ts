@@ -1,6 +1,6 @@
 // A site's image policy (YAML or JSON): allow, warn or deny each finding kind, per path, with expiring waivers.
 import { InputError } from '../errors.js';
-import { readPolicyDocument } from '../policy-document.js';
+import { readPolicyDocument, waiverReasonAndExpiry } from '../policy-document.js';
 import { KIND_DEFAULTS, type FindingKind, type ImageFinding } from './audit-entries.js';
 
 export type Action = 'deny' | 'warn' | 'allow';
@@ -86,21 +86,13 @@ export function parsePolicy(doc: unknown, src: string): ImagePolicy {
       if (typeof w !== 'object' || w === null) fail(src, `waivers[${i}]`, 'must be a mapping');
       const e = w as Record<string, unknown>;
       const kind = kindOf(src, `waivers[${i}].kind`, e.kind);
-      if (typeof e.reason !== 'string' || e.reason.trim().length < 3)
-        fail(src, `waivers[${i}].reason`, 'a waiver must say why');
-      const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
-      if (
-        typeof expires !== 'string' ||
-        !/^\d{4}-\d{2}-\d{2}$/.test(expires) ||
-        Number.isNaN(Date.parse(expires))
-      )
-        fail(src, `waivers[${i}].expires`, 'must be a date YYYY-MM-DD');
+      const { reason, expires } = waiverReasonAndExpiry(src, `waivers[${i}]`, e);
       if (e.path !== undefined && (typeof e.path !== 'string' || !e.path.startsWith('/')))
         fail(src, `waivers[${i}].path`, 'must be an absolute path or glob');
       policy.waivers.push({
         kind,
         ...(typeof e.path === 'string' ? { path: e.path } : {}),
-        reason: e.reason,
+        reason,
         expires,
         matcher: typeof e.path === 'string' ? globToRegExp(e.path) : null,
       });
