@@ -234,6 +234,41 @@ for (const [name, url] of backends) {
     }
   });
 
+  test(`${name}: a database from before the counters is upgraded, its rows kept and the counters rebuilt`, async () => {
+    const u = await url();
+    const driver = u.startsWith('sqlite:')
+      ? (await import('../src/fleet/store/sqlite-driver.js')).openSqlite(u.slice(7))
+      : (await import('../src/fleet/store/postgres-driver.js')).openPostgres(u);
+    // Schema version 2, as the first release wrote it, with one node in it.
+    await driver.run('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+    for (const [i, m] of MIGRATIONS.slice(0, 2).entries()) {
+      for (const stmt of m(driver.dialect)) await driver.run(stmt);
+      await driver.run('INSERT INTO schema_version (version) VALUES (?)', [i + 1]);
+    }
+    const r = report('old001', { vulns: [{ id: 'CVE-2024-1086', status: 'affected' }] });
+    await driver.run(
+      'INSERT INTO nodes (hostname, report_id, generated_at, received_at, kernel_release, os, report) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ['old001', r.report_id, 1000, 1000, r.host.kernel.release, 'rocky 9.4', JSON.stringify(r)],
+    );
+    await driver.run("INSERT INTO node_runtimes VALUES ('old001', 'apptainer', 'yes', 'low')");
+    await driver.run("INSERT INTO node_vulns VALUES ('old001', 'CVE-2024-1086', 'affected', 'high')");
+    await driver.close();
+    const store = await openStore(u);
+    try {
+      const s = await store.summary(2000, 1e9);
+      assert.equal(s.nodes, 1);
+      assert.deepEqual(s.readiness.apptainer, { yes: 1 });
+      assert.equal(s.vulnerabilities[0]?.affected, 1);
+      assert.deepEqual(
+        s.rules.map((x) => x.id),
+        ['CS-H001'],
+      );
+      assert.equal((await store.listNodes({ offset: 0, limit: 5, runtime: 'podman', ready: 'no' })).total, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   test(`${name}: a failure inside the transaction stores nothing`, async () => {
     const store = await openStore(await url());
     try {

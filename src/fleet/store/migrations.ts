@@ -5,6 +5,14 @@ type Dialect = SqlDriver['dialect'];
 
 const ID = (d: Dialect) => (d === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT');
 
+/** SQLite: rebuilds a per-node table keyed (hostname, KEY) as WITHOUT ROWID, keeping its rows (sqlite.org/withoutrowid.html). */
+const withoutRowid = (table: string, key: string, cols: string) => [
+  `CREATE TABLE ${table}_new (hostname TEXT NOT NULL, ${key} TEXT NOT NULL, ${cols}, PRIMARY KEY (hostname, ${key})) WITHOUT ROWID`,
+  `INSERT INTO ${table}_new SELECT * FROM ${table}`,
+  `DROP TABLE ${table}`,
+  `ALTER TABLE ${table}_new RENAME TO ${table}`,
+];
+
 const NO_ROWID = (d: Dialect) => (d === 'sqlite' ? ' WITHOUT ROWID' : '');
 
 export const MIGRATIONS: ((d: Dialect) => string[])[] = [
@@ -51,6 +59,18 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
     // Nodes by vulnerability and status: this index replaces the narrower one of the first migration.
     'CREATE INDEX node_vulns_host ON node_vulns (vuln_id, status, hostname)',
     'DROP INDEX node_vulns_id',
+    ...(d === 'sqlite'
+      ? withoutRowid('node_runtimes', 'runtime', 'ready TEXT NOT NULL, risk TEXT NOT NULL')
+      : []),
+    ...(d === 'sqlite'
+      ? withoutRowid('node_vulns', 'vuln_id', 'status TEXT NOT NULL, severity TEXT NOT NULL')
+      : []),
+    ...(d === 'sqlite'
+      ? [
+          'CREATE INDEX node_runtimes_ready ON node_runtimes (runtime, ready)',
+          'CREATE INDEX node_vulns_host ON node_vulns (vuln_id, status, hostname)',
+        ]
+      : []),
     'CREATE TABLE actions (action_key TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, fixes TEXT NOT NULL)',
     // Titles of rules and summaries of vulnerabilities, as the nodes reported them.
     'CREATE TABLE labels (kind TEXT NOT NULL, id TEXT NOT NULL, label TEXT NOT NULL, severity TEXT NOT NULL, PRIMARY KEY (kind, id))',
