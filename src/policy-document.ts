@@ -38,10 +38,12 @@ export function waiverReasonAndExpiry(
     throw new InputError(`${src}: ${where}.reason: a waiver must say why`);
   // YAML reads an unquoted 2027-01-31 as a date.
   const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
+  // A real calendar day: Date would roll 2026-02-30 over into March.
   if (
     typeof expires !== 'string' ||
     !/^\d{4}-\d{2}-\d{2}$/.test(expires) ||
-    Number.isNaN(Date.parse(expires))
+    Number.isNaN(Date.parse(expires)) ||
+    new Date(`${expires}T00:00:00Z`).toISOString().slice(0, 10) !== expires
   )
     throw new InputError(
       `${src}: ${where}.expires: must be a date YYYY-MM-DD (a waiver without an end is a rule change)`,

@@ -92,6 +92,14 @@ test('refusals: no token, wrong token, revoked token, another node, malformed JS
     );
     assert.equal(bad.status, 422);
     assert.match(bad.body, /unknown id/);
+    const future = await call(
+      'POST',
+      '/api/v1/reports',
+      { ...rep, generated_at: '2099-01-01T00:00:00Z' },
+      token,
+    );
+    assert.equal(future.status, 422, 'a clock far ahead would freeze the node: newer always wins');
+    assert.match(future.body, /in the future/);
     assert.equal((await call('GET', '/api/v1/summary')).status, 401, 'admin routes need the admin token');
     assert.equal(
       (await call('GET', '/api/v1/summary', undefined, token)).status,
@@ -173,18 +181,21 @@ test('dashboard files carry a strict CSP and no data; every read route needs the
     }
     const csv = await call('GET', '/api/v1/nodes?format=csv', undefined, ADMIN);
     assert.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
-    assert.match(csv.body.split('\r\n')[1]!, /^'=cmd\|x,3\.10\.0-1160\.el7\.x86_64,centos 7,/);
+    assert.match(csv.body.split('\r\n')[1]!, /^"'=cmd\|x","3\.10\.0-1160\.el7\.x86_64","centos 7",/);
     const plan = JSON.parse((await call('GET', '/api/v1/plan', undefined, ADMIN)).body) as {
-      items: { title: string; hostlist: string }[];
+      items: { title: string; hostlist: string; hostlist_excluded: number }[];
     };
-    assert.ok(plan.items.some((i) => i.title.startsWith('CS-K007') && i.hostlist === '=cmd|x'));
+    assert.ok(
+      plan.items.some((i) => i.title.startsWith('CS-K007') && i.hostlist === '' && i.hostlist_excluded === 1),
+      'a name that is not a host name stays out of the hostlist admins paste into pdsh',
+    );
     const planCsv = await call('GET', '/api/v1/plan?format=csv', undefined, ADMIN);
     assert.match(
       planCsv.body,
-      /^rank,kind,action,nodes,risk_removed,hostlist,hostlist_truncated,fixes\r\n1,rule-fix,/,
+      /^rank,kind,action,nodes,risk_removed,hostlist,hostlist_truncated,hostlist_excluded,fixes\r\n1,"rule-fix",/,
     );
     const kernels = await call('GET', '/api/v1/summary/kernels?format=csv', undefined, ADMIN);
-    assert.equal(kernels.body, 'kernel_release,nodes\r\n3.10.0-1160.el7.x86_64,1\r\n');
+    assert.equal(kernels.body, 'kernel_release,nodes\r\n"3.10.0-1160.el7.x86_64",1\r\n');
     assert.equal((await call('GET', '/api/v1/nodes/%E0%A4%A', undefined, ADMIN)).status, 400);
     const detail = JSON.parse(
       (await call('GET', `/api/v1/nodes/${encodeURIComponent('=cmd|x')}`, undefined, ADMIN)).body,

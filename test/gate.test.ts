@@ -115,6 +115,10 @@ test('policy errors name the file and the field', () => {
     ],
     [{ version: 1, waivers: [{ id: 'CS-K007', reason: 'because' }] }, /waivers\[0\]\.expires/],
     [{ version: 1, timeout_seconds: 0 }, /timeout_seconds/],
+    [
+      { version: 1, waivers: [{ id: 'CS-K007', reason: 'because', expires: '2026-02-30' }] },
+      /waivers\[0\]\.expires/,
+    ],
     [{ version: 1, drain: true }, /drain: unknown key/],
   ];
   for (const [doc, re] of bad) assert.throws(() => parseGatePolicy(doc, 'p.yaml'), re);
@@ -146,6 +150,15 @@ test('Slurm plan: drain on fail, never override an operator, resume only what ct
     'same reason: no change',
   );
   assert.equal(planSlurmAction(ours, false, 'ctrsafe: CS-H001 failed').kind, 'drain', 'new reason: updated');
+  const commented = parseScontrolNode(
+    'NodeName=cn001 State=IDLE+DRAIN Reason=ctrsafe: CS-K001 failed [root@2026-11-29T12:00:00] Comment=rack 12, ticket HPC-99',
+  )!;
+  assert.equal(
+    commented.reason,
+    'ctrsafe: CS-K001 failed [root@2026-11-29T12:00:00]',
+    'a Comment after the Reason is not part of it',
+  );
+  assert.equal(planSlurmAction(commented, false, 'ctrsafe: CS-K001 failed').kind, 'none');
   const operator = parseScontrolNode(
     'NodeName=cn001 State=MIXED+DRAIN Reason=bad DIMM slot 3 [hpcadmin@2026-11-28T09:00:00]',
   )!;

@@ -241,10 +241,16 @@ test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller
     assert.equal(r.code, 0, `${img}: ${r.stderr}`);
     assert.equal(r.stdout.trim(), String(UID));
   }
-  const unpacked = fs.readdirSync(cache);
+  const trees = () => fs.readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  const unpacked = trees();
   assert.equal(unpacked.length, 3, 'one unpacked tree per image digest');
   assert.equal(run(['--unpack', '--cache', cache, sqfs, '--', '/bin/true']).code, 0);
-  assert.deepEqual(fs.readdirSync(cache), unpacked, 'the second launch reuses the unpacked tree');
+  assert.deepEqual(trees(), unpacked, 'the second launch reuses the unpacked tree');
+  assert.deepEqual(
+    fs.readdirSync(cache).filter((n) => /\.(tmp-|lock)/.test(n)),
+    [],
+    'no lock or temporary tree is left behind',
+  );
   for (const u of unpacked) {
     const suid = fs.statSync(path.join(cache, u, 'usr/bin/suid-id'));
     assert.equal(suid.mode & 0o6000, 0, 'the sanitizer cleared the setuid bit');
@@ -389,12 +395,23 @@ test('OCI layouts and oci-archives: layers in order, whiteouts applied, nothing 
   fs.mkdirSync(path.join(t2, 'evil'), { recursive: true });
   fs.writeFileSync(path.join(t2, 'evil/pwned'), 'written through a symlink\n');
   execFileSync('tar', ['-C', t2, '-cf', `${t2}.tar`, 'evil/pwned']);
-  appendLayer(layout, `${t1}.tar`);
-  appendLayer(layout, `${t2}.tar`);
+  // And the same with the upper layer naming the file before its directory (tar would replace the symlink with the
+  // directory only after writing the file through it).
+  const victim2 = scratch('ctrsafe-victim-');
+  const t3 = path.join(work, 'l3');
+  fs.mkdirSync(t3);
+  fs.symlinkSync(victim2, path.join(t3, 'also'));
+  execFileSync('tar', ['-C', t3, '-cf', `${t3}.tar`, 'also']);
+  const t4 = path.join(work, 'l4');
+  fs.mkdirSync(path.join(t4, 'also'), { recursive: true });
+  fs.writeFileSync(path.join(t4, 'also/pwned'), 'written through a symlink\n');
+  execFileSync('tar', ['-C', t4, '--no-recursion', '-cf', `${t4}.tar`, 'also/pwned', 'also']);
+  for (const t of [t1, t2, t3, t4]) appendLayer(layout, `${t}.tar`);
   const archive = path.join(work, 'img.oci.tar');
   execFileSync('skopeo', ['copy', `oci:${layout}:img`, `oci-archive:${archive}`], { stdio: 'ignore' });
   execFileSync('chmod', ['-R', 'a+rX', work]);
   fs.chmodSync(victim, 0o777);
+  fs.chmodSync(victim2, 0o777);
   const cache = path.join(scratch('ctrsafe-cache-'), 'c');
   if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
   for (const img of [layout, archive]) {
@@ -402,5 +419,35 @@ test('OCI layouts and oci-archives: layers in order, whiteouts applied, nothing 
     assert.equal(r.code, 0, `${img}: ${r.stderr}`);
     assert.deepEqual(r.stdout.trim().split('\n').sort(), ['added', 'group', 'passwd'], img);
     assert.deepEqual(fs.readdirSync(victim), [], 'nothing was written through the lower layer’s symlink');
+    assert.deepEqual(fs.readdirSync(victim2), [], 'not even when the file comes before its directory');
+    assert.equal(
+      run(['--cache', cache, img, '--', '/bin/cat', '/also/pwned']).stdout,
+      'written through a symlink\n',
+      'the upper directory replaced the symlink',
+    );
   }
+});
+
+test('the tasks of one job share one unpack of an image (srun -n 4 on one node)', async () => {
+  const dir = scratch('ctrsafe-many-');
+  const tgz = path.join(dir, 'img.tar.gz');
+  execFileSync('tar', ['-C', ROOTFS, '-czf', tgz, '.']);
+  fs.chmodSync(tgz, 0o644);
+  const cache = path.join(scratch('ctrsafe-cache-'), 'c');
+  if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
+  const one = () =>
+    new Promise<number | null>((resolve) => {
+      const argv = [process.execPath, BIN, 'run', '--cache', cache, tgz, '--', '/bin/true'];
+      const c = asRoot
+        ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp' })
+        : spawn(argv[0]!, argv.slice(1), { cwd: '/tmp' });
+      c.on('close', resolve);
+    });
+  assert.deepEqual(await Promise.all([one(), one(), one(), one()]), [0, 0, 0, 0]);
+  const entries = fs.readdirSync(cache);
+  assert.equal(entries.filter((n) => /^[0-9a-f]{64}$/.test(n)).length, 1);
+  assert.deepEqual(
+    entries.filter((n) => /\.(tmp-|lock)/.test(n)),
+    [],
+  );
 });

@@ -84,7 +84,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${plan.total} actions, most risk removed first\n`);
       for (const i of plan.items)
         io.stdout.write(
-          `${String(i.rank).padStart(3)}. ${i.title}\n     on ${i.nodes} node${i.nodes === 1 ? '' : 's'}: ${i.hostlist}${i.hostlist_truncated ? ' ...' : ''} (risk removed ${i.weight})\n`,
+          `${String(i.rank).padStart(3)}. ${i.title}\n     on ${i.nodes} node${i.nodes === 1 ? '' : 's'}: ${i.hostlist}${i.hostlist_truncated ? ' ...' : ''}${i.hostlist_excluded ? ` and ${i.hostlist_excluded} not plain host names` : ''} (risk removed ${i.weight})\n`,
         );
       return 0;
     }

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InputError, UsageError } from '../errors.js';
+import { describeError, InputError, UsageError } from '../errors.js';
 import { HostRoot } from '../host/host-root.js';
 import { buildBwrapArgv, type ImageView, type TopEntry } from '../run/build-bwrap-argv.js';
 import { findGpu } from '../run/gpu.js';
@@ -30,12 +30,12 @@ Options:
   --env NAME=VALUE      set a variable inside (repeatable)
   --cleanenv            start from an empty environment (HOME, USER, TERM, LANG, TZ, PATH kept)
   --workdir DIR         working directory inside (default: the current one when bound, else $HOME)
-  --policy FILE         the image policy (default /etc/ctrsafe/image-policy.yaml when it exists)
+  --policy FILE         an image policy to apply as well as the site's /etc/ctrsafe/image-policy.yaml
   --cache DIR           where unpacked images are kept (default ~/.cache/ctrsafe/rootfs)
   --unpack              unpack squashfs and SIF into the cache even where squashfuse could mount them
   --host-root DIR       judge readiness from this host tree instead of / (node images, tests)
   --dry-run             print the bwrap command line instead of running it
-Exit status: the command's (128+N when a signal N ended it); 125 when ctrsafe refused or failed to launch.
+Exit status: the command's (128+N when a signal N ended it); 125 when ctrsafe refused or failed before the launch.
 `;
 
 const REFUSED = 125;
@@ -101,6 +101,16 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(RUN_HELP);
     return args.length === 0 ? 2 : 0;
   }
+  // Every failure of ctrsafe's own is 125, as podman and docker do: a job script can tell it from the command's.
+  try {
+    return await runLaunch(args, io);
+  } catch (e) {
+    io.stderr.write(`ctrsafe run: ${describeError(e).message}\n`);
+    return REFUSED;
+  }
+}
+
+async function runLaunch(args: string[], io: CliIo): Promise<number> {
   const spec = parseRunArgs(args);
   const bwrap = BWRAP.find((p) => fs.existsSync(p));
   if (!bwrap)
@@ -118,20 +128,30 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
 
   // Without a site image policy every finding is only a warning here (the launch makes setuid bits, file
-  // capabilities and device nodes inert), so the audit is skipped; with one, its failures refuse the image.
-  const policy = spec.policy ?? (fs.existsSync(SITE_IMAGE_POLICY) ? SITE_IMAGE_POLICY : null);
-  if (policy) {
+  // capabilities and device nodes inert), so the audit is skipped. The site's policy always applies; --policy can
+  // add a stricter one, never replace it.
+  const policies = [
+    ...new Set([
+      ...(fs.existsSync(SITE_IMAGE_POLICY) ? [SITE_IMAGE_POLICY] : []),
+      ...(spec.policy ? [spec.policy] : []),
+    ]),
+  ];
+  let judged: string | null = null;
+  if (policies.length) {
     // Loaded only when needed: the image readers are not part of a plain launch's start-up.
-    const { gateImage } = await import('../gate/gate-image.js');
-    const verdict = await gateImage(spec.image, {
-      policyFile: policy,
-      cacheDir: null,
-      env: io.env,
-      timeoutMs: 10 * 60_000,
-    });
-    if (!verdict.pass) {
-      io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);
-      return REFUSED;
+    const { gateImage, fileIdentity } = await import('../gate/gate-image.js');
+    judged = fs.statSync(spec.image).isFile() ? fileIdentity(spec.image) : null;
+    for (const policyFile of policies) {
+      const verdict = await gateImage(spec.image, {
+        policyFile,
+        cacheDir: null,
+        env: io.env,
+        timeoutMs: 10 * 60_000,
+      });
+      if (!verdict.pass) {
+        io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);
+        return REFUSED;
+      }
     }
   }
   const uid = process.getuid?.() ?? 0;
@@ -141,6 +161,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   let unmount: (() => void) | null = null;
   try {
     const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u));
+    // What runs must be what was judged: the image file unchanged since its audit (not swapped, not rewritten).
+    if (judged !== null && (await import('../gate/gate-image.js')).fileIdentity(spec.image) !== judged)
+      throw new InputError(`${spec.image} changed after it was judged: not run`);
     const gpu = spec.gpu ? findGpu(io.env) : null;
     if (gpu && gpu.devices.length === 0)
       io.stderr.write('ctrsafe run: --gpu: no NVIDIA device nodes on this host; continuing without them\n');

@@ -43,8 +43,12 @@ const str = (v: unknown, max: number): v is string =>
 const optStr = (o: Record<string, unknown>, keys: string[], max: number) =>
   keys.find((k) => o[k] !== undefined && o[k] !== null && (typeof o[k] !== 'string' || o[k].length > max));
 
+/** A node's clock may run a little ahead; a report from further in the future would freeze its state (newer wins). */
+const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
 export function validateReport(
   raw: unknown,
+  now: number = Date.now(),
 ): { ok: true; report: NodeReport } | { ok: false; reason: string } {
   if (!isObj(raw)) return { ok: false, reason: 'not a JSON object' };
   if (raw.schema !== 'ctrsafe.report/1') return { ok: false, reason: 'schema is not "ctrsafe.report/1"' };
@@ -52,6 +56,8 @@ export function validateReport(
     return { ok: false, reason: 'report_id missing or malformed' };
   if (!str(raw.generated_at, 40) || Number.isNaN(Date.parse(raw.generated_at)))
     return { ok: false, reason: 'generated_at is not a date' };
+  if (Date.parse(raw.generated_at) > now + MAX_CLOCK_SKEW_MS)
+    return { ok: false, reason: `generated_at ${raw.generated_at} is in the future: check the node's clock` };
   const h = raw.host;
   if (!isObj(h) || !str(h.hostname, 253))
     return { ok: false, reason: 'host.hostname missing or longer than 253 characters' };

@@ -19,6 +19,12 @@ export interface ImageGateResult {
   cache: string | null;
 }
 
+/** Device, inode, size, mtime and ctime: any write or rename changes it, and users cannot set ctime. */
+export function fileIdentity(p: string): string {
+  const st = fs.statSync(p, { bigint: true });
+  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(':');
+}
+
 export async function gateImage(
   image: string,
   opts: { policyFile: string | null; cacheDir: string | null; env: NodeJS.ProcessEnv; timeoutMs: number },
@@ -42,6 +48,7 @@ export async function gateImage(
         createHash('sha256').update(`${toolVersion()}\n${policyText}`).digest('hex'),
       )
     : null;
+  const identityBefore = fileIdentity(image);
   const digest = cache ? (await cache.digestOf(image)).digest : 'directory';
   const hit = cache?.get(digest);
   const base = {
@@ -62,6 +69,15 @@ export async function gateImage(
         .replace(/[^\x20-\x7e]/g, '?')
         .slice(0, 300)
     : `ctrsafe: image accepted (${report.image.format}, ${report.image.entries} entries, ${digest.slice(0, 19)})`;
+  // The bytes hashed and the bytes audited must be the same file, unchanged: a file swapped or rewritten while it
+  // was judged could otherwise plant the verdict of one image under the digest of another.
+  if (fileIdentity(image) !== identityBefore)
+    return {
+      ...base,
+      pass: false,
+      line: 'ctrsafe: image refused: it changed while it was being judged',
+      source: 'audit',
+    };
   const pass = failed.length === 0;
   // Only a complete verdict is kept: an image that could not be read (or not in time) is judged again next time.
   if (cache && !report.findings.some((f) => f.id === 'unreadable'))

@@ -30,6 +30,8 @@ export function runCheckChild(
     const child = spawn(cmd!, [...pre, 'check', '--format', 'json', '--progress-fd', '3', ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
+      // Its own process group: the watchdog kills the check and every probe it started, in one signal.
+      detached: true,
     });
     const finish = (r: CheckChildResult) => {
       if (done) return;
@@ -38,7 +40,16 @@ export function runCheckChild(
       resolve(r);
     };
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      // A process stuck in the kernel cannot be reaped, and a grandchild may hold the pipes: let go of all of it,
+      // so the gate prints its line and exits now rather than when the kernel lets go.
+      for (const s of child.stdio)
+        (s as (NodeJS.ReadableStream & { destroy?: () => void }) | null)?.destroy?.();
+      child.unref();
       const last = steps[steps.length - 1] ?? 'starting';
       finish({
         ok: false,

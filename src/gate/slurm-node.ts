@@ -38,11 +38,15 @@ export function planSlurmAction(state: SlurmNodeState, pass: boolean, line: stri
   return { kind: 'drain', reason: line };
 }
 
-/** Parses `scontrol show node NAME --oneliner`: State=IDLE+DRAIN ... Reason=text [user@time] (Reason is last). */
+/** Parses `scontrol show node NAME --oneliner`: State=IDLE+DRAIN ... Reason=text [user@time] ... */
 export function parseScontrolNode(text: string): SlurmNodeState | null {
   const state = /(?:^|\s)State=(\S+)/.exec(text);
   if (!state) return null;
-  const reason = /(?:^|\s)Reason=(.*?)\s*$/m.exec(text);
+  // Reason runs to the "[user@time]" slurmctld appends; without one, to the next " Key=" (Comment= may follow).
+  const after = /(?:^|\s)Reason=(.*)$/m.exec(text)?.[1];
+  const stamped = after ? /^(.*?\[[^\]]*@[^\]]*\])/.exec(after) : null;
+  const reason =
+    after === undefined ? null : [null, stamped ? stamped[1]! : after.split(/\s+(?=[A-Z][A-Za-z]*=)/)[0]!];
   return {
     flags: state[1]!.split('+').map((f) => f.replace(/\*$/, '').toUpperCase()),
     reason: reason && reason[1] !== '(null)' ? reason[1]!.trim() : null,
@@ -84,7 +88,10 @@ export async function applySlurmVerdict(
   line: string,
   opts: { timeoutMs: number; env: NodeJS.ProcessEnv },
 ): Promise<{ action: SlurmAction['kind'] | 'unreachable'; message: string }> {
-  const show = await scontrol(['show', 'node', node, '--oneliner'], opts.timeoutMs, opts.env);
+  // One deadline for all of it (read, update, read back): a prolog must finish within slurmd's MessageTimeout.
+  const deadline = Date.now() + opts.timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
+  const show = await scontrol(['show', 'node', node, '--oneliner'], left(), opts.env);
   const state = show.code === 0 ? parseScontrolNode(show.out) : null;
   if (!state)
     return {
@@ -100,12 +107,10 @@ export async function applySlurmVerdict(
       ? ['update', `NodeName=${node}`, 'State=DRAIN', `Reason=${plan.reason}`]
       : // UNDRAIN clears only the drain ctrsafe set; a node DOWN for another reason stays DOWN (scontrol(1)).
         ['update', `NodeName=${node}`, 'State=UNDRAIN'];
-  const r = await scontrol(args, opts.timeoutMs, opts.env);
+  const r = await scontrol(args, left(), opts.env);
   // The node's state afterwards is the fact; scontrol's exit code is not (it complains about a node that never
   // registered, UNKNOWN state, yet clears the drain).
-  const after = r.timedOut
-    ? null
-    : await scontrol(['show', 'node', node, '--oneliner'], opts.timeoutMs, opts.env);
+  const after = r.timedOut ? null : await scontrol(['show', 'node', node, '--oneliner'], left(), opts.env);
   const now = after && after.code === 0 ? parseScontrolNode(after.out) : null;
   const done =
     now && (plan.kind === 'drain' ? drained(now) && bareReason(now.reason) === plan.reason : !drained(now));

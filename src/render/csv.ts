@@ -2,18 +2,19 @@
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
- * Quotes a cell when it holds a comma, quote or line break (RFC 4180 section 2), and prefixes text that starts
- * with = + - @ tab or carriage return with a single quote, so a hostname sent by a node cannot become a formula
- * in the administrator's spreadsheet (OWASP, "CSV Injection").
+ * Every text cell is quoted (RFC 4180 section 2), so no separator inside it splits it, whether the spreadsheet
+ * reads "," or, in many European locales, ";"; text that starts with = + - @ tab or carriage return gets a single
+ * quote first, so a hostname sent by a node cannot become a formula (OWASP, "CSV Injection").
  */
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   let s = String(v);
   if (FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return `"${s.replace(/"/g, '""')}"`;
 }
 
+/** The header is ctrsafe's own column names, written bare; every row goes through cell(). */
 export function renderCsv(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return [columns.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\r\n') + '\r\n';
 }

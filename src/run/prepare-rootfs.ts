@@ -1,9 +1,10 @@
 // Turns IMAGE into a directory bwrap can bind: a directory as it is; squashfs, SIF and tar archives unpacked once
 // into the caller's cache through ctrsafe's sanitizer (no setuid bits, devices or xattrs survive), keyed by digest.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { digestFile } from '../gate/image-verdict-cache.js';
+import { digestFile, ImageVerdictCache } from '../gate/image-verdict-cache.js';
 import { detectFormat, type ImageFormat } from '../image/detect-format.js';
 import { produceTar } from '../image/sanitize/sanitize-image.js';
 import { extractSanitized } from './extract-tar.js';
@@ -51,11 +52,34 @@ async function unpack(image: string, format: ImageFormat, tmp: string): Promise<
     extractSifPartition(image, source);
   }
   const producer = produceTar(source);
+  // sqfs2tar or xz may stop early on a read error: their exit status, not a short stream, says the tree is whole.
+  let producerErr = '';
+  producer.child?.stderr?.on(
+    'data',
+    (b: Buffer) => (producerErr = (producerErr + b.toString()).slice(-2000)),
+  );
+  const produced = producer.child
+    ? new Promise<number | null>((r) => producer.child!.on('close', r))
+    : Promise.resolve(0);
   try {
     await extractSanitized(producer.stream, tmp, image, undefined, producer.cleanup);
+    const code = await produced;
+    if (code !== 0)
+      throw new InputError(
+        `unpacking ${image}: reading it failed (exit ${code}): ${producerErr.trim().split('\n').pop() ?? ''}`,
+      );
   } finally {
     if (source !== image) fs.rmSync(source, { force: true });
   }
+}
+
+/**
+ * The image's sha256, remembered per file identity (device, inode, size, mtime, ctime) beside the cache, so a
+ * launch from an image already unpacked does not read gigabytes again on every task of every job.
+ */
+async function digestOf(image: string, cacheDir: string): Promise<string> {
+  checkCacheDir(cacheDir);
+  return (await new ImageVerdictCache(path.join(cacheDir, '.digests'), 'rootfs').digestOf(image)).digest;
 }
 
 export async function prepareRootfs(image: string, cacheDir: string): Promise<PreparedRootfs> {
@@ -75,7 +99,7 @@ export async function prepareRootfs(image: string, cacheDir: string): Promise<Pr
     );
   // A tar archive may be an oci-archive or docker-save: unpacked layer by layer, whiteouts applied.
   const layered = ['tar', 'gzip', 'xz', 'zstd'].includes(format) && (await isLayeredArchive(image));
-  const digest = await digestFile(image);
+  const digest = await digestOf(image, cacheDir);
   return intoCache(cacheDir, digest, format, (tmp) =>
     layered ? unpackLayered(image, tmp) : unpack(image, format, tmp),
   );
@@ -97,23 +121,74 @@ async function prepareLayout(image: string, cacheDir: string): Promise<PreparedR
   return intoCache(cacheDir, digest, 'oci-layout', (tmp) => unpackLayered(image, tmp));
 }
 
+/** The cache must be the caller's alone: a directory others can write could hand them a planted root file system. */
+function checkCacheDir(cacheDir: string): void {
+  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(cacheDir);
+  const me = process.geteuid?.();
+  if (!st.isDirectory() || (me !== undefined && st.uid !== me) || (st.mode & 0o022) !== 0)
+    throw new InputError(
+      `${cacheDir}: the image cache must be a directory of your own that nobody else can write`,
+    );
+}
+
+const STALE_MS = 6 * 3600_000;
+
+/** Takes the digest's lock (O_EXCL), waiting while another task of the job unpacks the same image. */
+async function lockDigest(lock: string, dir: string): Promise<boolean> {
+  for (const started = Date.now(); Date.now() - started < STALE_MS;) {
+    try {
+      fs.closeSync(
+        fs.openSync(lock, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600),
+      );
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (fs.existsSync(dir)) return false;
+    // A lock left by an unpack that died (killed, node rebooted) is broken after a while.
+    const st = fs.statSync(lock, { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > STALE_MS) fs.rmSync(lock, { force: true });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new InputError(`${lock}: another unpack of this image has held the lock for hours`);
+}
+
+/** Unpacks left behind by killed runs (their temporary directories), older than the stale limit. */
+function sweep(cacheDir: string): void {
+  for (const n of fs.readdirSync(cacheDir)) {
+    if (!/\.tmp-/.test(n)) continue;
+    const p = path.join(cacheDir, n);
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > STALE_MS) fs.rmSync(p, { recursive: true, force: true });
+  }
+}
+
 async function intoCache(
   cacheDir: string,
   digest: string,
   format: ImageFormat,
   fill: (tmp: string) => Promise<void>,
 ): Promise<PreparedRootfs> {
+  checkCacheDir(cacheDir);
   const dir = path.join(cacheDir, digest.replace(/^sha256:/, ''));
   if (fs.existsSync(dir)) return { dir, format, how: 'cached', digest };
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  // One unpack per image at a time: the other tasks of a job (srun -n 64) wait for it instead of repeating it.
+  const lock = `${dir}.lock`;
+  if (!(await lockDigest(lock, dir))) return { dir, format, how: 'cached', digest };
   // Unpacked beside its final name and renamed when complete: a crash leaves no half image under the digest.
-  const tmp = `${dir}.tmp-${process.pid}`;
+  // The host name keeps two nodes apart when the cache is on a shared home directory.
+  const tmp = `${dir}.tmp-${os.hostname()}-${process.pid}`;
   try {
+    sweep(cacheDir);
+    if (fs.existsSync(dir)) return { dir, format, how: 'cached', digest };
     await fill(tmp);
     fs.renameSync(tmp, dir);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     if (!fs.existsSync(dir)) throw e;
+  } finally {
+    fs.rmSync(lock, { force: true });
   }
   return { dir, format, how: 'unpacked', digest };
 }

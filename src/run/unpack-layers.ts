@@ -60,16 +60,24 @@ export async function unpackLayers(image: string, dest: string): Promise<void> {
       await plain.finish();
       await blob.finish();
       for (const p of pending) p();
+      // Where this layer has a directory and a lower one left a symlink or file, the directory replaces it (as
+      // overlayfs shows it) before anything is written: tar would otherwise write members through the symlink
+      // when they come before the directory's own entry in the stream.
+      for (const d of [...dirs].sort()) {
+        if (firstNonDir(dest, path.dirname(d)) !== null) continue;
+        const p = path.join(dest, d);
+        const st = fs.lstatSync(p, { throwIfNoEntry: false });
+        if (st && !st.isDirectory()) fs.rmSync(p, { force: true });
+      }
     }
-    // Pass 2: the layer itself, sanitized, whiteout markers dropped, and no member written through a symlink or
-    // file a lower layer left where this one expects a directory (unless this layer replaces it with one).
+    // Pass 2: the layer itself, sanitized, whiteout markers dropped, and no member written below a symlink or
+    // file a lower layer left where this layer has no directory of its own.
     const refuse = (p: string): string | null => {
       const base = p.slice(p.lastIndexOf('/') + 1);
       if (img.kind !== 'tar' && base.startsWith('.wh.')) return 'whiteout marker';
       const parts = p.split('/').filter(Boolean);
       for (let k = 1; k < parts.length; k++) {
         const anc = `/${parts.slice(0, k).join('/')}`;
-        if (dirs.has(anc)) continue;
         const bad = firstNonDir(dest, anc);
         if (bad) return `below ${anc}, which a lower layer made a non-directory: not followed`;
       }

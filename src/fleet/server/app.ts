@@ -69,7 +69,7 @@ export function createApp(store: FleetStore, cfg: AppConfig): (req: ApiRequest) 
       if (!host) return error(401, 'a valid node token is required');
       const p = parseJson(req.body);
       if (!p.ok) return error(400, 'body is not JSON');
-      const v = validateReport(p.value);
+      const v = validateReport(p.value, now());
       if (!v.ok) return error(422, v.reason);
       // A node may only report for itself: another host's report with this token is refused.
       if (v.report.host.hostname !== host)

@@ -69,9 +69,9 @@ export async function readRoute(
   const q = url.searchParams;
   const format = q.get('format');
   const int = (k: string, d: number) => (/^\d{1,9}$/.test(q.get(k) ?? '') ? Number(q.get(k)) : d);
-  // An export takes the whole filtered table; a page takes at most 1,000 rows.
-  const limit = (d: number) =>
-    Math.min(int('limit', format === 'csv' ? 100_000 : d), format === 'csv' ? 100_000 : 1000);
+  // An export (?format=csv or ?format=json) takes the whole filtered table; a page takes at most 1,000 rows.
+  const exporting = format === 'csv' || format === 'json';
+  const limit = (d: number) => Math.min(int('limit', exporting ? 100_000 : d), exporting ? 100_000 : 1000);
   const p = url.pathname;
   if (p === '/api/v1/summary') return jsonResponse(200, await store.summary(now, staleMs));
   const section = /^\/api\/v1\/summary\/([a-z]+)$/.exec(p)?.[1];
@@ -146,7 +146,17 @@ export async function readRoute(
     return table(
       'plan',
       format,
-      ['rank', 'kind', 'action', 'nodes', 'risk_removed', 'hostlist', 'hostlist_truncated', 'fixes'],
+      [
+        'rank',
+        'kind',
+        'action',
+        'nodes',
+        'risk_removed',
+        'hostlist',
+        'hostlist_truncated',
+        'hostlist_excluded',
+        'fixes',
+      ],
       r.items.map((i) => [
         i.rank,
         i.kind,
@@ -155,6 +165,7 @@ export async function readRoute(
         i.weight,
         i.hostlist,
         i.hostlist_truncated,
+        i.hostlist_excluded,
         i.fixes.join(' '),
       ]),
       r,

@@ -66,7 +66,14 @@ export interface PlanItem {
   hostlist: string;
   /** True when the hostlist names only the first HOSTLIST_LIMIT nodes. */
   hostlist_truncated: boolean;
+  /**
+   * Nodes whose names are not plain host names (letters, digits, ".", "_", "-"): left out of the hostlist, which
+   * administrators paste into pdsh and scontrol; the node table (?action=KEY) lists them.
+   */
+  hostlist_excluded: number;
 }
+
+const PLAIN_HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 export interface DriftRow {
   hostname: string;
@@ -295,8 +302,9 @@ export class FleetReader {
         fixes: JSON.parse(r.fixes) as string[],
         nodes: num(r.n),
         weight: num(r.weight),
-        hostlist: compressHostlist(hosts.map((h) => h.hostname)),
+        hostlist: compressHostlist(hosts.map((h) => h.hostname).filter((h) => PLAIN_HOSTNAME.test(h))),
         hostlist_truncated: num(r.n) > hosts.length,
+        hostlist_excluded: hosts.filter((h) => !PLAIN_HOSTNAME.test(h.hostname)).length,
       });
     }
     return { total, items };

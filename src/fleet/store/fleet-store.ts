@@ -1,5 +1,6 @@
 // The fleet store: one implementation over either database driver: idempotent ingest, latest state, counters, transitions.
 import { actionsForReport, type NodeAction } from '../plan/node-actions.js';
+import { findRule } from '../../rules/catalogue.js';
 import type { NodeReport } from '../validate-report.js';
 import { migrate } from './migrations.js';
 import {
@@ -186,7 +187,13 @@ export class FleetStore extends FleetReader {
       if (f.status === 'fail' && fresh(`rule\0${f.id}`))
         await tx.run(
           'INSERT INTO labels (kind, id, label, severity) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
-          ['rule', f.id, (f.title ?? '').slice(0, 300), f.severity],
+          // ctrsafe's own catalogue names its rules; a node's text is used only for a rule it does not know.
+          [
+            'rule',
+            f.id,
+            (findRule(f.id)?.title ?? f.title ?? '').slice(0, 300),
+            findRule(f.id)?.severity ?? f.severity,
+          ],
         );
     for (const v of r.vulnerabilities)
       if (fresh(`vuln\0${v.id}`))
@@ -227,7 +234,13 @@ export class FleetStore extends FleetReader {
     this.flushing = true;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        // In host order (stable: one host's reports keep their order), so servers sharing a PostgreSQL take the
+        // per-host advisory locks in one order and cannot deadlock on each other.
+        const batch = this.queue
+          .splice(0, MAX_BATCH)
+          .sort((a, b) =>
+            a.r.host.hostname < b.r.host.hostname ? -1 : a.r.host.hostname > b.r.host.hostname ? 1 : 0,
+          );
         let results: ({ ok: true; value: IngestResult } | { ok: false; error: unknown })[];
         try {
           const labels: string[] = [];

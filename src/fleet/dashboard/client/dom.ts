@@ -37,7 +37,9 @@ export function table(head: string[], rows: Child[][], cls = ''): HTMLTableEleme
 /** A link to a dashboard route with query parameters, encoded. */
 export function route(path: string, params: Record<string, string | number | undefined> = {}): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  // An empty kernel means "release unknown", a filter of its own; other empty values mean no filter.
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && (v !== '' || k === 'kernel')) q.set(k, String(v));
   const s = q.toString();
   return `#${path}${s ? `?${s}` : ''}`;
 }

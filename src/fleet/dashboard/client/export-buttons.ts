@@ -18,11 +18,11 @@ export function exportButtons(apiPath: string, name: string, onError: (e: unknow
     ),
     button(
       'Export JSON',
-      () =>
-        download(
-          u.pathname + u.search + (u.search ? '&' : '?') + 'limit=100000',
-          `ctrsafe-${name}.json`,
-        ).catch(onError),
+      () => {
+        const json = new URL(u);
+        json.searchParams.set('format', 'json');
+        download(json.pathname + json.search, `ctrsafe-${name}.json`).catch(onError);
+      },
       'small',
     ),
   );

@@ -50,7 +50,18 @@ export async function renderPlan(
         badge(KIND[i.kind] ?? i.kind, 'neutral'),
         i.title,
         h('a', { href: route('/nodes', { action: i.key }) }, fmtInt(i.nodes)),
-        h('code', { class: 'hostlist' }, i.hostlist, i.hostlist_truncated ? ' …' : ''),
+        h(
+          'span',
+          {},
+          h('code', { class: 'hostlist' }, i.hostlist, i.hostlist_truncated ? ' …' : ''),
+          i.hostlist_excluded
+            ? h(
+                'span',
+                { class: 'muted' },
+                ` + ${i.hostlist_excluded} not plain host names (see the node table)`,
+              )
+            : null,
+        ),
         fmtInt(i.weight),
       ]),
       'plan',
