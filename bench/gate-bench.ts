@@ -12,6 +12,9 @@ const cmds: Cmd[] = [
   { name: 'ctrsafe check --format json', argv: [process.execPath, bin, 'check', '--format', 'json'] },
   { name: 'ctrsafe gate', argv: [process.execPath, bin, 'gate'] },
 ];
+const sea = path.join(path.dirname(bin), '../sea/ctrsafe');
+if (fs.existsSync(sea)) cmds.push({ name: 'ctrsafe gate (single executable)', argv: [sea, 'gate'] });
+else console.log('npm run sea builds the single executable, timed here when present');
 const nhc = process.env.CTRSAFE_NHC_DIR;
 if (nhc && fs.existsSync(path.join(nhc, 'nhc'))) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-nhc-bench-'));
@@ -33,6 +36,11 @@ if (nhc && fs.existsSync(path.join(nhc, 'nhc'))) {
 } else console.log('NHC: set CTRSAFE_NHC_DIR to an NHC source tree to time it alongside');
 
 const m = runInterleaved(cmds, runs);
+const st = m.get('ctrsafe gate (single executable)');
+if (st)
+  console.log(
+    `single executable: ${(st / 1000).toFixed(2)} s, ${(st / m.get('node -e 0')!).toFixed(2)}x node -e 0`,
+  );
 const gate = m.get('ctrsafe gate')!;
 const mem = peakMb(cmds[2]!);
 console.log(
