@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { FleetStore } from '../src/fleet/store/fleet-store.js';
 import { MIGRATIONS } from '../src/fleet/store/migrations.js';
 import { findRule } from '../src/rules/catalogue.js';
+import { loadBuiltinAdvisories } from '../src/advisories/load-advisories.js';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { validateReport, type NodeReport } from '../src/fleet/validate-report.js';
 
@@ -109,7 +110,15 @@ for (const [name, url] of backends) {
       assert.equal(s.stale, 1, 'node001 was last heard at 2000');
       assert.deepEqual(s.readiness.apptainer, { yes: 12, no: 13 });
       assert.deepEqual(s.vulnerabilities, [
-        { id: 'CVE-2024-1086', affected: 8, unknown: 0, mitigated: 0, severity: 'high', summary: '' },
+        {
+          id: 'CVE-2024-1086',
+          affected: 8,
+          unknown: 0,
+          mitigated: 0,
+          severity: 'high',
+          // From ctrsafe's own advisory database: the nodes sent no summary.
+          summary: loadBuiltinAdvisories().advisories.find((a) => a.id === 'CVE-2024-1086')!.summary,
+        },
       ]);
       assert.deepEqual(
         s.rules,

@@ -1,5 +1,6 @@
 // The fleet store: one implementation over either database driver: idempotent ingest, latest state, counters, transitions.
 import { actionsForReport, type NodeAction } from '../plan/node-actions.js';
+import { loadBuiltinAdvisories } from '../../advisories/load-advisories.js';
 import { findRule } from '../../rules/catalogue.js';
 import type { NodeReport } from '../validate-report.js';
 import { migrate } from './migrations.js';
@@ -61,6 +62,19 @@ export class FleetStore extends FleetReader {
   private queue: Pending[] = [];
   private scheduled = false;
   private flushing = false;
+  private advisories: Map<string, { summary: string; severity: string }> | null = null;
+
+  /** ctrsafe's own advisory database describes the vulnerabilities it knows; a node's text only the others. */
+  private known(id: string): { summary: string; severity: string } | undefined {
+    if (!this.advisories) {
+      this.advisories = new Map();
+      for (const a of loadBuiltinAdvisories().advisories)
+        for (const k of [a.id, ...a.aliases])
+          this.advisories.set(k, { summary: a.summary, severity: a.ctrsafe.severity });
+    }
+    return this.advisories.get(id);
+  }
+
   /** Label and action keys known to be stored (bounded). */
   private readonly labelled = new Set<string>();
 
@@ -199,7 +213,12 @@ export class FleetStore extends FleetReader {
       if (fresh(`vuln\0${v.id}`))
         await tx.run(
           'INSERT INTO labels (kind, id, label, severity) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
-          ['vuln', v.id, (v.summary ?? '').slice(0, 300), v.severity],
+          [
+            'vuln',
+            v.id,
+            (this.known(v.id)?.summary ?? v.summary ?? '').slice(0, 300),
+            this.known(v.id)?.severity ?? v.severity,
+          ],
         );
     for (const a of actions)
       if (fresh(`action\0${a.key}`))
