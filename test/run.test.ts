@@ -371,6 +371,24 @@ function appendLayer(layout: string, tarFile: string): void {
   fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify(index));
 }
 
+/** Appends a layer holding NAME -> a fresh host directory, then one holding NAME/pwned; returns the directory. */
+function hostileLayerPair(layout: string, work: string, name: string, fileFirst: boolean): string {
+  const victim = scratch('ctrsafe-victim-');
+  const lower = path.join(work, `${name}-lower`);
+  fs.mkdirSync(lower);
+  fs.symlinkSync(victim, path.join(lower, name));
+  execFileSync('tar', ['-C', lower, '-cf', `${lower}.tar`, name]);
+  const upper = path.join(work, `${name}-upper`);
+  fs.mkdirSync(path.join(upper, name), { recursive: true });
+  fs.writeFileSync(path.join(upper, name, 'pwned'), 'written through a symlink\n');
+  const members = fileFirst ? ['--no-recursion', `${name}/pwned`, name] : [`${name}/pwned`];
+  execFileSync('tar', ['-C', upper, '-cf', `${upper}.tar`, ...members]);
+  appendLayer(layout, `${lower}.tar`);
+  appendLayer(layout, `${upper}.tar`);
+  fs.chmodSync(victim, 0o777);
+  return victim;
+}
+
 test('OCI layouts and oci-archives: layers in order, whiteouts applied, nothing written through a lower symlink', () => {
   const work = scratch('ctrsafe-oci-');
   const layout = path.join(work, 'oci');
@@ -385,33 +403,13 @@ test('OCI layouts and oci-archives: layers in order, whiteouts applied, nothing 
   fs.rmSync(path.join(work, 'b2/rootfs/etc/todelete'));
   fs.writeFileSync(path.join(work, 'b2/rootfs/etc/added'), 'upper layer\n');
   umoci('repack', '--image', `${layout}:img`, 'b2');
-  // A hostile pair of layers: a symlink to a host directory, then a file "inside" it.
-  const victim = scratch('ctrsafe-victim-');
-  const t1 = path.join(work, 'l1');
-  fs.mkdirSync(t1);
-  fs.symlinkSync(victim, path.join(t1, 'evil'));
-  execFileSync('tar', ['-C', t1, '-cf', `${t1}.tar`, 'evil']);
-  const t2 = path.join(work, 'l2');
-  fs.mkdirSync(path.join(t2, 'evil'), { recursive: true });
-  fs.writeFileSync(path.join(t2, 'evil/pwned'), 'written through a symlink\n');
-  execFileSync('tar', ['-C', t2, '-cf', `${t2}.tar`, 'evil/pwned']);
-  // And the same with the upper layer naming the file before its directory (tar would replace the symlink with the
-  // directory only after writing the file through it).
-  const victim2 = scratch('ctrsafe-victim-');
-  const t3 = path.join(work, 'l3');
-  fs.mkdirSync(t3);
-  fs.symlinkSync(victim2, path.join(t3, 'also'));
-  execFileSync('tar', ['-C', t3, '-cf', `${t3}.tar`, 'also']);
-  const t4 = path.join(work, 'l4');
-  fs.mkdirSync(path.join(t4, 'also'), { recursive: true });
-  fs.writeFileSync(path.join(t4, 'also/pwned'), 'written through a symlink\n');
-  execFileSync('tar', ['-C', t4, '--no-recursion', '-cf', `${t4}.tar`, 'also/pwned', 'also']);
-  for (const t of [t1, t2, t3, t4]) appendLayer(layout, `${t}.tar`);
+  // Two hostile pairs of layers: a symlink to a host directory, then a file "inside" it; in the second pair the
+  // file comes before its directory's own entry (tar would replace the symlink only after writing through it).
+  const victim = hostileLayerPair(layout, work, 'evil', false);
+  const victim2 = hostileLayerPair(layout, work, 'also', true);
   const archive = path.join(work, 'img.oci.tar');
   execFileSync('skopeo', ['copy', `oci:${layout}:img`, `oci-archive:${archive}`], { stdio: 'ignore' });
   execFileSync('chmod', ['-R', 'a+rX', work]);
-  fs.chmodSync(victim, 0o777);
-  fs.chmodSync(victim2, 0o777);
   const cache = path.join(scratch('ctrsafe-cache-'), 'c');
   if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
   for (const img of [layout, archive]) {
