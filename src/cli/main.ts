@@ -15,12 +15,16 @@ Usage:
   ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
   ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
   ctrsafe db status | db update --from PATH   the offline advisory database
+  ctrsafe fleet serve --db URL [--listen HOST:PORT]   the fleet API and dashboard
+  ctrsafe fleet collect --slurm | --pdsh HOSTLIST --db URL   run check on every node, store the reports
   ctrsafe fleet ingest DIR --db URL             store reports nodes wrote to a shared file system
+  ctrsafe fleet summary | nodes | plan --db URL the fleet from the command line
   ctrsafe rules [--markdown|--json]
   ctrsafe --version
 
 Run "ctrsafe COMMAND --help" for a command's options.
-Exit codes: 0 ran; 1 --fail-on matched; 2 usage error; 3 host root unreadable; 4 invalid input; 70 internal error.
+Exit codes: 0 ran; 1 --fail-on matched (gate: the node fails); 2 usage error; 3 host root unreadable; 4 invalid input;
+70 internal error. ctrsafe run returns the command's status, or 125 when it refused or failed before the launch.
 `;
 
 export async function main(io: CliIo): Promise<number> {
