@@ -140,7 +140,7 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
   if (policies.length) {
     // Loaded only when needed: the image readers are not part of a plain launch's start-up.
     const { gateImage, fileIdentity } = await import('../gate/gate-image.js');
-    judged = fs.statSync(spec.image).isFile() ? fileIdentity(spec.image) : null;
+    judged = fs.statSync(spec.image, { throwIfNoEntry: false })?.isFile() ? fileIdentity(spec.image) : null;
     for (const policyFile of policies) {
       const verdict = await gateImage(spec.image, {
         policyFile,
