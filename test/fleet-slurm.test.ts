@@ -19,10 +19,22 @@ test(
     const me = os.hostname().split('.')[0]!;
     const run = (args: string[]) =>
       spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 120000 });
-    const r = run(['fleet', 'collect', '--slurm', '--nodes', `${me},ghost[1-2]`, '--db', db]);
+    // A site's own srun options pass through (a time limit here; a reservation or account on a busy cluster).
+    const r = run([
+      'fleet',
+      'collect',
+      '--slurm',
+      '--nodes',
+      `${me},ghost[1-2]`,
+      '--srun-arg=--time=5',
+      '--db',
+      db,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
     assert.match(r.stdout, /unknown to Slurm: ghost\[1-2\]/);
+    const clash = run(['fleet', 'collect', '--slurm', '--srun-arg=--nodes=3', '--db', db]);
+    assert.equal(clash.status, 2, 'an option ctrsafe sets itself is refused');
     const again = run(['fleet', 'collect', '--slurm', '--db', db]);
     assert.match(
       again.stdout,

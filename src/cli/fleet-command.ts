@@ -18,7 +18,7 @@ import { flag, parseArgs, positiveInt } from './parse-args.js';
 export const FLEET_HELP = `Usage: ctrsafe fleet serve --db URL [--listen HOST:PORT] [--interval-hours H]
                                               the HTTP API and dashboard (tokens from CTRSAFE_ADMIN_TOKEN and
                                               CTRSAFE_ENROLL_SECRET, or --admin-token-file/--enroll-secret-file)
-       ctrsafe fleet collect --slurm [--partition P] [--nodes HOSTLIST] --db URL [--timeout SEC]
+       ctrsafe fleet collect --slurm [--partition P] [--nodes HOSTLIST] [--srun-arg=--reservation=R ...] --db URL [--timeout SEC]
        ctrsafe fleet collect --pdsh HOSTLIST [--rcmd ssh|exec|...] --db URL [--timeout SEC]
                                               run ctrsafe check on every node with srun and store the reports
        ctrsafe fleet ingest DIR --db URL      store every report (*.json) nodes wrote to DIR
@@ -45,6 +45,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'pdsh', takesValue: true },
     { name: 'rcmd', takesValue: true },
     { name: 'partition', takesValue: true },
+    { name: 'srun-arg', takesValue: true },
     { name: 'nodes', takesValue: true },
     { name: 'timeout', takesValue: true },
     { name: 'out', takesValue: true },
@@ -160,8 +161,15 @@ async function collect(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<num
   // The nodes run this same ctrsafe (a shared installation), with the same Node.
   const checkArgv = [process.execPath, process.argv[1]!, 'check', '--format', 'json'];
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const srunArgs = p.flags.get('srun-arg') ?? [];
+  for (const a of srunArgs)
+    if (!a.startsWith('--') || /^--(nodes|nodelist|ntasks|output|error)\b/.test(a))
+      throw new UsageError(
+        `--srun-arg ${a}: one long srun option (not one ctrsafe sets itself), e.g. --srun-arg=--reservation=maint`,
+      );
   const run = await runSlurmCollect(plan, checkArgv, {
     ...(partition ? { partition } : {}),
+    srunArgs,
     timeoutMs: (positiveInt(flag(p, 'timeout'), '--timeout', 86400) ?? 600) * 1000,
     env: io.env,
     ...(tty

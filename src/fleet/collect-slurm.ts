@@ -57,6 +57,8 @@ export async function runSlurmCollect(
   checkArgv: string[],
   opts: {
     partition?: string;
+    /** Site options for srun (--reservation, --account, --qos, --time ...), placed before ctrsafe's own. */
+    srunArgs?: string[];
     timeoutMs: number;
     env: NodeJS.ProcessEnv;
     onProgress?: (done: number, total: number) => void;
@@ -64,6 +66,7 @@ export async function runSlurmCollect(
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   if (plan.nodes.length === 0) return { exitCode: 0, timedOut: false };
   const args = [
+    ...(opts.srunArgs ?? []),
     `--nodes=${plan.nodes.length}`,
     `--nodelist=${compressHostlist(plan.nodes)}`,
     '--ntasks-per-node=1',
