@@ -2,12 +2,14 @@
 // no capability is left, the image is read-only, binds are writable where asked, exit codes and signals come back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { Readable } from 'node:stream';
+import { extractSanitized } from '../src/run/extract-tar.js';
 import { BIN, FIXTURES } from './helpers/tree.js';
 import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
@@ -75,6 +77,13 @@ function squashfsAndSif(dir: string): { sqfs: string; sif: string } {
     { type: DT.partition, data: fs.readFileSync(sqfs), extra: partitionExtra(FS.squashfs, PART.primary) },
   ]);
   return { sqfs, sif };
+}
+
+/** ARGV started as the unprivileged user (runuser when the tests run as root), from a directory they can enter. */
+function spawnAsUser(argv: string[]): ChildProcessWithoutNullStreams {
+  return asRoot
+    ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp' })
+    : spawn(argv[0]!, argv.slice(1), { cwd: '/tmp' });
 }
 
 /** `ctrsafe run ...` as the unprivileged user, from a directory they can enter. */
@@ -164,9 +173,7 @@ test('a signal sent to ctrsafe reaches the command, whose own exit code comes ba
     '-c',
     'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done',
   ];
-  const c = asRoot
-    ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp' })
-    : spawn(argv[0]!, argv.slice(1), { cwd: '/tmp' });
+  const c = spawnAsUser(argv);
   await new Promise<void>((resolve) =>
     c.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()),
   );
@@ -436,10 +443,7 @@ test('the tasks of one job share one unpack of an image (srun -n 4 on one node)'
   const one = () =>
     new Promise<number | null>((resolve) => {
       const argv = [process.execPath, BIN, 'run', '--cache', cache, tgz, '--', '/bin/true'];
-      const c = asRoot
-        ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp' })
-        : spawn(argv[0]!, argv.slice(1), { cwd: '/tmp' });
-      c.on('close', resolve);
+      spawnAsUser(argv).on('close', resolve);
     });
   assert.deepEqual(await Promise.all([one(), one(), one(), one()]), [0, 0, 0, 0]);
   const entries = fs.readdirSync(cache);
@@ -448,4 +452,24 @@ test('the tasks of one job share one unpack of an image (srun -n 4 on one node)'
     entries.filter((n) => /\.(tmp-|lock)/.test(n)),
     [],
   );
+});
+
+test('unpacking bounds the bytes it writes and answers a broken archive with one line', async () => {
+  const dest = scratch('ctrsafe-extract-');
+  const tar = path.join(dest, 'big.tar');
+  const src = scratch('ctrsafe-extract-src-');
+  fs.writeFileSync(path.join(src, 'big'), Buffer.alloc(200_000));
+  execFileSync('tar', ['-C', src, '-cf', tar, 'big']);
+  const out = path.join(dest, 'out');
+  fs.mkdirSync(out);
+  await assert.rejects(
+    extractSanitized(fs.createReadStream(tar), out, 'big.tar', { maxBytes: 100_000 }),
+    /^InputError: unpacking big\.tar: big\.tar is larger than 100000 bytes unpacked$/,
+  );
+  await assert.rejects(
+    extractSanitized(Readable.from([Buffer.alloc(512, 7)]), out, 'garbage', {}),
+    /^InputError: unpacking garbage: tar header field at 148 is not octal: "(\\u0007)+"$/,
+  );
+  await extractSanitized(fs.createReadStream(tar), out, 'big.tar', { maxBytes: 1_000_000 });
+  assert.equal(fs.statSync(path.join(out, 'big')).size, 200_000, 'under the limit it unpacks whole');
 });

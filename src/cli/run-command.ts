@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeError, InputError, UsageError } from '../errors.js';
+import { fileIdentity } from '../gate/image-verdict-cache.js';
 import { HostRoot } from '../host/host-root.js';
 import { buildBwrapArgv, type ImageView, type TopEntry } from '../run/build-bwrap-argv.js';
 import { findGpu } from '../run/gpu.js';
@@ -139,7 +140,7 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
   let judged: string | null = null;
   if (policies.length) {
     // Loaded only when needed: the image readers are not part of a plain launch's start-up.
-    const { gateImage, fileIdentity } = await import('../gate/gate-image.js');
+    const { gateImage } = await import('../gate/gate-image.js');
     judged = fs.statSync(spec.image, { throwIfNoEntry: false })?.isFile() ? fileIdentity(spec.image) : null;
     for (const policyFile of policies) {
       const verdict = await gateImage(spec.image, {
@@ -162,7 +163,7 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
   try {
     const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u));
     // What runs must be what was judged: the image file unchanged since its audit (not swapped, not rewritten).
-    if (judged !== null && (await import('../gate/gate-image.js')).fileIdentity(spec.image) !== judged)
+    if (judged !== null && fileIdentity(spec.image) !== judged)
       throw new InputError(`${spec.image} changed after it was judged: not run`);
     const gpu = spec.gpu ? findGpu(io.env) : null;
     if (gpu && gpu.devices.length === 0)

@@ -6,7 +6,7 @@ import { auditImage } from '../image/audit-image.js';
 import { DEFAULT_LIMITS } from '../image/image-entry.js';
 import { loadPolicy } from '../image/image-policy.js';
 import { toolVersion } from '../tool-version.js';
-import { defaultCacheDir, ImageVerdictCache } from './image-verdict-cache.js';
+import { defaultCacheDir, fileIdentity, ImageVerdictCache } from './image-verdict-cache.js';
 
 export interface ImageGateResult {
   schema: 'ctrsafe.image-gate/1';
@@ -17,12 +17,6 @@ export interface ImageGateResult {
   /** Where the verdict came from: this run's audit, or the cache (same digest, policy and ctrsafe version). */
   source: 'audit' | 'cache';
   cache: string | null;
-}
-
-/** Device, inode, size, mtime and ctime: any write or rename changes it, and users cannot set ctime. */
-export function fileIdentity(p: string): string {
-  const st = fs.statSync(p, { bigint: true });
-  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(':');
 }
 
 export async function gateImage(

@@ -32,8 +32,12 @@ function trusted(p: string): boolean {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** The file's identity for this boot of the cache: any write changes its ctime, which users cannot set. */
-function identity(st: fs.BigIntStats): string {
+/**
+ * A file's identity: device, inode, size, mtime and ctime. Any write or rename changes it, and users cannot set
+ * ctime, so an unchanged identity means unchanged bytes (for the digest memo and for judge-then-use checks).
+ */
+export function fileIdentity(p: string): string {
+  const st = fs.statSync(p, { bigint: true });
   return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(':');
 }
 
@@ -90,8 +94,7 @@ export class ImageVerdictCache {
 
   /** The content digest of a file, reusing the one computed when the file last had this identity. */
   async digestOf(file: string): Promise<{ digest: string; cached: boolean }> {
-    const st = fs.statSync(file, { bigint: true });
-    const idName = `id-${sha(`${path.resolve(file)}\n${identity(st)}`)}.json`;
+    const idName = `id-${sha(`${path.resolve(file)}\n${fileIdentity(file)}`)}.json`;
     const known = this.usable ? this.read<{ digest: string }>(idName) : null;
     if (known && /^sha256:[0-9a-f]{64}$/.test(known.digest)) return { digest: known.digest, cached: true };
     const digest = await digestFile(file);

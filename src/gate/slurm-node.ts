@@ -68,8 +68,12 @@ function scontrol(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Pr
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c.slice(0, 65536)));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c.slice(0, 4096)));
+    // One node's line is a few hundred bytes: anything past 64 KiB is not read.
+    const keep = (c: string) => {
+      if (out.length < 65536) out += c.slice(0, 65536 - out.length);
+    };
+    child.stdout.setEncoding('utf8').on('data', keep);
+    child.stderr.setEncoding('utf8').on('data', keep);
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ code: null, out: e.message, timedOut: false });

@@ -55,7 +55,7 @@ export function launch(bwrap: string, plan: LaunchPlan, interactive: boolean): P
     const infoStream = child.stdio[3] as NodeJS.ReadableStream;
     infoStream.setEncoding('utf8');
     infoStream.on('data', (c: string) => {
-      info += c;
+      if (info.length < 4096) info += c; // bwrap writes one small JSON object
       const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
       if (m) initPid = Number(m[1]);
     });

@@ -62,7 +62,7 @@ async function unpack(image: string, format: ImageFormat, tmp: string): Promise<
     ? new Promise<number | null>((r) => producer.child!.on('close', r))
     : Promise.resolve(0);
   try {
-    await extractSanitized(producer.stream, tmp, image, undefined, producer.cleanup);
+    await extractSanitized(producer.stream, tmp, image, { onError: producer.cleanup });
     const code = await produced;
     if (code !== 0)
       throw new InputError(

@@ -83,6 +83,6 @@ export async function unpackLayers(image: string, dest: string): Promise<void> {
       }
       return null;
     };
-    await extractSanitized(Readable.from(decompress(layer.open())), dest, layer.what, refuse);
+    await extractSanitized(Readable.from(decompress(layer.open())), dest, layer.what, { refuse });
   }
 }

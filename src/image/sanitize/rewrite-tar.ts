@@ -37,7 +37,8 @@ function octalField(h: Buffer, off: number, len: number): number {
     .trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s))
-    throw new ImageFormatError(`tar header field at ${off} is not octal: "${s.slice(0, 20)}"`);
+    // JSON quoting: the field's bytes are the image's, and control characters must not reach a terminal.
+    throw new ImageFormatError(`tar header field at ${off} is not octal: ${JSON.stringify(s.slice(0, 20))}`);
   return parseInt(s, 8);
 }
 
