@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { extractSanitized } from '../src/run/extract-tar.js';
-import { BIN, FIXTURES } from './helpers/tree.js';
+import { BIN as REPO_BIN, FIXTURES } from './helpers/tree.js';
 import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -65,6 +65,14 @@ function miniRootfs(): string {
 }
 
 const ROOTFS = miniRootfs();
+
+/**
+ * The bundle, copied where the unprivileged user can read it: the checkout may sit below a directory only root
+ * can enter (a CI clone in mktemp's 0700 directory). The agent runs alone from one file (test/agent-bundle.test.ts).
+ */
+const BIN = path.join(scratch('ctrsafe-bin-'), 'ctrsafe.cjs');
+fs.copyFileSync(REPO_BIN, BIN);
+fs.chmodSync(BIN, 0o755);
 
 /** The mini root file system as a squashfs, and as a SIF whose primary partition is that squashfs. */
 function squashfsAndSif(dir: string): { sqfs: string; sif: string } {
@@ -191,7 +199,11 @@ test('a signal sent to ctrsafe reaches the command, whose own exit code comes ba
 });
 
 test('a host where the readiness check says no is refused with the reason and the fix', () => {
-  const r = run(['--host-root', path.join(FIXTURES, 'centos7-default'), ROOTFS, '--', '/bin/true']);
+  // A copy the unprivileged user can read, wherever the checkout is.
+  const host = path.join(scratch('ctrsafe-host-'), 'centos7');
+  execFileSync('cp', ['-a', path.join(FIXTURES, 'centos7-default'), host]);
+  execFileSync('chmod', ['-R', 'a+rX', host]);
+  const r = run(['--host-root', host, ROOTFS, '--', '/bin/true']);
   assert.equal(r.code, 125);
   assert.match(
     r.stderr,
