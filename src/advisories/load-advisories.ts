@@ -4,13 +4,16 @@ import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { mergeAdvisories, readStore } from './advisory-store.js';
 import { parseAdvisory, type Advisory } from './advisory.js';
-import { ADVISORY_JSON } from './database.generated.js';
+import { ADVISORY_JSON, DISTRO_FIX_JSON } from './database.generated.js';
+import { reshapeDistroFixSource, type DistroFixRow, type DistroFixSource } from './distro-fix.js';
 
 const MAX_FILES = 20000;
 const MAX_FILE_BYTES = 1024 * 1024;
 
 export interface AdvisorySet {
   advisories: Advisory[];
+  /** The distributions' own verdicts per source package and release (advisories/distro/). */
+  distro: DistroFixSource[];
   source: string;
   problems: string[];
 }
@@ -27,7 +30,11 @@ export function loadBuiltinAdvisories(): AdvisorySet {
     references: rest.references ?? [],
     ctrsafe: { ...database_specific.ctrsafe, preconditions: database_specific.ctrsafe.preconditions ?? {}, unconfirmed: database_specific.ctrsafe.unconfirmed ?? [] },
   }));
-  return { advisories, source: `built-in database (${advisories.length} advisories)`, problems: [] };
+  // Validated when shipped (test/distro-fix.test.ts), like the records.
+  const distro = (
+    JSON.parse(DISTRO_FIX_JSON) as (Omit<DistroFixSource, 'fixes'> & { fixes: DistroFixRow[] })[]
+  ).map(reshapeDistroFixSource);
+  return { advisories, distro, source: `built-in database (${advisories.length} advisories)`, problems: [] };
 }
 
 /** Reads every *.json below dir (one OSV record per file), bounded in count and size; bad files are reported, not fatal. */
@@ -64,7 +71,7 @@ export function loadAdvisoryDir(dir: string): AdvisorySet {
       );
     }
   }
-  return { advisories, source: `${dir} (${advisories.length} advisories)`, problems };
+  return { advisories, distro: [], source: `${dir} (${advisories.length} advisories)`, problems };
 }
 
 /** The built-in records, overlaid by what `ctrsafe db update` imported into dir. */
@@ -74,6 +81,7 @@ export function loadDatabase(dir: string): AdvisorySet {
   if (!store) return builtin;
   return {
     advisories: mergeAdvisories(builtin.advisories, store.advisories),
+    distro: builtin.distro,
     source: `built-in database (${builtin.advisories.length}) + ${store.advisories.length} imported into ${dir}`,
     problems: [...builtin.problems, ...store.problems],
   };

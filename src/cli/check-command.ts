@@ -96,7 +96,7 @@ export async function runCheck(opts: {
   const report = buildReport(
     collected.facts,
     {
-      advisories: { list: db.advisories, source: db.source, problems: db.problems },
+      advisories: { list: db.advisories, distro: db.distro, source: db.source, problems: db.problems },
       version: toolVersion(),
       now: new Date(),
       reportId: randomUUID(),

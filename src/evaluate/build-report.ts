@@ -4,6 +4,7 @@ import { RULES } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
 import type { Advisory } from '../advisories/advisory.js';
 import { newestRecordDate } from '../advisories/advisory-store.js';
+import type { DistroFixSource } from '../advisories/distro-fix.js';
 import { buildVulnerabilities, type Vulnerability } from './build-vulnerabilities.js';
 import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
 import { deriveFeatures } from './derive-features.js';
@@ -49,7 +50,12 @@ export interface Report {
 export interface ReportOptions {
   reportId: string;
   model?: ContainerModel;
-  advisories?: { list: readonly Advisory[]; source: string; problems: string[] };
+  advisories?: {
+    list: readonly Advisory[];
+    distro?: readonly DistroFixSource[];
+    source: string;
+    problems: string[];
+  };
   version: string;
   now: Date;
   rootDir?: string | null;
@@ -121,7 +127,11 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
     ? { value: opts.model, how: 'option' as const, evidence: `--model ${opts.model}` }
     : { ...inferred, how: 'inferred' as const };
   const findings = evaluateRules(RULES, facts, model.value);
-  const { vulnerabilities, notAffected } = buildVulnerabilities(opts.advisories?.list ?? [], facts);
+  const { vulnerabilities, notAffected } = buildVulnerabilities(
+    opts.advisories?.list ?? [],
+    facts,
+    opts.advisories?.distro ?? [],
+  );
   const runtimes = modes.map((m) => assessRuntime(m, facts, findings, RULES, vulnerabilities));
 
   const fail: Record<string, number> = {};

@@ -1,5 +1,6 @@
 // Turns advisory matches and their exposure into the report's vulnerabilities (pure).
 import type { Advisory } from '../advisories/advisory.js';
+import type { DistroFixSource } from '../advisories/distro-fix.js';
 import { judgeExposure, type Exposure } from '../advisories/judge-exposure.js';
 import { matchAdvisories, type MatchStatus } from '../advisories/match-advisories.js';
 import type { Facts } from '../facts/fact.js';
@@ -29,6 +30,8 @@ export interface Vulnerability {
 export function buildVulnerabilities(
   advisories: readonly Advisory[],
   facts: Facts,
+  // The distributions' own verdicts; the matcher decides distribution packages from them (issue 12).
+  _distro: readonly DistroFixSource[] = [],
 ): { vulnerabilities: Vulnerability[]; notAffected: number } {
   const matches = matchAdvisories(advisories, facts);
   const vulnerabilities = matches
