@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
+import { advisoryCves } from '../advisories/distro-index.js';
 import { collectHost } from '../collect/collect-host.js';
 import { UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
@@ -80,18 +81,19 @@ export async function runCheck(opts: {
   onStep?: (step: string) => void;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
   const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
-  const collected = await collectHost({
-    root,
-    ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
-    ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.onStep ? { onStep: opts.onStep } : {}),
-  });
   opts.onStep?.('loading advisories');
   const db =
     opts.advisoriesDir !== undefined
       ? loadAdvisoryDir(opts.advisoriesDir)
       : loadDatabase(opts.dbDir ?? defaultStoreDir(opts.env ?? process.env));
+  const collected = await collectHost({
+    root,
+    cves: advisoryCves(db.advisories),
+    ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
+    ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.onStep ? { onStep: opts.onStep } : {}),
+  });
   opts.onStep?.('matching advisories and evaluating rules');
   const report = buildReport(
     collected.facts,

@@ -18,6 +18,7 @@ import {
 import { collectContainerFacts } from './collect-container.js';
 import { collectHelperFacts, findHelpers, type FoundHelper } from './collect-helpers.js';
 import { collectKernelFacts } from './collect-kernel.js';
+import { collectKernelPackageFacts } from './collect-kernel-package.js';
 import { collectMountFacts } from './collect-mounts.js';
 import { collectOsFacts } from './collect-os.js';
 import {
@@ -35,6 +36,8 @@ export interface CollectOptions {
   asUser?: string;
   probeTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** CVE ids the advisory database describes: package changelogs are searched for these only. */
+  cves?: ReadonlySet<string>;
   /** Called as each step starts, so a watchdog can name the step that hung (a stat on a dead NFS mount). */
   onStep?: (step: string) => void;
 }
@@ -103,7 +106,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     jobs.push({ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] });
   step('starting probes');
   if (jobs.length > 0) batchP = runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) });
-  const rpmP = readRpmPackages(root, timeoutMs);
 
   step('reading os-release and kernel facts');
   collectOsFacts(root, facts);
@@ -115,10 +117,20 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectSubidFacts(root, facts);
   collectContainerFacts(root, facts, opts.env ?? process.env);
   step('reading the package database');
-  const pkgs = new Map<string, PackageVersion>([...readDpkgPackages(root), ...manifestPackages(root)]);
+  const release = facts.get('kernel.release')?.value;
+  const cves = opts.cves ?? new Set<string>();
+  const dpkg = readDpkgPackages(root, typeof release === 'string' ? release : null, cves);
+  const rpm = readRpmPackages(root, typeof release === 'string' ? release : null, cves);
+  for (const [id, problem] of [
+    ['packages.dpkg_problem', dpkg.problem],
+    ['packages.rpm_problem', rpm.problem],
+  ] as const)
+    if (problem) addFact(facts, id, problem, 'file', problem);
+  const pkgs = new Map<string, PackageVersion>([...dpkg.byName, ...manifestPackages(root), ...rpm.byName]);
+  collectKernelPackageFacts(root, facts, [...dpkg.kernels, ...rpm.kernels], pkgs);
 
   step('waiting for probes and version commands');
-  const [batch, rpm] = await Promise.all([batchP, rpmP]);
+  const batch = await batchP;
   const ns = batch.get('probe:userns');
   const nsOnly = usernsOnlyJob();
   if (
@@ -156,7 +168,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     : (root.manifest?.commands ?? {});
   step('judging helpers and runtimes');
   const caps = parseGetcap(helpers, batch.get('getcap'));
-  for (const [k, v] of rpm) pkgs.set(k, v);
   collectHelperFacts(root, facts, helpers, mounts, caps);
   const outputs = new Map(Object.entries(commandRecords));
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
@@ -182,6 +193,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     probeUser: user?.name ?? root.manifest?.probe_user ?? null,
     commands: commandRecords,
     caps: Object.fromEntries(caps),
-    rpmPackages: Object.fromEntries([...rpm].map(([k, v]) => [k, v.version])),
+    rpmPackages: Object.fromEntries([...rpm.byName].map(([k, v]) => [k, v.version])),
   };
 }
