@@ -1,5 +1,6 @@
 // Which distribution package a running kernel came from, and its version: what distribution records fix (pure).
 import type { KernelFamily } from '../collect/classify-kernel.js';
+import { mainlineVersion } from './kernel-version.js';
 
 /** One installed kernel package as a package database lists it. */
 export interface KernelPackageEntry {
@@ -290,13 +291,13 @@ export function identifyKernel(input: {
     case 'fedora':
       return rpmKernel(family, release, packages);
     default: {
-      const v = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
+      const v = mainlineVersion(release);
       return {
         package: null,
         missing: null,
         base: v
           ? {
-              version: `${v[1]}.${v[2]}.${v[3] ?? 0}`,
+              version: v,
               stable: true,
               evidence: `kernel release ${release} (no distribution marker: self-built)`,
             }
