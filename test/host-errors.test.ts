@@ -150,3 +150,83 @@ test('an RPM database that cannot be read is a report problem ("could not read")
     r.problems.join('\n'),
   );
 });
+
+const finding = (r: Awaited<ReturnType<typeof check>>, id: string) => r.findings.find((f) => f.id === id)!;
+
+test('CS-H001/CS-H002 judge what is mounted, not what fstab names: /proc/self/mounts with an empty fstab', async () => {
+  // A tree with only /proc/self/mounts (as `cat /proc/self/mounts` copies it): /tmp mounted by systemd, /home by autofs.
+  const tree = writeTree({
+    'etc/os-release': 'ID=rocky\nVERSION_ID="9.4"\n',
+    'etc/fstab': '',
+    'proc/self/mounts':
+      '/dev/mapper/rl-root / xfs rw,relatime 0 0\ntmpfs /tmp tmpfs rw,relatime 0 0\nnfs01:/export/home/alice /home/alice nfs4 rw,relatime,vers=4.2 0 0\n',
+    'tmp/.keep': '',
+    'home/.keep': '',
+  });
+  const r = await check(tree);
+  assert.equal(finding(r, 'CS-H001').status, 'fail', finding(r, 'CS-H001').evidence);
+  assert.match(finding(r, 'CS-H001').evidence, /\/tmp \(tmpfs\)/);
+  assert.match(finding(r, 'CS-H001').evidence, /\/home\/alice \(nfs4\)/);
+  assert.equal(finding(r, 'CS-H002').status, 'fail');
+});
+
+test('CS-H001 in a node image: a path fstab does not name lives on the mount that covers it; nothing covering it is unknown', async () => {
+  const image = (fstab: string, extra: Record<string, string> = {}) =>
+    writeTree({
+      'etc/os-release': 'ID=rocky\nVERSION_ID="9.4"\n',
+      'etc/fstab': fstab,
+      'home/.keep': '',
+      'tmp/.keep': '',
+      ...extra,
+    });
+  // fstab names only the root file system (no nosuid): /home and /tmp are on it.
+  const onRoot = await check(image('/dev/mapper/rl-root / xfs defaults 0 0\n'));
+  assert.equal(finding(onRoot, 'CS-H001').status, 'fail');
+  assert.match(finding(onRoot, 'CS-H001').evidence, /\/home \(on \/, xfs; no boot-time mount of its own\)/);
+  // An empty fstab covers nothing: unknown, and the reason says which paths.
+  const empty = await check(image(''));
+  assert.equal(finding(empty, 'CS-H001').status, 'unknown');
+  assert.match(finding(empty, 'CS-H001').evidence, /no mount covers \/home, \/tmp/);
+  // systemd's tmp.mount, enabled, mounts /tmp nosuid,nodev (the unit as systemd ships it on this machine).
+  const unit = fs.existsSync('/usr/share/systemd/tmp.mount')
+    ? fs.readFileSync('/usr/share/systemd/tmp.mount', 'utf8')
+    : '[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev,size=50%%,nr_inodes=1m\n';
+  const withUnit = await check(
+    image('/dev/mapper/rl-root / xfs defaults 0 0\n/dev/mapper/rl-home /home xfs nosuid,nodev 0 0\n', {
+      'usr/lib/systemd/system/tmp.mount': unit,
+      'etc/systemd/system/local-fs.target.wants/tmp.mount': unit,
+    }),
+  );
+  assert.equal(finding(withUnit, 'CS-H001').status, 'pass', finding(withUnit, 'CS-H001').evidence);
+  assert.match(withUnit.facts.find((f) => f.id === 'mounts.source')!.evidence, /tmp\.mount/);
+});
+
+test("Shifter: siteFs entries with :rec or :shared carry the host's mount flags in; optionalSshdAsRoot=1 before 18.03", async () => {
+  const tree = copyFixture('shifter-cray');
+  const conf = path.join(tree, 'etc/udiRoot.conf');
+  const clean = await check(tree);
+  assert.equal(finding(clean, 'CS-R016').status, 'pass', finding(clean, 'CS-R016').evidence);
+  assert.equal(finding(clean, 'CS-R017').status, 'pass');
+  const text = fs.readFileSync(conf, 'utf8');
+  fs.writeFileSync(
+    conf,
+    text.replace(
+      'siteFs=/home:/home;/scratch:/scratch',
+      'siteFs=/home:/home;/scratch:/scratch:rec;/var/opt/cray:/var/opt/cray:shared',
+    ) + 'module_gpu_siteFs=/opt/nvidia:/opt/nvidia:rec\noptionalSshdAsRoot=1\n',
+  );
+  const bad = await check(tree);
+  const r016 = finding(bad, 'CS-R016');
+  assert.equal(r016.status, 'fail');
+  assert.match(r016.evidence, /\/scratch:\/scratch:rec/);
+  assert.match(r016.evidence, /\/var\/opt\/cray:\/var\/opt\/cray:shared/);
+  assert.match(r016.evidence, /module_gpu_sitefs: \/opt\/nvidia:\/opt\/nvidia:rec/);
+  // Shifter 22.02.1 ignores optionalSshdAsRoot (dropped in 18.03.0); a 16.08 install honours it.
+  assert.equal(finding(bad, 'CS-R017').status, 'pass');
+  const m = JSON.parse(fs.readFileSync(path.join(tree, '.ctrsafe-snapshot.json'), 'utf8')) as {
+    packages: Record<string, string>;
+  };
+  for (const k of ['shifter', 'shifter-runtime']) if (m.packages[k]) m.packages[k] = '16.08.3-1';
+  fs.writeFileSync(path.join(tree, '.ctrsafe-snapshot.json'), JSON.stringify(m));
+  assert.equal(finding(await check(tree), 'CS-R017').status, 'fail');
+});

@@ -7,6 +7,7 @@ import type { CommandRecord } from '../host/snapshot-manifest.js';
 import { RUNTIMES, RUNTIME_IDS, type RuntimeId } from '../runtimes/locations.js';
 import type { PackageVersion } from './collect-packages.js';
 import { readBinaryVersion } from './read-binary-version.js';
+import { shifterSiteFsFacts } from './collect-shifter.js';
 import { readProblem } from './read-helpers.js';
 
 export interface VersionCommand {
@@ -304,6 +305,7 @@ function collectConfig(
         `${root.display(p)}: ${k} = ${(vs.length > 1 ? vs.join(', ') : v).slice(0, 120)}`,
       );
     }
+    if (id === 'shifter') shifterSiteFsFacts(facts, root.display(p), parsed.values);
     if (parsed.badLines > 0)
       addFact(
         facts,
