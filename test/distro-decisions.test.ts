@@ -121,7 +121,8 @@ test('EL8 kernels on both sides of each fixed version, with the advisory id and 
     const a = verdict(cve, el('rocky', '8.5', `${below}.x86_64`));
     assert.deepEqual([a.verdict, a.fixed_version, a.advisory], ['affected', at, adv], a.reason);
     assert.match(a.decided_by, /Ctrl IQ, example\/rocky-csaf@0123456789ab \(2026-08-01\)/);
-    assert.equal(a.source_date, '2022-03-10');
+    assert.equal(a.source_date, '2026-08-01', 'the date of the source data');
+    assert.match(a.reason, /\(RLSA-2022:\d+, 2022-03-10\)/);
     const f = verdict(cve, el('rocky', '8.5', `${at}.x86_64`));
     assert.equal(f.verdict, 'fixed', f.reason);
   }

@@ -70,7 +70,7 @@ function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Dec
     package: `${f.ecosystem}/${f.package}`,
   };
   const whose = c.relation === 'own' ? `${c.label}'s record` : c.relation === 'rebuild' ? `${c.label}'s record of the same rebuild` : `${c.label}'s record`;
-  const adv = f.advisory ? ` (${f.advisory})` : '';
+  const adv = f.advisory || f.date ? ` (${[f.advisory, f.date].filter(Boolean).join(', ')})` : '';
   switch (f.status) {
     case 'fixed': {
       const { c: cmp, why } = compare(installed, f.fixed!, c.relation === 'rebuild');

@@ -9,7 +9,7 @@ export interface SourcedFix {
   fix: DistroFix;
   /** "AlmaLinux OS Foundation, AlmaLinux/osv-database@1a2b3c4d (2026-08-01)". */
   source: string;
-  /** The source's own date when the row has none. */
+  /** The date of the source's data (its newest record): how current the verdict is. */
   date: string | null;
 }
 
@@ -54,7 +54,7 @@ export function buildDistroIndex(
   };
   for (const s of sources) {
     const label = `${s.publisher}, ${s.repository}@${s.revision.slice(0, 12)} (${s.date})`;
-    for (const f of s.fixes) if (wanted.has(f.ecosystem)) put(f, { fix: f, source: label, date: f.date ?? s.date });
+    for (const f of s.fixes) if (wanted.has(f.ecosystem)) put(f, { fix: f, source: label, date: s.date });
   }
   // A reviewed record's own distribution entries ("Ubuntu:16.04:LTS linux fixed 4.4.0-45.66") are rows too.
   for (const a of advisories)

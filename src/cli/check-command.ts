@@ -12,7 +12,7 @@ import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
 import { findRule } from '../rules/catalogue.js';
 import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
-import { renderExplain } from '../render/render-explain.js';
+import { renderExplain, renderVerdictExplain } from '../render/render-explain.js';
 import { renderPrometheus, writeTextfile } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
@@ -40,6 +40,7 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'color', takesValue: true },
   { name: 'no-color', takesValue: false },
   { name: 'verbose', short: 'v', takesValue: false },
+  { name: 'all', takesValue: false },
   { name: 'help', short: 'h', takesValue: false },
 ];
 
@@ -51,7 +52,7 @@ Options:
   --root DIR            judge a copied host tree (node image, snapshot) instead of the live host
   --format FORMAT       text (default), json, sarif (SARIF 2.1.0) or prometheus
   --textfile-dir DIR    with --format prometheus: write DIR/ctrsafe.prom atomically for node_exporter
-  --explain RULE        explain one rule and how this host fares against it
+  --explain ID          explain one rule, or one advisory (CVE-...) and what decided it on this host
   --fail-on SEVERITY    exit 1 when a finding of this severity or worse fails (info|low|medium|high|critical)
   --model MODEL         the site's container model: userns, setuid or both (default: inferred)
   --as-user NAME        run the probes as this unprivileged user (root only; default nobody)
@@ -62,6 +63,7 @@ Options:
   --db DIR              the advisory database updated by "ctrsafe db update" (default: see ctrsafe db --help)
   --color WHEN          auto, always or never (NO_COLOR is honoured)
   -v, --verbose         show every reason and full evidence
+  --all                 also list the advisories this host is fixed for or not affected by, with what decided
 `;
 
 export interface CheckResult {
@@ -127,8 +129,10 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const probeTimeoutMs = positiveInt(flag(p, 'probe-timeout'), '--probe-timeout', 60000);
   const explain = flag(p, 'explain');
   const rule = explain !== undefined ? findRule(explain) : undefined;
-  if (explain !== undefined && !rule)
-    throw new UsageError(`--explain ${explain}: no such rule (ctrsafe rules lists them)`);
+  const advisoryId =
+    explain !== undefined && !rule && /^[A-Za-z][A-Za-z0-9._:-]{2,99}$/.test(explain) ? explain : undefined;
+  if (explain !== undefined && !rule && !advisoryId)
+    throw new UsageError(`--explain ${explain}: no such rule (ctrsafe rules lists them) or advisory id`);
 
   const root = flag(p, 'root');
   const asUser = flag(p, 'as-user');
@@ -165,6 +169,13 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
         ? JSON.stringify({ rule, finding }, null, 2) + '\n'
         : renderExplain(rule, finding, st),
     );
+  } else if (advisoryId) {
+    const text = renderVerdictExplain(advisoryId, report, st);
+    if (!text)
+      throw new UsageError(
+        `--explain ${advisoryId}: no such rule, and no advisory of that id applies to this host`,
+      );
+    io.stdout.write(text);
   } else if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (format === 'sarif') io.stdout.write(renderSarif(report));
   else if (format === 'prometheus') {
@@ -172,7 +183,8 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     const dir = flag(p, 'textfile-dir');
     if (dir) io.stdout.write(`ctrsafe: wrote ${writeTextfile(dir, body, fs, path)}\n`);
     else io.stdout.write(body);
-  } else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
+  } else
+    io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose'), all: p.flags.has('all') }));
 
   const pushUrl = flag(p, 'push');
   if (pushUrl) {
