@@ -302,3 +302,92 @@ test('Apptainer from its own .deb on Ubuntu (1.1.0-1~jammy): Ubuntu does not pac
   );
   assert.match(v.reason, /upstream build: ubuntu 22\.04 does not ship it/);
 });
+
+test("EL8 module streams: the fix on the installed version's own line decides; a rebuild's module build numbers are not a version", () => {
+  // AlmaLinux OSV / Rocky CSAF rows as the data builder extracts them (ALSA/RLSA-2022:1565, 1566, 1762; 2023:2758, 2802).
+  const streams: DistroFixSource[] = [
+    source('almalinux-osv', 'AlmaLinux OS Foundation', [
+      fix(
+        'CVE-2023-0778',
+        'AlmaLinux:8',
+        'podman',
+        '2:4.0.2-20.module_el8.8.0+3468+16b86c82',
+        'ALSA-2023:2802',
+      ),
+      fix(
+        'CVE-2023-0778',
+        'AlmaLinux:8',
+        'podman',
+        '3:4.4.1-8.module_el8.8.0+3568+e8578284',
+        'ALSA-2023:2758',
+      ),
+    ]),
+    source('rocky-csaf', 'Ctrl IQ', [
+      fix(
+        'CVE-2022-27649',
+        'Rocky Linux:8',
+        'podman',
+        '1.6.4-28.module+el8.5.0+770+e2f49861',
+        'RLSA-2022:1566',
+      ),
+      fix(
+        'CVE-2022-27649',
+        'Rocky Linux:8',
+        'podman',
+        '3.0.1-8.module+el8.5.0+769+55ca48e8',
+        'RLSA-2022:1565',
+      ),
+      fix(
+        'CVE-2022-27649',
+        'Rocky Linux:8',
+        'podman',
+        '2:4.0.2-6.module+el8.6.0+785+d1251653',
+        'RLSA-2022:1762',
+      ),
+    ]),
+  ];
+  const podman = (v: string) =>
+    facts(
+      {
+        'os.id': 'rocky',
+        'os.version_id': '8.8',
+        'runtime.podman.installed': true,
+        'runtime.podman.version': v.replace(/^\d+:/, '').replace(/-.*/, ''),
+        'runtime.podman.package': `podman ${v}`,
+        'runtime.podman.package_source': 'podman',
+      },
+      { 'runtime.podman.package': 'package podman (RPM database /var/lib/rpm/Packages)' },
+    );
+  const judge = (cve: string, v: string) => {
+    const r = buildVulnerabilities(
+      db.advisories.filter((a) => a.id === cve),
+      podman(v),
+      streams,
+    );
+    return [
+      ...r.vulnerabilities.map((x) => [x.match, x.fixed_version]),
+      ...r.resolved.map((x) => [x.status, x.fixed_version]),
+    ][0];
+  };
+  // The 3.0 stream's own fix, not the lower 1.6.4 of another stream.
+  assert.deepEqual(judge('CVE-2022-27649', '3.0.1-7.module+el8.5.0+769+55ca48e8'), [
+    'affected',
+    '3.0.1-8.module+el8.5.0+769+55ca48e8',
+  ]);
+  assert.deepEqual(judge('CVE-2022-27649', '2:4.0.2-5.module+el8.6.0+785+d1251653'), [
+    'affected',
+    '2:4.0.2-6.module+el8.6.0+785+d1251653',
+  ]);
+  assert.deepEqual(judge('CVE-2022-27649', '1.6.4-28.module+el8.5.0+770+e2f49861'), [
+    'fixed',
+    '1.6.4-28.module+el8.5.0+770+e2f49861',
+  ]);
+  // A newer line inherits the newest older line's fix (4.9 after 4.4).
+  assert.deepEqual(judge('CVE-2023-0778', '4:4.9.4-15.module+el8.10.0+1880+8e896d1b'), [
+    'fixed',
+    '3:4.4.1-8.module_el8.8.0+3568+e8578284',
+  ]);
+  // Rocky's build of the same 3:4.4.1-8 carries other module build numbers than AlmaLinux's: the same fix.
+  assert.equal(judge('CVE-2023-0778', '3:4.4.1-8.module+el8.8.0+1265+fa25dd7a')![0], 'fixed');
+  assert.equal(judge('CVE-2023-0778', '3:4.4.1-7.module+el8.8.0+1265+fa25dd7a')![0], 'affected');
+});

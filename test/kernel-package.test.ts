@@ -105,8 +105,9 @@ test('Ubuntu: the source package per flavour and HWE backport, from dpkg, the ba
   // The same from the banner alone.
   const banner = ubuntu('5.15.0-91-generic', '#101~20.04.1-Ubuntu SMP Thu Nov 16 14:22:28 UTC 2023');
   assert.deepEqual(
-    [banner.package?.name, banner.package?.version, banner.base],
-    ['linux-hwe-5.15', '5.15.0-91.101~20.04.1', null],
+    [banner.package?.name, banner.package?.version, banner.base?.version, banner.base?.stable],
+    ['linux-hwe-5.15', '5.15.0-91.101~20.04.1', '5.15.0', false],
+    'without the signature only the branch point is known',
   );
   // dpkg's Source: decides when present (linux-signed-hwe-5.13 -> linux-hwe-5.13).
   const dpkg = ubuntu('5.13.0-52-generic', '', '', [

@@ -29,10 +29,13 @@ export interface Installed {
 }
 
 /**
- * Rebuilds mark their own rebuilds of a package (".alma.1", ".rocky.2"); the same NVR without the mark is the
- * same fix, so the marks are dropped when a sibling's record judges a host.
+ * Rebuilds mark their own rebuilds of a package (".alma.1", ".rocky.2") and number their module builds their
+ * own way ("module_el8.10.0+3909+6e1c1eb7" at AlmaLinux, "module+el8.10.0+1880+8e896d1b" at Rocky, for the
+ * same 4.9.4-15 of RHEL's container-tools stream): the same version-release without those marks is the same
+ * fix, so they are dropped when a sibling's record judges a host.
  */
-const unmark = (v: string) => v.replace(/\.(alma|rocky)(\.\d+)?(?=$|\.)/g, '');
+const unmark = (v: string) =>
+  v.replace(/\.(alma|rocky)(\.\d+)?(?=$|\.)/g, '').replace(/\.module[_+]el\d+(\.\d+)*\+\d+\+[0-9a-f]+/g, '');
 
 function compare(installed: Installed, fixed: string, sibling: boolean): { c: number | null; why: string } {
   const a = sibling ? unmark(installed.version) : installed.version;
@@ -52,12 +55,37 @@ function compare(installed: Installed, fixed: string, sibling: boolean): { c: nu
   return { c, why: '' };
 }
 
-/** The row that speaks for a release: a fixed row with the lowest fixed version, else the first row. */
+/** "4:4.9.4-15.module+el8.10.0+1880" -> [4, 9]: the upstream major.minor line a version belongs to. */
+function lineOf(v: string): [number, number] | null {
+  const m = /^(?:\d+:)?(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+const lineCmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+/**
+ * The row that speaks for the installed version. A release may carry fixes on several lines at once (RHEL 8's
+ * container-tools module streams: podman 1.6.4, 3.0.1 and 4.0.2 for one CVE), so the fix on the installed
+ * version's own upstream line decides; failing that, the newest fix on an older line (a newer line inherits
+ * it), and for a version older than every line, the oldest fix.
+ */
 function pick(rows: SourcedFix[], installed: Installed): SourcedFix {
   const fixed = rows.filter((r) => r.fix.status === 'fixed');
   if (fixed.length === 0) return rows[0]!;
   const cmp = installed.syntax === 'debian' ? compareDebian : compareRpm;
-  return fixed.reduce((a, b) => ((cmp(b.fix.fixed!, a.fix.fixed!) ?? 0) < 0 ? b : a));
+  const lowest = (xs: SourcedFix[]) => xs.reduce((a, b) => ((cmp(b.fix.fixed!, a.fix.fixed!) ?? 0) < 0 ? b : a));
+  const own = lineOf(installed.version);
+  if (!own) return lowest(fixed);
+  const same = fixed.filter((r) => {
+    const l = lineOf(r.fix.fixed!);
+    return l !== null && lineCmp(l, own) === 0;
+  });
+  if (same.length > 0) return lowest(same);
+  const older = fixed.filter((r) => {
+    const l = lineOf(r.fix.fixed!);
+    return l !== null && lineCmp(l, own) < 0;
+  });
+  if (older.length > 0) return older.reduce((a, b) => ((cmp(b.fix.fixed!, a.fix.fixed!) ?? 0) > 0 ? b : a));
+  return lowest(fixed);
 }
 
 function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Decision {

@@ -64,21 +64,20 @@ export function judgeKernelRanges(version: string, entries: readonly Affected[],
 }
 
 /**
- * The mainline release that carries the fix: the fix of the range opened earliest, when it names a mainline
- * release ("4.9", "5.17.0") rather than a stable update. A kernel whose upstream base is at or past it
- * carries the fix whatever its vendor backported since (issue 12: Dirty COW on a 5.14 base).
+ * The mainline release that carries the fix: the highest fixed version, when it names a mainline release
+ * ("4.9", "5.17.0", "2.6.36") rather than a stable update (stable branches always sit below the mainline release
+ * that fixed them). A kernel whose upstream base is at or past it carries the fix whatever its vendor backported
+ * since (issue 12: Dirty COW on a 5.14 base).
  */
 export function mainlineFix(entries: readonly Affected[]): string | null {
-  const rs = ranges(entries).filter((r) => introducedOf(r) !== null && fixedOf(r) !== null);
-  if (rs.length === 0) return null;
-  const first = rs.reduce((a, b) => {
-    const x = introducedOf(a)!;
-    const y = introducedOf(b)!;
-    return x === '0' || (y !== '0' && (compareUpstream(x, y) ?? 0) <= 0) ? a : b;
-  });
-  const fx = fixedOf(first)!;
-  if (!/^\d+\.\d+(\.0)?$/.test(fx)) return null;
+  const fixes = ranges(entries)
+    .map(fixedOf)
+    .filter((x): x is string => x !== null);
+  if (fixes.length === 0) return null;
+  const top = fixes.reduce((a, b) => ((compareUpstream(b, a) ?? 0) > 0 ? b : a));
+  if (!/^(\d+\.\d+(\.0)?|2\.6\.\d+)$/.test(top)) return null;
   // A range opened at or after that release is a regression: the base alone then proves nothing.
-  if (rs.some((r) => introducedOf(r) !== '0' && (compareUpstream(introducedOf(r)!, fx) ?? 1) >= 0)) return null;
-  return fx;
+  if (ranges(entries).some((r) => introducedOf(r) !== '0' && introducedOf(r) !== null && (compareUpstream(introducedOf(r)!, top) ?? 1) >= 0))
+    return null;
+  return top;
 }

@@ -4,7 +4,7 @@ import type { CommandRecord } from '../host/snapshot-manifest.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import type { PackageVersion } from './collect-packages.js';
-import { addPackageFacts, chooseVersion } from './collect-runtimes.js';
+import { addPackageFacts, chooseVersion, packageOwns } from './collect-runtimes.js';
 import type { VersionCommand } from './collect-runtimes.js';
 
 export function findComponentBinaries(root: HostRoot): Map<string, string> {
@@ -51,6 +51,6 @@ export function collectComponentFacts(
     );
     const rec = bin && c.versionArgs.length > 0 ? outputs.get([bin, ...c.versionArgs].join(' ')) : undefined;
     chooseVersion(root, facts, pfx, bin, c, rec, pkg);
-    if (pkg) addPackageFacts(facts, pfx, pkg[0], pkg[1]!);
+    if (pkg && packageOwns(bin)) addPackageFacts(facts, pfx, pkg[0], pkg[1]!);
   }
 }

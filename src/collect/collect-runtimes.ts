@@ -80,7 +80,8 @@ export function upstreamOf(pkgVersion: string): string {
 }
 
 /** A distribution package never installs below /usr/local or /opt: a binary there is not the package's. */
-const packageOwns = (bin: string | undefined) => bin === undefined || !/^\/(usr\/local|opt)\//.test(bin);
+export const packageOwns = (bin: string | undefined) =>
+  bin === undefined || !/^\/(usr\/local|opt)\//.test(bin);
 
 /**
  * The installed version, from the best source first (issue 12): the package database (its version carries
@@ -206,7 +207,8 @@ export function collectRuntimeFacts(
     const rec =
       bin && loc.versionArgs.length > 0 ? outputs.get([bin, ...loc.versionArgs].join(' ')) : undefined;
     chooseVersion(root, facts, pfx, bin, loc, rec, pkgCounts ? pkg : undefined);
-    if (pkgCounts) addPackageFacts(facts, pfx, pkg![0], pkg![1]!);
+    // A binary below /usr/local or /opt is not the package's: the package then says nothing of what runs.
+    if (pkgCounts && packageOwns(bin)) addPackageFacts(facts, pfx, pkg![0], pkg![1]!);
 
     collectConfig(root, facts, id, unsafe, unknownOwner);
   }

@@ -21,6 +21,12 @@ const H_OFFPAGE = 3;
 const B_KEYDATA = 1;
 const B_OVERFLOW = 3;
 const MAX_CHAIN = 1_000_000;
+/** An empty hash page: no entries, no next page. */
+const EMPTY_HASH_PAGE = (size: number) => {
+  const p = Buffer.alloc(size);
+  p[25] = P_HASH;
+  return p;
+};
 
 export class BdbReader {
   readonly type: 'hash' | 'btree';
@@ -75,6 +81,8 @@ export class BdbReader {
   private page(n: number): Buffer {
     if (n < 1 || n > this.lastPage) throw new DatabaseFormatError(`page ${n} does not exist`);
     const p = this.file.read(n * this.pageSize, this.pageSize);
+    // A hash bucket page allocated at a split point but never written is all zeros: an empty bucket.
+    if (this.u32(p, 8) === 0 && p[25] === 0 && this.u16(p, 20) === 0) return EMPTY_HASH_PAGE(this.pageSize);
     if (this.u32(p, 8) !== n) throw new DatabaseFormatError(`page ${n} says it is page ${this.u32(p, 8)}`);
     return p;
   }

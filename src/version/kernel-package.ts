@@ -147,9 +147,14 @@ function ubuntuKernel(
   const sig = /^Ubuntu (\d+\.\d+\.\d+-\d+\.\d+(?:~[\w.]+)?)-[a-z0-9-]+ (\d+\.\d+\.\d+)\s*$/.exec(
     signature.trim(),
   );
+  // Without the signature only the branch point is known ("5.15.0" of "5.15.0-91-generic"): past it, a mainline
+  // fix is surely carried; Ubuntu's stable updates since cannot be told.
+  const point = /^(\d+\.\d+\.\d+)-/.exec(release)?.[1];
   const base = sig
     ? { version: sig[2]!, stable: true, evidence: `/proc/version_signature names upstream ${sig[2]}` }
-    : null;
+    : point
+      ? { version: point, stable: false, evidence: `kernel release ${release}` }
+      : null;
   const img = pkgs.find(
     (p) => p.name === `linux-image-${release}` || p.name === `linux-image-unsigned-${release}`,
   );
