@@ -5,34 +5,15 @@ import { rhelStream } from '../version/kernel-package.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Advisory, Affected } from './advisory.js';
-import { decideFromDistro, type Verdict } from './decide-distro.js';
+import { decideFromDistro } from './decide-distro.js';
+import { matchMaker, type Match } from './match.js';
 import type { DistroFixSource } from './distro-fix.js';
 import { buildDistroIndex, rowIds, type DistroIndex } from './distro-index.js';
 import { distroFamily, distributionShips, hostReleases, type ReleaseCandidate } from './host-releases.js';
 import { fixedList, judgeRanges } from './judge-ranges.js';
 import { kernelContext, matchKernel } from './match-kernel.js';
 
-/** affected / fixed (at or past the fix) / not-affected (never had the flaw) / unknown (a datum is missing). */
-export type MatchStatus = Verdict;
-
-export interface Match {
-  advisory: Advisory;
-  target: string;
-  /** Human description of what is installed. */
-  installed: string;
-  /** What decided: "Debian:12/libpod", "AlmaLinux:9/kernel", "Go/github.com/apptainer/apptainer", "Linux/Kernel". */
-  package: string;
-  installed_version: string | null;
-  fixed_version: string | null;
-  status: MatchStatus;
-  reason: string;
-  /** The distribution's advisory id (RHSA/ALSA/RLSA/DSA/DLA/USN/SUSE-SU) when a distribution record decided. */
-  distro_advisory: string | null;
-  /** The data that decided, with its publisher, repository and revision. */
-  decided_by: string;
-  /** The date of that data (the record's, or its source's). */
-  source_date: string | null;
-}
+export type { Match, MatchStatus } from './match.js';
 
 interface Target {
   id: string;
@@ -113,26 +94,7 @@ interface HostContext {
 function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: HostContext, index: DistroIndex): Match | null {
   const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem) && goModuleCovers(a, entries, t.upstream));
   const record = { by: `ctrsafe advisory record ${adv.id} (upstream ranges)`, date: adv.modified?.slice(0, 10) ?? null };
-  const make = (
-    status: MatchStatus,
-    reason: string,
-    pkg: string,
-    installed: string | null,
-    fixed: string | null,
-    decided: { by: string; date: string | null; advisory?: string | null } = record,
-  ): Match => ({
-    advisory: adv,
-    target: t.id,
-    installed: t.describe,
-    package: pkg,
-    installed_version: installed,
-    fixed_version: fixed,
-    status,
-    reason,
-    distro_advisory: decided.advisory ?? null,
-    decided_by: decided.by,
-    source_date: decided.date,
-  });
+  const make = matchMaker(adv, t.id, () => t.describe, record);
   // 1. The distribution's own record for the source package it built this from.
   if (t.distro?.built) {
     const names = [...new Set([t.distro.source, t.distro.name].filter((x): x is string => x !== null))];

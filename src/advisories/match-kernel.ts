@@ -8,7 +8,7 @@ import { decideFromDistro } from './decide-distro.js';
 import { rowIds, type DistroIndex } from './distro-index.js';
 import { hostReleases, type ReleaseCandidate } from './host-releases.js';
 import { fixedList, judgeKernelRanges, mainlineFix } from './judge-ranges.js';
-import type { Match } from './match-advisories.js';
+import { matchMaker, type Match } from './match.js';
 
 const val = (f: Facts, id: string) => f.get(id)?.value;
 const isDistroEcosystem = (eco: string) => /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
@@ -85,27 +85,16 @@ export function matchKernel(adv: Advisory, entries: Affected[], k: KernelContext
   const mainline = entries.filter((a) => a.package.ecosystem === 'Linux');
   const distro = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
   const pkg = k.id.package;
-  const make = (
-    status: Match['status'],
-    reason: string,
-    p: string,
-    installed: string | null,
-    fixed: string | null,
-    decided: { by: string; date: string | null; advisory?: string | null },
-  ): Match => ({
-    advisory: adv,
-    target: 'kernel',
-    installed: `kernel ${k.release}${installed && installed !== k.release ? ` (package ${installed})` : ''}`,
-    package: p,
-    installed_version: installed,
-    fixed_version: fixed,
-    status,
-    reason,
-    distro_advisory: decided.advisory ?? null,
-    decided_by: decided.by,
-    source_date: decided.date,
-  });
-  const record = { by: `ctrsafe advisory record ${adv.id} (mainline and stable ranges)`, date: adv.modified?.slice(0, 10) ?? null };
+  const record = {
+    by: `ctrsafe advisory record ${adv.id} (mainline and stable ranges)`,
+    date: adv.modified?.slice(0, 10) ?? null,
+  };
+  const make = matchMaker(
+    adv,
+    'kernel',
+    (installed) => `kernel ${k.release}${installed && installed !== k.release ? ` (package ${installed})` : ''}`,
+    record,
+  );
 
   if (k.family === 'mainline') {
     // A kernel with no distribution marker is self-built: mainline and stable ranges judge it.
