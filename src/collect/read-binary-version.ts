@@ -3,26 +3,16 @@ import * as fs from 'node:fs';
 import type { HostRoot } from '../host/host-root.js';
 import { goProgramVersion, readGoBuildInfo } from '../parse/go-buildinfo.js';
 import { fdAccess } from '../parse/random-access.js';
+import { openInTree } from './read-helpers.js';
 
 /** Section headers and the build information section are all that is read: a few KiB of a 40 MiB binary. */
 const MAX_READ = 4 * 1024 * 1024;
 
 export function readBinaryVersion(root: HostRoot, bin: string): { version: string; evidence: string } | null {
-  const r = root.resolve(bin);
-  if (!r.ok) return null;
-  let fd: number;
+  const f = openInTree(root, bin);
+  if (!f) return null;
   try {
-    fd = fs.openSync(
-      r.real,
-      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (root.isLive ? 0 : fs.constants.O_NOFOLLOW),
-    );
-  } catch {
-    return null;
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return null;
-    const info = readGoBuildInfo(fdAccess(fd, st.size, MAX_READ));
+    const info = readGoBuildInfo(fdAccess(f.fd, f.size, MAX_READ));
     const v = info ? goProgramVersion(info) : null;
     return v
       ? { version: v.version, evidence: `${root.display(bin)}: Go build information (${v.how})` }
@@ -30,6 +20,6 @@ export function readBinaryVersion(root: HostRoot, bin: string): { version: strin
   } catch {
     return null; // not ELF, truncated, or malformed: the version stays unread, and the next source is tried
   } finally {
-    fs.closeSync(fd);
+    fs.closeSync(f.fd);
   }
 }

@@ -6,6 +6,7 @@ import { ndbBlobs } from '../parse/ndb-reader.js';
 import { DatabaseFormatError, fdAccess, type RandomAccess } from '../parse/random-access.js';
 import { parseRpmHeader, rpmChangelog, type RpmChangelogEntry, type RpmHeader } from '../parse/rpm-header.js';
 import { SqliteReader } from '../parse/sqlite-reader.js';
+import { openInTree } from './read-helpers.js';
 
 export interface RpmPackage {
   name: string;
@@ -25,26 +26,6 @@ const DIRS = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
 const MAX_READ = 256 * 1024 * 1024;
 const MAX_BLOB = 64 * 1024 * 1024;
 const MAX_ROWS = 200_000;
-
-function openFile(root: HostRoot, p: string): { fd: number; size: number } | null {
-  const r = root.resolve(p);
-  if (!r.ok) return null;
-  let fd: number;
-  try {
-    fd = fs.openSync(
-      r.real,
-      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (root.isLive ? 0 : fs.constants.O_NOFOLLOW),
-    );
-  } catch {
-    return null;
-  }
-  const st = fs.fstatSync(fd);
-  if (!st.isFile()) {
-    fs.closeSync(fd);
-    throw new DatabaseFormatError(`${root.display(p)} is not a regular file`);
-  }
-  return { fd, size: st.size };
-}
 
 function take(
   blob: Buffer,
@@ -184,14 +165,19 @@ export function readRpmDatabase(
     const from = root.display(`${dir}/${kind}`);
     const fds: number[] = [];
     const open = (n: string): RandomAccess | null => {
-      const f = openFile(root, `${dir}/${n}`);
+      const f = openInTree(root, `${dir}/${n}`);
       if (!f) return null;
       fds.push(f.fd);
       return fdAccess(f.fd, f.size, MAX_READ);
     };
     try {
       const main = open(kind);
-      if (!main) return { kind: 'problem', from, problem: `${from} could not be opened` };
+      if (!main)
+        return {
+          kind: 'problem',
+          from,
+          problem: `could not read the RPM database ${from}: not a regular file that can be opened`,
+        };
       // A Debian host with the rpm tool installed has an empty database: nothing installed, nothing to read.
       if (main.size === 0) return { kind: 'read', from, packages: [] };
       const aux = kind === 'rpmdb.sqlite' ? 'rpmdb.sqlite-wal' : kind === 'Packages' ? 'Name' : null;
