@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCheck } from '../src/cli/check-command.js';
+import { rpmDatabase } from './helpers/rpmdb.js';
 import { FIXTURES, writeTree } from './helpers/tree.js';
 
 const check = async (root: string) => (await runCheck({ root, dbDir: path.join(root, 'no-store') })).report;
@@ -229,4 +230,43 @@ test("Shifter: siteFs entries with :rec or :shared carry the host's mount flags 
   for (const k of ['shifter', 'shifter-runtime']) if (m.packages[k]) m.packages[k] = '16.08.3-1';
   fs.writeFileSync(path.join(tree, '.ctrsafe-snapshot.json'), JSON.stringify(m));
   assert.equal(finding(await check(tree), 'CS-R017').status, 'fail');
+});
+
+test('a package changelog on the host that names the CVE is evidence of the fix where no record exists, cited with its path', async () => {
+  // An RPM kernel whose %changelog names CVE-2022-0185 in 4.18.0-348.12.2.el8_5 (the RHEL 8.5 fix, ALSA/RLSA-2022:0188).
+  const tree = writeTree({
+    'etc/os-release': 'ID="rocky"\nVERSION_ID="8.5"\n',
+    'proc/sys/kernel/osrelease': '4.18.0-348.12.2.el8_5.x86_64\n',
+  });
+  rpmDatabase(path.join(tree, 'var/lib/rpm'), [
+    {
+      name: 'kernel-core',
+      source: 'kernel',
+      version: '4.18.0',
+      release: '348.12.2.el8_5',
+      changelog: [
+        [
+          'Tue Jan 11 2022',
+          'Patrick Talbert <ptalbert@redhat.com> [4.18.0-348.12.2.el8_5]',
+          '- [fs] vfs: fs_context: fix up param length parsing in legacy_parse_param (Carlos Maiolino) [2040585 2040586] {CVE-2022-0185}',
+        ],
+      ],
+    },
+  ]);
+  const r = await check(tree);
+  const v = all(r).find((x) => x.id === 'CVE-2022-0185')!;
+  assert.equal(v.verdict, 'fixed', v.reason);
+  assert.match(
+    v.decided_by,
+    /package changelog on this host: the %changelog of kernel-core 4\.18\.0-348\.12\.2\.el8_5 in .*rpmdb\.sqlite/,
+  );
+  // Debian: the real changelog.Debian.gz of this machine's podman (scripts/test.sh installs it) names CVE-2023-0778.
+  const doc = '/usr/share/doc/podman/changelog.Debian.gz';
+  if (!fs.existsSync(doc)) return;
+  const deb = copyFixture('debian12');
+  fs.mkdirSync(path.join(deb, 'usr/share/doc/podman'), { recursive: true });
+  fs.copyFileSync(doc, path.join(deb, 'usr/share/doc/podman/changelog.Debian.gz'));
+  const d = all(await check(deb)).find((x) => x.id === 'CVE-2023-0778' && x.target === 'podman')!;
+  assert.equal(d.verdict, 'fixed', d.reason);
+  assert.match(d.decided_by, /usr\/share\/doc\/podman\/changelog\.Debian\.gz/);
 });

@@ -24,6 +24,8 @@ interface Target {
   /** The distribution package, when it came from one. */
   distro: { name: string; source: string | null; version: string; syntax: 'debian' | 'rpm'; built: boolean } | null;
   changelog: Map<string, string>;
+  /** Where that changelog was read (the fact's evidence). */
+  changelogFrom: string;
   describe: string;
 }
 
@@ -64,6 +66,7 @@ function packageTarget(f: Facts, pfx: string, id: string, osId: string): Target 
     versionProblem: problem ? problem.evidence : null,
     distro,
     changelog,
+    changelogFrom: f.get(`${pfx}.changelog_fixes`)?.evidence.replace(/ names \d+ CVEs? .*$/, '') ?? '',
     describe: typeof pkg === 'string' ? `${id} ${upstream ?? '?'} (package ${pkg})` : `${id} ${upstream ?? 'unknown version'}`,
   };
 }
@@ -125,7 +128,7 @@ function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: HostCo
           t.distro.source ?? t.distro.name,
           t.distro.version,
           at,
-          { by: `package changelog on this host (/usr/share/doc or the RPM header of ${t.distro.name})`, date: null },
+          { by: `package changelog on this host: ${t.changelogFrom}`, date: null },
         );
     }
   const fixed = fixedList(upstreamEntries);

@@ -58,6 +58,8 @@ export interface KernelContext {
   osLabel: string;
   /** "CVE-2022-0185 4.18.0-348.12.2.el8_5" entries of the running kernel's package changelog. */
   changelog: Map<string, string>;
+  /** Where that changelog was read. */
+  changelogFrom: string;
 }
 
 export function kernelContext(f: Facts): KernelContext | null {
@@ -78,6 +80,7 @@ export function kernelContext(f: Facts): KernelContext | null {
     releases: family === 'mainline' ? [] : hostReleases(osId, osVersion, stream),
     osLabel: `${osId} ${osVersion}`.trim(),
     changelog,
+    changelogFrom: f.get('kernel.changelog_fixes')?.evidence.replace(/ names \d+ CVEs? .*$/, '') ?? '',
   };
 }
 
@@ -136,7 +139,7 @@ export function matchKernel(adv: Advisory, entries: Affected[], k: KernelContext
         pkg.name,
         pkg.version,
         at,
-        { by: `package changelog on this host (${pkg.evidence})`, date: null },
+        { by: `package changelog on this host: ${k.changelogFrom}`, date: null },
       );
   }
   // 3. An upstream base at or past the mainline fix carries the fix, whatever was backported since.

@@ -54,6 +54,6 @@ export function collectKernelPackageFacts(
       'kernel.changelog_fixes',
       own.changelogFixes,
       'file',
-      `the changelog of the running kernel's package names ${own.changelogFixes.length} CVEs the database describes`,
+      `${own.changelogFrom ?? "the changelog of the running kernel's package"} names ${own.changelogFixes.length} CVEs the database describes`,
     );
 }

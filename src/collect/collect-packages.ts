@@ -17,6 +17,8 @@ export interface PackageVersion {
   sourcePackage?: string;
   /** CVE ids the package's own changelog names, with the entry's version: "CVE-2023-0778 4.3.1+ds1-7". */
   changelogFixes?: string[];
+  /** Where that changelog was read. */
+  changelogFrom?: string;
 }
 
 export interface InstalledPackages {
@@ -63,14 +65,22 @@ const isDebianKernel = (n: string) => n.startsWith('linux-image-');
 const MAX_CHANGELOG = 16 * 1024 * 1024;
 
 /** A Debian changelog of one package (changelog.Debian.gz, or changelog.gz for the kernel image), bounded. */
-function debianChangelog(root: HostRoot, pkg: string, cves: ReadonlySet<string>): string[] | undefined {
+function debianChangelog(
+  root: HostRoot,
+  pkg: string,
+  cves: ReadonlySet<string>,
+): { changelogFixes: string[]; changelogFrom: string } | undefined {
   if (cves.size === 0) return undefined;
   for (const name of ['changelog.Debian.gz', 'changelog.gz']) {
-    const r = root.readBytes(`/usr/share/doc/${pkg}/${name}`, 4 * 1024 * 1024);
+    const p = `/usr/share/doc/${pkg}/${name}`;
+    const r = root.readBytes(p, 4 * 1024 * 1024);
     if (!r.ok || r.truncated) continue;
     try {
       const text = gunzipSync(r.data, { maxOutputLength: MAX_CHANGELOG }).toString('utf8');
-      return changelogFacts(debianChangelogCves(text, cves));
+      return {
+        changelogFixes: changelogFacts(debianChangelogCves(text, cves)),
+        changelogFrom: root.display(p),
+      };
     } catch {
       return undefined; // not gzip, or larger than 16 MiB: no evidence, never an error
     }
@@ -105,7 +115,7 @@ export function readDpkgPackages(
       version: v.version,
       source: from,
       sourcePackage: v.source,
-      ...(fixes ? { changelogFixes: fixes } : {}),
+      ...fixes,
     });
   }
   // The running kernel's own changelog (Debian: changelog.gz of the image; Ubuntu: changelog.Debian.gz).
@@ -119,7 +129,7 @@ export function readDpkgPackages(
         version: own.version,
         source: from,
         ...(own.sourcePackage ? { sourcePackage: own.sourcePackage } : {}),
-        changelogFixes: fixes,
+        ...fixes,
       });
   }
   return { byName, kernels, problem: null };
@@ -151,7 +161,13 @@ export function readRpmPackages(
   const from = `RPM database ${r.from}`;
   for (const p of r.packages) {
     const src = p.sourcerpm ? rpmSourceName(p.sourcerpm) : null;
-    const fixes = p.changelog.length > 0 ? changelogFacts(rpmChangelogCves(p.changelog, cves)) : undefined;
+    const fixes =
+      p.changelog.length > 0
+        ? {
+            changelogFixes: changelogFacts(rpmChangelogCves(p.changelog, cves)),
+            changelogFrom: `the %changelog of ${p.name} ${p.evr} in ${r.from}`,
+          }
+        : {};
     if (kernelNames.has(p.name)) {
       kernels.push({
         name: p.name,
@@ -159,7 +175,7 @@ export function readRpmPackages(
         ...(src ? { sourcePackage: src } : {}),
         ...(p.arch ? { arch: p.arch } : {}),
         from,
-        ...(fixes ? { changelogFixes: fixes } : {}),
+        ...fixes,
       });
       continue;
     }
@@ -167,7 +183,7 @@ export function readRpmPackages(
       version: p.evr,
       source: from,
       ...(src ? { sourcePackage: src } : {}),
-      ...(fixes ? { changelogFixes: fixes } : {}),
+      ...fixes,
     });
   }
   return { byName, kernels, problem: null, from };

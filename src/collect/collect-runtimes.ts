@@ -66,7 +66,7 @@ export function addPackageFacts(facts: Facts, pfx: string, name: string, p: Pack
       `${pfx}.changelog_fixes`,
       p.changelogFixes,
       'file',
-      `the changelog of package ${name} names ${p.changelogFixes.length} CVE${p.changelogFixes.length === 1 ? '' : 's'} the database describes`,
+      `${p.changelogFrom ?? `the changelog of package ${name}`} names ${p.changelogFixes.length} CVE${p.changelogFixes.length === 1 ? '' : 's'} the database describes`,
     );
 }
 

@@ -16,6 +16,7 @@ export interface KernelPackageEntry {
   from: string;
   /** CVE ids its changelog names with the entry's version (RPM headers carry the changelog). */
   changelogFixes?: string[];
+  changelogFrom?: string;
 }
 
 export interface KernelPackage {
