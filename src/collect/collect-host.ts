@@ -119,7 +119,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   step('reading the package database');
   const release = facts.get('kernel.release')?.value;
   const cves = opts.cves ?? new Set<string>();
-  const dpkg = readDpkgPackages(root, typeof release === 'string' ? release : null, cves);
+  const dpkg = readDpkgPackages(root, cves);
   const rpm = readRpmPackages(root, typeof release === 'string' ? release : null, cves);
   for (const [id, problem] of [
     ['packages.dpkg_problem', dpkg.problem],
@@ -127,7 +127,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   ] as const)
     if (problem) addFact(facts, id, problem, 'file', problem);
   const pkgs = new Map<string, PackageVersion>([...dpkg.byName, ...manifestPackages(root), ...rpm.byName]);
-  collectKernelPackageFacts(root, facts, [...dpkg.kernels, ...rpm.kernels], pkgs);
+  collectKernelPackageFacts(root, facts, [...dpkg.kernels, ...rpm.kernels]);
 
   step('waiting for probes and version commands');
   const batch = await batchP;

@@ -3,14 +3,8 @@ import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import type { KernelFamily } from './classify-kernel.js';
 import { identifyKernel, type KernelPackageEntry } from '../version/kernel-package.js';
-import type { PackageVersion } from './collect-packages.js';
 
-export function collectKernelPackageFacts(
-  root: HostRoot,
-  facts: Facts,
-  kernels: KernelPackageEntry[],
-  byName: Map<string, PackageVersion>,
-): void {
+export function collectKernelPackageFacts(root: HostRoot, facts: Facts, kernels: KernelPackageEntry[]): void {
   const release = facts.get('kernel.release')?.value;
   const family = facts.get('kernel.family')?.value;
   if (typeof release !== 'string' || typeof family !== 'string') return;
@@ -43,11 +37,8 @@ export function collectKernelPackageFacts(
     addFact(facts, 'kernel.base_version', id.base.version, 'file', id.base.evidence);
     addFact(facts, 'kernel.base_stable', id.base.stable, 'file', id.base.evidence);
   }
-  // The running kernel's changelog: the RPM header of its package, or the Debian changelog of its image.
-  const own =
-    kernels.find((k) => k.changelogFixes && id.package && k.version === id.package.version) ??
-    byName.get(`linux-image-${release}`) ??
-    byName.get(`linux-image-unsigned-${release}`);
+  // The running kernel's changelog: the %changelog of its RPM header (collect-packages reads only that one's).
+  const own = kernels.find((k) => k.changelogFixes && id.package && k.version === id.package.version);
   if (own?.changelogFixes?.length)
     addFact(
       facts,
