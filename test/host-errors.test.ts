@@ -270,3 +270,16 @@ test('a package changelog on the host that names the CVE is evidence of the fix 
   assert.equal(d.verdict, 'fixed', d.reason);
   assert.match(d.decided_by, /usr\/share\/doc\/podman\/changelog\.Debian\.gz/);
 });
+
+test('live: a runtime whose package gives its version is not run for it (podman, crun from Debian packages)', async () => {
+  if (!fs.existsSync('/usr/bin/podman') || !fs.existsSync('/var/lib/dpkg/info/podman.list')) return;
+  const { collected, report } = await runCheck({ dbDir: '/nonexistent/ctrsafe-db' });
+  assert.ok(
+    !Object.keys(collected.commands).some((k) => k.startsWith('/usr/bin/podman ')),
+    Object.keys(collected.commands).join(', '),
+  );
+  assert.match(
+    report.facts.find((f) => f.id === 'runtime.podman.version')!.evidence,
+    /^package podman .* \(dpkg status/,
+  );
+});

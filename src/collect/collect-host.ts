@@ -27,7 +27,15 @@ import {
   readRpmPackages,
   type PackageVersion,
 } from './collect-packages.js';
-import { collectRuntimeFacts, findRuntimeBinaries, versionCommands } from './collect-runtimes.js';
+import {
+  collectRuntimeFacts,
+  findRuntimeBinaries,
+  packageOwns,
+  versionCommands,
+} from './collect-runtimes.js';
+import { readValueFile } from './read-helpers.js';
+import { COMPONENTS } from '../runtimes/components.js';
+import { RUNTIMES } from '../runtimes/locations.js';
 import { collectSubidFacts } from './collect-subid.js';
 import { collectSysctlFacts } from './collect-sysctls.js';
 
@@ -53,6 +61,28 @@ export interface Collected {
 }
 
 const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
+const COMPONENT_BY_ID = Object.fromEntries(COMPONENTS.map((c) => [c.id, c]));
+
+/**
+ * The binaries whose version no package gives: a package-owned binary (not below /usr/local or /opt) of a
+ * runtime with an installed package is not run. The shared `singularity` binary always is: its output tells
+ * Singularity from SingularityCE and Apptainer's compatibility link.
+ */
+function withoutPackagedVersions<K extends string>(
+  bins: Map<K, string>,
+  where: Record<string, { packages: string[] }>,
+  pkgs: Map<string, PackageVersion>,
+): Map<K, string> {
+  return new Map(
+    [...bins].filter(
+      ([id, bin]) =>
+        id === 'singularity' ||
+        id === 'singularity-ce' ||
+        !packageOwns(bin) ||
+        !where[id]?.packages.some((p) => pkgs.has(p)),
+    ),
+  );
+}
 
 /** getcap(8) prints "PATH CAPS" (or "PATH = CAPS") for each file that has capabilities and nothing for the others. */
 function parseGetcap(helpers: FoundHelper[], job: JobResult | undefined): Map<string, string | null> {
@@ -91,8 +121,18 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const helpers = findHelpers(root);
   const plans = root.isLive ? planProbes() : [];
   const componentBins = findComponentBinaries(root);
+  // The package databases first: a runtime whose package says its version is not run for it (issue 12, 16).
+  step('reading the package database');
+  const osrelease = readValueFile(root, '/proc/sys/kernel/osrelease');
+  const cves = opts.cves ?? new Set<string>();
+  const dpkg = readDpkgPackages(root, cves);
+  const rpm = readRpmPackages(root, osrelease.ok ? osrelease.value : null, cves);
+  const pkgs = new Map<string, PackageVersion>([...dpkg.byName, ...manifestPackages(root), ...rpm.byName]);
   const commands = root.isLive
-    ? [...versionCommands(binaries), ...componentVersionCommands(componentBins)]
+    ? [
+        ...versionCommands(withoutPackagedVersions(binaries, RUNTIMES, pkgs)),
+        ...componentVersionCommands(withoutPackagedVersions(componentBins, COMPONENT_BY_ID, pkgs)),
+      ]
     : [];
   const getcap = GETCAP.find((p) => fs.existsSync(p));
   const jobs: BatchJob[] = [];
@@ -116,17 +156,11 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const mounts = collectMountFacts(root, facts);
   collectSubidFacts(root, facts);
   collectContainerFacts(root, facts, opts.env ?? process.env);
-  step('reading the package database');
-  const release = facts.get('kernel.release')?.value;
-  const cves = opts.cves ?? new Set<string>();
-  const dpkg = readDpkgPackages(root, cves);
-  const rpm = readRpmPackages(root, typeof release === 'string' ? release : null, cves);
   for (const [id, problem] of [
     ['packages.dpkg_problem', dpkg.problem],
     ['packages.rpm_problem', rpm.problem],
   ] as const)
     if (problem) addFact(facts, id, problem, 'file', problem);
-  const pkgs = new Map<string, PackageVersion>([...dpkg.byName, ...manifestPackages(root), ...rpm.byName]);
   collectKernelPackageFacts(root, facts, [...dpkg.kernels, ...rpm.kernels]);
 
   step('waiting for probes and version commands');
