@@ -8,7 +8,7 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../errors.js';
-import { readPgpPublicKeys, type PgpPublicKey } from './pgp-verify.js';
+import { openpgp, readPgpPublicKeys, type PgpPublicKey } from './pgp-verify.js';
 
 /** The gate's keyring when none is named. */
 export const DEFAULT_KEYRING = '/etc/ctrsafe/keys';
@@ -192,6 +192,7 @@ export class Keyring {
   openpgpKeys(): Promise<KeyringPgpKey[]> {
     this.pgpKeys ??= (async () => {
       const out: KeyringPgpKey[] = [];
+      if (this.pgpBlocks.length) await openpgp(); // a load failure is ctrsafe's, not a key file's
       for (const b of this.pgpBlocks) {
         try {
           for (const k of await readPgpPublicKeys(b.armored)) out.push({ ...k, file: b.file });

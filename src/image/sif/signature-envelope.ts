@@ -54,7 +54,8 @@ function dsse(text: string): SignatureEnvelope {
       const keyid = r.keyid === undefined ? '' : r.keyid;
       if (typeof keyid !== 'string' || keyid.length > 200)
         throw new Error(`signatures[${i}].keyid is not a string`);
-      return { keyid, sig: base64(r.sig, `signatures[${i}].sig`) };
+      // The key ID is the image's text and reaches reports and terminals: printable ASCII only.
+      return { keyid: keyid.replace(/[^\x20-\x7e]/g, '?'), sig: base64(r.sig, `signatures[${i}].sig`) };
     });
     return { format: 'dsse', payload, signatures };
   } catch (err) {

@@ -10,7 +10,7 @@ import {
   type DigestRequest,
   type ObjectDigests,
 } from './object-digests.js';
-import { readClearsigned, verifyClearsigned } from './pgp-verify.js';
+import { openpgp, readClearsigned, verifyClearsigned } from './pgp-verify.js';
 import { readSifFd, type SifInfo, type SifObject } from './read-sif.js';
 import { DataType } from './sif-format.js';
 import {
@@ -102,6 +102,7 @@ async function unpack(fd: number, info: SifInfo, o: SifObject): Promise<Pending>
   }
   let text: string;
   if (p.envelope.format === 'pgp') {
+    await openpgp(); // a library that fails to load is ctrsafe's fault, never the image's
     try {
       p.clearsigned = await readClearsigned(p.envelope.armored);
     } catch (e) {
