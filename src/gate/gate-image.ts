@@ -5,6 +5,8 @@ import { InputError } from '../errors.js';
 import { auditImage } from '../image/audit-image.js';
 import { DEFAULT_LIMITS } from '../image/image-entry.js';
 import { loadPolicy } from '../image/image-policy.js';
+import type { Keyring } from '../image/sif/keyring.js';
+import type { RequireSignature } from '../image/signature-findings.js';
 import { toolVersion } from '../tool-version.js';
 import { defaultCacheDir, fileIdentity, ImageVerdictCache } from './image-verdict-cache.js';
 
@@ -21,7 +23,16 @@ export interface ImageGateResult {
 
 export async function gateImage(
   image: string,
-  opts: { policyFile: string | null; cacheDir: string | null; env: NodeJS.ProcessEnv; timeoutMs: number },
+  opts: {
+    policyFile: string | null;
+    cacheDir: string | null;
+    env: NodeJS.ProcessEnv;
+    timeoutMs: number;
+    /** The keys the site trusts to sign SIFs (their content is part of the cache key). */
+    keyring?: Keyring | null;
+    /** The gate policy's own signature requirement. */
+    requireSignature?: { level: RequireSignature; source: string };
+  },
 ): Promise<ImageGateResult> {
   let st: fs.Stats;
   try {
@@ -39,7 +50,13 @@ export async function gateImage(
   const cache = cacheDir
     ? new ImageVerdictCache(
         cacheDir,
-        createHash('sha256').update(`${toolVersion()}\n${policyText}`).digest('hex'),
+        // A new policy, keyring, signature requirement or ctrsafe judges again: adding or removing a trusted key
+        // changes the verdicts it would give.
+        createHash('sha256')
+          .update(
+            `${toolVersion()}\n${policyText}\n${opts.requireSignature?.level ?? 'none'}\n${opts.keyring?.digest ?? 'no keyring'}`,
+          )
+          .digest('hex'),
       )
     : null;
   const identityBefore = fileIdentity(image);
@@ -55,6 +72,8 @@ export async function gateImage(
   const report = await auditImage(image, {
     policy,
     limits: { ...DEFAULT_LIMITS, deadlineMs: opts.timeoutMs },
+    keyring: opts.keyring ?? null,
+    ...(opts.requireSignature ? { requireSignature: opts.requireSignature } : {}),
   });
   const failed = report.findings.filter((f) => f.status === 'fail');
   const first = failed[0];
