@@ -46,17 +46,25 @@ function imageCopy(name: string, tag: string, flipAt?: (file: string) => number)
   return f;
 }
 
+/** A gate policy requiring trusted signatures, a keyring directory holding KEYS (sample key files), a cache. */
+function trustedGate(tag: string, keys: string[]): { args: string[]; policy: string; keyDir: string } {
+  const policy = path.join(work, `gate-${tag}.yaml`);
+  fs.writeFileSync(policy, 'version: 1\nrequire_signature: trusted\n');
+  const keyDir = path.join(work, `keys-${tag}`);
+  fs.mkdirSync(keyDir, { mode: 0o755 });
+  for (const k of keys) fs.copyFileSync(path.join(SAMPLES, 'keys', k), path.join(keyDir, k));
+  return {
+    args: ['--policy', policy, '--keyring', keyDir, '--cache', path.join(work, `cache-${tag}`)],
+    policy,
+    keyDir,
+  };
+}
+
 test(
   'gate --image under require_signature: trusted accepts the signed sample and refuses it tampered',
   { skip },
   () => {
-    const policy = path.join(work, 'gate.yaml');
-    fs.writeFileSync(policy, 'version: 1\nrequire_signature: trusted\n');
-    const keys = path.join(work, 'keys');
-    fs.mkdirSync(keys, { mode: 0o755 });
-    fs.copyFileSync(path.join(SAMPLES, 'keys/pgp-public.asc'), path.join(keys, 'site.asc'));
-    const cache = path.join(work, 'cache');
-    const args = ['--policy', policy, '--keyring', keys, '--cache', cache];
+    const { args, keyDir: keys } = trustedGate('tamper', ['pgp-public.asc']);
     for (const name of ['one-group-signed-pgp.sif', 'two-groups-signed-dsse.sif']) {
       if (name.includes('dsse'))
         fs.copyFileSync(path.join(SAMPLES, 'keys/ed25519-public.pem'), path.join(keys, 'dsse.pem'));
@@ -83,18 +91,12 @@ test(
   'the verdict cache is keyed by the keyring: removing the signer refuses an image it accepted',
   { skip },
   () => {
-    const policy = path.join(work, 'gate-2.yaml');
-    fs.writeFileSync(policy, 'version: 1\nrequire_signature: trusted\n');
-    const keys = path.join(work, 'keys-2');
-    fs.mkdirSync(keys, { mode: 0o755 });
-    fs.copyFileSync(path.join(SAMPLES, 'keys/rsa-public.pem'), path.join(keys, 'rsa.pem'));
-    const cache = path.join(work, 'cache-2');
-    const args = ['--policy', policy, '--keyring', keys, '--cache', cache];
+    const { args, policy, keyDir: keys } = trustedGate('keyed', ['rsa-public.pem']);
     const image = imageCopy('one-group-signed-dsse.sif', 'keyed');
     let r = gate(image, args);
     assert.deepEqual([r.pass, r.source], [true, 'audit']);
     assert.equal(gate(image, args).source, 'cache');
-    fs.rmSync(path.join(keys, 'rsa.pem'));
+    fs.rmSync(path.join(keys, 'rsa-public.pem'));
     fs.copyFileSync(path.join(SAMPLES, 'keys/ecdsa-public.pem'), path.join(keys, 'ecdsa.pem'));
     r = gate(image, args);
     assert.deepEqual([r.pass, r.source], [false, 'audit'], r.line);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { auditImage } from '../src/image/audit-image.js';
 import { loadKeyring } from '../src/image/sif/keyring.js';
-import { dsseEnvelope, ed25519Pair, metadataFor } from './helpers/sign-sif.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
 import { PLANTED, plantTree } from './helpers/plant-tree.js';
 import {
   DT,
@@ -123,17 +123,9 @@ test('a SIF around a planted squashfs: the same findings, plus unsigned; a signa
   const key = ed25519Pair();
   const keyFile = path.join(work, 'site-key.pem');
   fs.writeFileSync(keyFile, key.pem, { mode: 0o644 });
-  const good = path.join(work, 'good-signed.sif');
-  writeSif(good, [
-    part,
-    {
-      type: DT.signature,
-      data: dsseEnvelope(metadataFor(unsigned, 1), key.privateKey),
-      link: { group: 1 },
-      extra: signatureExtra(),
-    },
-  ]);
-  fs.chmodSync(good, 0o644);
+  const good = await writeSignedSif(path.join(work, 'good-signed.sif'), [part], (m) =>
+    dsseEnvelope(m, key.privateKey),
+  );
   const v = await auditImage(good, { keyring: loadKeyring([keyFile]) });
   assert.equal(v.image.signature?.verdict, 'verified', v.image.signature?.reason);
   assert.deepEqual(

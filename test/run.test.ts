@@ -11,8 +11,8 @@ import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { extractSanitized } from '../src/run/extract-tar.js';
 import { BIN as REPO_BIN, FIXTURES } from './helpers/tree.js';
-import { dsseEnvelope, ed25519Pair, metadataFor } from './helpers/sign-sif.js';
-import { DT, FS, PART, partitionExtra, signatureExtra, writeSif } from './helpers/write-sif.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
+import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
 const asRoot = process.getuid?.() === 0;
 if (process.env.CI && !asRoot)
@@ -331,7 +331,7 @@ test('a site image policy refuses an image before it runs', () => {
   assert.match(r.stderr, /^ctrsafe run: refused: image refused: setuid \/usr\/bin\/suid-id: /);
 });
 
-test('under require_signature: trusted, run launches the signed SIF and refuses it changed or signed by another key', () => {
+test('under require_signature: trusted, run launches the signed SIF and refuses it changed or signed by another key', async () => {
   const dir = scratch('ctrsafe-signed-');
   const sqfs = path.join(dir, 'img.sqfs');
   execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
@@ -343,8 +343,6 @@ test('under require_signature: trusted, run launches the signed SIF and refuses 
     data: fs.readFileSync(sqfs),
     extra: partitionExtra(FS.squashfs, PART.primary),
   };
-  const unsigned = path.join(dir, 'unsigned.sif');
-  writeSif(unsigned, [part]);
   const site = ed25519Pair();
   const other = ed25519Pair();
   const keyFile = (name: string, pem: string) => {
@@ -354,17 +352,14 @@ test('under require_signature: trusted, run launches the signed SIF and refuses 
   };
   const siteKey = keyFile('site.pem', site.pem);
   const otherKey = keyFile('other.pem', other.pem);
-  const signed = path.join(dir, 'signed.sif');
-  const sig = dsseEnvelope(metadataFor(unsigned, 1), site.privateKey);
-  writeSif(signed, [part, { type: DT.signature, data: sig, link: { group: 1 }, extra: signatureExtra() }]);
-  const tampered = path.join(dir, 'tampered.sif');
-  writeSif(tampered, [part, { type: DT.signature, data: sig, link: { group: 1 }, extra: signatureExtra() }], {
+  const sign = (m: string) => dsseEnvelope(m, site.privateKey);
+  const signed = await writeSignedSif(path.join(dir, 'signed.sif'), [part], sign);
+  // A byte inside the squashfs partition (4096-aligned after the descriptor table), flipped after signing.
+  const tampered = await writeSignedSif(path.join(dir, 'tampered.sif'), [part], sign, {
     mutate: (b) => {
-      // A byte inside the squashfs partition (4096-aligned after the descriptor table).
       b[32768 + 200] = b[32768 + 200]! ^ 0x01;
     },
   });
-  for (const f of [signed, tampered]) fs.chmodSync(f, 0o644);
   const pol = path.join(dir, 'image-policy.yaml');
   // The proof binaries are setuid and capability-carrying (run makes them inert): only signatures are at stake.
   fs.writeFileSync(

@@ -6,7 +6,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadKeyring } from '../src/image/sif/keyring.js';
 import { verifySif } from '../src/image/sif/verify-sif.js';
-import { clearsign, dsseEnvelope, ed25519Pair, metadataFor, pgpPair } from './helpers/sign-sif.js';
+import {
+  clearsign,
+  dsseEnvelope,
+  ed25519Pair,
+  metadataFor,
+  pgpPair,
+  writeSignedSif,
+} from './helpers/sign-sif.js';
 import {
   DT,
   FS,
@@ -37,21 +44,11 @@ const part: SifObjectSpec = {
 };
 const labels: SifObjectSpec = { type: DT.generic, group: 1, data: Buffer.from('{"label":"x"}') };
 
-/** Writes `objects`, signs group 1 (or `ids` of it) with `signer`, and writes the image again with the signature. */
-async function signed(
+const signed = (
   objects: SifObjectSpec[],
   envelope: (metadata: string) => Promise<Buffer> | Buffer,
   opts: { ids?: number[]; sig?: Partial<SifObjectSpec> } = {},
-): Promise<string> {
-  const out = file('signed');
-  writeSif(out, objects);
-  const data = await envelope(metadataFor(out, 1, opts.ids));
-  writeSif(out, [
-    ...objects,
-    { type: DT.signature, data, link: { group: 1 }, extra: signatureExtra(), ...opts.sig },
-  ]);
-  return out;
-}
+) => writeSignedSif(file('signed'), objects, envelope, opts);
 
 const ed = ed25519Pair();
 const edRing = () => loadKeyring([keyFile(ed.pem)]);

@@ -12,6 +12,7 @@ import {
   rawGroupId,
 } from '../../src/image/sif/sif-integrity.js';
 import { preAuthEncoding, SIF_METADATA_MEDIA_TYPE } from '../../src/image/sif/signature-envelope.js';
+import { DT, signatureExtra, writeSif, type SifObjectSpec } from './write-sif.js';
 
 /** The metadata JSON sylabs/sif signs for `ids` of group `group` in `file` (metadata.go getImageMetadata). */
 export function metadataFor(file: string, group: number, ids?: number[]): string {
@@ -77,4 +78,25 @@ export async function pgpPair(name = 'Test Signer'): Promise<PgpPair> {
 export async function clearsign(text: string, key: openpgp.PrivateKey): Promise<Buffer> {
   const message = await openpgp.createCleartextMessage({ text });
   return Buffer.from(await openpgp.sign({ message, signingKeys: key }));
+}
+
+/**
+ * Writes `objects` to `out`, signs group 1 (or `ids` of it) with `envelope`, and writes the image again with the
+ * signature object appended; `mutate` may alter the signed image's bytes afterwards.
+ */
+export async function writeSignedSif(
+  out: string,
+  objects: SifObjectSpec[],
+  envelope: (metadata: string) => Promise<Buffer> | Buffer,
+  opts: { ids?: number[]; sig?: Partial<SifObjectSpec>; mutate?: (b: Buffer) => void } = {},
+): Promise<string> {
+  writeSif(out, objects);
+  const data = await envelope(metadataFor(out, 1, opts.ids));
+  writeSif(
+    out,
+    [...objects, { type: DT.signature, data, link: { group: 1 }, extra: signatureExtra(), ...opts.sig }],
+    opts.mutate ? { mutate: opts.mutate } : {},
+  );
+  fs.chmodSync(out, 0o644);
+  return out;
 }
