@@ -240,5 +240,7 @@ test('the unsigned samples are unsigned, whatever the keyring', { skip }, async 
       const r = await verify(sample(name), ...keys);
       assert.equal(r.verdict, 'unsigned', name);
       assert.deepEqual([r.signatures, r.keys, r.covered], [[], [], []]);
+      // An OCI-SIF's cosign signatures live in OCI blobs: "unsigned" says it did not look there.
+      assert.equal(/cosign/.test(r.reason), name === 'one-object-oci-root-index.sif', `${name}: ${r.reason}`);
     }
 });

@@ -247,6 +247,11 @@ export async function verifySifFd(fd: number, opts: VerifyOptions): Promise<Sign
     .filter((o) => o.dataType !== DataType.Signature)
     .map((o) => ({ id: o.id, group: o.group, primary: o === info.primary }));
   const sigObjects = info.objects.filter((o) => o.dataType === DataType.Signature);
+  if (sigObjects.length === 0 && info.objects.some((o) => o.dataType === DataType.OCIRootIndex)) {
+    // SingularityCE's OCI-SIF images are signed with cosign, as OCI blobs: not a SIF signature, and not checked.
+    const r = judgeSignatures(data, [], keyring);
+    return { ...r, reason: `${r.reason}; an OCI-SIF's own (cosign) signatures, if any, are not checked` };
+  }
   if (sigObjects.length > MAX_SIGNATURE_OBJECTS) {
     const check = { ...newCheck(sigObjects[0]!), status: 'invalid' as const };
     check.detail = `the SIF holds ${sigObjects.length} signature objects, more than ${MAX_SIGNATURE_OBJECTS}`;
