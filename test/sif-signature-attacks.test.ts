@@ -74,6 +74,33 @@ test('an object outside every group cannot be covered: the image is signed-parti
   assert.deepEqual(r.uncovered, [3]);
 });
 
+test('a signature object slipped into the signed group is an object nobody signed, as apptainer verify sees it', async () => {
+  const f = file('sig-in-group');
+  writeSif(f, [part, labels]);
+  const md = metadataFor(f, 1);
+  writeSif(f, [
+    part,
+    labels,
+    {
+      type: DT.signature,
+      data: dsseEnvelope(md, ed.privateKey),
+      link: { group: 1 },
+      extra: signatureExtra(),
+    },
+    // Itself a well-formed signature, linked to an empty group (so ignored), but placed inside group 1.
+    {
+      type: DT.signature,
+      group: 1,
+      data: dsseEnvelope(md, ed.privateKey),
+      link: { group: 7 },
+      extra: signatureExtra(),
+    },
+  ]);
+  const r = await verifySif(f, { keyring: edRing() });
+  assert.equal(r.verdict, 'signed-partially', r.reason);
+  assert.match(r.reason, /does not list object 4 of group 1/);
+});
+
 test('metadata naming an object the group no longer holds, or spelled as only Go would read it, is invalid', async () => {
   let f = await signed([part, labels], (m) =>
     dsseEnvelope(m.replace('"relativeId":1', '"relativeId":5'), ed.privateKey),

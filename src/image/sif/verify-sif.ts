@@ -127,7 +127,8 @@ async function unpack(fd: number, info: SifInfo, o: SifObject): Promise<Pending>
     );
     return p;
   }
-  const members = info.objects.filter((x) => x.dataType !== DataType.Signature && x.group === o.link!.id);
+  // getGroupObjects: every object of the group, a signature object placed in it too (it must then be signed).
+  const members = info.objects.filter((x) => x.group === o.link!.id);
   if (members.length === 0) {
     ignored(p, `links to group ${o.link.id}, which holds no objects`);
     return p;
@@ -154,7 +155,7 @@ function checkDigests(p: Pending, info: SifInfo, minIds: Map<number, number>, di
   for (const m of md.objects) {
     const id = p.group!.minId + m.relativeId;
     const o = byId.get(id);
-    if (!o || o.dataType === DataType.Signature || o.group !== p.group!.id)
+    if (!o || o.group !== p.group!.id)
       return invalid(p, `object ${id}, which it signed, is no longer in group ${p.group!.id}`);
     const desc = info.raw.descriptors.get(id)!;
     const rel = id - minIds.get(rawGroupId(desc))!;
@@ -243,8 +244,9 @@ async function checkKey(p: Pending, keyring: Keyring | null): Promise<void> {
 export async function verifySifFd(fd: number, opts: VerifyOptions): Promise<SignatureReport> {
   const info = readSifFd(fd);
   const keyring = opts.keyring ? { sources: opts.keyring.sources, digest: opts.keyring.digest } : null;
+  // What must be covered: every non-signature object, and any object placed in a group (verify.go Verify).
   const data = info.objects
-    .filter((o) => o.dataType !== DataType.Signature)
+    .filter((o) => o.dataType !== DataType.Signature || o.group !== null)
     .map((o) => ({ id: o.id, group: o.group, primary: o === info.primary }));
   const sigObjects = info.objects.filter((o) => o.dataType === DataType.Signature);
   if (sigObjects.length === 0 && info.objects.some((o) => o.dataType === DataType.OCIRootIndex)) {
