@@ -32,15 +32,6 @@ function trusted(p: string): boolean {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/**
- * A file's identity: device, inode, size, mtime and ctime. Any write or rename changes it, and users cannot set
- * ctime, so an unchanged identity means unchanged bytes (for the digest memo and for judge-then-use checks).
- */
-export function fileIdentity(p: string): string {
-  const st = fs.statSync(p, { bigint: true });
-  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(':');
-}
-
 /** sha256 of the whole file, streamed. */
 export async function digestFile(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -90,16 +81,6 @@ export class ImageVerdictCache {
     } catch {
       fs.rmSync(tmp, { force: true });
     }
-  }
-
-  /** The content digest of a file, reusing the one computed when the file last had this identity. */
-  async digestOf(file: string): Promise<{ digest: string; cached: boolean }> {
-    const idName = `id-${sha(`${path.resolve(file)}\n${fileIdentity(file)}`)}.json`;
-    const known = this.usable ? this.read<{ digest: string }>(idName) : null;
-    if (known && /^sha256:[0-9a-f]{64}$/.test(known.digest)) return { digest: known.digest, cached: true };
-    const digest = await digestFile(file);
-    this.write(idName, { digest });
-    return { digest, cached: false };
   }
 
   get(digest: string): CachedVerdict | null {
