@@ -1,7 +1,6 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
@@ -9,10 +8,11 @@ import { UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
+import { SafeDir } from '../host/safe-write.js';
 import { findRule } from '../rules/catalogue.js';
 import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
 import { renderExplain } from '../render/render-explain.js';
-import { renderPrometheus, writeTextfile } from '../render/render-prometheus.js';
+import { renderPrometheus } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
@@ -168,8 +168,15 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   else if (format === 'prometheus') {
     const body = renderPrometheus(report);
     const dir = flag(p, 'textfile-dir');
-    if (dir) io.stdout.write(`ctrsafe: wrote ${writeTextfile(dir, body, fs, path)}\n`);
-    else io.stdout.write(body);
+    if (dir) {
+      // node_exporter reads *.prom: the temporary name does not end so; the rename makes the new file appear whole.
+      const out = SafeDir.open(dir);
+      try {
+        io.stdout.write(`ctrsafe: wrote ${out.writeFile('ctrsafe.prom', body, 0o644)}\n`);
+      } finally {
+        out.close();
+      }
+    } else io.stdout.write(body);
   } else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
 
   const pushUrl = flag(p, 'push');

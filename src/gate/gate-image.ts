@@ -99,7 +99,7 @@ export async function gateImage(image: string, opts: GateImageOptions): Promise<
         if (hit) return { ...base, digest, cache: cacheDir, pass: hit.pass, line: hit.line, source: 'cache' };
       }
       // Not known: judged from a private copy, so the digest and the audit read the same bytes.
-      bytes = await privateCopy(opened, cache.enabled ? cacheDir : null);
+      bytes = await privateCopy(opened, cache.workDir);
     }
     const hit = cache.get(bytes.digest);
     if (hit)
@@ -129,5 +129,6 @@ export async function gateImage(image: string, opts: GateImageOptions): Promise<
   } finally {
     if (opened) fs.closeSync(opened.fd);
     if (bytes && bytes !== opts.bytes) bytes.close();
+    cache.close();
   }
 }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { SafeDir } from '../host/safe-write.js';
 import { digestFile } from '../gate/image-verdict-cache.js';
 import { detectFormat, type ImageFormat } from '../image/detect-format.js';
 import {
@@ -152,13 +153,7 @@ async function prepareLayout(image: string, cacheDir: string): Promise<PreparedR
 
 /** The cache must be the caller's alone: a directory others can write could hand them a planted root file system. */
 export function checkCacheDir(cacheDir: string): void {
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const st = fs.lstatSync(cacheDir);
-  const me = process.geteuid?.();
-  if (!st.isDirectory() || (me !== undefined && st.uid !== me) || (st.mode & 0o022) !== 0)
-    throw new InputError(
-      `${cacheDir}: the image cache must be a directory of your own that nobody else can write`,
-    );
+  SafeDir.open(cacheDir, { create: 0o700 }).close();
 }
 
 const STALE_MS = 6 * 3600_000;
