@@ -15,6 +15,7 @@ import { renderExplain } from '../render/render-explain.js';
 import { renderPrometheus } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
 import { toolVersion } from '../tool-version.js';
 import type { CliIo } from './io.js';
@@ -192,7 +193,8 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       hostname: report.host.hostname ?? 'unknown',
       ...(enrollSecret ? { enrollSecret } : {}),
     });
-    io.stderr.write(`ctrsafe: push to ${pushUrl}: ${res.message}\n`);
+    // The message quotes the server's answer.
+    io.stderr.write(`ctrsafe: push to ${pushUrl}: ${escapeControl(res.message)}\n`);
   }
   if (failOn) {
     const min = SEVERITIES.indexOf(failOn);

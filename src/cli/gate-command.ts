@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { evaluateGate, gateLine, type GateInput, type GateVerdict } from '../gate/evaluate-gate.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, type GatePolicy } from '../gate/gate-policy.js';
 import { runCheckChild } from '../gate/run-check-child.js';
+import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import type { CliIo } from './io.js';
 import { flag, oneOf, parseArgs, positiveInt } from './parse-args.js';
@@ -100,7 +101,7 @@ export async function gateCommand(args: string[], io: CliIo): Promise<number> {
     outcome = { pass: verdict.pass, line: gateLine(verdict), verdict, error: null, steps: child.steps };
   } else {
     // Our own failure never fails the node unless the site asked for it (on_error: fail).
-    const err = child.error.replace(/[^\x20-\x7e]/g, '?');
+    const err = asciiLine(child.error, 1000);
     outcome = {
       pass: onError === 'pass',
       line:
@@ -143,10 +144,11 @@ export async function gateCommand(args: string[], io: CliIo): Promise<number> {
   else {
     io.stdout.write(`${outcome.line}\n`);
     if (p.flags.has('verbose')) {
-      for (const f of outcome.verdict?.failures.slice(2) ?? []) io.stdout.write(`  also: ${f}\n`);
-      for (const n of outcome.verdict?.notes ?? []) io.stdout.write(`  note: ${n}\n`);
+      for (const f of outcome.verdict?.failures.slice(2) ?? [])
+        io.stdout.write(`  also: ${asciiLine(f, 300)}\n`);
+      for (const n of outcome.verdict?.notes ?? []) io.stdout.write(`  note: ${asciiLine(n, 300)}\n`);
     }
-    if (slurm) io.stderr.write(`ctrsafe: ${slurm.message}\n`);
+    if (slurm) io.stderr.write(`ctrsafe: ${asciiLine(slurm.message, 300)}\n`);
   }
   return outcome.pass ? 0 : 1;
 }

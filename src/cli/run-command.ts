@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describeError, InputError, UsageError } from '../errors.js';
 import { HostRoot } from '../host/host-root.js';
 import type { ImageBytes } from '../image/image-bytes.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { buildBwrapArgv, type ImageView, type TopEntry } from '../run/build-bwrap-argv.js';
 import { findGpu } from '../run/gpu.js';
 import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
@@ -106,7 +107,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   try {
     return await runLaunch(args, io);
   } catch (e) {
-    io.stderr.write(`ctrsafe run: ${describeError(e).message}\n`);
+    io.stderr.write(`ctrsafe run: ${escapeControl(describeError(e).message)}\n`);
     return REFUSED;
   }
 }
@@ -124,7 +125,7 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     collectReadinessFacts(spec.hostRoot ? HostRoot.open(spec.hostRoot) : HostRoot.live()),
   );
   if (!readiness.ok) {
-    for (const r of readiness.refusals) io.stderr.write(`ctrsafe run: refused: ${r}\n`);
+    for (const r of readiness.refusals) io.stderr.write(`ctrsafe run: refused: ${escapeControl(r)}\n`);
     return REFUSED;
   }
 

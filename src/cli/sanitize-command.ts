@@ -6,6 +6,7 @@ import { auditImage } from '../image/audit-image.js';
 import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
 import { InputError, UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs } from './parse-args.js';
 
@@ -69,7 +70,8 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
     io.stdout.write(
       `ctrsafe: wrote ${out}: ${s.members} members; cleared setuid/setgid on ${s.setidCleared}, dropped ${s.devicesDropped} device nodes, ${s.xattrsDropped} xattrs and ${s.linksDropped} escaping links, rewrote ${s.namesRewritten} unsafe names, fixed ${s.worldWritableFixed} world-writable modes; audit: ${audit.summary.fail} failed, ${audit.summary.warn} warnings\n`,
     );
-    for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${n}\n`);
+    // The notes name the image's members: its bytes, escaped.
+    for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${escapeControl(n)}\n`);
     return 0;
   } finally {
     if (fd !== null) fs.closeSync(fd);

@@ -6,6 +6,7 @@ import { auditImage } from '../image/audit-image.js';
 import { openImageFile, privateCopy, sha256Fd, type ImageBytes } from '../image/image-bytes.js';
 import { DEFAULT_LIMITS } from '../image/image-entry.js';
 import { loadPolicy } from '../image/image-policy.js';
+import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import { defaultCacheDir, ImageVerdictCache } from './image-verdict-cache.js';
 
@@ -40,9 +41,10 @@ function imageLine(
 ): string {
   const first = failed[0];
   return first
-    ? `ctrsafe: image refused: ${first.id}${first.path ? ` ${first.path}` : ''}: ${first.evidence}${failed.length > 1 ? ` (+${failed.length - 1} more)` : ''}`
-        .replace(/[^\x20-\x7e]/g, '?')
-        .slice(0, 300)
+    ? asciiLine(
+        `ctrsafe: image refused: ${first.id}${first.path ? ` ${first.path}` : ''}: ${first.evidence}${failed.length > 1 ? ` (+${failed.length - 1} more)` : ''}`,
+        300,
+      )
     : `ctrsafe: image accepted (${format}, ${entries} entries, ${digest.slice(0, 19)})`;
 }
 
