@@ -11,6 +11,7 @@ import { FIXTURES, writeTree } from './helpers/tree.js';
 
 const FORGED = '\x1b]0;pwned\x07\x1b[2J\x1b[H\r\n0 passed, 0 failed, 0 unknown. host OK\u202e\x9b31m';
 /** Anything a terminal would act on: C0 but newline, DEL, C1, bidi overrides. */
+// eslint-disable-next-line no-control-regex -- the test looks for control characters
 const ACTIVE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 function hostileTree(): string {
@@ -38,6 +39,7 @@ test('check --root: a hostile os-release and hostname are shown, not obeyed; the
   const r = runCli(['check', '--root', hostileTree(), '--format', 'text', '--color', 'always', '-v']);
   assert.equal(r.code, 0, r.stderr);
   // Colour is ctrsafe's own SGR only; strip it, then nothing active may be left.
+  // eslint-disable-next-line no-control-regex -- ctrsafe's own colour codes
   const plain = r.stdout.replace(/\x1b\[[0-9;]*m/g, '');
   assert.doesNotMatch(plain, ACTIVE);
   assert.match(plain, /\\x1b\]0;pwned\\x07\\x1b\[2J/);

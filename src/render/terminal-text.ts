@@ -8,6 +8,7 @@
  * characters that reorder or hide text (bidirectional overrides and isolates, zero-width characters, line and
  * paragraph separators, the byte order mark): CVE-2021-42574, "Trojan Source".
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this module's purpose
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 const shown = (c: string) => {
