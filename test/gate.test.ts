@@ -8,6 +8,7 @@ import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gat
 import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
 import { parseScontrolNode, planSlurmAction } from '../src/gate/slurm-node.js';
 import { runCli } from './helpers/run-cli.js';
+import { withStuckCheck } from './helpers/stuck-check.js';
 import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -195,36 +196,8 @@ test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output
   assert.equal(b.stderr.trim().split('\n').length, 1);
 });
 
-/** Starts the gate, finds its check child and stops it (SIGSTOP): a check stuck in the kernel, as on a dead NFS mount. */
-async function gateWithStuckCheck(
-  extra: string[],
-): Promise<{ code: number | null; stdout: string; ms: number }> {
-  const t0 = Date.now();
-  const gate = spawn(process.execPath, [BIN, 'gate', '--timeout', '2', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  gate.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  let stopped = false;
-  for (let i = 0; i < 200 && !stopped; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === gate.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--progress-fd')) {
-          process.kill(Number(pid), 'SIGSTOP');
-          stopped = true;
-        }
-      } catch {
-        // the process went away
-      }
-    }
-  }
-  assert.ok(stopped, 'found the check child');
-  const code = await new Promise<number | null>((r) => gate.on('close', r));
-  return { code, stdout, ms: Date.now() - t0 };
-}
+const gateWithStuckCheck = (extra: string[]) =>
+  withStuckCheck([process.execPath, BIN, 'gate', '--timeout', '2', ...extra]);
 
 test('watchdog: a check that hangs is killed, the step is named, and the node is not failed for it', async () => {
   const r = await gateWithStuckCheck([]);
@@ -237,6 +210,53 @@ test('watchdog: a check that hangs is killed, the step is named, and the node is
   const strict = await gateWithStuckCheck(['--on-error', 'fail']);
   assert.equal(strict.code, 1);
   assert.match(strict.stdout, /^ctrsafe: could not judge this node: watchdog: /);
+});
+
+test('check --root has the gate’s watchdog: a stuck check ends with one line naming the step, exit 3', async () => {
+  const r = await withStuckCheck([
+    process.execPath,
+    BIN,
+    'check',
+    '--root',
+    path.join(FIXTURES, 'debian12'),
+    '--timeout',
+    '2',
+  ]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(
+    r.stderr,
+    /^ctrsafe: --root \S+debian12: watchdog: the check did not finish within 2 s; it hung while [a-z ]+\n$/,
+  );
+  assert.equal(r.stdout, '');
+  assert.ok(r.ms < 10_000, `${r.ms} ms`);
+  // Under the watchdog the report is the same as without it.
+  const a = runCli(['check', '--root', path.join(FIXTURES, 'debian12'), '--format', 'json']);
+  const b = runCli([
+    'check',
+    '--root',
+    path.join(FIXTURES, 'debian12'),
+    '--format',
+    'json',
+    '--timeout',
+    '0',
+  ]);
+  const strip = (t: string) => {
+    const j = JSON.parse(t) as Record<string, unknown>;
+    delete j.report_id;
+    delete j.generated_at;
+    return j;
+  };
+  assert.equal(b.code, 2, 'a zero watchdog is a usage error');
+  const c = runCli([
+    'check',
+    '--root',
+    path.join(FIXTURES, 'debian12'),
+    '--format',
+    'json',
+    '--timeout',
+    '60',
+  ]);
+  assert.deepEqual(strip(c.stdout), strip(a.stdout));
 });
 
 test('NHC: the check file fails the node with the gate line (real NHC when present, else the stand-in)', () => {
