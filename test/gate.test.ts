@@ -1,7 +1,7 @@
 // ctrsafe gate: the policy, the verdict, the one line, the Slurm plan, and the real CLI on fixture hosts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gate.js';
