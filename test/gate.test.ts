@@ -10,6 +10,7 @@ import { parseScontrolNode, planSlurmAction } from '../src/gate/slurm-node.js';
 import { runCli } from './helpers/run-cli.js';
 import { withStuckCheck } from './helpers/stuck-check.js';
 import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
+import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 
@@ -343,4 +344,34 @@ test('image gate: a setuid file refuses the image, a clean one passes, verdicts 
   fs.chmodSync(open, 0o777);
   gate(bad, open);
   assert.equal(gate(bad, open).j.source, 'audit');
+});
+
+test('a SIF with two primary partitions fails the audit and the gate, and no verdict is cached for it', () => {
+  const dir = writeTree({});
+  const sqfs = (files: Record<string, string>, setuid?: string) => {
+    const tree = writeTree(files);
+    if (setuid) fs.chmodSync(path.join(tree, setuid), 0o4755);
+    const img = path.join(writeTree({}), 'p.sqfs');
+    execFileSync('mksquashfs', [tree, img, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+      stdio: 'ignore',
+    });
+    return fs.readFileSync(img);
+  };
+  const sif = path.join(dir, 'two.sif');
+  const prim = partitionExtra(FS.squashfs, PART.primary);
+  // The first is clean and is the one read; the second, which a runtime may pick, carries a setuid root shell.
+  writeSif(sif, [
+    { type: DT.partition, data: sqfs({ 'etc/os-release': 'ID=alpine\n' }), group: 1, extra: prim },
+    { type: DT.partition, data: sqfs({ 'bin/sh2': '#!/bin/sh\n' }, 'bin/sh2'), group: 1, extra: prim },
+  ]);
+  fs.chmodSync(sif, 0o644);
+  const audit = runCli(['image', 'audit', sif]);
+  assert.match(audit.stdout, /fail high +ambiguous-sif +\(image file\): SIF: 2 primary system partitions/);
+  const cache = path.join(dir, 'cache');
+  for (let i = 0; i < 2; i++) {
+    const r = runCli(['gate', '--image', sif, '--cache', cache, '--format', 'json']);
+    assert.equal(r.code, 1, r.stdout);
+    const j = JSON.parse(r.stdout) as { line: string; source: string };
+    assert.match(j.line, /^ctrsafe: image refused: ambiguous-sif: SIF: 2 primary system partitions/);
+  }
 });

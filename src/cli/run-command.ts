@@ -224,7 +224,9 @@ async function rootfsFor(
     if (tools && (format === 'squashfs' || format === 'sif')) {
       let offset = 0;
       if (format === 'sif') {
-        const primary = (await import('../image/sif/read-sif.js')).readSif(file).primary;
+        const sif = (await import('../image/sif/read-sif.js')).readSif(file);
+        if (sif.ambiguousPrimary) throw new InputError(`${spec.image}: ${sif.ambiguousPrimary}: not run`);
+        const primary = sif.primary;
         if (primary?.fsType !== 'squashfs')
           throw new InputError(`${spec.image}: no primary squashfs partition to run`);
         offset = primary.offset;

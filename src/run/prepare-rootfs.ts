@@ -31,6 +31,7 @@ export interface PreparedRootfs {
 function extractSifPartition(image: string, out: string, shown: string): void {
   const sif = readSif(image);
   const p = sif.primary;
+  if (sif.ambiguousPrimary) throw new InputError(`${shown}: ${sif.ambiguousPrimary}: not run`);
   if (!p) throw new InputError(`${shown}: SIF without a primary system partition: nothing to run`);
   if (p.fsType !== 'squashfs')
     throw new InputError(
