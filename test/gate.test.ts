@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gate.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
-import { parseScontrolNode, planSlurmAction } from '../src/gate/slurm-node.js';
+import { parseScontrolNode, pickNodeName, planSlurmAction } from '../src/gate/slurm-node.js';
 import { runCli } from './helpers/run-cli.js';
 import { withStuckCheck } from './helpers/stuck-check.js';
 import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
@@ -374,4 +374,24 @@ test('a SIF with two primary partitions fails the audit and the gate, and no ver
     const j = JSON.parse(r.stdout) as { line: string; source: string };
     assert.match(j.line, /^ctrsafe: image refused: ambiguous-sif: SIF: 2 primary system partitions/);
   }
+});
+
+test('the Slurm node name: by NodeHostName, else a unique NodeAddr; several or none is no name at all', () => {
+  const lines = [
+    'NodeName=n001 Arch=x86_64 CoresPerSocket=1 NodeAddr=10.1.0.1 NodeHostName=cn001.cluster.example Version=23.02',
+    'NodeName=n002 NodeAddr=10.1.0.2 NodeHostName=cn002.cluster.example State=IDLE',
+    'NodeName=gpu1 NodeAddr=10.1.0.9 NodeHostName=gpu1 State=IDLE',
+    'NodeName=gpu2 NodeAddr=10.1.0.9 NodeHostName=gpu2 State=IDLE',
+  ];
+  // The short host name "cn001" is not a NodeName here: draining "cn001" would hit nothing, or another node.
+  assert.deepEqual(pickNodeName(lines, { names: ['cn001.cluster.example', 'cn001'], addresses: [] }), {
+    name: 'n001',
+  });
+  assert.deepEqual(pickNodeName(lines, { names: ['other'], addresses: ['10.1.0.2', 'fe80::1'] }), {
+    name: 'n002',
+  });
+  const shared = pickNodeName(lines, { names: ['gpuhost'], addresses: ['10.1.0.9'] });
+  assert.match('problem' in shared ? shared.problem : '', /^2 Slurm nodes \(gpu1, gpu2\) match/);
+  const none = pickNodeName(lines, { names: ['laptop'], addresses: ['192.0.2.7'] });
+  assert.match('problem' in none ? none.problem : '', /^no Slurm node has this host's name or address/);
 });

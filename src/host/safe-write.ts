@@ -242,3 +242,28 @@ export class SafeDir {
     fs.closeSync(this.fd);
   }
 }
+
+/**
+ * Why root should not run (or trust) the program or file at P, or null when it may: P and every directory above
+ * it (links resolved) must be owned by root and writable by nobody else, so no user can have replaced it. PATH is
+ * never consulted: a user's PATH (sudo, a job's environment) must not choose what root runs.
+ */
+export function untrustedPathProblem(p: string): string | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch (e) {
+    return `${p}: ${errText(e)}`;
+  }
+  for (let q = real; ; q = path.dirname(q)) {
+    const st = fs.statSync(q);
+    if (st.uid !== 0 || (st.mode & 0o022) !== 0)
+      return `${q}: owner ${ownerName(st.uid)}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}: not root's alone`;
+    if (q === '/') return null;
+  }
+}
+
+/** The first of PATHS that exists and only root can have written, else null. */
+export function trustedProgram(paths: readonly string[]): string | null {
+  return paths.find((p) => fs.existsSync(p) && untrustedPathProblem(p) === null) ?? null;
+}
