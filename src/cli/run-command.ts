@@ -11,6 +11,8 @@ import { buildBwrapArgv, type ImageView, type TopEntry } from '../run/build-bwra
 import { findGpu } from '../run/gpu.js';
 import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
 import { launch } from '../run/launch.js';
+import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
+import { untrustedPathProblem } from '../host/safe-write.js';
 import { defaultRootfsCache } from '../run/rootfs-cache.js';
 import { parseRunArgs, type RunSpec } from '../run/run-spec.js';
 import { fuseTools, mountSquashfs } from '../run/squashfuse-mount.js';
@@ -121,6 +123,26 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     if (!fs.existsSync(b.src))
       throw new UsageError(`--bind ${b.src}: no such file or directory on this host`);
 
+  // As root for another user (sudo) ctrsafe refuses unless an administrator allowed it: the launch needs no
+  // privilege, and root would open binds and images the caller cannot.
+  const who = runIdentity(
+    { euid: process.geteuid?.() ?? 0, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    io.env,
+  );
+  const asOther = rootForOtherProblem(
+    who,
+    fs.existsSync(ALLOW_ROOT_FILE) && untrustedPathProblem(ALLOW_ROOT_FILE) === null,
+    spec.binds,
+    (p, uid, gid, write) => {
+      const st = fs.statSync(p, { throwIfNoEntry: false });
+      return st !== undefined && modeAllows(st, uid, gid, write);
+    },
+  );
+  if (asOther) {
+    io.stderr.write(`ctrsafe run: refused: ${escapeControl(asOther)}\n`);
+    return REFUSED;
+  }
+
   const readiness = judgeReadiness(
     collectReadinessFacts(spec.hostRoot ? HostRoot.open(spec.hostRoot) : HostRoot.live()),
   );
@@ -173,7 +195,7 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     }
     runDir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-run-${uid}-`));
     const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u), bytes);
-    const gpu = spec.gpu ? findGpu(io.env) : null;
+    const gpu = spec.gpu ? findGpu(io.env, who.privileged) : null;
     if (gpu && gpu.devices.length === 0)
       io.stderr.write('ctrsafe run: --gpu: no NVIDIA device nodes on this host; continuing without them\n');
     const plan = buildBwrapArgv(
