@@ -231,33 +231,16 @@ test('check --root has the gate’s watchdog: a stuck check ends with one line n
   assert.equal(r.stdout, '');
   assert.ok(r.ms < 10_000, `${r.ms} ms`);
   // Under the watchdog the report is the same as without it.
-  const a = runCli(['check', '--root', path.join(FIXTURES, 'debian12'), '--format', 'json']);
-  const b = runCli([
-    'check',
-    '--root',
-    path.join(FIXTURES, 'debian12'),
-    '--format',
-    'json',
-    '--timeout',
-    '0',
-  ]);
+  const check = (...extra: string[]) =>
+    runCli(['check', '--root', path.join(FIXTURES, 'debian12'), '--format', 'json', ...extra]);
   const strip = (t: string) => {
     const j = JSON.parse(t) as Record<string, unknown>;
     delete j.report_id;
     delete j.generated_at;
     return j;
   };
-  assert.equal(b.code, 2, 'a zero watchdog is a usage error');
-  const c = runCli([
-    'check',
-    '--root',
-    path.join(FIXTURES, 'debian12'),
-    '--format',
-    'json',
-    '--timeout',
-    '60',
-  ]);
-  assert.deepEqual(strip(c.stdout), strip(a.stdout));
+  assert.equal(check('--timeout', '0').code, 2, 'a zero watchdog is a usage error');
+  assert.deepEqual(strip(check('--timeout', '60').stdout), strip(check().stdout));
 });
 
 test('NHC: the check file fails the node with the gate line (real NHC when present, else the stand-in)', () => {
