@@ -4,6 +4,7 @@ import { ENTRY_KINDS, EntryAuditor, finding, type FindingKind, type ImageFinding
 import { detectFormat, type ImageFormat } from './detect-format.js';
 import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from './image-entry.js';
 import { applyPolicy, type ImagePolicy } from './image-policy.js';
+import type { SourceFile } from './image-bytes.js';
 import { openImageEntries } from './image-readers.js';
 import type { Keyring } from './sif/keyring.js';
 import type { SignatureReport } from './sif/signature-verdict.js';
@@ -46,12 +47,16 @@ export interface AuditOptions {
   now?: Date;
   /** Called now and then with the number of entries read, for a progress line. */
   onProgress?: (entries: number) => void;
+  /**
+   * When FILE is a private copy (or a descriptor's name) of an image: the image as it was opened, whose owner,
+   * mode and name the report gives.
+   */
+  source?: SourceFile;
 }
 
 /** The image file itself: who may write it and who owns it (Shifter: images must never be writable by users). */
-function fileFindings(file: string): ImageFinding[] {
+function fileFindings(file: string, st: { mode: number; uid: number }): ImageFinding[] {
   const out: ImageFinding[] = [];
-  const st = fs.statSync(file);
   const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
   if ((st.mode & 0o022) !== 0)
     out.push(
@@ -116,7 +121,8 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
       extra.push(finding('unreadable', null, `signatures not verified: ${e.message}`));
     }
   }
-  const all = [...auditor.findings, ...extra, ...fileFindings(file)];
+  const shown = opts.source?.path ?? file;
+  const all = [...auditor.findings, ...extra, ...fileFindings(shown, opts.source ?? fs.statSync(file))];
   const judged = enforceSignature(
     applyPolicy([...all, ...auditor.passes(checked)], opts.policy ?? null, opts.now ?? new Date()),
     signature ?? null,
@@ -126,7 +132,7 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
   return {
     schema: IMAGE_SCHEMA,
     image: {
-      path: file,
+      path: shown,
       format,
       format_evidence: evidence,
       size: format === 'directory' || format === 'oci-layout' ? null : fs.statSync(file).size,

@@ -41,6 +41,8 @@ export async function openImageEntries(
       const part = primaryPartitionContents(file, info, limits);
       const findings: ImageFinding[] = info.warnings.map((w) => finding('unreadable', null, `SIF: ${w}`));
       for (const f of findings) f.status = 'warn';
+      if (info.ambiguousPrimary)
+        findings.push(finding('ambiguous-sif', null, `SIF: ${info.ambiguousPrimary}`));
       if (part.kind === 'encrypted') findings.push(finding('encrypted-partition', null, part.reason));
       if (part.kind === 'opaque') findings.push(finding('unreadable', null, `SIF: ${part.reason}`));
       // Signatures are verified apart (sif/verify-sif.ts): present is not the same as valid.
