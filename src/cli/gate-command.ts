@@ -11,7 +11,7 @@ import type { CliIo } from './io.js';
 import { flag, oneOf, parseArgs, positiveInt } from './parse-args.js';
 
 export const GATE_HELP = `Usage: ctrsafe gate [--policy FILE] [--slurm-drain] [options]
-       ctrsafe gate --image PATH [--policy FILE] [--image-policy FILE] [--cache DIR]
+       ctrsafe gate --image PATH [--policy FILE] [--image-policy FILE] [--cache DIR] [--keyring FILE|DIR]
 
 Passes or fails this node against the site's container policy and prints one line (NHC style).
 Exit 0: pass (or ctrsafe could not judge and the policy says on_error: pass); 1: fail; 2: usage; 4: bad policy.
@@ -30,6 +30,7 @@ Options:
   --image PATH          judge one image (the image policy's failures refuse it) instead of the node
   --image-policy FILE   the image policy (default: the gate policy's image_policy)
   --cache DIR           image verdicts by content digest (default /var/cache/ctrsafe/images as root)
+  --keyring FILE|DIR    keys trusted to sign SIFs (repeatable; default: the policy's keyring, else /etc/ctrsafe/keys)
   --root DIR, --as-user NAME, --probe-timeout MS, --advisories DIR, --db DIR   as for ctrsafe check
   --format text|json    one line (default) or the verdict as JSON
   -v, --verbose         also print waivers applied and unknowns tolerated
@@ -57,6 +58,7 @@ export async function gateCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'image', takesValue: true },
     { name: 'image-policy', takesValue: true },
     { name: 'cache', takesValue: true },
+    { name: 'keyring', takesValue: true, repeatable: true },
     { name: 'root', takesValue: true },
     { name: 'as-user', takesValue: true },
     { name: 'probe-timeout', takesValue: true },
@@ -81,11 +83,16 @@ export async function gateCommand(args: string[], io: CliIo): Promise<number> {
   if (image !== undefined) {
     const { gateImage } = await import('../gate/gate-image.js');
     const imagePolicy = flag(p, 'image-policy') ?? policy.imagePolicy;
+    const { DEFAULT_KEYRING, loadKeyring } = await import('../image/sif/keyring.js');
+    const keyrings =
+      p.flags.get('keyring') ?? policy.keyring ?? (fs.existsSync(DEFAULT_KEYRING) ? [DEFAULT_KEYRING] : []);
     const r = await gateImage(image, {
       policyFile: imagePolicy,
       cacheDir: flag(p, 'cache') ?? null,
       env: io.env,
       timeoutMs: timeoutS * 1000,
+      keyring: keyrings.length ? loadKeyring(keyrings) : null,
+      requireSignature: { level: policy.requireSignature, source: `gate policy ${policy.source}` },
     });
     if (format === 'json') io.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else io.stdout.write(`${r.line}\n`);

@@ -14,6 +14,8 @@ Usage:
   ctrsafe run [options] IMAGE -- COMMAND   a hardened unprivileged launch on bubblewrap
   ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
   ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
+  ctrsafe image verify IMAGE... --keyring DIR   verify SIF signatures as apptainer verify does
+  ctrsafe image ecl --keyring DIR [-o FILE]      write Apptainer's execution control list from the keyring
   ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
   ctrsafe db status | db update --from PATH   the offline advisory database
   ctrsafe fleet serve --db URL [--listen HOST:PORT]   the fleet API and dashboard

@@ -35,6 +35,8 @@ Options:
   --cleanenv            start from an empty environment (HOME, USER, TERM, LANG, TZ, PATH kept)
   --workdir DIR         working directory inside (default: the current one when bound, else $HOME)
   --policy FILE         an image policy to apply as well as the site's /etc/ctrsafe/image-policy.yaml
+  --keyring FILE|DIR    keys trusted for --policy's require_signature (repeatable; the site's policy is always
+                        judged with the site's keyring, /etc/ctrsafe/keys)
   --cache DIR           where unpacked images are kept (default ~/.cache/ctrsafe/rootfs)
   --unpack              unpack squashfs and SIF into the cache even where squashfuse could mount them
   --host-root DIR       judge readiness from this host tree instead of / (node images, tests)
@@ -172,6 +174,11 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     if (policies.length) {
       // Loaded only when needed: the image readers are not part of a plain launch's start-up.
       const { gateImage } = await import('../gate/gate-image.js');
+      const { DEFAULT_KEYRING, loadKeyring } = await import('../image/sif/keyring.js');
+      // A caller's keys can serve the caller's own policy, never the site's: its require_signature is judged with
+      // the site's keyring only.
+      const siteKeyring = fs.existsSync(DEFAULT_KEYRING) ? loadKeyring([DEFAULT_KEYRING]) : null;
+      const ownKeyring = spec.keyring.length ? loadKeyring(spec.keyring) : siteKeyring;
       if (fs.statSync(spec.image, { throwIfNoEntry: false })?.isFile()) {
         const { imageBytes } = await import('../image/image-bytes.js');
         const { checkCacheDir } = await import('../run/prepare-rootfs.js');
@@ -185,7 +192,9 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
           cacheDir: null,
           env: io.env,
           timeoutMs: 10 * 60_000,
+          // Signatures are verified over these same bytes, which are what the launch mounts or unpacks.
           ...(bytes ? { bytes } : {}),
+          keyring: policyFile === SITE_IMAGE_POLICY ? siteKeyring : ownKeyring,
         });
         if (!verdict.pass) {
           io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);
