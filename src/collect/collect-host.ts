@@ -27,6 +27,7 @@ import {
   readRpmPackages,
   type PackageVersion,
 } from './collect-packages.js';
+import { collectEclFacts } from './collect-ecl.js';
 import {
   collectRuntimeFacts,
   findRuntimeBinaries,
@@ -205,6 +206,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectHelperFacts(root, facts, helpers, mounts, caps);
   const outputs = new Map(Object.entries(commandRecords));
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
+  collectEclFacts(root, facts);
   collectComponentFacts(root, facts, componentBins, outputs, pkgs);
   if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
     collectAppArmorFacts(root, facts);

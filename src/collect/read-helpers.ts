@@ -1,5 +1,4 @@
 // Small helpers the collectors share: read a value file, turn read failures into evidence.
-import * as fs from 'node:fs';
 import type { HostRoot, ReadResult } from '../host/host-root.js';
 
 /** A one-line reason for a failed or suspicious read, or null when the text is usable. */
@@ -27,26 +26,10 @@ export function asNumberOrString(v: string): number | string {
 }
 
 /**
- * Opens a regular file of the host for positioned reads (package databases, binaries): resolved inside the
- * tree, never through a final symlink there, never blocking on a FIFO. Null when it cannot be opened; a
- * descriptor the caller closes otherwise.
+ * Opens a regular file of the host for positioned reads (package databases, binaries): HostRoot's descriptor walk,
+ * never a FIFO or device. Null when it cannot be opened; a descriptor the caller closes otherwise.
  */
 export function openInTree(root: HostRoot, p: string): { fd: number; size: number } | null {
-  const r = root.resolve(p);
-  if (!r.ok) return null;
-  let fd: number;
-  try {
-    fd = fs.openSync(
-      r.real,
-      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (root.isLive ? 0 : fs.constants.O_NOFOLLOW),
-    );
-  } catch {
-    return null;
-  }
-  const st = fs.fstatSync(fd);
-  if (!st.isFile()) {
-    fs.closeSync(fd);
-    return null;
-  }
-  return { fd, size: st.size };
+  const o = root.openRegular(p);
+  return o.ok ? { fd: o.fd, size: o.size } : null;
 }

@@ -3,10 +3,14 @@ import type { Rule } from '../rules/rule.js';
 import type { Finding } from '../evaluate/evaluate-rules.js';
 import type { Report } from '../evaluate/build-report.js';
 import type { Style } from './style.js';
+import { escapeControl, escapeStrings } from './terminal-text.js';
 
 export function renderExplain(rule: Rule, finding: Finding | null, st: Style): string {
   const out = [st.bold(`${rule.id}  ${rule.title}`), `severity: ${rule.severity}`];
-  if (finding) out.push(`on this host: ${finding.status}${finding.evidence ? ` (${finding.evidence})` : ''}`);
+  if (finding)
+    out.push(
+      `on this host: ${finding.status}${finding.evidence ? ` (${escapeControl(finding.evidence)})` : ''}`,
+    );
   out.push('', st.bold('Why'), rule.rationale, '', st.bold('Fix'), rule.remediation);
   if (rule.tradeoff) out.push('', st.bold('Trade-off'), rule.tradeoff);
   if (rule.models) out.push('', `Applies to the container models: ${rule.models.join(', ')}`);
@@ -17,9 +21,9 @@ export function renderExplain(rule: Rule, finding: Finding | null, st: Style): s
 
 /** Every verdict of one advisory on this host, with what decided it: `check --explain CVE-...`. */
 export function renderVerdictExplain(id: string, report: Report, st: Style): string {
-  const hits = [...report.vulnerabilities, ...report.resolved].filter(
-    (v) => v.id === id || v.aliases.includes(id),
-  );
+  // The verdicts' strings may come from a tree (package versions, reasons): escaped before they are printed.
+  const r = escapeStrings({ vulnerabilities: report.vulnerabilities, resolved: report.resolved });
+  const hits = [...r.vulnerabilities, ...r.resolved].filter((v) => v.id === id || v.aliases.includes(id));
   const out: string[] = [];
   for (const v of hits) {
     out.push(
