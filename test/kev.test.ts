@@ -62,6 +62,24 @@ test('every shipped record of a CVE in the KEV extract carries CISA’s date; no
   assert.match(extract.revision, /^[0-9a-f]{40}$/);
 });
 
+test('every Linux kernel entry of the KEV catalogue has a reviewed kernel record', () => {
+  const byCve = new Map(
+    loadBuiltinAdvisories().advisories.flatMap((a) => [a.id, ...a.aliases].map((c) => [c, a] as const)),
+  );
+  const kernel = extract.entries.filter(([, , vendor, product]) =>
+    isLinuxKernelEntry({ vendorProject: vendor, product }),
+  );
+  assert.equal(kernel.length, 21, 'the August 2025 catalogue lists 21 Linux kernel entries');
+  for (const [cve] of kernel) {
+    const a = byCve.get(cve);
+    assert.ok(a, `${cve} is in CISA KEV but has no record`);
+    assert.ok(
+      a.affected.some((x) => x.database_specific?.ctrsafe_target === 'kernel'),
+      `${cve}: the record does not target the kernel`,
+    );
+  }
+});
+
 test('stamping a record is idempotent and clears a date the catalogue no longer gives', () => {
   const rec = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
   rec.aliases = ['CVE-2024-1086'];
