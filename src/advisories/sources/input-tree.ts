@@ -11,7 +11,7 @@ export interface InputTree {
   /** Every file below `prefix` (relative paths, sorted). */
   list(prefix: string): string[];
   read(file: string): Buffer;
-  /** Many files at once (git: one `git cat-file --batch` child instead of one per file). */
+  /** Many files at once (git: one `git cat-file --batch` child instead of one per file); absent blobs are left out. */
   readMany(files: string[]): Map<string, Buffer>;
 }
 
@@ -40,6 +40,11 @@ function splitBatch(out: Buffer, files: string[]): Map<string, Buffer> {
   for (const f of files) {
     const nl = out.indexOf(0x0a, p);
     const head = out.subarray(p, nl).toString();
+    if (head.endsWith(' missing')) {
+      // A mirror may list a large file without holding its bytes: the caller reports it as not read.
+      p = nl + 1;
+      continue;
+    }
     const m = /^[0-9a-f]+ blob (\d+)$/.exec(head);
     if (!m) throw new Error(`git cat-file: ${f}: ${head}`);
     const size = Number(m[1]);
