@@ -6,7 +6,16 @@ import { parseDistroFixSource, serializeDistroFixSource, serializeWithRows, type
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
 import { fetchChangelogs } from './fetch-changelogs.js';
-import { buildRedHat, readRedHatExtracts } from './build-from-extracts.js';
+import {
+  buildDebianTracker,
+  buildRedHat,
+  buildSuse,
+  buildUbuntuTracker,
+  readDebianTrackerExtracts,
+  readRedHatExtracts,
+  readSuseExtracts,
+  readUbuntuTrackerExtracts,
+} from './build-from-extracts.js';
 import { openInputTree } from './input-tree.js';
 import { packageFamily, targetFamily } from './relevant-packages.js';
 import { kevExtract, parseKevCatalog, stampKnownExploited, cvesOfRecord, type KevExtract } from './kev.js';
@@ -112,10 +121,20 @@ export function runBuild(paths: BuilderPaths, opts: { alma?: string; rocky?: str
   if (opts.rocky) writeSource(paths, inScope(scope, buildRockyLinux(openInputTree(opts.rocky), keep, log)), log);
   const redhat = readRedHatExtracts(path.join(paths.inputs, 'redhat'));
   if (redhat.length) writeSource(paths, inScope(scope, buildRedHat(redhat, keep)), log);
+  const suse = readSuseExtracts(path.join(paths.inputs, 'suse'));
+  if (suse.length) writeSource(paths, inScope(scope, buildSuse(suse, keep)), log);
+  const tracker = inScope(scope, buildUbuntuTracker(readUbuntuTrackerExtracts(path.join(paths.inputs, 'ubuntu-tracker')), keep));
+  if (tracker.fixes.length) writeSource(paths, tracker, log);
+  const debianTracker = inScope(scope, buildDebianTracker(readDebianTrackerExtracts(path.join(paths.inputs, 'debian-tracker')), keep));
+  if (debianTracker.fixes.length) writeSource(paths, debianTracker, log);
+  // The distributions' trackers decide the keys they give; changelog rows fill the rest.
+  const decided = new Set([...tracker.fixes, ...debianTracker.fixes].map((f) => `${f.cve}\0${f.ecosystem}\0${f.package}`));
   const changelogs = readChangelogExtracts(path.join(paths.inputs, 'changelogs'));
   for (const d of ['Debian', 'Ubuntu'] as const) {
     const src = buildFromChangelogs(changelogs, d, (c) => keep.has(c));
-    if (src) writeSource(paths, inScope(scope, src), log);
+    if (!src) continue;
+    const fixes = src.fixes.filter((f) => !decided.has(`${f.cve}\0${f.ecosystem}\0${f.package}`));
+    writeSource(paths, inScope(scope, { ...src, fixes }), log);
   }
 }
 

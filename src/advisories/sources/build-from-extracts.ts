@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import type { DistroFixSource } from '../distro-fix.js';
 import { minimizeFixes } from './merge-fixes.js';
 import { fixesFromRedHatExtract, type RedHatExtract } from './redhat-security-data.js';
+import { fixesFromDebianTrackerExtract, type DebianTrackerExtract } from './debian-tracker-extract.js';
+import { fixesFromSuseExtract, type SuseExtract } from './suse-advisory.js';
+import { fixesFromUbuntuTracker, type UbuntuTrackerExtract } from './ubuntu-cve-tracker.js';
 
 export function readJsonFiles<T>(dir: string): T[] {
   if (!fs.existsSync(dir)) return [];
@@ -24,9 +27,12 @@ export function extractsRevision(sources: { repository: string; path: string; co
   return `sha256:${h.digest('hex')} of ${sources.length} records (scripts/distro-data/inputs)`;
 }
 
+/** RHEL 7 to 10 and their update streams: the releases HPC sites run (issue 12), not RHEL 5 and 6. */
+const inRedHatScope = (eco: string) => Number(/:(\d+)(?:\.\d+)?$/.exec(eco)?.[1] ?? 0) >= 7;
+
 export function buildRedHat(extracts: readonly RedHatExtract[], keep: ReadonlySet<string>): DistroFixSource {
   const mine = extracts.filter((x) => keep.has(x.cve));
-  const fixes = minimizeFixes(mine.flatMap(fixesFromRedHatExtract));
+  const fixes = minimizeFixes(mine.flatMap(fixesFromRedHatExtract).filter((f) => inRedHatScope(f.ecosystem)));
   return {
     schema: 'ctrsafe.distro-fixes/1',
     id: 'redhat-security-data',
@@ -36,5 +42,57 @@ export function buildRedHat(extracts: readonly RedHatExtract[], keep: ReadonlySe
     date: fixes.reduce((d, f) => (f.date && f.date > d ? f.date : d), '1970-01-01'),
     license: 'CC-BY-4.0',
     fixes,
+  };
+}
+
+export const readUbuntuTrackerExtracts = (dir: string) => readJsonFiles<UbuntuTrackerExtract>(dir);
+
+/**
+ * Ubuntu's own verdicts from its CVE tracker. Where a key also has a row inferred from changelogs, the tracker's
+ * decides (a "not-affected" release, or a fix uploaded before the release, never shows in a changelog).
+ */
+export function buildUbuntuTracker(extracts: readonly UbuntuTrackerExtract[], keep: ReadonlySet<string>): DistroFixSource {
+  const mine = extracts.filter((x) => keep.has(x.cve));
+  return {
+    schema: 'ctrsafe.distro-fixes/1',
+    id: 'ubuntu-cve-tracker',
+    publisher: 'Canonical Ubuntu Security Team (CVE tracker, per CVE)',
+    repository: 'https://github.com/aquasecurity/vuln-list (ubuntu/YYYY/CVE-*.json, one record at a time)',
+    revision: extractsRevision(mine.map((x) => x.source)),
+    date: mine.reduce((d, x) => (x.public_date > d ? x.public_date : d), '1970-01-01'),
+    license: 'CC-BY-SA-4.0',
+    fixes: minimizeFixes(mine.flatMap(fixesFromUbuntuTracker)),
+  };
+}
+
+export const readSuseExtracts = (dir: string) => readJsonFiles<SuseExtract>(dir);
+
+export function buildSuse(extracts: readonly SuseExtract[], keep: ReadonlySet<string>): DistroFixSource {
+  const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromSuseExtract(x, (c) => keep.has(c))));
+  return {
+    schema: 'ctrsafe.distro-fixes/1',
+    id: 'suse-advisories',
+    publisher: 'SUSE (security advisories SUSE-SU, one at a time)',
+    repository: 'https://github.com/aquasecurity/vuln-list (cvrf/suse) and quotes of SUSE-SU advisories; see scripts/distro-data/inputs/suse',
+    revision: extractsRevision(extracts.map((x) => ({ repository: x.source.repository, path: x.source.path, commit: x.source.commit }))),
+    date: extracts.reduce((d, x) => (x.date && x.date > d ? x.date : d), '1970-01-01'),
+    license: 'CC-BY-4.0',
+    fixes,
+  };
+}
+
+export const readDebianTrackerExtracts = (dir: string) => readJsonFiles<DebianTrackerExtract>(dir);
+
+/** Debian's own verdicts from its security tracker; like Ubuntu's, they decide over changelog rows of the same key. */
+export function buildDebianTracker(extracts: readonly DebianTrackerExtract[], keep: ReadonlySet<string>): DistroFixSource {
+  return {
+    schema: 'ctrsafe.distro-fixes/1',
+    id: 'debian-tracker',
+    publisher: 'Debian Security Team (security tracker, per record)',
+    repository: 'https://github.com/aquasecurity/vuln-list-debian (tracker/CVE, tracker/DLA, one record at a time)',
+    revision: extractsRevision(extracts.map((x) => x.source)),
+    date: extracts.reduce((d, x) => (x.date && x.date > d ? x.date : d), '1970-01-01'),
+    license: 'Debian security tracker data (facts)',
+    fixes: minimizeFixes(extracts.flatMap((x) => fixesFromDebianTrackerExtract(x, (c) => keep.has(c)))),
   };
 }

@@ -260,6 +260,22 @@ async function chainBinaryChangelogs(
     if (!have.has(v)) await readVersion(v);
 }
 
+/** The changelog of the newest binary build the archive serves (smallest package first). */
+async function newestBinaryChangelog(f: Fetcher, binaries: (BinaryVersion & { base: string })[], h: History): Promise<void> {
+  const sorted = [...binaries].sort(
+    (a, b) => (compareDebian(b.sourceVersion, a.sourceVersion) ?? 0) || a.size - b.size,
+  );
+  for (const b of sorted.slice(0, 8)) {
+    const url = `${b.base}/${b.filename}`;
+    const buf = await f.get(url);
+    const text = buf ? changelogFromDeb(buf, f.cache) : null;
+    if (buf && text) {
+      addRead(h, url, buf, parseChangelog(text));
+      return;
+    }
+  }
+}
+
 export async function fetchChangelogs(opts: {
   out: string;
   cache: string;
@@ -273,6 +289,7 @@ export async function fetchChangelogs(opts: {
   for (const rel of RELEASES.filter((r) => !opts.releases || opts.releases.includes(r.codename))) {
     const { sources } = await readIndexes(f, rel, 'source');
     const binaries = rel.distribution === 'Ubuntu' ? (await readIndexes(f, rel, 'binary-amd64')).binaries : [];
+    let debianBinaries: (BinaryVersion & { base: string })[] | undefined;
     const pkgs = [...new Set(sources.map((s) => s.package))]
       .filter((p) => isRelevantSourcePackage(p) && (!opts.packages || opts.packages.test(p)))
       .sort();
@@ -286,6 +303,11 @@ export async function fetchChangelogs(opts: {
       if (rel.distribution === 'Ubuntu' && (behind || isKernelSourcePackage(pkg))) {
         const own = binaries.filter((b) => b.source === pkg && (!isKernelSourcePackage(pkg) || /\d+\.\d+\.\d+-\d+/.test(b.package)));
         await chainBinaryChangelogs(f, own, newest, fromSource, h);
+      }
+      if (rel.distribution === 'Debian' && !fromSource) {
+        // A mirror may hold the binaries but not the source: Debian's binaries carry the whole changelog.
+        debianBinaries ??= (await readIndexes(f, rel, 'binary-amd64')).binaries;
+        await newestBinaryChangelog(f, debianBinaries.filter((b) => b.source === pkg), h);
       }
       if (h.read.length === 0) {
         opts.log(`${rel.ecosystem} ${pkg}: no changelog the archive serves (newest ${newest})`);
