@@ -1,17 +1,47 @@
-// The local advisory database that `ctrsafe db update` maintains: imported records beside the built-in ones.
+// The local advisory database that `ctrsafe db update` maintains: imported records and distribution data beside the
+// built-in ones, in one file swapped in atomically.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { parseAdvisory, type Advisory } from './advisory.js';
+import { parseDistroFixSource, toRow, type DistroFixSource } from './distro-fix.js';
 
-export interface StoreMeta {
-  schema: 'ctrsafe.advisory-store/1';
-  updated_at: string;
-  imports: { at: string; from: string; added: number; updated: number; unchanged: number; skipped: number }[];
+export interface ImportSummary {
+  at: string;
+  from: string;
+  added: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  /** Records whose CVE a shipped, reviewed record already describes (their distribution rows are kept). */
+  covered?: number;
+  /** Shipped records replaced (only with --replace-shipped). */
+  replaced?: string[];
+  /** Distribution rows kept, per imported source id. */
+  distro_rows?: Record<string, number>;
 }
 
+export interface StoreMeta {
+  schema: 'ctrsafe.advisory-store/2';
+  updated_at: string;
+  imports: ImportSummary[];
+}
+
+export interface Store {
+  advisories: Advisory[];
+  /** Distribution fix data imported from vendor exports; each replaces the built-in source of the same id. */
+  distro: DistroFixSource[];
+  meta: StoreMeta;
+  problems: string[];
+}
+
+const STORE_FILE = 'store.json';
+/** Version 1 kept two files; read for the upgrade, replaced by STORE_FILE on the next update. */
+const LEGACY = ['advisories.json', 'meta.json'];
 const MAX_STORE_BYTES = 512 * 1024 * 1024;
+/** A record dated later than this after now is treated as undated: it cannot make the database look fresh. */
+const CLOCK_SKEW_MS = 24 * 3600 * 1000;
 
 /** CTRSAFE_DB, else /var/lib/ctrsafe for root and $XDG_DATA_HOME/ctrsafe (~/.local/share/ctrsafe) for users. */
 export function defaultStoreDir(env: NodeJS.ProcessEnv): string {
@@ -20,80 +50,176 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local/share'), 'ctrsafe');
 }
 
-export function readStore(dir: string): { advisories: Advisory[]; meta: StoreMeta; problems: string[] } | null {
-  const file = path.join(dir, 'advisories.json');
+function emptyMeta(): StoreMeta {
+  return { schema: 'ctrsafe.advisory-store/2', updated_at: new Date(0).toISOString(), imports: [] };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readBounded(file: string): string | null {
   let st: fs.Stats;
   try {
-    st = fs.statSync(file);
+    st = fs.lstatSync(file);
   } catch {
     return null;
   }
-  if (!st.isFile() || st.size > MAX_STORE_BYTES) return { advisories: [], meta: emptyMeta(), problems: [`${file}: not a regular file of at most 512 MiB`] };
-  const problems: string[] = [];
-  let raw: unknown;
-  let meta = emptyMeta();
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as StoreMeta;
-    if (m && m.schema === 'ctrsafe.advisory-store/1' && Array.isArray(m.imports)) meta = m;
-  } catch (e) {
-    return { advisories: [], meta, problems: [`${dir}: ${(e as Error).message.split('\n')[0]}`] };
-  }
-  const advisories: Advisory[] = [];
-  for (const r of Array.isArray(raw) ? raw : []) {
+  if (!st.isFile() || st.size > MAX_STORE_BYTES) throw new Error(`not a regular file of at most 512 MiB`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Records as the store keeps them: OSV, with ctrsafe's own import note beside database_specific.ctrsafe. */
+function advisoriesFrom(list: unknown, file: string, problems: string[]): Advisory[] {
+  const out: Advisory[] = [];
+  for (const r of Array.isArray(list) ? list : []) {
     const p = parseAdvisory(r);
-    if (p.ok) advisories.push(p.advisory);
-    else problems.push(`${file}: ${(r as { id?: string }).id ?? '?'}: ${p.reason}`);
+    if (!p.ok) {
+      problems.push(`${file}: ${isRecord(r) ? String(r.id ?? '?').slice(0, 100) : '?'}: ${p.reason}`);
+      continue;
+    }
+    const note = isRecord(r) && isRecord(r.database_specific) ? r.database_specific.ctrsafe_import : undefined;
+    p.advisory.ctrsafe.imported =
+      isRecord(note) && typeof note.from === 'string' && typeof note.at === 'string'
+        ? { from: note.from.slice(0, 500), at: note.at.slice(0, 40) }
+        : { from: 'an earlier ctrsafe db update', at: 'unknown' };
+    out.push(p.advisory);
   }
-  return { advisories, meta, problems };
+  return out;
 }
 
-function emptyMeta(): StoreMeta {
-  return { schema: 'ctrsafe.advisory-store/1', updated_at: new Date(0).toISOString(), imports: [] };
+export function readStore(dir: string): Store | null {
+  const problems: string[] = [];
+  try {
+    const text = readBounded(path.join(dir, STORE_FILE));
+    if (text !== null) {
+      const raw = JSON.parse(text) as Record<string, unknown>;
+      if (!isRecord(raw) || raw.schema !== 'ctrsafe.advisory-store/2')
+        return { advisories: [], distro: [], meta: emptyMeta(), problems: [`${dir}/${STORE_FILE}: not a ctrsafe advisory store`] };
+      const meta = isRecord(raw.meta) && Array.isArray(raw.meta.imports) ? (raw.meta as unknown as StoreMeta) : emptyMeta();
+      const distro: DistroFixSource[] = [];
+      for (const s of Array.isArray(raw.distro) ? raw.distro : []) {
+        const p = parseDistroFixSource(s);
+        if (p.ok) distro.push(p.source);
+        else problems.push(`${dir}/${STORE_FILE}: distribution source: ${p.reason}`);
+      }
+      return { advisories: advisoriesFrom(raw.advisories, `${dir}/${STORE_FILE}`, problems), distro, meta, problems };
+    }
+    const legacy = readBounded(path.join(dir, LEGACY[0]!));
+    if (legacy === null) return null;
+    const advisories = advisoriesFrom(JSON.parse(legacy), `${dir}/${LEGACY[0]}`, problems);
+    let meta = emptyMeta();
+    const m = readBounded(path.join(dir, LEGACY[1]!));
+    const old = m ? (JSON.parse(m) as { imports?: unknown }) : null;
+    if (old && Array.isArray(old.imports)) meta = { ...meta, imports: old.imports as ImportSummary[] };
+    return { advisories, distro: [], meta, problems };
+  } catch (e) {
+    return { advisories: [], distro: [], meta: emptyMeta(), problems: [`${dir}: ${(e as Error).message.split('\n')[0]}`] };
+  }
 }
 
-/** Advisory back to its OSV form, so the store holds plain OSV records. */
+/** Advisory back to its OSV form, with the import note beside (not inside) database_specific.ctrsafe. */
 export function toOsv(a: Advisory): Record<string, unknown> {
   const { ctrsafe, ...rest } = a;
-  return { schema_version: '1.6.0', ...rest, database_specific: { ctrsafe } };
-}
-
-/** Writes both files through temporary names and renames, so a crash leaves the old database whole. */
-export function writeStore(dir: string, advisories: Advisory[], meta: StoreMeta): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const put = (name: string, body: string) => {
-    const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, body, { mode: 0o644 });
-    fs.renameSync(tmp, path.join(dir, name));
+  const { imported, ...reviewedShape } = ctrsafe;
+  return {
+    schema_version: '1.6.0',
+    ...rest,
+    database_specific: { ctrsafe: reviewedShape, ...(imported ? { ctrsafe_import: imported } : {}) },
   };
-  put('advisories.json', JSON.stringify(advisories.map(toOsv)) + '\n');
-  put('meta.json', JSON.stringify(meta, null, 2) + '\n');
 }
 
-/** Built-in records overlaid by imported ones: an imported record replaces a built-in one of the same id. */
+/**
+ * The whole store in one file: written to a fresh temporary name (O_EXCL, never through an existing path), fsynced,
+ * renamed over the old one, the directory fsynced. A crash leaves the old database or the new one, never a mix.
+ */
+export function writeStore(dir: string, store: Omit<Store, 'problems'>): void {
+  const body =
+    JSON.stringify({
+      schema: 'ctrsafe.advisory-store/2',
+      meta: store.meta,
+      advisories: store.advisories.map(toOsv),
+      distro: store.distro.map(({ fixes, ...meta }) => ({ ...meta, fixes: fixes.map(toRow) })),
+    }) + '\n';
+  const tmp = path.join(dir, `.${STORE_FILE}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+  try {
+    fs.writeSync(fd, body);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(dir, STORE_FILE));
+  for (const old of LEGACY) fs.rmSync(path.join(dir, old), { force: true });
+  const dfd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}
+
+/** Built-in records overlaid by imported ones (an import replaces a shipped id only with --replace-shipped). */
 export function mergeAdvisories(builtin: readonly Advisory[], imported: readonly Advisory[]): Advisory[] {
   const byId = new Map(builtin.map((a) => [a.id, a]));
   for (const a of imported) byId.set(a.id, a);
   return [...byId.values()];
 }
 
+/**
+ * Built-in distribution sources overlaid by imported ones: an imported source of the same id replaces the built-in
+ * rows of the (CVE, release, package) it gives and keeps the rest; its date and revision then speak for the source.
+ * Imported sources of new ids come after the built-in ones.
+ */
+export function mergeDistroSources(builtin: readonly DistroFixSource[], imported: readonly DistroFixSource[]): DistroFixSource[] {
+  const byId = new Map(imported.map((s) => [s.id, s]));
+  const key = (f: DistroFixSource['fixes'][number]) => `${f.cve}\0${f.ecosystem}\0${f.package}`;
+  const out = builtin.map((b) => {
+    const over = byId.get(b.id);
+    if (!over) return b;
+    byId.delete(b.id);
+    const replaced = new Set(over.fixes.map(key));
+    return { ...over, fixes: [...b.fixes.filter((f) => !replaced.has(key(f))), ...over.fixes] };
+  });
+  return [...out, ...byId.values()];
+}
+
+/**
+ * The database directory, created if missing. ctrsafe writes there as root, so a directory another user could write
+ * to (or a link planted in its place) is refused: whoever controls it controls every verdict.
+ */
 export function ensureWritableDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory()) throw new Error('not a directory (a symbolic link?)');
+    const uid = process.geteuid?.() ?? st.uid;
+    if (st.uid !== uid && st.uid !== 0) throw new Error(`owned by uid ${st.uid}, not by uid ${uid} or root`);
+    if (st.mode & 0o022) throw new Error(`writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`);
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (e) {
     throw new InputError(`database directory ${dir}: ${(e as Error).message.split('\n')[0]} (set CTRSAFE_DB or --db DIR)`);
   }
 }
 
-/** The newest published/modified date among records: how old the database's knowledge is. */
-export function newestRecordDate(advisories: readonly Advisory[]): Date | null {
+/**
+ * The newest published/modified date among records: how old the database's knowledge is. Dates in the future are
+ * ignored, so a record dated 2099 cannot silence the staleness warning.
+ */
+export function newestRecordDate(advisories: readonly Advisory[], now: Date = new Date()): Date | null {
   let best = 0;
+  const limit = now.getTime() + CLOCK_SKEW_MS;
   for (const a of advisories) {
     for (const d of [a.modified, a.published]) {
       const t = d ? Date.parse(d) : NaN;
-      if (!Number.isNaN(t) && t > best) best = t;
+      if (!Number.isNaN(t) && t > best && t <= limit) best = t;
     }
   }
   return best > 0 ? new Date(best) : null;
+}
+
+/** True when an ISO date lies further in the future than clock skew explains. */
+export function isFutureDate(d: string, now: Date): boolean {
+  const t = Date.parse(d);
+  return !Number.isNaN(t) && t > now.getTime() + CLOCK_SKEW_MS;
 }

@@ -41,6 +41,11 @@ export interface Advisory {
     unconfirmed: string[];
     /** Listed in a catalogue of flaws exploited in the wild (CISA KEV), with the date it was added there. */
     known_exploited?: KnownExploited;
+    /**
+     * Set by `ctrsafe db update` on records it imported: such a record was never reviewed. Never read from a record
+     * itself (an import's own database_specific.ctrsafe is ignored); the store keeps it beside the record.
+     */
+    imported?: { from: string; at: string };
   };
 }
 
