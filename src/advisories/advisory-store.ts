@@ -69,20 +69,46 @@ function readBounded(file: string): string | null {
   return fs.readFileSync(file, 'utf8');
 }
 
-/** Records as the store keeps them: OSV, with ctrsafe's own import note beside database_specific.ctrsafe. */
-function advisoriesFrom(list: unknown, file: string, problems: string[]): Advisory[] {
+function importNote(r: Record<string, unknown>): { from: string; at: string } {
+  const note = isRecord(r.database_specific) ? r.database_specific.ctrsafe_import : undefined;
+  return isRecord(note) && typeof note.from === 'string' && typeof note.at === 'string'
+    ? { from: note.from.slice(0, 500), at: note.at.slice(0, 40) }
+    : { from: 'an earlier ctrsafe db update', at: 'unknown' };
+}
+
+/**
+ * Records as the store keeps them: OSV, with ctrsafe's own import note beside database_specific.ctrsafe. A store
+ * written by this version was validated record by record when it was written (parseAdvisory in db update), in a
+ * directory only its owner can write, and every check reads it: it is reshaped after a shape check, as the built-in
+ * records are, instead of validated again (6,000 imported records cost ~0.4 s more to re-validate on each check).
+ * Stores of version 1 are validated in full.
+ */
+function advisoriesFrom(list: unknown, file: string, problems: string[], trusted: boolean): Advisory[] {
   const out: Advisory[] = [];
   for (const r of Array.isArray(list) ? list : []) {
+    const ds = isRecord(r) && isRecord(r.database_specific) ? r.database_specific : null;
+    const ctr = ds && isRecord(ds.ctrsafe) ? ds.ctrsafe : null;
+    if (trusted && isRecord(r) && ctr && typeof r.id === 'string' && typeof r.summary === 'string' && Array.isArray(r.affected) && typeof ctr.severity === 'string') {
+      const { database_specific: _ds, ...rest } = r as Record<string, unknown> & Omit<Advisory, 'ctrsafe'>;
+      out.push({
+        ...rest,
+        aliases: Array.isArray(r.aliases) ? (r.aliases as string[]) : [],
+        references: Array.isArray(r.references) ? (r.references as Advisory['references']) : [],
+        ctrsafe: {
+          ...(ctr as unknown as Advisory['ctrsafe']),
+          preconditions: isRecord(ctr.preconditions) ? (ctr.preconditions as Advisory['ctrsafe']['preconditions']) : {},
+          unconfirmed: Array.isArray(ctr.unconfirmed) ? (ctr.unconfirmed as string[]) : [],
+          imported: importNote(r),
+        },
+      });
+      continue;
+    }
     const p = parseAdvisory(r);
     if (!p.ok) {
       problems.push(`${file}: ${isRecord(r) ? String(r.id ?? '?').slice(0, 100) : '?'}: ${p.reason}`);
       continue;
     }
-    const note = isRecord(r) && isRecord(r.database_specific) ? r.database_specific.ctrsafe_import : undefined;
-    p.advisory.ctrsafe.imported =
-      isRecord(note) && typeof note.from === 'string' && typeof note.at === 'string'
-        ? { from: note.from.slice(0, 500), at: note.at.slice(0, 40) }
-        : { from: 'an earlier ctrsafe db update', at: 'unknown' };
+    p.advisory.ctrsafe.imported = importNote(r as Record<string, unknown>);
     out.push(p.advisory);
   }
   return out;
@@ -103,11 +129,11 @@ export function readStore(dir: string): Store | null {
         if (p.ok) distro.push(p.source);
         else problems.push(`${dir}/${STORE_FILE}: distribution source: ${p.reason}`);
       }
-      return { advisories: advisoriesFrom(raw.advisories, `${dir}/${STORE_FILE}`, problems), distro, meta, problems };
+      return { advisories: advisoriesFrom(raw.advisories, `${dir}/${STORE_FILE}`, problems, true), distro, meta, problems };
     }
     const legacy = readBounded(path.join(dir, LEGACY[0]!));
     if (legacy === null) return null;
-    const advisories = advisoriesFrom(JSON.parse(legacy), `${dir}/${LEGACY[0]}`, problems);
+    const advisories = advisoriesFrom(JSON.parse(legacy), `${dir}/${LEGACY[0]}`, problems, false);
     let meta = emptyMeta();
     const m = readBounded(path.join(dir, LEGACY[1]!));
     const old = m ? (JSON.parse(m) as { imports?: unknown }) : null;
@@ -118,13 +144,18 @@ export function readStore(dir: string): Store | null {
   }
 }
 
-/** Advisory back to its OSV form, with the import note beside (not inside) database_specific.ctrsafe. */
+/**
+ * Advisory back to its OSV form, with the import note beside (not inside) database_specific.ctrsafe. Imported records
+ * keep what a report shows (no long details, five references): every check loads the store.
+ */
 export function toOsv(a: Advisory): Record<string, unknown> {
-  const { ctrsafe, ...rest } = a;
+  const { ctrsafe, details, references, ...rest } = a;
   const { imported, ...reviewedShape } = ctrsafe;
   return {
     schema_version: '1.6.0',
     ...rest,
+    ...(details !== undefined ? { details: imported ? details.slice(0, 500) : details } : {}),
+    references: imported ? references.slice(0, 5) : references,
     database_specific: { ctrsafe: reviewedShape, ...(imported ? { ctrsafe_import: imported } : {}) },
   };
 }

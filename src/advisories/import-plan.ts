@@ -1,6 +1,7 @@
 // What one `db update --from` would change, decided before anything is written: imported advisories (never reviewed),
 // distribution rows for the reviewed records' CVEs, and every shipped record or row the import would replace.
 import { createHash } from 'node:crypto';
+import { toOsv } from './advisory-store.js';
 import type { Advisory } from './advisory.js';
 import type { DistroFix, DistroFixSource } from './distro-fix.js';
 import { importOsvRecord } from './osv-import.js';
@@ -45,7 +46,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const keyOf = (f: DistroFix) => `${f.cve}\0${f.ecosystem}\0${f.package}`;
 const verdictOf = (rows: DistroFix[]) =>
   rows
-    .map((f) => `${f.status} ${f.fixed ?? ''}`)
+    .map((f) => (f.fixed ? `${f.status} ${f.fixed}` : f.status))
     .sort()
     .join(' | ');
 
@@ -155,7 +156,17 @@ export async function planImport(items: AsyncIterable<InputItem>, ctx: ImportCon
   const added: Advisory[] = [];
   let updated = 0;
   let unchanged = 0;
-  const comparable = (a: Advisory) => JSON.stringify({ ...a, ctrsafe: { ...a.ctrsafe, imported: undefined } });
+  // As the store writes them, keys sorted, without the import note: what a later import would change.
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  const comparable = (a: Advisory) => {
+    const o = toOsv({ ...a, ctrsafe: { ...a.ctrsafe, imported: { from: '', at: '' } } });
+    return JSON.stringify(canonical(o));
+  };
   for (const a of imported.values()) {
     const old = before.get(a.id);
     if (!old) added.push(a);
@@ -168,11 +179,14 @@ export async function planImport(items: AsyncIterable<InputItem>, ctx: ImportCon
   }
   // Distribution rows: each imported source overlays its own earlier import; rows that change a shipped verdict are
   // listed (and need --replace-shipped), equal ones are dropped as redundant.
-  const shippedRows = new Map<string, DistroFix[]>();
+  // Shipped verdicts per key, per source: an imported verdict equal to one of them is redundant; one that differs
+  // from all of them changes shipped data.
+  const shippedRows = new Map<string, Map<string, DistroFix[]>>();
   for (const s of ctx.shippedDistro)
     for (const f of s.fixes) {
-      const k = `${s.id}\0${keyOf(f)}`;
-      shippedRows.set(k, [...(shippedRows.get(k) ?? []), f]);
+      const bySource = shippedRows.get(keyOf(f)) ?? new Map<string, DistroFix[]>();
+      bySource.set(s.id, [...(bySource.get(s.id) ?? []), f]);
+      shippedRows.set(keyOf(f), bySource);
     }
   const changes: string[] = [];
   const distro = new Map(ctx.stored.distro.map((s) => [s.id, s]));
@@ -184,9 +198,13 @@ export async function planImport(items: AsyncIterable<InputItem>, ctx: ImportCon
     for (const f of fixes) byKey.set(keyOf(f), [...(byKey.get(keyOf(f)) ?? []), f]);
     const kept: DistroFix[] = [];
     for (const [k, fs] of byKey) {
-      const shipped = shippedRows.get(`${id}\0${k}`);
-      if (shipped && verdictOf(shipped) === verdictOf(fs)) continue;
-      if (shipped) changes.push(`${k.split('\0').join(' ')}: ${verdictOf(shipped)} → ${verdictOf(fs)} (${id})`);
+      const shipped = shippedRows.get(k);
+      const verdicts = shipped ? [...shipped].map(([src, rows]) => [src, verdictOf(rows)] as const) : [];
+      if (verdicts.some(([, v]) => v === verdictOf(fs))) continue;
+      if (verdicts.length)
+        changes.push(
+          `${k.split('\0').join(' ')}: ${verdicts.map(([src, v]) => `${v} (${src})`).join('; ')} → ${verdictOf(fs)} (${id})`,
+        );
       kept.push(...fs);
     }
     counts[id] = kept.length;

@@ -64,6 +64,28 @@ function readAt(fd: number, pos: number, len: number, size: number, file: string
   return b;
 }
 
+/**
+ * Reads through a 4 MiB window: members are usually stored in directory order, so one read serves many of them
+ * (an export of 150,000 members is otherwise 300,000 system calls).
+ */
+class WindowReader {
+  private start = 0;
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+    private readonly file: string,
+  ) {}
+  read(pos: number, len: number, what: string): Buffer {
+    if (pos >= this.start && pos + len <= this.start + this.buf.length) return this.buf.subarray(pos - this.start, pos - this.start + len);
+    if (pos < 0 || len < 0 || pos + len > this.size) throw new InputError(`${this.file}: ${what} lies outside the file (corrupt zip)`);
+    const want = Math.min(this.size - pos, Math.max(len, 4 * 1024 * 1024));
+    this.buf = readAt(this.fd, pos, want, this.size, this.file, what);
+    this.start = pos;
+    return this.buf.subarray(0, len);
+  }
+}
+
 /** A 64-bit little-endian field as a safe integer (zip64 sizes and offsets); larger values are corrupt here. */
 function u64(b: Buffer, at: number, file: string): number {
   const v = b.readBigUInt64LE(at);
@@ -158,10 +180,11 @@ export function* readZipJsonEntries(file: string, limits: ZipLimits = DEFAULT_ZI
     const cd = readAt(fd, dir.offset, dir.bytes, size, file, 'central directory');
     const wanted: Entry[] = [];
     const spans: [number, number, string][] = [];
+    const win = new WindowReader(fd, size, file);
     for (const e of entries(cd, dir.count, file)) {
       if (e.name.endsWith('/')) continue;
       // Every member's bytes, JSON or not, so none can overlap a JSON member's.
-      const head = readAt(fd, e.local, LOCAL, size, file, `local header of ${JSON.stringify(e.name)}`);
+      const head = win.read(e.local, LOCAL, `local header of ${JSON.stringify(e.name)}`);
       if (head.readUInt32LE(0) !== SIG_LOCAL) throw new InputError(`${file}: corrupt local header for ${JSON.stringify(e.name)}`);
       const start = e.local + LOCAL + head.readUInt16LE(26) + head.readUInt16LE(28);
       spans.push([e.local, start + e.csize, e.name]);
@@ -181,7 +204,7 @@ export function* readZipJsonEntries(file: string, limits: ZipLimits = DEFAULT_ZI
       // Deflate never grows data by more than a few bytes per 16 KiB block (RFC 1951 3.2.4 stored blocks).
       if (e.csize > limits.maxEntryBytes + (limits.maxEntryBytes >> 10) + 1024)
         throw new InputError(`${file}: entry ${label} has ${e.csize} compressed bytes, more than it may inflate to`);
-      const data = readAt(fd, e.local, e.csize, size, file, `data of ${label}`);
+      const data = win.read(e.local, e.csize, `data of ${label}`);
       let raw: Buffer;
       if (e.method === 0) raw = data;
       else if (e.method === 8) {
