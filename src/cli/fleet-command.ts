@@ -11,6 +11,7 @@ import { createApp } from '../fleet/server/app.js';
 import { serveApp } from '../fleet/server/serve.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
 import { InputError, UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import type { ParsedArgs } from './parse-args.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs, positiveInt } from './parse-args.js';
@@ -68,7 +69,8 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(
         `ctrsafe: ${s.stored} reports stored, ${s.duplicates} already stored, ${s.older} older than the node's latest, ${s.invalid.length} refused\n`,
       );
-      for (const i of s.invalid.slice(0, 20)) io.stdout.write(`  refused ${i.file}: ${i.reason}\n`);
+      for (const i of s.invalid.slice(0, 20))
+        io.stdout.write(`  refused ${escapeControl(i.file)}: ${escapeControl(i.reason)}\n`);
       return 0;
     }
     if (sub === 'serve') return await serve(store, p, io);

@@ -5,6 +5,7 @@ import { SEVERITIES, type Severity } from '../rules/rule.js';
 import { renderImageSarif } from '../render/render-image-sarif.js';
 import { renderImageText } from '../render/render-image-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from './io.js';
@@ -55,7 +56,9 @@ export async function imageCommand(args: string[], io: CliIo): Promise<number> {
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && format === 'text';
   const reports: ImageReport[] = [];
   for (const image of p.positionals) {
-    const progress = tty ? (n: number) => io.stderr.write(`\r  ${image}: ${n} entries read`) : undefined;
+    const progress = tty
+      ? (n: number) => io.stderr.write(`\r  ${escapeControl(image)}: ${n} entries read`)
+      : undefined;
     const r = await auditImage(image, { policy, ...(progress ? { onProgress: progress } : {}) });
     if (tty) io.stderr.write('\r\x1b[K');
     reports.push(r);

@@ -1,5 +1,6 @@
 // Dispatches a ctrsafe command line; returns the exit code and never calls process.exit itself.
 import { describeError, UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import { checkCommand } from './check-command.js';
 import type { CliIo } from './io.js';
@@ -63,7 +64,7 @@ export async function main(io: CliIo): Promise<number> {
     }
   } catch (err) {
     const { message, exitCode } = describeError(err);
-    io.stderr.write(`ctrsafe: ${message}\n`);
+    io.stderr.write(`ctrsafe: ${escapeControl(message)}\n`);
     if (exitCode === 70 && io.env.CTRSAFE_DEBUG) io.stderr.write(String((err as Error).stack) + '\n');
     return exitCode;
   }
