@@ -368,11 +368,32 @@ test('a database directory others can write is refused before anything is writte
     db,
   ]);
   assert.equal(r.code, 4);
-  assert.match(r.stderr, /writable by group or others \(mode 777\)/);
+  assert.match(r.stderr, /others can write this directory \(owner .*, mode 0777\)/);
   const huge = path.join(tmp(), 'huge.json');
   fs.writeFileSync(huge, '[');
   fs.truncateSync(huge, 300 * 1024 * 1024);
   const h = runCli(['db', 'update', '--from', huge, '--db', tmp()]);
   assert.equal(h.code, 4);
   assert.match(h.stderr, /300 MiB is larger than the 256 MiB a JSON input may be/);
+});
+
+test('a store file another user owns is not loaded: whoever planted it would decide every verdict', (t) => {
+  if (process.geteuid?.() !== 0) return t.skip('needs root to give the file to another user');
+  const db = tmp();
+  assert.equal(
+    runCli([
+      'db',
+      'update',
+      '--from',
+      writeTree({ 'r.json': JSON.stringify(osv({ id: 'GHSA-P' })) }),
+      '--db',
+      db,
+    ]).code,
+    0,
+  );
+  assert.equal(status(db).imported, 1);
+  fs.chownSync(path.join(db, 'store.json'), 65534, 65534);
+  const s = readStore(db)!;
+  assert.equal(s.advisories.length, 0);
+  assert.match(s.problems.join('\n'), /not a regular file of ours/);
 });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { SafeDir } from '../host/safe-write.js';
 import { parseAdvisory, type Advisory } from './advisory.js';
 import { parseDistroFixSource, toRow, type DistroFixSource } from './distro-fix.js';
 
@@ -58,15 +59,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function readBounded(file: string): string | null {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(file);
-  } catch {
-    return null;
-  }
-  if (!st.isFile() || st.size > MAX_STORE_BYTES) throw new Error(`not a regular file of at most 512 MiB`);
-  return fs.readFileSync(file, 'utf8');
+/**
+ * NAME in the database directory: a regular file owned by this user or root, read by descriptor below a directory
+ * nobody else can write (whoever can write there decides every verdict), at most 512 MiB; null when missing.
+ */
+function readBounded(db: SafeDir, name: string): string | null {
+  return db.readFile(name, MAX_STORE_BYTES)?.toString('utf8') ?? null;
 }
 
 function importNote(r: Record<string, unknown>): { from: string; at: string } {
@@ -116,8 +114,11 @@ function advisoriesFrom(list: unknown, file: string, problems: string[], trusted
 
 export function readStore(dir: string): Store | null {
   const problems: string[] = [];
+  let db: SafeDir | null = null;
   try {
-    const text = readBounded(path.join(dir, STORE_FILE));
+    if (!fs.existsSync(dir)) return null;
+    db = SafeDir.open(dir);
+    const text = readBounded(db, STORE_FILE);
     if (text !== null) {
       const raw = JSON.parse(text) as Record<string, unknown>;
       if (!isRecord(raw) || raw.schema !== 'ctrsafe.advisory-store/2')
@@ -131,16 +132,20 @@ export function readStore(dir: string): Store | null {
       }
       return { advisories: advisoriesFrom(raw.advisories, `${dir}/${STORE_FILE}`, problems, true), distro, meta, problems };
     }
-    const legacy = readBounded(path.join(dir, LEGACY[0]!));
+    const legacy = readBounded(db, LEGACY[0]!);
     if (legacy === null) return null;
     const advisories = advisoriesFrom(JSON.parse(legacy), `${dir}/${LEGACY[0]}`, problems, false);
     let meta = emptyMeta();
-    const m = readBounded(path.join(dir, LEGACY[1]!));
+    const m = readBounded(db, LEGACY[1]!);
     const old = m ? (JSON.parse(m) as { imports?: unknown }) : null;
     if (old && Array.isArray(old.imports)) meta = { ...meta, imports: old.imports as ImportSummary[] };
     return { advisories, distro: [], meta, problems };
   } catch (e) {
-    return { advisories: [], distro: [], meta: emptyMeta(), problems: [`${dir}: ${(e as Error).message.split('\n')[0]}`] };
+    const msg = (e as Error).message.split('\n')[0]!;
+    // SafeDir's refusals name the path themselves.
+    return { advisories: [], distro: [], meta: emptyMeta(), problems: [e instanceof InputError ? msg : `${dir}: ${msg}`] };
+  } finally {
+    db?.close();
   }
 }
 
@@ -161,8 +166,10 @@ export function toOsv(a: Advisory): Record<string, unknown> {
 }
 
 /**
- * The whole store in one file: written to a fresh temporary name (O_EXCL, never through an existing path), fsynced,
- * renamed over the old one, the directory fsynced. A crash leaves the old database or the new one, never a mix.
+ * The whole store in one file, through SafeDir: the directory (created 0755 if missing) must be closed to other
+ * users, since ctrsafe writes there as root and whoever controls it controls every verdict; the file is written to a
+ * fresh temporary name (O_EXCL|O_NOFOLLOW), fsynced and renamed over the old one, so a crash leaves the old database
+ * or the new one, never a mix.
  */
 export function writeStore(dir: string, store: Omit<Store, 'problems'>): void {
   const body =
@@ -172,21 +179,13 @@ export function writeStore(dir: string, store: Omit<Store, 'problems'>): void {
       advisories: store.advisories.map(toOsv),
       distro: store.distro.map(({ fixes, ...meta }) => ({ ...meta, fixes: fixes.map(toRow) })),
     }) + '\n';
-  const tmp = path.join(dir, `.${STORE_FILE}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+  const db = openDatabaseDir(dir);
   try {
-    fs.writeSync(fd, body);
-    fs.fsyncSync(fd);
+    db.writeFile(STORE_FILE, body, 0o644);
+    for (const old of LEGACY) db.remove(old);
+    db.sync();
   } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, path.join(dir, STORE_FILE));
-  for (const old of LEGACY) fs.rmSync(path.join(dir, old), { force: true });
-  const dfd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dfd);
-  } finally {
-    fs.closeSync(dfd);
+    db.close();
   }
 }
 
@@ -215,21 +214,12 @@ export function mergeDistroSources(builtin: readonly DistroFixSource[], imported
   return [...out, ...byId.values()];
 }
 
-/**
- * The database directory, created if missing. ctrsafe writes there as root, so a directory another user could write
- * to (or a link planted in its place) is refused: whoever controls it controls every verdict.
- */
-export function ensureWritableDir(dir: string): void {
+/** The database directory for writing, created if missing, refused when another user could write in it or above. */
+export function openDatabaseDir(dir: string): SafeDir {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const st = fs.lstatSync(dir);
-    if (!st.isDirectory()) throw new Error('not a directory (a symbolic link?)');
-    const uid = process.geteuid?.() ?? st.uid;
-    if (st.uid !== uid && st.uid !== 0) throw new Error(`owned by uid ${st.uid}, not by uid ${uid} or root`);
-    if (st.mode & 0o022) throw new Error(`writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`);
-    fs.accessSync(dir, fs.constants.W_OK);
+    return SafeDir.open(dir, { create: 0o755 });
   } catch (e) {
-    throw new InputError(`database directory ${dir}: ${(e as Error).message.split('\n')[0]} (set CTRSAFE_DB or --db DIR)`);
+    throw new InputError(`database directory ${(e as Error).message.split('\n')[0]} (set CTRSAFE_DB or --db DIR)`);
   }
 }
 

@@ -1,7 +1,7 @@
 // `ctrsafe db status` and `ctrsafe db update --from PATH`: the offline advisory database on an air-gapped cluster.
 import {
   defaultStoreDir,
-  ensureWritableDir,
+  openDatabaseDir,
   mergeAdvisories,
   mergeDistroSources,
   newestRecordDate,
@@ -128,10 +128,12 @@ async function dbUpdate(
   now: Date,
   opts: { dryRun: boolean; replaceShipped: boolean },
 ): Promise<number> {
+  // The directory first: one that others can write is refused before any input is read.
+  if (!opts.dryRun) openDatabaseDir(dir).close();
   const builtin = loadBuiltinAdvisories();
   const store = readStore(dir);
   if (store?.problems.length)
-    throw new InputError(`db update refused: the database in ${dir} is damaged: ${store.problems[0]}`);
+    throw new InputError(`db update refused: the database in ${dir} cannot be used: ${store.problems[0]}`);
   let plan: ImportPlan;
   try {
     plan = await planImport(readImportInput(from), {
@@ -162,7 +164,6 @@ async function dbUpdate(
     io.stdout.write('ctrsafe: --dry-run: nothing written\n');
     return 0;
   }
-  ensureWritableDir(dir);
   const meta: StoreMeta = {
     schema: 'ctrsafe.advisory-store/2',
     updated_at: now.toISOString(),
