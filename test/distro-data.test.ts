@@ -13,7 +13,7 @@ import {
   type DebianTrackerExtract,
 } from '../src/advisories/sources/debian-tracker-extract.js';
 import type { ChangelogExtract } from '../src/advisories/sources/fetch-changelogs.js';
-import { firstNamingEntries } from '../src/advisories/sources/package-changelog.js';
+import { fixesFromChangelogExtract } from '../src/advisories/sources/build-from-changelogs.js';
 import { fixesFromSuseExtract, type SuseExtract } from '../src/advisories/sources/suse-advisory.js';
 import {
   fixesFromUbuntuTracker,
@@ -212,22 +212,15 @@ test('the shipped data holds the hand-verified fixed versions, and they compare 
   }
 });
 
+/** The version a changelog extract gives for CVE: the lowest upload whose entry names it. */
+const changelogFix = (file: string, cve: string) =>
+  fixesFromChangelogExtract(input<ChangelogExtract>(file), (c) => c === cve)[0]?.fixed;
+
 test("Ubuntu's tracker and Ubuntu's changelogs agree where both speak (CVE-2022-0847, focal linux-aws-5.13)", () => {
   const tracker = fixesFromUbuntuTracker(input<UbuntuTrackerExtract>('ubuntu-tracker/CVE-2022-0847.json'));
   const t = tracker.find((f) => f.ecosystem === 'Ubuntu:20.04:LTS' && f.package === 'linux-aws-5.13')!;
   assert.deepEqual([t.status, t.fixed], ['fixed', '5.13.0-1017.19~20.04.1']);
-  const cl = input<ChangelogExtract>('changelogs/ubuntu-focal-linux-aws-5.13.json');
-  const entries = cl.entries.map(([version, date, distribution, cves]) => ({
-    package: cl.package,
-    version,
-    date,
-    distribution,
-    cves,
-  }));
-  assert.equal(
-    firstNamingEntries(entries, (c) => c === 'CVE-2022-0847').get('CVE-2022-0847')?.version,
-    t.fixed,
-  );
+  assert.equal(changelogFix('changelogs/ubuntu-focal-linux-aws-5.13.json', 'CVE-2022-0847'), t.fixed);
   // Statuses: "not-affected" with a version is a fix before the release; without one, not affected; DNE gives no row.
   assert.deepEqual(
     tracker
@@ -253,16 +246,8 @@ test("Debian's tracker and Debian's changelogs agree on CVE-2024-1086 in bullsey
     ['bullseye', 'Debian:11'],
     ['bookworm', 'Debian:12'],
   ]) {
-    const cl = input<ChangelogExtract>(`changelogs/debian-${codename}-linux.json`);
-    const entries = cl.entries.map(([version, date, distribution, cves]) => ({
-      package: cl.package,
-      version,
-      date,
-      distribution,
-      cves,
-    }));
     assert.equal(
-      firstNamingEntries(entries, keep).get('CVE-2024-1086')?.version,
+      changelogFix(`changelogs/debian-${codename}-linux.json`, 'CVE-2024-1086'),
       rows.find((r) => r.ecosystem === eco)?.fixed,
       codename,
     );

@@ -1,20 +1,12 @@
 // Builder step: the changelog extracts (inputs/changelogs, written by fetch-changelogs) as Debian's and Ubuntu's rows.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { DistroFix, DistroFixSource } from '../distro-fix.js';
 import type { ChangelogExtract } from './fetch-changelogs.js';
+import { readJsonFiles } from './build-from-extracts.js';
 import { minimizeFixes } from './merge-fixes.js';
 import { firstNamingEntries, type ChangelogEntry } from './package-changelog.js';
 
-export function readChangelogExtracts(dir: string): ChangelogExtract[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()
-    .map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as ChangelogExtract);
-}
+export const readChangelogExtracts = (dir: string) => readJsonFiles<ChangelogExtract>(dir);
 
 /**
  * Rows of one extract: each kept CVE is fixed from the lowest upload whose changelog entry names it (the

@@ -20,11 +20,32 @@ export function readJsonFiles<T>(dir: string): T[] {
 
 export const readRedHatExtracts = (dir: string) => readJsonFiles<RedHatExtract>(dir);
 
+type ExtractRef = { repository: string; path: string; commit: string };
+
 /** The revision of a set of per-record extracts: a digest of the records' repository paths and commits. */
-export function extractsRevision(sources: { repository: string; path: string; commit: string }[]): string {
+export function extractsRevision(sources: ExtractRef[]): string {
   const h = createHash('sha256');
   for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.repository} ${s.path} ${s.commit}\n`);
   return `sha256:${h.digest('hex')} of ${sources.length} records (scripts/distro-data/inputs)`;
+}
+
+/** A source built from extracts: its revision digests the records read, its date is the newest they give. */
+function fromExtracts(
+  meta: Pick<DistroFixSource, 'id' | 'publisher' | 'repository' | 'license'>,
+  refs: ExtractRef[],
+  dates: (string | null | undefined)[],
+  fixes: DistroFixSource['fixes'],
+): DistroFixSource {
+  return {
+    schema: 'ctrsafe.distro-fixes/1',
+    id: meta.id,
+    publisher: meta.publisher,
+    repository: meta.repository,
+    revision: extractsRevision(refs),
+    date: dates.reduce<string>((d, x) => (x && x > d ? x : d), '1970-01-01'),
+    license: meta.license,
+    fixes,
+  };
 }
 
 /** RHEL 7 to 10 and their update streams: the releases HPC sites run (issue 12), not RHEL 5 and 6. */
@@ -33,16 +54,13 @@ const inRedHatScope = (eco: string) => Number(/:(\d+)(?:\.\d+)?$/.exec(eco)?.[1]
 export function buildRedHat(extracts: readonly RedHatExtract[], keep: ReadonlySet<string>): DistroFixSource {
   const mine = extracts.filter((x) => keep.has(x.cve));
   const fixes = minimizeFixes(mine.flatMap(fixesFromRedHatExtract).filter((f) => inRedHatScope(f.ecosystem)));
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: 'redhat-security-data',
     publisher: 'Red Hat Product Security (Security Data API, per CVE)',
     repository: 'https://github.com/aquasecurity/vuln-list-redhat (api/YYYY/CVE-*.json, one record at a time)',
-    revision: extractsRevision(mine.map((x) => x.source)),
-    date: fixes.reduce((d, f) => (f.date && f.date > d ? f.date : d), '1970-01-01'),
     license: 'CC-BY-4.0',
-    fixes,
   };
+  return fromExtracts(meta, mine.map((x) => x.source), fixes.map((f) => f.date), fixes);
 }
 
 export const readUbuntuTrackerExtracts = (dir: string) => readJsonFiles<UbuntuTrackerExtract>(dir);
@@ -53,46 +71,40 @@ export const readUbuntuTrackerExtracts = (dir: string) => readJsonFiles<UbuntuTr
  */
 export function buildUbuntuTracker(extracts: readonly UbuntuTrackerExtract[], keep: ReadonlySet<string>): DistroFixSource {
   const mine = extracts.filter((x) => keep.has(x.cve));
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: 'ubuntu-cve-tracker',
     publisher: 'Canonical Ubuntu Security Team (CVE tracker, per CVE)',
     repository: 'https://github.com/aquasecurity/vuln-list (ubuntu/YYYY/CVE-*.json, one record at a time)',
-    revision: extractsRevision(mine.map((x) => x.source)),
-    date: mine.reduce((d, x) => (x.public_date > d ? x.public_date : d), '1970-01-01'),
     license: 'CC-BY-SA-4.0',
-    fixes: minimizeFixes(mine.flatMap(fixesFromUbuntuTracker)),
   };
+  const fixes = minimizeFixes(mine.flatMap(fixesFromUbuntuTracker));
+  return fromExtracts(meta, mine.map((x) => x.source), mine.map((x) => x.public_date), fixes);
 }
 
 export const readSuseExtracts = (dir: string) => readJsonFiles<SuseExtract>(dir);
 
 export function buildSuse(extracts: readonly SuseExtract[], keep: ReadonlySet<string>): DistroFixSource {
-  const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromSuseExtract(x, (c) => keep.has(c))));
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: 'suse-advisories',
     publisher: 'SUSE (security advisories SUSE-SU, one at a time)',
     repository: 'https://github.com/aquasecurity/vuln-list (cvrf/suse) and quotes of SUSE-SU advisories; see scripts/distro-data/inputs/suse',
-    revision: extractsRevision(extracts.map((x) => ({ repository: x.source.repository, path: x.source.path, commit: x.source.commit }))),
-    date: extracts.reduce((d, x) => (x.date && x.date > d ? x.date : d), '1970-01-01'),
     license: 'CC-BY-4.0',
-    fixes,
   };
+  const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromSuseExtract(x, (c) => keep.has(c))));
+  const refs = extracts.map((x) => ({ repository: x.source.repository, path: x.source.path, commit: x.source.commit }));
+  return fromExtracts(meta, refs, extracts.map((x) => x.date), fixes);
 }
 
 export const readDebianTrackerExtracts = (dir: string) => readJsonFiles<DebianTrackerExtract>(dir);
 
 /** Debian's own verdicts from its security tracker; like Ubuntu's, they decide over changelog rows of the same key. */
 export function buildDebianTracker(extracts: readonly DebianTrackerExtract[], keep: ReadonlySet<string>): DistroFixSource {
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: 'debian-tracker',
     publisher: 'Debian Security Team (security tracker, per record)',
     repository: 'https://github.com/aquasecurity/vuln-list-debian (tracker/CVE, tracker/DLA, one record at a time)',
-    revision: extractsRevision(extracts.map((x) => x.source)),
-    date: extracts.reduce((d, x) => (x.date && x.date > d ? x.date : d), '1970-01-01'),
     license: 'Debian security tracker data (facts)',
-    fixes: minimizeFixes(extracts.flatMap((x) => fixesFromDebianTrackerExtract(x, (c) => keep.has(c)))),
   };
+  const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromDebianTrackerExtract(x, (c) => keep.has(c))));
+  return fromExtracts(meta, extracts.map((x) => x.source), extracts.map((x) => x.date), fixes);
 }

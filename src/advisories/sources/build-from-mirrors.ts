@@ -60,6 +60,24 @@ function report(id: string, r: Read, log: (s: string) => void): void {
   log(`${id}: ${r.files} documents listed, ${r.missing.length} not held by the copy${r.missing.length ? ` (${r.missing.slice(0, 5).join(', ')}${r.missing.length > 5 ? ', ...' : ''})` : ''}`);
 }
 
+/** A source read whole from a mirror: the mirror's commit is its revision, the newest document its date. */
+function fromMirror(
+  meta: Pick<DistroFixSource, 'id' | 'publisher' | 'repository' | 'license'>,
+  tree: InputTree,
+  r: { fixes: DistroFixSource['fixes']; newest: string | null },
+): DistroFixSource {
+  return {
+    schema: 'ctrsafe.distro-fixes/1',
+    id: meta.id,
+    publisher: meta.publisher,
+    repository: meta.repository,
+    revision: tree.revision,
+    date: r.newest ?? tree.date ?? '1970-01-01',
+    license: meta.license,
+    fixes: minimizeFixes(r.fixes),
+  };
+}
+
 /** AlmaLinux/osv-database (MIT): advisories/almalinux{8,9,10}/ALSA-*.json. */
 export function buildAlmaLinux(tree: InputTree, keep: ReadonlySet<string>, log: (s: string) => void): DistroFixSource {
   const files = tree.list('advisories/').filter((f) => /^advisories\/almalinux\d+\/AL[SBE]A-[^/]+\.json$/.test(f));
@@ -67,16 +85,13 @@ export function buildAlmaLinux(tree: InputTree, keep: ReadonlySet<string>, log: 
     isoDay(raw.modified),
   );
   report('almalinux-osv', r, log);
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: 'almalinux-osv',
     publisher: 'AlmaLinux OS Foundation (errata in OSV form)',
     repository: 'https://github.com/AlmaLinux/osv-database',
-    revision: tree.revision,
-    date: r.newest ?? tree.date ?? '1970-01-01',
     license: 'MIT',
-    fixes: minimizeFixes(r.fixes),
   };
+  return fromMirror(meta, tree, r);
 }
 
 /** ctrliq/advisories (no licence stated): csaf/advisories/rocky/YYYY/*.json, CIQ's CSAF of Rocky Linux's errata. */
@@ -88,14 +103,11 @@ export function buildRockyLinux(tree: InputTree, keep: ReadonlySet<string>, log:
     return isoDay(doc?.tracking?.current_release_date);
   });
   report('rocky-csaf', r, log);
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: 'rocky-csaf',
     publisher: 'Rocky Enterprise Software Foundation (errata as CSAF 2.0 by CIQ)',
     repository: 'https://github.com/ctrliq/advisories',
-    revision: tree.revision,
-    date: r.newest ?? tree.date ?? '1970-01-01',
     license: 'none stated (publisher CIQ)',
-    fixes: minimizeFixes(r.fixes),
   };
+  return fromMirror(meta, tree, r);
 }
