@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { DistroFix, DistroFixSource } from '../distro-fix.js';
 import type { ChangelogExtract } from './fetch-changelogs.js';
-import { readJsonFiles } from './build-from-extracts.js';
+import { distroSource, readJsonFiles } from './build-from-extracts.js';
 import { minimizeFixes } from './merge-fixes.js';
 import { firstNamingEntries, type ChangelogEntry } from './package-changelog.js';
 
@@ -46,18 +46,15 @@ export function buildFromChangelogs(
     }
   for (const x of mine) for (const [, date] of x.entries) if (date && date > newest) newest = date;
   const debian = distribution === 'Debian';
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
+  const meta = {
     id: debian ? 'debian-changelogs' : 'ubuntu-changelogs',
     publisher: debian
       ? 'Debian (debian/changelog of each package in the archive and its security suite)'
       : 'Canonical (changelogs of each kernel and package build in the Ubuntu archive)',
     repository: debian ? 'http://deb.debian.org/debian + http://security.debian.org/debian-security' : 'http://archive.ubuntu.com/ubuntu',
-    revision: `sha256:${digest.digest('hex')} of ${mine.reduce((n, x) => n + x.read.length, 0)} files (scripts/distro-data/inputs/changelogs)`,
-    date: newest || '1970-01-01',
-    license: debian
-      ? 'facts (versions, dates, CVE ids) read from Debian package changelogs'
-      : 'facts (versions, dates, CVE ids) read from Ubuntu package changelogs',
-    fixes: minimizeFixes(mine.flatMap((x) => fixesFromChangelogExtract(x, keep))),
+    license: `facts (versions, dates, CVE ids) read from ${distribution} package changelogs`,
   };
+  const files = mine.reduce((n, x) => n + x.read.length, 0);
+  const revision = `sha256:${digest.digest('hex')} of ${files} files (scripts/distro-data/inputs/changelogs)`;
+  return distroSource(meta, revision, newest || '1970-01-01', minimizeFixes(mine.flatMap((x) => fixesFromChangelogExtract(x, keep))));
 }

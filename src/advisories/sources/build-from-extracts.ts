@@ -29,23 +29,23 @@ export function extractsRevision(sources: ExtractRef[]): string {
   return `sha256:${h.digest('hex')} of ${sources.length} records (scripts/distro-data/inputs)`;
 }
 
+export type SourceMeta = Pick<DistroFixSource, 'id' | 'publisher' | 'repository' | 'license'>;
+
+/** A source file's content, its keys in the order the files have always had (rebuilds compare byte for byte). */
+export function distroSource(meta: SourceMeta, revision: string, date: string, fixes: DistroFixSource['fixes']): DistroFixSource {
+  const { id, publisher, repository, license } = meta;
+  return { schema: 'ctrsafe.distro-fixes/1', id, publisher, repository, revision, date, license, fixes };
+}
+
 /** A source built from extracts: its revision digests the records read, its date is the newest they give. */
 function fromExtracts(
-  meta: Pick<DistroFixSource, 'id' | 'publisher' | 'repository' | 'license'>,
+  meta: SourceMeta,
   refs: ExtractRef[],
   dates: (string | null | undefined)[],
   fixes: DistroFixSource['fixes'],
 ): DistroFixSource {
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
-    id: meta.id,
-    publisher: meta.publisher,
-    repository: meta.repository,
-    revision: extractsRevision(refs),
-    date: dates.reduce<string>((d, x) => (x && x > d ? x : d), '1970-01-01'),
-    license: meta.license,
-    fixes,
-  };
+  const newest = dates.reduce<string>((d, x) => (x && x > d ? x : d), '1970-01-01');
+  return distroSource(meta, extractsRevision(refs), newest, fixes);
 }
 
 /** RHEL 7 to 10 and their update streams: the releases HPC sites run (issue 12), not RHEL 5 and 6. */

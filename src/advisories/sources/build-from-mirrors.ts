@@ -1,5 +1,6 @@
 // Builder steps that read whole repository copies: AlmaLinux's OSV database and Rocky Linux's CSAF (ctrliq/advisories).
 import type { DistroFix, DistroFixSource } from '../distro-fix.js';
+import { distroSource, type SourceMeta } from './build-from-extracts.js';
 import { distroFixesFromCsaf } from './csaf-advisory.js';
 import { isoDay } from './ecosystems.js';
 import type { InputTree } from './input-tree.js';
@@ -61,21 +62,8 @@ function report(id: string, r: Read, log: (s: string) => void): void {
 }
 
 /** A source read whole from a mirror: the mirror's commit is its revision, the newest document its date. */
-function fromMirror(
-  meta: Pick<DistroFixSource, 'id' | 'publisher' | 'repository' | 'license'>,
-  tree: InputTree,
-  r: { fixes: DistroFixSource['fixes']; newest: string | null },
-): DistroFixSource {
-  return {
-    schema: 'ctrsafe.distro-fixes/1',
-    id: meta.id,
-    publisher: meta.publisher,
-    repository: meta.repository,
-    revision: tree.revision,
-    date: r.newest ?? tree.date ?? '1970-01-01',
-    license: meta.license,
-    fixes: minimizeFixes(r.fixes),
-  };
+function fromMirror(meta: SourceMeta, tree: InputTree, r: { fixes: DistroFixSource['fixes']; newest: string | null }): DistroFixSource {
+  return distroSource(meta, tree.revision, r.newest ?? tree.date ?? '1970-01-01', minimizeFixes(r.fixes));
 }
 
 /** AlmaLinux/osv-database (MIT): advisories/almalinux{8,9,10}/ALSA-*.json. */
