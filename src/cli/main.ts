@@ -41,7 +41,7 @@ export async function main(io: CliIo): Promise<number> {
       case 'rules':
         return (await import('./rules-command.js')).rulesCommand(rest, io);
       case 'db':
-        return (await import('./db-command.js')).dbCommand(rest, io);
+        return await (await import('./db-command.js')).dbCommand(rest, io);
       case 'image':
         // Loaded on demand: image readers and database drivers are not part of a check's start-up.
         return await (await import('./image-command.js')).imageCommand(rest, io);
