@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCheck } from '../src/cli/check-command.js';
 import { rpmDatabase } from './helpers/rpmdb.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
+import { FIXTURES, REPO, writeTree } from './helpers/tree.js';
 
 const check = async (root: string) => (await runCheck({ root, dbDir: path.join(root, 'no-store') })).report;
 
@@ -253,7 +253,11 @@ test('a package changelog on the host that names the CVE is evidence of the fix 
       ],
     },
   ]);
-  const r = await check(tree);
+  // The reviewed records without the distribution data: the shipped rows (RLSA-2022:0188, Debian's changelog
+  // extract) would decide first.
+  const withoutRows = async (root: string) =>
+    (await runCheck({ root, advisoriesDir: path.join(REPO, 'advisories') })).report;
+  const r = await withoutRows(tree);
   const v = all(r).find((x) => x.id === 'CVE-2022-0185')!;
   assert.equal(v.verdict, 'fixed', v.reason);
   assert.match(
@@ -266,7 +270,7 @@ test('a package changelog on the host that names the CVE is evidence of the fix 
   const deb = copyFixture('debian12');
   fs.mkdirSync(path.join(deb, 'usr/share/doc/podman'), { recursive: true });
   fs.copyFileSync(doc, path.join(deb, 'usr/share/doc/podman/changelog.Debian.gz'));
-  const d = all(await check(deb)).find((x) => x.id === 'CVE-2023-0778' && x.target === 'podman')!;
+  const d = all(await withoutRows(deb)).find((x) => x.id === 'CVE-2023-0778' && x.target === 'podman')!;
   assert.equal(d.verdict, 'fixed', d.reason);
   assert.match(d.decided_by, /usr\/share\/doc\/podman\/changelog\.Debian\.gz/);
 });
