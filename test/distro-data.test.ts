@@ -267,6 +267,46 @@ test("Debian's tracker and Debian's changelogs agree on CVE-2024-1086 in bullsey
   );
 });
 
+test("Debian's tracker: release-team markers are open, a release without a line follows unstable's as the tracker does", () => {
+  const rows = (cve: string) =>
+    fixesFromDebianTrackerExtract(input<DebianTrackerExtract>(`debian-tracker/${cve}.json`), () => true).map(
+      (r) => [r.ecosystem, r.package, r.status, r.fixed ?? null],
+    );
+  // "[bookworm] - runc <no-dsa>", "[bullseye] - runc <postponed>": affected there, no fix released. Unstable's
+  // "<unfixed>" speaks for trixie (no line of its own); buster had left security support.
+  assert.deepEqual(rows('CVE-2024-45310'), [
+    ['Debian:12', 'runc', 'unfixed', null],
+    ['Debian:11', 'runc', 'unfixed', null],
+    ['Debian:13', 'runc', 'unfixed', null],
+  ]);
+  // "- crun <not-affected> (krun handler not enabled in Debian)": every release.
+  assert.deepEqual(
+    rows('CVE-2025-24965').map((r) => [r[0], r[2]]),
+    ['Debian:10', 'Debian:11', 'Debian:12', 'Debian:13'].map((e) => [e, 'not-affected']),
+  );
+  // Unstable fixed in 5.8.1+ds1-2 and no DSA/DLA: trixie's older podman is affected until it reaches that version.
+  assert.deepEqual(rows('CVE-2026-55686'), [['Debian:13', 'podman', 'fixed', '5.8.1+ds1-2']]);
+  // A release's own line decides over unstable's.
+  assert.deepEqual(rows('CVE-2026-30892'), [
+    ['Debian:13', 'crun', 'unfixed', null],
+    ['Debian:12', 'crun', 'not-affected', null],
+    ['Debian:11', 'crun', 'not-affected', null],
+  ]);
+});
+
+test("a tracker's 'unfixed' yields to a changelog that names the CVE (trixie's runc 1.1.15+ds1-1 fixed CVE-2024-45310)", () => {
+  assert.equal(changelogFix('changelogs/debian-trixie-runc.json', 'CVE-2024-45310'), '1.1.15+ds1-1');
+  assert.deepEqual(row('debian-tracker', 'CVE-2024-45310', 'Debian:13', 'runc'), []);
+  assert.deepEqual(
+    row('debian-changelogs', 'CVE-2024-45310', 'Debian:13', 'runc').map((f) => [f.status, f.fixed]),
+    [['fixed', '1.1.15+ds1-1']],
+  );
+  assert.deepEqual(
+    row('debian-tracker', 'CVE-2024-45310', 'Debian:12', 'runc').map((f) => f.status),
+    ['unfixed'],
+  );
+});
+
 test('SUSE advisories: every kept CVE is fixed at the version the advisory ships, per kernel flavour', () => {
   const rows = fixesFromSuseExtract(
     input<SuseExtract>('suse/SUSE-SU-2022-0760-1.json'),

@@ -181,6 +181,46 @@ test('RHEL EUS: a kernel of the 8.4 stream is judged by the 8.4 EUS record its d
   );
 });
 
+test('RHEL 7.9 (3.10.0-1160, dist tag el7): the ELS stream judges it; kernels of older minor releases are not', () => {
+  // RHSA-2025:1281: CVE-2024-53104 fixed for RHEL 7 ELS in kernel-3.10.0-1160.132.1.el7 (Red Hat security data).
+  const els = [
+    source('redhat-security-data', 'Red Hat', [
+      fix(
+        'CVE-2024-53104',
+        'Red Hat:rhel_els:7',
+        'kernel',
+        '3.10.0-1160.132.1.el7',
+        'RHSA-2025:1281',
+        '2025-02-11',
+      ),
+    ]),
+  ];
+  const at = (osId: string, release: string) => {
+    const { vulnerabilities, resolved } = buildVulnerabilities(
+      db.advisories.filter((a) => a.id === 'CVE-2024-53104'),
+      el(osId, '7', release),
+      els,
+    );
+    const v = [
+      ...vulnerabilities.map((x) => ({ ...x, verdict: x.match as string })),
+      ...resolved.map((x) => ({ ...x, verdict: x.status as string })),
+    ].find((x) => x.target === 'kernel');
+    assert.ok(v);
+    return v;
+  };
+  const old = at('centos', '3.10.0-1160.el7.x86_64');
+  assert.deepEqual(
+    [old.verdict, old.fixed_version, old.advisory],
+    ['affected', '3.10.0-1160.132.1.el7', 'RHSA-2025:1281'],
+    old.reason,
+  );
+  assert.match(old.reason, /Red Hat 7 ELS/);
+  const patched = at('rhel', '3.10.0-1160.132.1.el7.x86_64');
+  assert.equal(patched.verdict, 'fixed', patched.reason);
+  // 3.10.0-1062 is RHEL 7.7: ELS does not speak for it (its AUS stream would).
+  assert.equal(at('rhel', '3.10.0-1062.92.1.el7.x86_64').verdict, 'unknown');
+});
+
 test('SLES 15 SP3: the release string lacks the last release number; the RPM database settles the one case it leaves', () => {
   const sles = (release: string, pkg?: string) =>
     facts({

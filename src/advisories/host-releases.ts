@@ -3,7 +3,8 @@
 /**
  * own: the host's own distribution and release. rebuild: another rebuild of the same sources (RHEL, AlmaLinux,
  * Rocky ship the same NVRs; CentOS Linux 7 and Oracle Linux's compatible kernel follow RHEL; SLE HPC and SLES
- * share one code stream). stream: a Red Hat minor-release stream (EUS, E4S, AUS) the kernel's dist tag names.
+ * share one code stream). stream: a Red Hat minor-release stream (EUS, E4S, AUS) the kernel's dist tag names, or
+ * RHEL 7.9's Extended Life-cycle Support.
  * pro: Ubuntu Pro (ESM) fixes for the same release.
  */
 export type Relation = 'own' | 'rebuild' | 'stream' | 'pro';
@@ -53,6 +54,8 @@ export function hostReleases(osId: string, versionId: string, stream: { major: s
       if (stream && stream.major === major)
         for (const kind of ['eus', 'e4s', 'aus'])
           add(`Red Hat:rhel_${kind}:${major}.${stream.minor}`, 'stream', `Red Hat ${major}.${stream.minor} ${kind.toUpperCase()}`);
+      // RHEL 7's Extended Life-cycle Support updates 7.9 only, on its 3.10.0-1160 kernels.
+      if (stream && stream.major === '7' && stream.minor === '9' && major === '7') add('Red Hat:rhel_els:7', 'stream', 'Red Hat 7 ELS');
       break;
     }
     case 'suse': {

@@ -313,8 +313,13 @@ export function identifyKernel(input: {
   }
 }
 
-/** "el8_4" of "4.18.0-305.40.2.el8_4": the RHEL minor-release stream a kernel was built for (EUS/E4S/AUS records). */
+/**
+ * "el8_4" of "4.18.0-305.40.2.el8_4": the RHEL minor-release stream a kernel was built for (EUS/E4S/AUS records).
+ * RHEL 7.9's kernels carry a bare "el7": their 3.10.0-1160 line is 7.9's (Red Hat's "Red Hat Enterprise Linux
+ * Release Dates", kernel versions table), the one release ELS updates.
+ */
 export function rhelStream(version: string): { major: string; minor: string } | null {
   const m = /\.el(\d+)_(\d+)(?:\.|$)/.exec(version);
-  return m ? { major: m[1]!, minor: m[2]! } : null;
+  if (m) return { major: m[1]!, minor: m[2]! };
+  return /^3\.10\.0-1160\.(?:.*\.)?el7(?:\.|$)/.test(version) ? { major: '7', minor: '9' } : null;
 }

@@ -2,7 +2,7 @@
 // distributions' published records into advisories/distro/*.json, and CISA KEV into the reviewed records.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDistroFixSource, serializeDistroFixSource, serializeWithRows, type DistroFixSource } from '../distro-fix.js';
+import { parseDistroFixSource, serializeDistroFixSource, serializeWithRows, type DistroFix, type DistroFixSource } from '../distro-fix.js';
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
 import { fetchChangelogs } from './fetch-changelogs.js';
@@ -125,15 +125,19 @@ export function runBuild(paths: BuilderPaths, opts: { alma?: string; rocky?: str
   if (suse.length) writeSource(paths, inScope(scope, buildSuse(suse, keep)), log);
   const tracker = inScope(scope, buildUbuntuTracker(readUbuntuTrackerExtracts(path.join(paths.inputs, 'ubuntu-tracker')), keep));
   if (tracker.fixes.length) writeSource(paths, tracker, log);
+  const changelogs = readChangelogExtracts(path.join(paths.inputs, 'changelogs'));
+  const fromChangelogs = (['Debian', 'Ubuntu'] as const).map((d) => buildFromChangelogs(changelogs, d, (c) => keep.has(c)));
+  const key = (f: DistroFix) => `${f.cve}\0${f.ecosystem}\0${f.package}`;
+  // A tracker's "not fixed yet" is older news than an upload whose changelog names the CVE: the changelog row wins.
+  const named = new Set(fromChangelogs.flatMap((src) => src?.fixes.map(key) ?? []));
   const debianTracker = inScope(scope, buildDebianTracker(readDebianTrackerExtracts(path.join(paths.inputs, 'debian-tracker')), keep));
+  debianTracker.fixes = debianTracker.fixes.filter((f) => f.status !== 'unfixed' || !named.has(key(f)));
   if (debianTracker.fixes.length) writeSource(paths, debianTracker, log);
   // The distributions' trackers decide the keys they give; changelog rows fill the rest.
-  const decided = new Set([...tracker.fixes, ...debianTracker.fixes].map((f) => `${f.cve}\0${f.ecosystem}\0${f.package}`));
-  const changelogs = readChangelogExtracts(path.join(paths.inputs, 'changelogs'));
-  for (const d of ['Debian', 'Ubuntu'] as const) {
-    const src = buildFromChangelogs(changelogs, d, (c) => keep.has(c));
+  const decided = new Set([...tracker.fixes, ...debianTracker.fixes].map(key));
+  for (const src of fromChangelogs) {
     if (!src) continue;
-    const fixes = src.fixes.filter((f) => !decided.has(`${f.cve}\0${f.ecosystem}\0${f.package}`));
+    const fixes = src.fixes.filter((f) => !decided.has(key(f)));
     writeSource(paths, inScope(scope, { ...src, fixes }), log);
   }
 }
