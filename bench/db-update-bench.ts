@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadBuiltinAdvisories, loadDatabase } from '../src/advisories/load-advisories.js';
 import { DISTRO_FIX_JSON, ADVISORY_JSON } from '../src/advisories/database.generated.js';
 import { writeZip, type ZipMemberSpec } from '../test/helpers/write-zip.js';
-import { median, peakMb, runInterleaved, type Cmd } from './interleaved.js';
+import { medianMs, peakMb, runInterleaved, type Cmd } from './interleaved.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -138,17 +138,8 @@ console.log(
 );
 
 // What a check pays to load the database: the built-in records and distribution data, and the imported store.
-const times = (f: () => unknown, n = 30) => {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    f();
-    xs.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(xs);
-};
-const builtin = times(() => loadBuiltinAdvisories());
-const withStore = times(() => loadDatabase(db), 10);
+const builtin = medianMs(() => loadBuiltinAdvisories(), 30);
+const withStore = medianMs(() => loadDatabase(db), 10);
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const heap0 = process.memoryUsage().heapUsed;

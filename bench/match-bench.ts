@@ -11,23 +11,13 @@ import { collectHost } from '../src/collect/collect-host.js';
 import { buildVulnerabilities } from '../src/evaluate/build-vulnerabilities.js';
 import { HostRoot } from '../src/host/host-root.js';
 import { fixtureHost } from '../test/helpers/fixture-host.js';
-import { median, runInterleaved, type Cmd } from './interleaved.js';
+import { medianMs, runInterleaved, type Cmd } from './interleaved.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 11);
 const here = path.dirname(new URL(import.meta.url).pathname);
 const bin = path.join(here, '../bundle/ctrsafe.cjs');
 const baseline = process.env.BASELINE ?? '/work/main/dist/bundle/ctrsafe.cjs';
 const HOSTS = (process.env.BENCH_HOSTS ?? 'rocky8,rocky9,debian12,ubuntu2204,sles15sp3').split(',');
-
-function timeMs(f: () => void, n: number): number {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    f();
-    xs.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(xs);
-}
 
 /** `size` rows over every CVE of the database, 41 releases and 5 source packages each. */
 function synthetic(cves: string[], size: number): DistroFixSource {
@@ -94,7 +84,7 @@ for (const h of HOSTS) {
 }
 
 console.log('\nin process, median ms:');
-const load = timeMs(() => loadBuiltinAdvisories(), 15);
+const load = medianMs(() => loadBuiltinAdvisories(), 15);
 const db = loadBuiltinAdvisories();
 console.log(
   `  load the built-in database (${db.advisories.length} records, ${db.distro.reduce((s, d) => s + d.fixes.length, 0)} distribution rows): ${load.toFixed(1)}`,
@@ -113,10 +103,10 @@ for (const h of HOSTS) {
     String(facts.get('os.id')?.value ?? ''),
     String(facts.get('os.version_id')?.value ?? ''),
   ] as const;
-  const shipped = timeMs(() => buildVulnerabilities(db.advisories, facts, db.distro), 15);
-  const withMid = timeMs(() => buildVulnerabilities(db.advisories, facts, [...db.distro, mid]), 11);
-  const withBig = timeMs(() => buildVulnerabilities(db.advisories, facts, [...db.distro, big]), 7);
-  const index = timeMs(() => buildDistroIndex([big], db.advisories, hostReleases(os[0], os[1], null)), 7);
+  const shipped = medianMs(() => buildVulnerabilities(db.advisories, facts, db.distro), 15);
+  const withMid = medianMs(() => buildVulnerabilities(db.advisories, facts, [...db.distro, mid]), 11);
+  const withBig = medianMs(() => buildVulnerabilities(db.advisories, facts, [...db.distro, big]), 7);
+  const index = medianMs(() => buildDistroIndex([big], db.advisories, hostReleases(os[0], os[1], null)), 7);
   console.log(
     `  ${h.padEnd(12)} match: shipped data ${shipped.toFixed(1)}, +20,000 rows ${withMid.toFixed(1)}, +200,000 rows ${withBig.toFixed(1)} (indexing ${index.toFixed(1)})`,
   );

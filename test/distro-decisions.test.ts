@@ -95,11 +95,11 @@ function facts(o: Record<string, FactValue>, evidence: Record<string, string> = 
   );
 }
 
-function verdict(cve: string, f: Facts, target = 'kernel') {
+function verdict(cve: string, f: Facts, target = 'kernel', sources: DistroFixSource[] = SOURCES) {
   const { vulnerabilities, resolved } = buildVulnerabilities(
     db.advisories.filter((a) => a.id === cve || a.aliases.includes(cve)),
     f,
-    SOURCES,
+    sources,
   );
   const all = [
     ...vulnerabilities.map((v) => ({ ...v, verdict: v.match as string })),
@@ -195,19 +195,9 @@ test('RHEL 7.9 (3.10.0-1160, dist tag el7): the ELS stream judges it; kernels of
       ),
     ]),
   ];
-  const at = (osId: string, release: string) => {
-    const { vulnerabilities, resolved } = buildVulnerabilities(
-      db.advisories.filter((a) => a.id === 'CVE-2024-53104'),
-      el(osId, '7', release),
-      els,
-    );
-    const v = [
-      ...vulnerabilities.map((x) => ({ ...x, verdict: x.match as string })),
-      ...resolved.map((x) => ({ ...x, verdict: x.status as string })),
-    ].find((x) => x.target === 'kernel');
-    assert.ok(v);
-    return v;
-  };
+  const at = (osId: string, release: string) =>
+    verdict('CVE-2024-53104', el(osId, '7', release), 'kernel', els);
+
   const old = at('centos', '3.10.0-1160.el7.x86_64');
   assert.deepEqual(
     [old.verdict, old.fixed_version, old.advisory],

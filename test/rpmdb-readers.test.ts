@@ -11,27 +11,16 @@ import { HostRoot } from '../src/host/host-root.js';
 import { readPackagesFrom, readRpmDatabase, type RpmDbResult } from '../src/collect/read-rpmdb.js';
 import { bufferAccess, DatabaseFormatError } from '../src/parse/random-access.js';
 import { rpmChangelogCves } from '../src/parse/changelog-cves.js';
-import { berkeleyDatabase, ndbDatabase, rpmDatabase, type RpmSpec } from './helpers/rpmdb.js';
+import {
+  berkeleyDatabase,
+  KERNEL_CORE_EL8_5,
+  ndbDatabase,
+  rpmDatabase,
+  type RpmSpec,
+} from './helpers/rpmdb.js';
 
 const PKGS: RpmSpec[] = [
-  {
-    name: 'kernel-core',
-    source: 'kernel',
-    version: '4.18.0',
-    release: '348.12.2.el8_5',
-    changelog: [
-      [
-        'Tue Jan 11 2022',
-        'Patrick Talbert <ptalbert@redhat.com> [4.18.0-348.12.2.el8_5]',
-        '- [fs] vfs: fs_context: fix up param length parsing in legacy_parse_param (Carlos Maiolino) [2040585 2040586] {CVE-2022-0185}',
-      ],
-      [
-        'Mon Nov 08 2021',
-        'Patrick Talbert <ptalbert@redhat.com> [4.18.0-348.2.1.el8_5]',
-        '- [netfilter] x_tables: fix (Florian Westphal) [1980530] {CVE-2021-22555}',
-      ],
-    ],
-  },
+  KERNEL_CORE_EL8_5,
   { name: 'runc', version: '1.1.12', release: '1.el9_3', epoch: 4 },
   { name: 'podman', version: '4.9.4', release: '13.el9_4', epoch: 4 },
   { name: 'bash', version: '5.1.8', release: '9.el9' },

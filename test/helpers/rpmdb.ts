@@ -41,6 +41,26 @@ function specText(p: RpmSpec): string {
 }
 
 /** Records the packages in an rpmdb.sqlite at dbpath with rpm itself; only rpmdb.sqlite is kept. */
+/** RHEL 8.5's kernel-core 4.18.0-348.12.2.el8_5 with the two %changelog entries that name CVE-2022-0185 and CVE-2021-22555. */
+export const KERNEL_CORE_EL8_5: RpmSpec = {
+  name: 'kernel-core',
+  source: 'kernel',
+  version: '4.18.0',
+  release: '348.12.2.el8_5',
+  changelog: [
+    [
+      'Tue Jan 11 2022',
+      'Patrick Talbert <ptalbert@redhat.com> [4.18.0-348.12.2.el8_5]',
+      '- [fs] vfs: fs_context: fix up param length parsing in legacy_parse_param (Carlos Maiolino) [2040585 2040586] {CVE-2022-0185}',
+    ],
+    [
+      'Mon Nov 08 2021',
+      'Patrick Talbert <ptalbert@redhat.com> [4.18.0-348.2.1.el8_5]',
+      '- [netfilter] x_tables: fix (Florian Westphal) [1980530] {CVE-2021-22555}',
+    ],
+  ],
+};
+
 export function rpmDatabase(dbpath: string, pkgs: RpmSpec[]): void {
   const top = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-rpmbuild-'));
   fs.mkdirSync(path.join(top, 'SPECS'), { recursive: true });
