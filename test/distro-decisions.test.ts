@@ -110,6 +110,20 @@ function verdict(cve: string, f: Facts, target = 'kernel', sources: DistroFixSou
   return v;
 }
 
+/** An AlmaLinux 9.3 host whose runc comes from the RPM `runc` at version `v` (epoch inline). */
+const runc = (v: string) =>
+  facts(
+    {
+      'os.id': 'almalinux',
+      'os.version_id': '9.3',
+      'component.runc.installed': true,
+      'component.runc.version': v.replace(/^\d+:/, '').replace(/-.*/, ''),
+      'component.runc.package': `runc ${v}`,
+      'component.runc.package_source': 'runc',
+    },
+    { 'component.runc.package': 'package runc (RPM database /var/lib/rpm/rpmdb.sqlite)' },
+  );
+
 const el = (osId: string, versionId: string, release: string) =>
   facts({ 'os.id': osId, 'os.version_id': versionId, 'kernel.release': release, 'kernel.family': 'rhel' });
 
@@ -144,18 +158,6 @@ test("EL9: Rocky's missing RLSA-2024:2394 is covered by AlmaLinux's ALSA-2024:23
   assert.deepEqual([a.verdict, a.advisory], ['fixed', 'ALSA-2024:2394'], a.reason);
   const b = verdict('CVE-2024-1086', el('rocky', '9.3', '5.14.0-362.24.1.el9_3.x86_64'));
   assert.deepEqual([b.verdict, b.fixed_version], ['affected', '5.14.0-427.13.1.el9_4']);
-  const runc = (v: string) =>
-    facts(
-      {
-        'os.id': 'almalinux',
-        'os.version_id': '9.3',
-        'component.runc.installed': true,
-        'component.runc.version': v.replace(/^\d+:/, '').replace(/-.*/, ''),
-        'component.runc.package': `runc ${v}`,
-        'component.runc.package_source': 'runc',
-      },
-      { 'component.runc.package': 'package runc (RPM database /var/lib/rpm/rpmdb.sqlite)' },
-    );
   const affected = verdict('CVE-2024-21626', runc('4:1.1.11-1.el9_3'), 'runc');
   assert.deepEqual(
     [affected.verdict, affected.fixed_version, affected.advisory, affected.package],
@@ -164,6 +166,30 @@ test("EL9: Rocky's missing RLSA-2024:2394 is covered by AlmaLinux's ALSA-2024:23
   assert.equal(verdict('CVE-2024-21626', runc('4:1.1.12-1.el9_3'), 'runc').verdict, 'fixed');
   // Without the epoch the distribution version is older than 4:... — rpm's own order (epoch first) decides.
   assert.equal(verdict('CVE-2024-21626', runc('1.1.13-1.el9_3'), 'runc').verdict, 'affected');
+});
+
+test("a distribution's 'no fix released' does not outlive an upstream version past the fix (RHEL's 'Fix deferred' for CVE-2024-45310)", () => {
+  // Red Hat security data: runc on RHEL 9 "Fix deferred"; runc 1.1.14 and 1.2.0-rc.3 fixed it upstream.
+  const deferred = [
+    source('redhat-security-data', 'Red Hat', [
+      {
+        cve: 'CVE-2024-45310',
+        ecosystem: 'Red Hat:enterprise_linux:9',
+        package: 'runc',
+        status: 'unfixed',
+        date: '2024-09-03',
+      },
+    ]),
+  ];
+  const old = verdict('CVE-2024-45310', runc('4:1.1.12-1.el9_3'), 'runc', deferred);
+  assert.deepEqual([old.verdict, old.fixed_version], ['affected', null], old.reason);
+  assert.match(old.reason, /affected with no fix released/);
+  const rebased = verdict('CVE-2024-45310', runc('4:1.2.5-1.el9'), 'runc', deferred);
+  assert.equal(rebased.verdict, 'fixed', rebased.reason);
+  assert.match(
+    rebased.reason,
+    /upstream 1\.2\.5 is at or past the fix in 1\.1\.14; .* still marks runc affected with no fix released/,
+  );
 });
 
 test('RHEL EUS: a kernel of the 8.4 stream is judged by the 8.4 EUS record its dist tag names', () => {

@@ -77,12 +77,6 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
       "Ubuntu tracker rows for focal's linux-hwe-5.15: CVE-2021-3493 (past the first 16,000 characters read), CVE-2023-2640, CVE-2023-32629",
     all: 'the kernel rows above',
   },
-  rocky8: {
-    all: 'Rocky/Alma/Red Hat rows for runc CVE-2024-45310, CVE-2026-41579, crun CVE-2025-24965, CVE-2026-47766, podman CVE-2026-55686',
-  },
-  rocky9: {
-    all: 'Rocky/Alma/Red Hat rows for runc CVE-2024-45310, CVE-2026-41579, crun CVE-2025-24965, CVE-2026-47766, podman CVE-2026-55686',
-  },
   ubuntu2204: { all: 'Ubuntu rows for libpod CVE-2022-27649, CVE-2022-4122, CVE-2024-9407, CVE-2026-55686' },
   ubuntu2404: {
     all: 'Ubuntu rows for libpod CVE-2024-9407, CVE-2025-9566, CVE-2026-55686 and crun CVE-2025-24965, CVE-2026-47766',

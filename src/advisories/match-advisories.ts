@@ -107,7 +107,17 @@ function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: HostCo
       syntax: t.distro.syntax,
       partial: false,
     });
-    if (d) return make(d.status, d.reason, d.package, t.distro.version, d.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+    if (d) {
+      // "Affected, no fix released" is the distribution's word on the version it shipped then; a package since
+      // rebased on an upstream release past the fix carries the fix all the same.
+      const past =
+        d.status === 'affected' && d.fixed === null && t.upstream !== null && upstreamEntries.length > 0
+          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream')
+          : null;
+      if (past?.status === 'fixed')
+        return make('fixed', `${past.why}; ${d.reason.replace(' marks ', ' still marks ')}${d.date ? ` (data of ${d.date})` : ''}`, d.package, t.distro.version, past.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+      return make(d.status, d.reason, d.package, t.distro.version, d.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+    }
   }
   const upstreamPkg = upstreamEntries[0] ? `${upstreamEntries[0].package.ecosystem}/${upstreamEntries[0].package.name}` : t.id;
   if (upstreamEntries.length === 0) {
