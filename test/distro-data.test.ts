@@ -294,7 +294,7 @@ test("Debian's tracker: release-team markers are open, a release without a line 
   ]);
 });
 
-test("a tracker's 'unfixed' yields to a changelog that names the CVE (trixie's runc 1.1.15+ds1-1 fixed CVE-2024-45310)", () => {
+test("a tracker's 'unfixed' or 'undetermined' yields to a changelog that names the CVE (trixie's runc, noble's libpod)", () => {
   assert.equal(changelogFix('changelogs/debian-trixie-runc.json', 'CVE-2024-45310'), '1.1.15+ds1-1');
   assert.deepEqual(row('debian-tracker', 'CVE-2024-45310', 'Debian:13', 'runc'), []);
   assert.deepEqual(
@@ -304,6 +304,16 @@ test("a tracker's 'unfixed' yields to a changelog that names the CVE (trixie's r
   assert.deepEqual(
     row('debian-tracker', 'CVE-2024-45310', 'Debian:12', 'runc').map((f) => f.status),
     ['unfixed'],
+  );
+  // Ubuntu's "needs-triage" for noble's libpod yields to its 3.4.6+ds1-1 changelog; jammy's stays undetermined.
+  assert.deepEqual(row('ubuntu-cve-tracker', 'CVE-2022-27649', 'Ubuntu:24.04:LTS', 'libpod'), []);
+  assert.deepEqual(
+    row('ubuntu-changelogs', 'CVE-2022-27649', 'Ubuntu:24.04:LTS', 'libpod').map((f) => f.fixed),
+    ['3.4.6+ds1-1'],
+  );
+  assert.deepEqual(
+    row('ubuntu-cve-tracker', 'CVE-2022-27649', 'Ubuntu:22.04:LTS', 'libpod').map((f) => f.status),
+    ['undetermined'],
   );
 });
 

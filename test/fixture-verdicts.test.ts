@@ -77,9 +77,11 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
       "Ubuntu tracker rows for focal's linux-hwe-5.15: CVE-2021-3493 (past the first 16,000 characters read), CVE-2023-2640, CVE-2023-32629",
     all: 'the kernel rows above',
   },
-  ubuntu2204: { all: 'Ubuntu rows for libpod CVE-2022-27649, CVE-2022-4122, CVE-2024-9407, CVE-2026-55686' },
+  ubuntu2204: {
+    all: "libpod: CVE-2022-27649 (Ubuntu's tracker: needs-triage), CVE-2022-4122 and CVE-2024-9407 (filed under buildah only), CVE-2026-55686 (not read)",
+  },
   ubuntu2404: {
-    all: 'Ubuntu rows for libpod CVE-2024-9407, CVE-2025-9566, CVE-2026-55686 and crun CVE-2025-24965, CVE-2026-47766',
+    all: "libpod CVE-2024-9407 (filed under buildah only), CVE-2026-55686, crun CVE-2025-24965, CVE-2026-47766 (Ubuntu's tracker not read for them)",
   },
   debian11: {
     all: "Debian files CVE-2022-4122 and CVE-2024-9407 under buildah only; bullseye's runc, crun and libpod for the 2025-26 CVEs (records with unstable's line only, written when bullseye may have left support)",

@@ -123,18 +123,24 @@ export function runBuild(paths: BuilderPaths, opts: { alma?: string; rocky?: str
   if (redhat.length) writeSource(paths, inScope(scope, buildRedHat(redhat, keep)), log);
   const suse = readSuseExtracts(path.join(paths.inputs, 'suse'));
   if (suse.length) writeSource(paths, inScope(scope, buildSuse(suse, keep)), log);
-  const tracker = inScope(scope, buildUbuntuTracker(readUbuntuTrackerExtracts(path.join(paths.inputs, 'ubuntu-tracker')), keep));
-  if (tracker.fixes.length) writeSource(paths, tracker, log);
   const changelogs = readChangelogExtracts(path.join(paths.inputs, 'changelogs'));
   const fromChangelogs = (['Debian', 'Ubuntu'] as const).map((d) => buildFromChangelogs(changelogs, d, (c) => keep.has(c)));
   const key = (f: DistroFix) => `${f.cve}\0${f.ecosystem}\0${f.package}`;
-  // A tracker's "not fixed yet" is older news than an upload whose changelog names the CVE: the changelog row wins.
+  // A tracker's "not fixed yet" or "not decided" is older news than an upload whose changelog names the CVE: the
+  // changelog row wins (Ubuntu's tracker leaves CVE-2022-27649 "needs-triage" for noble's libpod, whose 3.4.6+ds1-1
+  // changelog names it).
   const named = new Set(fromChangelogs.flatMap((src) => src?.fixes.map(key) ?? []));
-  const debianTracker = inScope(scope, buildDebianTracker(readDebianTrackerExtracts(path.join(paths.inputs, 'debian-tracker')), keep));
-  debianTracker.fixes = debianTracker.fixes.filter((f) => f.status !== 'unfixed' || !named.has(key(f)));
-  if (debianTracker.fixes.length) writeSource(paths, debianTracker, log);
+  const trackers = [
+    buildUbuntuTracker(readUbuntuTrackerExtracts(path.join(paths.inputs, 'ubuntu-tracker')), keep),
+    buildDebianTracker(readDebianTrackerExtracts(path.join(paths.inputs, 'debian-tracker')), keep),
+  ].map((src) => {
+    const t = inScope(scope, src);
+    t.fixes = t.fixes.filter((f) => (f.status !== 'unfixed' && f.status !== 'undetermined') || !named.has(key(f)));
+    if (t.fixes.length) writeSource(paths, t, log);
+    return t;
+  });
   // The distributions' trackers decide the keys they give; changelog rows fill the rest.
-  const decided = new Set([...tracker.fixes, ...debianTracker.fixes].map(key));
+  const decided = new Set(trackers.flatMap((t) => t.fixes.map(key)));
   for (const src of fromChangelogs) {
     if (!src) continue;
     const fixes = src.fixes.filter((f) => !decided.has(key(f)));
