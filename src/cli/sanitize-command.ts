@@ -4,21 +4,15 @@ import { auditImage } from '../image/audit-image.js';
 import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
 import { InputError, UsageError } from '../errors.js';
-import type { CliIo } from './io.js';
-import { flag, parseArgs } from './parse-args.js';
+import type { CommandContext } from './spec.js';
 
-export async function sanitizeCommand(args: string[], io: CliIo): Promise<number> {
-  const p = parseArgs(args, [
-    { name: 'owner', takesValue: true },
-    { name: 'policy', takesValue: true },
-  ]);
-  const policyFile = flag(p, 'policy');
+export async function sanitizeCommand({ io, opts, args }: CommandContext): Promise<number> {
+  const policyFile = opts.get('policy');
   const policy = policyFile ? loadPolicy(policyFile) : null;
-  if (p.positionals.length !== 2) throw new UsageError('image sanitize needs IN and OUT.sqfs');
-  const [input, out] = p.positionals as [string, string];
+  const [input, out] = args as [string, string];
   if (fs.existsSync(out)) throw new UsageError(`${out} exists; image sanitize never overwrites`);
   // Shifter: images owned by root, or by the importing user where the site says so (--owner UID:GID).
-  const o = flag(p, 'owner') ?? '0:0';
+  const o = opts.get('owner') ?? '0:0';
   const m = /^(\d{1,10}):(\d{1,10})$/.exec(o);
   if (!m) throw new UsageError('--owner must be UID:GID');
   const tmp = `${out}.ctrsafe-${process.pid}.tmp`;
@@ -38,10 +32,11 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
     }
     fs.renameSync(tmp, out);
     const s = res.stats;
-    io.stdout.write(
-      `ctrsafe: wrote ${out}: ${s.members} members; cleared setuid/setgid on ${s.setidCleared}, dropped ${s.devicesDropped} device nodes, ${s.xattrsDropped} xattrs and ${s.linksDropped} escaping links, rewrote ${s.namesRewritten} unsafe names, fixed ${s.worldWritableFixed} world-writable modes; audit: ${audit.summary.fail} failed, ${audit.summary.warn} warnings\n`,
-    );
-    for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${n}\n`);
+    if (!opts.has('quiet'))
+      io.stdout.write(
+        `ctrsafe: wrote ${out}: ${s.members} members; cleared setuid/setgid on ${s.setidCleared}, dropped ${s.devicesDropped} device nodes, ${s.xattrsDropped} xattrs and ${s.linksDropped} escaping links, rewrote ${s.namesRewritten} unsafe names, fixed ${s.worldWritableFixed} world-writable modes; audit: ${audit.summary.fail} failed, ${audit.summary.warn} warnings\n`,
+      );
+    if (!opts.has('quiet')) for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${n}\n`);
     return 0;
   } finally {
     fs.rmSync(tmp, { force: true });
