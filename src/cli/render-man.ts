@@ -17,7 +17,7 @@ function roff(s: string): string {
       .replace(/-/g, '\\-')
       // groff reads its input as Latin-1 unless preconv runs first: name every other character by its code point.
       .replace(
-        /[^\x00-\x7f]/gu,
+        /[^\t\n\x20-\x7e]/gu,
         (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`,
       )
       .split('\n')
