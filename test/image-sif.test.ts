@@ -350,9 +350,12 @@ test('inconsistencies that do not mislead are warnings', () => {
   const info = readSif(file);
   assert.equal(info.primary?.id, 1);
   assert.equal(info.primarySigned, false);
+  assert.match(
+    info.ambiguousPrimary ?? '',
+    /^2 primary system partitions \(objects 1, 2\): sylabs\/sif refuses/,
+  );
   assert.deepEqual(info.warnings, [
     'DescriptorsFree is 1, but 45 of 48 descriptors are free',
-    '2 primary system partitions (objects 1, 2): sylabs/sif refuses to choose',
     'signature object 3 links to group 7, which holds no objects',
   ]);
 });

@@ -485,3 +485,62 @@ test('unpacking bounds the bytes it writes and answers a broken archive with one
   await extractSanitized(fs.createReadStream(tar), out, 'big.tar', { maxBytes: 1_000_000 });
   assert.equal(fs.statSync(path.join(out, 'big')).size, 200_000, 'under the limit it unpacks whole');
 });
+
+test(
+  'as root for another user (sudo) run refuses; as root it takes no program or test override from the environment',
+  { skip: !asRoot },
+  () => {
+    const asRootRun = (args: string[], env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, [BIN, 'run', ...args], {
+        encoding: 'utf8',
+        cwd: '/tmp',
+        timeout: 120_000,
+        env: { ...process.env, ...env },
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const secret = scratch('ctrsafe-rootonly-');
+    fs.chmodSync(secret, 0o700);
+    const sudo = asRootRun(['--bind', `${secret}:/data`, ROOTFS, '--', '/usr/bin/id', '-u'], {
+      SUDO_UID: String(UID),
+      SUDO_GID: String(UID),
+      SUDO_USER: USER,
+    });
+    assert.equal(sudo.code, 125, sudo.stdout);
+    assert.match(sudo.stderr, /^ctrsafe run: refused: ctrsafe run is running as root for uid \d+ \(sudo/);
+    // A fake ldconfig (the test override, or first in PATH) names /etc/shadow as libcuda; a fake nvidia-smi links to it.
+    const fake = scratch('ctrsafe-fakeld-');
+    fs.writeFileSync(
+      path.join(fake, 'ldconfig'),
+      "#!/bin/sh\nprintf '\\tlibcuda.so.1 (libc6,x86-64) => /etc/shadow\\n'\n",
+      { mode: 0o755 },
+    );
+    fs.symlinkSync('/etc/shadow', path.join(fake, 'nvidia-smi'));
+    const dry = asRootRun(['--gpu', '--dry-run', ROOTFS, '--', '/bin/true'], {
+      CTRSAFE_LDCONFIG: path.join(fake, 'ldconfig'),
+      CTRSAFE_GPU_DEV_DIR: fake,
+      PATH: `${fake}:${process.env.PATH}`,
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout, /\/etc\/shadow/);
+    assert.doesNotMatch(dry.stdout, new RegExp(fake));
+  },
+);
+
+test('run identity (pure): root for root is fine; root for another needs the administrator and binds they could open', async () => {
+  const { rootForOtherProblem, runIdentity } = await import('../src/run/run-identity.js');
+  const who = runIdentity({ euid: 0, uid: 0, gid: 0 }, { SUDO_UID: '1001', SUDO_GID: '1001' });
+  assert.deepEqual(who, { callerUid: 1001, callerGid: 1001, privileged: true });
+  const never = () => false;
+  assert.match(rootForOtherProblem(who, false, [], never) ?? '', /needs no privilege/);
+  assert.equal(rootForOtherProblem(who, true, [], never), null);
+  assert.match(
+    rootForOtherProblem(who, true, [{ src: '/root', readOnly: false }], never) ?? '',
+    /^--bind \/root: uid 1001 could not write it/,
+  );
+  assert.equal(rootForOtherProblem(runIdentity({ euid: 0, uid: 0, gid: 0 }, {}), false, [], never), null);
+  assert.equal(
+    rootForOtherProblem(runIdentity({ euid: 1001, uid: 1001, gid: 1001 }, {}), false, [], never),
+    null,
+  );
+});

@@ -1,26 +1,29 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
-import { UsageError } from '../errors.js';
+import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
+import { SafeDir } from '../host/safe-write.js';
 import { findRule } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
 import { narrowReport } from '../evaluate/narrow-report.js';
 import { renderCheckCsv, renderCheckJunit } from '../render/render-check-tables.js';
 import { renderExplain } from '../render/render-explain.js';
-import { renderPrometheus, writeTextfile } from '../render/render-prometheus.js';
+import { renderPrometheus } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
 import { toolVersion } from '../tool-version.js';
 import { loadIgnoreFile } from './ignore-file.js';
 import { countedSeverities, emit, exitCodeFor, noteIgnores } from './report-output.js';
+import type { CliIo } from './io.js';
+import type { Options } from './options.js';
 import type { CommandContext } from './spec.js';
 
 export interface CheckResult {
@@ -68,6 +71,28 @@ export async function runCheck(opts: {
   return { report, collected, root };
 }
 
+const DEFAULT_ROOT_TIMEOUT_S = 120;
+
+/** The report from a child check run under the gate's watchdog; one line naming the step when it overruns. */
+async function checkUnderWatchdog(opts: Options, timeoutS: number, io: CliIo): Promise<Report> {
+  const { runCheckChild } = await import('../gate/run-check-child.js');
+  const root = opts.get('root');
+  // A --root that cannot be read is said at once, as without the watchdog.
+  if (root !== undefined) HostRoot.open(root);
+  const pass = (name: string) => (opts.get(name) !== undefined ? [`--${name}`, opts.get(name)!] : []);
+  const child = await runCheckChild(
+    ['root', 'as-user', 'model', 'probe-timeout', 'advisories', 'db'].flatMap(pass),
+    {
+      timeoutMs: timeoutS * 1000,
+      env: io.env,
+      ...(io.self ? { argv0: io.self } : {}),
+    },
+  );
+  if (child.ok) return child.report as Report;
+  const msg = root !== undefined ? `--root ${root}: ${child.error}` : child.error;
+  throw root !== undefined ? new HostRootError(msg) : new InputError(msg);
+}
+
 export async function checkCommand({ io, opts }: CommandContext): Promise<number> {
   const format = opts.choice<'text' | 'json' | 'sarif' | 'csv' | 'junit' | 'prometheus'>('format') ?? 'text';
   const model = opts.choice<ContainerModel>('model');
@@ -88,26 +113,34 @@ export async function checkCommand({ io, opts }: CommandContext): Promise<number
   const advisoriesDir = opts.get('advisories');
   const dbDir = opts.get('db');
   const progressFd = opts.int('progress-fd', 1000);
-  const { report } = await runCheck({
-    ...(progressFd
-      ? {
-          onStep: (s: string) => {
-            try {
-              fs.writeSync(progressFd, `${s}\n`);
-            } catch {
-              // the watchdog went away; the check goes on
-            }
-          },
-        }
-      : {}),
-    ...(root !== undefined ? { root } : {}),
-    ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
-    ...(dbDir !== undefined ? { dbDir } : {}),
-    ...(asUser !== undefined ? { asUser } : {}),
-    ...(model ? { model } : {}),
-    ...(probeTimeoutMs ? { probeTimeoutMs } : {}),
-    env: io.env,
-  });
+  const timeoutS = opts.int('timeout', 3600) ?? (root !== undefined ? DEFAULT_ROOT_TIMEOUT_S : null);
+  // The watchdog is the gate's: this same check in a child, killed when it overruns (a hostile tree can make a
+  // reader slow, a dead mount can block a thread). The child is the one started with --progress-fd.
+  const report =
+    timeoutS && progressFd === undefined
+      ? await checkUnderWatchdog(opts, timeoutS, io)
+      : (
+          await runCheck({
+            ...(progressFd
+              ? {
+                  onStep: (s: string) => {
+                    try {
+                      fs.writeSync(progressFd, `${s}\n`);
+                    } catch {
+                      // the watchdog went away; the check goes on
+                    }
+                  },
+                }
+              : {}),
+            ...(root !== undefined ? { root } : {}),
+            ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
+            ...(dbDir !== undefined ? { dbDir } : {}),
+            ...(asUser !== undefined ? { asUser } : {}),
+            ...(model ? { model } : {}),
+            ...(probeTimeoutMs ? { probeTimeoutMs } : {}),
+            env: io.env,
+          })
+        ).report;
   const st = makeStyle(
     opts.get('output') === undefined && wantColour(io.env, io.stdout.isTTY === true, colour),
   );
@@ -131,13 +164,21 @@ export async function checkCommand({ io, opts }: CommandContext): Promise<number
     const body = renderPrometheus(report);
     const dir = opts.get('textfile-dir');
     if (dir) {
-      const file = writeTextfile(dir, body, fs, path);
-      if (!opts.has('quiet')) io.stderr.write(`ctrsafe: wrote ${file}\n`);
+      // node_exporter reads *.prom: the temporary name does not end so; the rename makes the new file appear whole.
+      const out = SafeDir.open(dir);
+      try {
+        const file = out.writeFile('ctrsafe.prom', body, 0o644);
+        if (!opts.has('quiet')) io.stderr.write(`ctrsafe: wrote ${file}\n`);
+      } finally {
+        out.close();
+      }
     } else emit(io, opts, body);
   } else emit(io, opts, renderText(view, st, { verbose: opts.has('verbose') }));
   if (view.ignored) noteIgnores(io, opts, view.ignored);
 
-  const pushUrl = opts.get('push');
+  // The watchdog's child (--progress-fd) only reports to its parent, which pushes: a push set in ctrsafe.conf
+  // would otherwise be sent twice.
+  const pushUrl = progressFd === undefined ? opts.get('push') : undefined;
   if (pushUrl) {
     const { pushReport } = await import('../fleet/push.js');
     const secretFile = opts.get('enroll-secret-file');
@@ -151,8 +192,9 @@ export async function checkCommand({ io, opts }: CommandContext): Promise<number
       hostname: report.host.hostname ?? 'unknown',
       ...(enrollSecret ? { enrollSecret } : {}),
     });
+    // The message quotes the server's answer.
     if (!opts.has('quiet') || res.spooled > 0 || res.rejected > 0)
-      io.stderr.write(`ctrsafe: push to ${pushUrl}: ${res.message}\n`);
+      io.stderr.write(`ctrsafe: push to ${pushUrl}: ${escapeControl(res.message)}\n`);
   }
   const failures = view.findings.filter((f) => f.status === 'fail');
   return exitCodeFor(

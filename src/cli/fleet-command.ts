@@ -7,6 +7,7 @@ import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
 import * as os from 'node:os';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { createApp } from '../fleet/server/app.js';
 import { serveApp } from '../fleet/server/serve.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
@@ -45,7 +46,8 @@ export async function fleetIngestCommand({ io, opts, args }: CommandContext): Pr
     io.stdout.write(
       `ctrsafe: ${s.stored} reports stored, ${s.duplicates} already stored, ${s.older} older than the node's latest, ${s.invalid.length} refused\n`,
     );
-    for (const i of s.invalid.slice(0, 20)) io.stdout.write(`  refused ${i.file}: ${i.reason}\n`);
+    for (const i of s.invalid.slice(0, 20))
+      io.stdout.write(`  refused ${escapeControl(i.file)}: ${escapeControl(i.reason)}\n`);
     return 0;
   });
 }

@@ -1,10 +1,10 @@
 // `ctrsafe gate`: pass or fail this node (or one image) against the site policy, in one line, for Slurm and NHC.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { evaluateGate, gateLine, type GateInput, type GateVerdict } from '../gate/evaluate-gate.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, type GatePolicy } from '../gate/gate-policy.js';
 import { runCheckChild } from '../gate/run-check-child.js';
+import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import type { CommandContext } from './spec.js';
 
@@ -43,7 +43,7 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
   const pass = (name: string) => (opts.get(name) !== undefined ? [`--${name}`, opts.get(name)!] : []);
   const child = await runCheckChild(
     [...pass('root'), ...pass('as-user'), ...pass('probe-timeout'), ...pass('advisories'), ...pass('db')],
-    { timeoutMs: timeoutS * 1000, env: io.env },
+    { timeoutMs: timeoutS * 1000, env: io.env, ...(io.self ? { argv0: io.self } : {}) },
   );
   let outcome: GateOutcome;
   if (child.ok) {
@@ -51,7 +51,7 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
     outcome = { pass: verdict.pass, line: gateLine(verdict), verdict, error: null, steps: child.steps };
   } else {
     // Our own failure never fails the node unless the site asked for it (on_error: fail).
-    const err = child.error.replace(/[^\x20-\x7e]/g, '?');
+    const err = asciiLine(child.error, 1000);
     outcome = {
       pass: onError === 'pass',
       line:
@@ -66,12 +66,20 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
 
   let slurm: { action: string; message: string } | null = null;
   if (opts.has('slurm-drain') && !(outcome.error && onError === 'pass')) {
-    const { applySlurmVerdict } = await import('../gate/slurm-node.js');
-    const node = opts.get('node') ?? io.env.SLURMD_NODENAME ?? os.hostname().split('.')[0]!;
-    slurm = await applySlurmVerdict(node, outcome.pass, outcome.line, {
+    const { applySlurmVerdict, slurmNodeName } = await import('../gate/slurm-node.js');
+    const sopts = {
       timeoutMs: (opts.int('slurm-timeout', 600) ?? 10) * 1000,
       env: io.env,
-    });
+      ...(opts.get('scontrol') ? { scontrol: opts.get('scontrol')! } : {}),
+    };
+    const node = await slurmNodeName(opts.get('node'), sopts);
+    slurm =
+      'name' in node
+        ? await applySlurmVerdict(node.name, outcome.pass, outcome.line, sopts)
+        : {
+            action: 'unreachable',
+            message: `cannot tell this host's Slurm node name: ${node.problem}; set --node or SLURMD_NODENAME: nothing drained`,
+          };
   }
 
   if (format === 'json')
@@ -94,10 +102,11 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
   else {
     io.stdout.write(`${outcome.line}\n`);
     if (opts.has('verbose')) {
-      for (const f of outcome.verdict?.failures.slice(2) ?? []) io.stdout.write(`  also: ${f}\n`);
-      for (const n of outcome.verdict?.notes ?? []) io.stdout.write(`  note: ${n}\n`);
+      for (const f of outcome.verdict?.failures.slice(2) ?? [])
+        io.stdout.write(`  also: ${asciiLine(f, 300)}\n`);
+      for (const n of outcome.verdict?.notes ?? []) io.stdout.write(`  note: ${asciiLine(n, 300)}\n`);
     }
-    if (slurm) io.stderr.write(`ctrsafe: ${slurm.message}\n`);
+    if (slurm) io.stderr.write(`ctrsafe: ${asciiLine(slurm.message, 300)}\n`);
   }
   return outcome.pass ? 0 : 1;
 }

@@ -8,6 +8,7 @@ import type { Severity } from '../rules/rule.js';
 import { renderImageSarif } from '../render/render-image-sarif.js';
 import { renderImageCsv, renderImageJunit } from '../render/render-image-tables.js';
 import { renderImageText } from '../render/render-image-text.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
 import { toolVersion } from '../tool-version.js';
 import { loadIgnoreFile } from './ignore-file.js';
@@ -51,7 +52,9 @@ export async function imageAuditCommand({ io, opts, args }: CommandContext): Pro
   const texts: string[] = [];
   const outcomes: IgnoreOutcome[] = [];
   for (const image of args) {
-    const progress = tty ? (n: number) => io.stderr.write(`\r  ${image}: ${n} entries read`) : undefined;
+    const progress = tty
+      ? (n: number) => io.stderr.write(`\r  ${escapeControl(image)}: ${n} entries read`)
+      : undefined;
     const full = await auditImage(image, { policy, ...(progress ? { onProgress: progress } : {}) });
     if (tty) io.stderr.write('\r\x1b[K');
     const { report, outcome } = narrowImageReport(full, severities, ignores, now);

@@ -5,4 +5,6 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown };
+  /** How to start this same ctrsafe again (the watchdog's child): the bin's own argv by default. */
+  self?: string[];
 }

@@ -1,5 +1,6 @@
 // Dispatches a ctrsafe command line by the declarations in commands/; returns the exit code, never exits itself.
 import { describeError, UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { COMMANDS, FOOTER, TAGLINE } from './commands/index.js';
 import { loadConfig, settingsFor } from './config-file.js';
 import type { CliIo } from './io.js';
@@ -86,7 +87,7 @@ export async function main(io: CliIo): Promise<number> {
   } catch (err) {
     const { message, exitCode: code } = describeError(err);
     const exitCode = running?.failureExit ?? code;
-    io.stderr.write(`ctrsafe${running?.failureExit ? ` ${running.name}` : ''}: ${message}\n`);
+    io.stderr.write(`ctrsafe${running?.failureExit ? ` ${running.name}` : ''}: ${escapeControl(message)}\n`);
     if (exitCode === 70 && io.env.CTRSAFE_DEBUG) io.stderr.write(String((err as Error).stack) + '\n');
     return exitCode;
   }

@@ -20,6 +20,7 @@ export type FindingKind =
   | 'image-owner'
   | 'unsigned-sif'
   | 'encrypted-partition'
+  | 'ambiguous-sif'
   | 'unreadable';
 
 export interface ImageFinding {
@@ -74,6 +75,12 @@ export const KIND_DEFAULTS: Record<
     title: 'encrypted partition that cannot be audited',
   },
   unreadable: { severity: 'high', status: 'fail', title: 'image could not be read completely' },
+  // A runtime may run any of them, and only one is audited (sylabs/sif's GetPrimaryPartition refuses to choose).
+  'ambiguous-sif': {
+    severity: 'high',
+    status: 'fail',
+    title: 'SIF with more than one primary system partition',
+  },
 };
 
 export function finding(id: FindingKind, path: string | null, evidence: string): ImageFinding {

@@ -4,6 +4,7 @@ import { ENTRY_KINDS, EntryAuditor, finding, type FindingKind, type ImageFinding
 import { detectFormat, type ImageFormat } from './detect-format.js';
 import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from './image-entry.js';
 import { applyPolicy, type ImagePolicy } from './image-policy.js';
+import type { SourceFile } from './image-bytes.js';
 import { openImageEntries } from './image-readers.js';
 
 export const IMAGE_SCHEMA = 'ctrsafe.image/1';
@@ -29,12 +30,16 @@ export interface AuditOptions {
   now?: Date;
   /** Called now and then with the number of entries read, for a progress line. */
   onProgress?: (entries: number) => void;
+  /**
+   * When FILE is a private copy (or a descriptor's name) of an image: the image as it was opened, whose owner,
+   * mode and name the report gives.
+   */
+  source?: SourceFile;
 }
 
 /** The image file itself: who may write it and who owns it (Shifter: images must never be writable by users). */
-function fileFindings(file: string): ImageFinding[] {
+function fileFindings(file: string, st: { mode: number; uid: number }): ImageFinding[] {
   const out: ImageFinding[] = [];
-  const st = fs.statSync(file);
   const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
   if ((st.mode & 0o022) !== 0)
     out.push(
@@ -79,7 +84,8 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
     if (!(e instanceof ImageFormatError)) throw e;
     extra.push(finding('unreadable', null, `${e.message} (after ${auditor.count} entries)`));
   }
-  const all = [...auditor.findings, ...extra, ...fileFindings(file)];
+  const shown = opts.source?.path ?? file;
+  const all = [...auditor.findings, ...extra, ...fileFindings(shown, opts.source ?? fs.statSync(file))];
   if (signed === false) all.push(finding('unsigned-sif', null, 'the SIF file holds no signature object'));
   const judged = applyPolicy(
     [...all, ...auditor.passes(checked)],
@@ -89,7 +95,7 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
   return {
     schema: IMAGE_SCHEMA,
     image: {
-      path: file,
+      path: shown,
       format,
       format_evidence: evidence,
       size: format === 'directory' || format === 'oci-layout' ? null : fs.statSync(file).size,

@@ -43,6 +43,8 @@ export async function openImageEntries(
       const part = primaryPartitionContents(file, info, limits);
       const findings: ImageFinding[] = info.warnings.map((w) => finding('unreadable', null, `SIF: ${w}`));
       for (const f of findings) f.status = 'warn';
+      if (info.ambiguousPrimary)
+        findings.push(finding('ambiguous-sif', null, `SIF: ${info.ambiguousPrimary}`));
       if (part.kind === 'encrypted') findings.push(finding('encrypted-partition', null, part.reason));
       if (part.kind === 'opaque') findings.push(finding('unreadable', null, `SIF: ${part.reason}`));
       // A signature that exists but does not cover the primary partition does not vouch for what runs.

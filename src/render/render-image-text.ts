@@ -1,10 +1,13 @@
 // Renders an image audit for a terminal: the verdict, then each failure and warning with its path and evidence.
 import type { ImageReport } from '../image/audit-image.js';
 import type { Style } from './style.js';
+import { escapeStrings } from './terminal-text.js';
 
 const ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 
-export function renderImageText(r: ImageReport, st: Style, verbose = false): string {
+export function renderImageText(report: ImageReport, st: Style, verbose = false): string {
+  // File names, link targets and evidence are the image's bytes: escaped once, before any is printed.
+  const r = escapeStrings(report);
   const out: string[] = [];
   const verdict =
     r.summary.fail > 0 ? st.red('FAIL') : r.summary.warn > 0 ? st.yellow('WARN') : st.green('PASS');

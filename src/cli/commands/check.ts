@@ -59,6 +59,13 @@ export const CHECK: CommandSpec = {
       description: 'the fleet enrolment secret, for the first --push (else $CTRSAFE_ENROLL_SECRET)',
       complete: 'file',
     },
+    {
+      name: 'timeout',
+      value: 'SEC',
+      description:
+        'watchdog: the check runs in a child that is killed after SEC seconds, naming the step that hung (a tree may be hostile)',
+      default: '120 with --root; off for the live host',
+    },
     ...COLOR_OPTIONS,
     VERBOSE,
     // ctrsafe gate's watchdog: the check writes each step's name to this descriptor as it starts.

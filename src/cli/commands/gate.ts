@@ -23,9 +23,17 @@ export const GATE: CommandSpec = {
     {
       name: 'node',
       value: 'NAME',
-      description: "the node's Slurm name",
+      description:
+        "the node's Slurm name (never a guess: else the node scontrol lists for this host's name or address)",
       default: '$SLURMD_NODENAME',
       config: false,
+    },
+    {
+      name: 'scontrol',
+      value: 'PATH',
+      description: 'the scontrol to run (never found through PATH)',
+      default: 'the first root-owned one in /usr/bin, /usr/local/bin, /opt/slurm/bin, /usr/sbin',
+      complete: 'file',
     },
     {
       name: 'slurm-timeout',

@@ -86,6 +86,8 @@ export interface SifInfo {
   objects: SifObject[];
   /** The primary system partition (PartPrimSys): what Apptainer and SingularityCE run. */
   primary: SifObject | null;
+  /** Set when the SIF holds more than one primary system partition: which one runs is not defined. */
+  ambiguousPrimary: string | null;
   /** Whether any signature object exists. Present is not verified: `apptainer verify` checks the keys. */
   hasSignatures: boolean;
   signatures: SifSignature[];
@@ -257,10 +259,10 @@ export function readSif(file: string): SifInfo {
     const primaries = objects.filter(
       (o) => o.dataType === DataType.Partition && o.partType === partTypeName(PartType.PrimSys),
     );
-    if (primaries.length > 1)
-      warnings.push(
-        `${primaries.length} primary system partitions (objects ${primaries.map((o) => o.id).join(', ')}): sylabs/sif refuses to choose`,
-      );
+    const ambiguousPrimary =
+      primaries.length > 1
+        ? `${primaries.length} primary system partitions (objects ${primaries.map((o) => o.id).join(', ')}): sylabs/sif refuses to choose, and only the first would be audited`
+        : null;
     const primary = primaries[0] ?? null;
 
     // Indexed once: a table of many signatures and many objects must not cost their product.
@@ -305,6 +307,7 @@ export function readSif(file: string): SifInfo {
       dataSize,
       objects,
       primary,
+      ambiguousPrimary,
       hasSignatures: objects.some((o) => o.dataType === DataType.Signature),
       signatures,
       primarySigned: primary !== null && signatures.some((s) => s.covers.includes(primary.id)),
