@@ -70,7 +70,7 @@ test('bash completes commands, every option of every command, and option values'
   const script = path.join(writeTree({ 'ctrsafe.bash': renderBashCompletion(COMMANDS) }), 'ctrsafe.bash');
   execFileSync('bash', ['-n', script]);
   assert.deepEqual(bashComplete(script, ['ch']), ['check']);
-  assert.deepEqual(bashComplete(script, ['image', '']).sort(), ['audit', 'sanitize']);
+  assert.deepEqual(bashComplete(script, ['image', '']).sort(), ['audit', 'ecl', 'sanitize', 'verify']);
   for (const { spec, words } of leaves(COMMANDS)) {
     const offered = new Set(bashComplete(script, [...words, '-']));
     for (const o of optionsOf(spec).filter((x) => !x.hidden))

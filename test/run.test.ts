@@ -11,6 +11,7 @@ import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { extractSanitized } from '../src/run/extract-tar.js';
 import { BIN as REPO_BIN, FIXTURES } from './helpers/tree.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
 import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -328,6 +329,55 @@ test('a site image policy refuses an image before it runs', () => {
   const r = run(['--policy', pol, ROOTFS, '--', '/bin/true']);
   assert.equal(r.code, 125);
   assert.match(r.stderr, /^ctrsafe run: refused: image refused: setuid \/usr\/bin\/suid-id: /);
+});
+
+test('under require_signature: trusted, run launches the signed SIF and refuses it changed or signed by another key', async () => {
+  const dir = scratch('ctrsafe-signed-');
+  const sqfs = path.join(dir, 'img.sqfs');
+  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+    stdio: 'ignore',
+  });
+  const part = {
+    type: DT.partition,
+    group: 1,
+    data: fs.readFileSync(sqfs),
+    extra: partitionExtra(FS.squashfs, PART.primary),
+  };
+  const site = ed25519Pair();
+  const other = ed25519Pair();
+  const keyFile = (name: string, pem: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, pem, { mode: 0o644 });
+    return f;
+  };
+  const siteKey = keyFile('site.pem', site.pem);
+  const otherKey = keyFile('other.pem', other.pem);
+  const sign = (m: string) => dsseEnvelope(m, site.privateKey);
+  const signed = await writeSignedSif(path.join(dir, 'signed.sif'), [part], sign);
+  // A byte inside the squashfs partition (4096-aligned after the descriptor table), flipped after signing.
+  const tampered = await writeSignedSif(path.join(dir, 'tampered.sif'), [part], sign, {
+    mutate: (b) => {
+      b[32768 + 200] = b[32768 + 200]! ^ 0x01;
+    },
+  });
+  const pol = path.join(dir, 'image-policy.yaml');
+  // The proof binaries are setuid and capability-carrying (run makes them inert): only signatures are at stake.
+  fs.writeFileSync(
+    pol,
+    'version: 1\nrequire_signature: trusted\nkinds:\n  setuid: allow\n  file-capability: allow\n',
+    { mode: 0o644 },
+  );
+  const ok = run(['--policy', pol, '--keyring', siteKey, signed, '--', '/bin/true']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const bad = run(['--policy', pol, '--keyring', siteKey, tampered, '--', '/bin/true']);
+  assert.equal(bad.code, 125);
+  assert.match(
+    bad.stderr,
+    /^ctrsafe run: refused: image refused: sif-signature-invalid: .*data of object 1 changed/,
+  );
+  const foreign = run(['--policy', pol, '--keyring', otherKey, signed, '--', '/bin/true']);
+  assert.equal(foreign.code, 125);
+  assert.match(foreign.stderr, /refused: image refused: sif-untrusted-key: /);
 });
 
 const slurmConf = process.env.CTRSAFE_TEST_SLURM_CONF;

@@ -29,11 +29,17 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
   if (image !== undefined) {
     const { gateImage } = await import('../gate/gate-image.js');
     const imagePolicy = opts.get('image-policy') ?? policy.imagePolicy;
+    const { DEFAULT_KEYRING, loadKeyring } = await import('../image/sif/keyring.js');
+    const keyrings = opts.all('keyring').length
+      ? opts.all('keyring')
+      : (policy.keyring ?? (fs.existsSync(DEFAULT_KEYRING) ? [DEFAULT_KEYRING] : []));
     const r = await gateImage(image, {
       policyFile: imagePolicy,
       cacheDir: opts.get('cache') ?? null,
       env: io.env,
       timeoutMs: timeoutS * 1000,
+      keyring: keyrings.length ? loadKeyring(keyrings) : null,
+      requireSignature: { level: policy.requireSignature, source: `gate policy ${policy.source}` },
     });
     if (format === 'json') io.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else io.stdout.write(`${r.line}\n`);

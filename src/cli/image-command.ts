@@ -1,9 +1,10 @@
-// `ctrsafe image audit IMAGE...`: vet images without mounting or extracting them.
+// `ctrsafe image audit IMAGE...`: vet images without mounting or extracting them; a SIF's signatures verified.
 import * as fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { applyIgnores, type IgnoreOutcome } from '../evaluate/apply-ignores.js';
 import { auditImage, type ImageReport } from '../image/audit-image.js';
 import { loadPolicy } from '../image/image-policy.js';
+import { loadKeyring } from '../image/sif/keyring.js';
 import type { Severity } from '../rules/rule.js';
 import { renderImageSarif } from '../render/render-image-sarif.js';
 import { renderImageCsv, renderImageJunit } from '../render/render-image-tables.js';
@@ -35,6 +36,7 @@ export async function imageAuditCommand({ io, opts, args }: CommandContext): Pro
   const format = opts.choice<'text' | 'json' | 'sarif' | 'csv' | 'junit'>('format') ?? 'text';
   const policyFile = opts.get('policy');
   const policy = policyFile ? loadPolicy(policyFile) : null;
+  const keyring = opts.all('keyring').length ? loadKeyring(opts.all('keyring')) : null;
   const severities = countedSeverities(opts);
   const ignores = loadIgnoreFile(opts.get('ignorefile'), process.geteuid?.() ?? -1);
   // Every image is named before any is read: a typo in the fifth name should not cost the first four's reading.
@@ -55,7 +57,7 @@ export async function imageAuditCommand({ io, opts, args }: CommandContext): Pro
     const progress = tty
       ? (n: number) => io.stderr.write(`\r  ${escapeControl(image)}: ${n} entries read`)
       : undefined;
-    const full = await auditImage(image, { policy, ...(progress ? { onProgress: progress } : {}) });
+    const full = await auditImage(image, { policy, keyring, ...(progress ? { onProgress: progress } : {}) });
     if (tty) io.stderr.write('\r\x1b[K');
     const { report, outcome } = narrowImageReport(full, severities, ignores, now);
     reports.push(report);

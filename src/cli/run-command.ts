@@ -94,6 +94,7 @@ export async function runCommand({ io, opts, args, command }: CommandContext): P
       gpu: opts.has('gpu'),
       dryRun: opts.has('dry-run'),
       policy: opts.get('policy'),
+      keyring: opts.all('keyring'),
       hostRoot: opts.get('host-root'),
       cacheDir: opts.get('cache'),
       unpack: opts.has('unpack'),
@@ -162,6 +163,11 @@ async function runLaunch(spec: RunSpec, io: CliIo): Promise<number> {
     if (policies.length) {
       // Loaded only when needed: the image readers are not part of a plain launch's start-up.
       const { gateImage } = await import('../gate/gate-image.js');
+      const { DEFAULT_KEYRING, loadKeyring } = await import('../image/sif/keyring.js');
+      // A caller's keys can serve the caller's own policy, never the site's: its require_signature is judged with
+      // the site's keyring only.
+      const siteKeyring = fs.existsSync(DEFAULT_KEYRING) ? loadKeyring([DEFAULT_KEYRING]) : null;
+      const ownKeyring = spec.keyring.length ? loadKeyring(spec.keyring) : siteKeyring;
       if (fs.statSync(spec.image, { throwIfNoEntry: false })?.isFile()) {
         const { imageBytes } = await import('../image/image-bytes.js');
         const { checkCacheDir } = await import('../run/prepare-rootfs.js');
@@ -175,7 +181,9 @@ async function runLaunch(spec: RunSpec, io: CliIo): Promise<number> {
           cacheDir: null,
           env: io.env,
           timeoutMs: 10 * 60_000,
+          // Signatures are verified over these same bytes, which are what the launch mounts or unpacks.
           ...(bytes ? { bytes } : {}),
+          keyring: policyFile === SITE_IMAGE_POLICY ? siteKeyring : ownKeyring,
         });
         if (!verdict.pass) {
           io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);

@@ -6,6 +6,8 @@ import { auditImage } from '../image/audit-image.js';
 import { openImageFile, privateCopy, sha256Fd, type ImageBytes } from '../image/image-bytes.js';
 import { DEFAULT_LIMITS } from '../image/image-entry.js';
 import { loadPolicy } from '../image/image-policy.js';
+import type { Keyring } from '../image/sif/keyring.js';
+import type { RequireSignature } from '../image/signature-findings.js';
 import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import { defaultCacheDir, ImageVerdictCache } from './image-verdict-cache.js';
@@ -31,6 +33,10 @@ export interface GateImageOptions {
    * the image itself: a cached verdict costs one read to hash it; a new one is judged from a private copy.
    */
   bytes?: ImageBytes;
+  /** The keys the site trusts to sign SIFs (their content is part of the cache key). */
+  keyring?: Keyring | null;
+  /** The gate policy's own signature requirement. */
+  requireSignature?: { level: RequireSignature; source: string };
 }
 
 function imageLine(
@@ -65,6 +71,9 @@ export async function gateImage(image: string, opts: GateImageOptions): Promise<
       policy,
       limits: { ...DEFAULT_LIMITS, deadlineMs: opts.timeoutMs },
       ...(bytes ? { source: bytes.source } : {}),
+      // Signatures are verified over the same bytes the audit reads (bytes.path is the judged copy).
+      keyring: opts.keyring ?? null,
+      ...(opts.requireSignature ? { requireSignature: opts.requireSignature } : {}),
     });
   const base = { schema: 'ctrsafe.image-gate/1' as const, image };
 
@@ -85,7 +94,13 @@ export async function gateImage(image: string, opts: GateImageOptions): Promise<
   const cacheDir = opts.cacheDir ?? defaultCacheDir(opts.env);
   const cache = new ImageVerdictCache(
     cacheDir,
-    createHash('sha256').update(`${toolVersion()}\n${policyText}`).digest('hex'),
+    // A new policy, keyring, signature requirement or ctrsafe judges again: adding or removing a trusted key
+    // changes the verdicts it would give.
+    createHash('sha256')
+      .update(
+        `${toolVersion()}\n${policyText}\n${opts.requireSignature?.level ?? 'none'}\n${opts.keyring?.digest ?? 'no keyring'}`,
+      )
+      .digest('hex'),
   );
   let bytes = opts.bytes ?? null;
   let opened: ReturnType<typeof openImageFile> | null = null;

@@ -1,5 +1,6 @@
 // Renders an image audit for a terminal: the verdict, then each failure and warning with its path and evidence.
 import type { ImageReport } from '../image/audit-image.js';
+import type { SignatureReport } from '../image/sif/signature-verdict.js';
 import type { Style } from './style.js';
 import { escapeStrings } from './terminal-text.js';
 
@@ -14,6 +15,7 @@ export function renderImageText(report: ImageReport, st: Style, verbose = false)
   out.push(
     `${verdict} ${st.bold(r.image.path)} ${st.dim(`(${r.image.format}, ${r.image.entries} entries${r.image.layers !== undefined ? `, ${r.image.layers} layers` : ''})`)}`,
   );
+  if (r.image.signature !== undefined) out.push(`  ${signatureLine(r.image.signature, st)}`);
   const shown = r.findings
     .filter((f) => verbose || f.status !== 'pass')
     .sort((a, b) => ORDER[a.status] - ORDER[b.status]);
@@ -33,4 +35,22 @@ export function renderImageText(report: ImageReport, st: Style, verbose = false)
       out.push(st.dim(`  ... ${n - 20} more ${k} findings (--verbose or --format json)`));
   out.push(`${r.summary.fail} failed, ${r.summary.warn} warnings, ${r.summary.pass} passed`);
   return out.join('\n') + '\n';
+}
+
+/** One line for a SIF's signature verdict: the keys that signed, when, and which objects they cover. */
+export function signatureLine(s: SignatureReport | null, st: Style): string {
+  if (s === null) return `signature: ${st.red('not verified')} (the image could not be read)`;
+  const word =
+    s.verdict === 'verified'
+      ? st.green(s.verdict)
+      : s.verdict === 'signature-invalid'
+        ? st.red(s.verdict)
+        : st.yellow(s.verdict);
+  if (s.verdict !== 'verified') return `signature: ${word}: ${st.dim(s.reason)}`;
+  const keys = s.keys
+    .filter((k) => k.trusted)
+    .map((k) => `${k.fingerprint}${k.user_id ? ` (${k.user_id})` : ''}`)
+    .join(', ');
+  const when = s.signed_at ? `, signed ${s.signed_at.replace('T', ' ').replace('.000Z', ' UTC')}` : '';
+  return `signature: ${word} by ${keys}${when}, objects ${s.covered.join(', ')}`;
 }

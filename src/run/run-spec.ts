@@ -23,6 +23,8 @@ export interface RunSpec {
   gpu: boolean;
   dryRun: boolean;
   policy: string | null;
+  /** Keys trusted for --policy's signature requirement (the site's policy uses the site's keyring). */
+  keyring: string[];
   hostRoot: string | null;
   cacheDir: string | null;
   /** Unpack squashfs and SIF into the cache even where squashfuse could mount them. */
@@ -57,6 +59,7 @@ export interface RunRequest {
   gpu: boolean;
   dryRun: boolean;
   policy?: string;
+  keyring: string[];
   hostRoot?: string;
   cacheDir?: string;
   unpack: boolean;
@@ -85,6 +88,7 @@ export function buildRunSpec(r: RunRequest): RunSpec {
     gpu: r.gpu,
     dryRun: r.dryRun,
     policy: r.policy ?? null,
+    keyring: r.keyring,
     hostRoot: r.hostRoot ?? null,
     cacheDir: r.cacheDir ?? null,
     unpack: r.unpack,

@@ -75,6 +75,15 @@ export const GATE: CommandSpec = {
       default: '/var/cache/ctrsafe/images as root',
       complete: 'dir',
     },
+    {
+      name: 'keyring',
+      value: 'FILE|DIR',
+      repeatable: true,
+      description:
+        'with --image: public keys trusted to sign SIFs (their content is part of the cached verdict)',
+      default: "the policy's keyring, else /etc/ctrsafe/keys",
+      complete: 'file',
+    },
     ...HOST_OPTIONS,
     {
       name: 'format',

@@ -1,6 +1,15 @@
 // `ctrsafe image audit|sanitize`, declared: vet images before a site admits them.
-import type { CommandSpec } from '../spec.js';
+import type { CommandSpec, OptionSpec } from '../spec.js';
 import { COLOR_OPTIONS, REPORT_OPTIONS, VERBOSE } from './shared-options.js';
+
+const KEYRING: OptionSpec = {
+  name: 'keyring',
+  value: 'FILE|DIR',
+  repeatable: true,
+  description: 'public keys trusted to sign SIFs: armored OpenPGP and PEM files, or a directory of them',
+  env: 'CTRSAFE_KEYRING',
+  complete: 'file',
+};
 
 const POLICY = {
   name: 'policy',
@@ -24,6 +33,7 @@ export const IMAGE: CommandSpec = {
       args: { usage: 'IMAGE...', min: 1, max: 10000, complete: 'file' },
       options: [
         POLICY,
+        KEYRING,
         {
           name: 'format',
           short: 'f',
@@ -43,6 +53,84 @@ export const IMAGE: CommandSpec = {
         {
           command: 'ctrsafe image audit --format sarif -o audit.sarif images/*.sqfs',
           says: 'for a code-scanning dashboard',
+        },
+      ],
+    },
+    {
+      name: 'verify',
+      summary: 'verify SIF signatures against the site keys, as apptainer verify does',
+      description:
+        "Verifies a SIF's signatures without Apptainer: the digests the signatures carry against the header, descriptors and objects of each group (read once), the OpenPGP or DSSE signature against the keyring's armored OpenPGP and PEM public keys. One verdict per image: verified, signed-untrusted-key, signed-partially, signature-invalid or unsigned, with the signing keys, time and covered objects.",
+      args: { usage: 'IMAGE...', min: 1, max: 10000, complete: 'file' },
+      options: [
+        KEYRING,
+        {
+          name: 'require',
+          value: 'LEVEL',
+          choices: ['trusted', 'any'],
+          description:
+            'exit 0 only when every image is verified (trusted) or carries a complete, unchanged signature by any key (any)',
+          default: 'trusted',
+        },
+        {
+          name: 'format',
+          short: 'f',
+          value: 'FORMAT',
+          choices: ['text', 'json'],
+          description: 'text or json',
+          default: 'text',
+        },
+        ...COLOR_OPTIONS,
+      ],
+      load: async () => (await import('../verify-command.js')).verifyCommand,
+      sections: [
+        {
+          title: 'Exit status',
+          body: '0 when every image meets --require; 1 otherwise; 2 usage error; 4 a bad keyring.',
+        },
+      ],
+      examples: [
+        {
+          command: 'ctrsafe image verify --keyring /etc/ctrsafe/keys app.sif',
+          says: 'the verdict, keys and covered objects',
+        },
+      ],
+    },
+    {
+      name: 'ecl',
+      summary: "write Apptainer's and SingularityCE's execution control list from the site keyring",
+      description:
+        "Writes an execution control list (ecl.toml) for Apptainer (/etc/apptainer/ecl.toml) and SingularityCE (/usr/local/etc/singularity/ecl.toml): activated, legacy signatures refused, the keyring's OpenPGP fingerprints whitelisted, so the runtime itself refuses an unsigned SIF when it opens it. Without --path the list applies to SIFs in every directory; with --path DIR only SIFs in exactly those directories may run. The runtime checks signatures with its global keyring: import the same keys with apptainer key import --global FILE. PEM keys (DSSE signatures) cannot be listed: the ECL matches fingerprints that only OpenPGP signatures record.",
+      options: [
+        { ...KEYRING, default: '/etc/ctrsafe/keys' },
+        {
+          name: 'path',
+          value: 'DIR',
+          repeatable: true,
+          description: 'only SIFs in exactly these directories may run',
+          complete: 'dir',
+        },
+        {
+          name: 'mode',
+          value: 'MODE',
+          choices: ['whitelist', 'whitestrict'],
+          description: 'whitelist (a signature by one listed key) or whitestrict (by every listed key)',
+          default: 'whitelist',
+        },
+        {
+          name: 'output',
+          short: 'o',
+          value: 'FILE',
+          description: 'replace FILE atomically (never writing through a link) instead of printing the list',
+          complete: 'file',
+          config: false,
+        },
+      ],
+      load: async () => (await import('../ecl-command.js')).eclCommand,
+      examples: [
+        {
+          command: 'ctrsafe image ecl --keyring /etc/ctrsafe/keys -o /etc/apptainer/ecl.toml',
+          says: 'the runtime enforces the site keys',
         },
       ],
     },

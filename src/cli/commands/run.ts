@@ -59,6 +59,15 @@ export const RUN: CommandSpec = {
       complete: 'file',
     },
     {
+      name: 'keyring',
+      value: 'FILE|DIR',
+      repeatable: true,
+      description:
+        "keys trusted for --policy's require_signature (the site's policy is always judged with the site's keyring, /etc/ctrsafe/keys)",
+      complete: 'file',
+      config: false,
+    },
+    {
       name: 'cache',
       value: 'DIR',
       description: 'where unpacked images are kept',
