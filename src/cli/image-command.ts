@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { applyIgnores, type IgnoreOutcome } from '../evaluate/apply-ignores.js';
 import { auditImage, type ImageReport } from '../image/audit-image.js';
 import { loadPolicy } from '../image/image-policy.js';
+import type { ImageProfile } from '../image/image-profile.js';
 import { loadKeyring } from '../image/sif/keyring.js';
 import type { Severity } from '../rules/rule.js';
 import { renderImageSarif } from '../render/render-image-sarif.js';
@@ -36,6 +37,7 @@ export async function imageAuditCommand({ io, opts, args }: CommandContext): Pro
   const format = opts.choice<'text' | 'json' | 'sarif' | 'csv' | 'junit'>('format') ?? 'text';
   const policyFile = opts.get('policy');
   const policy = policyFile ? loadPolicy(policyFile) : null;
+  const profile = opts.choice<ImageProfile>('profile');
   const keyring = opts.all('keyring').length ? loadKeyring(opts.all('keyring')) : null;
   const severities = countedSeverities(opts);
   const ignores = loadIgnoreFile(opts.get('ignorefile'), process.geteuid?.() ?? -1);
@@ -57,7 +59,12 @@ export async function imageAuditCommand({ io, opts, args }: CommandContext): Pro
     const progress = tty
       ? (n: number) => io.stderr.write(`\r  ${escapeControl(image)}: ${n} entries read`)
       : undefined;
-    const full = await auditImage(image, { policy, keyring, ...(progress ? { onProgress: progress } : {}) });
+    const full = await auditImage(image, {
+      policy,
+      keyring,
+      ...(profile ? { profile } : {}),
+      ...(progress ? { onProgress: progress } : {}),
+    });
     if (tty) io.stderr.write('\r\x1b[K');
     const { report, outcome } = narrowImageReport(full, severities, ignores, now);
     reports.push(report);

@@ -33,6 +33,14 @@ export const IMAGE: CommandSpec = {
       args: { usage: 'IMAGE...', min: 1, max: 10000, complete: 'file' },
       options: [
         POLICY,
+        {
+          name: 'profile',
+          value: 'PROFILE',
+          choices: ['baseline', 'strict'],
+          description:
+            "baseline accepts what stock distribution trees carry (standard pseudo devices in /dev, absolute links, /etc/shadow's shadow group); strict judges every finding by its kind",
+          default: "the policy's profile, else baseline",
+        },
         KEYRING,
         {
           name: 'format',
