@@ -135,3 +135,16 @@ test('csv and junit carry every rule and vulnerability', async () => {
     json.json.vulnerabilities.filter((v) => v.status === 'affected').length;
   assert.deepEqual(counts, [csv.length - 1, failures, csv.length - 1, failures]);
 });
+
+test('text output: a runtime that is not installed says so, and its readiness is shown as hypothetical', async () => {
+  const r = await runMain(['check', '--root', HOST]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = (await reportOf([])).json as unknown as { runtimes: { id: string; installed: boolean }[] };
+  const missing = json.runtimes.filter((rt) => !rt.installed).map((rt) => rt.id);
+  assert.ok(missing.length > 0, 'the CentOS 7 fixture lacks some runtimes');
+  for (const id of missing) {
+    const line = r.stdout.split('\n').find((l) => l.startsWith(`${id} `))!;
+    assert.match(line, /^\S+\s+not installed\s+\(default: \S+\)\s+\((yes|no|unknown)\)\s+\(\w+\)$/, line);
+  }
+  assert.match(r.stdout, /in parentheses: not installed/);
+});

@@ -148,12 +148,25 @@ test(
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as {
       schema: string;
-      host: { os: { id: string } };
-      runtimes: unknown[];
+      host: { os: { id: string }; container: { inside: boolean; kind: string | null } };
+      runtimes: { ready: string; reasons: string[] }[];
+      features: { id: string; state: string; how: string; evidence: string }[];
     };
     assert.equal(report.schema, 'ctrsafe.report/1');
     assert.equal(report.host.os.id, 'debian');
     assert.equal(report.runtimes.length, 8);
+    // The chroot is said, not mistaken for the host: no readiness, and the user namespace probe (which the
+    // kernel refuses to a chrooted process) is not blamed on the host's switches.
+    assert.deepEqual(report.host.container, { inside: true, kind: 'chroot' });
+    for (const rt of report.runtimes) {
+      assert.equal(rt.ready, 'unknown');
+      assert.ok(
+        rt.reasons.some((x) => /runs in a chroot/.test(x)),
+        rt.reasons.join('; '),
+      );
+    }
+    const userns = report.features.find((f) => f.id === 'unprivileged_userns')!;
+    assert.ok(!(userns.state === 'no' && userns.how === 'probe'), JSON.stringify(userns));
     const v = spawnSync(
       'systemd-analyze',
       [
