@@ -36,8 +36,17 @@ test('every command answers --help and "help", listing each of its options', asy
       assert.ok(!a.stdout.includes(`--${o.name} `), `${words.join(' ')} --help shows internal --${o.name}`);
   }
   // Group commands: their help lists their subcommands; with nothing after them, help and exit 2.
-  for (const g of COMMANDS.filter((c) => c.subcommands?.length)) {
-    const r = await runMain([g.name]);
+  const groups = (
+    list: readonly CommandSpec[],
+    prefix: string[] = [],
+  ): { g: CommandSpec; words: string[] }[] =>
+    list.flatMap((c) => [
+      ...(c.subcommands?.length && !c.load ? [{ g: c, words: [...prefix, c.name] }] : []),
+      ...groups(c.subcommands ?? [], [...prefix, c.name]),
+    ]);
+  assert.ok(groups(COMMANDS).some(({ words }) => words.join(' ') === 'run cache'));
+  for (const { g, words } of groups(COMMANDS)) {
+    const r = await runMain(words);
     assert.equal(r.code, 2);
     for (const s of g.subcommands!) assert.match(r.stdout, new RegExp(`\\n  ${s.name} `));
   }

@@ -276,6 +276,47 @@ test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller
     assert.equal(suid.mode & 0o6000, 0, 'the sanitizer cleared the setuid bit');
     assert.equal(suid.uid, UID);
   }
+
+  // run cache list|clean, and the size cap: least recently used first, as the caller.
+  const digestOf = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  type Listed = { entries: { digest: string; bytes: number; files: number; last_used: string }[] };
+  const list = () =>
+    JSON.parse(run(['cache', 'list', '--cache', cache, '--format', 'json']).stdout) as Listed;
+  const listed = list();
+  assert.equal(listed.entries.length, 3);
+  assert.equal(listed.entries[0]!.digest, `sha256:${digestOf(sqfs)}`, 'the tree used last is listed first');
+  assert.ok(listed.entries.every((e) => e.bytes > 0 && e.files > 10));
+  assert.match(run(['cache', 'list', '--cache', cache]).stdout, /3 image\(s\)/);
+  const clean = run(['cache', 'clean', '--cache', cache, '--max-size', String(listed.entries[0]!.bytes)]);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.match(clean.stdout, /removed 2 image\(s\)/);
+  assert.deepEqual(trees(), [digestOf(sqfs)], 'the most recently used tree is kept');
+  assert.equal(run(['--unpack', '--cache', cache, '--cache-max-size', '0', tgz, '--', '/bin/true']).code, 0);
+  assert.deepEqual(trees(), [digestOf(tgz)], 'a new unpack past the cap removes the others, never itself');
+  assert.equal(run(['cache', 'clean', '--cache', cache]).code, 0);
+  assert.deepEqual(trees(), []);
+});
+
+test('run cache clean removes read-only trees, leaves an entry being unpacked, and refuses a cache others can write', () => {
+  const cache = path.join(scratch('ctrsafe-cache-'), 'c');
+  const a = path.join(cache, 'a'.repeat(64));
+  const b = path.join(cache, 'b'.repeat(64));
+  fs.mkdirSync(path.join(a, 'usr/lib'), { recursive: true });
+  fs.writeFileSync(path.join(a, 'usr/lib/x'), 'x'.repeat(10000));
+  fs.mkdirSync(b, { recursive: true });
+  fs.writeFileSync(`${b}.lock`, '');
+  fs.chmodSync(path.join(a, 'usr'), 0o555);
+  fs.chmodSync(cache, 0o700);
+  if (asRoot) execFileSync('chown', ['-R', `${UID}:${UID}`, path.dirname(cache)]);
+  const r = run(['cache', 'clean', '--cache', cache]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.existsSync(a), false, 'a tree with read-only directories is removed');
+  assert.equal(fs.existsSync(b), true, 'an entry whose lock is held stays');
+  fs.chmodSync(cache, 0o777);
+  const refused = run(['cache', 'clean', '--cache', cache]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /writ/);
+  assert.equal(fs.existsSync(b), true);
 });
 
 test('--gpu binds the driver libraries the ldconfig cache names, and the device nodes (a fake driver tree)', () => {

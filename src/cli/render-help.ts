@@ -42,7 +42,7 @@ export function optionText(o: OptionSpec): string {
 
 export function usageLine(spec: CommandSpec, words: readonly string[]): string {
   const name = `ctrsafe ${words.join(' ')}`;
-  if (spec.subcommands?.length) return `${name} COMMAND [options]`;
+  if (spec.subcommands?.length && !spec.load) return `${name} COMMAND [options]`;
   const hasOptions = (spec.options ?? []).some((o) => !o.hidden);
   return [name, hasOptions ? '[options]' : '', spec.args?.usage ?? ''].filter(Boolean).join(' ');
 }
@@ -55,13 +55,17 @@ function table(rows: readonly [string, string][]): string[] {
 const commandList = (subs: readonly CommandSpec[]) => table(subs.map((c) => [c.name, c.summary]));
 
 export function renderHelp(spec: CommandSpec, words: readonly string[]): string {
-  const out = [`Usage: ${usageLine(spec, words)}`, '', ...wrap(spec.description, WIDTH, ''), ''];
+  // A command with a handler of its own and subcommands (run, run cache): both usages.
+  const usages = [usageLine(spec, words)];
+  if (spec.load && spec.subcommands?.length) usages.push(`ctrsafe ${words.join(' ')} COMMAND [options]`);
+  const out = [`Usage: ${usages.join('\n       ')}`, '', ...wrap(spec.description, WIDTH, ''), ''];
   if (spec.subcommands?.length) {
     out.push('Commands:', ...commandList(spec.subcommands), '');
     out.push(`Run "ctrsafe ${words.join(' ')} COMMAND --help" for a command's options.`);
   }
   const opts = optionsOf(spec).filter((o) => !o.hidden);
-  if (!spec.subcommands?.length && opts.length) {
+  if (spec.load && opts.length) {
+    if (spec.subcommands?.length) out.push('');
     out.push('Options:');
     for (const o of opts) {
       const label = `  ${optionLabel(o)}`;
@@ -85,11 +89,11 @@ export function renderHelp(spec: CommandSpec, words: readonly string[]): string 
 
 /** `ctrsafe --help`: every command and subcommand with its summary. */
 export function renderTopHelp(roots: readonly CommandSpec[], tagline: string, footer: string): string {
-  const rows = roots.flatMap((c): [string, string][] =>
-    c.subcommands?.length
-      ? c.subcommands.map((s) => [`${c.name} ${s.name}`, s.summary])
-      : [[c.name, c.summary]],
-  );
+  const rowsOf = (c: CommandSpec, words: string[]): [string, string][] => [
+    ...(c.load ? [[words.join(' '), c.summary] as [string, string]] : []),
+    ...(c.subcommands ?? []).flatMap((s) => rowsOf(s, [...words, s.name])),
+  ];
+  const rows = roots.flatMap((c) => rowsOf(c, [c.name]));
   return (
     [
       tagline,

@@ -43,6 +43,7 @@ function commandSection(spec: CommandSpec, words: string[]): string[] {
   const out = ['.SS ' + roff(words.join(' ')), roff(spec.description)];
   out.push('.PP', `.B ${roff(usageLine(spec, words))}`);
   out.push(...optionItems(optionsOf(spec)));
+  for (const s of spec.subcommands ?? []) out.push(...commandSection(s, [...words, s.name]));
   return out;
 }
 

@@ -13,7 +13,7 @@ import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js'
 import { launch } from '../run/launch.js';
 import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
 import { untrustedPathProblem } from '../host/safe-write.js';
-import { defaultRootfsCache } from '../run/rootfs-cache.js';
+import { defaultRootfsCache, touchCacheEntry, trimRootfsCache } from '../run/rootfs-cache.js';
 import { buildRunSpec, type RunSpec } from '../run/run-spec.js';
 import { fuseTools, mountSquashfs } from '../run/squashfuse-mount.js';
 import type { CliIo } from './io.js';
@@ -97,6 +97,7 @@ export async function runCommand({ io, opts, args, command }: CommandContext): P
       keyring: opts.all('keyring'),
       hostRoot: opts.get('host-root'),
       cacheDir: opts.get('cache'),
+      cacheMaxSize: opts.get('cache-max-size'),
       unpack: opts.has('unpack'),
     });
     return await runLaunch(spec, io);
@@ -257,5 +258,11 @@ async function rootfsFor(
     }
   }
   const { prepareRootfs } = await import('../run/prepare-rootfs.js');
-  return prepareRootfs(spec.image, spec.cacheDir ?? defaultRootfsCache(env), bytes ?? undefined);
+  const cacheDir = spec.cacheDir ?? defaultRootfsCache(env);
+  const prepared = await prepareRootfs(spec.image, cacheDir, bytes ?? undefined);
+  if (prepared.digest !== null) {
+    touchCacheEntry(prepared.dir);
+    if (prepared.how === 'unpacked') trimRootfsCache(cacheDir, spec.cacheMaxBytes, [prepared.digest]);
+  }
+  return prepared;
 }

@@ -1,5 +1,6 @@
 // What `ctrsafe run` was asked to do, parsed from its command line (pure): image, command, binds, namespaces.
 import { UsageError } from '../errors.js';
+import { DEFAULT_CACHE_MAX_SIZE, parseByteSize } from './rootfs-cache.js';
 
 export interface BindSpec {
   src: string;
@@ -27,6 +28,8 @@ export interface RunSpec {
   keyring: string[];
   hostRoot: string | null;
   cacheDir: string | null;
+  /** After a new unpack, older entries are removed (least recently used first) to keep the cache under this. */
+  cacheMaxBytes: number;
   /** Unpack squashfs and SIF into the cache even where squashfuse could mount them. */
   unpack: boolean;
 }
@@ -62,6 +65,7 @@ export interface RunRequest {
   keyring: string[];
   hostRoot?: string;
   cacheDir?: string;
+  cacheMaxSize?: string;
   unpack: boolean;
 }
 
@@ -91,6 +95,7 @@ export function buildRunSpec(r: RunRequest): RunSpec {
     keyring: r.keyring,
     hostRoot: r.hostRoot ?? null,
     cacheDir: r.cacheDir ?? null,
+    cacheMaxBytes: parseByteSize(r.cacheMaxSize ?? DEFAULT_CACHE_MAX_SIZE, '--cache-max-size'),
     unpack: r.unpack,
   };
 }

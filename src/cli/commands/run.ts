@@ -1,5 +1,63 @@
 // `ctrsafe run`, declared: a hardened unprivileged launch on bubblewrap.
-import type { CommandSpec } from '../spec.js';
+import { DEFAULT_CACHE_MAX_SIZE } from '../../run/rootfs-cache.js';
+import type { CommandSpec, OptionSpec } from '../spec.js';
+
+const CACHE: OptionSpec = {
+  name: 'cache',
+  value: 'DIR',
+  description: 'where unpacked images are kept',
+  default: '$XDG_CACHE_HOME/ctrsafe/rootfs (~/.cache/ctrsafe/rootfs)',
+  complete: 'dir',
+};
+
+const CACHE_MAX_SIZE: OptionSpec = {
+  name: 'cache-max-size',
+  value: 'SIZE',
+  description:
+    'after unpacking a new image, remove the least recently used others until the cache holds at most SIZE (20G, 512M)',
+  default: DEFAULT_CACHE_MAX_SIZE,
+};
+
+const CACHE_COMMANDS: CommandSpec = {
+  name: 'cache',
+  summary: "list or clean run's cache of unpacked images",
+  description:
+    'The images `ctrsafe run` unpacked (SIF and squashfs where squashfuse cannot mount them, OCI and archives), one directory per image digest under $XDG_CACHE_HOME/ctrsafe/rootfs: your own, never shared with other users. An image file named "cache" is run as ./cache.',
+  subcommands: [
+    {
+      name: 'list',
+      summary: 'list the unpacked images: digest, size, files, last use',
+      description: 'Lists the unpacked images in the cache, most recently used first, with their disk use.',
+      options: [
+        CACHE,
+        {
+          name: 'format',
+          value: 'FORMAT',
+          choices: ['text', 'json'],
+          description: 'output format',
+          default: 'text',
+        },
+      ],
+      load: async () => (await import('../run-cache-command.js')).runCacheListCommand,
+    },
+    {
+      name: 'clean',
+      summary: 'remove unpacked images, least recently used first',
+      description:
+        'Removes unpacked images from the cache: all of them, or with --max-size the least recently used until the cache holds at most SIZE. An image another task is unpacking (its lock is held) is left alone. A job still running from a removed image loses its files: clean between jobs.',
+      options: [
+        CACHE,
+        {
+          name: 'max-size',
+          value: 'SIZE',
+          description: 'keep the most recently used images that fit in SIZE (20G, 512M)',
+          default: '0: remove all',
+        },
+      ],
+      load: async () => (await import('../run-cache-command.js')).runCacheCleanCommand,
+    },
+  ],
+};
 
 export const RUN: CommandSpec = {
   name: 'run',
@@ -67,13 +125,8 @@ export const RUN: CommandSpec = {
       complete: 'file',
       config: false,
     },
-    {
-      name: 'cache',
-      value: 'DIR',
-      description: 'where unpacked images are kept',
-      default: '$XDG_CACHE_HOME/ctrsafe/rootfs (~/.cache/ctrsafe/rootfs)',
-      complete: 'dir',
-    },
+    CACHE,
+    CACHE_MAX_SIZE,
     {
       name: 'unpack',
       description: 'unpack squashfs and SIF into the cache even where squashfuse could mount them',
@@ -87,6 +140,7 @@ export const RUN: CommandSpec = {
     },
     { name: 'dry-run', description: 'print the bwrap command line instead of running it', config: false },
   ],
+  subcommands: [CACHE_COMMANDS],
   load: async () => (await import('../run-command.js')).runCommand,
   failureExit: 125,
   sections: [
