@@ -260,11 +260,17 @@ test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller
     const r = run(['--unpack', '--cache', cache, img, '--', '/usr/bin/suid-id', '-u']);
     assert.equal(r.code, 0, `${img}: ${r.stderr}`);
     assert.equal(r.stdout.trim(), String(UID));
+    assert.match(
+      r.stderr,
+      new RegExp(`unpacked ${img.replace(/[.]/g, '\\.')} into ${cache}/[0-9a-f]{64}\\n`),
+    );
   }
   const trees = () => fs.readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n));
   const unpacked = trees();
   assert.equal(unpacked.length, 3, 'one unpacked tree per image digest');
-  assert.equal(run(['--unpack', '--cache', cache, sqfs, '--', '/bin/true']).code, 0);
+  const again = run(['--unpack', '--cache', cache, sqfs, '--', '/bin/true']);
+  assert.equal(again.code, 0);
+  assert.doesNotMatch(again.stderr, /unpacked/, 'a reused tree is not announced');
   assert.deepEqual(trees(), unpacked, 'the second launch reuses the unpacked tree');
   assert.deepEqual(
     fs.readdirSync(cache).filter((n) => /\.(tmp-|lock)/.test(n)),

@@ -13,6 +13,7 @@ import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js'
 import { launch } from '../run/launch.js';
 import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
 import { untrustedPathProblem } from '../host/safe-write.js';
+import { progressLine } from './progress.js';
 import { defaultRootfsCache, touchCacheEntry, trimRootfsCache } from '../run/rootfs-cache.js';
 import { buildRunSpec, type RunSpec } from '../run/run-spec.js';
 import { fuseTools, mountSquashfs } from '../run/squashfuse-mount.js';
@@ -259,7 +260,13 @@ async function rootfsFor(
   }
   const { prepareRootfs } = await import('../run/prepare-rootfs.js');
   const cacheDir = spec.cacheDir ?? defaultRootfsCache(env);
-  const prepared = await prepareRootfs(spec.image, cacheDir, bytes ?? undefined);
+  // Unpacking a large image takes minutes: say so on a terminal (the tar stream's bytes; its length is unknown).
+  const progress = progressLine({ stderr: process.stderr }, `unpacking ${escapeControl(spec.image)}`, null);
+  const prepared = await prepareRootfs(spec.image, cacheDir, bytes ?? undefined, (n) =>
+    progress.add(n),
+  ).finally(() => progress.done());
+  if (prepared.how === 'unpacked' && !spec.dryRun)
+    process.stderr.write(`ctrsafe run: unpacked ${escapeControl(spec.image)} into ${prepared.dir}\n`);
   if (prepared.digest !== null) {
     touchCacheEntry(prepared.dir);
     if (prepared.how === 'unpacked') trimRootfsCache(cacheDir, spec.cacheMaxBytes, [prepared.digest]);

@@ -7,6 +7,7 @@ import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
 import { InputError, UsageError } from '../errors.js';
 import { escapeControl } from '../render/terminal-text.js';
+import { progressLine } from './progress.js';
 import type { CommandContext } from './spec.js';
 
 export async function sanitizeCommand({ io, opts, args }: CommandContext): Promise<number> {
@@ -28,10 +29,16 @@ export async function sanitizeCommand({ io, opts, args }: CommandContext): Promi
     if (fs.lstatSync(outDir.at(name), { throwIfNoEntry: false }))
       throw new UsageError(`${out} exists; image sanitize never overwrites`);
     work = outDir.privateSub('.ctrsafe-sanitize-');
-    const res = await buildSanitizedSquashfs(input, work.at('image.sqfs'), {
-      uid: Number(m[1]),
-      gid: Number(m[2]),
+    // The tar stream's length is not known before it ends: bytes, rate and time, not a percentage.
+    const progress = progressLine(io, `sanitizing ${escapeControl(input)}`, null, {
+      quiet: opts.has('quiet'),
     });
+    const res = await buildSanitizedSquashfs(
+      input,
+      work.at('image.sqfs'),
+      { uid: Number(m[1]), gid: Number(m[2]) },
+      (n) => progress.add(n),
+    ).finally(() => progress.done());
     fd = fs.openSync(work.at('image.sqfs'), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new InputError(`image sanitize: tar2sqfs left no image`);
