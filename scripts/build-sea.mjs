@@ -1,7 +1,7 @@
 // Writes dist/sea/ctrsafe: the agent as one executable (Node's single executable applications) for compute nodes
 // that have neither Node nor npm, embedding the Node LTS that package.json pins ("ctrsafe.node", fetched by
 // scripts/fetch-node.mjs) — never the machine's own Node, which may be past its end of life or built without SEA
-// support (Debian's is). Built from dist/bundle/ctrsafe.cjs; the fleet server's database drivers stay out.
+// support (Debian's is). Built from dist/bundle/ctrsafe.cjs (with its own code cache; the npm bin's launcher is not needed); the fleet server's database drivers stay out.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -199,6 +199,19 @@ test('a signal sent to ctrsafe reaches the command, whose own exit code comes ba
   assert.equal(code, 42);
 });
 
+test('--dry-run prints a command line that runs as printed, keeping the files it binds', () => {
+  const dry = run(['--dry-run', ROOTFS, '--', '/usr/bin/id', '-u']);
+  assert.equal(dry.code, 0, dry.stderr);
+  const kept = /--dry-run keeps (\S+), which the command line binds/.exec(dry.stderr)?.[1];
+  assert.ok(kept && fs.existsSync(path.join(kept, 'passwd')), dry.stderr);
+  // Run it through the shell exactly as printed, as the same user.
+  const sh = asRoot ? ['runuser', '-u', USER, '--', 'sh', '-c', dry.stdout] : ['sh', '-c', dry.stdout];
+  const r = spawnSync(sh[0]!, sh.slice(1), { encoding: 'utf8', cwd: '/tmp' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), String(UID));
+  fs.rmSync(kept, { recursive: true, force: true });
+});
+
 test('a host where the readiness check says no is refused with the reason and the fix', () => {
   // A copy the unprivileged user can read, wherever the checkout is.
   const host = path.join(scratch('ctrsafe-host-'), 'centos7');

@@ -213,6 +213,13 @@ async function runLaunch(spec: RunSpec, io: CliIo): Promise<number> {
     );
     if (spec.dryRun) {
       io.stdout.write(`${[bwrap, ...plan.argv].map(quote).join(' ')}\n`);
+      // The command line binds files made for this launch (passwd, group): kept, so that it can be run as printed.
+      if (!unmount) {
+        io.stderr.write(
+          `ctrsafe run: --dry-run keeps ${runDir}, which the command line binds; remove it after\n`,
+        );
+        runDir = null;
+      }
       return 0;
     }
     return await launch(bwrap, plan, process.stdin.isTTY === true);
