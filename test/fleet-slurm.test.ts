@@ -43,9 +43,13 @@ test(
     );
     // The test cluster's second node never runs slurmd: srun would wait for it forever, so it is not asked.
     assert.match(again.stdout, /not asked, Slurm has them [a-z+*~#%!@$^-]+: gatetest/);
-    const s = JSON.parse(run(['fleet', 'summary', '--db', db]).stdout) as { nodes: number };
+    const s = JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
+      nodes: number;
+    };
     assert.equal(s.nodes, 1);
-    const n = JSON.parse(run(['fleet', 'nodes', '--db', db]).stdout) as { nodes: { hostname: string }[] };
+    const n = JSON.parse(run(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
+      nodes: { hostname: string }[];
+    };
     assert.equal(n.nodes[0]!.hostname, os.hostname());
   },
 );

@@ -16,24 +16,7 @@ import { readImportInput } from '../advisories/read-import-input.js';
 import { InputError, UsageError } from '../errors.js';
 import { ImageFormatError } from '../image/image-entry.js';
 import type { CliIo } from './io.js';
-import { flag, oneOf, parseArgs } from './parse-args.js';
-
-export const DB_HELP = `Usage: ctrsafe db status [--db DIR] [--format text|json]
-       ctrsafe db update --from PATH [--db DIR] [--dry-run] [--replace-shipped]
-
-status   what the advisory database holds: reviewed and imported records, each distribution data source with its
-         date, row count and licence, and how old the newest record is
-update   imports vendor exports offline: a directory of JSON files, a zip (osv.dev's <ecosystem>/all.zip, zip64
-         included), a tar archive (Canonical's osv-all.tar.xz, Red Hat's CSAF archive), or one JSON file (OSV
-         records, a CSAF document, the Debian security tracker's JSON). Only kernels and container runtimes are
-         kept. Records ctrsafe did not review are added as unreviewed and listed; distribution rows are kept for
-         the CVEs of ctrsafe's reviewed records. Nothing is written when any input is malformed or dated in the
-         future, or when the import would replace a shipped (reviewed) record or change a shipped distribution
-         row, unless --replace-shipped is given. The new database replaces the old one in one atomic rename.
-  --dry-run          say what would change, write nothing
-  --replace-shipped  allow the import to replace the shipped records and rows it lists
-The database lives in --db DIR, else $CTRSAFE_DB, else /var/lib/ctrsafe (root) or ~/.local/share/ctrsafe.
-`;
+import type { CommandContext } from './spec.js';
 
 export const STALE_DAYS = 90;
 const LISTED = 20;
@@ -212,35 +195,18 @@ function printStatus(s: ReturnType<typeof statusOf>, io: CliIo): void {
   for (const pr of s.problems) io.stdout.write(`problem: ${pr}\n`);
 }
 
-export async function dbCommand(args: string[], io: CliIo, now = new Date()): Promise<number> {
-  const [sub, ...rest] = args;
-  const p = parseArgs(rest, [
-    { name: 'db', takesValue: true },
-    { name: 'from', takesValue: true },
-    { name: 'format', takesValue: true },
-    { name: 'dry-run', takesValue: false },
-    { name: 'replace-shipped', takesValue: false },
-    { name: 'help', short: 'h', takesValue: false },
-  ]);
-  if (sub === undefined || sub === '--help' || sub === '-h' || p.flags.has('help')) {
-    io.stdout.write(DB_HELP);
-    return sub === undefined ? 2 : 0;
-  }
-  const dir = flag(p, 'db') ?? defaultStoreDir(io.env);
-  if (sub === 'status') {
-    const s = statusOf(dir, now);
-    if ((oneOf(flag(p, 'format'), ['text', 'json'] as const, '--format') ?? 'text') === 'json')
-      io.stdout.write(JSON.stringify(s, null, 2) + '\n');
-    else printStatus(s, io);
-    return 0;
-  }
-  if (sub === 'update') {
-    const from = flag(p, 'from');
-    if (!from) throw new UsageError('db update needs --from PATH');
-    return dbUpdate(dir, from, io, now, {
-      dryRun: p.flags.has('dry-run'),
-      replaceShipped: p.flags.has('replace-shipped'),
-    });
-  }
-  throw new UsageError(`unknown db command "${sub}" (status or update)`);
+export function dbStatusCommand({ io, opts }: CommandContext, now = new Date()): number {
+  const s = statusOf(opts.get('db') ?? defaultStoreDir(io.env), now);
+  if ((opts.choice('format') ?? 'text') === 'json') io.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  else printStatus(s, io);
+  return 0;
+}
+
+export async function dbUpdateCommand({ io, opts }: CommandContext, now = new Date()): Promise<number> {
+  const from = opts.get('from');
+  if (!from) throw new UsageError('db update needs --from PATH');
+  return dbUpdate(opts.get('db') ?? defaultStoreDir(io.env), from, io, now, {
+    dryRun: opts.has('dry-run'),
+    replaceShipped: opts.has('replace-shipped'),
+  });
 }
