@@ -189,7 +189,7 @@ describe('dashboard in chromium', () => {
       'ordered by risk removed',
     );
     const kernelRow = page.locator('table.plan tbody tr', {
-      hasText: 'Update the kernel from 5.15.0-91-generic',
+      hasText: 'Update the kernel (Ubuntu:22.04:LTS/linux) to at least',
     });
     assert.ok((await kernelRow.count()) >= 1, 'the Apptainer nodes on 5.15.0-91 need a kernel update');
     await shot(page, 'plan');

@@ -193,10 +193,7 @@ for (const [name, url] of backends) {
         ],
         'the most risk removed first: two highs on 30 nodes, then one critical on 5, then a low on 40',
       );
-      assert.match(
-        plan.items[0]!.title,
-        /from 3\.10\.0-957\.el7\.x86_64 .*CVE-2016-5195 \(fixed in 3\.10\.0-1160\.el7\)/,
-      );
+      assert.match(plan.items[0]!.title, /Update the kernel \(kernel\) to at least 3\.10\.0-1160\.el7/);
       const byAction = await store.listNodes({ offset: 0, limit: 100, action: plan.items[1]!.key });
       assert.deepEqual(
         byAction.nodes.map((n) => n.hostname),

@@ -3,7 +3,16 @@ import { RUNTIME_IDS } from '../runtimes/locations.js';
 
 const READY = ['yes', 'no', 'unknown'];
 const RISK = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
-const VULN_TEXT = ['summary', 'target', 'package', 'installed_version', 'fixed_version'];
+const VULN_TEXT = [
+  'summary',
+  'target',
+  'package',
+  'installed_version',
+  'fixed_version',
+  'advisory',
+  'decided_by',
+  'source_date',
+];
 export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 
 export interface NodeReport {
@@ -32,6 +41,10 @@ export interface NodeReport {
     package?: string | null;
     installed_version?: string | null;
     fixed_version?: string | null;
+    /** The distribution advisory (RHSA/ALSA/...) whose fixed version this is. */
+    advisory?: string | null;
+    /** CISA KEV listing, when the record carries it: known-exploited vulnerabilities lead the plan. */
+    known_exploited?: { catalog?: string; date_added?: string } | null;
   }[];
 }
 
