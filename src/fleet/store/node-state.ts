@@ -132,6 +132,48 @@ export function emptyState(): NodeState {
   };
 }
 
+/** The per-node sets as stored in the node row (one column, one read per ingest instead of a table each). */
+export function encodeState(s: NodeState): string {
+  return JSON.stringify({
+    r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, [v.ready, v.risk]])),
+    v: Object.fromEntries([...s.vulns].map(([k, v]) => [k, [v.status, v.severity]])),
+    f: Object.fromEntries([...s.fails].map(([k, v]) => [k, v.severity])),
+    a: Object.fromEntries([...s.actions].map(([k, v]) => [k, v.weight])),
+  });
+}
+
+export function decodeState(
+  json: string,
+  row: Pick<NodeState, 'kernel' | 'os' | 'failCritical' | 'failHigh' | 'vulnsAffected'>,
+): NodeState {
+  const j = JSON.parse(json) as {
+    r?: Record<string, [string, string]>;
+    v?: Record<string, [string, string]>;
+    f?: Record<string, string>;
+    a?: Record<string, number>;
+  };
+  return {
+    ...row,
+    runtimes: new Map(Object.entries(j.r ?? {}).map(([k, [ready, risk]]) => [k, { ready, risk }])),
+    vulns: new Map(Object.entries(j.v ?? {}).map(([k, [status, severity]]) => [k, { status, severity }])),
+    fails: new Map(Object.entries(j.f ?? {}).map(([k, severity]) => [k, { severity }])),
+    actions: new Map(Object.entries(j.a ?? {}).map(([k, weight]) => [k, { weight }])),
+  };
+}
+
+/**
+ * The columns the node filters search ("|apptainer=yes|podman=no|"): a filter is one substring test per node row
+ * (instr, strpos) on a narrow table. Ids and states never hold "|" or "=" (the validator's character sets).
+ */
+export function filterColumns(s: NodeState): { runtimes: string; vulns: string; fails: string } {
+  const join = (xs: string[]) => (xs.length ? `|${xs.join('|')}|` : '');
+  return {
+    runtimes: join([...s.runtimes].map(([k, v]) => `${k}=${v.ready}`)),
+    vulns: join([...s.vulns].map(([k, v]) => `${k}=${v.status}`)),
+    fails: join([...s.fails.keys()]),
+  };
+}
+
 export function actionMap(actions: NodeAction[]): Map<string, { weight: number }> {
   const m = new Map<string, { weight: number }>();
   for (const a of actions) m.set(a.key, { weight: (m.get(a.key)?.weight ?? 0) + a.weight });
