@@ -180,3 +180,51 @@ test('dashboard files carry a strict CSP and no data; every read route needs the
     await store.close();
   }
 });
+
+test('a node that keeps sending large reports waits (503, Retry-After) while the other nodes are served', async () => {
+  const dbFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-api-')), 'fleet.db');
+  const store = await openStore(`sqlite:${dbFile}`);
+  const app = createApp(store, {
+    adminToken: ADMIN,
+    enrollSecret: SECRET,
+    staleMs: 3600_000,
+    reportBytes: { perMinute: 60_000, burst: 400_000 },
+  });
+  try {
+    const enrol = async (hostname: string) =>
+      (
+        JSON.parse(
+          (
+            await app({
+              method: 'POST',
+              url: '/api/v1/enroll',
+              headers: {},
+              body: Buffer.from(JSON.stringify({ hostname, secret: SECRET })),
+            })
+          ).body,
+        ) as { node_token: string }
+      ).node_token;
+    const send = (hostname: string, token: string) => {
+      const body = Buffer.from(JSON.stringify(reportFor(hostname)));
+      return app({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { authorization: `Bearer ${token}`, 'content-length': String(body.length) },
+        body,
+      });
+    };
+    const [a, b] = [await enrol('greedy01'), await enrol('quiet01')];
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await send('greedy01', a)).status);
+    assert.ok(
+      statuses.slice(0, 2).every((s) => s === 201 || s === 200),
+      statuses.join(),
+    );
+    const refused = await send('greedy01', a);
+    assert.equal(refused.status, 503, 'past its share of bytes the node waits');
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    assert.equal((await send('quiet01', b)).status, 201, 'another node is not held up');
+  } finally {
+    await store.close();
+  }
+});

@@ -347,16 +347,17 @@ for (const [name, url] of backends) {
         'a storage failure is a StorageError',
       );
       assert.ok(d.status === 'rejected' && d.reason instanceof StorageError, 'its whole batch fails with it');
-      assert.equal(
-        (await store.listNodes({ offset: 0, limit: 10 })).total,
-        1,
-        'nothing of that batch was stored',
-      );
       fail = null;
+      // At once, before anything else awaits: the first backoff is 100 ms.
       await assert.rejects(
         store.ingest(bad, T0 + 3),
         /unavailable/,
         'while backing off, writes are refused at once',
+      );
+      assert.equal(
+        (await store.listNodes({ offset: 0, limit: 10 })).total,
+        1,
+        'nothing of that batch was stored',
       );
       await new Promise((r) => setTimeout(r, 150));
       assert.equal((await store.ingest(bad, T0 + 4)).stored, true, 'the same report can be delivered again');

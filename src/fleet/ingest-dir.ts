@@ -76,7 +76,7 @@ export async function ingestDirectory(
       });
       continue;
     }
-    const p: Promise<void> = store.ingest(v.report, at).then((r) => {
+    const p: Promise<void> = store.ingest(v.report, at, v.text).then((r) => {
       storing.delete(p);
       if (r.note === 'duplicate') out.duplicates++;
       else if (r.note === 'older') out.older++;

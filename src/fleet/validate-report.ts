@@ -209,17 +209,22 @@ export function validateReport(raw: unknown, now: number = Date.now()): Verdict 
   };
 }
 
-/** The bytes a node sent, whole: at most MAX_REPORT_BYTES of valid UTF-8 holding one JSON report. */
-export function parseReport(body: Buffer, now: number = Date.now()): Verdict {
+/** The bytes a node sent, whole: at most MAX_REPORT_BYTES of valid UTF-8 holding one JSON report (and its text). */
+export function parseReport(
+  body: Buffer,
+  now: number = Date.now(),
+): { ok: true; report: NodeReport; text: string } | { ok: false; reason: string } {
   if (body.length > MAX_REPORT_BYTES)
     return { ok: false, reason: `${body.length} bytes, at most ${MAX_REPORT_BYTES}` };
   // Invalid UTF-8 would decode to U+FFFD, and two different byte strings to one name: refused, not repaired.
   if (!isUtf8(body)) return { ok: false, reason: 'not valid UTF-8' };
+  const text = body.toString('utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(body.toString('utf8'));
+    raw = JSON.parse(text);
   } catch {
     return { ok: false, reason: 'not valid JSON' };
   }
-  return validateReport(raw, now);
+  const v = validateReport(raw, now);
+  return v.ok ? { ...v, text } : v;
 }

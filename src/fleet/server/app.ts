@@ -61,6 +61,12 @@ export interface AppConfig {
   enrolRate?: { perMinute: number; burst: number } | null;
   /** Reports waiting for the writer beyond which more are refused with 503 (default 4096). */
   maxBacklog?: number;
+  /**
+   * Report bytes per node: burst and refill per minute (default 64 MiB and 16 MiB): a node that keeps sending
+   * large reports waits (503 and Retry-After, which the node's spool honours) instead of taking the writer from
+   * the others. null: unlimited.
+   */
+  reportBytes?: { perMinute: number; burst: number } | null;
   now?: () => number;
   /** Audit and error events for the server's log (JSON lines); the store keeps the audit trail too. */
   onEvent?: (kind: 'audit' | 'error', entry: Record<string, unknown>) => void;
@@ -132,6 +138,11 @@ export function createApp(store: FleetStore | FleetBackend, cfg: AppConfig): Fle
       ? null
       : new RateLimiter(cfg.enrolRate?.perMinute ?? 30, cfg.enrolRate?.burst ?? 60);
   const throttle = new AuditThrottle();
+  const rb =
+    cfg.reportBytes === undefined
+      ? { perMinute: 16 * 1024 * 1024, burst: 64 * 1024 * 1024 }
+      : cfg.reportBytes;
+  const nodeBytes = rb ? new RateLimiter(rb.perMinute, rb.burst) : null;
   const maxBacklog = cfg.maxBacklog ?? 4096;
   const event = (kind: 'audit' | 'error', entry: Record<string, unknown>) => cfg.onEvent?.(kind, entry);
   const logAudit = (e: AuditEvent) => event('audit', { ...e, at: new Date(e.at).toISOString() });
@@ -244,12 +255,24 @@ export function createApp(store: FleetStore | FleetBackend, cfg: AppConfig): Fle
             'retry-after': '5',
           }),
         };
+      // Charged on the announced length before the body is read (a body without one, after it is read).
+      const declared = Number(head.headers['content-length'] ?? NaN);
+      const spent = Number.isSafeInteger(declared) ? nodeBytes?.take(host, now(), declared) : undefined;
+      if (spent && !spent.ok)
+        return {
+          principal: host,
+          route,
+          response: errorResponse(503, `${host} sent more report bytes than its share; try again later`, {
+            'retry-after': String(Math.ceil(spent.retryAfterMs / 1000)),
+          }),
+        };
       const tokenHost = host;
       return {
         principal: host,
         route,
         bodyLimit: MAX_REPORT_BYTES,
         handle: guard(route, async (body) => {
+          if (!Number.isSafeInteger(declared)) nodeBytes?.take(tokenHost, now(), body.length);
           const a = await backend.submitReport(tokenHost, body, now());
           if (a.audit)
             logAudit({ at: now(), actor: 'node', hostname: tokenHost, peer: head.peer, ...a.audit });

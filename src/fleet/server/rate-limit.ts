@@ -14,8 +14,8 @@ export class RateLimiter {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Takes one token for `key`; false (and how many ms until the next one) when there is none. */
-  take(key: string, now: number): { ok: true } | { ok: false; retryAfterMs: number } {
+  /** Takes `cost` tokens for `key`; false (and how many ms until there are enough) when there are not. */
+  take(key: string, now: number, cost = 1): { ok: true } | { ok: false; retryAfterMs: number } {
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / 60_000);
     b.at = now;
@@ -25,11 +25,15 @@ export class RateLimiter {
       if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
       this.buckets.set(key, b);
     }
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    // A cost above the bucket's size could never be paid: it is paid from a full bucket, into debt.
+    if (b.tokens >= Math.min(cost, this.burst)) {
+      b.tokens -= cost;
       return { ok: true };
     }
-    return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) * 60_000) / this.perMinute) };
+    return {
+      ok: false,
+      retryAfterMs: Math.ceil(((Math.min(cost, this.burst) - b.tokens) * 60_000) / this.perMinute),
+    };
   }
 
   private sweep(now: number) {

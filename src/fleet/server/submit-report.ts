@@ -41,7 +41,7 @@ export async function submitReport(
       audit: { action: 'report:refused-other-node', detail },
     };
   }
-  const r = await store.ingest(v.report, receivedAt);
+  const r = await store.ingest(v.report, receivedAt, v.text);
   return {
     status: r.note === 'duplicate' ? 200 : 201,
     body: { stored: r.stored, ...(r.note ? { note: r.note } : {}), report_id: v.report.report_id },

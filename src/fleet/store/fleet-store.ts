@@ -1,19 +1,7 @@
 // The fleet store: one implementation over either database driver: idempotent ingest, latest state, counters, identity.
-import { actionsForReport, type NodeAction } from '../plan/node-actions.js';
 import type { NodeReport } from '../validate-report.js';
 import { migrate } from './migrations.js';
-import {
-  actionMap,
-  countDeltas,
-  decodeState,
-  encodeState,
-  filterColumns,
-  mapDiff,
-  mergeDeltas,
-  transitionsBetween,
-  type CountDelta,
-  type NodeState,
-} from './node-state.js';
+import { countDeltas, encodeState, filterColumns, mergeDeltas, type CountDelta } from './node-state.js';
 import {
   decideEnrolment,
   enrolNode,
@@ -24,48 +12,26 @@ import {
   type EnrolOutcome,
   type ReenrolPolicy,
 } from './node-identity.js';
-import { withServerFacts } from './server-facts.js';
+import { GroupCommit } from './group-commit.js';
+import {
+  derive,
+  ingestReports,
+  loadStates,
+  multiRow,
+  ROWS_PER_STATEMENT,
+  writeNodeActions,
+  type BatchWrites,
+  type IngestResult,
+  type ReportItem,
+} from './ingest-batch.js';
 import { StorageError, type SqlDriver } from './sql-driver.js';
 import { FleetReader } from './fleet-reader.js';
 
-export interface IngestResult {
-  stored: boolean;
-  /** Why a report was not stored as the latest: a duplicate id, or older than what the node already sent. */
-  note?: 'duplicate' | 'older';
-  transitions: number;
-}
-
+export type { IngestResult } from './ingest-batch.js';
 export type { NodeRow, Summary, NodeQuery, PlanItem, DriftRow } from './fleet-reader.js';
 
-const countFails = (fs: NodeReport['findings'], sev: string) =>
-  fs.filter((f) => f.status === 'fail' && f.severity === sev).length;
-
-/** The vulnerability states the fleet tracks; "fixed" and "not-affected" (reports made with --all) need nothing. */
-const TRACKED = new Set(['affected', 'unknown', 'mitigated']);
-
-/** The node's state from a report that already carries the server's facts (withServerFacts). */
-function stateOfReport(r: NodeReport, actions: NodeAction[]): NodeState {
-  return {
-    kernel: r.host.kernel.release,
-    os: r.host.os.id ? `${r.host.os.id} ${r.host.os.version_id ?? ''}`.trim() : null,
-    failCritical: countFails(r.findings, 'critical'),
-    failHigh: countFails(r.findings, 'high'),
-    vulnsAffected: r.vulnerabilities.filter((v) => v.status === 'affected').length,
-    runtimes: new Map(r.runtimes.map((x) => [x.id, { ready: x.ready, risk: x.risk }])),
-    vulns: new Map(
-      r.vulnerabilities
-        .filter((v) => TRACKED.has(v.status))
-        .map((v) => [v.id, { status: v.status, severity: v.severity }]),
-    ),
-    fails: new Map(
-      r.findings.filter((f) => f.status === 'fail').map((f) => [f.id, { severity: f.severity }]),
-    ),
-    actions: actionMap(actions),
-  };
-}
-
-/** Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-const ROWS_PER_STATEMENT = 200;
+/** Refused at once while the store backs off after a storage failure (answered 503). */
+const down = () => new StorageError('the database is unavailable; retrying shortly', 'backoff', true);
 
 /** At most this many reports share a transaction: bounds the time one COMMIT keeps callers waiting. */
 const MAX_BATCH = 256;
@@ -73,19 +39,10 @@ const MAX_BATCH = 256;
 /** Waits after a storage failure before the next try (doubling up to the last): reconnect with backoff. */
 const BACKOFF_MS = [100, 200, 500, 1000, 2000, 5000];
 
-interface Pending {
-  r: NodeReport;
-  receivedAt: number;
-  resolve: (v: IngestResult) => void;
-  reject: (e: unknown) => void;
-}
-
-type Outcome = { ok: true; value: IngestResult } | { ok: false; error: unknown };
+/** A report body above this many bytes is stored in a transaction of its own (it holds up no other's commit). */
+const LARGE_REPORT = 1024 * 1024;
 
 export class FleetStore extends FleetReader {
-  private queue: Pending[] = [];
-  private scheduled = false;
-  private flushing = false;
   /** Write transactions one at a time: on SQLite they share one connection. */
   private writing: Promise<unknown> = Promise.resolve();
   /** After a storage failure, new writes are refused at once until this time (then one batch tries again). */
@@ -94,8 +51,42 @@ export class FleetStore extends FleetReader {
   /** Action keys known to be stored (bounded). */
   private readonly knownActions = new Set<string>();
 
+  private readonly batches = new GroupCommit<BatchWrites, ReportItem>({
+    transaction: (fn) => this.retrying(() => this.write(fn)),
+    bulk: (tx, items, part) => ingestReports(tx, items, this.knownActions, part),
+    context: () => ({ deltas: [], actions: [], stored: 0, day: null }),
+    merge: (into, part) => {
+      into.deltas.push(...part.deltas);
+      into.actions.push(...part.actions);
+      into.stored += part.stored;
+      into.day ??= part.day;
+    },
+    finish: async (tx, b) => {
+      await this.writeCounts(tx, b.deltas);
+      if (b.stored)
+        await tx.run(
+          'INSERT INTO daily_rollups (day, metric, value) VALUES (?, ?, ?) ON CONFLICT (day, metric) DO UPDATE SET value = daily_rollups.value + excluded.value',
+          [b.day, 'reports', b.stored],
+        );
+    },
+    committed: (b) => {
+      if (this.knownActions.size < 200_000) for (const k of b.actions) this.knownActions.add(k);
+    },
+    maxBatch: MAX_BATCH,
+  });
+
   constructor(db: SqlDriver) {
     super(db);
+  }
+
+  /** Writes waiting for their transaction: the server refuses more reports (503) past its bound. */
+  get waiting(): number {
+    return this.batches.waiting;
+  }
+
+  /** Fails at once while the database is known to be down (backoff), else joins the next transaction. */
+  private batched<T>(key: string, run: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return Date.now() < this.downUntil ? Promise.reject(down()) : this.batches.submit(key, run);
   }
 
   /** Brings the schema up to date; a database from before the current layout gets its derived rows rebuilt. */
@@ -108,8 +99,7 @@ export class FleetStore extends FleetReader {
   /** Runs fn in a write transaction, after every earlier one; fails fast while the database is known to be down. */
   write<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     const run = async () => {
-      if (Date.now() < this.downUntil)
-        throw new StorageError('the database is unavailable; retrying shortly', 'backoff', true);
+      if (Date.now() < this.downUntil) throw down();
       try {
         const r = await this.db.transaction(fn);
         this.failures = 0;
@@ -125,62 +115,6 @@ export class FleetStore extends FleetReader {
     const p = this.writing.then(run, run);
     this.writing = p.catch(() => undefined);
     return p;
-  }
-
-  /** The stored state of one node, read inside the caller's transaction: one row. */
-  private async loadState(tx: SqlDriver, host: string): Promise<(NodeState & { generated: number }) | null> {
-    const cur = (
-      await tx.all<{
-        generated_at: unknown;
-        kernel_release: string | null;
-        os: string | null;
-        fail_critical: unknown;
-        fail_high: unknown;
-        vulns_affected: unknown;
-        state: string;
-      }>(
-        'SELECT generated_at, kernel_release, os, fail_critical, fail_high, vulns_affected, state FROM nodes WHERE hostname = ?',
-        [host],
-      )
-    )[0];
-    if (!cur) return null;
-    return {
-      generated: Number(cur.generated_at),
-      ...decodeState(cur.state, {
-        kernel: cur.kernel_release,
-        os: cur.os,
-        failCritical: Number(cur.fail_critical),
-        failHigh: Number(cur.fail_high),
-        vulnsAffected: Number(cur.vulns_affected),
-      }),
-    };
-  }
-
-  /** Writes the node's action rows that differ between old and new state; the counter moves go to `deltas`. */
-  private async applyState(
-    tx: SqlDriver,
-    host: string,
-    old: NodeState | null,
-    next: NodeState | null,
-    deltas: CountDelta[],
-  ) {
-    const diff = mapDiff(old?.actions ?? new Map(), next?.actions ?? new Map());
-    for (let i = 0; i < diff.removed.length; i += ROWS_PER_STATEMENT) {
-      const keys = diff.removed.slice(i, i + ROWS_PER_STATEMENT);
-      await tx.run(
-        `DELETE FROM node_actions WHERE hostname = ? AND action_key IN (${keys.map(() => '?').join(', ')})`,
-        [host, ...keys],
-      );
-    }
-    for (let i = 0; i < diff.written.length; i += ROWS_PER_STATEMENT) {
-      const rows = diff.written.slice(i, i + ROWS_PER_STATEMENT);
-      await tx.run(
-        `INSERT INTO node_actions (hostname, action_key, weight) VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}
-         ON CONFLICT (hostname, action_key) DO UPDATE SET weight = excluded.weight`,
-        rows.flatMap(([k, v]) => [host, k, v.weight]),
-      );
-    }
-    deltas.push(...countDeltas(old, next));
   }
 
   /**
@@ -216,72 +150,19 @@ export class FleetStore extends FleetReader {
     }
   }
 
-  /** Action texts, recorded the first time the fleet needs them (keys known to be stored cost nothing). */
-  private async recordActions(tx: SqlDriver, actions: NodeAction[], written: string[]) {
-    const fresh = actions.filter((a) => !this.knownActions.has(a.key) && !written.includes(a.key));
-    for (let i = 0; i < fresh.length; i += ROWS_PER_STATEMENT) {
-      const rows = fresh.slice(i, i + ROWS_PER_STATEMENT);
-      await tx.run(
-        `INSERT INTO actions (action_key, kind, title, fixes) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (action_key) DO NOTHING`,
-        rows.flatMap((a) => [a.key, a.kind, a.title, JSON.stringify(a.fixes)]),
-      );
-    }
-    written.push(...fresh.map((a) => a.key));
-  }
-
   /**
-   * Stores a validated report once (by report_id) and records what changed on the node. Reports that arrive
-   * together share one transaction (group commit: one WAL sync for many reports), each in its own savepoint so a
-   * bad one fails alone; every caller is answered only after the COMMIT that made its report durable. While a
-   * batch commits, the next one gathers: the busier the server, the more reports share one sync.
+   * Stores a validated report once (by report_id) and records what changed on the node, group-committed with the
+   * writes that arrive with it. `raw` is the report as the node sent it (stored as is); without it, the report
+   * is serialised again.
    */
-  ingest(r: NodeReport, receivedAt: number): Promise<IngestResult> {
-    if (Date.now() < this.downUntil)
-      return Promise.reject(
-        new StorageError('the database is unavailable; retrying shortly', 'backoff', true),
-      );
-    return new Promise((resolve, reject) => {
-      this.queue.push({ r, receivedAt, resolve, reject });
-      if (!this.scheduled && !this.flushing) {
-        this.scheduled = true;
-        // After the current I/O phase: every request that finished in it joins this batch.
-        setImmediate(() => {
-          this.scheduled = false;
-          void this.flush();
-        });
-      }
+  ingest(r: NodeReport, receivedAt: number, raw?: string): Promise<IngestResult> {
+    if (Date.now() < this.downUntil) return Promise.reject(down());
+    const large = (raw?.length ?? 0) > LARGE_REPORT;
+    return this.batches.submitBulk(r.host.hostname, large, {
+      report: r,
+      receivedAt,
+      ...(raw ? { raw } : {}),
     });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.flushing) return; // the running flush takes what is queued when it finishes
-    this.flushing = true;
-    try {
-      while (this.queue.length) {
-        // In host order (stable: one host's reports keep their order), so servers sharing a PostgreSQL take the
-        // per-host advisory locks in one order and cannot deadlock on each other.
-        const batch = this.queue
-          .splice(0, MAX_BATCH)
-          .sort((a, b) =>
-            a.r.host.hostname < b.r.host.hostname ? -1 : a.r.host.hostname > b.r.host.hostname ? 1 : 0,
-          );
-        let results: Outcome[];
-        try {
-          const written: string[] = [];
-          results = await this.retrying(() => {
-            written.length = 0;
-            return this.write((tx) => this.ingestBatch(tx, batch, written));
-          });
-          if (this.knownActions.size < 200_000) for (const k of written) this.knownActions.add(k);
-        } catch (error) {
-          results = batch.map(() => ({ ok: false, error }));
-        }
-        results.forEach((x, i) => (x.ok ? batch[i]!.resolve(x.value) : batch[i]!.reject(x.error)));
-      }
-    } finally {
-      this.flushing = false;
-    }
   }
 
   /** Runs a batch again when PostgreSQL chose it as a deadlock or serialization victim (40P01, 40001). */
@@ -296,111 +177,6 @@ export class FleetStore extends FleetReader {
     }
   }
 
-  private async ingestBatch(tx: SqlDriver, batch: Pending[], written: string[]): Promise<Outcome[]> {
-    const out: Outcome[] = [];
-    const deltas: CountDelta[] = [];
-    let stored = 0;
-    for (const item of batch) {
-      const mine: CountDelta[] = [];
-      const actions: string[] = [];
-      await tx.run('SAVEPOINT ingest_one');
-      try {
-        const value = await this.ingestOne(tx, item.r, item.receivedAt, mine, actions, written);
-        await tx.run('RELEASE SAVEPOINT ingest_one');
-        out.push({ ok: true, value });
-        deltas.push(...mine);
-        written.push(...actions);
-        if (value.note !== 'duplicate') stored++;
-      } catch (error) {
-        // A storage failure fails the whole batch (the transaction is lost); anything else only this report.
-        if (error instanceof StorageError) throw error;
-        await tx.run('ROLLBACK TO SAVEPOINT ingest_one');
-        await tx.run('RELEASE SAVEPOINT ingest_one');
-        out.push({ ok: false, error });
-      }
-    }
-    await this.writeCounts(tx, deltas);
-    if (stored) {
-      const day = new Date(batch[0]!.receivedAt).toISOString().slice(0, 10);
-      await tx.run(
-        'INSERT INTO daily_rollups (day, metric, value) VALUES (?, ?, ?) ON CONFLICT (day, metric) DO UPDATE SET value = daily_rollups.value + excluded.value',
-        [day, 'reports', stored],
-      );
-    }
-    return out;
-  }
-
-  private async ingestOne(
-    tx: SqlDriver,
-    sent: NodeReport,
-    receivedAt: number,
-    deltas: CountDelta[],
-    actionKeys: string[],
-    written: string[],
-  ): Promise<IngestResult> {
-    const host = sent.host.hostname;
-    // The node's clock orders its own reports (a spooled one may arrive late), but never beyond the moment it
-    // arrived: a report dated ahead cannot make the node's next genuine reports look older.
-    const generated = Math.min(Date.parse(sent.generated_at), receivedAt);
-    const fresh = await tx.run(
-      'INSERT INTO reports_seen (report_id, hostname, received_at) VALUES (?, ?, ?) ON CONFLICT (report_id) DO NOTHING',
-      [sent.report_id, host, receivedAt],
-    );
-    if (fresh === 0) return { stored: false, note: 'duplicate', transitions: 0 };
-    // Several servers may share one PostgreSQL: two reports of one host must not both read the old state.
-    if (tx.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(hashtext(?))', [host]);
-    const old = await this.loadState(tx, host);
-    // A spooled report that arrives after a newer one is kept as seen but does not replace the node's state.
-    if (old && old.generated > generated) return { stored: true, note: 'older', transitions: 0 };
-    const r = withServerFacts(sent);
-    const actions = actionsForReport(r);
-    const next = stateOfReport(r, actions);
-    const changes = old ? transitionsBetween(old, next) : [];
-    const f = filterColumns(next);
-    await tx.run(
-      `INSERT INTO nodes (hostname, report_id, generated_at, received_at, kernel_release, distro_kernel, os, fail_critical, fail_high, vulns_affected, state, runtimes, vulns, fails)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (hostname) DO UPDATE SET report_id = excluded.report_id, generated_at = excluded.generated_at, received_at = excluded.received_at,
-         kernel_release = excluded.kernel_release, distro_kernel = excluded.distro_kernel, os = excluded.os, fail_critical = excluded.fail_critical,
-         fail_high = excluded.fail_high, vulns_affected = excluded.vulns_affected, state = excluded.state, runtimes = excluded.runtimes,
-         vulns = excluded.vulns, fails = excluded.fails`,
-      [
-        host,
-        sent.report_id,
-        generated,
-        receivedAt,
-        next.kernel,
-        sent.host.kernel.distro_kernel ? 1 : 0,
-        next.os,
-        next.failCritical,
-        next.failHigh,
-        next.vulnsAffected,
-        encodeState(next),
-        f.runtimes,
-        f.vulns,
-        f.fails,
-      ],
-    );
-    await tx.run(
-      'INSERT INTO node_reports (hostname, report) VALUES (?, ?) ON CONFLICT (hostname) DO UPDATE SET report = excluded.report',
-      [host, JSON.stringify(sent)],
-    );
-    await this.recordActions(
-      tx,
-      actions.filter((a) => !written.includes(a.key)),
-      actionKeys,
-    );
-    await this.applyState(tx, host, old, next, deltas);
-    for (let i = 0; i < changes.length; i += ROWS_PER_STATEMENT) {
-      const rows = changes.slice(i, i + ROWS_PER_STATEMENT);
-      await tx.run(
-        `INSERT INTO transitions (hostname, at, subject, old_value, new_value) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        rows.flatMap(([subject, o, n]) => [host, generated, subject, o, n]),
-      );
-    }
-    return { stored: true, transitions: changes.length };
-  }
-
   /** Enrols a node (see node-identity.ts) and records the outcome in the audit trail, in one transaction. */
   enrol(
     hostname: string,
@@ -409,7 +185,7 @@ export class FleetStore extends FleetReader {
     now: number,
     policy: ReenrolPolicy,
   ): Promise<EnrolOutcome> {
-    return this.write(async (tx) => {
+    return this.batched(hostname, async (tx) => {
       const o = await enrolNode(tx, hostname, tokenHash, peer, now, policy);
       await recordAudit(tx, {
         at: now,
@@ -429,7 +205,7 @@ export class FleetStore extends FleetReader {
     actor = 'admin',
     peer: string | null = null,
   ): Promise<boolean> {
-    return this.write(async (tx) => {
+    return this.batched(hostname, async (tx) => {
       const done = await revokeNode(tx, hostname, now);
       if (done) await recordAudit(tx, { at: now, actor, action: 'revoke', hostname, peer });
       return done;
@@ -443,7 +219,7 @@ export class FleetStore extends FleetReader {
     actor = 'admin',
     peer: string | null = null,
   ): Promise<void> {
-    return this.write(async (tx) => {
+    return this.batched(hostname, async (tx) => {
       await rekeyNode(tx, hostname, now, opts);
       await recordAudit(tx, {
         at: now,
@@ -466,7 +242,7 @@ export class FleetStore extends FleetReader {
     actor = 'admin',
     peer: string | null = null,
   ) {
-    return this.write(async (tx) => {
+    return this.batched('', async (tx) => {
       const r = await decideEnrolment(tx, id, approve, actor, now, windowMs);
       if (r)
         await recordAudit(tx, {
@@ -482,20 +258,26 @@ export class FleetStore extends FleetReader {
   }
 
   audit(e: AuditEvent): Promise<void> {
-    return this.write((tx) => recordAudit(tx, e));
+    return this.batched(e.hostname ?? '', (tx) => recordAudit(tx, e));
   }
 
   /** Drops state of nodes not heard from since `before`, transitions and audit events older than it (retention). */
   async prune(before: number): Promise<{ nodes: number; transitions: number }> {
     return this.write(async (tx) => {
-      const gone = await tx.all<{ hostname: string }>('SELECT hostname FROM nodes WHERE received_at < ?', [
-        before,
-      ]);
-      const deltas: CountDelta[] = [];
-      for (const g of gone) {
-        await this.applyState(tx, g.hostname, await this.loadState(tx, g.hostname), null, deltas);
-        await tx.run('DELETE FROM nodes WHERE hostname = ?', [g.hostname]);
-        await tx.run('DELETE FROM node_reports WHERE hostname = ?', [g.hostname]);
+      const gone = (
+        await tx.all<{ hostname: string }>('SELECT hostname FROM nodes WHERE received_at < ?', [before])
+      ).map((g) => g.hostname);
+      const states = await loadStates(tx, gone);
+      const deltas = gone.flatMap((h) => countDeltas(states.get(h) ?? null, null));
+      await writeNodeActions(
+        tx,
+        gone.map((h) => ({ host: h, before: states.get(h) ?? null, after: null })),
+      );
+      for (let i = 0; i < gone.length; i += ROWS_PER_STATEMENT) {
+        const part = gone.slice(i, i + ROWS_PER_STATEMENT);
+        const marks = part.map(() => '?').join(', ');
+        await tx.run(`DELETE FROM nodes WHERE hostname IN (${marks})`, part);
+        await tx.run(`DELETE FROM node_reports WHERE hostname IN (${marks})`, part);
       }
       await this.writeCounts(tx, deltas);
       const transitions = await tx.run('DELETE FROM transitions WHERE at < ?', [before]);
@@ -513,34 +295,36 @@ export class FleetStore extends FleetReader {
     );
     this.knownActions.clear();
     await this.write(async (tx) => {
-      const deltas: CountDelta[] = [];
       for (const t of ['node_actions', 'fleet_counts', 'actions']) await tx.run(`DELETE FROM ${t}`);
-      const written: string[] = [];
+      const deltas: CountDelta[] = [];
+      const actions = new Map<string, unknown[]>();
       for (const { hostname } of hosts) {
         const row = (
           await tx.all<{ report: string }>('SELECT report FROM node_reports WHERE hostname = ?', [hostname])
         )[0];
         if (!row) continue;
-        const r = withServerFacts(JSON.parse(row.report) as NodeReport);
-        const actions = actionsForReport(r);
-        await this.recordActions(tx, actions, written);
-        const next = stateOfReport(r, actions);
-        const f = filterColumns(next);
+        const d = derive(JSON.parse(row.report) as NodeReport);
+        for (const a of d.actions) actions.set(a.key, [a.key, a.kind, a.title, JSON.stringify(a.fixes)]);
+        const f = filterColumns(d.state);
         await tx.run(
           'UPDATE nodes SET fail_critical = ?, fail_high = ?, vulns_affected = ?, state = ?, runtimes = ?, vulns = ?, fails = ? WHERE hostname = ?',
           [
-            next.failCritical,
-            next.failHigh,
-            next.vulnsAffected,
-            encodeState(next),
+            d.state.failCritical,
+            d.state.failHigh,
+            d.state.vulnsAffected,
+            encodeState(d.state),
             f.runtimes,
             f.vulns,
             f.fails,
             hostname,
           ],
         );
-        await this.applyState(tx, hostname, null, next, deltas);
+        await writeNodeActions(tx, [{ host: hostname, before: null, after: d.state }]);
+        deltas.push(...countDeltas(null, d.state));
       }
+      await multiRow(tx, 'INSERT INTO actions (action_key, kind, title, fixes)', '(?, ?, ?, ?)', [
+        ...actions.values(),
+      ]);
       await this.writeCounts(tx, deltas);
     });
   }

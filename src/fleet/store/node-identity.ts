@@ -75,14 +75,16 @@ export async function enrolNode(
     ])
   )[0]!;
   const until = num(row.rekey_until);
-  if (until !== null && now <= until && (row.rekey_from === null || row.rekey_from === peer)) {
+  const open = until !== null && now <= until;
+  if (open && (row.rekey_from === null || row.rekey_from === peer)) {
     await tx.run(
       'UPDATE node_tokens SET token_hash = ?, created_at = ?, revoked_at = NULL, rekey_until = NULL, rekey_from = NULL WHERE hostname = ?',
       [tokenHash, now, hostname],
     );
     return { kind: 'rekeyed' };
   }
-  if (row.revoked_at !== null) return { kind: 'refused-revoked', since: num(row.revoked_at)! };
+  // A window open for another address is not this requester's: it is treated as an enrolled node's.
+  if (row.revoked_at !== null && !open) return { kind: 'refused-revoked', since: num(row.revoked_at)! };
   if (policy === 'refuse') return { kind: 'refused-enrolled', since: num(row.created_at)! };
   const pending = await tx.all<{ id: unknown }>(
     "SELECT id FROM enrolment_requests WHERE hostname = ? AND peer = ? AND status = 'pending'",
