@@ -11,7 +11,8 @@ const MAX_PENDING = 100_000;
 
 /**
  * `dest`: "-" for standard output, "off" for nothing, or a file (appended, created 0600: it names every node and
- * peer address). Lines gather during one turn of the event loop and go out in one write.
+ * peer address). Lines gather for up to 100 ms (or 1,000 lines) and go out in one write: a write per request
+ * would cost the server more than the request's own work.
  */
 export function openJsonLines(dest: string): JsonLines | null {
   if (dest === 'off') return null;
@@ -19,9 +20,10 @@ export function openJsonLines(dest: string): JsonLines | null {
     dest === '-' ? process.stdout : fs.createWriteStream(dest, { flags: 'a', mode: 0o600, encoding: 'utf8' });
   let pending: string[] = [];
   let dropped = 0;
-  let scheduled = false;
+  let timer: NodeJS.Timeout | null = null;
   const flush = () => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = null;
     if (dropped)
       pending.push(JSON.stringify({ time: new Date().toISOString(), log: 'dropped', lines: dropped }));
     dropped = 0;
@@ -35,10 +37,8 @@ export function openJsonLines(dest: string): JsonLines | null {
         return;
       }
       pending.push(JSON.stringify(entry));
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      if (pending.length >= 1000) flush();
+      else if (!timer) timer = setTimeout(flush, 100);
     },
     close() {
       flush();

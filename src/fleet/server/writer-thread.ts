@@ -7,7 +7,15 @@ import type { AuditEvent, EnrolOutcome, EnrolmentRequest, ReenrolPolicy } from '
 import { openReader, openStore } from '../store/open-store.js';
 import { StorageError } from '../store/sql-driver.js';
 import type { FleetBackend } from './backend.js';
-import { submitReport, type Answer } from './submit-report.js';
+import { checkReport, stored, submitReport, type Answer } from './submit-report.js';
+import type { ReportItem } from '../store/ingest-batch.js';
+import type { IngestResult } from '../store/fleet-store.js';
+
+/**
+ * Bodies up to this size are parsed and checked on the request path (it costs less than moving them), larger ones
+ * in the writer thread, so that one large report never holds up the requests of others.
+ */
+const INLINE_BODY = 256 * 1024;
 
 /** workerData of the writer thread: bin.ts runs runWriterThread() instead of the command line when it sees it. */
 export const WRITER_ROLE = 'ctrsafe-fleet-writer';
@@ -18,7 +26,7 @@ interface WriterData {
   passwordFile?: string;
 }
 
-type Op = 'submitReport' | 'enrol' | 'revoke' | 'rekey' | 'decide' | 'audit' | 'prune';
+type Op = 'submitReport' | 'storeItem' | 'enrol' | 'revoke' | 'rekey' | 'decide' | 'audit' | 'prune';
 
 interface Request {
   id: number;
@@ -45,6 +53,7 @@ function operations(store: FleetStore): Record<Op, (...a: never[]) => Promise<un
   return {
     submitReport: (host: string, body: Uint8Array, at: number) =>
       submitReport(store, host, Buffer.from(body.buffer, body.byteOffset, body.byteLength), at),
+    storeItem: (item: ReportItem) => store.ingestItem(item),
     enrol: (h: string, hash: string, peer: string, now: number, policy: ReenrolPolicy) =>
       store.enrol(h, hash, peer, now, policy),
     revoke: (h: string, now: number, actor: string, peer: string | null) =>
@@ -195,7 +204,14 @@ export class ThreadedBackend implements FleetBackend {
     });
   }
 
-  submitReport(tokenHost: string, body: Buffer, receivedAt: number): Promise<Answer> {
+  async submitReport(tokenHost: string, body: Buffer, receivedAt: number): Promise<Answer> {
+    if (body.length <= INLINE_BODY) {
+      const c = checkReport(tokenHost, body, receivedAt);
+      if ('item' in c) return stored(await this.call<IngestResult>('storeItem', [c.item]), c.item.id);
+      if (c.answer.audit)
+        await this.audit({ at: receivedAt, actor: 'node', hostname: tokenHost, ...c.answer.audit });
+      return c.answer;
+    }
     // The bytes move to the thread without a copy when the buffer owns its memory (large bodies do).
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
     const bytes = own ? new Uint8Array(body.buffer) : new Uint8Array(body);

@@ -18,6 +18,7 @@ import {
   ingestReports,
   loadStates,
   multiRow,
+  reportItem,
   ROWS_PER_STATEMENT,
   writeNodeActions,
   type BatchWrites,
@@ -156,13 +157,13 @@ export class FleetStore extends FleetReader {
    * is serialised again.
    */
   ingest(r: NodeReport, receivedAt: number, raw?: string): Promise<IngestResult> {
+    return this.ingestItem(reportItem(r, receivedAt, raw));
+  }
+
+  /** A report already parsed, checked and derived (where it arrived: the request path of `fleet serve`). */
+  ingestItem(item: ReportItem): Promise<IngestResult> {
     if (Date.now() < this.downUntil) return Promise.reject(down());
-    const large = (raw?.length ?? 0) > LARGE_REPORT;
-    return this.batches.submitBulk(r.host.hostname, large, {
-      report: r,
-      receivedAt,
-      ...(raw ? { raw } : {}),
-    });
+    return this.batches.submitBulk(item.host, item.raw.length > LARGE_REPORT, item);
   }
 
   /** Runs a batch again when PostgreSQL chose it as a deadlock or serialization victim (40P01, 40001). */

@@ -22,11 +22,33 @@ export interface IngestResult {
   transitions: number;
 }
 
+/**
+ * A validated report ready to store: what the store needs of it, its text as the node sent it, and the state
+ * derived from it with the server's facts. Made where the report was parsed (any thread); stored by the writer.
+ */
 export interface ReportItem {
-  report: NodeReport;
+  id: string;
+  host: string;
+  generatedAt: string;
+  distroKernel: boolean;
   receivedAt: number;
-  /** The report as the node sent it, stored as is (else serialised again). */
-  raw?: string;
+  raw: string;
+  state: NodeState;
+  actions: NodeAction[];
+}
+
+export function reportItem(report: NodeReport, receivedAt: number, raw?: string): ReportItem {
+  const d = derive(report);
+  return {
+    id: report.report_id,
+    host: report.host.hostname,
+    generatedAt: report.generated_at,
+    distroKernel: report.host.kernel.distro_kernel === true,
+    receivedAt,
+    raw: raw ?? JSON.stringify(report),
+    state: d.state,
+    actions: d.actions,
+  };
 }
 
 /** What a batch leaves for its end: counter moves, new action keys, reports stored. */
@@ -152,29 +174,21 @@ export async function ingestReports(
   const results: IngestResult[] = items.map(() => ({ stored: false, note: 'duplicate', transitions: 0 }));
   // Seen once: the first of two equal ids in one batch is the report, the second its duplicate.
   const firstOf = new Map<string, number>();
-  items.forEach((it, i) => firstOf.has(it.report.report_id) || firstOf.set(it.report.report_id, i));
+  items.forEach((it, i) => firstOf.has(it.id) || firstOf.set(it.id, i));
   const fresh = new Set(
     (
       await multiRow<{ report_id: string }>(
         tx,
         'INSERT INTO reports_seen (report_id, hostname, received_at)',
         '(?, ?, ?)',
-        [...firstOf.values()].map((i) => [
-          items[i]!.report.report_id,
-          items[i]!.report.host.hostname,
-          items[i]!.receivedAt,
-        ]),
+        [...firstOf.values()].map((i) => [items[i]!.id, items[i]!.host, items[i]!.receivedAt]),
         'ON CONFLICT (report_id) DO NOTHING RETURNING report_id',
         true,
       )
     ).map((r) => r.report_id),
   );
   const hosts = [
-    ...new Set(
-      items
-        .filter((it, i) => fresh.has(it.report.report_id) && firstOf.get(it.report.report_id) === i)
-        .map((it) => it.report.host.hostname),
-    ),
+    ...new Set(items.filter((it, i) => fresh.has(it.id) && firstOf.get(it.id) === i).map((it) => it.host)),
   ].sort();
   // Several servers may share one PostgreSQL: each host's old state is read under its lock, taken in host order.
   if (tx.dialect === 'postgres')
@@ -184,18 +198,18 @@ export async function ingestReports(
   const newActions = new Map<string, NodeAction>();
   const transitions: unknown[][] = [];
   items.forEach((item, i) => {
-    const id = item.report.report_id;
+    const id = item.id;
     if (!fresh.has(id) || firstOf.get(id) !== i) return;
-    const host = item.report.host.hostname;
+    const host = item.host;
     const cur = changes.get(host)?.after ?? stored.get(host) ?? null;
     // The node's clock orders its own reports (a spooled one may arrive late), but never beyond the moment it
     // arrived: a report dated ahead cannot make the node's next genuine reports look older.
-    const generated = Math.min(Date.parse(item.report.generated_at), item.receivedAt);
+    const generated = Math.min(Date.parse(item.generatedAt), item.receivedAt);
     if (cur && cur.generated > generated) {
       results[i] = { stored: true, note: 'older', transitions: 0 };
       return;
     }
-    const { state, actions } = derive(item.report);
+    const { state, actions } = item;
     const t = cur ? transitionsBetween(cur, state) : [];
     for (const [subject, o, n] of t) transitions.push([host, generated, subject, o, n]);
     for (const a of actions) if (!knownActions.has(a.key)) newActions.set(a.key, a);
@@ -219,11 +233,11 @@ export async function ingestReports(
       const f = filterColumns(s);
       return [
         host,
-        item.report.report_id,
+        item.id,
         s.generated,
         item.receivedAt,
         s.kernel,
-        item.report.host.kernel.distro_kernel ? 1 : 0,
+        item.distroKernel ? 1 : 0,
         s.os,
         s.failCritical,
         s.failHigh,
@@ -243,7 +257,7 @@ export async function ingestReports(
     tx,
     'INSERT INTO node_reports (hostname, report)',
     '(?, ?)',
-    rows.map(({ host, item }) => [host, item.raw ?? JSON.stringify(item.report)]),
+    rows.map(({ host, item }) => [host, item.raw]),
     'ON CONFLICT (hostname) DO UPDATE SET report = excluded.report',
   );
   await multiRow(
