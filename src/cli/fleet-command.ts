@@ -41,7 +41,8 @@ Server options: --reenroll refuse|approve (a second enrolment of a known node: r
   keep everything); --metrics-token-file FILE.
 
 URL is sqlite:PATH or postgres://user@host:port/db; the PostgreSQL password comes from --db-password-file,
-PGPASSWORD or PGPASSFILE, never the URL. Reports are stored once by report_id.
+PGPASSWORD or PGPASSFILE, never the URL; --db-timeout S bounds a statement (default 30) and a connection's
+opening (at most 10). Reports are stored once by report_id.
 H is how often nodes report (default 24): a node is stale after twice that without a report.
 `;
 
@@ -68,6 +69,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     { name: 'enroll-secret-file', takesValue: true },
     { name: 'metrics-token-file', takesValue: true },
     { name: 'db-password-file', takesValue: true },
+    { name: 'db-timeout', takesValue: true },
     { name: 'reenroll', takesValue: true },
     { name: 'enroll-rate', takesValue: true },
     { name: 'trust-proxy', takesValue: true, repeatable: true },
@@ -91,7 +93,11 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
   const db = flag(p, 'db');
   if (!db) throw new UsageError(`fleet ${sub} needs --db sqlite:PATH or --db postgres://...`);
   const passwordFile = flag(p, 'db-password-file');
-  const storeOpts: StoreOptions = passwordFile ? { passwordFile } : {};
+  const timeout = positiveInt(flag(p, 'db-timeout'), '--db-timeout', 3600);
+  const storeOpts: StoreOptions = {
+    ...(passwordFile ? { passwordFile } : {}),
+    ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+  };
   if (sub === 'serve') return await fleetServe(db, storeOpts, p, io, staleMs(p));
   const store = await openStore(db, storeOpts);
   try {

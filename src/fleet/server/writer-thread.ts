@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { FleetReader } from '../store/fleet-reader.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import type { AuditEvent, EnrolOutcome, EnrolmentRequest, ReenrolPolicy } from '../store/node-identity.js';
-import { openReader, openStore } from '../store/open-store.js';
+import { openReader, openStore, type StoreOptions } from '../store/open-store.js';
 import { StorageError } from '../store/sql-driver.js';
+import { InputError } from '../../errors.js';
 import type { FleetBackend } from './backend.js';
 import { checkReport, stored, submitReport, type Answer } from './submit-report.js';
 import type { ReportItem } from '../store/ingest-batch.js';
@@ -20,10 +21,13 @@ const INLINE_BODY = 256 * 1024;
 /** workerData of the writer thread: bin.ts runs runWriterThread() instead of the command line when it sees it. */
 export const WRITER_ROLE = 'ctrsafe-fleet-writer';
 
+/** What of the store's options crosses to the thread (plain data). */
+type ThreadStoreOptions = Pick<StoreOptions, 'passwordFile' | 'timeoutMs'>;
+
 interface WriterData {
   role: typeof WRITER_ROLE;
   url: string;
-  passwordFile?: string;
+  store: ThreadStoreOptions;
 }
 
 type Op = 'submitReport' | 'storeItem' | 'enrol' | 'revoke' | 'rekey' | 'decide' | 'audit' | 'prune';
@@ -80,7 +84,7 @@ export async function runWriterThread(): Promise<void> {
   let store: FleetStore;
   try {
     store = await openStore(data.url, {
-      ...(data.passwordFile ? { passwordFile: data.passwordFile } : {}),
+      ...data.store,
       onError: (log) => port.postMessage({ log } satisfies Notice),
     });
   } catch (e) {
@@ -128,14 +132,17 @@ export class ThreadedBackend implements FleetBackend {
 
   static async start(
     url: string,
-    opts: { passwordFile?: string; log: (line: string) => void; onExit: (why: string) => void },
+    opts: ThreadStoreOptions & { log: (line: string) => void; onExit: (why: string) => void },
   ): Promise<ThreadedBackend> {
     const worker = new Worker(entryFile(), {
       workerData: {
         role: WRITER_ROLE,
         url,
-        ...(opts.passwordFile ? { passwordFile: opts.passwordFile } : {}),
-      },
+        store: {
+          ...(opts.passwordFile ? { passwordFile: opts.passwordFile } : {}),
+          ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+        },
+      } satisfies WriterData,
       // The thread writes nothing to the terminal; what it has to say comes as messages.
       stdout: false,
       stderr: false,
@@ -149,17 +156,21 @@ export class ThreadedBackend implements FleetBackend {
       onExit = (code) => reject(new Error(`the writer thread ended (${code}) before it was ready`));
       onMessage = (m) => {
         if ('ready' in m) resolve();
-        else if ('fatal' in m) reject(new Error(m.fatal));
+        else if ('fatal' in m) reject(new InputError(m.fatal));
       };
       worker.on('error', onError).on('exit', onExit).on('message', onMessage);
     });
     try {
       await ready;
+    } catch (e) {
+      await worker.terminate();
+      throw e;
     } finally {
       worker.off('error', onError).off('exit', onExit).off('message', onMessage);
     }
     const reader = await openReader(url, {
       ...(opts.passwordFile ? { passwordFile: opts.passwordFile } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
       onError: opts.log,
     });
     const b = new ThreadedBackend(worker, reader);

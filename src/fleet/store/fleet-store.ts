@@ -51,6 +51,7 @@ export class FleetStore extends FleetReader {
   private failures = 0;
   /** Action keys known to be stored (bounded). */
   private readonly knownActions = new Set<string>();
+  private knownSince = Date.now();
 
   private readonly batches = new GroupCommit<BatchWrites, ReportItem>({
     transaction: (fn) => this.retrying(() => this.write(fn)),
@@ -71,6 +72,11 @@ export class FleetStore extends FleetReader {
         );
     },
     committed: (b) => {
+      // Forgotten every hour: another server's prune may have removed an action this one remembers as stored.
+      if (Date.now() - this.knownSince > 3600_000) {
+        this.knownActions.clear();
+        this.knownSince = Date.now();
+      }
       if (this.knownActions.size < 200_000) for (const k of b.actions) this.knownActions.add(k);
     },
     maxBatch: MAX_BATCH,
@@ -132,22 +138,18 @@ export class FleetStore extends FleetReader {
         rows.flatMap((d) => [d.metric, d.k1, d.k2, d.n, d.weight]),
       );
     }
+    // Counters that fell to zero go, so what a node once sent does not stay. On PostgreSQL only rows no other
+    // server holds (SKIP LOCKED): waiting for them could deadlock with its batch, which locks in key order.
     const falling = merged.filter((d) => d.n < 0);
     for (let i = 0; i < falling.length; i += ROWS_PER_STATEMENT) {
       const rows = falling.slice(i, i + ROWS_PER_STATEMENT);
+      const keys = `(metric, k1, k2) IN (VALUES ${rows.map(() => '(?, ?, ?)').join(', ')})`;
       await tx.run(
-        `DELETE FROM fleet_counts WHERE n = 0 AND (metric, k1, k2) IN (VALUES ${rows.map(() => '(?, ?, ?)').join(', ')})`,
+        tx.dialect === 'postgres'
+          ? `DELETE FROM fleet_counts WHERE ctid IN (SELECT ctid FROM fleet_counts WHERE n = 0 AND weight = 0 AND ${keys} FOR UPDATE SKIP LOCKED)`
+          : `DELETE FROM fleet_counts WHERE n = 0 AND weight = 0 AND ${keys}`,
         rows.flatMap((d) => [d.metric, d.k1, d.k2]),
       );
-      const actions = rows.filter((d) => d.metric === 'action').map((d) => d.k1);
-      if (actions.length) {
-        await tx.run(
-          `DELETE FROM actions WHERE action_key IN (${actions.map(() => '?').join(', ')})
-           AND NOT EXISTS (SELECT 1 FROM fleet_counts c WHERE c.metric = 'action' AND c.k1 = actions.action_key)`,
-          actions,
-        );
-        for (const k of actions) this.knownActions.delete(k);
-      }
     }
   }
 
@@ -285,6 +287,12 @@ export class FleetStore extends FleetReader {
       await tx.run('DELETE FROM reports_seen WHERE received_at < ?', [before]);
       await tx.run("DELETE FROM enrolment_requests WHERE status <> 'pending' AND decided_at < ?", [before]);
       await tx.run('DELETE FROM fleet_counts WHERE n = 0 AND weight = 0');
+      // Actions no node needs any more. Only here, not at every ingest: another server may be about to count
+      // one again, and it does not store an action it knows to be stored (its cache lasts an hour at most).
+      await tx.run(
+        "DELETE FROM actions WHERE NOT EXISTS (SELECT 1 FROM fleet_counts c WHERE c.metric = 'action' AND c.k1 = actions.action_key)",
+      );
+      this.knownActions.clear();
       return { nodes: gone.length, transitions };
     });
   }

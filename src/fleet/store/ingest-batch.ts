@@ -191,8 +191,9 @@ export async function ingestReports(
     ...new Set(items.filter((it, i) => fresh.has(it.id) && firstOf.get(it.id) === i).map((it) => it.host)),
   ].sort();
   // Several servers may share one PostgreSQL: each host's old state is read under its lock, taken in host order.
-  if (tx.dialect === 'postgres')
-    for (const h of hosts) await tx.all('SELECT pg_advisory_xact_lock(hashtext(?))', [h]);
+  // One statement: PostgreSQL evaluates a volatile function in the select list after ORDER BY (SELECT, "ORDER BY").
+  if (tx.dialect === 'postgres' && hosts.length)
+    await tx.all('SELECT pg_advisory_xact_lock(hashtext(h)) FROM unnest(?::text[]) AS t(h) ORDER BY h', [hosts]);
   const stored = await loadStates(tx, hosts);
   const changes = new Map<string, HostChange>();
   const newActions = new Map<string, NodeAction>();

@@ -2,7 +2,7 @@
 import { InputError, UsageError } from '../../errors.js';
 import { FleetReader } from './fleet-reader.js';
 import { FleetStore } from './fleet-store.js';
-import type { SqlDriver } from './sql-driver.js';
+import { StorageError, type SqlDriver } from './sql-driver.js';
 
 export interface StoreOptions {
   /** PostgreSQL: a file holding the password (else PGPASSWORD, else PGPASSFILE or ~/.pgpass). */
@@ -11,6 +11,8 @@ export interface StoreOptions {
   onError?: (message: string) => void;
   /** A connection for the request path's reads only (SQLite: query_only; PostgreSQL: a pool of its own). */
   reader?: boolean;
+  /** PostgreSQL: how long a statement may run, and a connection may take to open (at most 10 s), in ms. */
+  timeoutMs?: number;
 }
 
 /** The drivers are optional dependencies (compute nodes never need them): say which one is missing. */
@@ -46,6 +48,9 @@ export async function openDriver(url: string, opts: StoreOptions = {}): Promise<
       ...(opts.passwordFile ? { passwordFile: opts.passwordFile } : {}),
       ...(opts.onError ? { onError: opts.onError } : {}),
       ...(opts.reader ? { max: 4 } : {}),
+      ...(opts.timeoutMs
+        ? { statementTimeoutMs: opts.timeoutMs, connectTimeoutMs: Math.min(opts.timeoutMs, 10_000) }
+        : {}),
     });
   }
   if (url.startsWith('sqlite:')) {
@@ -59,9 +64,27 @@ export async function openDriver(url: string, opts: StoreOptions = {}): Promise<
   throw new UsageError(`--db ${url.replace(/:[^:@/]*@/, ':***@')}: expected sqlite:PATH or postgres://...`);
 }
 
+/** A database that cannot be opened is the operator's to fix: one line saying why, and nothing left running. */
+function openingError(e: unknown): unknown {
+  const code = String((e as { code?: unknown }).code ?? '');
+  const message = (e as Error)?.message?.split('\n')[0] ?? String(e);
+  if (code.startsWith('28') || /client password must be a string|password authentication/i.test(message))
+    return new InputError(
+      `--db: PostgreSQL refused the login (${code || message}); give the password with --db-password-file, PGPASSWORD or PGPASSFILE`,
+    );
+  if (e instanceof StorageError) return new InputError(`--db: ${message}`);
+  return e;
+}
+
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<FleetStore> {
-  const store = new FleetStore(await openDriver(url, { ...opts, reader: false }));
-  await store.migrate();
+  const driver = await openDriver(url, { ...opts, reader: false });
+  const store = new FleetStore(driver);
+  try {
+    await store.migrate();
+  } catch (e) {
+    await driver.close().catch(() => undefined);
+    throw openingError(e);
+  }
   return store;
 }
 

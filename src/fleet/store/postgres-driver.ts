@@ -1,5 +1,6 @@
 // PostgreSQL through pg: a shared database for several servers, kept up through restarts, failovers and hangs.
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
@@ -106,11 +107,41 @@ function over(q: {
   };
 }
 
+/**
+ * The URL as pg itself reads it (pg-connection-string, which pg depends on: host, port, database, user, sslmode and
+ * its certificate files), so that the password can be given as a function: a connectionString would set it to
+ * the URL's (empty) password. Loaded beside pg, from this build or the bundle alike.
+ */
+function parseUrl(url: string): pg.PoolConfig {
+  const here = typeof __filename === 'string' ? __filename : import.meta.url;
+  const fromPg = createRequire(createRequire(here).resolve('pg'));
+  const { parse } = fromPg('pg-connection-string') as { parse: (s: string) => Record<string, unknown> };
+  const { password: _ignored, ...config } = parse(url);
+  return config as pg.PoolConfig;
+}
+
+/**
+ * pg-pool forgets a connection that failed to open (a refused login, say) without closing its socket, which then
+ * keeps the process alive until PostgreSQL's authentication timeout: this client closes it.
+ */
+class ClosingClient extends pg.Client {}
+const connect = pg.Client.prototype.connect as (this: pg.Client, cb?: (err: Error | null) => void) => unknown;
+Object.defineProperty(ClosingClient.prototype, 'connect', {
+  value(this: pg.Client, callback?: (err: Error | null) => void) {
+    if (!callback) return connect.call(this);
+    return connect.call(this, (err) => {
+      if (err) this.end().catch(() => undefined);
+      callback(err);
+    });
+  },
+});
+
 export function openPostgres(url: string, opts: PostgresOptions = {}): SqlDriver {
   const u = new URL(url);
   const statementTimeout = opts.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
-    connectionString: url,
+    Client: ClosingClient,
+    ...parseUrl(url),
     max: opts.max ?? 8,
     // A server that does not answer within 10 s is down for this request: 503, not a request hung for minutes.
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
