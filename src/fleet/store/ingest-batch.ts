@@ -193,7 +193,9 @@ export async function ingestReports(
   // Several servers may share one PostgreSQL: each host's old state is read under its lock, taken in host order.
   // One statement: PostgreSQL evaluates a volatile function in the select list after ORDER BY (SELECT, "ORDER BY").
   if (tx.dialect === 'postgres' && hosts.length)
-    await tx.all('SELECT pg_advisory_xact_lock(hashtext(h)) FROM unnest(?::text[]) AS t(h) ORDER BY h', [hosts]);
+    await tx.all('SELECT pg_advisory_xact_lock(hashtext(h)) FROM unnest(?::text[]) AS t(h) ORDER BY h', [
+      hosts,
+    ]);
   const stored = await loadStates(tx, hosts);
   const changes = new Map<string, HostChange>();
   const newActions = new Map<string, NodeAction>();
