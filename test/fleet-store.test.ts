@@ -10,7 +10,7 @@ import { MIGRATIONS } from '../src/fleet/store/migrations.js';
 import { findRule } from '../src/rules/catalogue.js';
 import { loadBuiltinAdvisories } from '../src/advisories/load-advisories.js';
 import { openDriver, openStore } from '../src/fleet/store/open-store.js';
-import { validateReport, type NodeReport } from '../src/fleet/validate-report.js';
+import { parseReport, validateReport, type NodeReport } from '../src/fleet/validate-report.js';
 
 const pgUrl = process.env.CTRSAFE_TEST_PG;
 if (process.env.CI && !pgUrl)
@@ -396,5 +396,80 @@ test('reports from nodes are validated: shape, enums and bounds', () => {
     validateReport({ ...base, findings: new Array(5000).fill({ id: 'x', severity: 'low', status: 'fail' }) })
       .ok,
     false,
+  );
+});
+
+test('host names: one documented charset; IDNs as punycode; dots, control and bidirectional characters refused', () => {
+  const base = JSON.parse(JSON.stringify(report('node1'))) as Record<string, unknown> & {
+    host: { hostname: string };
+  };
+  const named = (hostname: string) => validateReport({ ...base, host: { ...base.host, hostname } });
+  for (const ok of ['cn001', 'cn001.cluster.example', 'gpu_07', 'xn--bcher-kva.example', 'a'.repeat(63)])
+    assert.equal(named(ok).ok, true, ok);
+  for (const [bad, why] of [
+    ['..', /empty label/],
+    ['.', /empty label/],
+    ['cn001.', /empty label/],
+    ['', /empty/],
+    ['cn\n001', /printable ASCII/],
+    ['\u202Ecn001', /printable ASCII/],
+    ['bücher.example', /punycode/],
+    ['-cn001', /label/],
+    ['a'.repeat(64), /label/],
+    [`${'a.'.repeat(126)}ab`, /longer than 253/],
+    ['cn 001', /printable ASCII/],
+  ] as const) {
+    const v = named(bad);
+    assert.equal(v.ok, false, JSON.stringify(bad));
+    assert.match((v as { reason: string }).reason, why, JSON.stringify(bad));
+  }
+  // Invalid UTF-8 would decode to U+FFFD: two different byte strings, one name. Refused as bytes.
+  const bytes = Buffer.from(JSON.stringify({ ...base, host: { ...base.host, hostname: 'cnXX' } }));
+  const at = bytes.indexOf('cnXX');
+  bytes[at + 2] = 0xff;
+  bytes[at + 3] = 0xfe;
+  assert.deepEqual(parseReport(bytes), { ok: false, reason: 'not valid UTF-8' });
+});
+
+test('every value of a report is bounded; NUL and lone surrogates are refused on both stores alike', () => {
+  const base = JSON.parse(JSON.stringify(report('node1'))) as Record<string, unknown>;
+  const reason = (r: Record<string, unknown>) =>
+    (validateReport(r) as { ok: boolean; reason?: string }).reason ?? '';
+  assert.match(reason({ ...base, extra: { note: 'a\u0000b' } }), /^extra\.note holds a NUL character$/);
+  assert.match(reason({ ...base, extra: ['\ud800'] }), /^extra\[0\] holds a lone UTF-16 surrogate$/);
+  assert.match(
+    reason({ ...base, extra: 'x'.repeat(70_000) }),
+    /^extra: a string of 70000 characters, at most 65536$/,
+  );
+  let deep: unknown = 'x';
+  for (let i = 0; i < 20; i++) deep = [deep];
+  assert.match(reason({ ...base, extra: deep }), /nested deeper than 16 levels/);
+  assert.match(
+    reason({ ...base, extra: Array.from({ length: 10_001 }, () => 1) }),
+    /^extra: 10001 entries, at most 10000$/,
+  );
+  assert.match(
+    reason({
+      ...base,
+      vulnerabilities: Array.from({ length: 10_001 }, (_, i) => ({
+        id: `CVE-1-${i}`,
+        status: 'affected',
+        severity: 'high',
+      })),
+    }),
+    /^vulnerabilities: 10001 entries, at most 10000$/,
+  );
+  assert.match(
+    reason({ ...base, runtimes: new Array(65).fill({ id: 'podman', ready: 'yes', risk: 'low' }) }),
+    /^runtimes: 65 entries, at most 64$/,
+  );
+  assert.match(
+    reason({ ...base, vulnerabilities: [{ id: 'CVE "x"', status: 'affected', severity: 'high' }] }),
+    /lacks an id/,
+  );
+  assert.equal(
+    validateReport({ ...base, future_field: { added: ['by a later ctrsafe'] } }).ok,
+    true,
+    'new optional fields pass within bounds',
   );
 });
