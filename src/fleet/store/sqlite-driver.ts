@@ -71,7 +71,7 @@ export function openSqlite(file: string, opts: { reader?: boolean } = {}): SqlDr
     db.pragma('synchronous = FULL');
     // Checkpoint the WAL every ~40 MB instead of every 4 MB: each checkpoint syncs twice, and at thousands of
     // reports a second the default (1000 pages) checkpoints every few dozen reports (sqlite.org/wal.html#ckpt).
-    db.pragma(process.env.I14_NOCKPT ? 'wal_autocheckpoint = 0' : 'wal_autocheckpoint = 10000');
+    db.pragma('wal_autocheckpoint = 10000');
     db.pragma('foreign_keys = ON');
   }
   db.pragma('busy_timeout = 5000');
