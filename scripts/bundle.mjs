@@ -1,8 +1,42 @@
 // Writes dist/bundle/ctrsafe.cjs: the agent in one file with no node_modules (what compute nodes run).
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/**
+ * openpgp.js (~400 KB) is needed only to verify a PGP-signed SIF. Bundled as code, V8 would pre-parse it on every
+ * start (~30 ms); kept as gzipped base64 text (~150 KB to scan), it is inflated and compiled the first time a PGP
+ * signature is read. Its CommonJS build needs only Node built-ins, so the bundle's own require serves it (in a single
+ * executable too). It stays one unit, replaceable as its LGPL asks: the text is openpgp's own dist/node build.
+ */
+const lazyOpenpgp = {
+  name: 'lazy-openpgp',
+  setup(b) {
+    b.onResolve({ filter: /^openpgp$/ }, () => ({ path: 'openpgp', namespace: 'lazy-openpgp' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-openpgp' }, () => {
+      // The package's "require" export: dist/node/openpgp.min.cjs.
+      const file = createRequire(import.meta.url).resolve('openpgp');
+      const packed = gzipSync(readFileSync(file), { level: 9 }).toString('base64');
+      return {
+        loader: 'js',
+        contents: [
+          `const vm = require('node:vm');`,
+          `const { gunzipSync } = require('node:zlib');`,
+          `const m = { exports: {} };`,
+          `/* openpgp.js dist/node/openpgp.min.cjs (LGPL-3.0-or-later, https://github.com/openpgpjs/openpgpjs), gzip, base64 */`,
+          `const source = gunzipSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8');`,
+          `const wrapper = vm.runInThisContext('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: '/openpgp.min.cjs' });`,
+          `wrapper(m.exports, require, m, '/openpgp.min.cjs', '/');`,
+          `module.exports = m.exports;`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+
 await build({
   entryPoints: [new URL('../src/cli/bin.ts', import.meta.url).pathname],
   outfile: new URL('../dist/bundle/ctrsafe.cjs', import.meta.url).pathname,
@@ -17,5 +51,6 @@ await build({
   legalComments: 'none',
   // The fleet server's database drivers stay in node_modules (better-sqlite3 is native); compute-node commands never load them.
   external: ['better-sqlite3', 'pg'],
+  plugins: [lazyOpenpgp],
   define: { 'process.env.CTRSAFE_BUNDLED_VERSION': JSON.stringify(version) },
 });

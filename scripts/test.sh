@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use as real parts (the runtimes, probe helpers, peers for benchmarks).
-pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge pdsh chromium fonts-liberation)
+# Debian packages the tests use as real parts (the runtimes, probe helpers, peers for benchmarks; siftool edits
+# signed SIFs; go-toml's tomljson (v1; Apptainer links v2) parses the ecl.toml ctrsafe writes).
+pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge pdsh chromium fonts-liberation siftool golang-github-pelletier-go-toml)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

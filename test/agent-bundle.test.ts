@@ -41,6 +41,27 @@ async function exercise(argv: string[], dir: string) {
   assert.ok(gate.code === 0 || gate.code === 1, gate.stderr);
   assert.match(gate.stdout, /^ctrsafe: /);
   assert.equal(gate.stdout.trim().split('\n').length, 1);
+  // openpgp.js travels inside as text and is compiled only here, for the PGP signature; DSSE needs Node alone.
+  const samples = path.join(REPO, '../shared/reference/sif-samples');
+  if (fs.existsSync(samples) || process.env.CI)
+    for (const [image, key] of [
+      ['two-groups-signed-pgp.sif', 'pgp-public.asc'],
+      ['two-groups-signed-dsse.sif', 'ed25519-public.pem'],
+    ]) {
+      const v = await run(
+        [
+          ...argv,
+          'image',
+          'verify',
+          path.join(samples, image!),
+          '--keyring',
+          path.join(samples, 'keys', key!),
+        ],
+        dir,
+      );
+      assert.equal(v.code, 0, `${image}: ${v.stdout} ${v.stderr}`);
+      assert.match(v.stdout, /signature: verified by /);
+    }
 
   const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-agent-db-'));
   const store = await openStore(`sqlite:${path.join(dbDir, 'fleet.db')}`);

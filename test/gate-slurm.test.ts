@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseScontrolNode } from '../src/gate/slurm-node.js';
+import * as os from 'node:os';
+import { parseScontrolNode, slurmNodeName } from '../src/gate/slurm-node.js';
 import { BIN, FIXTURES, writeTree } from './helpers/tree.js';
 
 const conf = process.env.CTRSAFE_TEST_SLURM_CONF;
@@ -97,6 +98,42 @@ test(
         assert.match(r.stderr, /left as it is/);
         assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
         assert.equal(isDrained(), false, 'nothing was changed');
+      },
+    );
+
+    await t.test('scontrol comes from a root-owned place, never from the inherited PATH', () => {
+      const fake = writeTree({ scontrol: '#!/bin/sh\necho "$@" >> "$(dirname "$0")/called"\nexit 0\n' });
+      fs.chmodSync(path.join(fake, 'scontrol'), 0o755);
+      const r = gate('sles11sp3', { ...env, PATH: `${fake}:${process.env.PATH}` });
+      assert.equal(r.status, 1);
+      assert.equal(fs.existsSync(path.join(fake, 'called')), false, 'the PATH scontrol ran');
+      assert.match(r.stderr, /slurm: (drained|already drained by ctrsafe)/);
+      assert.ok(isDrained());
+      scontrol('update', 'NodeName=gatetest', 'State=RESUME');
+      // Named on the command line, a program others could have written is refused.
+      const bad = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'gate',
+          '--root',
+          path.join(FIXTURES, 'sles11sp3'),
+          '--slurm-drain',
+          '--node',
+          'gatetest',
+        ].concat(['--scontrol', path.join(fake, 'scontrol')]),
+        { encoding: 'utf8', env, timeout: 60_000 },
+      );
+      assert.match(bad.stderr, /--scontrol \/tmp.*not root's alone: node gatetest left as it is/);
+      assert.equal(fs.existsSync(path.join(fake, 'called')), false);
+    });
+
+    await t.test(
+      'without --node or SLURMD_NODENAME the node is found by name or address, never guessed',
+      async () => {
+        const r = await slurmNodeName(undefined, { timeoutMs: 10_000, env: { ...env, SLURMD_NODENAME: '' } });
+        // start-slurm.sh names the first node after this host's short name (NodeHostName defaults to NodeName).
+        assert.deepEqual(r, { name: os.hostname().split('.')[0] });
       },
     );
   },

@@ -1,14 +1,16 @@
 // ctrsafe gate: the policy, the verdict, the one line, the Slurm plan, and the real CLI on fixture hosts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gate.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
-import { parseScontrolNode, planSlurmAction } from '../src/gate/slurm-node.js';
+import { parseScontrolNode, pickNodeName, planSlurmAction } from '../src/gate/slurm-node.js';
 import { runCli } from './helpers/run-cli.js';
+import { withStuckCheck } from './helpers/stuck-check.js';
 import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
+import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 
@@ -195,36 +197,8 @@ test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output
   assert.equal(b.stderr.trim().split('\n').length, 1);
 });
 
-/** Starts the gate, finds its check child and stops it (SIGSTOP): a check stuck in the kernel, as on a dead NFS mount. */
-async function gateWithStuckCheck(
-  extra: string[],
-): Promise<{ code: number | null; stdout: string; ms: number }> {
-  const t0 = Date.now();
-  const gate = spawn(process.execPath, [BIN, 'gate', '--timeout', '2', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  gate.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  let stopped = false;
-  for (let i = 0; i < 200 && !stopped; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === gate.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--progress-fd')) {
-          process.kill(Number(pid), 'SIGSTOP');
-          stopped = true;
-        }
-      } catch {
-        // the process went away
-      }
-    }
-  }
-  assert.ok(stopped, 'found the check child');
-  const code = await new Promise<number | null>((r) => gate.on('close', r));
-  return { code, stdout, ms: Date.now() - t0 };
-}
+const gateWithStuckCheck = (extra: string[]) =>
+  withStuckCheck([process.execPath, BIN, 'gate', '--timeout', '2', ...extra]);
 
 test('watchdog: a check that hangs is killed, the step is named, and the node is not failed for it', async () => {
   const r = await gateWithStuckCheck([]);
@@ -237,6 +211,36 @@ test('watchdog: a check that hangs is killed, the step is named, and the node is
   const strict = await gateWithStuckCheck(['--on-error', 'fail']);
   assert.equal(strict.code, 1);
   assert.match(strict.stdout, /^ctrsafe: could not judge this node: watchdog: /);
+});
+
+test('check --root has the gate’s watchdog: a stuck check ends with one line naming the step, exit 3', async () => {
+  const r = await withStuckCheck([
+    process.execPath,
+    BIN,
+    'check',
+    '--root',
+    path.join(FIXTURES, 'debian12'),
+    '--timeout',
+    '2',
+  ]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(
+    r.stderr,
+    /^ctrsafe: --root \S+debian12: watchdog: the check did not finish within 2 s; it hung while [a-z ]+\n$/,
+  );
+  assert.equal(r.stdout, '');
+  assert.ok(r.ms < 10_000, `${r.ms} ms`);
+  // Under the watchdog the report is the same as without it.
+  const check = (...extra: string[]) =>
+    runCli(['check', '--root', path.join(FIXTURES, 'debian12'), '--format', 'json', ...extra]);
+  const strip = (t: string) => {
+    const j = JSON.parse(t) as Record<string, unknown>;
+    delete j.report_id;
+    delete j.generated_at;
+    return j;
+  };
+  assert.equal(check('--timeout', '0').code, 2, 'a zero watchdog is a usage error');
+  assert.deepEqual(strip(check('--timeout', '60').stdout), strip(check().stdout));
 });
 
 test('NHC: the check file fails the node with the gate line (real NHC when present, else the stand-in)', () => {
@@ -323,4 +327,54 @@ test('image gate: a setuid file refuses the image, a clean one passes, verdicts 
   fs.chmodSync(open, 0o777);
   gate(bad, open);
   assert.equal(gate(bad, open).j.source, 'audit');
+});
+
+test('a SIF with two primary partitions fails the audit and the gate, and no verdict is cached for it', () => {
+  const dir = writeTree({});
+  const sqfs = (files: Record<string, string>, setuid?: string) => {
+    const tree = writeTree(files);
+    if (setuid) fs.chmodSync(path.join(tree, setuid), 0o4755);
+    const img = path.join(writeTree({}), 'p.sqfs');
+    execFileSync('mksquashfs', [tree, img, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+      stdio: 'ignore',
+    });
+    return fs.readFileSync(img);
+  };
+  const sif = path.join(dir, 'two.sif');
+  const prim = partitionExtra(FS.squashfs, PART.primary);
+  // The first is clean and is the one read; the second, which a runtime may pick, carries a setuid root shell.
+  writeSif(sif, [
+    { type: DT.partition, data: sqfs({ 'etc/os-release': 'ID=alpine\n' }), group: 1, extra: prim },
+    { type: DT.partition, data: sqfs({ 'bin/sh2': '#!/bin/sh\n' }, 'bin/sh2'), group: 1, extra: prim },
+  ]);
+  fs.chmodSync(sif, 0o644);
+  const audit = runCli(['image', 'audit', sif]);
+  assert.match(audit.stdout, /fail high +ambiguous-sif +\(image file\): SIF: 2 primary system partitions/);
+  const cache = path.join(dir, 'cache');
+  for (let i = 0; i < 2; i++) {
+    const r = runCli(['gate', '--image', sif, '--cache', cache, '--format', 'json']);
+    assert.equal(r.code, 1, r.stdout);
+    const j = JSON.parse(r.stdout) as { line: string; source: string };
+    assert.match(j.line, /^ctrsafe: image refused: ambiguous-sif: SIF: 2 primary system partitions/);
+  }
+});
+
+test('the Slurm node name: by NodeHostName, else a unique NodeAddr; several or none is no name at all', () => {
+  const lines = [
+    'NodeName=n001 Arch=x86_64 CoresPerSocket=1 NodeAddr=10.1.0.1 NodeHostName=cn001.cluster.example Version=23.02',
+    'NodeName=n002 NodeAddr=10.1.0.2 NodeHostName=cn002.cluster.example State=IDLE',
+    'NodeName=gpu1 NodeAddr=10.1.0.9 NodeHostName=gpu1 State=IDLE',
+    'NodeName=gpu2 NodeAddr=10.1.0.9 NodeHostName=gpu2 State=IDLE',
+  ];
+  // The short host name "cn001" is not a NodeName here: draining "cn001" would hit nothing, or another node.
+  assert.deepEqual(pickNodeName(lines, { names: ['cn001.cluster.example', 'cn001'], addresses: [] }), {
+    name: 'n001',
+  });
+  assert.deepEqual(pickNodeName(lines, { names: ['other'], addresses: ['10.1.0.2', 'fe80::1'] }), {
+    name: 'n002',
+  });
+  const shared = pickNodeName(lines, { names: ['gpuhost'], addresses: ['10.1.0.9'] });
+  assert.match('problem' in shared ? shared.problem : '', /^2 Slurm nodes \(gpu1, gpu2\) match/);
+  const none = pickNodeName(lines, { names: ['laptop'], addresses: ['192.0.2.7'] });
+  assert.match('problem' in none ? none.problem : '', /^no Slurm node has this host's name or address/);
 });

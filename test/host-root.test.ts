@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { HostRoot } from '../src/host/host-root.js';
 import { HostRootError } from '../src/errors.js';
 import { writeTree } from './helpers/tree.js';
@@ -88,4 +88,46 @@ test('manifest modes override the tree (git cannot carry setuid bits)', () => {
   assert.ok(st.ok);
   assert.equal(st.ok && st.perm, 0o4755);
   assert.equal(st.ok && st.source, 'manifest');
+});
+
+test('swapping a directory for a link while the tree is read never leaks a byte from outside it', async () => {
+  const outside = writeTree({ 'os-release': 'ID=outside-the-tree\n', 'outside-only': '' });
+  const dir = writeTree({ 'etc/os-release': 'ID=inside\n', 'usr/lib/os-release': 'ID=inside\n' });
+  fs.symlinkSync(outside, path.join(dir, 'etc.link'));
+  // Swaps etc (a directory) for etc.link (a link out of the tree) and back, as fast as it can.
+  const racer = spawn(
+    '/usr/bin/python3',
+    [
+      '-c',
+      `import os, sys
+os.chdir(sys.argv[1])
+print("ready", flush=True)
+while True:
+    os.rename("etc", "etc.dir"); os.rename("etc.link", "etc")
+    os.rename("etc", "etc.link"); os.rename("etc.dir", "etc")`,
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((r) => racer.stdout!.once('data', () => r()));
+  const seen = new Map<string, number>();
+  try {
+    for (let i = 0; i < 3000; i++) {
+      const root = HostRoot.open(dir);
+      for (const p of ['/etc/os-release', '/etc/../etc/os-release']) {
+        const r = root.readText(p);
+        const key = r.ok ? r.text : `(${r.reason})`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+      const st = root.stat('/etc/os-release');
+      if (st.ok) assert.notEqual(st.size, 'ID=outside-the-tree\n'.length, 'stat of the file outside');
+      const l = root.list('/etc');
+      if (l.ok) assert.ok(!l.names.includes('outside-only'), 'listed the directory outside');
+      if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    racer.kill('SIGKILL');
+  }
+  for (const text of seen.keys()) assert.doesNotMatch(text, /outside/, JSON.stringify([...seen]));
+  assert.ok((seen.get('ID=inside\n') ?? 0) > 0, JSON.stringify([...seen]));
 });

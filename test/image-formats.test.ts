@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { auditImage } from '../src/image/audit-image.js';
+import { loadKeyring } from '../src/image/sif/keyring.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
 import { PLANTED, plantTree } from './helpers/plant-tree.js';
 import {
   DT,
@@ -79,7 +81,7 @@ test('directory, squashfs (every compressor), ext3, ext4 and tar (pax, gnu; gzip
   }
 });
 
-test('a SIF around a planted squashfs: the same findings, plus unsigned; signed once a signature covers its group', async () => {
+test('a SIF around a planted squashfs: the same findings, plus unsigned; a signature object is verified, not just seen', async () => {
   const sq = path.join(work, 'part.sqfs');
   buildSquashfs(tree, sq);
   const part = {
@@ -100,8 +102,10 @@ test('a SIF around a planted squashfs: the same findings, plus unsigned; signed 
     want,
   );
   assert.ok(r.findings.some((f) => f.id === 'unsigned-sif' && f.status === 'warn'));
-  const signed = path.join(work, 'signed.sif');
-  writeSif(signed, [
+  assert.equal(r.image.signature?.verdict, 'unsigned');
+  // Before issue 15 this image was reported "signed": a signature object that is not a signature.
+  const junk = path.join(work, 'junk-signed.sif');
+  writeSif(junk, [
     part,
     {
       type: DT.signature,
@@ -110,10 +114,28 @@ test('a SIF around a planted squashfs: the same findings, plus unsigned; signed 
       extra: signatureExtra(),
     },
   ]);
-  fs.chmodSync(signed, 0o644);
-  const s = await auditImage(signed);
-  assert.equal(s.image.signed, true);
-  assert.ok(!s.findings.some((f) => f.id === 'unsigned-sif'));
+  fs.chmodSync(junk, 0o644);
+  const s = await auditImage(junk);
+  assert.equal(s.image.signature?.verdict, 'signature-invalid');
+  assert.ok(s.findings.some((f) => f.id === 'sif-signature-invalid' && f.status === 'fail'));
+  assert.ok(!s.findings.some((f) => f.id === 'unsigned-sif' && f.status !== 'pass'));
+  // Signed for real with a key the keyring holds: verified, every signature kind passes.
+  const key = ed25519Pair();
+  const keyFile = path.join(work, 'site-key.pem');
+  fs.writeFileSync(keyFile, key.pem, { mode: 0o644 });
+  const good = await writeSignedSif(path.join(work, 'good-signed.sif'), [part], (m) =>
+    dsseEnvelope(m, key.privateKey),
+  );
+  const v = await auditImage(good, { keyring: loadKeyring([keyFile]) });
+  assert.equal(v.image.signature?.verdict, 'verified', v.image.signature?.reason);
+  assert.deepEqual(
+    v.findings
+      .filter((f) =>
+        ['unsigned-sif', 'sif-signed-partially', 'sif-untrusted-key', 'sif-signature-invalid'].includes(f.id),
+      )
+      .map((f) => f.status),
+    ['pass', 'pass', 'pass', 'pass'],
+  );
 });
 
 test('a truncated image ends in an unreadable finding, not a crash', async () => {

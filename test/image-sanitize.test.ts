@@ -1,7 +1,7 @@
 // `image sanitize` rebuilds an image the Shifter way with Debian's squashfs-tools-ng, and keeps it only if its audit is clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { plantTree } from './helpers/plant-tree.js';
@@ -79,4 +79,37 @@ test('sanitize refuses an existing output, unsupported inputs, and a result the 
   const e = runCli(['image', 'sanitize', ext, path.join(work, 'from-ext.sqfs')]);
   assert.equal(e.code, 4);
   assert.match(e.stderr, /reads squashfs, tar .* and directories/);
+});
+
+test('sanitize writes the exact size of a member of 8 GiB or more (base-256), as GNU tar reads it', async () => {
+  const { SanitizeTar } = await import('../src/image/sanitize/rewrite-tar.js');
+  const size = 9 * 1024 ** 3 + 12345; // past the 11 octal digits' 8 GiB - 1
+  const h = Buffer.alloc(512);
+  h.write('./big.bin', 0);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  // GNU base-256 in the input, as GNU tar writes it.
+  h[124] = 0x80;
+  let rest = BigInt(size);
+  for (let i = 135; i > 124; i--, rest >>= 8n) h[i] = Number(rest & 0xffn);
+  h.write('00000000000\0', 136);
+  h.fill(0x20, 148, 156);
+  h.write('0', 156);
+  h.write('ustar\x0000', 257);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const t = new SanitizeTar({ uid: 0, gid: 0 });
+  const out: Buffer[] = [];
+  t.on('data', (b: Buffer) => out.push(b));
+  t.write(Buffer.concat([h, Buffer.alloc(4096, 7)]));
+  await new Promise((r) => setImmediate(r));
+  const header = Buffer.concat(out).subarray(0, 512);
+  t.destroy();
+  // GNU tar is the oracle: it lists the member with its size before it finds the data cut short.
+  const file = path.join(work, 'big-header.tar');
+  fs.writeFileSync(file, Buffer.concat([header, Buffer.alloc(4096, 7)]));
+  const r = spawnSync('tar', ['-tvf', file], { encoding: 'utf8' });
+  assert.match(r.stdout, new RegExp(`\\s${size}\\s.*\\./big\\.bin`), r.stdout + r.stderr);
 });

@@ -541,6 +541,8 @@ test('an 8 GiB member (base-256 size) streams past with bounded memory', async (
   assert.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024, 'memory stayed bounded');
 });
 
+const plain0 = (dir: string) => path.join(dir, 'small.tar');
+
 test('decompression is bounded: a gzip bomb and an oversized zstd window are refused', async () => {
   const dir = tempDir('ctrsafe-bomb-');
   const bomb = path.join(dir, 'bomb');
@@ -554,6 +556,30 @@ test('decompression is bounded: a gzip bomb and an oversized zstd window are ref
   const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 20 << 3, 0x01, 0x00, 0x00]);
   fs.writeFileSync(bomb, frame);
   await rejects((async () => list(await openTarStream(bomb)))(), /window of 1073741824 bytes exceeds/);
+  // A 128 MiB window (exponent 17) followed by RLE blocks of 128 KiB: 37 KB of such input cost 53 s of CPU.
+  const rle = Buffer.from([
+    0x01 | (2 << 1) | ((128 * 1024) << 3),
+    ((128 * 1024) << 3) >> 8,
+    ((128 * 1024) << 3) >> 16,
+    0,
+  ]);
+  fs.writeFileSync(
+    bomb,
+    Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 17 << 3]), ...Array(9000).fill(rle)]),
+  );
+  const t0 = Date.now();
+  await rejects(
+    (async () => list(await openTarStream(bomb)))(),
+    /zstd: frame window of 134217728 bytes exceeds the 8 MiB ctrsafe reads \(zstd --long/,
+  );
+  assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`);
+  // xz with a 128 MiB dictionary (above xz -9's 64 MiB).
+  fs.writeFileSync(plain0(dir), tarOf(member({ name: 'f' }, Buffer.from('x'))));
+  execFileSync('xz', ['-q', '-f', '-k', '--format=xz', '--lzma2=dict=128MiB', plain0(dir)]);
+  await rejects(
+    (async () => list(await openTarStream(`${plain0(dir)}.xz`)))(),
+    /xz: dictionary of 134217728 bytes exceeds the 64 MiB ctrsafe reads/,
+  );
   // Truncated gzip and zstd streams, cut inside the tar's data.
   const plain = path.join(dir, 'p.tar');
   fs.writeFileSync(plain, tarOf(member({ name: 'f' }, crypto.randomBytes(200_000))));

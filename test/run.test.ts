@@ -11,6 +11,7 @@ import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { extractSanitized } from '../src/run/extract-tar.js';
 import { BIN as REPO_BIN, FIXTURES } from './helpers/tree.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
 import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -330,6 +331,55 @@ test('a site image policy refuses an image before it runs', () => {
   assert.match(r.stderr, /^ctrsafe run: refused: image refused: setuid \/usr\/bin\/suid-id: /);
 });
 
+test('under require_signature: trusted, run launches the signed SIF and refuses it changed or signed by another key', async () => {
+  const dir = scratch('ctrsafe-signed-');
+  const sqfs = path.join(dir, 'img.sqfs');
+  execFileSync('mksquashfs', [ROOTFS, sqfs, '-noappend', '-quiet', '-no-progress', '-all-root'], {
+    stdio: 'ignore',
+  });
+  const part = {
+    type: DT.partition,
+    group: 1,
+    data: fs.readFileSync(sqfs),
+    extra: partitionExtra(FS.squashfs, PART.primary),
+  };
+  const site = ed25519Pair();
+  const other = ed25519Pair();
+  const keyFile = (name: string, pem: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, pem, { mode: 0o644 });
+    return f;
+  };
+  const siteKey = keyFile('site.pem', site.pem);
+  const otherKey = keyFile('other.pem', other.pem);
+  const sign = (m: string) => dsseEnvelope(m, site.privateKey);
+  const signed = await writeSignedSif(path.join(dir, 'signed.sif'), [part], sign);
+  // A byte inside the squashfs partition (4096-aligned after the descriptor table), flipped after signing.
+  const tampered = await writeSignedSif(path.join(dir, 'tampered.sif'), [part], sign, {
+    mutate: (b) => {
+      b[32768 + 200] = b[32768 + 200]! ^ 0x01;
+    },
+  });
+  const pol = path.join(dir, 'image-policy.yaml');
+  // The proof binaries are setuid and capability-carrying (run makes them inert): only signatures are at stake.
+  fs.writeFileSync(
+    pol,
+    'version: 1\nrequire_signature: trusted\nkinds:\n  setuid: allow\n  file-capability: allow\n',
+    { mode: 0o644 },
+  );
+  const ok = run(['--policy', pol, '--keyring', siteKey, signed, '--', '/bin/true']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const bad = run(['--policy', pol, '--keyring', siteKey, tampered, '--', '/bin/true']);
+  assert.equal(bad.code, 125);
+  assert.match(
+    bad.stderr,
+    /^ctrsafe run: refused: image refused: sif-signature-invalid: .*data of object 1 changed/,
+  );
+  const foreign = run(['--policy', pol, '--keyring', otherKey, signed, '--', '/bin/true']);
+  assert.equal(foreign.code, 125);
+  assert.match(foreign.stderr, /refused: image refused: sif-untrusted-key: /);
+});
+
 const slurmConf = process.env.CTRSAFE_TEST_SLURM_CONF;
 test(
   'srun: one container per task in a multi-task job',
@@ -484,4 +534,63 @@ test('unpacking bounds the bytes it writes and answers a broken archive with one
   );
   await extractSanitized(fs.createReadStream(tar), out, 'big.tar', { maxBytes: 1_000_000 });
   assert.equal(fs.statSync(path.join(out, 'big')).size, 200_000, 'under the limit it unpacks whole');
+});
+
+test(
+  'as root for another user (sudo) run refuses; as root it takes no program or test override from the environment',
+  { skip: !asRoot },
+  () => {
+    const asRootRun = (args: string[], env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, [BIN, 'run', ...args], {
+        encoding: 'utf8',
+        cwd: '/tmp',
+        timeout: 120_000,
+        env: { ...process.env, ...env },
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const secret = scratch('ctrsafe-rootonly-');
+    fs.chmodSync(secret, 0o700);
+    const sudo = asRootRun(['--bind', `${secret}:/data`, ROOTFS, '--', '/usr/bin/id', '-u'], {
+      SUDO_UID: String(UID),
+      SUDO_GID: String(UID),
+      SUDO_USER: USER,
+    });
+    assert.equal(sudo.code, 125, sudo.stdout);
+    assert.match(sudo.stderr, /^ctrsafe run: refused: ctrsafe run is running as root for uid \d+ \(sudo/);
+    // A fake ldconfig (the test override, or first in PATH) names /etc/shadow as libcuda; a fake nvidia-smi links to it.
+    const fake = scratch('ctrsafe-fakeld-');
+    fs.writeFileSync(
+      path.join(fake, 'ldconfig'),
+      "#!/bin/sh\nprintf '\\tlibcuda.so.1 (libc6,x86-64) => /etc/shadow\\n'\n",
+      { mode: 0o755 },
+    );
+    fs.symlinkSync('/etc/shadow', path.join(fake, 'nvidia-smi'));
+    const dry = asRootRun(['--gpu', '--dry-run', ROOTFS, '--', '/bin/true'], {
+      CTRSAFE_LDCONFIG: path.join(fake, 'ldconfig'),
+      CTRSAFE_GPU_DEV_DIR: fake,
+      PATH: `${fake}:${process.env.PATH}`,
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout, /\/etc\/shadow/);
+    assert.doesNotMatch(dry.stdout, new RegExp(fake));
+  },
+);
+
+test('run identity (pure): root for root is fine; root for another needs the administrator and binds they could open', async () => {
+  const { rootForOtherProblem, runIdentity } = await import('../src/run/run-identity.js');
+  const who = runIdentity({ euid: 0, uid: 0, gid: 0 }, { SUDO_UID: '1001', SUDO_GID: '1001' });
+  assert.deepEqual(who, { callerUid: 1001, callerGid: 1001, privileged: true });
+  const never = () => false;
+  assert.match(rootForOtherProblem(who, false, [], never) ?? '', /needs no privilege/);
+  assert.equal(rootForOtherProblem(who, true, [], never), null);
+  assert.match(
+    rootForOtherProblem(who, true, [{ src: '/root', readOnly: false }], never) ?? '',
+    /^--bind \/root: uid 1001 could not write it/,
+  );
+  assert.equal(rootForOtherProblem(runIdentity({ euid: 0, uid: 0, gid: 0 }, {}), false, [], never), null);
+  assert.equal(
+    rootForOtherProblem(runIdentity({ euid: 1001, uid: 1001, gid: 1001 }, {}), false, [], never),
+    null,
+  );
 });

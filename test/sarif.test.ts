@@ -1,6 +1,7 @@
 // `check --format sarif` validates against the official SARIF 2.1.0 schema (as shipped in @microsoft/jest-sarif).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { runCli } from './helpers/run-cli.js';
@@ -46,6 +47,34 @@ test('SARIF output of a live check and of a failing fixture validates against th
   const k001 = sles.runs[0]!.results.find((x) => x.ruleId === 'CS-K001');
   assert.equal(k001?.level, 'error', 'missing no_new_privs is an error');
 });
+
+const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
+test(
+  'image SARIF of signed SIFs validates and lists each verdict, verified ones too',
+  { skip: !fs.existsSync(SAMPLES) && !process.env.CI ? 'needs ../shared/reference/sif-samples' : false },
+  () => {
+    const validate = validator();
+    const r = runCli([
+      'image',
+      'audit',
+      path.join(SAMPLES, 'one-group-signed-pgp.sif'),
+      path.join(SAMPLES, 'one-group-signed-dsse.sif'),
+      '--keyring',
+      path.join(SAMPLES, 'keys/pgp-public.asc'),
+      '--format',
+      'sarif',
+    ]);
+    const log = JSON.parse(r.stdout) as {
+      runs: { results: { ruleId: string }[]; properties: { signatures: { verdict: string }[] } }[];
+    };
+    assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.deepEqual(
+      log.runs[0]!.properties.signatures.map((x) => x.verdict),
+      ['verified', 'signed-untrusted-key'],
+    );
+    assert.ok(log.runs[0]!.results.some((x) => x.ruleId === 'image/sif-untrusted-key'));
+  },
+);
 
 test('the validator really rejects a broken SARIF log', () => {
   const validate = validator();

@@ -1,24 +1,25 @@
 // `ctrsafe check`: collect facts from the live host or a tree, judge them, print the verdict.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { collectHost } from '../collect/collect-host.js';
-import { UsageError } from '../errors.js';
+import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
+import { SafeDir } from '../host/safe-write.js';
 import { findRule } from '../rules/catalogue.js';
 import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
 import { renderExplain } from '../render/render-explain.js';
-import { renderPrometheus, writeTextfile } from '../render/render-prometheus.js';
+import { renderPrometheus } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
 import { toolVersion } from '../tool-version.js';
 import type { CliIo } from './io.js';
-import { flag, oneOf, parseArgs, positiveInt, type FlagSpec } from './parse-args.js';
+import { flag, oneOf, parseArgs, positiveInt, type FlagSpec, type ParsedArgs } from './parse-args.js';
 
 export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'root', takesValue: true },
@@ -35,6 +36,7 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'state', takesValue: true },
   // Internal (ctrsafe gate's watchdog): write each step's name to this file descriptor as it starts.
   { name: 'progress-fd', takesValue: true },
+  { name: 'timeout', takesValue: true },
   { name: 'enroll-secret-file', takesValue: true },
   { name: 'color', takesValue: true },
   { name: 'no-color', takesValue: false },
@@ -59,6 +61,8 @@ Options:
   --push URL            send the report to a ctrsafe fleet server (enrols once, spools when it is down)
   --state DIR           where --push keeps its token and spool (default /var/lib/ctrsafe, or ~/.local/share/ctrsafe)
   --db DIR              the advisory database updated by "ctrsafe db update" (default: see ctrsafe db --help)
+  --timeout SEC         watchdog: the check runs in a child that is killed after SEC seconds, naming the step
+                        that hung (default 120 with --root, whose tree may be hostile; off for the live host)
   --color WHEN          auto, always or never (NO_COLOR is honoured)
   -v, --verbose         show every reason and full evidence
 `;
@@ -108,6 +112,24 @@ export async function runCheck(opts: {
   return { report, collected, root };
 }
 
+const DEFAULT_ROOT_TIMEOUT_S = 120;
+
+/** The report from a child check run under the gate's watchdog; one line naming the step when it overruns. */
+async function checkUnderWatchdog(p: ParsedArgs, timeoutS: number, env: NodeJS.ProcessEnv): Promise<Report> {
+  const { runCheckChild } = await import('../gate/run-check-child.js');
+  // A --root that cannot be read is said at once, as without the watchdog.
+  if (flag(p, 'root') !== undefined) HostRoot.open(flag(p, 'root')!);
+  const pass = (name: string) => (flag(p, name) !== undefined ? [`--${name}`, flag(p, name)!] : []);
+  const child = await runCheckChild(
+    ['root', 'as-user', 'model', 'probe-timeout', 'advisories', 'db'].flatMap(pass),
+    { timeoutMs: timeoutS * 1000, env },
+  );
+  if (child.ok) return child.report as Report;
+  const root = flag(p, 'root');
+  const msg = root !== undefined ? `--root ${root}: ${child.error}` : child.error;
+  throw root !== undefined ? new HostRootError(msg) : new InputError(msg);
+}
+
 export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const p = parseArgs(args, CHECK_FLAGS);
   if (p.flags.has('help')) {
@@ -133,26 +155,36 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const advisoriesDir = flag(p, 'advisories');
   const dbDir = flag(p, 'db');
   const progressFd = positiveInt(flag(p, 'progress-fd'), '--progress-fd', 1000);
-  const { report } = await runCheck({
-    ...(progressFd
-      ? {
-          onStep: (s: string) => {
-            try {
-              fs.writeSync(progressFd, `${s}\n`);
-            } catch {
-              // the watchdog went away; the check goes on
-            }
-          },
-        }
-      : {}),
-    ...(root !== undefined ? { root } : {}),
-    ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
-    ...(dbDir !== undefined ? { dbDir } : {}),
-    ...(asUser !== undefined ? { asUser } : {}),
-    ...(model ? { model } : {}),
-    ...(probeTimeoutMs ? { probeTimeoutMs } : {}),
-    env: io.env,
-  });
+  const timeoutS =
+    positiveInt(flag(p, 'timeout'), '--timeout', 3600) ??
+    (root !== undefined ? DEFAULT_ROOT_TIMEOUT_S : null);
+  // The watchdog is the gate's: this same check in a child, killed when it overruns (a hostile tree can make a
+  // reader slow, a dead mount can block a thread). The child is the one started with --progress-fd.
+  const report =
+    timeoutS && progressFd === undefined
+      ? await checkUnderWatchdog(p, timeoutS, io.env)
+      : (
+          await runCheck({
+            ...(progressFd
+              ? {
+                  onStep: (s: string) => {
+                    try {
+                      fs.writeSync(progressFd, `${s}\n`);
+                    } catch {
+                      // the watchdog went away; the check goes on
+                    }
+                  },
+                }
+              : {}),
+            ...(root !== undefined ? { root } : {}),
+            ...(advisoriesDir !== undefined ? { advisoriesDir } : {}),
+            ...(dbDir !== undefined ? { dbDir } : {}),
+            ...(asUser !== undefined ? { asUser } : {}),
+            ...(model ? { model } : {}),
+            ...(probeTimeoutMs ? { probeTimeoutMs } : {}),
+            env: io.env,
+          })
+        ).report;
   const st = makeStyle(wantColour(io.env, io.stdout.isTTY === true, colour));
 
   if (rule) {
@@ -168,8 +200,15 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   else if (format === 'prometheus') {
     const body = renderPrometheus(report);
     const dir = flag(p, 'textfile-dir');
-    if (dir) io.stdout.write(`ctrsafe: wrote ${writeTextfile(dir, body, fs, path)}\n`);
-    else io.stdout.write(body);
+    if (dir) {
+      // node_exporter reads *.prom: the temporary name does not end so; the rename makes the new file appear whole.
+      const out = SafeDir.open(dir);
+      try {
+        io.stdout.write(`ctrsafe: wrote ${out.writeFile('ctrsafe.prom', body, 0o644)}\n`);
+      } finally {
+        out.close();
+      }
+    } else io.stdout.write(body);
   } else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
 
   const pushUrl = flag(p, 'push');
@@ -185,7 +224,8 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       hostname: report.host.hostname ?? 'unknown',
       ...(enrollSecret ? { enrollSecret } : {}),
     });
-    io.stderr.write(`ctrsafe: push to ${pushUrl}: ${res.message}\n`);
+    // The message quotes the server's answer.
+    io.stderr.write(`ctrsafe: push to ${pushUrl}: ${escapeControl(res.message)}\n`);
   }
   if (failOn) {
     const min = SEVERITIES.indexOf(failOn);

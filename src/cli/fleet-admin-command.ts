@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import * as os from 'node:os';
 import { UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { hostnameProblem } from '../fleet/hostname.js';
 import { hashToken, newToken } from '../fleet/server/tokens.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
@@ -90,7 +91,9 @@ export async function fleetAdminCommand(
     });
     for (const e of events)
       io.stdout.write(
-        `${iso(e.at)}  ${e.action.padEnd(28)}  ${e.hostname ?? '-'}  ${e.peer ? `from ${e.peer}  ` : ''}by ${e.actor}${e.detail ? `  ${e.detail}` : ''}\n`,
+        escapeControl(
+          `${iso(e.at)}  ${e.action.padEnd(28)}  ${e.hostname ?? '-'}  ${e.peer ? `from ${e.peer}  ` : ''}by ${e.actor}${e.detail ? `  ${e.detail}` : ''}`,
+        ) + '\n',
       );
     return 0;
   }

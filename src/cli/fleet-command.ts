@@ -10,6 +10,7 @@ import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
 import { hostnameProblem } from '../fleet/hostname.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
 import { UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import type { ParsedArgs } from './parse-args.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs, positiveInt } from './parse-args.js';
@@ -109,7 +110,8 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(
         `ctrsafe: ${s.stored} reports stored, ${s.duplicates} already stored, ${s.older} older than the node's latest, ${s.invalid.length} refused\n`,
       );
-      for (const i of s.invalid.slice(0, 20)) io.stdout.write(`  refused ${i.file}: ${i.reason}\n`);
+      for (const i of s.invalid.slice(0, 20))
+        io.stdout.write(`  refused ${escapeControl(i.file)}: ${escapeControl(i.reason)}\n`);
       return 0;
     }
     if (sub === 'collect') return await collect(store, p, io);
@@ -209,7 +211,7 @@ async function collect(store: FleetStore, p: ParsedArgs, io: CliIo): Promise<num
         .join(' ')}\n`,
     );
   for (const i of s.invalid.slice(0, 20))
-    io.stdout.write(`  refused ${path.basename(i.file)}: ${i.reason}\n`);
+    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
   const byState = new Map<string, string[]>();
   for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
   for (const [state, nodes] of byState)
@@ -243,6 +245,6 @@ async function collectPdsh(store: FleetStore, p: ParsedArgs, hostlist: string, i
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   for (const i of s.invalid.slice(0, 20))
-    io.stdout.write(`  refused ${path.basename(i.file)}: ${i.reason}\n`);
+    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
   return 0;
 }

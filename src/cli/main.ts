@@ -1,5 +1,6 @@
 // Dispatches a ctrsafe command line; returns the exit code and never calls process.exit itself.
 import { describeError, UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import { checkCommand } from './check-command.js';
 import type { CliIo } from './io.js';
@@ -13,6 +14,8 @@ Usage:
   ctrsafe run [options] IMAGE -- COMMAND   a hardened unprivileged launch on bubblewrap
   ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
   ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
+  ctrsafe image verify IMAGE... --keyring DIR   verify SIF signatures as apptainer verify does
+  ctrsafe image ecl --keyring DIR [-o FILE]      write Apptainer's execution control list from the keyring
   ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
   ctrsafe db status | db update --from PATH   the offline advisory database
   ctrsafe fleet serve --db URL [--listen HOST:PORT]   the fleet API and dashboard
@@ -63,7 +66,7 @@ export async function main(io: CliIo): Promise<number> {
     }
   } catch (err) {
     const { message, exitCode } = describeError(err);
-    io.stderr.write(`ctrsafe: ${message}\n`);
+    io.stderr.write(`ctrsafe: ${escapeControl(message)}\n`);
     if (exitCode === 70 && io.env.CTRSAFE_DEBUG) io.stderr.write(String((err as Error).stack) + '\n');
     return exitCode;
   }

@@ -4,12 +4,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeError, InputError, UsageError } from '../errors.js';
-import { fileIdentity } from '../gate/image-verdict-cache.js';
 import { HostRoot } from '../host/host-root.js';
+import type { ImageBytes } from '../image/image-bytes.js';
+import { escapeControl } from '../render/terminal-text.js';
 import { buildBwrapArgv, type ImageView, type TopEntry } from '../run/build-bwrap-argv.js';
 import { findGpu } from '../run/gpu.js';
 import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
 import { launch } from '../run/launch.js';
+import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
+import { untrustedPathProblem } from '../host/safe-write.js';
 import { defaultRootfsCache } from '../run/rootfs-cache.js';
 import { parseRunArgs, type RunSpec } from '../run/run-spec.js';
 import { fuseTools, mountSquashfs } from '../run/squashfuse-mount.js';
@@ -32,6 +35,8 @@ Options:
   --cleanenv            start from an empty environment (HOME, USER, TERM, LANG, TZ, PATH kept)
   --workdir DIR         working directory inside (default: the current one when bound, else $HOME)
   --policy FILE         an image policy to apply as well as the site's /etc/ctrsafe/image-policy.yaml
+  --keyring FILE|DIR    keys trusted for --policy's require_signature (repeatable; the site's policy is always
+                        judged with the site's keyring, /etc/ctrsafe/keys)
   --cache DIR           where unpacked images are kept (default ~/.cache/ctrsafe/rootfs)
   --unpack              unpack squashfs and SIF into the cache even where squashfuse could mount them
   --host-root DIR       judge readiness from this host tree instead of / (node images, tests)
@@ -106,7 +111,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   try {
     return await runLaunch(args, io);
   } catch (e) {
-    io.stderr.write(`ctrsafe run: ${describeError(e).message}\n`);
+    io.stderr.write(`ctrsafe run: ${escapeControl(describeError(e).message)}\n`);
     return REFUSED;
   }
 }
@@ -120,11 +125,31 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     if (!fs.existsSync(b.src))
       throw new UsageError(`--bind ${b.src}: no such file or directory on this host`);
 
+  // As root for another user (sudo) ctrsafe refuses unless an administrator allowed it: the launch needs no
+  // privilege, and root would open binds and images the caller cannot.
+  const who = runIdentity(
+    { euid: process.geteuid?.() ?? 0, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    io.env,
+  );
+  const asOther = rootForOtherProblem(
+    who,
+    fs.existsSync(ALLOW_ROOT_FILE) && untrustedPathProblem(ALLOW_ROOT_FILE) === null,
+    spec.binds,
+    (p, uid, gid, write) => {
+      const st = fs.statSync(p, { throwIfNoEntry: false });
+      return st !== undefined && modeAllows(st, uid, gid, write);
+    },
+  );
+  if (asOther) {
+    io.stderr.write(`ctrsafe run: refused: ${escapeControl(asOther)}\n`);
+    return REFUSED;
+  }
+
   const readiness = judgeReadiness(
     collectReadinessFacts(spec.hostRoot ? HostRoot.open(spec.hostRoot) : HostRoot.live()),
   );
   if (!readiness.ok) {
-    for (const r of readiness.refusals) io.stderr.write(`ctrsafe run: refused: ${r}\n`);
+    for (const r of readiness.refusals) io.stderr.write(`ctrsafe run: refused: ${escapeControl(r)}\n`);
     return REFUSED;
   }
 
@@ -137,35 +162,49 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
       ...(spec.policy ? [spec.policy] : []),
     ]),
   ];
-  let judged: string | null = null;
-  if (policies.length) {
-    // Loaded only when needed: the image readers are not part of a plain launch's start-up.
-    const { gateImage } = await import('../gate/gate-image.js');
-    judged = fs.statSync(spec.image, { throwIfNoEntry: false })?.isFile() ? fileIdentity(spec.image) : null;
-    for (const policyFile of policies) {
-      const verdict = await gateImage(spec.image, {
-        policyFile,
-        cacheDir: null,
-        env: io.env,
-        timeoutMs: 10 * 60_000,
-      });
-      if (!verdict.pass) {
-        io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);
-        return REFUSED;
-      }
-    }
-  }
+  // What is judged is what runs: a file image is opened once and judged from those bytes (the image itself where
+  // only the caller or root can write it, else a private copy), and the launch mounts or unpacks the same bytes.
+  let bytes: ImageBytes | null = null;
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const home = io.env.HOME ?? os.userInfo().homedir;
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-run-${uid}-`));
+  let runDir: string | null = null;
   let unmount: (() => void) | null = null;
   try {
-    const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u));
-    // What runs must be what was judged: the image file unchanged since its audit (not swapped, not rewritten).
-    if (judged !== null && fileIdentity(spec.image) !== judged)
-      throw new InputError(`${spec.image} changed after it was judged: not run`);
-    const gpu = spec.gpu ? findGpu(io.env) : null;
+    if (policies.length) {
+      // Loaded only when needed: the image readers are not part of a plain launch's start-up.
+      const { gateImage } = await import('../gate/gate-image.js');
+      const { DEFAULT_KEYRING, loadKeyring } = await import('../image/sif/keyring.js');
+      // A caller's keys can serve the caller's own policy, never the site's: its require_signature is judged with
+      // the site's keyring only.
+      const siteKeyring = fs.existsSync(DEFAULT_KEYRING) ? loadKeyring([DEFAULT_KEYRING]) : null;
+      const ownKeyring = spec.keyring.length ? loadKeyring(spec.keyring) : siteKeyring;
+      if (fs.statSync(spec.image, { throwIfNoEntry: false })?.isFile()) {
+        const { imageBytes } = await import('../image/image-bytes.js');
+        const { checkCacheDir } = await import('../run/prepare-rootfs.js');
+        const cacheDir = spec.cacheDir ?? defaultRootfsCache(io.env);
+        checkCacheDir(cacheDir);
+        bytes = await imageBytes(spec.image, cacheDir);
+      }
+      for (const policyFile of policies) {
+        const verdict = await gateImage(spec.image, {
+          policyFile,
+          cacheDir: null,
+          env: io.env,
+          timeoutMs: 10 * 60_000,
+          // Signatures are verified over these same bytes, which are what the launch mounts or unpacks.
+          ...(bytes ? { bytes } : {}),
+          keyring: policyFile === SITE_IMAGE_POLICY ? siteKeyring : ownKeyring,
+        });
+        if (!verdict.pass) {
+          io.stderr.write(`ctrsafe run: refused: ${verdict.line.replace(/^ctrsafe: /, '')}\n`);
+          return REFUSED;
+        }
+      }
+    }
+    runDir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-run-${uid}-`));
+    const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u), bytes);
+    const gpu = spec.gpu ? findGpu(io.env, who.privileged) : null;
     if (gpu && gpu.devices.length === 0)
       io.stderr.write('ctrsafe run: --gpu: no NVIDIA device nodes on this host; continuing without them\n');
     const plan = buildBwrapArgv(
@@ -188,7 +227,8 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     return await launch(bwrap, plan, process.stdin.isTTY === true);
   } finally {
     (unmount as (() => void) | null)?.();
-    fs.rmSync(runDir, { recursive: true, force: true });
+    if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
+    bytes?.close();
   }
 }
 
@@ -201,27 +241,32 @@ async function rootfsFor(
   env: NodeJS.ProcessEnv,
   runDir: string,
   onMount: (unmount: () => void) => void,
+  bytes: ImageBytes | null,
 ): Promise<{ dir: string }> {
   const st = fs.statSync(spec.image, { throwIfNoEntry: false });
-  if (st?.isDirectory() && !fs.existsSync(path.join(spec.image, 'oci-layout')))
+  if (!bytes && st?.isDirectory() && !fs.existsSync(path.join(spec.image, 'oci-layout')))
     return { dir: fs.realpathSync(spec.image) };
-  if (st?.isFile() && !spec.unpack) {
+  if ((bytes || st?.isFile()) && !spec.unpack) {
     const tools = fuseTools();
     const { detectFormat } = await import('../image/detect-format.js');
-    const format = detectFormat(spec.image).format;
+    // The judged bytes by descriptor where there are any: squashfuse opens /proc/PID/fd/N, not the name.
+    const file = bytes?.path ?? spec.image;
+    const format = detectFormat(file).format;
     if (tools && (format === 'squashfs' || format === 'sif')) {
       let offset = 0;
       if (format === 'sif') {
-        const primary = (await import('../image/sif/read-sif.js')).readSif(spec.image).primary;
+        const sif = (await import('../image/sif/read-sif.js')).readSif(file);
+        if (sif.ambiguousPrimary) throw new InputError(`${spec.image}: ${sif.ambiguousPrimary}: not run`);
+        const primary = sif.primary;
         if (primary?.fsType !== 'squashfs')
           throw new InputError(`${spec.image}: no primary squashfs partition to run`);
         offset = primary.offset;
       }
       const mnt = path.join(runDir, 'rootfs');
-      onMount(mountSquashfs(tools, spec.image, offset, mnt));
+      onMount(mountSquashfs(tools, file, offset, mnt));
       return { dir: mnt };
     }
   }
   const { prepareRootfs } = await import('../run/prepare-rootfs.js');
-  return prepareRootfs(spec.image, spec.cacheDir ?? defaultRootfsCache(env));
+  return prepareRootfs(spec.image, spec.cacheDir ?? defaultRootfsCache(env), bytes ?? undefined);
 }

@@ -1,9 +1,12 @@
 // `ctrsafe image sanitize IN OUT.sqfs`: rebuild an image the Shifter way, audit the result, keep it only if clean.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SafeDir } from '../host/safe-write.js';
 import { auditImage } from '../image/audit-image.js';
 import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
 import { InputError, UsageError } from '../errors.js';
+import { escapeControl } from '../render/terminal-text.js';
 import type { CliIo } from './io.js';
 import { flag, parseArgs } from './parse-args.js';
 
@@ -16,16 +19,34 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
   const policy = policyFile ? loadPolicy(policyFile) : null;
   if (p.positionals.length !== 2) throw new UsageError('image sanitize needs IN and OUT.sqfs');
   const [input, out] = p.positionals as [string, string];
-  if (fs.existsSync(out)) throw new UsageError(`${out} exists; image sanitize never overwrites`);
   // Shifter: images owned by root, or by the importing user where the site says so (--owner UID:GID).
   const o = flag(p, 'owner') ?? '0:0';
   const m = /^(\d{1,10}):(\d{1,10})$/.exec(o);
   if (!m) throw new UsageError('--owner must be UID:GID');
-  const tmp = `${out}.ctrsafe-${process.pid}.tmp`;
+  // OUT's directory must be one nobody else can write, held by descriptor; tar2sqfs writes into a private
+  // directory made there, the result is checked through its own descriptor and linked to OUT (never replacing
+  // it): a link planted beside OUT, or swapped in while tar2sqfs writes, is never written through (issue 13).
+  const outDir = SafeDir.open(path.dirname(path.resolve(out)));
+  const name = path.basename(out);
+  let work: SafeDir | null = null;
+  let fd: number | null = null;
   try {
-    const res = await buildSanitizedSquashfs(input, tmp, { uid: Number(m[1]), gid: Number(m[2]) });
-    fs.chmodSync(tmp, 0o644);
-    const audit = await auditImage(tmp, { policy });
+    if (fs.lstatSync(outDir.at(name), { throwIfNoEntry: false }))
+      throw new UsageError(`${out} exists; image sanitize never overwrites`);
+    work = outDir.privateSub('.ctrsafe-sanitize-');
+    const res = await buildSanitizedSquashfs(input, work.at('image.sqfs'), {
+      uid: Number(m[1]),
+      gid: Number(m[2]),
+    });
+    fd = fs.openSync(work.at('image.sqfs'), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new InputError(`image sanitize: tar2sqfs left no image`);
+    fs.fchmodSync(fd, 0o644);
+    fs.fsyncSync(fd);
+    const audit = await auditImage(`/proc/${process.pid}/fd/${fd}`, {
+      policy,
+      source: { path: out, uid: st.uid, gid: st.gid, mode: 0o644, size: st.size },
+    });
     // The file's own owner is the caller's business (it is moved into place next); what is inside must be clean.
     const left = audit.findings.filter((f) => f.status === 'fail' && f.path !== null);
     if (left.length > 0 || audit.findings.some((f) => f.id === 'unreadable')) {
@@ -36,14 +57,28 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
           .join(', ')}`,
       );
     }
-    fs.renameSync(tmp, out);
+    try {
+      // link(2) never replaces an existing name: OUT appears whole, or not at all.
+      fs.linkSync(work.at('image.sqfs'), outDir.at(name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new UsageError(`${out} exists; image sanitize never overwrites`);
+      throw e;
+    }
+    outDir.sync();
     const s = res.stats;
     io.stdout.write(
       `ctrsafe: wrote ${out}: ${s.members} members; cleared setuid/setgid on ${s.setidCleared}, dropped ${s.devicesDropped} device nodes, ${s.xattrsDropped} xattrs and ${s.linksDropped} escaping links, rewrote ${s.namesRewritten} unsafe names, fixed ${s.worldWritableFixed} world-writable modes; audit: ${audit.summary.fail} failed, ${audit.summary.warn} warnings\n`,
     );
-    for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${n}\n`);
+    // The notes name the image's members: its bytes, escaped.
+    for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${escapeControl(n)}\n`);
     return 0;
   } finally {
-    fs.rmSync(tmp, { force: true });
+    if (fd !== null) fs.closeSync(fd);
+    if (work) {
+      outDir.remove(path.basename(work.path));
+      work.close();
+    }
+    outDir.close();
   }
 }

@@ -26,6 +26,7 @@ import {
   readRpmPackages,
   type PackageVersion,
 } from './collect-packages.js';
+import { collectEclFacts } from './collect-ecl.js';
 import { collectRuntimeFacts, findRuntimeBinaries, versionCommands } from './collect-runtimes.js';
 import { collectSubidFacts } from './collect-subid.js';
 import { collectSysctlFacts } from './collect-sysctls.js';
@@ -160,6 +161,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectHelperFacts(root, facts, helpers, mounts, caps);
   const outputs = new Map(Object.entries(commandRecords));
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
+  collectEclFacts(root, facts);
   collectComponentFacts(root, facts, componentBins, outputs, pkgs);
   if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
     collectAppArmorFacts(root, facts);

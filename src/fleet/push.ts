@@ -1,7 +1,7 @@
 // Delivers reports to the fleet server: enrols once (token kept 0600), spools first, sends oldest first, never loses one.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { SafeDir } from '../host/safe-write.js';
 
 export interface PushOptions {
   url: string;
@@ -21,12 +21,8 @@ export interface PushResult {
 }
 
 const MAX_SPOOL = 1000;
-
-function writeAtomic(file: string, body: string, mode: number): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, body, { mode });
-  fs.renameSync(tmp, file);
-}
+/** A report is a few MiB at most (the server's own limit is larger); a token is one line. */
+const MAX_SPOOLED_BYTES = 64 * 1024 * 1024;
 
 async function post(
   url: string,
@@ -47,9 +43,10 @@ async function post(
   }
 }
 
-async function token(o: PushOptions, base: string, renew: boolean): Promise<string> {
-  const file = path.join(o.stateDir, 'node-token');
-  if (!renew && fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+async function token(o: PushOptions, state: SafeDir, base: string, renew: boolean): Promise<string> {
+  const file = path.join(state.path, 'node-token');
+  const known = renew ? null : state.readFile('node-token', 4096);
+  if (known) return known.toString('utf8').trim();
   if (!o.enrollSecret)
     throw new InputError(
       `no node token in ${file}: set CTRSAFE_ENROLL_SECRET (or --enroll-secret-file) to enrol`,
@@ -64,36 +61,52 @@ async function token(o: PushOptions, base: string, renew: boolean): Promise<stri
   if (r.status !== 201)
     throw new InputError(`enrolment refused (HTTP ${r.status}): ${r.text.trim().slice(0, 200)}`);
   const t = (JSON.parse(r.text) as { node_token: string }).node_token;
-  writeAtomic(file, t + '\n', 0o600);
+  state.writeFile('node-token', t + '\n', 0o600);
   return t;
 }
 
 /** Spools the report, then tries to deliver every spooled report in order of generation. */
 export async function pushReport(reportJson: string, reportId: string, o: PushOptions): Promise<PushResult> {
+  // The state directory holds the node's token and the reports it will send: a user who could write it could read
+  // the token or replace a report (issue 13), so it must be ctrsafe's own (created here 0700) or root's alone.
+  const state = SafeDir.open(o.stateDir, { create: 0o700 });
+  let spoolDir: SafeDir | null = null;
+  try {
+    spoolDir = state.sub('spool', 0o700);
+    return await pushFrom(state, spoolDir, reportJson, reportId, o);
+  } finally {
+    spoolDir?.close();
+    state.close();
+  }
+}
+
+async function pushFrom(
+  state: SafeDir,
+  spoolDir: SafeDir,
+  reportJson: string,
+  reportId: string,
+  o: PushOptions,
+): Promise<PushResult> {
   const base = o.url.replace(/\/+$/, '');
-  const spool = path.join(o.stateDir, 'spool');
-  fs.mkdirSync(spool, { recursive: true, mode: 0o700 });
-  writeAtomic(
-    path.join(
-      spool,
-      `${Date.now().toString().padStart(15, '0')}-${reportId.replace(/[^A-Za-z0-9-]/g, '')}.json`,
-    ),
+  const spool = spoolDir.path;
+  spoolDir.writeFile(
+    `${Date.now().toString().padStart(15, '0')}-${reportId.replace(/[^A-Za-z0-9-]/g, '')}.json`,
     reportJson,
     0o600,
   );
-  let files = fs
-    .readdirSync(spool)
-    .filter((f) => f.endsWith('.json'))
+  let files = spoolDir
+    .list()
+    .filter((f) => /^[0-9]{15}-[A-Za-z0-9-]*\.json$/.test(f))
     .sort();
   let dropped = 0;
   while (files.length > MAX_SPOOL) {
-    fs.rmSync(path.join(spool, files.shift()!));
+    spoolDir.remove(files.shift()!);
     dropped++;
   }
   const result: PushResult = { delivered: 0, spooled: 0, rejected: 0, message: '' };
   let tok: string | null = null;
   try {
-    tok = await token(o, base, false);
+    tok = await token(o, state, base, false);
   } catch (e) {
     if (e instanceof InputError) throw e;
     result.spooled = files.length;
@@ -103,7 +116,8 @@ export async function pushReport(reportJson: string, reportId: string, o: PushOp
   const waits = o.backoffMs ?? [0, 500, 2000];
   let renewed = false;
   for (const f of files) {
-    const body = fs.readFileSync(path.join(spool, f), 'utf8');
+    const body = spoolDir.readFile(f, MAX_SPOOLED_BYTES)?.toString('utf8');
+    if (body === undefined) continue;
     let done = false;
     for (const wait of waits) {
       if (wait) await new Promise((r) => setTimeout(r, wait));
@@ -111,16 +125,18 @@ export async function pushReport(reportJson: string, reportId: string, o: PushOp
       if ('error' in r || r.status >= 500) continue;
       if (r.status === 401 && !renewed && o.enrollSecret) {
         renewed = true;
-        tok = await token(o, base, true);
+        tok = await token(o, state, base, true);
         continue;
       }
       if (r.status === 200 || r.status === 201) {
-        fs.rmSync(path.join(spool, f));
+        spoolDir.remove(f);
+        spoolDir.sync();
         result.delivered++;
       } else {
         // Refused for good (422, 403): keep it for an operator, out of the way of the queue.
-        fs.mkdirSync(path.join(spool, 'rejected'), { recursive: true, mode: 0o700 });
-        fs.renameSync(path.join(spool, f), path.join(spool, 'rejected', f));
+        const rejected = spoolDir.sub('rejected', 0o700);
+        spoolDir.rename(f, rejected, f);
+        rejected.close();
         result.rejected++;
       }
       done = true;
@@ -128,7 +144,7 @@ export async function pushReport(reportJson: string, reportId: string, o: PushOp
     }
     if (!done) break; // keep order: later reports wait behind the one that could not be sent
   }
-  files = fs.readdirSync(spool).filter((f) => f.endsWith('.json'));
+  files = spoolDir.list().filter((f) => f.endsWith('.json'));
   result.spooled = files.length;
   result.message = `${result.delivered} delivered${result.rejected ? `, ${result.rejected} refused by the server (kept in ${spool}/rejected)` : ''}${result.spooled ? `, ${result.spooled} still spooled in ${spool}` : ''}${dropped ? `, ${dropped} oldest dropped (spool limit ${MAX_SPOOL})` : ''}`;
   return result;

@@ -1,5 +1,6 @@
 // Judges a report against the gate policy (pure): pass or fail, with reasons an operator reads in one line.
 import { SEVERITIES, type Severity } from '../rules/rule.js';
+import { asciiLine } from '../render/terminal-text.js';
 import type { GatePolicy } from './gate-policy.js';
 
 /** The parts of a `ctrsafe.report/1` the gate reads. */
@@ -73,10 +74,7 @@ export function gateLine(v: GateVerdict, max = 200): string {
   if (v.pass) return 'ctrsafe: pass';
   const more = v.failures.length > 2 ? ` (+${v.failures.length - 2} more)` : '';
   const room = max - 'ctrsafe: '.length - more.length;
-  let head = v.failures
-    .slice(0, 2)
-    .join('; ')
-    .replace(/[^\x20-\x7e]/g, '?');
+  let head = asciiLine(v.failures.slice(0, 2).join('; '), 10_000);
   if (head.length > room) head = `${head.slice(0, room - 3)}...`;
   return `ctrsafe: ${head}${more}`;
 }

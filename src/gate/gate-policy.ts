@@ -1,5 +1,6 @@
 // The site's gate policy (YAML or JSON): runtimes that must run, severities not tolerated, waivers with expiry.
 import { InputError } from '../errors.js';
+import { REQUIRE_SIGNATURE, type RequireSignature } from '../image/signature-findings.js';
 import { readPolicyDocument, waiverReasonAndExpiry } from '../policy-document.js';
 import { RUNTIME_IDS, type RuntimeId } from '../runtimes/locations.js';
 import { SEVERITIES, type Severity } from '../rules/rule.js';
@@ -24,6 +25,10 @@ export interface GatePolicy {
   onError: 'pass' | 'fail';
   timeoutSeconds: number;
   imagePolicy: string | null;
+  /** SIF signatures the image gate requires, on top of the image policy's (the stricter applies). */
+  requireSignature: RequireSignature;
+  /** Key files or directories the image gate trusts; null: /etc/ctrsafe/keys when it exists. */
+  keyring: string[] | null;
   waivers: GateWaiver[];
   source: string;
 }
@@ -37,6 +42,8 @@ export const DEFAULT_GATE_POLICY: GatePolicy = {
   onError: 'pass',
   timeoutSeconds: 30,
   imagePolicy: null,
+  requireSignature: 'none',
+  keyring: null,
   waivers: [],
   source: 'built-in default',
 };
@@ -50,6 +57,8 @@ const KEYS = [
   'on_error',
   'timeout_seconds',
   'image_policy',
+  'require_signature',
+  'keyring',
   'waivers',
 ];
 const MAX_POLICY_BYTES = 256 * 1024;
@@ -107,6 +116,18 @@ export function parseGatePolicy(doc: unknown, src: string): GatePolicy {
     if (typeof d.image_policy !== 'string' || !d.image_policy.startsWith('/'))
       fail(src, 'image_policy', 'must be an absolute path');
     p.imagePolicy = d.image_policy;
+  }
+  p.requireSignature = choice(src, 'require_signature', d.require_signature, REQUIRE_SIGNATURE, 'none');
+  if (d.keyring !== undefined) {
+    const list = typeof d.keyring === 'string' ? [d.keyring] : d.keyring;
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      list.length > 64 ||
+      !list.every((k) => typeof k === 'string' && k.startsWith('/'))
+    )
+      fail(src, 'keyring', 'must be an absolute path or a list of absolute paths (key files or directories)');
+    p.keyring = list as string[];
   }
   if (d.waivers !== undefined) {
     if (!Array.isArray(d.waivers) || d.waivers.length > 1000)

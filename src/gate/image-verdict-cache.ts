@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SafeDir } from '../host/safe-write.js';
 
 export interface CachedVerdict {
   digest: string;
@@ -17,29 +18,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ctrsafe', 'images');
 }
 
-/**
- * A cache another user could write is no cache: they could plant a passing verdict. Only a directory owned by
- * this user and writable by nobody else is used; anything else is ignored (the image is simply read again).
- */
-function trusted(p: string): boolean {
-  try {
-    const st = fs.lstatSync(p);
-    return st.uid === (process.geteuid?.() ?? st.uid) && (st.mode & 0o022) === 0 && !st.isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/**
- * A file's identity: device, inode, size, mtime and ctime. Any write or rename changes it, and users cannot set
- * ctime, so an unchanged identity means unchanged bytes (for the digest memo and for judge-then-use checks).
- */
-export function fileIdentity(p: string): string {
-  const st = fs.statSync(p, { bigint: true });
-  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(':');
-}
 
 /** sha256 of the whole file, streamed. */
 export async function digestFile(file: string): Promise<string> {
@@ -48,62 +27,58 @@ export async function digestFile(file: string): Promise<string> {
   return `sha256:${h.digest('hex')}`;
 }
 
+/**
+ * A cache another user could write is no cache: they could plant a passing verdict. Only a directory ctrsafe
+ * created or one nobody else can write is used (SafeDir); anything else is ignored (the image is judged again).
+ */
 export class ImageVerdictCache {
-  private readonly usable: boolean;
+  private readonly dir: SafeDir | null;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     /** Policy text and ctrsafe version: a new policy or a new ctrsafe judges again. */
     private readonly judgeKey: string,
   ) {
+    let d: SafeDir | null = null;
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      d = SafeDir.open(dir, { create: 0o700 });
     } catch {
-      // unusable: checked below
+      // unusable: verdicts are neither read nor kept
     }
-    this.usable = trusted(dir);
+    this.dir = d;
   }
 
   get enabled(): boolean {
-    return this.usable;
+    return this.dir !== null;
+  }
+
+  /** The cache directory by descriptor, for private copies on the same file system; null when unusable. */
+  get workDir(): string | null {
+    return this.dir ? this.dir.at('.') : null;
+  }
+
+  close(): void {
+    this.dir?.close();
   }
 
   private read<T>(name: string): T | null {
-    const p = path.join(this.dir, name);
-    if (!trusted(p)) return null;
     try {
-      const st = fs.statSync(p);
-      if (st.size > 64 * 1024) return null;
-      return JSON.parse(fs.readFileSync(p, 'utf8')) as T;
+      const b = this.dir?.readFile(name, 64 * 1024);
+      return b ? (JSON.parse(b.toString('utf8')) as T) : null;
     } catch {
       return null;
     }
   }
 
   private write(name: string, value: unknown): void {
-    if (!this.usable) return;
-    const p = path.join(this.dir, name);
-    const tmp = `${p}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
-      fs.renameSync(tmp, p);
+      this.dir?.writeFile(name, JSON.stringify(value), 0o600);
     } catch {
-      fs.rmSync(tmp, { force: true });
+      // a verdict not kept is judged again next time
     }
   }
 
-  /** The content digest of a file, reusing the one computed when the file last had this identity. */
-  async digestOf(file: string): Promise<{ digest: string; cached: boolean }> {
-    const idName = `id-${sha(`${path.resolve(file)}\n${fileIdentity(file)}`)}.json`;
-    const known = this.usable ? this.read<{ digest: string }>(idName) : null;
-    if (known && /^sha256:[0-9a-f]{64}$/.test(known.digest)) return { digest: known.digest, cached: true };
-    const digest = await digestFile(file);
-    this.write(idName, { digest });
-    return { digest, cached: false };
-  }
-
   get(digest: string): CachedVerdict | null {
-    if (!this.usable) return null;
     const v = this.read<CachedVerdict>(`verdict-${sha(`${digest}\n${this.judgeKey}`)}.json`);
     return v && v.digest === digest && typeof v.pass === 'boolean' && typeof v.line === 'string' ? v : null;
   }

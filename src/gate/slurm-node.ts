@@ -1,5 +1,7 @@
 // Drains and resumes this node through scontrol; the decision is a pure function of the node's state and the verdict.
 import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import { trustedProgram, untrustedPathProblem } from '../host/safe-write.js';
 
 export interface SlurmNodeState {
   /** Slurm's state flags, e.g. ["IDLE", "DRAIN"]. */
@@ -59,11 +61,41 @@ interface Run {
   timedOut: boolean;
 }
 
-function scontrol(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<Run> {
+/** Where Slurm installs scontrol (Debian and RHEL packages, the source build's default prefix, /opt/slurm). */
+export const SCONTROL_PATHS = [
+  '/usr/bin/scontrol',
+  '/usr/local/bin/scontrol',
+  '/opt/slurm/bin/scontrol',
+  '/usr/sbin/scontrol',
+];
+
+/**
+ * scontrol from a fixed place only root can have written, never from the inherited PATH (a prolog's or a health
+ * check's environment is not the site's choice of program); --scontrol names another, checked the same way.
+ */
+export function findScontrol(given?: string): { path: string } | { problem: string } {
+  if (given) {
+    const problem = untrustedPathProblem(given);
+    return problem ? { problem: `--scontrol ${problem}` } : { path: given };
+  }
+  const found = trustedProgram(SCONTROL_PATHS);
+  return found
+    ? { path: found }
+    : { problem: `no root-owned scontrol in ${SCONTROL_PATHS.join(', ')} (--scontrol PATH names it)` };
+}
+
+function scontrol(
+  bin: string,
+  args: string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+  onLine?: (line: string) => void,
+): Promise<Run> {
   return new Promise((resolve) => {
     let out = '';
     let timedOut = false;
-    const child = spawn('scontrol', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let partial = '';
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
@@ -72,7 +104,14 @@ function scontrol(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Pr
     const keep = (c: string) => {
       if (out.length < 65536) out += c.slice(0, 65536 - out.length);
     };
-    child.stdout.setEncoding('utf8').on('data', keep);
+    // A line reader sees every line (a cluster's node list is megabytes); only 64 KiB are kept as text.
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      keep(c);
+      if (!onLine) return;
+      const lines = (partial + c).split('\n');
+      partial = lines.pop()!.slice(0, 1 << 20);
+      for (const l of lines) onLine(l);
+    });
     child.stderr.setEncoding('utf8').on('data', keep);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -80,22 +119,95 @@ function scontrol(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Pr
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (onLine && partial) onLine(partial);
       resolve({ code, out, timedOut });
     });
   });
 }
 
 /** Reads the node's state, applies the plan; slurmctld unreachable or slow means no action and a message. */
+/** One node of `scontrol show node --oneliner`: its name, address and host name. */
+function nodeFields(line: string): { name: string; addr: string | null; host: string | null } | null {
+  const f = (k: string) => new RegExp(`(?:^|\\s)${k}=(\\S+)`).exec(line)?.[1] ?? null;
+  const name = f('NodeName');
+  return name ? { name, addr: f('NodeAddr'), host: f('NodeHostName') } : null;
+}
+
+/**
+ * Which Slurm node this host is (pure): the one whose NodeHostName is this host's name (full or short), else the
+ * one whose NodeAddr is one of its names or addresses; never a guess when none or several match.
+ */
+export function pickNodeName(
+  lines: string[],
+  me: { names: string[]; addresses: string[] },
+): { name: string } | { problem: string } {
+  const nodes = lines.map(nodeFields).filter((n) => n !== null);
+  const byHost = nodes.filter((n) => n.host !== null && me.names.includes(n.host));
+  if (byHost.length === 1) return { name: byHost[0]!.name };
+  const mine = new Set([...me.names, ...me.addresses]);
+  const byAddr = nodes.filter((n) => n.addr !== null && mine.has(n.addr));
+  if (byHost.length === 0 && byAddr.length === 1) return { name: byAddr[0]!.name };
+  const many = byHost.length > 1 ? byHost : byAddr;
+  return {
+    problem:
+      many.length > 1
+        ? `${many.length} Slurm nodes (${many
+            .slice(0, 5)
+            .map((n) => n.name)
+            .join(', ')}) match this host's names and addresses`
+        : `no Slurm node has this host's name or address (${[...me.names].join(', ')})`,
+  };
+}
+
+/** This host's names (full and short) and its interfaces' addresses. */
+export function hostIdentity(): { names: string[]; addresses: string[] } {
+  const full = os.hostname();
+  const addresses = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal)
+    .map((a) => a!.address);
+  return { names: [...new Set([full, full.split('.')[0]!])], addresses };
+}
+
+/**
+ * The Slurm node name: --node, else SLURMD_NODENAME (slurmd sets it for prologs and health checks), else the
+ * node `scontrol show node` lists for this host's names or addresses. The short host name alone is never taken:
+ * where Slurm's NodeName differs, it would drain another node.
+ */
+export async function slurmNodeName(
+  given: string | undefined,
+  opts: { timeoutMs: number; env: NodeJS.ProcessEnv; scontrol?: string },
+): Promise<{ name: string } | { problem: string }> {
+  if (given) return { name: given };
+  if (opts.env.SLURMD_NODENAME) return { name: opts.env.SLURMD_NODENAME };
+  const bin = findScontrol(opts.scontrol);
+  if ('problem' in bin) return bin;
+  const lines: string[] = [];
+  const r = await scontrol(bin.path, ['show', 'node', '--oneliner'], opts.timeoutMs, opts.env, (l) => {
+    if (lines.length < 100_000) lines.push(l.slice(0, 4096));
+  });
+  if (r.code !== 0)
+    return {
+      problem: r.timedOut
+        ? `scontrol did not answer within ${Math.round(opts.timeoutMs / 1000)} s`
+        : `scontrol show node failed: ${r.out.trim().split('\n')[0] ?? ''}`,
+    };
+  return pickNodeName(lines, hostIdentity());
+}
+
 export async function applySlurmVerdict(
   node: string,
   pass: boolean,
   line: string,
-  opts: { timeoutMs: number; env: NodeJS.ProcessEnv },
+  opts: { timeoutMs: number; env: NodeJS.ProcessEnv; scontrol?: string },
 ): Promise<{ action: SlurmAction['kind'] | 'unreachable'; message: string }> {
+  const bin = findScontrol(opts.scontrol);
+  if ('problem' in bin)
+    return { action: 'unreachable', message: `${bin.problem}: node ${node} left as it is` };
   // One deadline for all of it (read, update, read back): a prolog must finish within slurmd's MessageTimeout.
   const deadline = Date.now() + opts.timeoutMs;
   const left = () => Math.max(1, deadline - Date.now());
-  const show = await scontrol(['show', 'node', node, '--oneliner'], left(), opts.env);
+  const show = await scontrol(bin.path, ['show', 'node', node, '--oneliner'], left(), opts.env);
   const state = show.code === 0 ? parseScontrolNode(show.out) : null;
   if (!state)
     return {
@@ -111,10 +223,12 @@ export async function applySlurmVerdict(
       ? ['update', `NodeName=${node}`, 'State=DRAIN', `Reason=${plan.reason}`]
       : // UNDRAIN clears only the drain ctrsafe set; a node DOWN for another reason stays DOWN (scontrol(1)).
         ['update', `NodeName=${node}`, 'State=UNDRAIN'];
-  const r = await scontrol(args, left(), opts.env);
+  const r = await scontrol(bin.path, args, left(), opts.env);
   // The node's state afterwards is the fact; scontrol's exit code is not (it complains about a node that never
   // registered, UNKNOWN state, yet clears the drain).
-  const after = r.timedOut ? null : await scontrol(['show', 'node', node, '--oneliner'], left(), opts.env);
+  const after = r.timedOut
+    ? null
+    : await scontrol(bin.path, ['show', 'node', node, '--oneliner'], left(), opts.env);
   const now = after && after.code === 0 ? parseScontrolNode(after.out) : null;
   const done =
     now && (plan.kind === 'drain' ? drained(now) && bareReason(now.reason) === plan.reason : !drained(now));

@@ -7,6 +7,8 @@ import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './snapshot-
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 const MAX_SYMLINKS = 40; // the kernel's own limit (path_resolution(7))
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
+/** open(2)'s O_PATH (010000000 on every Linux architecture Node runs on): a handle that opens nothing. */
+const O_PATH = 0o10000000;
 
 export type BytesResult =
   | { ok: true; path: string; data: Buffer; truncated: boolean }
@@ -134,6 +136,93 @@ export class HostRoot {
     this.log.push({ kind, path: p });
   }
 
+  /**
+   * Walks HOSTPATH inside the tree one component at a time, by descriptor (openat2's RESOLVE_IN_ROOT done in
+   * Node: each component opened O_PATH|O_NOFOLLOW below its parent's descriptor as /proc/self/fd/N/NAME, so
+   * swapping a directory for a link while a tree is read can never lead outside it; ".." is the parent this walk
+   * came through, and stops at the root; a link's target is walked from the root or from where it sits).
+   * Returns an O_PATH descriptor of the object itself (the caller closes it) and its real path, for messages.
+   */
+  private walk(
+    hostPath: string,
+    followLast: boolean,
+  ): { ok: true; fd: number; st: fs.Stats; real: string } | { ok: false; reason: string; missing: boolean } {
+    const pending = path.posix
+      .normalize('/' + hostPath)
+      .split('/')
+      .filter((c) => c.length > 0);
+    const stack: { fd: number; name: string }[] = [];
+    const top = () => (stack.length ? stack[stack.length - 1]!.fd : this.rootFd());
+    const real = () => path.join(this.dir, ...stack.map((s) => s.name));
+    const unwind = () => {
+      for (const s of stack.splice(0)) fs.closeSync(s.fd);
+    };
+    let links = 0;
+    try {
+      if (pending.length === 0) {
+        const fd = fs.openSync(`/proc/self/fd/${this.rootFd()}`, O_PATH | fs.constants.O_DIRECTORY);
+        return { ok: true, fd, st: fs.fstatSync(fd), real: this.dir };
+      }
+      while (pending.length > 0) {
+        const comp = pending.shift()!;
+        if (comp === '.') continue;
+        if (comp === '..') {
+          const up = stack.pop(); // ".." at the root stays at the root, as the kernel does for "/.."
+          if (up) fs.closeSync(up.fd);
+          if (pending.length === 0) pending.push('.');
+          continue;
+        }
+        const at = `/proc/self/fd/${top()}/${comp}`;
+        let fd: number;
+        try {
+          fd = fs.openSync(at, O_PATH | fs.constants.O_NOFOLLOW);
+        } catch (e) {
+          return { ok: false, ...errReason(e) };
+        }
+        const st = fs.fstatSync(fd);
+        const isLast = pending.length === 0 || pending.every((c) => c === '.');
+        if (st.isSymbolicLink() && (!isLast || followLast)) {
+          fs.closeSync(fd);
+          if (++links > MAX_SYMLINKS)
+            return { ok: false, reason: 'too many levels of symbolic links', missing: false };
+          let target: string;
+          try {
+            target = fs.readlinkSync(at);
+          } catch (e) {
+            return { ok: false, ...errReason(e) };
+          }
+          if (target.startsWith('/')) unwind();
+          pending.unshift(...target.split('/').filter((c) => c.length > 0));
+          if (pending.length === 0) pending.push('.');
+          continue;
+        }
+        if (isLast) {
+          const r = path.join(real(), comp);
+          return { ok: true, fd, st, real: r };
+        }
+        if (!st.isDirectory()) {
+          fs.closeSync(fd);
+          return { ok: false, reason: 'does not exist (a parent is not a directory)', missing: true };
+        }
+        stack.push({ fd, name: comp });
+      }
+      // The path ended in "." or "..": the directory the walk stands in.
+      const fd = fs.openSync(`/proc/self/fd/${top()}`, O_PATH | fs.constants.O_DIRECTORY);
+      return { ok: true, fd, st: fs.fstatSync(fd), real: real() };
+    } finally {
+      unwind();
+    }
+  }
+
+  private rootFdValue: number | null = null;
+
+  /** The tree's root, opened once: every walk starts below this descriptor, whatever happens to the name. */
+  private rootFd(): number {
+    if (this.rootFdValue === null)
+      this.rootFdValue = fs.openSync(this.dir, O_PATH | fs.constants.O_DIRECTORY);
+    return this.rootFdValue;
+  }
+
   /** Maps a host path to a real path below the root, resolving symlinks inside the root only. */
   resolve(
     hostPath: string,
@@ -141,40 +230,10 @@ export class HostRoot {
   ): { ok: true; real: string } | { ok: false; reason: string; missing: boolean } {
     const norm = path.posix.normalize('/' + hostPath);
     if (this.isLive) return { ok: true, real: norm };
-    const pending = norm.split('/').filter((c) => c.length > 0);
-    const done: string[] = [];
-    let links = 0;
-    while (pending.length > 0) {
-      const comp = pending.shift()!;
-      if (comp === '.') continue;
-      if (comp === '..') {
-        done.pop(); // ".." at the root stays at the root, as the kernel does for "/.."
-        continue;
-      }
-      const candidate = path.join(this.dir, ...done, comp);
-      const isLast = pending.length === 0;
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(candidate);
-      } catch (e) {
-        return { ok: false, ...errReason(e) };
-      }
-      if (st.isSymbolicLink() && (!isLast || followLast)) {
-        if (++links > MAX_SYMLINKS)
-          return { ok: false, reason: 'too many levels of symbolic links', missing: false };
-        let target: string;
-        try {
-          target = fs.readlinkSync(candidate);
-        } catch (e) {
-          return { ok: false, ...errReason(e) };
-        }
-        if (target.startsWith('/')) done.length = 0;
-        pending.unshift(...target.split('/').filter((c) => c.length > 0));
-        continue;
-      }
-      done.push(comp);
-    }
-    return { ok: true, real: path.join(this.dir, ...done) };
+    const w = this.walk(norm, followLast);
+    if (!w.ok) return w;
+    fs.closeSync(w.fd);
+    return { ok: true, real: w.real };
   }
 
   /** Reads at most maxBytes of a regular file; never blocks on FIFOs or devices. */
@@ -187,15 +246,27 @@ export class HostRoot {
     | { ok: false; path: string; reason: string; missing: boolean } {
     const p = path.posix.normalize('/' + hostPath);
     if (record) this.note('read', p);
-    const r = this.resolve(p);
-    if (!r.ok) return { ok: false, path: p, reason: r.reason, missing: r.missing };
     let fd: number;
-    try {
-      const flags =
-        fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (this.isLive ? 0 : fs.constants.O_NOFOLLOW);
-      fd = fs.openSync(r.real, flags);
-    } catch (e) {
-      return { ok: false, path: p, ...errReason(e) };
+    if (this.isLive) {
+      try {
+        fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      } catch (e) {
+        return { ok: false, path: p, ...errReason(e) };
+      }
+    } else {
+      const w = this.walk(p, true);
+      if (!w.ok) return { ok: false, path: p, reason: w.reason, missing: w.missing };
+      try {
+        // Only a regular file is opened for reading (a device node in a copied tree is never opened), and it is
+        // the very inode the walk found: reopened through its O_PATH descriptor, not looked up again.
+        if (!w.st.isFile())
+          return { ok: false, path: p, reason: `not a regular file (${typeOf(w.st)})`, missing: false };
+        fd = fs.openSync(`/proc/self/fd/${w.fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      } catch (e) {
+        return { ok: false, path: p, ...errReason(e) };
+      } finally {
+        fs.closeSync(w.fd);
+      }
     }
     try {
       const st = fs.fstatSync(fd);
@@ -245,13 +316,18 @@ export class HostRoot {
   stat(hostPath: string): ({ ok: true } & FileInfo) | { ok: false; reason: string; missing: boolean } {
     const p = path.posix.normalize('/' + hostPath);
     this.note('stat', p);
-    const r = this.resolve(p);
-    if (!r.ok) return r;
     let st: fs.Stats;
-    try {
-      st = fs.statSync(r.real);
-    } catch (e) {
-      return { ok: false, ...errReason(e) };
+    if (this.isLive) {
+      try {
+        st = fs.statSync(p);
+      } catch (e) {
+        return { ok: false, ...errReason(e) };
+      }
+    } else {
+      const w = this.walk(p, true);
+      if (!w.ok) return w;
+      st = w.st;
+      fs.closeSync(w.fd);
     }
     const info: FileInfo = {
       type: typeOf(st),
@@ -285,13 +361,24 @@ export class HostRoot {
   ): { ok: true; names: string[]; truncated: boolean } | { ok: false; reason: string; missing: boolean } {
     const p = path.posix.normalize('/' + hostPath);
     this.note('list', p);
-    const r = this.resolve(p);
-    if (!r.ok) return r;
     let dir: fs.Dir;
-    try {
-      dir = fs.opendirSync(r.real);
-    } catch (e) {
-      return { ok: false, ...errReason(e) };
+    if (this.isLive) {
+      try {
+        dir = fs.opendirSync(p);
+      } catch (e) {
+        return { ok: false, ...errReason(e) };
+      }
+    } else {
+      const w = this.walk(p, true);
+      if (!w.ok) return w;
+      try {
+        if (!w.st.isDirectory()) return { ok: false, reason: 'not a directory', missing: false };
+        dir = fs.opendirSync(`/proc/self/fd/${w.fd}`);
+      } catch (e) {
+        return { ok: false, ...errReason(e) };
+      } finally {
+        fs.closeSync(w.fd);
+      }
     }
     const names: string[] = [];
     let truncated = false;

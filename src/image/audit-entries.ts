@@ -19,7 +19,12 @@ export type FindingKind =
   | 'image-writable'
   | 'image-owner'
   | 'unsigned-sif'
+  | 'sif-signed-partially'
+  | 'sif-untrusted-key'
+  | 'sif-signature-invalid'
+  | 'unsigned-image'
   | 'encrypted-partition'
+  | 'ambiguous-sif'
   | 'unreadable';
 
 export interface ImageFinding {
@@ -68,12 +73,39 @@ export const KIND_DEFAULTS: Record<
   },
   'image-owner': { severity: 'medium', status: 'warn', title: 'image file owned by a user, not the site' },
   'unsigned-sif': { severity: 'medium', status: 'warn', title: 'SIF image without a signature' },
+  // sylabs/sif pkg/integrity/verify.go: what `apptainer verify` refuses; a changed image is the strongest of them.
+  'sif-signed-partially': {
+    severity: 'medium',
+    status: 'warn',
+    title: 'SIF whose signatures do not cover every object',
+  },
+  'sif-untrusted-key': {
+    severity: 'medium',
+    status: 'warn',
+    title: 'SIF signed by a key the site does not trust',
+  },
+  'sif-signature-invalid': {
+    severity: 'high',
+    status: 'fail',
+    title: 'SIF changed after it was signed (a digest or signature does not match)',
+  },
+  'unsigned-image': {
+    severity: 'medium',
+    status: 'fail',
+    title: 'image without a verifiable signature where the policy requires one',
+  },
   'encrypted-partition': {
     severity: 'medium',
     status: 'warn',
     title: 'encrypted partition that cannot be audited',
   },
   unreadable: { severity: 'high', status: 'fail', title: 'image could not be read completely' },
+  // A runtime may run any of them, and only one is audited (sylabs/sif's GetPrimaryPartition refuses to choose).
+  'ambiguous-sif': {
+    severity: 'high',
+    status: 'fail',
+    title: 'SIF with more than one primary system partition',
+  },
 };
 
 export function finding(id: FindingKind, path: string | null, evidence: string): ImageFinding {

@@ -4,7 +4,17 @@ import { ENTRY_KINDS, EntryAuditor, finding, type FindingKind, type ImageFinding
 import { detectFormat, type ImageFormat } from './detect-format.js';
 import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from './image-entry.js';
 import { applyPolicy, type ImagePolicy } from './image-policy.js';
+import type { SourceFile } from './image-bytes.js';
 import { openImageEntries } from './image-readers.js';
+import type { Keyring } from './sif/keyring.js';
+import type { SignatureReport } from './sif/signature-verdict.js';
+import { verifySif } from './sif/verify-sif.js';
+import {
+  enforceSignature,
+  REQUIRE_SIGNATURE,
+  signatureFindings,
+  type RequireSignature,
+} from './signature-findings.js';
 
 export const IMAGE_SCHEMA = 'ctrsafe.image/1';
 
@@ -17,7 +27,11 @@ export interface ImageReport {
     size: number | null;
     entries: number;
     layers?: number;
-    signed?: boolean | null;
+    /**
+     * SIF only: the signatures verified against the keyring (null when they could not be read). Replaces the
+     * `signed` boolean of earlier versions, which said a signature object existed, not that it was valid.
+     */
+    signature?: SignatureReport | null;
   };
   findings: ImageFinding[];
   summary: { fail: number; warn: number; pass: number };
@@ -26,15 +40,23 @@ export interface ImageReport {
 export interface AuditOptions {
   limits?: ReadLimits;
   policy?: ImagePolicy | null;
+  /** The keys the site trusts to sign SIFs; without one every signed SIF is at best signed-untrusted-key. */
+  keyring?: Keyring | null;
+  /** A signature requirement on top of the policy's (the stricter of the two applies): the gate's own. */
+  requireSignature?: { level: RequireSignature; source: string };
   now?: Date;
   /** Called now and then with the number of entries read, for a progress line. */
   onProgress?: (entries: number) => void;
+  /**
+   * When FILE is a private copy (or a descriptor's name) of an image: the image as it was opened, whose owner,
+   * mode and name the report gives.
+   */
+  source?: SourceFile;
 }
 
 /** The image file itself: who may write it and who owns it (Shifter: images must never be writable by users). */
-function fileFindings(file: string): ImageFinding[] {
+function fileFindings(file: string, st: { mode: number; uid: number }): ImageFinding[] {
   const out: ImageFinding[] = [];
-  const st = fs.statSync(file);
   const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
   if ((st.mode & 0o022) !== 0)
     out.push(
@@ -51,6 +73,17 @@ function fileFindings(file: string): ImageFinding[] {
   return out;
 }
 
+/** The stricter of the policy's signature requirement and the caller's, with where it comes from. */
+export function signatureRequirement(opts: AuditOptions): { level: RequireSignature; source: string } {
+  const rank = (r: RequireSignature) => REQUIRE_SIGNATURE.indexOf(r);
+  const fromPolicy = {
+    level: opts.policy?.requireSignature ?? 'none',
+    source: `policy ${opts.policy?.source}`,
+  };
+  const extra = opts.requireSignature;
+  return extra && rank(extra.level) < rank(fromPolicy.level) ? extra : fromPolicy;
+}
+
 export async function auditImage(file: string, opts: AuditOptions = {}): Promise<ImageReport> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const { format, evidence } = detectFormat(file);
@@ -58,12 +91,11 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
   const extra: ImageFinding[] = [];
   const checked: FindingKind[] = [...ENTRY_KINDS];
   let layers: number | undefined;
-  let signed: boolean | null | undefined;
+  let signature: SignatureReport | null | undefined;
   const deadline = Date.now() + limits.deadlineMs;
   try {
     const opened = await openImageEntries(file, format, limits);
     layers = opened.layers;
-    signed = opened.signed;
     extra.push(...opened.findings);
     let n = 0;
     for await (const e of opened.entries) {
@@ -79,23 +111,34 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
     if (!(e instanceof ImageFormatError)) throw e;
     extra.push(finding('unreadable', null, `${e.message} (after ${auditor.count} entries)`));
   }
-  const all = [...auditor.findings, ...extra, ...fileFindings(file)];
-  if (signed === false) all.push(finding('unsigned-sif', null, 'the SIF file holds no signature object'));
-  const judged = applyPolicy(
-    [...all, ...auditor.passes(checked)],
-    opts.policy ?? null,
-    opts.now ?? new Date(),
+  if (format === 'sif') {
+    try {
+      signature = await verifySif(file, { keyring: opts.keyring ?? null, deadline });
+      extra.push(...signatureFindings(signature));
+    } catch (e) {
+      if (!(e instanceof ImageFormatError)) throw e;
+      signature = null;
+      extra.push(finding('unreadable', null, `signatures not verified: ${e.message}`));
+    }
+  }
+  const shown = opts.source?.path ?? file;
+  const all = [...auditor.findings, ...extra, ...fileFindings(shown, opts.source ?? fs.statSync(file))];
+  const judged = enforceSignature(
+    applyPolicy([...all, ...auditor.passes(checked)], opts.policy ?? null, opts.now ?? new Date()),
+    signature ?? null,
+    format,
+    signatureRequirement(opts),
   );
   return {
     schema: IMAGE_SCHEMA,
     image: {
-      path: file,
+      path: shown,
       format,
       format_evidence: evidence,
       size: format === 'directory' || format === 'oci-layout' ? null : fs.statSync(file).size,
       entries: auditor.count,
       ...(layers !== undefined ? { layers } : {}),
-      ...(signed !== undefined ? { signed } : {}),
+      ...(signature !== undefined ? { signature } : {}),
     },
     findings: judged,
     summary: {

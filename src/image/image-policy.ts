@@ -2,6 +2,7 @@
 import { InputError } from '../errors.js';
 import { readPolicyDocument, waiverReasonAndExpiry } from '../policy-document.js';
 import { KIND_DEFAULTS, type FindingKind, type ImageFinding } from './audit-entries.js';
+import { REQUIRE_SIGNATURE, type RequireSignature } from './signature-findings.js';
 
 export type Action = 'deny' | 'warn' | 'allow';
 
@@ -9,6 +10,8 @@ export interface ImagePolicy {
   kinds: Partial<Record<FindingKind, Action>>;
   paths: { path: string; kind?: FindingKind; action: Action; matcher: RegExp }[];
   waivers: { kind: FindingKind; path?: string; reason: string; expires: string; matcher: RegExp | null }[];
+  /** SIF signatures: trusted (only `verified` passes), any (complete and unchanged, any key) or none (default). */
+  requireSignature: RequireSignature;
   source: string;
 }
 
@@ -53,10 +56,19 @@ export function parsePolicy(doc: unknown, src: string): ImagePolicy {
     fail(src, 'top level', 'must be a mapping');
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d))
-    if (!['version', 'kinds', 'paths', 'waivers'].includes(k))
-      fail(src, k, 'unknown key (version, kinds, paths, waivers)');
+    if (!['version', 'kinds', 'paths', 'waivers', 'require_signature'].includes(k))
+      fail(src, k, 'unknown key (version, kinds, paths, waivers, require_signature)');
   if (d.version !== 1) fail(src, 'version', 'must be 1');
-  const policy: ImagePolicy = { kinds: {}, paths: [], waivers: [], source: src };
+  const policy: ImagePolicy = { kinds: {}, paths: [], waivers: [], requireSignature: 'none', source: src };
+  if (d.require_signature !== undefined) {
+    if (!REQUIRE_SIGNATURE.includes(d.require_signature as RequireSignature))
+      fail(
+        src,
+        'require_signature',
+        `must be ${REQUIRE_SIGNATURE.join(', ')} (got ${JSON.stringify(d.require_signature)})`,
+      );
+    policy.requireSignature = d.require_signature as RequireSignature;
+  }
   if (d.kinds !== undefined) {
     if (typeof d.kinds !== 'object' || d.kinds === null || Array.isArray(d.kinds))
       fail(src, 'kinds', 'must be a mapping of finding kind to deny/warn/allow');

@@ -16,8 +16,6 @@ export interface OpenedImage {
   findings: ImageFinding[];
   afterward?: () => ImageFinding[];
   layers?: number;
-  /** SIF only: whether a signature object exists. */
-  signed?: boolean | null;
 }
 
 export async function openImageEntries(
@@ -43,18 +41,12 @@ export async function openImageEntries(
       const part = primaryPartitionContents(file, info, limits);
       const findings: ImageFinding[] = info.warnings.map((w) => finding('unreadable', null, `SIF: ${w}`));
       for (const f of findings) f.status = 'warn';
+      if (info.ambiguousPrimary)
+        findings.push(finding('ambiguous-sif', null, `SIF: ${info.ambiguousPrimary}`));
       if (part.kind === 'encrypted') findings.push(finding('encrypted-partition', null, part.reason));
       if (part.kind === 'opaque') findings.push(finding('unreadable', null, `SIF: ${part.reason}`));
-      // A signature that exists but does not cover the primary partition does not vouch for what runs.
-      if (info.hasSignatures && !info.primarySigned)
-        findings.push(
-          finding('unsigned-sif', null, 'the SIF holds signatures, but none covers the primary partition'),
-        );
-      return {
-        entries: part.kind === 'entries' ? part.entries : [],
-        findings,
-        signed: !info.hasSignatures ? false : info.primarySigned ? true : null,
-      };
+      // Signatures are verified apart (sif/verify-sif.ts): present is not the same as valid.
+      return { entries: part.kind === 'entries' ? part.entries : [], findings };
     }
     case 'tar':
     case 'gzip':

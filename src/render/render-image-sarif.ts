@@ -38,6 +38,18 @@ export function renderImageSarif(reports: ImageReport[], version: string): strin
           driver: { name: 'ctrsafe', version, informationUri: 'https://github.com/ctrsafe/ctrsafe', rules },
         },
         results,
+        // Each SIF's signature verdict, verified ones included (they raise no result).
+        properties: {
+          signatures: reports
+            .filter((r) => r.image.signature !== undefined)
+            .map((r) => ({
+              image: r.image.path,
+              verdict: r.image.signature?.verdict ?? 'not-verified',
+              keys:
+                r.image.signature?.keys.map((k) => ({ fingerprint: k.fingerprint, trusted: k.trusted })) ??
+                [],
+            })),
+        },
       },
     ],
   };

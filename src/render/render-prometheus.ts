@@ -77,17 +77,3 @@ export function renderPrometheus(r: Report): string {
   ]);
   return out.join('\n') + '\n';
 }
-
-/** node_exporter reads *.prom files: write a temporary name in the same directory, then rename (atomic). */
-export function writeTextfile(
-  dir: string,
-  body: string,
-  fs: typeof import('node:fs'),
-  path: typeof import('node:path'),
-): string {
-  const file = path.join(dir, 'ctrsafe.prom');
-  const tmp = path.join(dir, `.ctrsafe.prom.${process.pid}`);
-  fs.writeFileSync(tmp, body, { mode: 0o644 });
-  fs.renameSync(tmp, file);
-  return file;
-}

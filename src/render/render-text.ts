@@ -1,6 +1,7 @@
 // Renders a report for a system manager's terminal: runtime verdicts first, then what failed and how to fix it.
 import type { Report } from '../evaluate/build-report.js';
 import type { Style } from './style.js';
+import { escapeStrings } from './terminal-text.js';
 
 const SEV_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -8,7 +9,9 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length);
 }
 
-export function renderText(r: Report, st: Style, opts: { verbose?: boolean } = {}): string {
+export function renderText(report: Report, st: Style, opts: { verbose?: boolean } = {}): string {
+  // Every string in a report may come from the host or a tree: escaped once, here, before any is printed.
+  const r = escapeStrings(report);
   const out: string[] = [];
   const h = r.host;
   const kernel = h.kernel.release

@@ -1,4 +1,5 @@
 // The rule catalogue: every rule ctrsafe knows, in a stable order.
+import { ECL_RULES } from './catalogue/ecl-rules.js';
 import { HOST_RULES } from './catalogue/host-rules.js';
 import { KERNEL_RULES } from './catalogue/kernel-rules.js';
 import { RUNTIME_CONFIG_RULES } from './catalogue/runtime-config-rules.js';
@@ -10,6 +11,7 @@ export const RULES: readonly Rule[] = [
   ...HOST_RULES,
   ...RUNTIME_RULES,
   ...RUNTIME_CONFIG_RULES,
+  ...ECL_RULES,
 ];
 
 export function findRule(id: string): Rule | undefined {

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { trustedProgram, untrustedPathProblem } from '../host/safe-write.js';
 import type { BindSpec } from './run-spec.js';
 
 /**
@@ -62,24 +63,35 @@ export function parseLdconfig(text: string): Map<string, string> {
   return out;
 }
 
-export function findGpu(env: NodeJS.ProcessEnv): GpuBinds {
-  // CTRSAFE_LDCONFIG and CTRSAFE_GPU_DEV_DIR point elsewhere for tests and unusual installs.
+const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'];
+/** Where the NVIDIA driver installs its tools (the .run installer and the distribution packages). */
+const TOOL_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/bin'];
+
+/**
+ * PRIVILEGED (root acting): the ldconfig run, the tools bound and the device directory come from fixed places
+ * only root can have written, and every file bound must be root's alone: the caller's PATH or environment must
+ * not choose what root binds (a fake ldconfig once bound /etc/shadow as libcuda.so.1). Unprivileged, the test
+ * overrides CTRSAFE_LDCONFIG and CTRSAFE_GPU_DEV_DIR and PATH apply: the caller binds only what they can open.
+ */
+export function findGpu(env: NodeJS.ProcessEnv, privileged: boolean): GpuBinds {
   const ldconfig =
-    env.CTRSAFE_LDCONFIG ??
-    ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) ??
-    'ldconfig';
-  const r = spawnSync(ldconfig, ['-p'], { encoding: 'utf8', timeout: 10_000 });
-  const libs = parseLdconfig(r.stdout ?? '');
+    (privileged ? null : env.CTRSAFE_LDCONFIG) ??
+    (privileged ? trustedProgram(LDCONFIG) : LDCONFIG.find((p) => fs.existsSync(p))) ??
+    null;
+  const r = ldconfig ? spawnSync(ldconfig, ['-p'], { encoding: 'utf8', timeout: 10_000 }) : null;
+  const libs = parseLdconfig(r?.stdout ?? '');
+  const bindable = (p: string) =>
+    fs.existsSync(p) && fs.statSync(p).isFile() && (!privileged || untrustedPathProblem(p) === null);
   const files: { src: string; dst: string }[] = [];
   for (const [soname, p] of libs)
-    if (NVIDIA_LIBRARIES.some((stem) => soname.startsWith(stem)) && fs.existsSync(p))
+    if (NVIDIA_LIBRARIES.some((stem) => soname.startsWith(stem)) && bindable(p))
       files.push({ src: fs.realpathSync(p), dst: `${GPU_DIR}/lib/${soname}` });
-  const pathDirs = (env.PATH ?? '/usr/bin:/bin').split(':');
+  const pathDirs = privileged ? TOOL_DIRS : (env.PATH ?? '/usr/bin:/bin').split(':');
   for (const b of NVIDIA_BINARIES) {
-    const hit = pathDirs.map((d) => path.join(d, b)).find((p) => fs.existsSync(p));
+    const hit = pathDirs.map((d) => path.join(d, b)).find((p) => bindable(p));
     if (hit) files.push({ src: fs.realpathSync(hit), dst: `${GPU_DIR}/bin/${b}` });
   }
-  const devDir = env.CTRSAFE_GPU_DEV_DIR ?? '/dev';
+  const devDir = (privileged ? null : env.CTRSAFE_GPU_DEV_DIR) ?? '/dev';
   const devices: { src: string; dst: string }[] = [];
   try {
     for (const n of fs.readdirSync(devDir))

@@ -4,8 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { digestFile, ImageVerdictCache } from '../gate/image-verdict-cache.js';
+import { SafeDir } from '../host/safe-write.js';
+import { digestFile } from '../gate/image-verdict-cache.js';
 import { detectFormat, type ImageFormat } from '../image/detect-format.js';
+import {
+  inPlace,
+  onlyCallerCanWrite,
+  openImageFile,
+  privateCopy,
+  sha256Fd,
+  type ImageBytes,
+} from '../image/image-bytes.js';
 import { produceTar } from '../image/sanitize/sanitize-image.js';
 import { extractSanitized } from './extract-tar.js';
 import { readSif } from '../image/sif/read-sif.js';
@@ -19,13 +28,14 @@ export interface PreparedRootfs {
 }
 
 /** Copies SIF's primary squashfs partition to a file of its own, for sqfs2tar (which reads whole files only). */
-function extractSifPartition(image: string, out: string): void {
+function extractSifPartition(image: string, out: string, shown: string): void {
   const sif = readSif(image);
   const p = sif.primary;
-  if (!p) throw new InputError(`${image}: SIF without a primary system partition: nothing to run`);
+  if (sif.ambiguousPrimary) throw new InputError(`${shown}: ${sif.ambiguousPrimary}: not run`);
+  if (!p) throw new InputError(`${shown}: SIF without a primary system partition: nothing to run`);
   if (p.fsType !== 'squashfs')
     throw new InputError(
-      `${image}: the primary partition is ${p.fsType ?? 'unknown'}, ctrsafe run reads squashfs`,
+      `${shown}: the primary partition is ${p.fsType ?? 'unknown'}, ctrsafe run reads squashfs`,
     );
   const src = fs.openSync(image, 'r');
   const dst = fs.openSync(out, 'w', 0o600);
@@ -33,7 +43,7 @@ function extractSifPartition(image: string, out: string): void {
     const buf = Buffer.alloc(1 << 20);
     for (let done = 0; done < p.size;) {
       const n = fs.readSync(src, buf, 0, Math.min(buf.length, p.size - done), p.offset + done);
-      if (n <= 0) throw new InputError(`${image}: the primary partition ends before its recorded size`);
+      if (n <= 0) throw new InputError(`${shown}: the primary partition ends before its recorded size`);
       fs.writeSync(dst, buf, 0, n);
       done += n;
     }
@@ -44,12 +54,12 @@ function extractSifPartition(image: string, out: string): void {
 }
 
 /** Unpacks into TMP as the caller: sanitized tar stream into tar -x (unprivileged: owners are the caller). */
-async function unpack(image: string, format: ImageFormat, tmp: string): Promise<void> {
+async function unpack(image: string, format: ImageFormat, tmp: string, shown: string): Promise<void> {
   fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
   let source = image;
   if (format === 'sif') {
     source = `${tmp}.sqfs`;
-    extractSifPartition(image, source);
+    extractSifPartition(image, source, shown);
   }
   const producer = produceTar(source);
   // sqfs2tar or xz may stop early on a read error: their exit status, not a short stream, says the tree is whole.
@@ -62,11 +72,11 @@ async function unpack(image: string, format: ImageFormat, tmp: string): Promise<
     ? new Promise<number | null>((r) => producer.child!.on('close', r))
     : Promise.resolve(0);
   try {
-    await extractSanitized(producer.stream, tmp, image, { onError: producer.cleanup });
+    await extractSanitized(producer.stream, tmp, shown, { onError: producer.cleanup });
     const code = await produced;
     if (code !== 0)
       throw new InputError(
-        `unpacking ${image}: reading it failed (exit ${code}): ${producerErr.trim().split('\n').pop() ?? ''}`,
+        `unpacking ${shown}: reading it failed (exit ${code}): ${producerErr.trim().split('\n').pop() ?? ''}`,
       );
   } finally {
     if (source !== image) fs.rmSync(source, { force: true });
@@ -74,35 +84,56 @@ async function unpack(image: string, format: ImageFormat, tmp: string): Promise<
 }
 
 /**
- * The image's sha256, remembered per file identity (device, inode, size, mtime, ctime) beside the cache, so a
- * launch from an image already unpacked does not read gigabytes again on every task of every job.
+ * IMAGE as a directory to launch. A file image is unpacked from the bytes its digest names: BYTES when the caller
+ * judged them (a policy applies), else the image read once to hash it and, when it is not in the cache yet,
+ * unpacked from a private copy (or in place where only the caller or root can write it). The cache is keyed by
+ * that digest, so a tree in it is always the unpacking of bytes with that digest.
  */
-async function digestOf(image: string, cacheDir: string): Promise<string> {
-  checkCacheDir(cacheDir);
-  return (await new ImageVerdictCache(path.join(cacheDir, '.digests'), 'rootfs').digestOf(image)).digest;
-}
-
-export async function prepareRootfs(image: string, cacheDir: string): Promise<PreparedRootfs> {
+export async function prepareRootfs(
+  image: string,
+  cacheDir: string,
+  bytes?: ImageBytes,
+): Promise<PreparedRootfs> {
   let st: fs.Stats;
   try {
-    st = fs.statSync(image);
+    st = fs.statSync(bytes?.path ?? image);
   } catch {
     throw new InputError(`${image}: no such image`);
   }
-  const { format } = detectFormat(image);
-  if (format === 'oci-layout') return prepareLayout(image, cacheDir);
-  if (st.isDirectory())
+  if (!bytes && st.isDirectory()) {
+    if (detectFormat(image).format === 'oci-layout') return prepareLayout(image, cacheDir);
     return { dir: fs.realpathSync(image), format: 'directory', how: 'directory', digest: null };
-  if (!['squashfs', 'sif', 'tar', 'gzip', 'xz', 'zstd'].includes(format))
-    throw new InputError(
-      `${image}: ctrsafe run reads directories, squashfs, SIF, OCI layouts and archives, docker-save and tar archives, not ${format}`,
+  }
+  checkCacheDir(cacheDir);
+  let own: ImageBytes | null = null;
+  let opened: ReturnType<typeof openImageFile> | null = null;
+  try {
+    let digest = bytes?.digest;
+    if (!digest) {
+      opened = openImageFile(image);
+      digest = await sha256Fd(opened.fd);
+      const dir = path.join(cacheDir, digest.replace(/^sha256:/, ''));
+      if (fs.existsSync(dir)) return { dir, format: detectFormat(image).format, how: 'cached', digest };
+    }
+    const source =
+      bytes ??
+      (own = onlyCallerCanWrite(opened!.source)
+        ? await inPlace(opened!, digest)
+        : await privateCopy(opened!, cacheDir));
+    const { format } = detectFormat(source.path);
+    if (!['squashfs', 'sif', 'tar', 'gzip', 'xz', 'zstd'].includes(format))
+      throw new InputError(
+        `${image}: ctrsafe run reads directories, squashfs, SIF, OCI layouts and archives, docker-save and tar archives, not ${format}`,
+      );
+    // A tar archive may be an oci-archive or docker-save: unpacked layer by layer, whiteouts applied.
+    const layered = ['tar', 'gzip', 'xz', 'zstd'].includes(format) && (await isLayeredArchive(source.path));
+    return await intoCache(cacheDir, source.digest, format, (tmp) =>
+      layered ? unpackLayered(source.path, tmp) : unpack(source.path, format, tmp, image),
     );
-  // A tar archive may be an oci-archive or docker-save: unpacked layer by layer, whiteouts applied.
-  const layered = ['tar', 'gzip', 'xz', 'zstd'].includes(format) && (await isLayeredArchive(image));
-  const digest = await digestOf(image, cacheDir);
-  return intoCache(cacheDir, digest, format, (tmp) =>
-    layered ? unpackLayered(image, tmp) : unpack(image, format, tmp),
-  );
+  } finally {
+    if (own?.kind === 'copy') own.close();
+    if (opened) fs.closeSync(opened.fd);
+  }
 }
 
 async function isLayeredArchive(image: string): Promise<boolean> {
@@ -122,14 +153,8 @@ async function prepareLayout(image: string, cacheDir: string): Promise<PreparedR
 }
 
 /** The cache must be the caller's alone: a directory others can write could hand them a planted root file system. */
-function checkCacheDir(cacheDir: string): void {
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const st = fs.lstatSync(cacheDir);
-  const me = process.geteuid?.();
-  if (!st.isDirectory() || (me !== undefined && st.uid !== me) || (st.mode & 0o022) !== 0)
-    throw new InputError(
-      `${cacheDir}: the image cache must be a directory of your own that nobody else can write`,
-    );
+export function checkCacheDir(cacheDir: string): void {
+  SafeDir.open(cacheDir, { create: 0o700 }).close();
 }
 
 const STALE_MS = 6 * 3600_000;

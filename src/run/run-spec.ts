@@ -23,6 +23,8 @@ export interface RunSpec {
   gpu: boolean;
   dryRun: boolean;
   policy: string | null;
+  /** Keys trusted for --policy's signature requirement (the site's policy uses the site's keyring). */
+  keyring: string[];
   hostRoot: string | null;
   cacheDir: string | null;
   /** Unpack squashfs and SIF into the cache even where squashfuse could mount them. */
@@ -51,6 +53,7 @@ const VALUE_FLAGS = new Set([
   '--workdir',
   '--pwd',
   '--policy',
+  '--keyring',
   '--host-root',
   '--cache',
 ]);
@@ -72,6 +75,7 @@ export function parseRunArgs(args: string[]): RunSpec {
     gpu: false,
     dryRun: false,
     policy: null,
+    keyring: [],
     hostRoot: null,
     cacheDir: null,
     unpack: false,
@@ -108,6 +112,9 @@ export function parseRunArgs(args: string[]): RunSpec {
         break;
       case '--policy':
         spec.policy = value!;
+        break;
+      case '--keyring':
+        spec.keyring.push(value!);
         break;
       case '--host-root':
         spec.hostRoot = value!;

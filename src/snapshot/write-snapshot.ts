@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import type { HostRoot } from '../host/host-root.js';
+import { SafeDir } from '../host/safe-write.js';
 import {
   MANIFEST_NAME,
   MANIFEST_SCHEMA,
@@ -13,28 +14,40 @@ import type { Collected } from '../collect/collect-host.js';
 
 const MAX_COPY = 64 * 1024 * 1024;
 
-function ensureEmptyDir(out: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(out);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      fs.mkdirSync(out, { recursive: true, mode: 0o755 });
-      return;
-    }
-    throw new InputError(`-o ${out}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (names.length > 0)
+/**
+ * The snapshot directory: new (created 0755 by ctrsafe) or empty, and nobody else's to write (a user who could
+ * write it could plant links for root to write through, issue 13). Everything below is written by descriptor.
+ */
+function openEmptyDir(outDir: string): SafeDir {
+  const out = SafeDir.open(outDir, { create: 0o755 });
+  if (out.list().length > 0) {
+    out.close();
     throw new InputError(
-      `-o ${out}: directory is not empty; a snapshot is written into a new or empty directory`,
+      `-o ${outDir}: directory is not empty; a snapshot is written into a new or empty directory`,
     );
+  }
+  return out;
 }
 
-function target(out: string, hostPath: string): string {
-  const t = path.join(out, path.posix.normalize('/' + hostPath));
-  if (!t.startsWith(out + path.sep))
+/** HOSTPATH as a name below the snapshot directory ("etc/os-release"); never above it. */
+function target(hostPath: string): string {
+  const rel = path.posix.normalize('/' + hostPath).replace(/^\/+/, '');
+  if (rel === '' || rel.split('/').includes('..'))
     throw new InputError(`refusing to write outside the snapshot: ${hostPath}`);
-  return t;
+  return rel;
+}
+
+/** A new file (O_EXCL|O_NOFOLLOW) in the snapshot, its parents created as ctrsafe's own directories. */
+function writeNew(out: SafeDir, rel: string, data: Buffer | string): void {
+  const dir = path.posix.dirname(rel);
+  if (dir !== '.') fs.mkdirSync(out.at(dir), { recursive: true, mode: 0o755 });
+  const fd = out.createNew(rel, 0o644);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export interface SnapshotSummary {
@@ -49,18 +62,30 @@ export function writeSnapshot(
   outDir: string,
   meta: { version: string; now: Date },
 ): SnapshotSummary {
-  const out = path.resolve(outDir);
-  ensureEmptyDir(out);
+  const out = openEmptyDir(outDir);
+  try {
+    return fill(root, collected, out, meta);
+  } finally {
+    out.close();
+  }
+}
+
+function fill(
+  root: HostRoot,
+  collected: Collected,
+  out: SafeDir,
+  meta: { version: string; now: Date },
+): SnapshotSummary {
   const files: Record<string, ManifestFile> = {};
   let copied = 0;
   let placeholders = 0;
   const written = new Set<string>();
 
   const placeholder = (hostPath: string, isDir: boolean) => {
-    const t = target(out, hostPath);
-    if (written.has(hostPath) || fs.existsSync(t)) return;
-    fs.mkdirSync(isDir ? t : path.dirname(t), { recursive: true });
-    if (!isDir) fs.writeFileSync(t, '');
+    const t = target(hostPath);
+    if (written.has(hostPath) || fs.existsSync(out.at(t))) return;
+    if (isDir) fs.mkdirSync(out.at(t), { recursive: true, mode: 0o755 });
+    else writeNew(out, t, '');
     written.add(hostPath);
     placeholders++;
   };
@@ -70,9 +95,10 @@ export function writeSnapshot(
     if (a.kind === 'read') {
       const r = root.readBytes(a.path, MAX_COPY, false);
       if (!r.ok) continue;
-      const t = target(out, a.path);
-      fs.mkdirSync(path.dirname(t), { recursive: true });
-      fs.writeFileSync(t, r.data);
+      // A placeholder made while listing the directory gives way to the file's copy.
+      if (written.has(a.path) || fs.existsSync(out.at(target(a.path))))
+        fs.rmSync(out.at(target(a.path)), { force: true });
+      writeNew(out, target(a.path), r.data);
       written.add(a.path);
       copied++;
     } else if (a.kind === 'stat') {
@@ -114,6 +140,6 @@ export function writeSnapshot(
     probes: collected.probes,
     commands: collected.commands,
   };
-  fs.writeFileSync(path.join(out, MANIFEST_NAME), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o644 });
+  out.writeFile(MANIFEST_NAME, JSON.stringify(manifest, null, 2) + '\n', 0o644);
   return { files: copied, placeholders, manifestEntries: Object.keys(files).length };
 }

@@ -83,7 +83,8 @@ export class XzStreamDecoder {
   constructor(opts: XzDecoderOptions = {}) {
     this.maxOutput = opts.maxOutput ?? Number.MAX_SAFE_INTEGER;
     this.perCall = opts.maxOutputPerCall ?? Number.MAX_SAFE_INTEGER;
-    this.maxDict = opts.maxDictBytes ?? 256 * 1024 * 1024;
+    // 64 MiB: xz's largest preset (-9, -9e; xz(1) "Presets"); a larger dictionary is only a cost.
+    this.maxDict = opts.maxDictBytes ?? 64 * 1024 * 1024;
   }
 
   /** More output is ready from input already pushed: call drain() (or end() again after end()). */
@@ -289,7 +290,9 @@ export class XzStreamDecoder {
     if (props > 40) throw new ImageFormatError('xz: invalid LZMA2 dictionary size');
     const dict = props === 40 ? 0xffffffff : (2 | (props & 1)) * 2 ** ((props >> 1) + 11);
     if (dict > this.maxDict) {
-      throw new ImageFormatError(`xz: dictionary of ${dict} bytes exceeds the ${this.maxDict}-byte limit`);
+      throw new ImageFormatError(
+        `xz: dictionary of ${dict} bytes exceeds the ${this.maxDict >> 20} MiB ctrsafe reads (xz's largest preset, -9, uses 64 MiB: recompress with a preset)`,
+      );
     }
     if (!this.lzma2 || this.dictSize !== dict) {
       // A one-shot caller's small maxOutput keeps the first window small too.

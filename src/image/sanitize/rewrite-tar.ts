@@ -86,8 +86,14 @@ function header(
 ): Buffer {
   const h = Buffer.alloc(BLOCK);
   const put = (v: string, off: number, len: number) => h.write(v.slice(0, len), off, len, 'utf8');
-  const oct = (v: number, off: number, len: number) =>
-    put(v.toString(8).padStart(len - 1, '0'), off, len - 1);
+  // Octal where it fits (len-1 digits); beyond, GNU's base-256 (high bit set, big-endian), which GNU tar,
+  // libarchive and squashfs-tools-ng read: a member of 8 GiB or more keeps its exact size.
+  const oct = (v: number, off: number, len: number) => {
+    if (v < 8 ** (len - 1)) return put(v.toString(8).padStart(len - 1, '0'), off, len - 1);
+    let rest = BigInt(v);
+    for (let i = off + len - 1; i > off; i--, rest >>= 8n) h[i] = Number(rest & 0xffn);
+    h[off] = 0x80;
+  };
   put(name, 0, 100);
   oct(mode, 100, 8);
   oct(uid, 108, 8);

@@ -86,6 +86,8 @@ export interface SifInfo {
   objects: SifObject[];
   /** The primary system partition (PartPrimSys): what Apptainer and SingularityCE run. */
   primary: SifObject | null;
+  /** Set when the SIF holds more than one primary system partition: which one runs is not defined. */
+  ambiguousPrimary: string | null;
   /** Whether any signature object exists. Present is not verified: `apptainer verify` checks the keys. */
   hasSignatures: boolean;
   signatures: SifSignature[];
@@ -93,6 +95,8 @@ export interface SifInfo {
   primarySigned: boolean;
   /** Inconsistencies that do not stop the listing (free count, objects outside the data section, ...). */
   warnings: string[];
+  /** The raw global header and each used descriptor (by object ID): what signatures hash (sif-integrity.ts). */
+  raw: { header: Buffer; descriptors: Map<number, Buffer> };
 }
 
 function bad(msg: string): never {
@@ -203,114 +207,121 @@ function parseDescriptor(
 export function readSif(file: string): SifInfo {
   const fd = fs.openSync(file, 'r');
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) bad('not a regular file');
-    const fileSize = st.size;
-    if (fileSize < HEADER_SIZE)
-      bad(`truncated: ${fileSize} bytes, the global header alone needs ${HEADER_SIZE}`);
-    const h = readExact(fd, 0, HEADER_SIZE);
-    if (h.subarray(HDR.magic, HDR.magic + 10).toString('latin1') !== SIF_MAGIC)
-      bad('no SIF_MAGIC at offset 32');
-    const version = h.subarray(HDR.version, HDR.version + 3).toString('latin1');
-    if (version !== SIF_VERSION)
-      bad(`version ${JSON.stringify(cstring(Buffer.from(version, 'latin1')))} is not 01`);
-
-    const total = size64(h, HDR.descriptorsTotal, 'DescriptorsTotal');
-    if (total > MAX_DESCRIPTORS) bad(`DescriptorsTotal ${total} exceeds ${MAX_DESCRIPTORS}`);
-    const descOffset = size64(h, HDR.descriptorsOffset, 'DescriptorsOffset');
-    const descSize = size64(h, HDR.descriptorsSize, 'DescriptorsSize');
-    if (descSize !== total * DESCRIPTOR_SIZE)
-      bad(`DescriptorsSize ${descSize} is not ${total} descriptors × ${DESCRIPTOR_SIZE}`);
-    if (descOffset < HEADER_SIZE) bad(`DescriptorsOffset ${descOffset} lies inside the global header`);
-    if (descOffset + descSize > fileSize)
-      bad(`descriptor table (${descOffset}+${descSize}) extends past the end of the ${fileSize}-byte file`);
-    const dataOffset = size64(h, HDR.dataOffset, 'DataOffset');
-    const dataSize = size64(h, HDR.dataSize, 'DataSize');
-    if (dataOffset + dataSize > fileSize)
-      bad(`data section (${dataOffset}+${dataSize}) extends past the end of the file`);
-    const free = Number(h.readBigInt64LE(HDR.descriptorsFree));
-
-    const warnings: string[] = [];
-    const objects: SifObject[] = [];
-    const ids = new Set<number>();
-    const table = { start: descOffset, end: descOffset + descSize };
-    for (let first = 0; first < total; first += 64) {
-      const n = Math.min(64, total - first);
-      const chunk = readExact(fd, descOffset + first * DESCRIPTOR_SIZE, n * DESCRIPTOR_SIZE);
-      for (let i = 0; i < n; i++) {
-        const d = chunk.subarray(i * DESCRIPTOR_SIZE, (i + 1) * DESCRIPTOR_SIZE);
-        if (d[DESC.used] === 0) continue; // Go's bool: any other byte reads as true
-        const o = parseDescriptor(fd, d, fileSize, table, warnings);
-        if (o.id === 0) bad(`descriptor ${first + i} is in use but has object ID 0`);
-        if (ids.has(o.id)) bad(`object ID ${o.id} is used by two descriptors`);
-        ids.add(o.id);
-        if (o.size > 0 && (o.offset < dataOffset || o.offset + o.size > dataOffset + dataSize))
-          warnings.push(`object ${o.id} lies outside the data section`);
-        objects.push(o);
-      }
-    }
-    if (free !== total - objects.length)
-      warnings.push(
-        `DescriptorsFree is ${free}, but ${total - objects.length} of ${total} descriptors are free`,
-      );
-
-    const primaries = objects.filter(
-      (o) => o.dataType === DataType.Partition && o.partType === partTypeName(PartType.PrimSys),
-    );
-    if (primaries.length > 1)
-      warnings.push(
-        `${primaries.length} primary system partitions (objects ${primaries.map((o) => o.id).join(', ')}): sylabs/sif refuses to choose`,
-      );
-    const primary = primaries[0] ?? null;
-
-    // Indexed once: a table of many signatures and many objects must not cost their product.
-    const byGroup = new Map<number, number[]>();
-    const signable = new Set<number>();
-    for (const o of objects) {
-      if (o.dataType === DataType.Signature) continue;
-      signable.add(o.id);
-      if (o.group === null) continue;
-      const members = byGroup.get(o.group);
-      if (members) members.push(o.id);
-      else byGroup.set(o.group, [o.id]);
-    }
-    const signatures: SifSignature[] = [];
-    for (const s of objects.filter((o) => o.dataType === DataType.Signature)) {
-      if (!s.link) {
-        warnings.push(`signature object ${s.id} links to nothing`);
-        continue;
-      }
-      const target = s.link;
-      const covers =
-        target.kind === 'group' ? (byGroup.get(target.id) ?? []) : signable.has(target.id) ? [target.id] : [];
-      if (covers.length === 0)
-        warnings.push(
-          `signature object ${s.id} links to ${target.kind} ${target.id}, which holds no objects`,
-        );
-      signatures.push({ object: s.id, target, covers });
-    }
-    return {
-      fileSize,
-      launchScript: cstring(h.subarray(HDR.launch, HDR.launch + 32)),
-      version: '01',
-      arch: archName(h.subarray(HDR.arch, HDR.arch + 3)),
-      id: uuid(h.subarray(HDR.id, HDR.id + 16)),
-      createdAt: Number(h.readBigInt64LE(HDR.createdAt)),
-      modifiedAt: Number(h.readBigInt64LE(HDR.modifiedAt)),
-      descriptorsFree: free,
-      descriptorsTotal: total,
-      descriptorsOffset: descOffset,
-      descriptorsSize: descSize,
-      dataOffset,
-      dataSize,
-      objects,
-      primary,
-      hasSignatures: objects.some((o) => o.dataType === DataType.Signature),
-      signatures,
-      primarySigned: primary !== null && signatures.some((s) => s.covers.includes(primary.id)),
-      warnings,
-    };
+    return readSifFd(fd);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** readSif on a descriptor the caller opened (and keeps open): the verifier reads the same open file throughout. */
+export function readSifFd(fd: number): SifInfo {
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) bad('not a regular file');
+  const fileSize = st.size;
+  if (fileSize < HEADER_SIZE)
+    bad(`truncated: ${fileSize} bytes, the global header alone needs ${HEADER_SIZE}`);
+  const h = readExact(fd, 0, HEADER_SIZE);
+  if (h.subarray(HDR.magic, HDR.magic + 10).toString('latin1') !== SIF_MAGIC)
+    bad('no SIF_MAGIC at offset 32');
+  const version = h.subarray(HDR.version, HDR.version + 3).toString('latin1');
+  if (version !== SIF_VERSION)
+    bad(`version ${JSON.stringify(cstring(Buffer.from(version, 'latin1')))} is not 01`);
+
+  const total = size64(h, HDR.descriptorsTotal, 'DescriptorsTotal');
+  if (total > MAX_DESCRIPTORS) bad(`DescriptorsTotal ${total} exceeds ${MAX_DESCRIPTORS}`);
+  const descOffset = size64(h, HDR.descriptorsOffset, 'DescriptorsOffset');
+  const descSize = size64(h, HDR.descriptorsSize, 'DescriptorsSize');
+  if (descSize !== total * DESCRIPTOR_SIZE)
+    bad(`DescriptorsSize ${descSize} is not ${total} descriptors × ${DESCRIPTOR_SIZE}`);
+  if (descOffset < HEADER_SIZE) bad(`DescriptorsOffset ${descOffset} lies inside the global header`);
+  if (descOffset + descSize > fileSize)
+    bad(`descriptor table (${descOffset}+${descSize}) extends past the end of the ${fileSize}-byte file`);
+  const dataOffset = size64(h, HDR.dataOffset, 'DataOffset');
+  const dataSize = size64(h, HDR.dataSize, 'DataSize');
+  if (dataOffset + dataSize > fileSize)
+    bad(`data section (${dataOffset}+${dataSize}) extends past the end of the file`);
+  const free = Number(h.readBigInt64LE(HDR.descriptorsFree));
+
+  const warnings: string[] = [];
+  const objects: SifObject[] = [];
+  const descriptors = new Map<number, Buffer>();
+  const ids = new Set<number>();
+  const table = { start: descOffset, end: descOffset + descSize };
+  for (let first = 0; first < total; first += 64) {
+    const n = Math.min(64, total - first);
+    const chunk = readExact(fd, descOffset + first * DESCRIPTOR_SIZE, n * DESCRIPTOR_SIZE);
+    for (let i = 0; i < n; i++) {
+      const d = chunk.subarray(i * DESCRIPTOR_SIZE, (i + 1) * DESCRIPTOR_SIZE);
+      if (d[DESC.used] === 0) continue; // Go's bool: any other byte reads as true
+      const o = parseDescriptor(fd, d, fileSize, table, warnings);
+      if (o.id === 0) bad(`descriptor ${first + i} is in use but has object ID 0`);
+      if (ids.has(o.id)) bad(`object ID ${o.id} is used by two descriptors`);
+      ids.add(o.id);
+      descriptors.set(o.id, Buffer.from(d));
+      if (o.size > 0 && (o.offset < dataOffset || o.offset + o.size > dataOffset + dataSize))
+        warnings.push(`object ${o.id} lies outside the data section`);
+      objects.push(o);
+    }
+  }
+  if (free !== total - objects.length)
+    warnings.push(
+      `DescriptorsFree is ${free}, but ${total - objects.length} of ${total} descriptors are free`,
+    );
+
+  const primaries = objects.filter(
+    (o) => o.dataType === DataType.Partition && o.partType === partTypeName(PartType.PrimSys),
+  );
+  const ambiguousPrimary =
+    primaries.length > 1
+      ? `${primaries.length} primary system partitions (objects ${primaries.map((o) => o.id).join(', ')}): sylabs/sif refuses to choose, and only the first would be audited`
+      : null;
+  const primary = primaries[0] ?? null;
+
+  // Indexed once: a table of many signatures and many objects must not cost their product.
+  const byGroup = new Map<number, number[]>();
+  const signable = new Set<number>();
+  for (const o of objects) {
+    if (o.dataType === DataType.Signature) continue;
+    signable.add(o.id);
+    if (o.group === null) continue;
+    const members = byGroup.get(o.group);
+    if (members) members.push(o.id);
+    else byGroup.set(o.group, [o.id]);
+  }
+  const signatures: SifSignature[] = [];
+  for (const s of objects.filter((o) => o.dataType === DataType.Signature)) {
+    if (!s.link) {
+      warnings.push(`signature object ${s.id} links to nothing`);
+      continue;
+    }
+    const target = s.link;
+    const covers =
+      target.kind === 'group' ? (byGroup.get(target.id) ?? []) : signable.has(target.id) ? [target.id] : [];
+    if (covers.length === 0)
+      warnings.push(`signature object ${s.id} links to ${target.kind} ${target.id}, which holds no objects`);
+    signatures.push({ object: s.id, target, covers });
+  }
+  return {
+    fileSize,
+    launchScript: cstring(h.subarray(HDR.launch, HDR.launch + 32)),
+    version: '01',
+    arch: archName(h.subarray(HDR.arch, HDR.arch + 3)),
+    id: uuid(h.subarray(HDR.id, HDR.id + 16)),
+    createdAt: Number(h.readBigInt64LE(HDR.createdAt)),
+    modifiedAt: Number(h.readBigInt64LE(HDR.modifiedAt)),
+    descriptorsFree: free,
+    descriptorsTotal: total,
+    descriptorsOffset: descOffset,
+    descriptorsSize: descSize,
+    dataOffset,
+    dataSize,
+    objects,
+    primary,
+    ambiguousPrimary,
+    hasSignatures: objects.some((o) => o.dataType === DataType.Signature),
+    signatures,
+    primarySigned: primary !== null && signatures.some((s) => s.covers.includes(primary.id)),
+    warnings,
+    raw: { header: h, descriptors },
+  };
 }

@@ -2,10 +2,11 @@
 import { ImageFormatError } from '../image-entry.js';
 
 /**
- * The zstd CLI refuses frames whose window exceeds 2^27 bytes unless given --long or --memory
- * (ZSTD_WINDOWLOG_LIMIT_DEFAULT in lib/zstd.h); fzstd would allocate whatever the header asks, up to 2 GiB.
+ * The largest window read: 8 MiB, what zstd's levels 1 to 19 use at most (windowLog 23 in lib/compress/
+ * clevels.h; --ultra levels 20-22 and --long go to 2^27). fzstd's cost grows with the window: a 37 KB frame
+ * declaring 128 MiB took 53 s of CPU, about 100 times an 8 MiB one (issue 13), so larger windows are refused.
  */
-export const ZSTD_MAX_WINDOW = 1 << 27;
+export const ZSTD_MAX_WINDOW = 1 << 23;
 const BLOCK_MAX = 128 * 1024; // Block_Maximum_Size, RFC 8878 section 3.1.1.2.3
 /** Input is cut so one decoder push emits about this much at most (an RLE block is 4 bytes in, 128 KiB out). */
 const PUSH_OUTPUT = 1024 * 1024;
@@ -137,7 +138,9 @@ export class ZstdFrameWalker {
           this.window = base + (base / 8) * (h[5]! & 7);
         }
         if (this.window > ZSTD_MAX_WINDOW) {
-          throw new ImageFormatError(`zstd: frame window of ${this.window} bytes exceeds ${ZSTD_MAX_WINDOW}`);
+          throw new ImageFormatError(
+            `zstd: frame window of ${this.window} bytes exceeds the ${ZSTD_MAX_WINDOW >> 20} MiB ctrsafe reads (zstd --long and --ultra archives cost up to 100 times as much to decode: recompress at level 19 or lower)`,
+          );
         }
         this.checksum = ((d >> 2) & 1) === 1;
         this.frames++;

@@ -34,6 +34,20 @@ export const REF = {
     title: 'SingularityCE admin guide: singularity.conf',
     url: 'https://docs.sylabs.io/guides/latest/admin-guide/configfiles.html',
   },
+  apptainerEcl: {
+    title:
+      'Apptainer: the execution control list, its format, modes and warning (syecl.go, syecl.toml.example)',
+    url: 'https://github.com/apptainer/apptainer/blob/main/internal/pkg/syecl/syecl.toml.example',
+  },
+  singularityEcl: {
+    title:
+      'SingularityCE: the execution control list, its format, modes and warning (syecl.go, syecl.toml.example)',
+    url: 'https://github.com/sylabs/singularity/blob/main/internal/pkg/syecl/syecl.toml.example',
+  },
+  sifIntegrity: {
+    title: 'sylabs/sif integrity package: what signatures cover, legacy signatures (verify.go)',
+    url: 'https://github.com/sylabs/sif/blob/main/pkg/integrity/verify.go',
+  },
   sysctlKernel: {
     title: 'Linux kernel documentation: /proc/sys/kernel',
     url: 'https://docs.kernel.org/admin-guide/sysctl/kernel.html',

@@ -1,0 +1,269 @@
+// Where ctrsafe writes (as root, or as anyone): only into a directory nobody else can write, held open by
+// descriptor, files created new (O_EXCL|O_NOFOLLOW), modes set on the open file, fsynced, renamed into place.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+
+const MAX_LINKS = 40; // the kernel's own limit (path_resolution(7))
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = fs.constants;
+
+const euid = () => process.geteuid?.() ?? 0;
+
+/** "uid 1001 (alice)" from /etc/passwd, for the one-line refusal. */
+export function ownerName(uid: number): string {
+  try {
+    const fd = fs.openSync('/etc/passwd', O_RDONLY | O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(1 << 20);
+      const text = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+      const name = text
+        .split('\n')
+        .find((l) => l.split(':')[2] === String(uid))
+        ?.split(':')[0];
+      return name && /^[A-Za-z0-9._-]{1,64}$/.test(name) ? `uid ${uid} (${name})` : `uid ${uid}`;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return `uid ${uid}`;
+  }
+}
+
+/** Owned by this user or root: nobody else can chmod, chown or (without write bits) change it. */
+const ownedRight = (st: fs.Stats) => st.uid === euid() || st.uid === 0;
+/** Nobody but its owner can add, remove or rename entries (a group's write bit is also an ACL's mask). */
+const closed = (st: fs.Stats) => ownedRight(st) && (st.mode & 0o022) === 0;
+/** Others may add entries but not remove or rename ours (sticky, e.g. /tmp): only to pass through. */
+const passable = (st: fs.Stats) => closed(st) || (ownedRight(st) && (st.mode & 0o1000) !== 0);
+
+function refusal(p: string, st: fs.Stats, what: string): InputError {
+  return new InputError(
+    `${p}: ${what} (owner ${ownerName(st.uid)}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): ` +
+      'ctrsafe writes only in a directory it created or one only root (or you) can write',
+  );
+}
+
+const errText = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]!;
+};
+
+/**
+ * A directory ctrsafe may write in, held by descriptor: every later name is resolved below that descriptor
+ * (/proc/PID/fd/N/NAME, openat's semantics in Node), so renaming the directory or a parent cannot redirect a write.
+ */
+export class SafeDir {
+  private constructor(
+    readonly path: string,
+    readonly fd: number,
+  ) {}
+
+  /**
+   * Opens DIR, walking from / one component at a time: a symbolic link is followed only where it sits in a
+   * directory nobody else can write (its target is walked the same way); a directory that others can write is
+   * passed only when it is sticky (/tmp) and owned by root or this user; each directory opened with O_NOFOLLOW is
+   * checked to be the one looked at. Missing components are created with MODE when given (a directory ctrsafe
+   * created is its own, wherever it sits). The last one must be owned by this user or root and closed to others.
+   */
+  static open(dir: string, opts: { create?: number } = {}): SafeDir {
+    const shown = dir;
+    let cur = fs.openSync('/', O_RDONLY | O_DIRECTORY);
+    let curSt = fs.fstatSync(cur);
+    let curPath = '/';
+    const pending = path.resolve(dir).split('/').filter(Boolean);
+    let links = 0;
+    try {
+      while (pending.length > 0) {
+        const comp = pending.shift()!;
+        if (comp === '.') continue;
+        const at = `/proc/self/fd/${cur}/${comp}`;
+        const here = comp === '..' ? path.dirname(curPath) : path.join(curPath, comp);
+        let lst: fs.Stats;
+        try {
+          lst = fs.lstatSync(at);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || opts.create === undefined)
+            throw new InputError(`${shown}: ${here}: ${errText(e)}`);
+          try {
+            fs.mkdirSync(at, { mode: opts.create });
+          } catch (e2) {
+            if ((e2 as NodeJS.ErrnoException).code !== 'EEXIST')
+              throw new InputError(`${shown}: cannot create ${here}: ${errText(e2)}`);
+          }
+          lst = fs.lstatSync(at);
+        }
+        if (lst.isSymbolicLink()) {
+          if (!closed(curSt))
+            throw refusal(curPath, curSt, `${here} is a symbolic link in a directory others can write`);
+          if (++links > MAX_LINKS) throw new InputError(`${shown}: too many levels of symbolic links`);
+          const target = fs.readlinkSync(at);
+          pending.unshift(...target.split('/').filter(Boolean));
+          if (target.startsWith('/')) {
+            fs.closeSync(cur);
+            cur = fs.openSync('/', O_RDONLY | O_DIRECTORY);
+            curSt = fs.fstatSync(cur);
+            curPath = '/';
+          }
+          continue;
+        }
+        if (!lst.isDirectory()) throw new InputError(`${shown}: ${here} is not a directory`);
+        const next = fs.openSync(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        const st = fs.fstatSync(next);
+        if (st.dev !== lst.dev || st.ino !== lst.ino) {
+          fs.closeSync(next);
+          throw new InputError(`${shown}: ${here} changed while it was opened`);
+        }
+        fs.closeSync(cur);
+        cur = next;
+        curSt = st;
+        curPath = here;
+        if (pending.length > 0 && !passable(st))
+          throw refusal(here, st, 'a directory on the way that another user can write');
+      }
+      if (!closed(curSt)) throw refusal(curPath, curSt, 'others can write this directory');
+      return new SafeDir(curPath, cur);
+    } catch (e) {
+      fs.closeSync(cur);
+      throw e;
+    }
+  }
+
+  /** NAME below this directory's descriptor, usable by this process and by its children of the same user. */
+  at(name: string): string {
+    return `/proc/${process.pid}/fd/${this.fd}/${name}`;
+  }
+
+  /** A subdirectory, created (MODE) when missing; it must be a directory, ours, closed to others. */
+  sub(name: string, mode = 0o700): SafeDir {
+    try {
+      fs.mkdirSync(this.at(name), { mode });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new InputError(`${path.join(this.path, name)}: ${errText(e)}`);
+    }
+    const fd = fs.openSync(this.at(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    if (!closed(st)) {
+      fs.closeSync(fd);
+      throw refusal(path.join(this.path, name), st, 'others can write this directory');
+    }
+    return new SafeDir(path.join(this.path, name), fd);
+  }
+
+  /** A new private subdirectory (0700) with a random name: for a tool's output before it is checked. */
+  privateSub(prefix: string): SafeDir {
+    const name = `${prefix}${randomBytes(8).toString('hex')}`;
+    fs.mkdirSync(this.at(name), { mode: 0o700 });
+    return this.sub(name);
+  }
+
+  /** A new file, never an existing name (O_EXCL) nor through a link (O_NOFOLLOW), its mode set on the open file. */
+  createNew(name: string, mode: number): number {
+    const fd = fs.openSync(this.at(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    fs.fchmodSync(fd, mode);
+    return fd;
+  }
+
+  /**
+   * Writes NAME whole or not at all: a new temporary file (random name, O_EXCL|O_NOFOLLOW), its mode set with
+   * fchmod, its data fsynced, renamed over NAME (rename replaces a name, so a link planted there is dropped, never
+   * written through), then the directory fsynced so the rename survives a crash.
+   */
+  writeFile(name: string, data: string | Buffer, mode: number): string {
+    const tmp = `.${name}.${randomBytes(8).toString('hex')}.tmp`;
+    let fd: number | null = null;
+    try {
+      fd = this.createNew(tmp, mode);
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = null;
+      fs.renameSync(this.at(tmp), this.at(name));
+      this.sync();
+    } catch (e) {
+      if (fd !== null) fs.closeSync(fd);
+      fs.rmSync(this.at(tmp), { force: true });
+      throw new InputError(`${path.join(this.path, name)}: ${errText(e)}`);
+    }
+    return path.join(this.path, name);
+  }
+
+  /**
+   * Reads NAME when it is a regular file owned by this user or root, never through a link, at most MAX bytes;
+   * null when it does not exist.
+   */
+  readFile(name: string, max: number): Buffer | null {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new InputError(`${path.join(this.path, name)}: ${errText(e)}`);
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || !ownedRight(st))
+        throw refusal(path.join(this.path, name), st, 'not a regular file of ours');
+      if (st.size > max) throw new InputError(`${path.join(this.path, name)}: larger than ${max} bytes`);
+      const buf = Buffer.alloc(st.size);
+      let n = 0;
+      while (n < buf.length) {
+        const r = fs.readSync(fd, buf, n, buf.length - n, n);
+        if (r === 0) break;
+        n += r;
+      }
+      return buf.subarray(0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  list(): string[] {
+    return fs.readdirSync(`/proc/self/fd/${this.fd}`);
+  }
+
+  remove(name: string): void {
+    fs.rmSync(this.at(name), { recursive: true, force: true });
+  }
+
+  rename(from: string, to: SafeDir, toName: string): void {
+    fs.renameSync(this.at(from), to.at(toName));
+    this.sync();
+    if (to !== this) to.sync();
+  }
+
+  sync(): void {
+    fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+/**
+ * Why root should not run (or trust) the program or file at P, or null when it may: P and every directory above
+ * it (links resolved) must be owned by root and writable by nobody else, so no user can have replaced it. PATH is
+ * never consulted: a user's PATH (sudo, a job's environment) must not choose what root runs.
+ */
+export function untrustedPathProblem(p: string): string | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch (e) {
+    return `${p}: ${errText(e)}`;
+  }
+  for (let q = real; ; q = path.dirname(q)) {
+    const st = fs.statSync(q);
+    if (st.uid !== 0 || (st.mode & 0o022) !== 0)
+      return `${q}: owner ${ownerName(st.uid)}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}: not root's alone`;
+    if (q === '/') return null;
+  }
+}
+
+/** The first of PATHS that exists and only root can have written, else null. */
+export function trustedProgram(paths: readonly string[]): string | null {
+  return paths.find((p) => fs.existsSync(p) && untrustedPathProblem(p) === null) ?? null;
+}
