@@ -209,11 +209,17 @@ function get(
 test('connections are capped, every answer carries the security headers, /metrics has its own token', async () => {
   const metricsFile = path.join(dir, 'metrics-token');
   fs.writeFileSync(metricsFile, 'metrics-token-0123456789abcdef\n', { mode: 0o600 });
+  const requestLog = path.join(dir, 'requests.jsonl');
+  const auditLog = path.join(dir, 'audit.jsonl');
   const server = await startServer(`sqlite:${path.join(dir, 'conn.db')}`, [
     '--max-connections',
     '20',
     '--metrics-token-file',
     metricsFile,
+    '--request-log',
+    requestLog,
+    '--audit-log',
+    auditLog,
   ]);
   const agent = new http.Agent({ keepAlive: true });
   try {
@@ -262,6 +268,44 @@ test('connections are capped, every answer carries the security headers, /metric
     for (const s of sockets) s.destroy();
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await get(server.port, '/api/v1/summary', ADMIN)).status, 200);
+    const body = JSON.stringify(report('m01'));
+    assert.equal((await request(agent, server.port, 'POST', '/api/v1/reports', body, node)).status, 201);
+    await stopServer(server);
+
+    // The logs: files private to their owner, one JSON object a line, every field of the issue, no secret.
+    for (const f of [requestLog, auditLog]) assert.equal(fs.statSync(f).mode & 0o777, 0o600, f);
+    const lines = (f: string) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const pushed = lines(requestLog).find((l) => l.route === 'POST /api/v1/reports');
+    assert.ok(pushed, 'the report is in the request log');
+    assert.deepEqual(
+      { ...pushed, time: typeof pushed.time, bytes_out: typeof pushed.bytes_out, ms: typeof pushed.ms },
+      {
+        time: 'string',
+        log: 'request',
+        peer: '127.0.0.1',
+        node: 'm01',
+        route: 'POST /api/v1/reports',
+        status: 201,
+        bytes_in: Buffer.byteLength(body),
+        bytes_out: 'number',
+        ms: 'number',
+      },
+    );
+    assert.ok(Math.abs(Date.parse(String(pushed.time)) - Date.now()) < 60_000, String(pushed.time));
+    assert.ok(
+      lines(auditLog).some(
+        (l) => l.action === 'enrol:enrolled' && l.hostname === 'm01' && l.peer === '127.0.0.1',
+      ),
+      'the enrolment is in the audit log with its address',
+    );
+    const all = fs.readFileSync(requestLog, 'utf8') + fs.readFileSync(auditLog, 'utf8');
+    for (const secret of [SECRET, ADMIN, node, 'metrics-token-0123456789abcdef'])
+      assert.ok(!all.includes(secret), 'no token or secret is logged');
   } finally {
     agent.destroy();
     await stopServer(server);

@@ -366,6 +366,50 @@ for (const [name, url] of backends) {
       await store.close();
     }
   });
+
+  test(`${name}: attack: what a node once sent does not stay; 10,000 ids one report, none the next, and the tables are as before`, async () => {
+    const u = await url();
+    await (await openStore(u)).close();
+    const driver = await openDriver(u);
+    const store = new FleetStore(driver);
+    // Every table the summary, plan and node views read; transitions are history, kept for --retention-days.
+    const tables = ['nodes', 'node_reports', 'node_actions', 'actions', 'fleet_counts'];
+    const rows = async () => {
+      const out: Record<string, number> = {};
+      for (const t of tables)
+        out[t] = Number((await driver.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${t}`))[0]!.n);
+      return out;
+    };
+    try {
+      const normal = { vulns: [{ id: 'CVE-2024-1086', status: 'affected' }] };
+      await store.ingest(report('big001', normal), T0 + 1);
+      await store.ingest(report('cn001', normal), T0 + 1);
+      const base = await rows();
+      const many = Array.from({ length: 10_000 }, (_, i) => ({
+        id: `CVE-2099-${10000 + i}`,
+        status: 'affected',
+      }));
+      assert.equal((await store.ingest(report('big001', { vulns: many }), T0 + 2)).stored, true);
+      const grown = await rows();
+      assert.ok(grown.fleet_counts! >= base.fleet_counts! + 10_000, JSON.stringify(grown));
+      assert.equal((await store.ingest(report('big001', normal), T0 + 3)).stored, true);
+      assert.deepEqual(
+        { ...(await rows()), actions: base.actions },
+        base,
+        'the counters of ids no node has any more are gone at once',
+      );
+      // Actions no node needs go at the retention sweep, not at ingest: another server may count one again meanwhile.
+      assert.equal((await store.prune(T0)).nodes, 0);
+      assert.deepEqual(await rows(), base, 'and the actions no node needs with the sweep');
+      const s = await store.summary(T0 + 4, 1e9);
+      assert.deepEqual(
+        s.vulnerabilities.map((v) => [v.id, v.affected]),
+        [['CVE-2024-1086', 2]],
+      );
+    } finally {
+      await store.close();
+    }
+  });
 }
 
 test('reports from nodes are validated: shape, enums and bounds', () => {
