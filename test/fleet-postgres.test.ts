@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore } from '../src/fleet/store/open-store.js';
-import { RUNTIME_IDS } from '../src/runtimes/locations.js';
+import { loadHost, loadReport } from './helpers/load-report.js';
 import { ADMIN, request, SECRET, startServer, stopServer, type Server } from './helpers/fleet-server.js';
 import { scratchPostgresUnavailable, startScratchPostgres } from './helpers/scratch-postgres.js';
 import { BIN } from './helpers/tree.js';
@@ -19,36 +19,8 @@ if (process.env.CI && unavailable)
 const skip = unavailable ?? false;
 const QUIET = ['--request-log', 'off', '--audit-log', 'off', '--enroll-rate', '0'];
 
-const hostname = (h: number) => `pg${String(h).padStart(3, '0')}`;
-
-/** Report `seq` of node `h`: later seq, later report. */
-function report(h: number, seq: number) {
-  return {
-    schema: 'ctrsafe.report/1',
-    report_id: `pg-${h}-${seq}`,
-    generated_at: new Date(Date.now() - 3600_000 + seq * 1000).toISOString(),
-    host: {
-      hostname: hostname(h),
-      kernel: { release: `5.14.0-${427 + (seq % 3)}.el9.x86_64`, distro_kernel: true },
-      os: { id: 'rocky', version_id: '9.4' },
-    },
-    runtimes: RUNTIME_IDS.map((id, k) => ({
-      id,
-      ready: ['yes', 'no', 'unknown'][(h + k + seq) % 3]!,
-      risk: 'low',
-    })),
-    findings: Array.from({ length: 12 }, (_, k) => ({
-      id: `CS-X${k}`,
-      severity: 'medium',
-      status: (k + seq) % 4 ? 'pass' : 'fail',
-    })),
-    vulnerabilities: Array.from({ length: 4 }, (_, k) => ({
-      id: `CVE-2024-${1000 + ((h + k) % 17)}`,
-      status: (h + seq) % 3 ? 'affected' : 'unknown',
-      severity: 'high',
-    })),
-  };
-}
+const report = (h: number, seq: number) => loadReport('pg', h, seq);
+const hostname = (h: number) => loadHost('pg', h);
 
 async function enrol(agent: http.Agent, s: Server, n: number): Promise<string[]> {
   return Promise.all(
