@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { peakMb, runInterleaved, type Cmd } from './interleaved.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
-const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bundle/ctrsafe.cjs');
+const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bundle/ctrsafe-launch.cjs'); // the package's bin, as users run it
 const cmds: Cmd[] = [
   { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
   { name: 'ctrsafe check --format json', argv: [process.execPath, bin, 'check', '--format', 'json'] },

@@ -6,6 +6,8 @@ export interface Cmd {
   name: string;
   argv: string[];
   env?: NodeJS.ProcessEnv;
+  /** Exit statuses that mean the command did its work (default 0 only): a failed yardstick makes no ratio. */
+  okStatus?: number[];
 }
 
 export const median = (xs: number[]) => {
@@ -15,8 +17,23 @@ export const median = (xs: number[]) => {
 
 function time(c: Cmd): number {
   const t = process.hrtime.bigint();
-  spawnSync(c.argv[0]!, c.argv.slice(1), { stdio: 'ignore', env: c.env ?? process.env });
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  const r = spawnSync(c.argv[0]!, c.argv.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: c.env ?? process.env,
+  });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.error || r.status === null || !(c.okStatus ?? [0]).includes(r.status)) {
+    const why = r.error?.message ?? (r.status === null ? `signal ${r.signal}` : `exit ${r.status}`);
+    throw new Error(
+      `${c.name} failed (${why}): ${
+        String(r.stderr ?? '')
+          .trim()
+          .split('\n')
+          .pop() ?? ''
+      }; no ratio is printed`,
+    );
+  }
+  return ms;
 }
 
 /** Peak resident set size in MB from GNU time's %M (KiB): the largest of the command and its children. */

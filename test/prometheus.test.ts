@@ -1,6 +1,7 @@
 // `check --format prometheus`: well-formed exposition lines, conventional names, and an atomic textfile write.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from './helpers/run-cli.js';
@@ -46,4 +47,19 @@ test('--textfile-dir writes ctrsafe.prom by rename, leaving no temporary file', 
     fs.readFileSync(path.join(dir, 'ctrsafe.prom'), 'utf8'),
     /^ctrsafe_check_timestamp_seconds \d+$/m,
   );
+});
+
+test("promtool check metrics (Debian's prometheus) accepts check's output: names, units, types, help", () => {
+  for (const host of ['centos7-default', 'ubuntu2404']) {
+    const r = runCli(['check', '--root', path.join(FIXTURES, host), '--format', 'prometheus']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ctrsafe_advisory_newest_record_timestamp_seconds \d{10}$/m);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: r.stdout, encoding: 'utf8' });
+    assert.equal(
+      lint.error,
+      undefined,
+      'promtool is installed (scripts/test.sh: apt-get install prometheus)',
+    );
+    assert.equal(lint.status, 0, `${host}: ${lint.stdout}${lint.stderr}`);
+  }
 });

@@ -199,6 +199,19 @@ test('a signal sent to ctrsafe reaches the command, whose own exit code comes ba
   assert.equal(code, 42);
 });
 
+test('--dry-run prints a command line that runs as printed, keeping the files it binds', () => {
+  const dry = run(['--dry-run', ROOTFS, '--', '/usr/bin/id', '-u']);
+  assert.equal(dry.code, 0, dry.stderr);
+  const kept = /--dry-run keeps (\S+), which the command line binds/.exec(dry.stderr)?.[1];
+  assert.ok(kept && fs.existsSync(path.join(kept, 'passwd')), dry.stderr);
+  // Run it through the shell exactly as printed, as the same user.
+  const sh = asRoot ? ['runuser', '-u', USER, '--', 'sh', '-c', dry.stdout] : ['sh', '-c', dry.stdout];
+  const r = spawnSync(sh[0]!, sh.slice(1), { encoding: 'utf8', cwd: '/tmp' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), String(UID));
+  fs.rmSync(kept, { recursive: true, force: true });
+});
+
 test('a host where the readiness check says no is refused with the reason and the fix', () => {
   // A copy the unprivileged user can read, wherever the checkout is.
   const host = path.join(scratch('ctrsafe-host-'), 'centos7');
@@ -260,11 +273,17 @@ test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller
     const r = run(['--unpack', '--cache', cache, img, '--', '/usr/bin/suid-id', '-u']);
     assert.equal(r.code, 0, `${img}: ${r.stderr}`);
     assert.equal(r.stdout.trim(), String(UID));
+    assert.match(
+      r.stderr,
+      new RegExp(`unpacked ${img.replace(/[.]/g, '\\.')} into ${cache}/[0-9a-f]{64}\\n`),
+    );
   }
   const trees = () => fs.readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n));
   const unpacked = trees();
   assert.equal(unpacked.length, 3, 'one unpacked tree per image digest');
-  assert.equal(run(['--unpack', '--cache', cache, sqfs, '--', '/bin/true']).code, 0);
+  const again = run(['--unpack', '--cache', cache, sqfs, '--', '/bin/true']);
+  assert.equal(again.code, 0);
+  assert.doesNotMatch(again.stderr, /unpacked/, 'a reused tree is not announced');
   assert.deepEqual(trees(), unpacked, 'the second launch reuses the unpacked tree');
   assert.deepEqual(
     fs.readdirSync(cache).filter((n) => /\.(tmp-|lock)/.test(n)),
@@ -276,6 +295,47 @@ test('squashfs, SIF and tar images are unpacked once, sanitized, into the caller
     assert.equal(suid.mode & 0o6000, 0, 'the sanitizer cleared the setuid bit');
     assert.equal(suid.uid, UID);
   }
+
+  // run cache list|clean, and the size cap: least recently used first, as the caller.
+  const digestOf = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  type Listed = { entries: { digest: string; bytes: number; files: number; last_used: string }[] };
+  const list = () =>
+    JSON.parse(run(['cache', 'list', '--cache', cache, '--format', 'json']).stdout) as Listed;
+  const listed = list();
+  assert.equal(listed.entries.length, 3);
+  assert.equal(listed.entries[0]!.digest, `sha256:${digestOf(sqfs)}`, 'the tree used last is listed first');
+  assert.ok(listed.entries.every((e) => e.bytes > 0 && e.files > 10));
+  assert.match(run(['cache', 'list', '--cache', cache]).stdout, /3 image\(s\)/);
+  const clean = run(['cache', 'clean', '--cache', cache, '--max-size', String(listed.entries[0]!.bytes)]);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.match(clean.stdout, /removed 2 image\(s\)/);
+  assert.deepEqual(trees(), [digestOf(sqfs)], 'the most recently used tree is kept');
+  assert.equal(run(['--unpack', '--cache', cache, '--cache-max-size', '0', tgz, '--', '/bin/true']).code, 0);
+  assert.deepEqual(trees(), [digestOf(tgz)], 'a new unpack past the cap removes the others, never itself');
+  assert.equal(run(['cache', 'clean', '--cache', cache]).code, 0);
+  assert.deepEqual(trees(), []);
+});
+
+test('run cache clean removes read-only trees, leaves an entry being unpacked, and refuses a cache others can write', () => {
+  const cache = path.join(scratch('ctrsafe-cache-'), 'c');
+  const a = path.join(cache, 'a'.repeat(64));
+  const b = path.join(cache, 'b'.repeat(64));
+  fs.mkdirSync(path.join(a, 'usr/lib'), { recursive: true });
+  fs.writeFileSync(path.join(a, 'usr/lib/x'), 'x'.repeat(10000));
+  fs.mkdirSync(b, { recursive: true });
+  fs.writeFileSync(`${b}.lock`, '');
+  fs.chmodSync(path.join(a, 'usr'), 0o555);
+  fs.chmodSync(cache, 0o700);
+  if (asRoot) execFileSync('chown', ['-R', `${UID}:${UID}`, path.dirname(cache)]);
+  const r = run(['cache', 'clean', '--cache', cache]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.existsSync(a), false, 'a tree with read-only directories is removed');
+  assert.equal(fs.existsSync(b), true, 'an entry whose lock is held stays');
+  fs.chmodSync(cache, 0o777);
+  const refused = run(['cache', 'clean', '--cache', cache]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /writ/);
+  assert.equal(fs.existsSync(b), true);
 });
 
 test('--gpu binds the driver libraries the ldconfig cache names, and the device nodes (a fake driver tree)', () => {

@@ -10,7 +10,9 @@ import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
 import { SafeDir } from '../host/safe-write.js';
 import { findRule } from '../rules/catalogue.js';
-import { SEVERITIES, type ContainerModel, type Severity } from '../rules/rule.js';
+import type { ContainerModel } from '../rules/rule.js';
+import { narrowReport } from '../evaluate/narrow-report.js';
+import { renderCheckCsv, renderCheckJunit } from '../render/render-check-tables.js';
 import { renderExplain } from '../render/render-explain.js';
 import { renderPrometheus } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
@@ -18,54 +20,11 @@ import { renderText } from '../render/render-text.js';
 import { escapeControl } from '../render/terminal-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
 import { toolVersion } from '../tool-version.js';
+import { loadIgnoreFile } from './ignore-file.js';
+import { countedSeverities, emit, exitCodeFor, noteIgnores } from './report-output.js';
 import type { CliIo } from './io.js';
-import { flag, oneOf, parseArgs, positiveInt, type FlagSpec, type ParsedArgs } from './parse-args.js';
-
-export const CHECK_FLAGS: FlagSpec[] = [
-  { name: 'root', takesValue: true },
-  { name: 'format', short: 'f', takesValue: true },
-  { name: 'explain', takesValue: true },
-  { name: 'fail-on', takesValue: true },
-  { name: 'as-user', takesValue: true },
-  { name: 'model', takesValue: true },
-  { name: 'probe-timeout', takesValue: true },
-  { name: 'advisories', takesValue: true },
-  { name: 'db', takesValue: true },
-  { name: 'push', takesValue: true },
-  { name: 'textfile-dir', takesValue: true },
-  { name: 'state', takesValue: true },
-  // Internal (ctrsafe gate's watchdog): write each step's name to this file descriptor as it starts.
-  { name: 'progress-fd', takesValue: true },
-  { name: 'timeout', takesValue: true },
-  { name: 'enroll-secret-file', takesValue: true },
-  { name: 'color', takesValue: true },
-  { name: 'no-color', takesValue: false },
-  { name: 'verbose', short: 'v', takesValue: false },
-  { name: 'help', short: 'h', takesValue: false },
-];
-
-export const CHECK_HELP = `Usage: ctrsafe check [options]
-
-Tells which container runtimes can run on this host, in which mode, how safely, and what to change.
-
-Options:
-  --root DIR            judge a copied host tree (node image, snapshot) instead of the live host
-  --format FORMAT       text (default), json, sarif (SARIF 2.1.0) or prometheus
-  --textfile-dir DIR    with --format prometheus: write DIR/ctrsafe.prom atomically for node_exporter
-  --explain RULE        explain one rule and how this host fares against it
-  --fail-on SEVERITY    exit 1 when a finding of this severity or worse fails (info|low|medium|high|critical)
-  --model MODEL         the site's container model: userns, setuid or both (default: inferred)
-  --as-user NAME        run the probes as this unprivileged user (root only; default nobody)
-  --probe-timeout MS    deadline for each probe and version command (default 3000)
-  --advisories DIR      match against this directory of OSV records instead of the database
-  --push URL            send the report to a ctrsafe fleet server (enrols once, spools when it is down)
-  --state DIR           where --push keeps its token and spool (default /var/lib/ctrsafe, or ~/.local/share/ctrsafe)
-  --db DIR              the advisory database updated by "ctrsafe db update" (default: see ctrsafe db --help)
-  --timeout SEC         watchdog: the check runs in a child that is killed after SEC seconds, naming the step
-                        that hung (default 120 with --root, whose tree may be hostile; off for the live host)
-  --color WHEN          auto, always or never (NO_COLOR is honoured)
-  -v, --verbose         show every reason and full evidence
-`;
+import type { Options } from './options.js';
+import type { CommandContext } from './spec.js';
 
 export interface CheckResult {
   report: Report;
@@ -115,54 +74,51 @@ export async function runCheck(opts: {
 const DEFAULT_ROOT_TIMEOUT_S = 120;
 
 /** The report from a child check run under the gate's watchdog; one line naming the step when it overruns. */
-async function checkUnderWatchdog(p: ParsedArgs, timeoutS: number, env: NodeJS.ProcessEnv): Promise<Report> {
+async function checkUnderWatchdog(opts: Options, timeoutS: number, io: CliIo): Promise<Report> {
   const { runCheckChild } = await import('../gate/run-check-child.js');
+  const root = opts.get('root');
   // A --root that cannot be read is said at once, as without the watchdog.
-  if (flag(p, 'root') !== undefined) HostRoot.open(flag(p, 'root')!);
-  const pass = (name: string) => (flag(p, name) !== undefined ? [`--${name}`, flag(p, name)!] : []);
+  if (root !== undefined) HostRoot.open(root);
+  const pass = (name: string) => (opts.get(name) !== undefined ? [`--${name}`, opts.get(name)!] : []);
   const child = await runCheckChild(
     ['root', 'as-user', 'model', 'probe-timeout', 'advisories', 'db'].flatMap(pass),
-    { timeoutMs: timeoutS * 1000, env },
+    {
+      timeoutMs: timeoutS * 1000,
+      env: io.env,
+      ...(io.self ? { argv0: io.self } : {}),
+    },
   );
   if (child.ok) return child.report as Report;
-  const root = flag(p, 'root');
   const msg = root !== undefined ? `--root ${root}: ${child.error}` : child.error;
   throw root !== undefined ? new HostRootError(msg) : new InputError(msg);
 }
 
-export async function checkCommand(args: string[], io: CliIo): Promise<number> {
-  const p = parseArgs(args, CHECK_FLAGS);
-  if (p.flags.has('help')) {
-    io.stdout.write(CHECK_HELP);
-    return 0;
-  }
-  if (p.positionals.length > 0) throw new UsageError(`check takes no arguments (got "${p.positionals[0]}")`);
-  const format =
-    oneOf(flag(p, 'format'), ['text', 'json', 'sarif', 'prometheus'] as const, '--format') ?? 'text';
-  const failOn = oneOf(flag(p, 'fail-on'), SEVERITIES, '--fail-on') as Severity | undefined;
-  const model = oneOf(flag(p, 'model'), ['userns', 'setuid', 'both'] as const, '--model');
-  const colour = p.flags.has('no-color')
+export async function checkCommand({ io, opts }: CommandContext): Promise<number> {
+  const format = opts.choice<'text' | 'json' | 'sarif' | 'csv' | 'junit' | 'prometheus'>('format') ?? 'text';
+  const model = opts.choice<ContainerModel>('model');
+  const colour = opts.has('no-color')
     ? 'never'
-    : (oneOf(flag(p, 'color'), ['auto', 'always', 'never'] as const, '--color') ?? 'auto');
-  const probeTimeoutMs = positiveInt(flag(p, 'probe-timeout'), '--probe-timeout', 60000);
-  const explain = flag(p, 'explain');
+    : (opts.choice<'auto' | 'always' | 'never'>('color') ?? 'auto');
+  const probeTimeoutMs = opts.int('probe-timeout', 60000);
+  const explain = opts.get('explain');
   const rule = explain !== undefined ? findRule(explain) : undefined;
   if (explain !== undefined && !rule)
     throw new UsageError(`--explain ${explain}: no such rule (ctrsafe rules lists them)`);
+  // Read before the check runs, so a malformed list or option fails fast.
+  const severities = countedSeverities(opts);
+  const ignores = loadIgnoreFile(opts.get('ignorefile'), process.geteuid?.() ?? -1);
 
-  const root = flag(p, 'root');
-  const asUser = flag(p, 'as-user');
-  const advisoriesDir = flag(p, 'advisories');
-  const dbDir = flag(p, 'db');
-  const progressFd = positiveInt(flag(p, 'progress-fd'), '--progress-fd', 1000);
-  const timeoutS =
-    positiveInt(flag(p, 'timeout'), '--timeout', 3600) ??
-    (root !== undefined ? DEFAULT_ROOT_TIMEOUT_S : null);
+  const root = opts.get('root');
+  const asUser = opts.get('as-user');
+  const advisoriesDir = opts.get('advisories');
+  const dbDir = opts.get('db');
+  const progressFd = opts.int('progress-fd', 1000);
+  const timeoutS = opts.int('timeout', 3600) ?? (root !== undefined ? DEFAULT_ROOT_TIMEOUT_S : null);
   // The watchdog is the gate's: this same check in a child, killed when it overruns (a hostile tree can make a
   // reader slow, a dead mount can block a thread). The child is the one started with --progress-fd.
   const report =
     timeoutS && progressFd === undefined
-      ? await checkUnderWatchdog(p, timeoutS, io.env)
+      ? await checkUnderWatchdog(opts, timeoutS, io)
       : (
           await runCheck({
             ...(progressFd
@@ -185,51 +141,65 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
             env: io.env,
           })
         ).report;
-  const st = makeStyle(wantColour(io.env, io.stdout.isTTY === true, colour));
+  const st = makeStyle(
+    opts.get('output') === undefined && wantColour(io.env, io.stdout.isTTY === true, colour),
+  );
+  const view = narrowReport(report, severities, ignores, new Date());
 
   if (rule) {
     const finding =
       report.findings.find((f) => f.id === rule.id) ?? evaluateRule(rule, new Map(), report.model.value);
-    io.stdout.write(
+    emit(
+      io,
+      opts,
       format === 'json'
         ? JSON.stringify({ rule, finding }, null, 2) + '\n'
         : renderExplain(rule, finding, st),
     );
-  } else if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else if (format === 'sarif') io.stdout.write(renderSarif(report));
+  } else if (format === 'json') emit(io, opts, JSON.stringify(view, null, 2) + '\n');
+  else if (format === 'sarif') emit(io, opts, renderSarif(view));
+  else if (format === 'csv') emit(io, opts, renderCheckCsv(view));
+  else if (format === 'junit') emit(io, opts, renderCheckJunit(view));
   else if (format === 'prometheus') {
     const body = renderPrometheus(report);
-    const dir = flag(p, 'textfile-dir');
+    const dir = opts.get('textfile-dir');
     if (dir) {
       // node_exporter reads *.prom: the temporary name does not end so; the rename makes the new file appear whole.
       const out = SafeDir.open(dir);
       try {
-        io.stdout.write(`ctrsafe: wrote ${out.writeFile('ctrsafe.prom', body, 0o644)}\n`);
+        const file = out.writeFile('ctrsafe.prom', body, 0o644);
+        if (!opts.has('quiet')) io.stderr.write(`ctrsafe: wrote ${file}\n`);
       } finally {
         out.close();
       }
-    } else io.stdout.write(body);
-  } else io.stdout.write(renderText(report, st, { verbose: p.flags.has('verbose') }));
+    } else emit(io, opts, body);
+  } else emit(io, opts, renderText(view, st, { verbose: opts.has('verbose') }));
+  if (view.ignored) noteIgnores(io, opts, view.ignored);
 
-  const pushUrl = flag(p, 'push');
+  // The watchdog's child (--progress-fd) only reports to its parent, which pushes: a push set in ctrsafe.conf
+  // would otherwise be sent twice.
+  const pushUrl = progressFd === undefined ? opts.get('push') : undefined;
   if (pushUrl) {
     const { pushReport } = await import('../fleet/push.js');
-    const secretFile = flag(p, 'enroll-secret-file');
+    const secretFile = opts.get('enroll-secret-file');
     const enrollSecret = secretFile
       ? fs.readFileSync(secretFile, 'utf8').trim()
       : io.env.CTRSAFE_ENROLL_SECRET;
+    // The fleet keeps the whole report: the ignore file and --severity shape this node's output, not its record.
     const res = await pushReport(JSON.stringify(report), report.report_id, {
       url: pushUrl,
-      stateDir: flag(p, 'state') ?? defaultStoreDir(io.env),
+      stateDir: opts.get('state') ?? defaultStoreDir(io.env),
       hostname: report.host.hostname ?? 'unknown',
       ...(enrollSecret ? { enrollSecret } : {}),
     });
     // The message quotes the server's answer.
-    io.stderr.write(`ctrsafe: push to ${pushUrl}: ${escapeControl(res.message)}\n`);
+    if (!opts.has('quiet') || res.spooled > 0 || res.rejected > 0)
+      io.stderr.write(`ctrsafe: push to ${pushUrl}: ${escapeControl(res.message)}\n`);
   }
-  if (failOn) {
-    const min = SEVERITIES.indexOf(failOn);
-    if (report.findings.some((f) => f.status === 'fail' && SEVERITIES.indexOf(f.severity) >= min)) return 1;
-  }
-  return 0;
+  const failures = view.findings.filter((f) => f.status === 'fail');
+  return exitCodeFor(
+    opts,
+    [...failures, ...view.vulnerabilities.filter((v) => v.status === 'affected')],
+    failures,
+  );
 }

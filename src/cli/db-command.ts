@@ -14,17 +14,7 @@ import { importOsvRecord } from '../advisories/osv-import.js';
 import { readOsvInput } from '../advisories/read-osv-input.js';
 import { InputError, UsageError } from '../errors.js';
 import type { CliIo } from './io.js';
-import { flag, oneOf, parseArgs } from './parse-args.js';
-
-export const DB_HELP = `Usage: ctrsafe db status [--db DIR] [--format text|json]
-       ctrsafe db update --from PATH [--db DIR]
-
-status   what the advisory database holds, how old its newest record is, and where it came from
-update   imports OSV records offline from a directory of JSON files, a zip of an OSV export
-         (for example osv.dev's <ecosystem>/all.zip) or one JSON file; every record is validated
-         first and nothing changes if any is malformed
-The database lives in --db DIR, else $CTRSAFE_DB, else /var/lib/ctrsafe (root) or ~/.local/share/ctrsafe.
-`;
+import type { CommandContext } from './spec.js';
 
 export const STALE_DAYS = 90;
 
@@ -100,48 +90,34 @@ function dbUpdate(dir: string, from: string, io: CliIo, now: Date): number {
   return 0;
 }
 
-export function dbCommand(args: string[], io: CliIo, now = new Date()): number {
-  const [sub, ...rest] = args;
-  const p = parseArgs(rest, [
-    { name: 'db', takesValue: true },
-    { name: 'from', takesValue: true },
-    { name: 'format', takesValue: true },
-    { name: 'help', short: 'h', takesValue: false },
-  ]);
-  if (sub === undefined || sub === '--help' || sub === '-h' || p.flags.has('help')) {
-    io.stdout.write(DB_HELP);
-    return sub === undefined ? 2 : 0;
-  }
-  const dir = flag(p, 'db') ?? defaultStoreDir(io.env);
-  if (sub === 'status') {
-    const s = statusOf(dir, now);
-    if ((oneOf(flag(p, 'format'), ['text', 'json'] as const, '--format') ?? 'text') === 'json')
-      io.stdout.write(JSON.stringify(s, null, 2) + '\n');
-    else {
+export function dbStatusCommand({ io, opts }: CommandContext, now = new Date()): number {
+  const dir = opts.get('db') ?? defaultStoreDir(io.env);
+  const s = statusOf(dir, now);
+  if ((opts.choice('format') ?? 'text') === 'json') io.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  else {
+    io.stdout.write(
+      `advisory database: ${s.total} advisories (${s.builtin} built in, ${s.imported} imported into ${s.location})\n`,
+    );
+    io.stdout.write(
+      `newest record: ${s.newest_record ?? 'none'}${s.age_days !== null ? ` (${s.age_days} days old)` : ''}${s.stale ? ` - STALE: older than ${STALE_DAYS} days, run ctrsafe db update` : ''}\n`,
+    );
+    io.stdout.write(
+      `by target: ${Object.entries(s.by_target)
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`,
+    );
+    for (const i of s.imports.slice(-5))
       io.stdout.write(
-        `advisory database: ${s.total} advisories (${s.builtin} built in, ${s.imported} imported into ${s.location})\n`,
+        `import ${i.at} from ${i.from}: ${i.added} added, ${i.updated} updated, ${i.unchanged} unchanged, ${i.skipped} skipped\n`,
       );
-      io.stdout.write(
-        `newest record: ${s.newest_record ?? 'none'}${s.age_days !== null ? ` (${s.age_days} days old)` : ''}${s.stale ? ` - STALE: older than ${STALE_DAYS} days, run ctrsafe db update` : ''}\n`,
-      );
-      io.stdout.write(
-        `by target: ${Object.entries(s.by_target)
-          .sort()
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}\n`,
-      );
-      for (const i of s.imports.slice(-5))
-        io.stdout.write(
-          `import ${i.at} from ${i.from}: ${i.added} added, ${i.updated} updated, ${i.unchanged} unchanged, ${i.skipped} skipped\n`,
-        );
-      for (const pr of s.problems) io.stdout.write(`problem: ${pr}\n`);
-    }
-    return 0;
+    for (const pr of s.problems) io.stdout.write(`problem: ${pr}\n`);
   }
-  if (sub === 'update') {
-    const from = flag(p, 'from');
-    if (!from) throw new UsageError('db update needs --from PATH');
-    return dbUpdate(dir, from, io, now);
-  }
-  throw new UsageError(`unknown db command "${sub}" (status or update)`);
+  return 0;
+}
+
+export function dbUpdateCommand({ io, opts }: CommandContext, now = new Date()): number {
+  const from = opts.get('from');
+  if (!from) throw new UsageError('db update needs --from PATH');
+  return dbUpdate(opts.get('db') ?? defaultStoreDir(io.env), from, io, now);
 }

@@ -9,7 +9,9 @@ import { ThreadedBackend } from '../fleet/server/writer-thread.js';
 import type { ReenrolPolicy } from '../fleet/store/node-identity.js';
 import { openStore, type StoreOptions } from '../fleet/store/open-store.js';
 import type { CliIo } from './io.js';
-import { flag, oneOf, positiveInt, type ParsedArgs } from './parse-args.js';
+import { staleMs, storeOf } from './fleet-command.js';
+import type { Options } from './options.js';
+import type { CommandContext } from './spec.js';
 
 function secret(env: string | undefined, file: string | undefined, what: string): string {
   const v = file ? fs.readFileSync(file, 'utf8').trim() : env;
@@ -18,36 +20,45 @@ function secret(env: string | undefined, file: string | undefined, what: string)
 }
 
 /** "30" or "30/60": per minute and burst; "0": no limit. */
-function enrolRate(v: string | undefined): { perMinute: number; burst: number } | null | undefined {
+function enrolRate(
+  v: string | undefined,
+  what: string,
+): { perMinute: number; burst: number } | null | undefined {
   if (v === undefined) return undefined;
   if (v === '0') return null;
   const m = /^(\d{1,6})(?:\/(\d{1,6}))?$/.exec(v);
-  if (!m || Number(m[1]) === 0) throw new UsageError('--enroll-rate must be N or N/BURST (per minute), or 0');
+  if (!m || Number(m[1]) === 0)
+    throw new UsageError(`${what} must be N or N/BURST (per minute), or 0 (got "${v}")`);
   return { perMinute: Number(m[1]), burst: Number(m[2] ?? Number(m[1]) * 2) };
 }
 
+export async function fleetServeCommand({ io, opts }: CommandContext): Promise<number> {
+  const { db, storeOpts } = storeOf(opts);
+  return fleetServe(db, storeOpts, opts, io, staleMs(opts));
+}
+
 /** Runs until SIGINT/SIGTERM; every acknowledged report was committed before its answer. */
-export async function fleetServe(
+async function fleetServe(
   db: string,
   storeOpts: StoreOptions,
-  p: ParsedArgs,
+  opts: Options,
   io: CliIo,
   staleMs: number,
 ): Promise<number> {
-  const listen = flag(p, 'listen') ?? '127.0.0.1:8080';
+  const listen = opts.get('listen') ?? '127.0.0.1:8080';
   const m = /^(.*):(\d{1,5})$/.exec(listen);
   if (!m) throw new UsageError('--listen must be HOST:PORT');
   const adminToken = secret(
     io.env.CTRSAFE_ADMIN_TOKEN,
-    flag(p, 'admin-token-file'),
+    opts.get('admin-token-file'),
     'the admin token (CTRSAFE_ADMIN_TOKEN or --admin-token-file)',
   );
   const enrollSecret = secret(
     io.env.CTRSAFE_ENROLL_SECRET,
-    flag(p, 'enroll-secret-file'),
+    opts.get('enroll-secret-file'),
     'the enrolment secret (CTRSAFE_ENROLL_SECRET or --enroll-secret-file)',
   );
-  const metricsFile = flag(p, 'metrics-token-file');
+  const metricsFile = opts.get('metrics-token-file');
   const metricsToken =
     metricsFile || io.env.CTRSAFE_METRICS_TOKEN
       ? secret(
@@ -56,17 +67,16 @@ export async function fleetServe(
           'the metrics token (CTRSAFE_METRICS_TOKEN or --metrics-token-file)',
         )
       : undefined;
-  const reenrol: ReenrolPolicy =
-    oneOf(flag(p, 'reenroll'), ['refuse', 'approve'] as const, '--reenroll') ?? 'refuse';
-  const rate = enrolRate(flag(p, 'enroll-rate'));
-  const retentionDays = positiveInt(flag(p, 'retention-days'), '--retention-days', 36500);
-  const requests = openJsonLines(flag(p, 'request-log') ?? '-');
-  const audits = openJsonLines(flag(p, 'audit-log') ?? '-');
+  const reenrol: ReenrolPolicy = opts.choice<ReenrolPolicy>('reenroll') ?? 'refuse';
+  const rate = enrolRate(opts.get('enroll-rate'), opts.label('enroll-rate'));
+  const retentionDays = opts.int('retention-days', 36500);
+  const requests = openJsonLines(opts.get('request-log') ?? '-');
+  const audits = openJsonLines(opts.get('audit-log') ?? '-');
   const line = (log: string, message: string) =>
     (requests ?? audits)?.write({ time: new Date().toISOString(), log, message });
   const errorLine = (message: string) => line('error', message);
   let backend: FleetBackend;
-  if (p.flags.has('in-process'))
+  if (opts.has('in-process'))
     backend = new LocalBackend(await openStore(db, { ...storeOpts, onError: errorLine }));
   else
     backend = await ThreadedBackend.start(db, {
@@ -93,8 +103,8 @@ export async function fleetServe(
       }),
   });
   const server = await serveApp(app, m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]), {
-    ...(p.flags.get('trust-proxy') ? { trustProxy: p.flags.get('trust-proxy')! } : {}),
-    maxConnections: positiveInt(flag(p, 'max-connections'), '--max-connections', 1_000_000) ?? 1024,
+    ...(opts.all('trust-proxy').length ? { trustProxy: opts.all('trust-proxy') } : {}),
+    maxConnections: opts.int('max-connections', 1_000_000) ?? 1024,
     ...(requests ? { requestLog: (e: Record<string, unknown>) => requests.write(e) } : {}),
   });
   io.stdout.write(`ctrsafe: fleet API and dashboard listening on http://${listen}/\n`);

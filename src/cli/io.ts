@@ -4,5 +4,7 @@ export interface CliIo {
   argv: string[];
   env: NodeJS.ProcessEnv;
   stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  /** How to start this same ctrsafe again (the watchdog's child): the bin's own argv by default. */
+  self?: string[];
 }

@@ -1,72 +1,93 @@
-// Dispatches a ctrsafe command line; returns the exit code and never calls process.exit itself.
+// Dispatches a ctrsafe command line by the declarations in commands/; returns the exit code, never exits itself.
 import { describeError, UsageError } from '../errors.js';
 import { escapeControl } from '../render/terminal-text.js';
-import { toolVersion } from '../tool-version.js';
-import { checkCommand } from './check-command.js';
+import { COMMANDS, FOOTER, TAGLINE } from './commands/index.js';
+import { loadConfig, settingsFor } from './config-file.js';
 import type { CliIo } from './io.js';
+import { checkArgs, parseCommandLine, suggest } from './options.js';
+import { renderHelp, renderTopHelp } from './render-help.js';
+import { findCommand, type CommandSpec } from './spec.js';
+import { versionText } from './version-text.js';
 
-export const HELP = `ctrsafe: facts, not rumour, about container security on HPC hosts.
+export const HELP = renderTopHelp(COMMANDS, TAGLINE, FOOTER);
 
-Usage:
-  ctrsafe check [--root DIR] [--format text|json] [--fail-on SEVERITY] [--explain RULE]
-  ctrsafe gate [--policy FILE] [--slurm-drain]   pass or fail this node in one line (Slurm, NHC, prolog)
-  ctrsafe gate --image PATH   refuse an image that fails the site's image policy (verdicts cached by digest)
-  ctrsafe run [options] IMAGE -- COMMAND   a hardened unprivileged launch on bubblewrap
-  ctrsafe snapshot -o DIR     copy what check reads, plus probe results, for check --root elsewhere
-  ctrsafe image audit IMAGE... [--policy FILE]   vet SIF, squashfs, ext3, OCI, tar images and directories
-  ctrsafe image verify IMAGE... --keyring DIR   verify SIF signatures as apptainer verify does
-  ctrsafe image ecl --keyring DIR [-o FILE]      write Apptainer's execution control list from the keyring
-  ctrsafe image sanitize IN OUT.sqfs            rebuild an image the way Shifter advises
-  ctrsafe db status | db update --from PATH   the offline advisory database
-  ctrsafe fleet serve --db URL [--listen HOST:PORT]   the fleet API and dashboard
-  ctrsafe fleet collect --slurm | --pdsh HOSTLIST --db URL   run check on every node, store the reports
-  ctrsafe fleet ingest DIR --db URL             store reports nodes wrote to a shared file system
-  ctrsafe fleet summary | nodes | plan --db URL the fleet from the command line
-  ctrsafe rules [--markdown|--json]
-  ctrsafe --version
+/** `--config FILE` (or --config=FILE) may come before the command; it names the configuration file. */
+function takeConfigOption(argv: readonly string[]): { configFile?: string; rest: string[] } {
+  const [a, b] = argv;
+  if (a === '--config') {
+    if (b === undefined) throw new UsageError('--config needs a value (FILE)');
+    return { configFile: b, rest: argv.slice(2) };
+  }
+  if (a?.startsWith('--config=')) return { configFile: a.slice('--config='.length), rest: argv.slice(1) };
+  return { rest: [...argv] };
+}
 
-Run "ctrsafe COMMAND --help" for a command's options.
-Exit codes: 0 ran; 1 --fail-on matched (gate: the node fails); 2 usage error; 3 host root unreadable; 4 invalid input;
-70 internal error. ctrsafe run returns the command's status, or 125 when it refused or failed before the launch.
-`;
+/** The command being run, so that its own failure status (run: 125) applies to errors on its command line too. */
+let running: CommandSpec | null = null;
+
+async function dispatch(io: CliIo): Promise<number> {
+  running = null;
+  const { configFile, rest: argv } = takeConfigOption(io.argv);
+  const [first] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.stdout.write(HELP);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === 'version') {
+    io.stdout.write(versionText());
+    return 0;
+  }
+  if (first === 'help') {
+    if (argv.length === 1) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const target = findCommand(COMMANDS, argv.slice(1));
+    if (!target || target.rest.length > 0)
+      throw new UsageError(`help: no command "${argv.slice(1).join(' ')}" (ctrsafe --help lists them)`);
+    io.stdout.write(renderHelp(target.spec, target.path));
+    return 0;
+  }
+  const found = findCommand(COMMANDS, argv);
+  if (!found)
+    throw new UsageError(
+      `unknown command "${first}"${suggest(
+        first,
+        COMMANDS.map((c) => c.name),
+      )} (ctrsafe --help lists them)`,
+    );
+  const { spec, path, rest } = found;
+  running = spec;
+  if (!spec.load) {
+    const next = rest[0];
+    if (next === undefined || next === '--help' || next === '-h') {
+      io.stdout.write(renderHelp(spec, path));
+      return next === undefined ? 2 : 0;
+    }
+    const names = (spec.subcommands ?? []).map((c) => c.name);
+    throw new UsageError(
+      `unknown command "${path.join(' ')} ${next}"${suggest(next, names)} (one of ${names.join(', ')})`,
+    );
+  }
+  // Help first, from the command line alone: a broken configuration file must not hide it.
+  if (parseCommandLine(spec, rest, {}).opts.has('help')) {
+    io.stdout.write(renderHelp(spec, path));
+    return 0;
+  }
+  const config = settingsFor(loadConfig(configFile, io.env, process.geteuid?.() ?? -1), COMMANDS, path);
+  const { opts, args, command } = parseCommandLine(spec, rest, io.env, config);
+  checkArgs(spec, path, args);
+  const handler = await spec.load();
+  return await handler({ io, opts, args, path, command });
+}
 
 export async function main(io: CliIo): Promise<number> {
-  const [cmd, ...rest] = io.argv;
   try {
-    switch (cmd) {
-      case 'check':
-        return await checkCommand(rest, io);
-      case 'snapshot':
-        return await (await import('./snapshot-command.js')).snapshotCommand(rest, io);
-      case 'rules':
-        return (await import('./rules-command.js')).rulesCommand(rest, io);
-      case 'db':
-        return (await import('./db-command.js')).dbCommand(rest, io);
-      case 'image':
-        // Loaded on demand: image readers and database drivers are not part of a check's start-up.
-        return await (await import('./image-command.js')).imageCommand(rest, io);
-      case 'run':
-        return await (await import('./run-command.js')).runCommand(rest, io);
-      case 'gate':
-        return await (await import('./gate-command.js')).gateCommand(rest, io);
-      case 'fleet':
-        return await (await import('./fleet-command.js')).fleetCommand(rest, io);
-      case '--version':
-      case 'version':
-        io.stdout.write(`ctrsafe ${toolVersion()}\n`);
-        return 0;
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        io.stdout.write(HELP);
-        return cmd === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${cmd}" (try ctrsafe --help)`);
-    }
+    return await dispatch(io);
   } catch (err) {
-    const { message, exitCode } = describeError(err);
-    io.stderr.write(`ctrsafe: ${escapeControl(message)}\n`);
+    const { message, exitCode: code } = describeError(err);
+    const exitCode = running?.failureExit ?? code;
+    io.stderr.write(`ctrsafe${running?.failureExit ? ` ${running.name}` : ''}: ${escapeControl(message)}\n`);
     if (exitCode === 70 && io.env.CTRSAFE_DEBUG) io.stderr.write(String((err as Error).stack) + '\n');
     return exitCode;
   }

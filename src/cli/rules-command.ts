@@ -1,7 +1,6 @@
 // `ctrsafe rules`: lists the catalogue; `ctrsafe rules --markdown` writes the reference page docs/rules.md is made from.
 import { RULES } from '../rules/catalogue.js';
-import type { CliIo } from './io.js';
-import { parseArgs } from './parse-args.js';
+import type { CommandContext } from './spec.js';
 
 export function renderRulesMarkdown(): string {
   const out = [
@@ -39,13 +38,14 @@ export function renderRulesMarkdown(): string {
   return out.join('\n') + '\n';
 }
 
-export function rulesCommand(args: string[], io: CliIo): number {
-  const p = parseArgs(args, [
-    { name: 'markdown', takesValue: false },
-    { name: 'json', takesValue: false },
-  ]);
-  if (p.flags.has('markdown')) io.stdout.write(renderRulesMarkdown());
-  else if (p.flags.has('json')) io.stdout.write(JSON.stringify(RULES, null, 2) + '\n');
+export function rulesCommand({ io, opts }: CommandContext): number {
+  const format = opts.has('markdown')
+    ? 'markdown'
+    : opts.has('json')
+      ? 'json'
+      : (opts.choice('format') ?? 'text');
+  if (format === 'markdown') io.stdout.write(renderRulesMarkdown());
+  else if (format === 'json') io.stdout.write(JSON.stringify(RULES, null, 2) + '\n');
   else for (const r of RULES) io.stdout.write(`${r.id}  ${r.severity.padEnd(8)} ${r.title}\n`);
   return 0;
 }

@@ -13,36 +13,12 @@ import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js'
 import { launch } from '../run/launch.js';
 import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
 import { untrustedPathProblem } from '../host/safe-write.js';
-import { defaultRootfsCache } from '../run/rootfs-cache.js';
-import { parseRunArgs, type RunSpec } from '../run/run-spec.js';
+import { progressLine } from './progress.js';
+import { defaultRootfsCache, touchCacheEntry, trimRootfsCache } from '../run/rootfs-cache.js';
+import { buildRunSpec, type RunSpec } from '../run/run-spec.js';
 import { fuseTools, mountSquashfs } from '../run/squashfuse-mount.js';
 import type { CliIo } from './io.js';
-
-export const RUN_HELP = `Usage: ctrsafe run [options] IMAGE -- COMMAND [ARG...]
-
-Runs COMMAND in IMAGE (a directory, squashfs, SIF, OCI layout or archive, docker-save or tar archive) on bubblewrap, unprivileged: a user namespace
-mapping you to yourself, new mount and PID namespaces, no_new_privs, no capabilities, every mount nosuid and nodev,
-the image read-only. The host is checked first (user namespaces, no_new_privs) and, when the site has an image
-policy, the image too; either failing refuses the launch with the reason and the fix (exit 125).
-
-Options:
-  -b, --bind SRC[:DST[:ro|rw]]  bind a host path (repeat, or comma-separated); $HOME is bound unless --no-home
-  --no-home             do not bind $HOME
-  --net host|none       keep the host network (default: MPI and interconnects need it) or none at all
-  --fakeroot            be uid 0 inside (still no privilege outside: root in the namespace owns nothing)
-  --gpu, --nv           bind NVIDIA devices and driver libraries found through the ldconfig cache
-  --env NAME=VALUE      set a variable inside (repeatable)
-  --cleanenv            start from an empty environment (HOME, USER, TERM, LANG, TZ, PATH kept)
-  --workdir DIR         working directory inside (default: the current one when bound, else $HOME)
-  --policy FILE         an image policy to apply as well as the site's /etc/ctrsafe/image-policy.yaml
-  --keyring FILE|DIR    keys trusted for --policy's require_signature (repeatable; the site's policy is always
-                        judged with the site's keyring, /etc/ctrsafe/keys)
-  --cache DIR           where unpacked images are kept (default ~/.cache/ctrsafe/rootfs)
-  --unpack              unpack squashfs and SIF into the cache even where squashfuse could mount them
-  --host-root DIR       judge readiness from this host tree instead of / (node images, tests)
-  --dry-run             print the bwrap command line instead of running it
-Exit status: the command's (128+N when a signal N ended it); 125 when ctrsafe refused or failed before the launch.
-`;
+import type { CommandContext } from './spec.js';
 
 const REFUSED = 125;
 const SITE_IMAGE_POLICY = '/etc/ctrsafe/image-policy.yaml';
@@ -102,22 +78,37 @@ function identityFiles(rootfs: string, runDir: string, uid: number, gid: number,
   return files;
 }
 
-export async function runCommand(args: string[], io: CliIo): Promise<number> {
-  if (args[0] === '--help' || args[0] === '-h' || args.length === 0) {
-    io.stdout.write(RUN_HELP);
-    return args.length === 0 ? 2 : 0;
-  }
-  // Every failure of ctrsafe's own is 125, as podman and docker do: a job script can tell it from the command's.
+export async function runCommand({ io, opts, args, command }: CommandContext): Promise<number> {
+  // Every failure of ctrsafe's own is 125, as podman and docker do: a job script can tell it from the command's
+  // (the declaration says so too, for errors on the command line: src/cli/commands/run.ts).
   try {
-    return await runLaunch(args, io);
+    const spec = buildRunSpec({
+      image: args[0]!,
+      command,
+      binds: opts.all('bind'),
+      net: opts.choice('net'),
+      fakeroot: opts.has('fakeroot'),
+      noHome: opts.has('no-home'),
+      cleanEnv: opts.has('cleanenv'),
+      env: opts.all('env'),
+      workdir: opts.get('workdir'),
+      gpu: opts.has('gpu'),
+      dryRun: opts.has('dry-run'),
+      policy: opts.get('policy'),
+      keyring: opts.all('keyring'),
+      hostRoot: opts.get('host-root'),
+      cacheDir: opts.get('cache'),
+      cacheMaxSize: opts.get('cache-max-size'),
+      unpack: opts.has('unpack'),
+    });
+    return await runLaunch(spec, io);
   } catch (e) {
     io.stderr.write(`ctrsafe run: ${escapeControl(describeError(e).message)}\n`);
     return REFUSED;
   }
 }
 
-async function runLaunch(args: string[], io: CliIo): Promise<number> {
-  const spec = parseRunArgs(args);
+async function runLaunch(spec: RunSpec, io: CliIo): Promise<number> {
   const bwrap = BWRAP.find((p) => fs.existsSync(p));
   if (!bwrap)
     throw new InputError('ctrsafe run needs bubblewrap (package bubblewrap on Debian, RHEL and SUSE)');
@@ -222,6 +213,13 @@ async function runLaunch(args: string[], io: CliIo): Promise<number> {
     );
     if (spec.dryRun) {
       io.stdout.write(`${[bwrap, ...plan.argv].map(quote).join(' ')}\n`);
+      // The command line binds files made for this launch (passwd, group): kept, so that it can be run as printed.
+      if (!unmount) {
+        io.stderr.write(
+          `ctrsafe run: --dry-run keeps ${runDir}, which the command line binds; remove it after\n`,
+        );
+        runDir = null;
+      }
       return 0;
     }
     return await launch(bwrap, plan, process.stdin.isTTY === true);
@@ -268,5 +266,17 @@ async function rootfsFor(
     }
   }
   const { prepareRootfs } = await import('../run/prepare-rootfs.js');
-  return prepareRootfs(spec.image, spec.cacheDir ?? defaultRootfsCache(env), bytes ?? undefined);
+  const cacheDir = spec.cacheDir ?? defaultRootfsCache(env);
+  // Unpacking a large image takes minutes: say so on a terminal (the tar stream's bytes; its length is unknown).
+  const progress = progressLine({ stderr: process.stderr }, `unpacking ${escapeControl(spec.image)}`, null);
+  const prepared = await prepareRootfs(spec.image, cacheDir, bytes ?? undefined, (n) =>
+    progress.add(n),
+  ).finally(() => progress.done());
+  if (prepared.how === 'unpacked' && !spec.dryRun)
+    process.stderr.write(`ctrsafe run: unpacked ${escapeControl(spec.image)} into ${prepared.dir}\n`);
+  if (prepared.digest !== null) {
+    touchCacheEntry(prepared.dir);
+    if (prepared.how === 'unpacked') trimRootfsCache(cacheDir, spec.cacheMaxBytes, [prepared.digest]);
+  }
+  return prepared;
 }

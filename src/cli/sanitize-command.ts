@@ -7,20 +7,15 @@ import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
 import { InputError, UsageError } from '../errors.js';
 import { escapeControl } from '../render/terminal-text.js';
-import type { CliIo } from './io.js';
-import { flag, parseArgs } from './parse-args.js';
+import { progressLine } from './progress.js';
+import type { CommandContext } from './spec.js';
 
-export async function sanitizeCommand(args: string[], io: CliIo): Promise<number> {
-  const p = parseArgs(args, [
-    { name: 'owner', takesValue: true },
-    { name: 'policy', takesValue: true },
-  ]);
-  const policyFile = flag(p, 'policy');
+export async function sanitizeCommand({ io, opts, args }: CommandContext): Promise<number> {
+  const policyFile = opts.get('policy');
   const policy = policyFile ? loadPolicy(policyFile) : null;
-  if (p.positionals.length !== 2) throw new UsageError('image sanitize needs IN and OUT.sqfs');
-  const [input, out] = p.positionals as [string, string];
+  const [input, out] = args as [string, string];
   // Shifter: images owned by root, or by the importing user where the site says so (--owner UID:GID).
-  const o = flag(p, 'owner') ?? '0:0';
+  const o = opts.get('owner') ?? '0:0';
   const m = /^(\d{1,10}):(\d{1,10})$/.exec(o);
   if (!m) throw new UsageError('--owner must be UID:GID');
   // OUT's directory must be one nobody else can write, held by descriptor; tar2sqfs writes into a private
@@ -34,10 +29,16 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
     if (fs.lstatSync(outDir.at(name), { throwIfNoEntry: false }))
       throw new UsageError(`${out} exists; image sanitize never overwrites`);
     work = outDir.privateSub('.ctrsafe-sanitize-');
-    const res = await buildSanitizedSquashfs(input, work.at('image.sqfs'), {
-      uid: Number(m[1]),
-      gid: Number(m[2]),
+    // The tar stream's length is not known before it ends: bytes, rate and time, not a percentage.
+    const progress = progressLine(io, `sanitizing ${escapeControl(input)}`, null, {
+      quiet: opts.has('quiet'),
     });
+    const res = await buildSanitizedSquashfs(
+      input,
+      work.at('image.sqfs'),
+      { uid: Number(m[1]), gid: Number(m[2]) },
+      (n) => progress.add(n),
+    ).finally(() => progress.done());
     fd = fs.openSync(work.at('image.sqfs'), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new InputError(`image sanitize: tar2sqfs left no image`);
@@ -67,11 +68,13 @@ export async function sanitizeCommand(args: string[], io: CliIo): Promise<number
     }
     outDir.sync();
     const s = res.stats;
-    io.stdout.write(
-      `ctrsafe: wrote ${out}: ${s.members} members; cleared setuid/setgid on ${s.setidCleared}, dropped ${s.devicesDropped} device nodes, ${s.xattrsDropped} xattrs and ${s.linksDropped} escaping links, rewrote ${s.namesRewritten} unsafe names, fixed ${s.worldWritableFixed} world-writable modes; audit: ${audit.summary.fail} failed, ${audit.summary.warn} warnings\n`,
-    );
+    if (!opts.has('quiet'))
+      io.stdout.write(
+        `ctrsafe: wrote ${out}: ${s.members} members; cleared setuid/setgid on ${s.setidCleared}, dropped ${s.devicesDropped} device nodes, ${s.xattrsDropped} xattrs and ${s.linksDropped} escaping links, rewrote ${s.namesRewritten} unsafe names, fixed ${s.worldWritableFixed} world-writable modes; audit: ${audit.summary.fail} failed, ${audit.summary.warn} warnings\n`,
+      );
     // The notes name the image's members: its bytes, escaped.
-    for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${escapeControl(n)}\n`);
+    if (!opts.has('quiet'))
+      for (const n of res.notes.slice(0, 20)) io.stdout.write(`  ${escapeControl(n)}\n`);
     return 0;
   } finally {
     if (fd !== null) fs.closeSync(fd);

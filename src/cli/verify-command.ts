@@ -1,51 +1,25 @@
 // `ctrsafe image verify IMAGE... --keyring FILE|DIR`: a SIF's signatures checked as `apptainer verify` checks them.
-import { InputError, UsageError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { detectFormat } from '../image/detect-format.js';
 import { loadKeyring } from '../image/sif/keyring.js';
 import type { SignatureReport } from '../image/sif/signature-verdict.js';
 import { verifySif } from '../image/sif/verify-sif.js';
-import { acceptsSignature, REQUIRE_SIGNATURE, type RequireSignature } from '../image/signature-findings.js';
+import { acceptsSignature, type RequireSignature } from '../image/signature-findings.js';
 import { signatureLine } from '../render/render-image-text.js';
 import { makeStyle, wantColour } from '../render/style.js';
-import type { CliIo } from './io.js';
-import { flag, oneOf, parseArgs } from './parse-args.js';
+import type { CommandContext } from './spec.js';
 
-export const VERIFY_HELP = `Usage: ctrsafe image verify IMAGE... [--keyring FILE|DIR]... [--require trusted|any] [--format text|json]
-
-Verifies a SIF's signatures as apptainer verify does, without Apptainer: the digests the signatures carry against the
-header, descriptors and objects of each group (read once), the OpenPGP or DSSE signature against the keyring's
-armored OpenPGP and PEM public keys. One verdict per image: verified, signed-untrusted-key, signed-partially,
-signature-invalid or unsigned, with the signing keys, time and covered objects.
-Exit status: 0 when every image meets --require (default trusted: verified only; any: a complete, unchanged
-signature by any key), 1 otherwise.
-`;
-
-export async function verifyCommand(args: string[], io: CliIo): Promise<number> {
-  const p = parseArgs(args, [
-    { name: 'keyring', takesValue: true, repeatable: true },
-    { name: 'require', takesValue: true },
-    { name: 'format', short: 'f', takesValue: true },
-    { name: 'color', takesValue: true },
-    { name: 'help', short: 'h', takesValue: false },
-  ]);
-  if (p.flags.has('help')) {
-    io.stdout.write(VERIFY_HELP);
-    return 0;
-  }
-  if (p.positionals.length === 0) throw new UsageError('image verify needs at least one IMAGE');
-  const format = oneOf(flag(p, 'format'), ['text', 'json'] as const, '--format') ?? 'text';
-  const require: RequireSignature = oneOf(flag(p, 'require'), REQUIRE_SIGNATURE, '--require') ?? 'trusted';
-  const sources = p.flags.get('keyring') ?? [];
+export async function verifyCommand({ io, opts, args }: CommandContext): Promise<number> {
+  const format = opts.choice<'text' | 'json'>('format') ?? 'text';
+  const require = opts.choice<RequireSignature>('require') ?? 'trusted';
+  const sources = opts.all('keyring');
   const keyring = sources.length ? loadKeyring(sources) : null;
-  const st = makeStyle(
-    wantColour(
-      io.env,
-      io.stdout.isTTY === true,
-      oneOf(flag(p, 'color'), ['auto', 'always', 'never'] as const, '--color') ?? 'auto',
-    ),
-  );
+  const colour = opts.has('no-color')
+    ? 'never'
+    : (opts.choice<'auto' | 'always' | 'never'>('color') ?? 'auto');
+  const st = makeStyle(wantColour(io.env, io.stdout.isTTY === true, colour));
   const results: { image: string; signature: SignatureReport }[] = [];
-  for (const image of p.positionals) {
+  for (const image of args) {
     const { format: f } = detectFormat(image);
     if (f !== 'sif') throw new InputError(`${image}: a ${f} image, not a SIF: it carries no SIF signature`);
     results.push({ image, signature: await verifySif(image, { keyring }) });

@@ -1,4 +1,5 @@
-// Tells whether ctrsafe itself runs inside a container, so the container is never reported as the host.
+// Tells whether ctrsafe itself runs inside a container or a chroot, so neither is ever reported as the host.
+import * as fs from 'node:fs';
 import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
 
@@ -53,10 +54,59 @@ function rootFsType(root: HostRoot): string | null {
   return type;
 }
 
+/**
+ * Whether the root directory is not a mount point, from /proc/self/mountinfo (proc(5)): mount points are shown
+ * relative to the process's root and mounts outside it are left out, so a chroot into a plain directory has no
+ * line for "/". A chroot onto a mount point of its own is not seen this way (the caller tries /proc/1/root first).
+ */
+export function rootIsMountPoint(mountinfo: string): boolean | null {
+  const lines = mountinfo.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) return null;
+  return lines.some((l) => l.split(' ')[4] === '/');
+}
+
+/**
+ * A chroot, as systemd-detect-virt --chroot decides it: / is not the root of init (/proc/1/root), which needs the
+ * right to look at pid 1 (root); otherwise the mount table's view. Null when neither can be read.
+ */
+function detectChroot(root: HostRoot): { chroot: boolean; evidence: string } | null {
+  try {
+    const mine = fs.statSync('/');
+    const init = fs.statSync('/proc/1/root');
+    const same = mine.dev === init.dev && mine.ino === init.ino;
+    return {
+      chroot: !same,
+      evidence: same
+        ? '/ is the root directory of init (/proc/1/root)'
+        : `/ (device ${mine.dev}, inode ${mine.ino}) is not the root directory of init (/proc/1/root: device ${init.dev}, inode ${init.ino})`,
+    };
+  } catch {
+    // EACCES for an ordinary user, ENOENT without /proc: the mount table may still tell.
+  }
+  const r = root.readText('/proc/self/mountinfo', 4 * 1024 * 1024);
+  if (!r.ok || r.binary) return null;
+  const mounted = rootIsMountPoint(r.text);
+  if (mounted === null) return null;
+  return {
+    chroot: !mounted,
+    evidence: mounted
+      ? '/proc/self/mountinfo has a mount at /'
+      : '/proc/self/mountinfo has no mount at /: the root directory is a plain directory, as in a chroot',
+  };
+}
+
 export function collectContainerFacts(root: HostRoot, facts: Facts, env: NodeJS.ProcessEnv): void {
   const signs: string[] = [];
   let kind: string | null = null;
   if (root.isLive) {
+    const c = detectChroot(root);
+    if (c) {
+      addFact(facts, 'container.chroot', c.chroot, 'probe', c.evidence);
+      if (c.chroot) {
+        signs.push(c.evidence);
+        kind = 'chroot';
+      }
+    }
     for (const m of ENV_MARKERS) {
       const v = env[m.name];
       if (v === undefined || (m.match && !m.match.test(v))) continue;

@@ -76,7 +76,9 @@ export function assessRuntime(
   if (facts.get('container.inside')?.value === true) {
     v.ready = 'unknown';
     v.reasons.push(
-      `ctrsafe runs inside a container (${facts.get('container.kind')?.value ?? 'unknown kind'}): its files and limits are not the host's`,
+      facts.get('container.kind')?.value === 'chroot'
+        ? "ctrsafe runs in a chroot: its files are the chroot's and the kernel refuses user namespaces to a chrooted process (unshare(2)), so neither describes the host"
+        : `ctrsafe runs inside a container (${facts.get('container.kind')?.value ?? 'unknown kind'}): its files and limits are not the host's`,
     );
   } else if (rm.broken) v.ready = 'no';
   else if (rm.judgedMode === null) v.ready = 'unknown';

@@ -31,6 +31,8 @@ export interface ImageFinding {
   id: FindingKind;
   severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
   status: 'fail' | 'warn' | 'pass';
+  /** For findings about a device node: its type and numbers, which the baseline profile judges by. */
+  device?: { type: 'char' | 'block'; major: number | null; minor: number | null };
   /** Path inside the image, or null for findings about the image file itself. */
   path: string | null;
   evidence: string;
@@ -144,7 +146,13 @@ export class EntryAuditor {
 
   add(e: ImageEntry): void {
     this.count++;
-    const f = (id: FindingKind, evidence: string) => this.findings.push(finding(id, e.path, evidence));
+    // Findings about a device node carry its numbers, which the baseline profile judges by (image-profile.ts).
+    const device =
+      e.type === 'char' || e.type === 'block'
+        ? { device: { type: e.type, major: e.devMajor ?? null, minor: e.devMinor ?? null } }
+        : {};
+    const f = (id: FindingKind, evidence: string) =>
+      this.findings.push({ ...finding(id, e.path, evidence), ...device });
     if (e.rawName !== undefined) {
       const clean = e.rawName.replace(/^\.\//, '');
       if (clean.startsWith('/') || clean.split('/').includes('..'))

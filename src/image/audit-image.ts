@@ -4,6 +4,7 @@ import { ENTRY_KINDS, EntryAuditor, finding, type FindingKind, type ImageFinding
 import { detectFormat, type ImageFormat } from './detect-format.js';
 import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from './image-entry.js';
 import { applyPolicy, type ImagePolicy } from './image-policy.js';
+import type { ImageProfile } from './image-profile.js';
 import type { SourceFile } from './image-bytes.js';
 import { openImageEntries } from './image-readers.js';
 import type { Keyring } from './sif/keyring.js';
@@ -33,6 +34,8 @@ export interface ImageReport {
      */
     signature?: SignatureReport | null;
   };
+  /** The built-in starting point the findings were judged from, before the site's policy. */
+  profile: ImageProfile;
   findings: ImageFinding[];
   summary: { fail: number; warn: number; pass: number };
 }
@@ -45,6 +48,8 @@ export interface AuditOptions {
   /** A signature requirement on top of the policy's (the stricter of the two applies): the gate's own. */
   requireSignature?: { level: RequireSignature; source: string };
   now?: Date;
+  /** The built-in starting point (image-profile.ts): this, else the policy's, else baseline. */
+  profile?: ImageProfile;
   /** Called now and then with the number of entries read, for a progress line. */
   onProgress?: (entries: number) => void;
   /**
@@ -86,6 +91,7 @@ export function signatureRequirement(opts: AuditOptions): { level: RequireSignat
 
 export async function auditImage(file: string, opts: AuditOptions = {}): Promise<ImageReport> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
+  const profile = opts.profile ?? opts.policy?.profile ?? 'baseline';
   const { format, evidence } = detectFormat(file);
   const auditor = new EntryAuditor();
   const extra: ImageFinding[] = [];
@@ -124,13 +130,14 @@ export async function auditImage(file: string, opts: AuditOptions = {}): Promise
   const shown = opts.source?.path ?? file;
   const all = [...auditor.findings, ...extra, ...fileFindings(shown, opts.source ?? fs.statSync(file))];
   const judged = enforceSignature(
-    applyPolicy([...all, ...auditor.passes(checked)], opts.policy ?? null, opts.now ?? new Date()),
+    applyPolicy([...all, ...auditor.passes(checked)], opts.policy ?? null, opts.now ?? new Date(), profile),
     signature ?? null,
     format,
     signatureRequirement(opts),
   );
   return {
     schema: IMAGE_SCHEMA,
+    profile,
     image: {
       path: shown,
       format,

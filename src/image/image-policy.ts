@@ -2,6 +2,7 @@
 import { InputError } from '../errors.js';
 import { readPolicyDocument, waiverReasonAndExpiry } from '../policy-document.js';
 import { KIND_DEFAULTS, type FindingKind, type ImageFinding } from './audit-entries.js';
+import { baselineNote, IMAGE_PROFILES, type ImageProfile } from './image-profile.js';
 import { REQUIRE_SIGNATURE, type RequireSignature } from './signature-findings.js';
 
 export type Action = 'deny' | 'warn' | 'allow';
@@ -12,6 +13,8 @@ export interface ImagePolicy {
   waivers: { kind: FindingKind; path?: string; reason: string; expires: string; matcher: RegExp | null }[];
   /** SIF signatures: trusted (only `verified` passes), any (complete and unchanged, any key) or none (default). */
   requireSignature: RequireSignature;
+  /** The built-in starting point the policy refines (image-profile.ts); baseline unless it says strict. */
+  profile: ImageProfile;
   source: string;
 }
 
@@ -56,10 +59,22 @@ export function parsePolicy(doc: unknown, src: string): ImagePolicy {
     fail(src, 'top level', 'must be a mapping');
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d))
-    if (!['version', 'kinds', 'paths', 'waivers', 'require_signature'].includes(k))
-      fail(src, k, 'unknown key (version, kinds, paths, waivers, require_signature)');
+    if (!['version', 'profile', 'kinds', 'paths', 'waivers', 'require_signature'].includes(k))
+      fail(src, k, 'unknown key (version, profile, kinds, paths, waivers, require_signature)');
   if (d.version !== 1) fail(src, 'version', 'must be 1');
-  const policy: ImagePolicy = { kinds: {}, paths: [], waivers: [], requireSignature: 'none', source: src };
+  const policy: ImagePolicy = {
+    kinds: {},
+    paths: [],
+    waivers: [],
+    requireSignature: 'none',
+    profile: 'baseline',
+    source: src,
+  };
+  if (d.profile !== undefined) {
+    if (!IMAGE_PROFILES.includes(d.profile as ImageProfile))
+      fail(src, 'profile', `must be ${IMAGE_PROFILES.join(' or ')} (got ${JSON.stringify(d.profile)})`);
+    policy.profile = d.profile as ImageProfile;
+  }
   if (d.require_signature !== undefined) {
     if (!REQUIRE_SIGNATURE.includes(d.require_signature as RequireSignature))
       fail(
@@ -117,9 +132,24 @@ export function loadPolicy(file: string): ImagePolicy {
   return parsePolicy(readPolicyDocument(file, MAX_POLICY_BYTES), file);
 }
 
-/** Applies a policy to findings (pure). A waiver past its expiry date no longer applies and is reported. */
-export function applyPolicy(findings: ImageFinding[], policy: ImagePolicy | null, now: Date): ImageFinding[] {
-  if (!policy) return findings;
+/**
+ * Applies a policy to findings (pure). What the policy says (a kind's or a path's action, a waiver) comes first;
+ * a finding it says nothing about is judged by the profile: under baseline, stock content passes with its reason
+ * (image-profile.ts). A waiver past its expiry date no longer applies and is reported.
+ */
+export function applyPolicy(
+  findings: ImageFinding[],
+  policy: ImagePolicy | null,
+  now: Date,
+  profile: ImageProfile = policy?.profile ?? 'baseline',
+): ImageFinding[] {
+  const base = (f: ImageFinding): ImageFinding => {
+    const note = profile === 'baseline' && f.status !== 'pass' ? baselineNote(f) : null;
+    return note
+      ? { ...f, status: 'pass', severity: 'info', evidence: `${f.evidence}; baseline profile: ${note}` }
+      : f;
+  };
+  if (!policy) return findings.map(base);
   const today = now.toISOString().slice(0, 10);
   const out: ImageFinding[] = [];
   const expiredSeen = new Set<number>();
@@ -161,7 +191,7 @@ export function applyPolicy(findings: ImageFinding[], policy: ImagePolicy | null
     if (action === 'allow') out.push({ ...f, status: 'pass', evidence: `${f.evidence}; allowed by ${why}` });
     else if (action === 'warn') out.push({ ...f, status: 'warn', evidence: `${f.evidence}; ${why}` });
     else if (action === 'deny') out.push({ ...f, status: 'fail', evidence: `${f.evidence}; ${why}` });
-    else out.push(f);
+    else out.push(waiver ? f : base(f));
   }
   return out;
 }

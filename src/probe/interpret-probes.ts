@@ -101,6 +101,16 @@ export function interpretProbes(probes: Record<string, ProbeResult>, facts: Fact
             ? `mount -t overlay inside the user namespace ${who(u)} succeeded`
             : `mount -t overlay inside the user namespace failed: ${v.overlay_error ?? '?'}`,
         );
+    } else if (u.ran && facts.get('container.chroot')?.value === true && v.userns_only !== 'ok') {
+      // unshare(2): EPERM "the caller's root directory does not match the root directory of the mount namespace".
+      // The failure speaks for the chroot, not for the kernel's switches: leave the verdict to them.
+      addFact(
+        facts,
+        'probe.userns.error',
+        'chroot',
+        'probe',
+        `${u.method} ${who(u)} failed in a chroot, where the kernel refuses new user namespaces (unshare(2)): ${u.stderr || `exit ${u.exitCode}`}`,
+      );
     } else if (u.ran) {
       const userOnly = v.userns_only === 'ok';
       addFact(

@@ -69,9 +69,14 @@ export function renderPrometheus(r: Report): string {
         ]),
     ),
   );
-  gauge('ctrsafe_advisory_database_age_days', 'Age of the newest advisory record.', [
-    [{}, r.advisories.age_days ?? -1],
-  ]);
+  // A timestamp, not an age (Prometheus' naming practice, promtool: base unit seconds): the age is time() - it,
+  // always current, and an empty database has no sample instead of a sentinel.
+  const newest = r.advisories.newest_record ? Date.parse(r.advisories.newest_record) : NaN;
+  gauge(
+    'ctrsafe_advisory_newest_record_timestamp_seconds',
+    'When the newest advisory record ctrsafe decided with was published or modified (Unix time).',
+    Number.isFinite(newest) ? [[{}, Math.floor(newest / 1000)]] : [],
+  );
   gauge('ctrsafe_check_timestamp_seconds', 'When this report was generated (Unix time).', [
     [{}, Math.floor(Date.parse(r.generated_at) / 1000)],
   ]);

@@ -33,7 +33,9 @@ export function renderText(report: Report, st: Style, opts: { verbose?: boolean 
   if (h.container.inside)
     out.push(
       st.red(
-        `WARNING: ctrsafe runs inside a container (${h.container.kind}); the answers describe the container, not the host.`,
+        h.container.kind === 'chroot'
+          ? 'WARNING: ctrsafe runs in a chroot; the answers describe the chroot, not the host (run it on the host, or check the tree with --root).'
+          : `WARNING: ctrsafe runs inside a container (${h.container.kind}); the answers describe the container, not the host.`,
       ),
     );
   out.push('');
@@ -41,26 +43,32 @@ export function renderText(report: Report, st: Style, opts: { verbose?: boolean 
   const colourReady = (s: string) => (s === 'yes' ? st.green(s) : s === 'no' ? st.red(s) : st.yellow(s));
   const colourRisk = (s: string) =>
     s === 'none' || s === 'low' ? s : s === 'medium' || s === 'unknown' ? st.yellow(s) : st.red(s);
-  out.push(st.bold(pad('RUNTIME', 16) + pad('VERSION', 12) + pad('MODE', 24) + pad('READY', 9) + 'RISK'));
+  out.push(st.bold(pad('RUNTIME', 16) + pad('VERSION', 15) + pad('MODE', 24) + pad('READY', 9) + 'RISK'));
   for (const rt of r.runtimes) {
-    const version = rt.installed ? (rt.version ?? 'unknown') : '-';
+    // A runtime that is not installed cannot be "ready": its columns say what the host would allow if it were.
+    const version = rt.installed ? (rt.version ?? 'unknown') : 'not installed';
     const mode = rt.installed ? (rt.mode ?? 'unknown') : `(default: ${rt.judged_mode})`;
+    const ready = rt.installed ? rt.ready : `(${rt.ready})`;
     out.push(
       pad(rt.id, 16) +
-        pad(version, 12) +
+        pad(version, 15) +
         pad(mode, 24) +
-        colourReady(rt.ready) +
-        ' '.repeat(Math.max(1, 9 - rt.ready.length)) +
-        colourRisk(rt.risk),
+        (rt.installed ? colourReady(ready) : st.dim(ready)) +
+        ' '.repeat(Math.max(1, 9 - ready.length)) +
+        (rt.installed ? colourRisk(rt.risk) : st.dim(`(${rt.risk})`)),
     );
     const why = rt.reasons.filter(
       (x) =>
         !x.startsWith('risk:') &&
         (opts.verbose || rt.ready !== 'yes') &&
-        (opts.verbose || /: (no|unknown)\b|not setuid|nosuid|inside a container|cannot/.test(x)),
+        (opts.verbose || /: (no|unknown)\b|not setuid|nosuid|inside a container|in a chroot|cannot/.test(x)),
     );
     for (const w of why.slice(0, 4)) out.push(st.dim(`  └ ${w}`));
   }
+  if (r.runtimes.some((rt) => !rt.installed))
+    out.push(
+      st.dim('(in parentheses: not installed; what this host would allow in the default mode if it were)'),
+    );
   out.push('');
   out.push(st.bold('KERNEL FEATURES'));
   for (const f of r.features) {

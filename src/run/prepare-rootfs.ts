@@ -54,14 +54,20 @@ function extractSifPartition(image: string, out: string, shown: string): void {
 }
 
 /** Unpacks into TMP as the caller: sanitized tar stream into tar -x (unprivileged: owners are the caller). */
-async function unpack(image: string, format: ImageFormat, tmp: string, shown: string): Promise<void> {
+async function unpack(
+  image: string,
+  format: ImageFormat,
+  tmp: string,
+  shown: string,
+  onBytes?: (n: number) => void,
+): Promise<void> {
   fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
   let source = image;
   if (format === 'sif') {
     source = `${tmp}.sqfs`;
     extractSifPartition(image, source, shown);
   }
-  const producer = produceTar(source);
+  const producer = produceTar(source, onBytes);
   // sqfs2tar or xz may stop early on a read error: their exit status, not a short stream, says the tree is whole.
   let producerErr = '';
   producer.child?.stderr?.on(
@@ -93,6 +99,7 @@ export async function prepareRootfs(
   image: string,
   cacheDir: string,
   bytes?: ImageBytes,
+  onBytes?: (n: number) => void,
 ): Promise<PreparedRootfs> {
   let st: fs.Stats;
   try {
@@ -128,7 +135,7 @@ export async function prepareRootfs(
     // A tar archive may be an oci-archive or docker-save: unpacked layer by layer, whiteouts applied.
     const layered = ['tar', 'gzip', 'xz', 'zstd'].includes(format) && (await isLayeredArchive(source.path));
     return await intoCache(cacheDir, source.digest, format, (tmp) =>
-      layered ? unpackLayered(source.path, tmp) : unpack(source.path, format, tmp, image),
+      layered ? unpackLayered(source.path, tmp) : unpack(source.path, format, tmp, image, onBytes),
     );
   } finally {
     if (own?.kind === 'copy') own.close();

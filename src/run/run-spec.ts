@@ -1,5 +1,6 @@
 // What `ctrsafe run` was asked to do, parsed from its command line (pure): image, command, binds, namespaces.
 import { UsageError } from '../errors.js';
+import { DEFAULT_CACHE_MAX_SIZE, parseByteSize } from './rootfs-cache.js';
 
 export interface BindSpec {
   src: string;
@@ -27,6 +28,8 @@ export interface RunSpec {
   keyring: string[];
   hostRoot: string | null;
   cacheDir: string | null;
+  /** After a new unpack, older entries are removed (least recently used first) to keep the cache under this. */
+  cacheMaxBytes: number;
   /** Unpack squashfs and SIF into the cache even where squashfuse could mount them. */
   unpack: boolean;
 }
@@ -45,110 +48,54 @@ export function parseBind(v: string): BindSpec {
   return { src, dst: dst.replace(/\/+$/, '') || '/', readOnly: mode === 'ro' };
 }
 
-const VALUE_FLAGS = new Set([
-  '--bind',
-  '-b',
-  '--net',
-  '--env',
-  '--workdir',
-  '--pwd',
-  '--policy',
-  '--keyring',
-  '--host-root',
-  '--cache',
-]);
+/** What the command line gave, before it is checked (the CLI declaration in src/cli/commands/run.ts parses it). */
+export interface RunRequest {
+  image: string;
+  command: string[];
+  binds: string[];
+  net?: string;
+  fakeroot: boolean;
+  noHome: boolean;
+  cleanEnv: boolean;
+  env: string[];
+  workdir?: string;
+  gpu: boolean;
+  dryRun: boolean;
+  policy?: string;
+  keyring: string[];
+  hostRoot?: string;
+  cacheDir?: string;
+  cacheMaxSize?: string;
+  unpack: boolean;
+}
 
-export function parseRunArgs(args: string[]): RunSpec {
-  const dash = args.indexOf('--');
-  const opts = dash === -1 ? args : args.slice(0, dash);
-  const command = dash === -1 ? [] : args.slice(dash + 1);
-  const spec: RunSpec = {
-    image: '',
-    command,
-    binds: [],
-    net: 'host',
-    fakeroot: false,
-    home: true,
-    cleanEnv: false,
-    env: [],
-    workdir: null,
-    gpu: false,
-    dryRun: false,
-    policy: null,
-    keyring: [],
-    hostRoot: null,
-    cacheDir: null,
-    unpack: false,
+export function buildRunSpec(r: RunRequest): RunSpec {
+  if (r.command.length === 0) throw new UsageError('ctrsafe run IMAGE -- COMMAND...: the command is missing');
+  if (r.net !== undefined && r.net !== 'host' && r.net !== 'none')
+    throw new UsageError('--net is host or none');
+  if (r.workdir !== undefined && !r.workdir.startsWith('/'))
+    throw new UsageError('--workdir must be an absolute path');
+  return {
+    image: r.image,
+    command: r.command,
+    binds: r.binds.flatMap((b) => b.split(',').map(parseBind)),
+    net: (r.net as 'host' | 'none' | undefined) ?? 'host',
+    fakeroot: r.fakeroot,
+    home: !r.noHome,
+    cleanEnv: r.cleanEnv,
+    env: r.env.map((e): [string, string] => {
+      const k = e.indexOf('=');
+      if (k <= 0) throw new UsageError(`--env ${e}: expected NAME=VALUE`);
+      return [e.slice(0, k), e.slice(k + 1)];
+    }),
+    workdir: r.workdir ?? null,
+    gpu: r.gpu,
+    dryRun: r.dryRun,
+    policy: r.policy ?? null,
+    keyring: r.keyring,
+    hostRoot: r.hostRoot ?? null,
+    cacheDir: r.cacheDir ?? null,
+    cacheMaxBytes: parseByteSize(r.cacheMaxSize ?? DEFAULT_CACHE_MAX_SIZE, '--cache-max-size'),
+    unpack: r.unpack,
   };
-  const positionals: string[] = [];
-  for (let i = 0; i < opts.length; i++) {
-    const a = opts[i]!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    let value: string | undefined;
-    if (VALUE_FLAGS.has(name)) {
-      value = eq > 0 ? a.slice(eq + 1) : opts[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-    }
-    switch (name) {
-      case '--bind':
-      case '-b':
-        for (const b of value!.split(',')) spec.binds.push(parseBind(b));
-        break;
-      case '--net':
-        if (value !== 'host' && value !== 'none') throw new UsageError('--net is host or none');
-        spec.net = value;
-        break;
-      case '--env': {
-        const k = value!.indexOf('=');
-        if (k <= 0) throw new UsageError(`--env ${value}: expected NAME=VALUE`);
-        spec.env.push([value!.slice(0, k), value!.slice(k + 1)]);
-        break;
-      }
-      case '--workdir':
-      case '--pwd':
-        if (!value!.startsWith('/')) throw new UsageError(`${name} must be an absolute path`);
-        spec.workdir = value!;
-        break;
-      case '--policy':
-        spec.policy = value!;
-        break;
-      case '--keyring':
-        spec.keyring.push(value!);
-        break;
-      case '--host-root':
-        spec.hostRoot = value!;
-        break;
-      case '--cache':
-        spec.cacheDir = value!;
-        break;
-      case '--fakeroot':
-        spec.fakeroot = true;
-        break;
-      case '--no-home':
-        spec.home = false;
-        break;
-      case '--cleanenv':
-        spec.cleanEnv = true;
-        break;
-      case '--gpu':
-      case '--nv':
-        spec.gpu = true;
-        break;
-      case '--unpack':
-        spec.unpack = true;
-        break;
-      case '--dry-run':
-        spec.dryRun = true;
-        break;
-      default:
-        if (a.startsWith('-')) throw new UsageError(`unknown option ${a} (ctrsafe run --help)`);
-        positionals.push(a);
-    }
-  }
-  if (positionals.length !== 1) throw new UsageError('ctrsafe run takes one IMAGE, then -- COMMAND...');
-  spec.image = positionals[0]!;
-  if (spec.command.length === 0)
-    throw new UsageError('ctrsafe run IMAGE -- COMMAND...: the command is missing');
-  return spec;
 }

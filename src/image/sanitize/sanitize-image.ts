@@ -47,8 +47,24 @@ export interface Producer {
   cleanup: () => void;
 }
 
-/** A tar stream of the input's file system: sqfs2tar for squashfs, the archive itself for tar, tar(1) for a directory. */
-export function produceTar(input: string): Producer {
+/**
+ * A tar stream of the input's file system: sqfs2tar for squashfs, the archive itself for tar, tar(1) for a
+ * directory. With onBytes, each chunk's size is reported as the stream is read (a progress line).
+ */
+export function produceTar(input: string, onBytes?: (n: number) => void): Producer {
+  const p = tarOf(input);
+  if (!onBytes) return p;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  p.stream.on('error', (e: Error) => counter.destroy(e));
+  return { ...p, stream: p.stream.pipe(counter) };
+}
+
+function tarOf(input: string): Producer {
   const { format } = detectFormat(input);
   const spawnOut = (cmd: string, args: string[]): Producer => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,11 +104,12 @@ export async function buildSanitizedSquashfs(
   input: string,
   outTmp: string,
   owner: { uid: number; gid: number },
+  onBytes?: (n: number) => void,
 ): Promise<SanitizeResult> {
   const tar2sqfs = which(['/usr/bin/tar2sqfs', '/usr/local/bin/tar2sqfs']);
   if (!tar2sqfs) throw new InputError('image sanitize needs tar2sqfs (package squashfs-tools-ng)');
   fs.mkdirSync(path.dirname(path.resolve(outTmp)), { recursive: true });
-  const producer = produceTar(input);
+  const producer = produceTar(input, onBytes);
   const rewriter = new SanitizeTar(owner);
   const sink = spawn(
     tar2sqfs,
