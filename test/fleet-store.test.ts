@@ -266,7 +266,7 @@ for (const [name, url] of backends) {
   test(`${name}: a database from before the counters is upgraded, its rows kept and the counters rebuilt`, async () => {
     const u = await url();
     const driver = u.startsWith('sqlite:')
-      ? (await import('../src/fleet/store/sqlite-driver.js')).openSqlite(u.slice(7))
+      ? await (await import('../src/fleet/store/open-store.js')).openDriver(u)
       : (await import('../src/fleet/store/postgres-driver.js')).openPostgres(u);
     // Schema version 2, as the first release wrote it, with one node in it.
     await driver.run('CREATE TABLE schema_version (version INTEGER NOT NULL)');
