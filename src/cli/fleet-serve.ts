@@ -141,11 +141,9 @@ async function fleetServe(
   return 0;
 }
 
-/** node:sea (Node >= 21.7) says whether this process is a single executable application. */
+/** node:sea (Node >= 21.7) says whether this process is a single executable application; older Nodes have none. */
 function runsAsSingleExecutable(): boolean {
-  try {
-    return (require('node:sea') as { isSea(): boolean }).isSea();
-  } catch {
-    return false;
-  }
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  const sea = get?.('node:sea') as { isSea?: () => boolean } | undefined;
+  return sea?.isSea?.() === true;
 }
