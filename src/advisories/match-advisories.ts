@@ -53,6 +53,13 @@ function distroBuilt(pkgVersion: string, syntax: 'debian' | 'rpm'): boolean {
   return /\.el\d|\.fc\d+|suse|\.module\+el|\.sle/.test(pkgVersion);
 }
 
+/**
+ * Vendors that publish their own .deb builds straight from release tags, with no backports: the upstream
+ * version decides for them. NVIDIA's toolkit repository (nvidia.github.io/libnvidia-container) signs its
+ * packages "NVIDIA CORPORATION <cudatools@nvidia.com>".
+ */
+const VENDOR_MAINTAINERS = [/@nvidia\.com>?$/i];
+
 function packageTarget(f: Facts, pfx: string, id: string): Target | null {
   if (val(f, `${pfx}.installed`) !== true) return null;
   const upstream = val(f, `${pfx}.version`);
@@ -63,7 +70,9 @@ function packageTarget(f: Facts, pfx: string, id: string): Target | null {
     const source = f.get(`${pfx}.package`)?.evidence ?? '';
     const syntax = /dpkg/.test(source) ? 'debian' : 'rpm';
     const src = val(f, `${pfx}.package_source`);
-    distro = { name: pkg.split(' ')[0]!, ...(typeof src === 'string' ? { source: src } : {}), version, syntax, built: distroBuilt(version, syntax) };
+    const maint = val(f, `${pfx}.package_maintainer`);
+    const vendor = typeof maint === 'string' && VENDOR_MAINTAINERS.some((re) => re.test(maint));
+    distro = { name: pkg.split(' ')[0]!, ...(typeof src === 'string' ? { source: src } : {}), version, syntax, built: !vendor && distroBuilt(version, syntax) };
   }
   return {
     id,

@@ -14,6 +14,8 @@ export interface PackageVersion {
   source: string;
   /** The distribution source package it was built from, when the database says (dpkg "Source:"). */
   sourcePackage?: string;
+  /** dpkg's Maintainer field: tells a vendor's own build from the distribution's. */
+  maintainer?: string;
 }
 
 export const PACKAGE_NAMES = new Set([
@@ -41,6 +43,7 @@ export function readDpkgPackages(root: HostRoot): Map<string, PackageVersion> {
       version: v.version,
       source: `dpkg status (${root.display(p)})`,
       sourcePackage: v.source,
+      ...(v.maintainer ? { maintainer: v.maintainer } : {}),
     });
   return out;
 }

@@ -58,6 +58,14 @@ export function addPackageFacts(facts: Facts, pfx: string, name: string, p: Pack
       'file',
       `package ${name} is built from source package ${p.sourcePackage}`,
     );
+  if (p.maintainer)
+    addFact(
+      facts,
+      `${pfx}.package_maintainer`,
+      p.maintainer,
+      'file',
+      `package ${name} is maintained by ${p.maintainer}`,
+    );
 }
 
 export function upstreamOf(pkgVersion: string): string {

@@ -9,8 +9,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function parseDpkgStatus(
   text: string,
   wanted: ReadonlySet<string>,
-): Map<string, { version: string; source: string }> {
-  const out = new Map<string, { version: string; source: string }>();
+): Map<string, { version: string; source: string; maintainer?: string }> {
+  const out = new Map<string, { version: string; source: string; maintainer?: string }>();
   if (wanted.size === 0) return out;
   const re = new RegExp(`^Package: (${[...wanted].map(escape).join('|')})$`, 'gm');
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -21,7 +21,9 @@ export function parseDpkgStatus(
     const version = /^Version:\s*(\S+)/m.exec(stanza)?.[1];
     // "Source: libpod (4.3.1+ds1-8)": the source package, which distribution advisories name.
     const source = /^Source:\s*(\S+)/m.exec(stanza)?.[1] ?? m[1]!;
-    if (version) out.set(m[1]!, { version, source });
+    // "Maintainer: NVIDIA CORPORATION <cudatools@nvidia.com>": who built it (a vendor's own .deb, or the distribution).
+    const maintainer = /^Maintainer:\s*(.{1,200})$/m.exec(stanza)?.[1]?.trim();
+    if (version) out.set(m[1]!, { version, source, ...(maintainer ? { maintainer } : {}) });
   }
   return out;
 }
