@@ -201,14 +201,16 @@ test('rootless podman: CDI present is ready; the legacy hook with no-cgroups uns
     'usr/share/containers/oci/hooks.d/oci-nvidia-hook.json':
       '{"version":"1.0.0","hook":{"path":"/usr/bin/nvidia-container-toolkit","args":["nvidia-container-toolkit","prestart"]},"when":{"always":true},"stages":["prestart"]}\n',
   };
-  const unset = (
-    await runCheck({
-      root: nvidiaNode('1.17.8', {
-        ...hookOnly,
-        'etc/nvidia-container-runtime/config.toml': TOOLKIT_CONFIG('#no-cgroups = false'),
-      }),
-    })
-  ).report;
+  const withHook = async (noCgroups: string) =>
+    (
+      await runCheck({
+        root: nvidiaNode('1.17.8', {
+          ...hookOnly,
+          'etc/nvidia-container-runtime/config.toml': TOOLKIT_CONFIG(noCgroups),
+        }),
+      })
+    ).report;
+  const unset = await withHook('#no-cgroups = false');
   const p = gpuFor(unset, 'podman');
   assert.equal(p.ready, 'no');
   assert.ok(
@@ -217,14 +219,7 @@ test('rootless podman: CDI present is ready; the legacy hook with no-cgroups uns
   );
   assert.ok(p.remediation.some((x) => /no-cgroups = true/.test(x) && /nvidia-ctk cdi generate/.test(x)));
 
-  const set = (
-    await runCheck({
-      root: nvidiaNode('1.17.8', {
-        ...hookOnly,
-        'etc/nvidia-container-runtime/config.toml': TOOLKIT_CONFIG('no-cgroups = true'),
-      }),
-    })
-  ).report;
+  const set = await withHook('no-cgroups = true');
   assert.equal(gpuFor(set, 'podman').ready, 'yes');
 
   const neither = (await runCheck({ root: nvidiaNode('1.17.8') })).report;

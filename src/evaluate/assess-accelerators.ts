@@ -209,6 +209,26 @@ function nvidiaVerdict(
   };
 }
 
+/** One device judgement for every installed runtime, with how each asks for the device; "unknown" for the unchecked. */
+function sameForEach(
+  runtimes: RuntimeVerdict[],
+  how: Record<string, string>,
+  base: { ready: Ready; reasons: string[]; fix: string[] },
+  what: 'GPU' | 'RDMA',
+): AcceleratorVerdict[] {
+  return runtimes
+    .filter((r) => r.installed)
+    .map((r) => ({
+      runtime: r.id,
+      how: how[r.id] ?? 'not checked',
+      ready: how[r.id] ? base.ready : worse(base.ready, 'unknown'),
+      reasons: how[r.id]
+        ? [...base.reasons]
+        : [...base.reasons, `ctrsafe does not check ${r.name}'s ${what} support yet`],
+      remediation: [...base.fix],
+    }));
+}
+
 const AMD_HOW: Record<string, string> = {
   apptainer: '--rocm',
   'singularity-ce': '--rocm',
@@ -300,17 +320,7 @@ function gpuSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['gpu'] {
   } else {
     s.summary = `AMD GPU: ${s.devices.length} device nodes (amdgpu ${f.get('gpu.amd.amdgpu_loaded')?.value === true ? 'loaded' : 'not seen in /sys/module'})`;
     const base = judgeDevices(f, s.devices, AMD_FIX);
-    s.runtimes = runtimes
-      .filter((r) => r.installed)
-      .map((r) => ({
-        runtime: r.id,
-        how: AMD_HOW[r.id] ?? 'not checked',
-        ready: AMD_HOW[r.id] ? base.ready : worse(base.ready, 'unknown'),
-        reasons: AMD_HOW[r.id]
-          ? [...base.reasons]
-          : [...base.reasons, `ctrsafe does not check ${r.name}'s GPU support yet`],
-        remediation: [...base.fix],
-      }));
+    s.runtimes = sameForEach(runtimes, AMD_HOW, base, 'GPU');
   }
   return s;
 }
@@ -398,17 +408,7 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
       );
   }
   s.summary = `RDMA: ${devs.filter((d) => /uverbs/.test(d)).length} verbs devices, memlock ${mem.bytes === null ? 'unknown' : formatMemlock(mem.bytes)}`;
-  s.runtimes = runtimes
-    .filter((r) => r.installed)
-    .map((r) => ({
-      runtime: r.id,
-      how: RDMA_HOW[r.id] ?? 'not checked',
-      ready: RDMA_HOW[r.id] ? base.ready : worse(base.ready, 'unknown'),
-      reasons: RDMA_HOW[r.id]
-        ? [...base.reasons]
-        : [...base.reasons, `ctrsafe does not check ${r.name}'s RDMA support yet`],
-      remediation: [...base.fix],
-    }));
+  s.runtimes = sameForEach(runtimes, RDMA_HOW, base, 'RDMA');
   return s;
 }
 
