@@ -15,6 +15,17 @@ export const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/** Median wall time in ms of `n` calls of `f` in this process. */
+export function medianMs(f: () => unknown, n: number): number {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    f();
+    xs.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(xs);
+}
+
 function time(c: Cmd): number {
   const t = process.hrtime.bigint();
   const r = spawnSync(c.argv[0]!, c.argv.slice(1), {

@@ -1,148 +1,21 @@
 // No loss: SIGKILL the real fleet server in the middle of a report load; every acknowledged report is in the database.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { openSqlite } from '../src/fleet/store/sqlite-driver.js';
-import { validateReport } from '../src/fleet/validate-report.js';
-import { RUNTIME_IDS } from '../src/runtimes/locations.js';
-import { BIN } from './helpers/tree.js';
+import { loadHost, loadReport } from './helpers/load-report.js';
+import { ADMIN, request, SECRET, startServer } from './helpers/fleet-server.js';
 
-const ADMIN = 'admin-token-for-tests-0123456789';
-const SECRET = 'enrol-secret-for-tests-0123456789';
 const NODES = 50;
 const IN_FLIGHT = 16;
 const KILL_DELAY_MS = 7;
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<unknown>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(db: string): Promise<Server> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [BIN, 'fleet', 'serve', '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
-      {
-        env: { ...process.env, CTRSAFE_ADMIN_TOKEN: ADMIN, CTRSAFE_ENROLL_SECRET: SECRET },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const exited = new Promise((r) => child.once('exit', r));
-    let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const ready = await new Promise<boolean>((resolve) => {
-      let out = '';
-      child.stdout!.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (/listening on /.test(out)) resolve(true);
-      });
-      void exited.then(() => resolve(false));
-    });
-    if (ready) return { child, port, exited };
-    // Another process took the port between the probe and the listen: try another.
-    if (attempt >= 2) throw new Error(`the server did not start: ${stderr}`);
-  }
-}
-
-/** One request; a reset or refused connection rejects (no answer: the report was not acknowledged). */
-function request(
-  agent: http.Agent,
-  port: number,
-  method: string,
-  url: string,
-  body?: unknown,
-  token?: string,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: url,
-        agent,
-        timeout: 20_000,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(data === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> });
-          } catch {
-            reject(new Error(`${res.statusCode}: not JSON: ${text.slice(0, 200)}`));
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer in 20 s')));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-const hostname = (h: number) => `dur${String(h).padStart(3, '0')}`;
-
-/** Report `seq` of node `h`: a later seq is a later report, so the node's latest state must be its highest seq. */
-function report(h: number, seq: number) {
-  const raw = {
-    schema: 'ctrsafe.report/1',
-    report_id: `dur-${h}-${seq}`,
-    generated_at: new Date(Date.UTC(2026, 10, 1) + seq * 60_000).toISOString(),
-    host: {
-      hostname: hostname(h),
-      kernel: { release: `5.14.0-${427 + (seq % 3)}.el9.x86_64`, distro_kernel: true },
-      os: { id: 'rocky', version_id: '9.4' },
-    },
-    runtimes: RUNTIME_IDS.map((id, k) => ({
-      id,
-      ready: ['yes', 'no', 'unknown'][(h + k + seq) % 3]!,
-      risk: 'low',
-    })),
-    findings: Array.from({ length: 30 }, (_, k) => ({
-      id: `CS-X${k}`,
-      severity: 'medium',
-      status: (k + seq) % 5 ? 'pass' : 'fail',
-    })),
-    vulnerabilities: Array.from({ length: 5 }, (_, k) => ({
-      id: `CVE-2024-${1000 + ((h + k) % 40)}`,
-      status: (h + seq) % 4 ? 'affected' : 'unknown',
-      severity: 'high',
-    })),
-  };
-  const v = validateReport(raw);
-  if (!v.ok) throw new Error(v.reason);
-  return raw;
-}
+const report = (h: number, seq: number) => loadReport('dur', h, seq);
+const hostname = (h: number) => loadHost('dur', h);
 
 interface Run {
   dir: string;
@@ -165,7 +38,7 @@ const reportOf = (j: number) => ({ h: j % NODES, seq: Math.floor(j / NODES) });
 async function loadAndKill(total: number, killAt: number): Promise<Run> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-durable-'));
   const db = path.join(dir, 'fleet.db');
-  const server = await startServer(db);
+  const server = await startServer(`sqlite:${db}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const run: Run = {
     dir,
@@ -294,7 +167,7 @@ test('no loss: killing the server in the middle of a load run loses no acknowled
 
     // Restarted on the same database: the tokens still hold, what was acknowledged is a duplicate now, and the
     // reports a node would resend (those cut off) arrive, after which every node shows its newest report.
-    const server = await startServer(db);
+    const server = await startServer(`sqlite:${db}`);
     const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     try {
       const ackedJ = Array.from({ length: run.issued }, (_, j) => j).filter((j) => {

@@ -1,4 +1,4 @@
-// `fleet ingest DIR`: real reports from `check --format json`, stored once, bad files refused with a reason.
+// `fleet ingest DIR`: real reports from `check --format json`, stored once, each only for the node its file names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -6,22 +6,30 @@ import * as path from 'node:path';
 import { runCli } from './helpers/run-cli.js';
 import { FIXTURES, writeTree } from './helpers/tree.js';
 
-test('reports written by nodes to a shared directory are ingested idempotently', () => {
+const check = (fixture: string) =>
+  runCli(['check', '--root', path.join(FIXTURES, fixture), '--format', 'json']).stdout;
+
+test('reports written by nodes to a shared directory are ingested idempotently, each under its own name', () => {
   const dir = writeTree({
     'garbage.json': '{"schema": "ctrsafe.report/1"',
     'wrong.json': '{"schema":"other"}',
   });
-  for (const host of ['rocky9', 'debian12', 'centos7-default']) {
-    const r = runCli(['check', '--root', path.join(FIXTURES, host), '--format', 'json']);
-    fs.writeFileSync(path.join(dir, `${host}.json`), r.stdout);
-  }
-  fs.copyFileSync(path.join(dir, 'rocky9.json'), path.join(dir, 'rocky9-again.json'));
+  // The fixtures' host names: rocky9 is cn0301, debian12 bookworm-ws, centos7-default cn0101.
+  for (const [host, fixture] of [
+    ['cn0301', 'rocky9'],
+    ['bookworm-ws', 'debian12'],
+    ['cn0101', 'centos7-default'],
+  ] as const)
+    fs.writeFileSync(path.join(dir, `${host}.json`), check(fixture));
+  // cn0101's report again, in a file named by its FQDN: not the file of the node that produced it.
+  fs.copyFileSync(path.join(dir, 'cn0101.json'), path.join(dir, 'cn0101.cluster.example.json'));
   const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
   const r = runCli(['fleet', 'ingest', dir, '--db', db]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /3 reports stored, 1 already stored, 0 older than the node's latest, 2 refused/);
+  assert.match(r.stdout, /3 reports stored, 0 already stored, 0 older than the node's latest, 3 refused/);
   assert.match(r.stdout, /garbage\.json: not valid JSON/);
-  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /0 reports stored, 4 already stored/);
+  assert.match(r.stdout, /cn0101\.cluster\.example\.json: the report claims to be cn0101's/);
+  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /0 reports stored, 3 already stored/);
   const s = JSON.parse(runCli(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
     nodes: number;
     readiness: Record<string, Record<string, number>>;
@@ -51,4 +59,66 @@ test('reports written by nodes to a shared directory are ingested idempotently',
     'hostname,kernel_release,os,fail_critical,fail_high,vulns_affected,generated_at,received_at,report_id',
   );
   assert.equal(csv.filter((l) => l.startsWith('"')).length, 3);
+});
+
+test('attack: a node cannot store a report for another node through the directory, nor date it ahead to win', () => {
+  const dir = writeTree({});
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  // The victim's genuine report first.
+  fs.writeFileSync(path.join(dir, 'cn0101.json'), check('centos7-default'));
+  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /1 reports stored/);
+  const genuine = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
+    nodes: { report_id: string }[];
+  };
+  // A compromised cn0301 writes a clean report claiming cn0101, dated 14 minutes ahead, into its own file and into
+  // the victim's: the first names another node; the second replaces the victim's file, so it is the victim's
+  // file now, but no newer than its arrival, so the victim's next genuine report still wins.
+  const forged = JSON.parse(check('rocky9')) as Record<string, unknown> & { host: { hostname: string } };
+  forged.host.hostname = 'cn0101';
+  forged.report_id = 'forged-1';
+  forged.generated_at = new Date(Date.now() + 14 * 60_000).toISOString();
+  fs.rmSync(path.join(dir, 'cn0101.json'));
+  fs.writeFileSync(path.join(dir, 'cn0301.json'), JSON.stringify(forged));
+  const r = runCli(['fleet', 'ingest', dir, '--db', db]);
+  assert.match(r.stdout, /0 reports stored, 0 already stored, 0 older than the node's latest, 1 refused/);
+  assert.match(r.stdout, /cn0301\.json: the report claims to be cn0101's, but cn0301 produced it/);
+  const after = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
+    nodes: { report_id: string }[];
+  };
+  assert.deepEqual(after.nodes, genuine.nodes, "the victim's record is unchanged");
+  const audit = runCli(['fleet', 'audit', '--db', db]).stdout;
+  assert.match(
+    audit,
+    /report:refused-other-node\s+cn0301 .*by ingest .*claims to be cn0101's/,
+    'and it is logged',
+  );
+
+  fs.rmSync(path.join(dir, 'cn0301.json'));
+  fs.writeFileSync(path.join(dir, 'cn0101.json'), JSON.stringify(forged));
+  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /1 reports stored/);
+  const next = JSON.parse(check('centos7-default')) as Record<string, unknown>;
+  next.report_id = 'genuine-2';
+  fs.writeFileSync(path.join(dir, 'cn0101.json'), JSON.stringify(next));
+  const r2 = runCli(['fleet', 'ingest', dir, '--db', db]);
+  assert.match(
+    r2.stdout,
+    /1 reports stored, 0 already stored, 0 older/,
+    'a date ahead does not make the next report older',
+  );
+  const last = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
+    nodes: { report_id: string }[];
+  };
+  assert.equal(last.nodes[0]!.report_id, 'genuine-2');
+
+  const far = {
+    ...forged,
+    report_id: 'forged-2',
+    generated_at: new Date(Date.now() + 20 * 60_000).toISOString(),
+  };
+  fs.writeFileSync(path.join(dir, 'cn0101.json'), JSON.stringify(far));
+  assert.match(
+    runCli(['fleet', 'ingest', dir, '--db', db]).stdout,
+    /in the future/,
+    'beyond the allowance: refused',
+  );
 });

@@ -59,7 +59,7 @@ test('dpkg status: only installed stanzas of wanted packages count', () => {
   const text =
     'Package: podman\nStatus: install ok installed\nSource: libpod (4.3.1+ds1-8+deb12u1)\nVersion: 4.3.1+ds1-8+deb12u1\n\nPackage: crun\nStatus: deinstall ok config-files\nVersion: 1.8.1-1\n\nPackage: bash\nStatus: install ok installed\nVersion: 5.2.15-2\n';
   assert.deepEqual(
-    [...parseDpkgStatus(text, new Set(['podman', 'crun']))],
+    [...parseDpkgStatus(text, (n) => ['podman', 'crun'].includes(n))],
     [['podman', { version: '4.3.1+ds1-8+deb12u1', source: 'libpod' }]],
   );
 });
@@ -117,4 +117,42 @@ test('sysctl.d: slash and dot keys are the same; later files win', () => {
 test('loose version order picks the newest installed kernel', () => {
   const releases = ['3.10.0-957.el7.x86_64', '3.10.0-1160.el7.x86_64', '3.10.0-1062.el7.x86_64'];
   assert.equal([...releases].sort(compareLooseVersion).pop(), '3.10.0-1160.el7.x86_64');
+});
+
+test('dpkg status: a hostile file of 80,000 "Package:" lines without blank lines is read in linear time', () => {
+  // issue 13: the old reader searched for the end of the stanza from every match, 29 s for this file.
+  const lines = Array.from({ length: 80_000 }, () => 'Package: podman').join('\n');
+  const started = Date.now();
+  const out = parseDpkgStatus(
+    `${lines}\nStatus: install ok installed\nVersion: 4.3.1\n`,
+    (n) => n === 'podman',
+  );
+  const ms = Date.now() - started;
+  assert.ok(ms < 2000, `took ${ms} ms`);
+  assert.deepEqual([...out], [['podman', { version: '4.3.1', source: 'podman' }]], 'one stanza, read once');
+  // Many real stanzas, each wanted: the matches are capped, the file still read once.
+  const many = Array.from(
+    { length: 20_000 },
+    (_, i) => `Package: linux-image-${i}\nStatus: install ok installed\nVersion: 1-${i}\n`,
+  ).join('\n');
+  const m = parseDpkgStatus(many, (n) => n.startsWith('linux-image-'));
+  assert.equal(m.size, 4096);
+});
+
+test('dpkg status: Source with a version (signed kernels, binNMUs) gives the source name and its version', () => {
+  const text =
+    'Package: linux-image-6.1.0-57-amd64\nStatus: install ok installed\nSource: linux-signed-amd64 (6.1.192+3)\nVersion: 6.1.192-3\n\nPackage: podman\nStatus: install ok installed\nSource: libpod (4.3.1+ds1-8+deb12u1)\nVersion: 4.3.1+ds1-8+deb12u1+b3\n';
+  assert.deepEqual(
+    [...parseDpkgStatus(text, () => true)],
+    [
+      [
+        'linux-image-6.1.0-57-amd64',
+        { version: '6.1.192-3', source: 'linux-signed-amd64', sourceVersion: '6.1.192+3' },
+      ],
+      [
+        'podman',
+        { version: '4.3.1+ds1-8+deb12u1+b3', source: 'libpod', sourceVersion: '4.3.1+ds1-8+deb12u1' },
+      ],
+    ],
+  );
 });

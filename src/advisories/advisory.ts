@@ -39,7 +39,21 @@ export interface Advisory {
     preconditions: { setuid_mode?: boolean; unprivileged_userns?: boolean; config?: ConfigPrecondition[] };
     confirmed_from: string[];
     unconfirmed: string[];
+    /** Listed in a catalogue of flaws exploited in the wild (CISA KEV), with the date it was added there. */
+    known_exploited?: KnownExploited;
+    /**
+     * Set by `ctrsafe db update` on records it imported: such a record was never reviewed. Never read from a record
+     * itself (an import's own database_specific.ctrsafe is ignored); the store keeps it beside the record.
+     */
+    imported?: { from: string; at: string };
   };
+}
+
+/** database_specific.ctrsafe.known_exploited: the catalogue that lists the flaw as exploited in the wild. */
+export interface KnownExploited {
+  catalog: 'CISA KEV';
+  /** The day the catalogue added it (CISA's dateAdded), YYYY-MM-DD. */
+  date_added: string;
 }
 
 const SEVERITY = ['low', 'medium', 'high', 'critical'];
@@ -49,6 +63,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 const str = (v: unknown, max = MAX_STR): v is string => typeof v === 'string' && v.length <= max;
+/** YYYY-MM-DD naming a real day (2024-02-30 is refused). */
+export function isCalendarDate(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const t = Date.parse(`${v}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v;
+}
 const strList = (v: unknown, maxItems = 200): v is string[] =>
   Array.isArray(v) && v.length <= maxItems && v.every((x) => str(x));
 
@@ -128,6 +148,15 @@ export function parseAdvisory(
   }
   if (!strList(db.confirmed_from ?? []) || (db.confirmed_from as string[]).length === 0)
     return { ok: false, reason: 'database_specific.ctrsafe.confirmed_from must cite at least one source' };
+  const ke = db.known_exploited;
+  if (
+    ke !== undefined &&
+    !(isRecord(ke) && ke.catalog === 'CISA KEV' && typeof ke.date_added === 'string' && isCalendarDate(ke.date_added))
+  )
+    return {
+      ok: false,
+      reason: 'database_specific.ctrsafe.known_exploited must be { "catalog": "CISA KEV", "date_added": "YYYY-MM-DD" }',
+    };
   const advisory: Advisory = {
     id: raw.id,
     aliases,
@@ -145,6 +174,7 @@ export function parseAdvisory(
       },
       confirmed_from: db.confirmed_from as string[],
       unconfirmed: strList(db.unconfirmed ?? []) ? ((db.unconfirmed as string[] | undefined) ?? []) : [],
+      ...(isRecord(ke) ? { known_exploited: { catalog: 'CISA KEV', date_added: ke.date_added as string } } : {}),
     },
   };
   if (str(raw.details)) advisory.details = raw.details;

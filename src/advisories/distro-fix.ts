@@ -138,7 +138,12 @@ export function parseDistroFixSource(
 /** The file form: metadata plus rows, one row per line so diffs of a rebuilt source stay readable. */
 export function serializeDistroFixSource(s: DistroFixSource): string {
   const { fixes, ...meta } = s;
+  return serializeWithRows(meta, 'fixes', fixes.map(toRow));
+}
+
+/** JSON of `meta` with one more key holding `rows`, each row on its own line (the builder's files and extracts). */
+export function serializeWithRows(meta: object, key: string, rows: readonly unknown[]): string {
   const head = JSON.stringify(meta, null, 2).replace(/\n}$/, '');
-  const rows = fixes.map((f) => `    ${JSON.stringify(toRow(f))}`).join(',\n');
-  return `${head},\n  "fixes": [\n${rows}${rows ? '\n' : ''}  ]\n}\n`;
+  const body = rows.map((r) => `    ${JSON.stringify(r)}`).join(',\n');
+  return `${head === '{' ? '{' : `${head},`}\n  ${JSON.stringify(key)}: [\n${body}${body ? '\n' : ''}  ]\n}\n`;
 }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { mergeAdvisories, readStore } from './advisory-store.js';
+import { mergeAdvisories, mergeDistroSources, readStore } from './advisory-store.js';
 import { parseAdvisory, type Advisory } from './advisory.js';
 import { ADVISORY_JSON, DISTRO_FIX_JSON } from './database.generated.js';
 import { reshapeDistroFixSource, type DistroFixRow, type DistroFixSource } from './distro-fix.js';
@@ -81,7 +81,7 @@ export function loadDatabase(dir: string): AdvisorySet {
   if (!store) return builtin;
   return {
     advisories: mergeAdvisories(builtin.advisories, store.advisories),
-    distro: builtin.distro,
+    distro: mergeDistroSources(builtin.distro, store.distro),
     source: `built-in database (${builtin.advisories.length}) + ${store.advisories.length} imported into ${dir}`,
     problems: [...builtin.problems, ...store.problems],
   };

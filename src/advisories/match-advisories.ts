@@ -1,147 +1,77 @@
-// Matches advisories against what is installed on a host (pure): exact per-ecosystem versions, distribution-aware.
+// Matches advisories against what is installed on a host (pure): the distributions' records first, then evidence.
 import type { Facts } from '../facts/fact.js';
-import type { KernelFamily } from '../collect/classify-kernel.js';
-import { compareDebian } from '../version/compare-debian.js';
-import { compareRpm } from '../version/compare-rpm.js';
 import { compareUpstream } from '../version/compare-upstream.js';
-import { kernelPackageVersion, mainlineVersion } from '../version/kernel-version.js';
+import { rhelStream } from '../version/kernel-package.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Advisory, Affected } from './advisory.js';
-import { fixedOf, inRange, introducedOf, type Compare } from './evaluate-range.js';
+import { decideFromDistro } from './decide-distro.js';
+import { matchMaker, type Match } from './match.js';
+import type { DistroFixSource } from './distro-fix.js';
+import { buildDistroIndex, rowIds, type DistroIndex } from './distro-index.js';
+import { distroFamily, distributionShips, hostReleases, type ReleaseCandidate } from './host-releases.js';
+import { fixedList, judgeRanges } from './judge-ranges.js';
+import { kernelContext, matchKernel } from './match-kernel.js';
 
-export type MatchStatus = 'affected' | 'not-affected' | 'unknown';
-
-export interface Match {
-  advisory: Advisory;
-  target: string;
-  /** Human description of what is installed. */
-  installed: string;
-  /** The advisory entry that decided: "Go/github.com/apptainer/apptainer", "Debian:12/linux", "Linux/Kernel". */
-  package: string;
-  installed_version: string | null;
-  fixed_version: string | null;
-  status: MatchStatus;
-  reason: string;
-}
+export type { Match, MatchStatus } from './match.js';
 
 interface Target {
   id: string;
   /** The upstream version (binary output or package upstream part). */
   upstream: string | null;
-  /** The distribution package version, when it came from one, and its syntax. */
-  distro: { name: string; source?: string; version: string; syntax: 'debian' | 'rpm'; built: boolean } | null;
+  /** Why the version is not known, when it is not. */
+  versionProblem: string | null;
+  /** The distribution package, when it came from one. */
+  distro: { name: string; source: string | null; version: string; syntax: 'debian' | 'rpm'; built: boolean } | null;
+  changelog: Map<string, string>;
+  /** Where that changelog was read (the fact's evidence). */
+  changelogFrom: string;
   describe: string;
 }
 
-interface Host {
-  osId: string;
-  osVersion: string;
-  family: KernelFamily | null;
-}
-
-const cmpUpstream: Compare = compareUpstream;
-const cmpFor = (syntax: 'debian' | 'rpm'): Compare => (syntax === 'debian' ? compareDebian : compareRpm);
 const val = (f: Facts, id: string) => f.get(id)?.value;
 
 /**
  * Whether a distribution built (and may have patched) the package: a Debian revision ("0.31-1",
- * "4.3.1+ds1-8+deb12u1") or an RPM dist tag (".el9", ".fc39", "suse"). An upstream RPM ("1.3.4-1") is not.
+ * "4.3.1+ds1-8+deb12u1") or an RPM dist tag (".el9", ".fc39", "suse"), and a package the distribution's own
+ * archive ships. An upstream RPM ("1.3.4-1") or the project's .deb ("1.1.0-1~jammy") of a runtime Debian does not
+ * package is not (issue 12).
  */
-function distroBuilt(pkgVersion: string, syntax: 'debian' | 'rpm'): boolean {
+function distroBuilt(pkgVersion: string, syntax: 'debian' | 'rpm', ships: boolean): boolean {
+  if (!ships) return false;
   if (syntax === 'debian') return pkgVersion.includes('-');
-  return /\.el\d|\.fc\d+|suse|\.module\+el|\.sle/.test(pkgVersion);
+  return /\.el\d|\.fc\d+|suse|\.module\+el|\.sle|\.mga/.test(pkgVersion);
 }
 
-/**
- * Vendors that publish their own .deb builds straight from release tags, with no backports: the upstream
- * version decides for them. NVIDIA's toolkit repository (nvidia.github.io/libnvidia-container) signs its
- * packages "NVIDIA CORPORATION <cudatools@nvidia.com>".
- */
-const VENDOR_MAINTAINERS = [/@nvidia\.com>?$/i];
-
-function packageTarget(f: Facts, pfx: string, id: string): Target | null {
+function packageTarget(f: Facts, pfx: string, id: string, osId: string): Target | null {
   if (val(f, `${pfx}.installed`) !== true) return null;
   const upstream = val(f, `${pfx}.version`);
   const pkg = val(f, `${pfx}.package`);
   let distro: Target['distro'] = null;
   if (typeof pkg === 'string') {
-    const version = pkg.split(' ')[1] ?? '';
-    const source = f.get(`${pfx}.package`)?.evidence ?? '';
-    const syntax = /dpkg/.test(source) ? 'debian' : 'rpm';
+    const [name, version = ''] = pkg.split(' ') as [string, string?];
     const src = val(f, `${pfx}.package_source`);
-    const maint = val(f, `${pfx}.package_maintainer`);
-    const vendor = typeof maint === 'string' && VENDOR_MAINTAINERS.some((re) => re.test(maint));
-    distro = { name: pkg.split(' ')[0]!, ...(typeof src === 'string' ? { source: src } : {}), version, syntax, built: !vendor && distroBuilt(version, syntax) };
+    const syntax = /dpkg/.test(f.get(`${pfx}.package`)?.evidence ?? '') ? 'debian' : 'rpm';
+    const source = typeof src === 'string' ? src : null;
+    const ships = distributionShips(distroFamily(osId), name) && (source === null || distributionShips(distroFamily(osId), source));
+    distro = { name, source, version, syntax, built: distroBuilt(version, syntax, ships) };
   }
+  const changelog = new Map<string, string>();
+  const cl = val(f, `${pfx}.changelog_fixes`);
+  if (Array.isArray(cl)) for (const e of cl) changelog.set(e.split(' ')[0]!, e.split(' ')[1] ?? '');
+  const problem = f.get(`${pfx}.version_problem`);
   return {
     id,
     upstream: typeof upstream === 'string' ? upstream : null,
+    versionProblem: problem ? problem.evidence : null,
     distro,
-    describe:
-      typeof pkg === 'string'
-        ? `${id} ${upstream ?? '?'} (package ${pkg})`
-        : `${id} ${upstream ?? 'unknown version'}`,
+    changelog,
+    changelogFrom: f.get(`${pfx}.changelog_fixes`)?.evidence.replace(/ names \d+ CVEs? .*$/, '') ?? '',
+    describe: typeof pkg === 'string' ? `${id} ${upstream ?? '?'} (package ${pkg})` : `${id} ${upstream ?? 'unknown version'}`,
   };
 }
 
-/** Which OSV distribution ecosystem names this host: "Debian:12", "Ubuntu:22.04:LTS", "Red Hat" + release, ... */
-function ecosystemMatchesHost(a: Affected, host: Host): boolean {
-  const eco = a.package.ecosystem;
-  const [name, release] = eco.split(':');
-  const major = host.osVersion.split('.')[0] ?? '';
-  switch (name) {
-    case 'Debian':
-      return host.osId === 'debian' && release === major;
-    case 'Ubuntu':
-      return host.osId === 'ubuntu' && release === host.osVersion;
-    case 'Red Hat': {
-      const want = a.database_specific?.ctrsafe_target_release?.replace(/\D+/g, '');
-      return ['rhel', 'centos', 'rocky', 'almalinux', 'ol'].includes(host.osId) && (!want || want === major);
-    }
-    case 'AlmaLinux':
-      return host.osId === 'almalinux' && release === major;
-    case 'Rocky Linux':
-      return host.osId === 'rocky' && release === major;
-    case 'SUSE':
-      return host.osId.startsWith('sle') && (release ?? '').includes(host.osVersion.replace('.', ' SP'));
-    default:
-      return false;
-  }
-}
-
-const isDistroEcosystem = (eco: string) =>
-  /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
-
-function judgeRanges(version: string, a: Affected, cmp: Compare): boolean | null {
-  if (a.versions?.includes(version)) return true;
-  let any: boolean | null = false;
-  for (const r of a.ranges) {
-    const hit = inRange(version, r, cmp);
-    if (hit === null) any = any === true ? true : null;
-    else if (hit) return true;
-  }
-  return any;
-}
-
-/** Mainline ranges with stable branches: the range for this version's branch decides when there is one. */
-function judgeMainline(version: string, a: Affected): { hit: boolean | null; why: string; fixed: string | null } {
-  const branch = version.split('.').slice(0, 2).join('.');
-  const own = a.ranges.find((r) => introducedOf(r) === branch && fixedOf(r) !== null);
-  if (own) {
-    const hit = inRange(version, own, cmpUpstream);
-    return { hit, why: `the ${branch} stable branch is fixed in ${fixedOf(own)}`, fixed: fixedOf(own) };
-  }
-  const hit = judgeRanges(version, a, cmpUpstream);
-  const fixed = fixedIn([a]);
-  return { hit, why: fixed ? `fixed in mainline/stable ${fixed}` : 'no fix recorded', fixed };
-}
-
-const fixedIn = (entries: Affected[]): string | null =>
-  entries
-    .flatMap((a) => a.ranges.map(fixedOf))
-    .filter((x): x is string => x !== null)
-    .join(', ') || null;
+const isDistroEcosystem = (eco: string) => /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
 
 /**
  * Go's semantic import versioning: module "…/v4" holds only v4.x releases; a module without a suffix holds the
@@ -158,117 +88,105 @@ function goModuleCovers(a: Affected, siblings: Affected[], version: string | nul
   return !claimed.includes(major);
 }
 
-function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: Host): Match | null {
-  const distroEntries = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
+interface HostContext {
+  osId: string;
+  osLabel: string;
+  releases: ReleaseCandidate[];
+}
+
+function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: HostContext, index: DistroIndex): Match | null {
   const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem) && goModuleCovers(a, entries, t.upstream));
-  const installedPkg = t.distro?.name;
-  const mine = distroEntries.filter((a) => ecosystemMatchesHost(a, host) && (!installedPkg || a.package.name === installedPkg || a.package.name === t.distro?.source));
-  const make = (status: MatchStatus, reason: string, pkg: string, installed: string | null, fixed: string | null): Match => ({
-    advisory: adv,
-    target: t.id,
-    installed: t.describe,
-    package: pkg,
-    installed_version: installed,
-    fixed_version: fixed,
-    status,
-    reason,
-  });
-  // The distribution's own fixed version decides for a distribution-built package.
-  if (t.distro && mine.length > 0) {
-    const hit = mine.some((a) => judgeRanges(t.distro!.version, a, cmpFor(t.distro!.syntax)) === true);
-    const fixed = fixedIn(mine);
-    const pkg = `${mine[0]!.package.ecosystem}/${mine[0]!.package.name}`;
-    return make(hit ? 'affected' : 'not-affected', `${pkg} is fixed in ${fixed ?? 'no release yet'}`, pkg, t.distro.version, fixed);
+  const record = { by: `ctrsafe advisory record ${adv.id} (upstream ranges)`, date: adv.modified?.slice(0, 10) ?? null };
+  const make = matchMaker(adv, t.id, () => t.describe, record);
+  // 1. The distribution's own record for the source package it built this from.
+  if (t.distro?.built) {
+    const names = [...new Set([t.distro.source, t.distro.name].filter((x): x is string => x !== null))];
+    const d = decideFromDistro(index, host.releases, rowIds(adv), {
+      names,
+      version: t.distro.version,
+      syntax: t.distro.syntax,
+      partial: false,
+    });
+    if (d) {
+      // "Affected, no fix released" is the distribution's word on the version it shipped then; a package since
+      // rebased on an upstream release past the fix carries the fix all the same.
+      const past =
+        d.status === 'affected' && d.fixed === null && t.upstream !== null && upstreamEntries.length > 0
+          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream')
+          : null;
+      if (past?.status === 'fixed')
+        return make('fixed', `${past.why}; ${d.reason.replace(' marks ', ' still marks ')}${d.date ? ` (data of ${d.date})` : ''}`, d.package, t.distro.version, past.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+      return make(d.status, d.reason, d.package, t.distro.version, d.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+    }
   }
   const upstreamPkg = upstreamEntries[0] ? `${upstreamEntries[0].package.ecosystem}/${upstreamEntries[0].package.name}` : t.id;
   if (upstreamEntries.length === 0) {
-    // Only distribution records: a flaw of this distribution's package, recorded for other releases only.
-    const sameDistro = distroEntries.some((a) => a.package.ecosystem.split(':')[0]!.toLowerCase().startsWith(host.osId.slice(0, 3)));
+    // Only distribution records: a flaw of one distribution's package, recorded for other releases only.
+    const distroEntries = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
+    const sameDistro = distroEntries.some((a) => a.package.ecosystem.toLowerCase().startsWith(host.osId.slice(0, 3)));
     if (!(t.distro?.built && sameDistro)) return null;
-    return make('unknown', `the database has fixed versions for other releases of this distribution, not for ${host.osId} ${host.osVersion}`, distroEntries[0]!.package.name, t.distro.version, null);
+    return make('unknown', `the database has records of this flaw for other releases only, none for ${host.osLabel}`, distroEntries[0]!.package.name, t.distro.version, null);
   }
-  const fixed = fixedIn(upstreamEntries);
-  if (!t.upstream) return make('unknown', 'the installed version is not known', upstreamPkg, null, fixed);
-  const hits = upstreamEntries.map((a) => judgeRanges(t.upstream!, a, cmpUpstream));
-  if (hits.every((h) => h === false)) return make('not-affected', `upstream ${t.upstream} is outside the affected ranges`, upstreamPkg, t.upstream, fixed);
-  if (hits.includes(null) && !hits.includes(true)) return make('unknown', `upstream version ${t.upstream} cannot be compared with the advisory's ranges`, upstreamPkg, t.upstream, fixed);
-  if (t.distro?.built) {
-    // Distributions backport fixes without changing the upstream version: only their own record can tell.
+  // 2. The package's changelog on this host names the CVE.
+  if (t.distro)
+    for (const id of rowIds(adv)) {
+      const at = t.changelog.get(id);
+      if (at)
+        return make(
+          'fixed',
+          `the changelog of package ${t.distro.name} on this host names ${id} in ${at}; ${t.distro.version} carries it${t.distro.built ? ` (no ${host.osLabel} record in the database)` : ''}`,
+          t.distro.source ?? t.distro.name,
+          t.distro.version,
+          at,
+          { by: `package changelog on this host: ${t.changelogFrom}`, date: null },
+        );
+    }
+  const fixed = fixedList(upstreamEntries);
+  if (!t.upstream)
     return make(
       'unknown',
-      `upstream ${t.upstream} is in the affected range (fixed upstream in ${fixed ?? 'no release'}), but ${t.distro.version} is a distribution build that may carry a backported fix and the database has no ${host.osId} ${host.osVersion} record`,
+      `the installed version is not known${t.versionProblem ? ` (${t.versionProblem})` : ': no package database lists it, its binary carries no readable version, and it was not run'}`,
       upstreamPkg,
-      t.upstream,
+      null,
       fixed,
     );
-  }
-  return make('affected', `upstream ${t.upstream} is affected; fixed in ${fixed ?? 'no release yet'}`, upstreamPkg, t.upstream, fixed);
-}
-
-function matchKernel(adv: Advisory, entries: Affected[], f: Facts, host: Host): Match | null {
-  const release = val(f, 'kernel.release');
-  if (typeof release !== 'string' || !host.family) return null;
-  const banner = String(val(f, 'kernel.version_banner') ?? '');
-  const mainline = entries.filter((a) => a.package.ecosystem === 'Linux');
-  const distro = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
-  const make = (status: MatchStatus, reason: string, pkg: string, installed: string | null, fixed: string | null): Match => ({
-    advisory: adv,
-    target: 'kernel',
-    installed: `kernel ${release}${installed && installed !== release ? ` (package ${installed})` : ''}`,
-    package: pkg,
-    installed_version: installed,
-    fixed_version: fixed,
-    status,
-    reason,
-  });
-  if (host.family === 'mainline') {
-    if (mainline.length === 0) return null; // a distribution-only flaw (an Ubuntu patch) does not exist in mainline
-    const v = mainlineVersion(release);
-    if (!v) return make('unknown', `kernel release ${release} has no mainline version`, 'Linux/Kernel', release, fixedIn(mainline));
-    const results = mainline.map((a) => judgeMainline(v, a));
-    const hitAt = results.findIndex((r) => r.hit === true);
-    if (hitAt >= 0) return make('affected', `mainline ${v}: ${results[hitAt]!.why}`, 'Linux/Kernel', v, results[hitAt]!.fixed);
-    if (results.some((r) => r.hit === null)) return make('unknown', `mainline ${v} cannot be compared with the ranges`, 'Linux/Kernel', v, fixedIn(mainline));
-    return make('not-affected', `mainline ${v}: ${results[0]!.why}`, 'Linux/Kernel', v, results[0]!.fixed);
-  }
-  const pkg = kernelPackageVersion(host.family, release, banner);
-  // Only the records for the source package this kernel was built from: linux-oem-6.0's fix says nothing of linux.
-  const mine = distro.filter((a) => ecosystemMatchesHost(a, host) && (!pkg || a.package.name === pkg.source));
-  if (mine.length > 0 && pkg) {
-    const hit = mine.some((a) => judgeRanges(pkg.version, a, cmpFor(pkg.syntax)) === true);
-    const fixed = fixedIn(mine);
-    const name = `${mine[0]!.package.ecosystem}/${mine[0]!.package.name}`;
-    return make(hit ? 'affected' : 'not-affected', `${name} is fixed in ${fixed ?? 'no release yet'}`, name, pkg.version, fixed);
-  }
-  if (mainline.length === 0 && mine.length === 0) {
-    // Flaws of one distribution's patches: other distributions' kernels do not carry them.
-    const vendors = distro.map((a) => a.package.ecosystem.split(':')[0]!.toLowerCase());
-    if (!vendors.some((v) => v.startsWith(host.osId.slice(0, 3)))) return null;
-  }
-  // Mainline ranges never clear or convict a distribution kernel: say what they say, and that it does not decide.
-  const v = mainlineVersion(release);
-  const ml = v && mainline.length > 0 ? mainline.map((a) => judgeMainline(v, a)) : [];
-  const hint = ml.length ? ` (its base ${v} ${ml.some((r) => r.hit) ? 'is inside' : 'is outside'} the mainline ranges, which do not account for backports)` : '';
+  // 3. Upstream ranges: decide an upstream build; clear a distribution build that is past the fix or before
+  // the flaw; a distribution build inside the range may carry a backport that only its record can tell.
+  const v = judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream');
+  if (v.status === 'affected' && t.distro?.built)
+    return make(
+      'unknown',
+      `upstream ${t.upstream} is in the affected range (fixed upstream in ${v.fixed ?? 'no release'}), but ${t.distro.version} is a ${host.osLabel} build that may carry a backported fix: the database has no ${host.osLabel} record for ${t.distro.source ?? t.distro.name} and its changelog does not name ${rowIds(adv)[0]}`,
+      upstreamPkg,
+      t.upstream,
+      v.fixed,
+    );
   const why =
-    mine.length > 0 && !pkg
-      ? `the running kernel's package version cannot be read from /proc/version`
-      : `the database has no fixed version for ${host.osId} ${host.osVersion}'s kernel package ${pkg?.source ?? host.family}`;
-  return make('unknown', `${why}${hint}`, host.family === 'rhel' || host.family === 'suse' ? 'kernel' : 'linux', pkg?.version ?? release, null);
+    t.distro && !t.distro.built && v.status === 'affected'
+      ? `${v.why} (package ${t.distro.name} ${t.distro.version} is an upstream build: ${host.osLabel} does not ship it, so upstream ranges apply)`
+      : v.why;
+  return make(v.status, why, upstreamPkg, t.upstream, v.fixed);
 }
 
-export function matchAdvisories(advisories: readonly Advisory[], f: Facts): Match[] {
-  const host: Host = {
-    osId: String(val(f, 'os.id') ?? ''),
-    osVersion: String(val(f, 'os.version_id') ?? ''),
-    family: (val(f, 'kernel.family') as KernelFamily | undefined) ?? null,
-  };
+export function matchAdvisories(
+  advisories: readonly Advisory[],
+  f: Facts,
+  distro: readonly DistroFixSource[] = [],
+): Match[] {
+  const osId = String(val(f, 'os.id') ?? '');
+  const osVersion = String(val(f, 'os.version_id') ?? '');
+  const kernel = kernelContext(f);
+  const stream = kernel?.id.package?.syntax === 'rpm' ? rhelStream(kernel.id.package.version) : null;
+  const releases = hostReleases(osId, osVersion, stream);
+  const index = buildDistroIndex(distro, advisories, releases);
+  const host: HostContext = { osId, osLabel: `${osId} ${osVersion}`.trim(), releases };
   const targets = new Map<string, Target>();
   for (const id of RUNTIME_IDS) {
-    const t = packageTarget(f, `runtime.${id}`, id);
+    const t = packageTarget(f, `runtime.${id}`, id, osId);
     if (t) targets.set(id, t);
   }
   for (const { id } of COMPONENTS) {
-    const t = packageTarget(f, `component.${id}`, id);
+    const t = packageTarget(f, `component.${id}`, id, osId);
     if (t) targets.set(id, t);
   }
   const out: Match[] = [];
@@ -282,9 +200,9 @@ export function matchAdvisories(advisories: readonly Advisory[], f: Facts): Matc
     for (const [target, entries] of byTarget) {
       const m =
         target === 'kernel'
-          ? matchKernel(adv, entries, f, host)
+          ? kernel && matchKernel(adv, entries, kernel, index)
           : targets.has(target)
-            ? matchTarget(adv, entries, targets.get(target)!, host)
+            ? matchTarget(adv, entries, targets.get(target)!, host, index)
             : null;
       if (m) out.push(m);
     }

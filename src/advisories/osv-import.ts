@@ -19,6 +19,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The source's database_specific without ctrsafe's own keys, which only ctrsafe may write. */
+function withoutCtrsafe(ds: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(ds).filter(([k]) => !k.startsWith('ctrsafe')));
+}
+
 const GHSA_SEVERITY: Record<string, 'low' | 'medium' | 'high' | 'critical'> = { LOW: 'low', MODERATE: 'medium', MEDIUM: 'medium', HIGH: 'high', CRITICAL: 'critical' };
 
 function severityOf(raw: Record<string, unknown>): { severity: 'low' | 'medium' | 'high' | 'critical'; note?: string } {
@@ -35,15 +40,23 @@ function severityOf(raw: Record<string, unknown>): { severity: 'low' | 'medium' 
   return { severity: 'medium', note: 'the source gives no CVSS v3 vector or severity; ctrsafe assumes medium' };
 }
 
-/** Validates the OSV shape, keeps only entries that name something ctrsafe checks, and adds ctrsafe's fields. */
-export function importOsvRecord(raw: unknown, sourceLabel: string): ImportResult {
+/** Clock skew tolerated before a record's date counts as "in the future". */
+const FUTURE_MS = 24 * 3600 * 1000;
+
+/**
+ * Validates the OSV shape, keeps only entries that name something ctrsafe checks, and adds ctrsafe's fields. A
+ * record's own database_specific.ctrsafe is never trusted (an import is never "reviewed": severity, preconditions and
+ * known_exploited are ctrsafe's to state), and a record dated in the future is refused (it would hide staleness).
+ */
+export function importOsvRecord(raw: unknown, sourceLabel: string, now: Date = new Date()): ImportResult {
   if (!isRecord(raw)) return { kind: 'invalid', id: '?', reason: 'not a JSON object' };
   const id = typeof raw.id === 'string' ? raw.id.slice(0, 100) : '?';
-  if (isRecord(raw.database_specific) && isRecord(raw.database_specific.ctrsafe)) {
-    const p = parseAdvisory(raw);
-    return p.ok ? { kind: 'advisory', advisory: p.advisory } : { kind: 'invalid', id, reason: p.reason };
-  }
   if (id === '?') return { kind: 'invalid', id, reason: 'missing "id"' };
+  for (const k of ['published', 'modified'] as const) {
+    const t = typeof raw[k] === 'string' ? Date.parse(raw[k]) : NaN;
+    if (!Number.isNaN(t) && t > now.getTime() + FUTURE_MS)
+      return { kind: 'invalid', id, reason: `"${k}" ${String(raw[k]).slice(0, 40)} is in the future` };
+  }
   if (!Array.isArray(raw.affected) || raw.affected.length === 0) return { kind: 'invalid', id, reason: 'no "affected" entries' };
   const kept: Record<string, unknown>[] = [];
   for (const [i, a] of raw.affected.entries()) {
@@ -55,7 +68,7 @@ export function importOsvRecord(raw: unknown, sourceLabel: string): ImportResult
     const hasVersions = Array.isArray(a.versions) && a.versions.length > 0;
     if (!hasRanges && !hasVersions) return { kind: 'invalid', id, reason: `affected[${i}] has neither ranges nor versions` };
     for (const target of targetsFor(a.package.ecosystem, a.package.name))
-      kept.push({ ...a, ranges: a.ranges ?? [], database_specific: { ...(isRecord(a.database_specific) ? a.database_specific : {}), ctrsafe_target: target } });
+      kept.push({ ...a, ranges: a.ranges ?? [], database_specific: { ...(isRecord(a.database_specific) ? withoutCtrsafe(a.database_specific) : {}), ctrsafe_target: target } });
   }
   if (kept.length === 0) return { kind: 'skipped', id, reason: 'names no runtime, component or kernel that ctrsafe checks' };
   const sev = severityOf(raw);
@@ -66,7 +79,7 @@ export function importOsvRecord(raw: unknown, sourceLabel: string): ImportResult
     affected: kept,
     references: refs,
     database_specific: {
-      ...(isRecord(raw.database_specific) ? raw.database_specific : {}),
+      ...(isRecord(raw.database_specific) ? withoutCtrsafe(raw.database_specific) : {}),
       ctrsafe: {
         severity: sev.severity,
         preconditions: {},

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
+import { advisoryCves } from '../advisories/distro-index.js';
 import { collectHost } from '../collect/collect-host.js';
 import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
@@ -13,7 +14,7 @@ import { findRule } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
 import { narrowReport } from '../evaluate/narrow-report.js';
 import { renderCheckCsv, renderCheckJunit } from '../render/render-check-tables.js';
-import { renderExplain } from '../render/render-explain.js';
+import { renderExplain, renderVerdictExplain } from '../render/render-explain.js';
 import { renderPrometheus } from '../render/render-prometheus.js';
 import { renderSarif } from '../render/render-sarif.js';
 import { renderText } from '../render/render-text.js';
@@ -43,18 +44,19 @@ export async function runCheck(opts: {
   onStep?: (step: string) => void;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
   const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
-  const collected = await collectHost({
-    root,
-    ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
-    ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.onStep ? { onStep: opts.onStep } : {}),
-  });
   opts.onStep?.('loading advisories');
   const db =
     opts.advisoriesDir !== undefined
       ? loadAdvisoryDir(opts.advisoriesDir)
       : loadDatabase(opts.dbDir ?? defaultStoreDir(opts.env ?? process.env));
+  const collected = await collectHost({
+    root,
+    cves: advisoryCves(db.advisories),
+    ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
+    ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.onStep ? { onStep: opts.onStep } : {}),
+  });
   opts.onStep?.('matching advisories and evaluating rules');
   const report = buildReport(
     collected.facts,
@@ -102,8 +104,10 @@ export async function checkCommand({ io, opts }: CommandContext): Promise<number
   const probeTimeoutMs = opts.int('probe-timeout', 60000);
   const explain = opts.get('explain');
   const rule = explain !== undefined ? findRule(explain) : undefined;
-  if (explain !== undefined && !rule)
-    throw new UsageError(`--explain ${explain}: no such rule (ctrsafe rules lists them)`);
+  const advisoryId =
+    explain !== undefined && !rule && /^[A-Za-z][A-Za-z0-9._:-]{2,99}$/.test(explain) ? explain : undefined;
+  if (explain !== undefined && !rule && !advisoryId)
+    throw new UsageError(`--explain ${explain}: no such rule (ctrsafe rules lists them) or advisory id`);
   // Read before the check runs, so a malformed list or option fails fast.
   const severities = countedSeverities(opts);
   const ignores = loadIgnoreFile(opts.get('ignorefile'), process.geteuid?.() ?? -1);
@@ -156,6 +160,13 @@ export async function checkCommand({ io, opts }: CommandContext): Promise<number
         ? JSON.stringify({ rule, finding }, null, 2) + '\n'
         : renderExplain(rule, finding, st),
     );
+  } else if (advisoryId) {
+    const text = renderVerdictExplain(advisoryId, report, st);
+    if (!text)
+      throw new UsageError(
+        `--explain ${advisoryId}: no such rule, and no advisory of that id applies to this host`,
+      );
+    emit(io, opts, text);
   } else if (format === 'json') emit(io, opts, JSON.stringify(view, null, 2) + '\n');
   else if (format === 'sarif') emit(io, opts, renderSarif(view));
   else if (format === 'csv') emit(io, opts, renderCheckCsv(view));
@@ -173,7 +184,7 @@ export async function checkCommand({ io, opts }: CommandContext): Promise<number
         out.close();
       }
     } else emit(io, opts, body);
-  } else emit(io, opts, renderText(view, st, { verbose: opts.has('verbose') }));
+  } else emit(io, opts, renderText(view, st, { verbose: opts.has('verbose'), all: opts.has('all') }));
   if (view.ignored) noteIgnores(io, opts, view.ignored);
 
   // The watchdog's child (--progress-fd) only reports to its parent, which pushes: a push set in ctrsafe.conf

@@ -1,17 +1,17 @@
-// `ctrsafe fleet ...`: the cluster-wide side: serve, collect, ingest, and the store read from the command line.
+// `ctrsafe fleet ...`: the cluster-wide side: serve, collect, ingest, and the store read from the command line
+// (the administrator's identity actions are in fleet-admin-command.ts, the server in fleet-serve.ts).
 import { ingestDirectory } from '../fleet/ingest-dir.js';
-import { openStore } from '../fleet/store/open-store.js';
+import { openStore, type StoreOptions } from '../fleet/store/open-store.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
 import * as os from 'node:os';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
+import { hostnameProblem } from '../fleet/hostname.js';
 import { escapeControl } from '../render/terminal-text.js';
-import { createApp } from '../fleet/server/app.js';
-import { serveApp } from '../fleet/server/serve.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from './io.js';
 import type { Options } from './options.js';
 import type { CommandContext } from './spec.js';
@@ -25,14 +25,28 @@ import {
   summaryAsText,
 } from '../render/render-fleet.js';
 
-/** Opens the store --db names, runs fn, closes it. */
-async function withStore<T>(opts: Options, fn: (store: FleetStore) => Promise<T>): Promise<T> {
+/** The store --db names, and how to reach it: the PostgreSQL password's file, the statement timeout. */
+export function storeOf(opts: Options): { db: string; storeOpts: StoreOptions } {
   const db = opts.get('db');
   if (!db)
     throw new UsageError(
       'fleet needs --db sqlite:PATH or --db postgres://... (or CTRSAFE_FLEET_DB, or fleet.db in ctrsafe.conf)',
     );
-  const store = await openStore(db);
+  const passwordFile = opts.get('db-password-file');
+  const timeout = opts.int('db-timeout', 3600);
+  return {
+    db,
+    storeOpts: {
+      ...(passwordFile ? { passwordFile } : {}),
+      ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+    },
+  };
+}
+
+/** Opens the store --db names, runs fn, closes it. */
+export async function withStore<T>(opts: Options, fn: (store: FleetStore) => Promise<T>): Promise<T> {
+  const { db, storeOpts } = storeOf(opts);
+  const store = await openStore(db, storeOpts);
   try {
     return await fn(store);
   } finally {
@@ -42,7 +56,7 @@ async function withStore<T>(opts: Options, fn: (store: FleetStore) => Promise<T>
 
 export async function fleetIngestCommand({ io, opts, args }: CommandContext): Promise<number> {
   return withStore(opts, async (store) => {
-    const s = await ingestDirectory(store, args[0]!);
+    const s = await ingestDirectory(store, args[0]!, { actor: 'ingest' });
     io.stdout.write(
       `ctrsafe: ${s.stored} reports stored, ${s.duplicates} already stored, ${s.older} older than the node's latest, ${s.invalid.length} refused\n`,
     );
@@ -50,10 +64,6 @@ export async function fleetIngestCommand({ io, opts, args }: CommandContext): Pr
       io.stdout.write(`  refused ${escapeControl(i.file)}: ${escapeControl(i.reason)}\n`);
     return 0;
   });
-}
-
-export async function fleetServeCommand({ io, opts }: CommandContext): Promise<number> {
-  return withStore(opts, (store) => serve(store, opts, io));
 }
 
 export async function fleetCollectCommand({ io, opts }: CommandContext): Promise<number> {
@@ -110,42 +120,10 @@ export async function fleetNodesCommand({ io, opts }: CommandContext): Promise<n
 }
 
 /** Stale means no report in twice the reporting interval; --stale-hours sets the threshold itself. */
-function staleMs(opts: Options): number {
+export function staleMs(opts: Options): number {
   const stale = opts.int('stale-hours', 24 * 365);
   if (stale) return stale * 3600_000;
   return 2 * (opts.int('interval-hours', 24 * 365) ?? 24) * 3600_000;
-}
-
-function secret(env: string | undefined, file: string | undefined, what: string): string {
-  const v = file ? fs.readFileSync(file, 'utf8').trim() : env;
-  if (!v || v.length < 16) throw new InputError(`${what} must be set (at least 16 characters)`);
-  return v;
-}
-
-/** Runs until SIGINT/SIGTERM; the store's transactions make every acknowledged report durable. */
-async function serve(store: FleetStore, opts: Options, io: CliIo): Promise<number> {
-  const listen = opts.get('listen') ?? '127.0.0.1:8080';
-  const m = /^(.*):(\d{1,5})$/.exec(listen);
-  if (!m) throw new UsageError('--listen must be HOST:PORT');
-  const app = createApp(store, {
-    adminToken: secret(
-      io.env.CTRSAFE_ADMIN_TOKEN,
-      opts.get('admin-token-file'),
-      'the admin token (CTRSAFE_ADMIN_TOKEN or --admin-token-file)',
-    ),
-    enrollSecret: secret(
-      io.env.CTRSAFE_ENROLL_SECRET,
-      opts.get('enroll-secret-file'),
-      'the enrolment secret (CTRSAFE_ENROLL_SECRET or --enroll-secret-file)',
-    ),
-    staleMs: staleMs(opts),
-  });
-  const server = await serveApp(app, m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]));
-  io.stdout.write(`ctrsafe: fleet API and dashboard listening on http://${listen}/\n`);
-  await new Promise<void>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => resolve()));
-  });
-  return 0;
 }
 
 /** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
@@ -160,6 +138,9 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
     { ...(partition ? { partition } : {}), ...(nodes ? { nodes } : {}), ...(out ? { outDir: out } : {}) },
     io.env,
   );
+  // Each report is bound to its node through srun's %N file name (ingest-dir.ts): only host names are asked.
+  const misnamed = plan.nodes.filter((n) => hostnameProblem(n) !== null);
+  plan.nodes = plan.nodes.filter((n) => hostnameProblem(n) === null);
   // The nodes run this same ctrsafe (a shared installation), with the same Node.
   const checkArgv = [process.execPath, process.argv[1]!, 'check', '--format', 'json'];
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
@@ -179,17 +160,26 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
       : {}),
   });
   if (tty) io.stderr.write('\r\x1b[K');
-  const s = await ingestDirectory(store, plan.outDir);
+  const s = await ingestDirectory(store, plan.outDir, { actor: 'collect:slurm' });
   const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
   const answered = plan.nodes.filter(
     (n) => fs.existsSync(path.join(plan.outDir, `${n}.json`)) && !bad.has(n),
   );
   const missing = plan.nodes.filter((n) => !answered.includes(n));
   io.stdout.write(
-    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
+  if (misnamed.length)
+    io.stdout.write(
+      `  not asked, not host names: ${misnamed
+        .slice(0, 20)
+        .map((n) => JSON.stringify(n))
+        .join(' ')}\n`,
+    );
+  for (const i of s.invalid.slice(0, 20))
+    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
   const byState = new Map<string, string[]>();
   for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
   for (const [state, nodes] of byState)
@@ -199,6 +189,9 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
 
 async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, io: CliIo): Promise<number> {
   const hosts = expandHostlist(hostlist);
+  // pdsh's prefix and the report file are named after these: each must be a host name (hostname.ts).
+  for (const h of hosts)
+    if (hostnameProblem(h)) throw new UsageError(`--pdsh: "${h.slice(0, 80)}": ${hostnameProblem(h)}`);
   const outDir = opts.get('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-collect-'));
   const rcmd = opts.get('rcmd');
   const run = await runPdshCollect(
@@ -212,12 +205,14 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
       env: io.env,
     },
   );
-  const s = await ingestDirectory(store, outDir);
+  const s = await ingestDirectory(store, outDir, { actor: 'collect:pdsh' });
   const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
   const missing = hosts.filter((h) => !fs.existsSync(path.join(outDir, `${h}.json`)) || bad.has(h));
   io.stdout.write(
     `ctrsafe: collected ${hosts.length - missing.length} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
+  for (const i of s.invalid.slice(0, 20))
+    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
   return 0;
 }

@@ -1,11 +1,10 @@
 // Collects versions of the components advisories name (runc, crun, newuidmap, fusermount3, NVIDIA toolkit).
-import * as path from 'node:path';
 import type { HostRoot } from '../host/host-root.js';
 import type { CommandRecord } from '../host/snapshot-manifest.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import type { PackageVersion } from './collect-packages.js';
-import { addPackageFacts, upstreamOf } from './collect-runtimes.js';
+import { addPackageFacts, chooseVersion, packageOwns } from './collect-runtimes.js';
 import type { VersionCommand } from './collect-runtimes.js';
 
 export function findComponentBinaries(root: HostRoot): Map<string, string> {
@@ -51,28 +50,7 @@ export function collectComponentFacts(
       bin ? `${root.display(bin)} exists` : `package ${pkg![0]} is installed`,
     );
     const rec = bin && c.versionArgs.length > 0 ? outputs.get([bin, ...c.versionArgs].join(' ')) : undefined;
-    const first =
-      rec?.stdout
-        .split('\n')
-        .find((l) => l.trim() !== '')
-        ?.trim() ?? '';
-    const m = rec && rec.exitCode === 0 ? c.versionPattern.exec(first) : null;
-    if (m)
-      addFact(
-        facts,
-        `${pfx}.version`,
-        m[1]!,
-        'probe',
-        `\`${path.basename(bin!)} ${c.versionArgs.join(' ')}\` printed "${first.slice(0, 80)}"`,
-      );
-    else if (pkg)
-      addFact(
-        facts,
-        `${pfx}.version`,
-        upstreamOf(pkg[1]!.version),
-        'file',
-        `package ${pkg[0]} ${pkg[1]!.version} (${pkg[1]!.source})`,
-      );
-    if (pkg) addPackageFacts(facts, pfx, pkg[0], pkg[1]!);
+    chooseVersion(root, facts, pfx, bin, c, rec, pkg);
+    if (pkg && packageOwns(bin)) addPackageFacts(facts, pfx, pkg[0], pkg[1]!);
   }
 }

@@ -19,6 +19,7 @@ import {
 import { collectContainerFacts } from './collect-container.js';
 import { collectHelperFacts, findHelpers, type FoundHelper } from './collect-helpers.js';
 import { collectKernelFacts } from './collect-kernel.js';
+import { collectKernelPackageFacts } from './collect-kernel-package.js';
 import { collectMountFacts } from './collect-mounts.js';
 import { collectOsFacts } from './collect-os.js';
 import {
@@ -28,7 +29,15 @@ import {
   type PackageVersion,
 } from './collect-packages.js';
 import { collectEclFacts } from './collect-ecl.js';
-import { collectRuntimeFacts, findRuntimeBinaries, versionCommands } from './collect-runtimes.js';
+import {
+  collectRuntimeFacts,
+  findRuntimeBinaries,
+  packageOwns,
+  versionCommands,
+} from './collect-runtimes.js';
+import { readValueFile } from './read-helpers.js';
+import { COMPONENTS } from '../runtimes/components.js';
+import { RUNTIMES } from '../runtimes/locations.js';
 import { collectSubidFacts } from './collect-subid.js';
 import { collectSysctlFacts } from './collect-sysctls.js';
 
@@ -37,6 +46,8 @@ export interface CollectOptions {
   asUser?: string;
   probeTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** CVE ids the advisory database describes: package changelogs are searched for these only. */
+  cves?: ReadonlySet<string>;
   /** Called as each step starts, so a watchdog can name the step that hung (a stat on a dead NFS mount). */
   onStep?: (step: string) => void;
 }
@@ -52,6 +63,28 @@ export interface Collected {
 }
 
 const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
+const COMPONENT_BY_ID = Object.fromEntries(COMPONENTS.map((c) => [c.id, c]));
+
+/**
+ * The binaries whose version no package gives: a package-owned binary (not below /usr/local or /opt) of a
+ * runtime with an installed package is not run. The shared `singularity` binary always is: its output tells
+ * Singularity from SingularityCE and Apptainer's compatibility link.
+ */
+function withoutPackagedVersions<K extends string>(
+  bins: Map<K, string>,
+  where: Record<string, { packages: string[] }>,
+  pkgs: Map<string, PackageVersion>,
+): Map<K, string> {
+  return new Map(
+    [...bins].filter(
+      ([id, bin]) =>
+        id === 'singularity' ||
+        id === 'singularity-ce' ||
+        !packageOwns(bin) ||
+        !where[id]?.packages.some((p) => pkgs.has(p)),
+    ),
+  );
+}
 
 /** getcap(8) prints "PATH CAPS" (or "PATH = CAPS") for each file that has capabilities and nothing for the others. */
 function parseGetcap(helpers: FoundHelper[], job: JobResult | undefined): Map<string, string | null> {
@@ -90,8 +123,18 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const helpers = findHelpers(root);
   const plans = root.isLive ? planProbes() : [];
   const componentBins = findComponentBinaries(root);
+  // The package databases first: a runtime whose package says its version is not run for it (issue 12, 16).
+  step('reading the package database');
+  const osrelease = readValueFile(root, '/proc/sys/kernel/osrelease');
+  const cves = opts.cves ?? new Set<string>();
+  const dpkg = readDpkgPackages(root, cves);
+  const rpm = readRpmPackages(root, osrelease.ok ? osrelease.value : null, cves);
+  const pkgs = new Map<string, PackageVersion>([...dpkg.byName, ...manifestPackages(root), ...rpm.byName]);
   const commands = root.isLive
-    ? [...versionCommands(binaries), ...componentVersionCommands(componentBins)]
+    ? [
+        ...versionCommands(withoutPackagedVersions(binaries, RUNTIMES, pkgs)),
+        ...componentVersionCommands(withoutPackagedVersions(componentBins, COMPONENT_BY_ID, pkgs)),
+      ]
     : [];
   const getcap = GETCAP.find((p) => fs.existsSync(p));
   const jobs: BatchJob[] = [];
@@ -105,7 +148,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     jobs.push({ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] });
   step('starting probes');
   if (jobs.length > 0) batchP = runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) });
-  const rpmP = readRpmPackages(root, timeoutMs);
 
   step('reading os-release and kernel facts');
   collectOsFacts(root, facts);
@@ -116,11 +158,15 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const mounts = collectMountFacts(root, facts);
   collectSubidFacts(root, facts);
   collectContainerFacts(root, facts, opts.env ?? process.env);
-  step('reading the package database');
-  const pkgs = new Map<string, PackageVersion>([...readDpkgPackages(root), ...manifestPackages(root)]);
+  for (const [id, problem] of [
+    ['packages.dpkg_problem', dpkg.problem],
+    ['packages.rpm_problem', rpm.problem],
+  ] as const)
+    if (problem) addFact(facts, id, problem, 'file', problem);
+  collectKernelPackageFacts(root, facts, [...dpkg.kernels, ...rpm.kernels]);
 
   step('waiting for probes and version commands');
-  const [batch, rpm] = await Promise.all([batchP, rpmP]);
+  const batch = await batchP;
   const ns = batch.get('probe:userns');
   const nsOnly = usernsOnlyJob();
   if (
@@ -158,7 +204,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     : (root.manifest?.commands ?? {});
   step('judging helpers and runtimes');
   const caps = parseGetcap(helpers, batch.get('getcap'));
-  for (const [k, v] of rpm) pkgs.set(k, v);
   collectHelperFacts(root, facts, helpers, mounts, caps);
   const outputs = new Map(Object.entries(commandRecords));
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
@@ -187,6 +232,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     probeUser: user?.name ?? root.manifest?.probe_user ?? null,
     commands: commandRecords,
     caps: Object.fromEntries(caps),
-    rpmPackages: Object.fromEntries([...rpm].map(([k, v]) => [k, v.version])),
+    rpmPackages: Object.fromEntries([...rpm.byName].map(([k, v]) => [k, v.version])),
   };
 }

@@ -1,21 +1,34 @@
-// Collects installed versions of runtime packages: dpkg status, the RPM database through rpm(8), or a snapshot manifest.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// Collects installed package versions: dpkg status, the RPM database (ctrsafe's own readers), or a snapshot manifest.
+import { gunzipSync } from 'node:zlib';
 import type { HostRoot } from '../host/host-root.js';
+import { changelogFacts, debianChangelogCves, rpmChangelogCves } from '../parse/changelog-cves.js';
 import { parseDpkgStatus } from '../parse/dpkg-status.js';
-import { runChild } from '../probe/run-child.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIMES } from '../runtimes/locations.js';
+import type { KernelPackageEntry } from '../version/kernel-package.js';
+import { rpmKernelIsRunning, rpmSourceName } from '../version/kernel-package.js';
+import { readRpmDatabase } from './read-rpmdb.js';
 
 export interface PackageVersion {
   version: string;
   /** Where the version was read: "dpkg status (/var/lib/dpkg/status)", "RPM database ...". */
   source: string;
-  /** The distribution source package it was built from, when the database says (dpkg "Source:"). */
+  /** The distribution source package it was built from (dpkg "Source:", the RPM's SOURCERPM). */
   sourcePackage?: string;
-  /** dpkg's Maintainer field: tells a vendor's own build from the distribution's. */
-  maintainer?: string;
+  /** CVE ids the package's own changelog names, with the entry's version: "CVE-2023-0778 4.3.1+ds1-7". */
+  changelogFixes?: string[];
+  /** Where that changelog was read. */
+  changelogFrom?: string;
+}
+
+export interface InstalledPackages {
+  byName: Map<string, PackageVersion>;
+  /** Every installed kernel package (several kernels may be installed; the running one is picked later). */
+  kernels: KernelPackageEntry[];
+  /** Databases that exist but could not be read: shown, so versions never vanish silently. */
+  problems: string[];
+  /** Where the package database was read, or null when the host has none that ctrsafe reads. */
+  from: string | null;
 }
 
 export const PACKAGE_NAMES = new Set([
@@ -33,99 +46,134 @@ export const PACKAGE_NAMES = new Set([
   'fuse-overlayfs',
 ]);
 
-export function readDpkgPackages(root: HostRoot): Map<string, PackageVersion> {
-  const out = new Map<string, PackageVersion>();
+/** RPM kernel packages: kernel-core (EL8+), kernel (EL7), kernel-rt, SUSE's kernel-<flavour>, Oracle's UEK. */
+export const RPM_KERNEL_NAMES = [
+  'kernel',
+  'kernel-core',
+  'kernel-rt',
+  'kernel-rt-core',
+  'kernel-default',
+  'kernel-azure',
+  'kernel-64kb',
+  'kernel-preempt',
+  'kernel-kvmsmall',
+  'kernel-uek',
+  'kernel-uek-core',
+];
+
+const isDebianKernel = (n: string) => n.startsWith('linux-image-');
+const MAX_CHANGELOG = 16 * 1024 * 1024;
+
+/** A Debian changelog of one package (changelog.Debian.gz, or changelog.gz for the kernel image), bounded. */
+function debianChangelog(
+  root: HostRoot,
+  pkg: string,
+  cves: ReadonlySet<string>,
+): { changelogFixes: string[]; changelogFrom: string } | undefined {
+  if (cves.size === 0) return undefined;
+  for (const name of ['changelog.Debian.gz', 'changelog.gz']) {
+    const p = `/usr/share/doc/${pkg}/${name}`;
+    const r = root.readBytes(p, 4 * 1024 * 1024);
+    if (!r.ok || r.truncated) continue;
+    try {
+      const text = gunzipSync(r.data, { maxOutputLength: MAX_CHANGELOG }).toString('utf8');
+      return {
+        changelogFixes: changelogFacts(debianChangelogCves(text, cves)),
+        changelogFrom: root.display(p),
+      };
+    } catch {
+      return undefined; // not gzip, or larger than 16 MiB: no evidence, never an error
+    }
+  }
+  return undefined;
+}
+
+export function readDpkgPackages(
+  root: HostRoot,
+  cves: ReadonlySet<string>,
+): { byName: Map<string, PackageVersion>; kernels: KernelPackageEntry[]; problem: string | null } {
+  const byName = new Map<string, PackageVersion>();
+  const kernels: KernelPackageEntry[] = [];
   const p = '/var/lib/dpkg/status';
   const r = root.readText(p, 64 * 1024 * 1024);
-  if (!r.ok || r.binary || r.truncated) return out;
-  for (const [name, v] of parseDpkgStatus(r.text, PACKAGE_NAMES))
-    out.set(name, {
+  if (!r.ok) return { byName, kernels, problem: r.missing ? null : `${root.display(p)}: ${r.reason}` };
+  if (r.binary || r.truncated)
+    return {
+      byName,
+      kernels,
+      problem: `${root.display(p)}: ${r.truncated ? 'larger than 64 MiB' : 'not text'}`,
+    };
+  const from = `dpkg status (${root.display(p)})`;
+  for (const [name, v] of parseDpkgStatus(r.text, (n) => PACKAGE_NAMES.has(n) || isDebianKernel(n))) {
+    if (isDebianKernel(name)) {
+      kernels.push({ name, version: v.version, sourcePackage: v.source, from });
+      continue;
+    }
+    const fixes = debianChangelog(root, name, cves);
+    byName.set(name, {
       version: v.version,
-      source: `dpkg status (${root.display(p)})`,
+      source: from,
       sourcePackage: v.source,
-      ...(v.maintainer ? { maintainer: v.maintainer } : {}),
+      ...fixes,
     });
-  return out;
-}
-
-const RPM_DB_DIRS = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
-const RPM_DB_FILE =
-  /^(rpmdb\.sqlite(-wal|-shm)?|Packages|Name|Providename|Basenames|Dirnames|Sha1header|Sigmd5|Installtid|Requirename|Group|Conflictname|Obsoletename|Triggername|__db\.\d+)$/;
-const MAX_RPM_DB_BYTES = 512 * 1024 * 1024;
-
-/**
- * Copies a tree's RPM database to a private temporary directory: rpm(8) takes a lock and opens SQLite
- * journals even for queries, and ctrsafe never writes into the tree it checks.
- */
-/** The directory that holds an RPM database (rpmdb.sqlite on RHEL 9, Berkeley DB "Packages" before), and its files. */
-function findRpmDb(root: HostRoot): { dir: string; names: string[] } | null {
-  for (const d of RPM_DB_DIRS) {
-    const l = root.list(d, 256);
-    if (!l.ok) continue;
-    const names = l.names.filter((n) => RPM_DB_FILE.test(n));
-    if (names.some((n) => n === 'rpmdb.sqlite' || n === 'Packages')) return { dir: d, names };
   }
-  return null;
+  // The kernel image's changelog is not read: Debian's runs to 4 MiB of text (about 40 ms to inflate and scan on
+  // every check), and the distribution data is built from those same changelogs (the lowest upload naming each CVE).
+  return { byName, kernels, problem: null };
 }
 
-function copyRpmDb(root: HostRoot): { tmp: string; from: string } | null {
-  const found = findRpmDb(root);
-  if (found) {
-    const { dir: d, names } = found;
-    let total = 0;
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-rpmdb-'));
-    for (const n of names) {
-      const r = root.readBytes(`${d}/${n}`, MAX_RPM_DB_BYTES, false);
-      total += r.ok ? r.data.length : 0;
-      if (!r.ok || r.truncated || total > MAX_RPM_DB_BYTES) {
-        fs.rmSync(tmp, { recursive: true, force: true });
-        return null;
-      }
-      fs.writeFileSync(path.join(tmp, n), r.data);
-    }
-    return { tmp, from: root.display(d) };
-  }
-  return null;
-}
-
-/** Queries the RPM database read-only: the live one in place, a tree's through a private copy. */
-export async function readRpmPackages(
+/** The RPM database through ctrsafe's own readers: rpm(8) never runs on a tree's files (issue 13). */
+export function readRpmPackages(
   root: HostRoot,
-  timeoutMs: number,
-): Promise<Map<string, PackageVersion>> {
-  const out = new Map<string, PackageVersion>();
-  const rpm = ['/usr/bin/rpm', '/bin/rpm'].find((p) => fs.existsSync(p));
-  if (!rpm) return out;
-  let dbArgs: string[] = [];
-  let source = 'RPM database (rpm -q)';
-  let cleanup = () => {};
-  if (!root.isLive) {
-    const copy = copyRpmDb(root);
-    if (!copy) return out;
-    dbArgs = ['--dbpath', copy.tmp];
-    source = `RPM database ${copy.from} (read from a private copy)`;
-    cleanup = () => fs.rmSync(copy.tmp, { recursive: true, force: true });
-  } else if (!findRpmDb(root)) return out; // Debian hosts with the rpm tool installed have an empty /var/lib/rpm
-  try {
-    const r = await runChild(
-      [
-        rpm,
-        ...dbArgs,
-        '-q',
-        '--qf',
-        '%{NAME} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n',
-        ...PACKAGE_NAMES,
-      ],
-      { timeoutMs },
-    );
-    for (const line of r.stdout.split('\n')) {
-      const m = /^(\S+) (\S+)$/.exec(line.trim());
-      if (m && PACKAGE_NAMES.has(m[1]!)) out.set(m[1]!, { version: m[2]!, source });
+  release: string | null,
+  cves: ReadonlySet<string>,
+): {
+  byName: Map<string, PackageVersion>;
+  kernels: KernelPackageEntry[];
+  problem: string | null;
+  from: string | null;
+} {
+  const byName = new Map<string, PackageVersion>();
+  const kernels: KernelPackageEntry[] = [];
+  const kernelNames = new Set(RPM_KERNEL_NAMES);
+  // Changelogs only where they may decide: the runtime packages, and of the kernels the running one only.
+  const r = readRpmDatabase(
+    root,
+    [...PACKAGE_NAMES, ...RPM_KERNEL_NAMES],
+    (h) =>
+      cves.size > 0 && (!kernelNames.has(h.name) || (release !== null && rpmKernelIsRunning(release, h.evr))),
+  );
+  if (r.kind === 'none') return { byName, kernels, problem: null, from: null };
+  if (r.kind === 'problem') return { byName, kernels, problem: r.problem, from: r.from };
+  const from = `RPM database ${r.from}`;
+  for (const p of r.packages) {
+    const src = p.sourcerpm ? rpmSourceName(p.sourcerpm) : null;
+    const fixes =
+      p.changelog.length > 0
+        ? {
+            changelogFixes: changelogFacts(rpmChangelogCves(p.changelog, cves)),
+            changelogFrom: `the %changelog of ${p.name} ${p.evr} in ${r.from}`,
+          }
+        : {};
+    if (kernelNames.has(p.name)) {
+      kernels.push({
+        name: p.name,
+        version: p.evr,
+        ...(src ? { sourcePackage: src } : {}),
+        ...(p.arch ? { arch: p.arch } : {}),
+        from,
+        ...fixes,
+      });
+      continue;
     }
-  } finally {
-    cleanup();
+    byName.set(p.name, {
+      version: p.evr,
+      source: from,
+      ...(src ? { sourcePackage: src } : {}),
+      ...fixes,
+    });
   }
-  return out;
+  return { byName, kernels, problem: null, from };
 }
 
 export function manifestPackages(root: HostRoot): Map<string, PackageVersion> {

@@ -6,6 +6,8 @@ import { parseKeyValueConfig } from '../parse/key-value-config.js';
 import type { CommandRecord } from '../host/snapshot-manifest.js';
 import { RUNTIMES, RUNTIME_IDS, type RuntimeId } from '../runtimes/locations.js';
 import type { PackageVersion } from './collect-packages.js';
+import { readBinaryVersion } from './read-binary-version.js';
+import { shifterSiteFsFacts } from './collect-shifter.js';
 import { readProblem } from './read-helpers.js';
 
 export interface VersionCommand {
@@ -58,13 +60,13 @@ export function addPackageFacts(facts: Facts, pfx: string, name: string, p: Pack
       'file',
       `package ${name} is built from source package ${p.sourcePackage}`,
     );
-  if (p.maintainer)
+  if (p.changelogFixes?.length)
     addFact(
       facts,
-      `${pfx}.package_maintainer`,
-      p.maintainer,
+      `${pfx}.changelog_fixes`,
+      p.changelogFixes,
       'file',
-      `package ${name} is maintained by ${p.maintainer}`,
+      `${p.changelogFrom ?? `the changelog of package ${name}`} names ${p.changelogFixes.length} CVE${p.changelogFixes.length === 1 ? '' : 's'} the database describes`,
     );
 }
 
@@ -75,6 +77,62 @@ export function upstreamOf(pkgVersion: string): string {
     .replace(/^\d+:/, '')
     .replace(/-[^-]*$/, '')
     .replace(/[+~](ds|dfsg|repack)\d*$/, '');
+}
+
+/** A distribution package never installs below /usr/local or /opt: a binary there is not the package's. */
+export const packageOwns = (bin: string | undefined) =>
+  bin === undefined || !/^\/(usr\/local|opt)\//.test(bin);
+
+/**
+ * The installed version, from the best source first (issue 12): the package database (its version carries
+ * the distribution's revision, which its records judge), then the binary's own build information read without
+ * running it, then the output of `--version` (live, or recorded in a snapshot).
+ */
+export function chooseVersion(
+  root: HostRoot,
+  facts: Facts,
+  pfx: string,
+  bin: string | undefined,
+  loc: { versionArgs: string[]; versionPattern: RegExp },
+  rec: CommandRecord | undefined,
+  pkg: readonly [string, PackageVersion | undefined] | undefined,
+): void {
+  const fromPackage = () =>
+    addFact(
+      facts,
+      `${pfx}.version`,
+      upstreamOf(pkg![1]!.version),
+      'file',
+      `package ${pkg![0]} ${pkg![1]!.version} (${pkg![1]!.source})`,
+    );
+  if (pkg?.[1] && packageOwns(bin)) return fromPackage();
+  const built = bin ? readBinaryVersion(root, bin) : null;
+  if (built) return addFact(facts, `${pfx}.version`, built.version, 'file', built.evidence);
+  // Some tools (ch-run 0.31) print their version on stderr.
+  const text = rec ? (rec.stdout.trim() !== '' ? rec.stdout : rec.stderr) : '';
+  const first =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
+  const m = rec && rec.exitCode === 0 ? loc.versionPattern.exec(first) : null;
+  if (m)
+    return addFact(
+      facts,
+      `${pfx}.version`,
+      m[1]!,
+      'probe',
+      `\`${[path.basename(bin!), ...loc.versionArgs].join(' ')}\` printed "${first.slice(0, 80)}"`,
+    );
+  if (pkg?.[1]) return fromPackage();
+  if (rec)
+    addFact(
+      facts,
+      `${pfx}.version_problem`,
+      first || rec.stderr.slice(0, 120),
+      'probe',
+      `\`${rec.argv.join(' ')}\` exited ${rec.exitCode}: ${(first || rec.stderr).slice(0, 120)}`,
+    );
 }
 
 /** Which Singularity the shared `singularity` binary belongs to: its own version output decides, then packages. */
@@ -146,42 +204,11 @@ export function collectRuntimeFacts(
     if (!installed) continue;
     if (bin) addFact(facts, `${pfx}.binary`, bin, 'file', root.display(bin));
 
-    // Version: the binary's own output (live, or recorded in a snapshot) beats a package database.
     const rec =
       bin && loc.versionArgs.length > 0 ? outputs.get([bin, ...loc.versionArgs].join(' ')) : undefined;
-    // Some tools (ch-run 0.31) print their version on stderr.
-    const text = rec ? (rec.stdout.trim() !== '' ? rec.stdout : rec.stderr) : '';
-    const first =
-      text
-        .split('\n')
-        .find((l) => l.trim() !== '')
-        ?.trim() ?? '';
-    const m = rec && rec.exitCode === 0 ? loc.versionPattern.exec(first) : null;
-    if (m)
-      addFact(
-        facts,
-        `${pfx}.version`,
-        m[1]!,
-        'probe',
-        `\`${[path.basename(bin!), ...loc.versionArgs].join(' ')}\` printed "${first.slice(0, 80)}"`,
-      );
-    else if (pkgCounts)
-      addFact(
-        facts,
-        `${pfx}.version`,
-        upstreamOf(pkg![1]!.version),
-        'file',
-        `package ${pkg![0]} ${pkg![1]!.version} (${pkg![1]!.source})`,
-      );
-    else if (rec)
-      addFact(
-        facts,
-        `${pfx}.version_problem`,
-        first || rec.stderr.slice(0, 120),
-        'probe',
-        `\`${rec.argv.join(' ')}\` exited ${rec.exitCode}: ${(first || rec.stderr).slice(0, 120)}`,
-      );
-    if (pkgCounts) addPackageFacts(facts, pfx, pkg![0], pkg![1]!);
+    chooseVersion(root, facts, pfx, bin, loc, rec, pkgCounts ? pkg : undefined);
+    // A binary below /usr/local or /opt is not the package's: the package then says nothing of what runs.
+    if (pkgCounts && packageOwns(bin)) addPackageFacts(facts, pfx, pkg![0], pkg![1]!);
 
     collectConfig(root, facts, id, unsafe, unknownOwner);
   }
@@ -280,6 +307,7 @@ function collectConfig(
         `${root.display(p)}: ${k} = ${(vs.length > 1 ? vs.join(', ') : v).slice(0, 120)}`,
       );
     }
+    if (id === 'shifter') shifterSiteFsFacts(facts, root.display(p), parsed.values);
     if (parsed.badLines > 0)
       addFact(
         facts,

@@ -24,3 +24,12 @@ export function readValueFile(
 export function asNumberOrString(v: string): number | string {
   return /^-?\d{1,15}$/.test(v) ? Number(v) : v;
 }
+
+/**
+ * Opens a regular file of the host for positioned reads (package databases, binaries): HostRoot's descriptor walk,
+ * never a FIFO or device. Null when it cannot be opened; a descriptor the caller closes otherwise.
+ */
+export function openInTree(root: HostRoot, p: string): { fd: number; size: number } | null {
+  const o = root.openRegular(p);
+  return o.ok ? { fd: o.fd, size: o.size } : null;
+}

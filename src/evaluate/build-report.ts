@@ -5,7 +5,7 @@ import type { ContainerModel } from '../rules/rule.js';
 import type { Advisory } from '../advisories/advisory.js';
 import { newestRecordDate } from '../advisories/advisory-store.js';
 import type { DistroFixSource } from '../advisories/distro-fix.js';
-import { buildVulnerabilities, type Vulnerability } from './build-vulnerabilities.js';
+import { buildVulnerabilities, type Resolved, type Vulnerability } from './build-vulnerabilities.js';
 import { assessAccelerators, type Accelerators } from './assess-accelerators.js';
 import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
 import { deriveFeatures } from './derive-features.js';
@@ -36,6 +36,10 @@ export interface Report {
   accelerators: Accelerators;
   findings: Finding[];
   vulnerabilities: Vulnerability[];
+  /** Verdicts that need nothing done (fixed, not affected), with what decided them: shown by --all. */
+  resolved: Resolved[];
+  /** Per target (kernel, runtime, component): how many advisories are affected, fixed, unknown, ... */
+  vulnerability_summary: VulnerabilitySummary[];
   advisories: {
     source: string;
     count: number;
@@ -43,12 +47,57 @@ export interface Report {
     newest_record: string | null;
     age_days: number | null;
     stale: boolean;
+    /** The oldest date of the data that decided a verdict here: how current the answers are. */
+    oldest_decision_data: string | null;
     problems: string[];
   };
   summary: { fail: Record<string, number>; unknown: number; pass: number };
   facts: Fact[];
   problems: string[];
 }
+
+export interface VulnerabilitySummary {
+  target: string;
+  installed_version: string | null;
+  affected: number;
+  mitigated: number;
+  unknown: number;
+  fixed: number;
+  not_affected: number;
+}
+
+/** Counts per target, in the order targets first appear (the kernel, then runtimes and components). */
+export function summarizeVulnerabilities(
+  v: readonly Vulnerability[],
+  r: readonly Resolved[],
+): VulnerabilitySummary[] {
+  const by = new Map<string, VulnerabilitySummary>();
+  const row = (target: string, installed: string | null) => {
+    let s = by.get(target);
+    if (!s) {
+      s = {
+        target,
+        installed_version: installed,
+        affected: 0,
+        mitigated: 0,
+        unknown: 0,
+        fixed: 0,
+        not_affected: 0,
+      };
+      by.set(target, s);
+    }
+    return s;
+  };
+  for (const x of v) row(x.target, x.installed_version)[x.status]++;
+  for (const x of r) row(x.target, x.installed_version)[x.status === 'fixed' ? 'fixed' : 'not_affected']++;
+  return [...by.values()];
+}
+
+const oldest = (dates: (string | null)[]): string | null =>
+  dates
+    .filter((d): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}/.test(d))
+    .sort()[0]
+    ?.slice(0, 10) ?? null;
 
 export interface ReportOptions {
   reportId: string;
@@ -130,7 +179,7 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
     ? { value: opts.model, how: 'option' as const, evidence: `--model ${opts.model}` }
     : { ...inferred, how: 'inferred' as const };
   const findings = evaluateRules(RULES, facts, model.value);
-  const { vulnerabilities, notAffected } = buildVulnerabilities(
+  const { vulnerabilities, resolved, notAffected } = buildVulnerabilities(
     opts.advisories?.list ?? [],
     facts,
     opts.advisories?.distro ?? [],
@@ -174,11 +223,14 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
     accelerators: assessAccelerators(facts, runtimes),
     findings,
     vulnerabilities,
+    resolved,
+    vulnerability_summary: summarizeVulnerabilities(vulnerabilities, resolved),
     advisories: {
       source: opts.advisories?.source ?? 'none',
       count: opts.advisories?.list.length ?? 0,
       not_affected: notAffected,
       ...databaseAge(opts.advisories?.list ?? [], opts.now),
+      oldest_decision_data: oldest([...vulnerabilities, ...resolved].map((x) => x.source_date)),
       problems: opts.advisories?.problems ?? [],
     },
     summary: {

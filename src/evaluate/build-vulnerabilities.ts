@@ -1,67 +1,109 @@
-// Turns advisory matches and their exposure into the report's vulnerabilities (pure).
+// Turns advisory matches and their exposure into the report's vulnerabilities and resolved verdicts (pure).
 import type { Advisory } from '../advisories/advisory.js';
 import type { DistroFixSource } from '../advisories/distro-fix.js';
 import { judgeExposure, type Exposure } from '../advisories/judge-exposure.js';
-import { matchAdvisories, type MatchStatus } from '../advisories/match-advisories.js';
+import { matchAdvisories, type Match, type MatchStatus } from '../advisories/match-advisories.js';
 import type { Facts } from '../facts/fact.js';
 
-export interface Vulnerability {
+/** CISA's Known Exploited Vulnerabilities entry of a record (database_specific.ctrsafe.known_exploited). */
+export interface KnownExploited {
+  catalog: string;
+  date_added: string;
+}
+
+interface Verdict {
   id: string;
   aliases: string[];
   summary: string;
   /** What on the host it applies to: a runtime id, a component (runc, newuidmap, ...) or "kernel". */
   target: string;
-  /** The advisory entry that decided, "ecosystem/name". */
+  /** What decided, "release/package": "AlmaLinux:9/kernel", "Debian:12/libpod", "Go/github.com/...", "Linux/Kernel". */
   package: string;
   installed_version: string | null;
   fixed_version: string | null;
+  /** The distribution's advisory (RHSA/ALSA/RLSA/DSA/DLA/USN/SUSE-SU) when its record decided. */
+  advisory: string | null;
+  /** The data that decided, with publisher, repository and revision, or the host evidence. */
+  decided_by: string;
+  /** The date of that data. */
+  source_date: string | null;
+  known_exploited: KnownExploited | null;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  reason: string;
+  references: string[];
+}
+
+export interface Vulnerability extends Verdict {
   /** affected: the version is affected and nothing here blocks it; mitigated: this host's configuration blocks it. */
   status: 'affected' | 'mitigated' | 'unknown';
   /** The version match alone, and the exposure alone, that the status combines. */
   match: MatchStatus;
   exposure: Exposure;
-  severity: 'low' | 'medium' | 'high' | 'critical';
   preconditions: { setuid_mode?: boolean; unprivileged_userns?: boolean };
-  reason: string;
   reasons: string[];
-  references: string[];
+}
+
+/** A verdict that needs nothing done: the installed version carries the fix, or never had the flaw. */
+export interface Resolved extends Verdict {
+  status: 'fixed' | 'not-affected';
+}
+
+/** The known-exploited mark, as the data builder writes it into a reviewed record (issue 12). */
+function knownExploited(a: Advisory): KnownExploited | null {
+  const k = (a.ctrsafe as { known_exploited?: unknown }).known_exploited;
+  if (typeof k !== 'object' || k === null) return null;
+  const { catalog, date_added } = k as Record<string, unknown>;
+  return typeof catalog === 'string' && typeof date_added === 'string' ? { catalog, date_added } : null;
+}
+
+function common(m: Match): Verdict {
+  return {
+    id: m.advisory.id,
+    aliases: m.advisory.aliases,
+    summary: m.advisory.summary,
+    target: m.target,
+    package: m.package,
+    installed_version: m.installed_version,
+    fixed_version: m.fixed_version,
+    advisory: m.distro_advisory,
+    decided_by: m.decided_by,
+    source_date: m.source_date,
+    known_exploited: knownExploited(m.advisory),
+    severity: m.advisory.ctrsafe.severity,
+    reason: m.reason,
+    references: m.advisory.references.map((r) => r.url).slice(0, 5),
+  };
 }
 
 export function buildVulnerabilities(
   advisories: readonly Advisory[],
   facts: Facts,
-  // The distributions' own verdicts; the matcher decides distribution packages from them (issue 12).
-  _distro: readonly DistroFixSource[] = [],
-): { vulnerabilities: Vulnerability[]; notAffected: number } {
-  const matches = matchAdvisories(advisories, facts);
-  const vulnerabilities = matches
-    .filter((m) => m.status !== 'not-affected')
-    .map((m): Vulnerability => {
-      const j = judgeExposure(m, facts);
-      const pre = m.advisory.ctrsafe.preconditions;
-      const status =
-        j.exposure === 'mitigated' ? 'mitigated' : m.status === 'affected' ? 'affected' : 'unknown';
-      const reasons = [m.reason, ...j.reasons];
-      return {
-        id: m.advisory.id,
-        aliases: m.advisory.aliases,
-        summary: m.advisory.summary,
-        target: m.target,
-        package: m.package,
-        installed_version: m.installed_version,
-        fixed_version: m.fixed_version,
-        status,
-        match: m.status,
-        exposure: j.exposure,
-        severity: m.advisory.ctrsafe.severity,
-        preconditions: {
-          ...(pre.setuid_mode !== undefined ? { setuid_mode: pre.setuid_mode } : {}),
-          ...(pre.unprivileged_userns !== undefined ? { unprivileged_userns: pre.unprivileged_userns } : {}),
-        },
-        reason: reasons.join('; '),
-        reasons,
-        references: m.advisory.references.map((r) => r.url).slice(0, 5),
-      };
+  // The distributions' own verdicts; they decide distribution packages (issue 12).
+  distro: readonly DistroFixSource[] = [],
+): { vulnerabilities: Vulnerability[]; resolved: Resolved[]; notAffected: number } {
+  const matches = matchAdvisories(advisories, facts, distro);
+  const vulnerabilities: Vulnerability[] = [];
+  const resolved: Resolved[] = [];
+  for (const m of matches) {
+    if (m.status === 'fixed' || m.status === 'not-affected') {
+      resolved.push({ ...common(m), status: m.status });
+      continue;
+    }
+    const j = judgeExposure(m, facts);
+    const pre = m.advisory.ctrsafe.preconditions;
+    const reasons = [m.reason, ...j.reasons];
+    vulnerabilities.push({
+      ...common(m),
+      status: j.exposure === 'mitigated' ? 'mitigated' : m.status === 'affected' ? 'affected' : 'unknown',
+      match: m.status,
+      exposure: j.exposure,
+      preconditions: {
+        ...(pre.setuid_mode !== undefined ? { setuid_mode: pre.setuid_mode } : {}),
+        ...(pre.unprivileged_userns !== undefined ? { unprivileged_userns: pre.unprivileged_userns } : {}),
+      },
+      reason: reasons.join('; '),
+      reasons,
     });
-  return { vulnerabilities, notAffected: matches.length - vulnerabilities.length };
+  }
+  return { vulnerabilities, resolved, notAffected: resolved.length };
 }

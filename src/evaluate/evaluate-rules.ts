@@ -28,8 +28,14 @@ function evidenceOf(ids: string[], facts: Facts): string {
   return parts.join('; ');
 }
 
-const missingText = (ids: string[]) =>
-  `not known: ${[...new Set(ids)].map((i) => i.replace(/^feature\./, '')).join(', ')}`;
+/** "not known: X", with the collector's reason where it left one (a fact "<id>.why"). */
+const missingText = (ids: string[], facts: Facts) =>
+  `not known: ${[...new Set(ids)]
+    .map((i) => {
+      const why = facts.get(`${i}.why`)?.evidence;
+      return `${i.replace(/^feature\./, '')}${why ? ` (${why})` : ''}`;
+    })
+    .join(', ')}`;
 
 export function evaluateRule(rule: Rule, facts: Facts, model: ContainerModel): Finding {
   const base = {
@@ -53,10 +59,10 @@ export function evaluateRule(rule: Rule, facts: Facts, model: ContainerModel): F
         status: 'not-applicable',
         evidence: evidenceOf(a.used, facts) || 'does not apply to this host',
       };
-    if (a.value === 'unknown') return { ...base, status: 'unknown', evidence: missingText(a.missing) };
+    if (a.value === 'unknown') return { ...base, status: 'unknown', evidence: missingText(a.missing, facts) };
   }
   const c = evaluateCondition(rule.check, facts);
-  if (c.value === 'unknown') return { ...base, status: 'unknown', evidence: missingText(c.missing) };
+  if (c.value === 'unknown') return { ...base, status: 'unknown', evidence: missingText(c.missing, facts) };
   return { ...base, status: c.value ? 'pass' : 'fail', evidence: evidenceOf(c.used, facts) };
 }
 

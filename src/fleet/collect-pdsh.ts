@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { MAX_REPORT_BYTES } from './validate-report.js';
 import { launched } from './launched.js';
 
-/** Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. */
+/**
+ * Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. The
+ * "host: " prefix is pdsh's, added on this side to every line the host printed, so a host cannot write into
+ * another's file; the file's name then binds the report to its host (ingest-dir.ts). HOSTS are valid host names.
+ */
 export async function runPdshCollect(
   hosts: string[],
   hostlist: string,
@@ -41,9 +45,6 @@ export async function runPdshCollect(
   }, opts.timeoutMs);
   const exitCode = await launched(child, 'pdsh').finally(() => clearTimeout(timer));
   for (const [host, lines] of buffers)
-    fs.writeFileSync(
-      path.join(opts.outDir, `${host.replace(/[^A-Za-z0-9._-]/g, '_')}.json`),
-      lines.join('\n') + '\n',
-    );
+    fs.writeFileSync(path.join(opts.outDir, `${host}.json`), lines.join('\n') + '\n');
   return { exitCode, timedOut };
 }

@@ -238,6 +238,44 @@ export class HostRoot {
     return { ok: true, real: w.real };
   }
 
+  /**
+   * Opens a regular file read-only for the caller to read (positioned reads of package databases and
+   * binaries): the very inode the descriptor walk found, never a FIFO or device. The caller closes `fd`.
+   */
+  openRegular(
+    hostPath: string,
+  ): { ok: true; fd: number; size: number } | { ok: false; reason: string; missing: boolean } {
+    const p = path.posix.normalize('/' + hostPath);
+    let fd: number;
+    if (this.isLive) {
+      try {
+        fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      } catch (e) {
+        return { ok: false, ...errReason(e) };
+      }
+    } else {
+      const w = this.walk(p, true);
+      if (!w.ok) return w;
+      try {
+        // Only a regular file is opened for reading (a device node in a copied tree is never opened), and it is
+        // the very inode the walk found: reopened through its O_PATH descriptor, not looked up again.
+        if (!w.st.isFile())
+          return { ok: false, reason: `not a regular file (${typeOf(w.st)})`, missing: false };
+        fd = fs.openSync(`/proc/self/fd/${w.fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      } catch (e) {
+        return { ok: false, ...errReason(e) };
+      } finally {
+        fs.closeSync(w.fd);
+      }
+    }
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) {
+      fs.closeSync(fd);
+      return { ok: false, reason: `not a regular file (${typeOf(st)})`, missing: false };
+    }
+    return { ok: true, fd, size: st.size };
+  }
+
   /** Reads at most maxBytes of a regular file; never blocks on FIFOs or devices. */
   readBytes(
     hostPath: string,
@@ -248,34 +286,12 @@ export class HostRoot {
     | { ok: false; path: string; reason: string; missing: boolean } {
     const p = path.posix.normalize('/' + hostPath);
     if (record) this.note('read', p);
-    let fd: number;
-    if (this.isLive) {
-      try {
-        fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      } catch (e) {
-        return { ok: false, path: p, ...errReason(e) };
-      }
-    } else {
-      const w = this.walk(p, true);
-      if (!w.ok) return { ok: false, path: p, reason: w.reason, missing: w.missing };
-      try {
-        // Only a regular file is opened for reading (a device node in a copied tree is never opened), and it is
-        // the very inode the walk found: reopened through its O_PATH descriptor, not looked up again.
-        if (!w.st.isFile())
-          return { ok: false, path: p, reason: `not a regular file (${typeOf(w.st)})`, missing: false };
-        fd = fs.openSync(`/proc/self/fd/${w.fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      } catch (e) {
-        return { ok: false, path: p, ...errReason(e) };
-      } finally {
-        fs.closeSync(w.fd);
-      }
-    }
+    const o = this.openRegular(p);
+    if (!o.ok) return { ok: false, path: p, reason: o.reason, missing: o.missing };
+    const fd = o.fd;
     try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile())
-        return { ok: false, path: p, reason: `not a regular file (${typeOf(st)})`, missing: false };
       // /proc and /sys files report size 0, so read until EOF or one byte past the limit.
-      let chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(4096, st.size + 1)));
+      let chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(4096, o.size + 1)));
       let len = 0;
       for (;;) {
         if (len === chunk.length) {

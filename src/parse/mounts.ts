@@ -61,3 +61,28 @@ export function mountFor(mounts: Mount[], p: string): Mount | undefined {
   }
   return best;
 }
+
+/** A systemd .mount unit's [Mount] section (systemd.mount(5)): What=, Where=, Type=, Options=. */
+export function parseMountUnit(text: string): Mount | null {
+  let section = '';
+  const kv: Record<string, string> = {};
+  for (const raw of text.split('\n').slice(0, 2000)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const s = /^\[(.+)\]$/.exec(line);
+    if (s) {
+      section = s[1]!;
+      continue;
+    }
+    const m = /^(What|Where|Type|Options)\s*=\s*(.*)$/.exec(line);
+    if (section === 'Mount' && m) kv[m[1]!] = m[2]!.trim();
+  }
+  if (!kv.Where?.startsWith('/')) return null;
+  return {
+    device: kv.What ?? '',
+    mountpoint: kv.Where,
+    fstype: kv.Type ?? '',
+    // "%%" is systemd's escaped percent sign.
+    options: (kv.Options ?? '').replace(/%%/g, '%').split(',').filter(Boolean),
+  };
+}

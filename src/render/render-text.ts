@@ -9,7 +9,11 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length);
 }
 
-export function renderText(report: Report, st: Style, opts: { verbose?: boolean } = {}): string {
+export function renderText(
+  report: Report,
+  st: Style,
+  opts: { verbose?: boolean; all?: boolean } = {},
+): string {
   // Every string in a report may come from the host or a tree: escaped once, here, before any is printed.
   const r = escapeStrings(report);
   const out: string[] = [];
@@ -97,7 +101,8 @@ export function renderText(report: Report, st: Style, opts: { verbose?: boolean 
       out.push(`      ${st.dim('fix:')}   ${f.remediation}`);
     }
   }
-  if (r.vulnerabilities.length > 0) out.push('', ...renderVulnerabilities(r, st, opts.verbose === true));
+  if (r.vulnerability_summary.length > 0)
+    out.push('', ...renderVulnerabilities(r, st, opts.verbose === true, opts.all === true));
   const unknown = r.findings.filter((f) => f.status === 'unknown');
   if (unknown.length > 0) {
     out.push('');
@@ -152,19 +157,36 @@ function renderAccelerators(
 
 const STATUS_ORDER = ['affected', 'unknown', 'mitigated'];
 
-function renderVulnerabilities(r: Report, st: Style, verbose: boolean): string[] {
+function renderVulnerabilities(r: Report, st: Style, verbose: boolean, all: boolean): string[] {
   const count = (status: string) => r.vulnerabilities.filter((v) => v.status === status).length;
+  const data = r.advisories.oldest_decision_data
+    ? `; oldest deciding data ${r.advisories.oldest_decision_data}`
+    : '';
   const out = [
     st.bold(
-      `KNOWN VULNERABILITIES (${count('affected')} affected, ${count('unknown')} unknown, ${count('mitigated')} mitigated; ${r.advisories.source})`,
+      `KNOWN VULNERABILITIES (${count('affected')} affected, ${count('unknown')} unknown, ${count('mitigated')} mitigated, ${r.resolved.length} fixed or not affected; ${r.advisories.source}${data})`,
     ),
   ];
+  // Per package: what needs doing and what is settled, so a security officer sees the whole verdict.
+  for (const p of r.vulnerability_summary) {
+    const parts = [
+      p.affected ? st.red(`${p.affected} affected`) : '0 affected',
+      p.unknown ? st.yellow(`${p.unknown} unknown`) : '0 unknown',
+      ...(p.mitigated ? [`${p.mitigated} mitigated`] : []),
+      `${p.fixed} fixed`,
+      ...(p.not_affected ? [`${p.not_affected} not affected`] : []),
+    ];
+    out.push(
+      `  ${pad(`${p.target}${p.installed_version ? ` ${p.installed_version}` : ''}`, 40)}${parts.join(', ')}`,
+    );
+  }
   const sorted = [...r.vulnerabilities].sort(
     (a, b) =>
       STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+      Number(b.known_exploited !== null) - Number(a.known_exploited !== null) ||
       SEV_ORDER.indexOf(a.severity) - SEV_ORDER.indexOf(b.severity),
   );
-  const limit = verbose ? sorted.length : 15;
+  const limit = verbose || all ? sorted.length : 15;
   for (const v of sorted.slice(0, limit)) {
     const status =
       v.status === 'affected'
@@ -172,12 +194,27 @@ function renderVulnerabilities(r: Report, st: Style, verbose: boolean): string[]
         : v.status === 'unknown'
           ? st.yellow(pad(v.status, 10))
           : pad(v.status, 10);
+    const fix = v.fixed_version ? ` -> ${v.fixed_version}${v.advisory ? ` (${v.advisory})` : ''}` : '';
+    const kev = v.known_exploited ? st.red(' [known exploited]') : '';
     out.push(
-      `  ${status}${pad(v.severity, 9)}${st.bold(v.id)} ${v.target} ${v.installed_version ?? ''}: ${v.summary}`,
+      `  ${status}${pad(v.severity, 9)}${st.bold(v.id)}${kev} ${v.target} ${v.installed_version ?? ''}${fix}: ${v.summary}`,
     );
     out.push(st.dim(`      ${v.reason}`));
   }
   if (sorted.length > limit)
     out.push(st.dim(`  ... ${sorted.length - limit} more (--verbose or --format json)`));
+  if (all)
+    for (const v of r.resolved) {
+      out.push(
+        `  ${st.green(pad(v.status, 13))}${pad(v.severity, 9)}${v.id} ${v.target} ${v.installed_version ?? ''}${v.fixed_version ? ` (fix ${v.fixed_version}${v.advisory ? `, ${v.advisory}` : ''})` : ''}`,
+      );
+      out.push(st.dim(`      ${v.reason} [${v.decided_by}${v.source_date ? `, ${v.source_date}` : ''}]`));
+    }
+  else if (r.resolved.length > 0)
+    out.push(
+      st.dim(
+        `  ${r.resolved.length} fixed or not affected are not listed (--all lists them, --explain ID explains one)`,
+      ),
+    );
   return out;
 }

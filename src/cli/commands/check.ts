@@ -28,9 +28,15 @@ export const CHECK: CommandSpec = {
     },
     {
       name: 'explain',
-      value: 'RULE',
-      description: 'explain one rule and how this host fares against it',
+      value: 'ID',
+      description:
+        'explain one rule and how this host fares against it, or one advisory (CVE-...) and what decided its verdict here',
       config: false,
+    },
+    {
+      name: 'all',
+      description:
+        'also list the advisories this host is fixed for or not affected by, with what decided each (text output)',
     },
     {
       name: 'model',
@@ -89,5 +95,9 @@ export const CHECK: CommandSpec = {
       says: 'judge a node image',
     },
     { command: 'ctrsafe check --explain CS-K001', says: 'why a rule exists and how this host fares' },
+    {
+      command: 'ctrsafe check --explain CVE-2024-1086',
+      says: "the kernel's verdict, its fixed version and advisory, and the data that decided it",
+    },
   ],
 };

@@ -1,5 +1,8 @@
 // What one node needs done, derived from its report: kernel and package updates for affected vulnerabilities, rule fixes.
 import { createHash } from 'node:crypto';
+import { compareDebian } from '../../version/compare-debian.js';
+import { compareRpm } from '../../version/compare-rpm.js';
+import { compareUpstream } from '../../version/compare-upstream.js';
 import type { NodeReport } from '../validate-report.js';
 
 export type ActionKind = 'kernel-update' | 'package-update' | 'rule-fix';
@@ -19,9 +22,14 @@ export interface NodeAction {
  * Severity weights for ordering the plan. The severities are CVSS v3.1's qualitative scale (FIRST, CVSS v3.1
  * specification, section 5); the weights are ctrsafe's choice. They grow about fivefold per step, so severity
  * leads and node counts decide between near equals: a high on 10 nodes (250) comes before a low on 200 (200).
+ * A vulnerability in CISA's Known Exploited Vulnerabilities catalogue outweighs any sum of severities a fleet can
+ * reach (a million nodes times a thousand): what is exploited now is patched first, on one node or on all
+ * (issue 12). The plan is ordered by weight alone, so this is how that order holds.
  */
 export const SEVERITY_WEIGHT: Record<string, number> = { critical: 100, high: 25, medium: 5, low: 1 };
-const weightOf = (severity: string) => SEVERITY_WEIGHT[severity] ?? 1;
+export const KNOWN_EXPLOITED_WEIGHT = 1_000_000_000;
+const weightOf = (v: { severity: string; known_exploited?: unknown }) =>
+  v.known_exploited ? KNOWN_EXPLOITED_WEIGHT : (SEVERITY_WEIGHT[v.severity] ?? 1);
 
 const keyOf = (kind: ActionKind, parts: (string | null | undefined)[]) =>
   `${kind}:${createHash('sha256')
@@ -29,44 +37,75 @@ const keyOf = (kind: ActionKind, parts: (string | null | undefined)[]) =>
     .digest('hex')
     .slice(0, 20)}`;
 
-/** Lists CVE ids, with the fixed version where the database knows it: "CVE-1 (fixed in 1.2), CVE-2". */
-function fixList(vs: NodeReport['vulnerabilities']): string {
-  const shown = vs.slice(0, 8).map((v) => (v.fixed_version ? `${v.id} (fixed in ${v.fixed_version})` : v.id));
-  return vs.length > 8 ? `${shown.join(', ')} and ${vs.length - 8} more` : shown.join(', ');
+type Vuln = NodeReport['vulnerabilities'][number];
+
+/** The version order of what decided: rpm for RHEL-family and SUSE releases, dpkg for Debian and Ubuntu. */
+function comparatorFor(pkg: string): (a: string, b: string) => number | null {
+  if (/^(Debian|Ubuntu)/.test(pkg)) return compareDebian;
+  if (/^(Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(pkg)) return compareRpm;
+  return compareUpstream;
+}
+
+const byId = (a: Vuln, b: Vuln) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * One update per package and release that decided: "to at least X (advisory Y)", X the highest fixed version
+ * any affected advisory needs. Nodes that need the same X group together whatever they run now, so the key,
+ * title and fixes hold only what X and the advisories fixed exactly at X say (the same on every node).
+ */
+function updates(kind: 'kernel-update' | 'package-update', affected: Vuln[]): NodeAction[] {
+  const out: NodeAction[] = [];
+  const groups = new Map<string, Vuln[]>();
+  for (const v of affected) {
+    const k = `${v.target ?? ''}\n${v.package ?? v.target ?? 'unknown package'}`;
+    groups.set(k, [...(groups.get(k) ?? []), v]);
+  }
+  for (const [k, vs] of groups) {
+    const [target, pkg] = k.split('\n') as [string, string];
+    const what = kind === 'kernel-update' ? 'the kernel' : target || pkg;
+    const cmp = comparatorFor(pkg);
+    const withFix = vs.filter((v) => v.fixed_version);
+    const unfixed = vs.filter((v) => !v.fixed_version).sort(byId);
+    const weight = vs.reduce((s, v) => s + weightOf(v), 0);
+    if (withFix.length > 0) {
+      const top = withFix.reduce((a, b) => ((cmp(b.fixed_version!, a.fixed_version!) ?? 0) > 0 ? b : a));
+      const x = top.fixed_version!;
+      const atX = withFix.filter((v) => v.fixed_version === x).sort(byId);
+      const advisories = [...new Set(atX.map((v) => v.advisory).filter((a): a is string => !!a))].sort();
+      const kev = atX.filter((v) => v.known_exploited).map((v) => v.id);
+      out.push({
+        key: keyOf(kind, [pkg, x]),
+        kind,
+        title: `Update ${what} (${pkg}) to at least ${x}${advisories.length ? ` (${advisories.join(', ')})` : ''}${kev.length ? `; known exploited: ${kev.join(', ')}` : ''}`,
+        fixes: [...advisories, ...atX.map((v) => v.id)],
+        // The whole update removes every affected flaw with a fix on this node; the unfixed ones stay.
+        weight: withFix.reduce((s, v) => s + weightOf(v), 0),
+      });
+    }
+    if (unfixed.length > 0)
+      out.push({
+        key: keyOf(kind, [pkg, 'no fix released', ...unfixed.map((v) => v.id)]),
+        kind,
+        title: `No fix released for ${what} (${pkg}) yet: mitigate ${unfixed.map((v) => v.id).join(', ')} until one is`,
+        fixes: unfixed.map((v) => v.id),
+        weight: weight - withFix.reduce((s, v) => s + weightOf(v), 0),
+      });
+  }
+  return out;
 }
 
 export function actionsForReport(r: NodeReport): NodeAction[] {
-  const out: NodeAction[] = [];
-  const affected = r.vulnerabilities
-    .filter((v) => v.status === 'affected')
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const kernel = affected.filter((v) => v.target === 'kernel');
-  if (kernel.length) {
-    const release = r.host.kernel.release ?? kernel[0]!.installed_version ?? 'an unknown release';
-    out.push({
-      key: keyOf('kernel-update', [release, ...kernel.map((v) => `${v.id}=${v.fixed_version ?? ''}`)]),
-      kind: 'kernel-update',
-      title: `Update the kernel from ${release} to a release with fixes for ${fixList(kernel)}`,
-      fixes: kernel.map((v) => v.id),
-      weight: kernel.reduce((s, v) => s + weightOf(v.severity), 0),
-    });
-  }
-  // Everything else groups by package and installed version: one update on one starting point.
-  const byPackage = new Map<string, NodeReport['vulnerabilities']>();
-  for (const v of affected.filter((x) => x.target !== 'kernel')) {
-    const k = `${v.package ?? v.target ?? 'unknown package'}\n${v.installed_version ?? ''}`;
-    byPackage.set(k, [...(byPackage.get(k) ?? []), v]);
-  }
-  for (const [k, vs] of byPackage) {
-    const [pkg, installed] = k.split('\n') as [string, string];
-    out.push({
-      key: keyOf('package-update', [pkg, installed, ...vs.map((v) => `${v.id}=${v.fixed_version ?? ''}`)]),
-      kind: 'package-update',
-      title: `Update ${pkg}${installed ? ` from ${installed}` : ''} to a version with fixes for ${fixList(vs)}`,
-      fixes: vs.map((v) => v.id),
-      weight: vs.reduce((s, v) => s + weightOf(v.severity), 0),
-    });
-  }
+  const affected = r.vulnerabilities.filter((v) => v.status === 'affected').sort(byId);
+  const out: NodeAction[] = [
+    ...updates(
+      'kernel-update',
+      affected.filter((v) => v.target === 'kernel'),
+    ),
+    ...updates(
+      'package-update',
+      affected.filter((v) => v.target !== 'kernel'),
+    ),
+  ];
   for (const f of r.findings) {
     if (f.status !== 'fail') continue;
     const what = f.remediation ?? `make rule ${f.id} pass`;
@@ -75,7 +114,7 @@ export function actionsForReport(r: NodeReport): NodeAction[] {
       kind: 'rule-fix',
       title: `${f.id}${f.title ? ` (${f.title})` : ''}: ${what}`,
       fixes: [f.id],
-      weight: weightOf(f.severity),
+      weight: SEVERITY_WEIGHT[f.severity] ?? 1,
     });
   }
   return out;

@@ -1,12 +1,14 @@
 // Serves the dashboard's three static files; they hold no data (the page fetches the API with the admin token).
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from '../dashboard/assets.generated.js';
 import type { ApiResponse } from './app.js';
+import { SECURITY_HEADERS as ALWAYS } from './responses.js';
 
 /**
  * No inline script or style, no other origin: even if a node's hostname slipped past the page's text-only
  * rendering, the browser would refuse to run it (CSP Level 3, W3C). The page is never framed.
  */
 const SECURITY_HEADERS = {
+  ...ALWAYS,
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -25,7 +27,7 @@ export function dashboardRoute(method: string, pathname: string): ApiResponse | 
   if (!f || (method !== 'GET' && method !== 'HEAD')) return null;
   return {
     status: 200,
-    headers: { 'content-type': f[0], 'cache-control': 'no-cache', ...SECURITY_HEADERS },
+    headers: { 'content-type': f[0], ...SECURITY_HEADERS },
     body: method === 'HEAD' ? '' : f[1],
   };
 }

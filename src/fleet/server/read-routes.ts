@@ -1,29 +1,21 @@
 // The admin's read API: summary sections, nodes, node detail, plan, drift; every table also as CSV (?format=csv).
 import { renderCsv } from '../../render/csv.js';
-import type { FleetStore, NodeQuery, Summary } from '../store/fleet-store.js';
+import type { FleetReader, NodeQuery, Summary } from '../store/fleet-reader.js';
 import type { ApiResponse } from './app.js';
+import { jsonResponse, SECURITY_HEADERS } from './responses.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const jsonResponse = (status: number, body: unknown): ApiResponse => ({
-  status,
-  headers: {
-    'content-type': 'application/json; charset=utf-8',
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store',
-  },
-  body: JSON.stringify(body) + '\n',
-});
+export { jsonResponse };
 
 function table(name: string, format: string | null, columns: string[], rows: unknown[][], json: unknown) {
   if (format !== 'csv') return jsonResponse(200, json);
   return {
     status: 200,
     headers: {
+      ...SECURITY_HEADERS,
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="ctrsafe-${name}.csv"`,
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
     },
     body: renderCsv(columns, rows),
   };
@@ -61,7 +53,7 @@ const NODE_FILTERS = [
 
 /** Answers an admin GET, or null when the path is not one of these routes. */
 export async function readRoute(
-  store: FleetStore,
+  store: FleetReader,
   url: URL,
   now: number,
   staleMs: number,

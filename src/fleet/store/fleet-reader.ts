@@ -1,5 +1,12 @@
 // Read side of the fleet store: summary and plan from the counters, node pages, node detail, drift. Never writes.
 import { compressHostlist } from '../hostlist.js';
+import {
+  auditEvents,
+  listEnrolmentRequests,
+  type AuditEvent,
+  type EnrolmentRequest,
+} from './node-identity.js';
+import { ruleFacts, vulnFacts } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
 export interface NodeRow {
@@ -95,13 +102,36 @@ const SORTS = {
 export class FleetReader {
   constructor(protected readonly db: SqlDriver) {}
 
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
   async node(hostname: string): Promise<{ row: NodeRow; report: unknown } | null> {
-    const rows = await this.db.all<NodeRow & { report: string }>('SELECT * FROM nodes WHERE hostname = ?', [
-      hostname,
-    ]);
+    const rows = await this.db.all<NodeRow & { report: string }>(
+      `SELECT n.hostname, n.report_id, n.generated_at, n.received_at, n.kernel_release, n.os, n.fail_critical, n.fail_high,
+         n.vulns_affected, r.report FROM nodes n JOIN node_reports r ON r.hostname = n.hostname WHERE n.hostname = ?`,
+      [hostname],
+    );
     if (!rows[0]) return null;
     const { report, ...row } = rows[0];
     return { row: normalize(row), report: JSON.parse(report) };
+  }
+
+  /** The host name a live (not revoked) token hash belongs to. */
+  async hostOfToken(tokenHash: string): Promise<string | null> {
+    const rows = await this.db.all<{ hostname: string }>(
+      'SELECT hostname FROM node_tokens WHERE token_hash = ? AND revoked_at IS NULL',
+      [tokenHash],
+    );
+    return rows[0]?.hostname ?? null;
+  }
+
+  enrolmentRequests(status: string | null): Promise<EnrolmentRequest[]> {
+    return listEnrolmentRequests(this.db, status);
+  }
+
+  auditEvents(q: { limit: number; hostname?: string }): Promise<(AuditEvent & { id: number })[]> {
+    return auditEvents(this.db, q);
   }
 
   /** The plan actions one node needs, heaviest first. */
@@ -130,19 +160,12 @@ export class FleetReader {
         q.kernel === '' ? 'kernel_release IS NULL' : 'kernel_release = ?',
         ...(q.kernel === '' ? [] : [q.kernel]),
       );
-    if (q.runtime && q.ready)
-      add(
-        'hostname IN (SELECT hostname FROM node_runtimes WHERE runtime = ? AND ready = ?)',
-        q.runtime,
-        q.ready,
-      );
-    if (q.rule) add('hostname IN (SELECT hostname FROM node_findings WHERE rule_id = ?)', q.rule);
-    if (q.vuln)
-      add(
-        'hostname IN (SELECT hostname FROM node_vulns WHERE vuln_id = ? AND status = ?)',
-        q.vuln,
-        q.vuln_status ?? 'affected',
-      );
+    // One substring test per narrow node row (node-state.ts filterColumns): "|apptainer=yes|".
+    const contains = (col: string, needle: string) =>
+      add(this.db.dialect === 'postgres' ? `strpos(${col}, ?) > 0` : `instr(${col}, ?) > 0`, `|${needle}|`);
+    if (q.runtime && q.ready) contains('runtimes', `${q.runtime}=${q.ready}`);
+    if (q.rule) contains('fails', q.rule);
+    if (q.vuln) contains('vulns', `${q.vuln}=${q.vuln_status ?? 'affected'}`);
     if (q.action) add('hostname IN (SELECT hostname FROM node_actions WHERE action_key = ?)', q.action);
     if (q.staleBefore !== undefined) add('received_at < ?', q.staleBefore);
     if (q.critical) where.push('fail_critical > 0');
@@ -199,14 +222,6 @@ export class FleetReader {
     ).map((r) => ({ k1: r.k1, k2: r.k2, n: num(r.n), weight: num(r.weight) }));
   }
 
-  private async labels(kind: string): Promise<Map<string, { label: string; severity: string }>> {
-    const rows = await this.db.all<{ id: string; label: string; severity: string }>(
-      'SELECT id, label, severity FROM labels WHERE kind = ?',
-      [kind],
-    );
-    return new Map(rows.map((r) => [r.id, r]));
-  }
-
   /** Everything on the dashboard's first page, from counters: the same cost for 100 nodes or 100,000. */
   async summary(now: number, staleMs: number): Promise<Summary> {
     const single = async (m: string) => (await this.counts(m))[0]?.n ?? 0;
@@ -223,28 +238,26 @@ export class FleetReader {
       release: k.k1 === '' ? null : k.k1,
       nodes: k.n,
     }));
-    const vulnLabels = await this.labels('vuln');
-    const byVuln = new Map<string, Summary['vulnerabilities'][number]>();
-    for (const c of await this.counts('vuln', 'k1', 100_000)) {
-      const l = vulnLabels.get(c.k1);
-      const v = byVuln.get(c.k1) ?? {
-        id: c.k1,
-        affected: 0,
-        unknown: 0,
-        mitigated: 0,
-        severity: l?.severity ?? 'unknown',
-        summary: l?.label ?? '',
-      };
-      if (c.k2 === 'affected' || c.k2 === 'unknown' || c.k2 === 'mitigated') v[c.k2] += c.n;
-      byVuln.set(c.k1, v);
-    }
-    const vulnerabilities = [...byVuln.values()]
-      .sort((a, b) => b.affected - a.affected || b.unknown - a.unknown || (a.id < b.id ? -1 : 1))
-      .slice(0, 100);
-    const ruleLabels = await this.labels('rule');
+    // The hundred vulnerabilities on most nodes, summed per id in the database (ties: unknown, then id).
+    const sum = (k2: string) => `SUM(CASE WHEN k2 = '${k2}' THEN n ELSE 0 END)`;
+    const vulnerabilities = (
+      await this.db.all<{ id: string; affected: unknown; unknown: unknown; mitigated: unknown }>(
+        `SELECT k1 AS id, ${sum('affected')} AS affected, ${sum('unknown')} AS unknown, ${sum('mitigated')} AS mitigated
+         FROM fleet_counts WHERE metric = 'vuln' AND n > 0 GROUP BY k1
+         ORDER BY 2 DESC, 3 DESC, k1 LIMIT 100`,
+      )
+    ).map((v) => ({
+      id: v.id,
+      affected: num(v.affected),
+      unknown: num(v.unknown),
+      mitigated: num(v.mitigated),
+      // The server's own advisory database, never a node's words.
+      severity: vulnFacts(v.id).severity,
+      summary: vulnFacts(v.id).summary,
+    }));
     const rules = (await this.counts('rule', 'n DESC, k1', 100)).map((c) => ({
       id: c.k1,
-      title: ruleLabels.get(c.k1)?.label ?? '',
+      title: ruleFacts(c.k1).title,
       severity: c.k2,
       failing: c.n,
     }));

@@ -78,6 +78,33 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
     'CREATE TABLE fleet_counts (metric TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, n BIGINT NOT NULL, weight BIGINT NOT NULL, PRIMARY KEY (metric, k1, k2))',
     'CREATE INDEX transitions_at ON transitions (at)',
   ],
+  (d) => [
+    // A node's sets (runtimes, vulnerabilities, failing rules, actions) as one JSON column, and the filters'
+    // substrings beside it: one row per report instead of one per runtime and vulnerability. Only node_actions stays
+    // a table (the plan lists thousands of hosts per action). The whole report moves to its own table, so scans
+    // and filters over the nodes read narrow rows. Labels are no longer stored: the server's own catalogue and
+    // advisory database name rules and vulnerabilities (a node's text never becomes a fleet-wide fact).
+    "ALTER TABLE nodes ADD COLUMN state TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE nodes ADD COLUMN runtimes TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE nodes ADD COLUMN vulns TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE nodes ADD COLUMN fails TEXT NOT NULL DEFAULT ''",
+    'CREATE TABLE node_reports (hostname TEXT PRIMARY KEY, report TEXT NOT NULL)',
+    'INSERT INTO node_reports (hostname, report) SELECT hostname, report FROM nodes',
+    'ALTER TABLE nodes DROP COLUMN report',
+    'DROP TABLE node_runtimes',
+    'DROP TABLE node_vulns',
+    'DROP TABLE node_findings',
+    'DROP TABLE labels',
+    // Node identity: an administrator's re-key opens one enrolment for a node (until a time, from an address).
+    'ALTER TABLE node_tokens ADD COLUMN rekey_until BIGINT',
+    'ALTER TABLE node_tokens ADD COLUMN rekey_from TEXT',
+    // Re-enrolments held for an administrator (the site's --reenrol approve policy), one per node and address.
+    `CREATE TABLE enrolment_requests (id ${ID(d)}, hostname TEXT NOT NULL, peer TEXT NOT NULL, at BIGINT NOT NULL, status TEXT NOT NULL, decided_at BIGINT, decided_by TEXT)`,
+    'CREATE INDEX enrolment_requests_host ON enrolment_requests (hostname, peer, status)',
+    // Every enrolment, refusal, revocation, re-key and refused report, with the peer address: the audit trail.
+    `CREATE TABLE audit_events (id ${ID(d)}, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, hostname TEXT, peer TEXT, detail TEXT)`,
+    'CREATE INDEX audit_events_at ON audit_events (at)',
+  ],
 ];
 
 /** Applies the missing migrations; returns the version before and after. */

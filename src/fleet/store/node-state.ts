@@ -25,13 +25,16 @@ export interface CountDelta {
 
 const SEP = '\u0000';
 
-function contributions(s: NodeState | null): Map<string, [number, number]> {
-  const m = new Map<string, [number, number]>();
-  if (!s) return m;
+/** Adds a state's counter contributions to `into` with `sign` (+1 for the new state, -1 for the old one). */
+function contribute(into: Map<string, CountDelta>, s: NodeState | null, sign: number) {
+  if (!s) return;
   const add = (metric: CountDelta['metric'], k1: string, k2 = '', weight = 0) => {
-    const k = [metric, k1, k2].join(SEP);
-    const c = m.get(k) ?? [0, 0];
-    m.set(k, [c[0] + 1, c[1] + weight]);
+    const k = metric + SEP + k1 + SEP + k2;
+    const c = into.get(k);
+    if (c) {
+      c.n += sign;
+      c.weight += sign * weight;
+    } else into.set(k, { metric, k1, k2, n: sign, weight: sign * weight });
   };
   add('nodes', '');
   add('kernel', s.kernel ?? '');
@@ -41,33 +44,21 @@ function contributions(s: NodeState | null): Map<string, [number, number]> {
   for (const [id, v] of s.vulns) add('vuln', id, v.status);
   for (const [id, f] of s.fails) add('rule', id, f.severity);
   for (const [key, a] of s.actions) add('action', key, '', a.weight);
-  return m;
 }
 
-/** Counter moves from old to new state, sorted so concurrent writers take row locks in one order (no deadlock). */
+/** Counter moves from old to new state (mergeDeltas puts a batch's in lock order). */
 export function countDeltas(oldState: NodeState | null, newState: NodeState | null): CountDelta[] {
-  const a = contributions(oldState);
-  const b = contributions(newState);
-  const out: CountDelta[] = [];
-  for (const k of new Set([...a.keys(), ...b.keys()])) {
-    const [n0, w0] = a.get(k) ?? [0, 0];
-    const [n1, w1] = b.get(k) ?? [0, 0];
-    if (n0 === n1 && w0 === w1) continue;
-    const [metric, k1, k2] = k.split(SEP) as [CountDelta['metric'], string, string];
-    out.push({ metric, k1, k2, n: n1 - n0, weight: w1 - w0 });
-  }
-  return out.sort((x, y) => {
-    const kx = `${x.metric}${SEP}${x.k1}${SEP}${x.k2}`;
-    const ky = `${y.metric}${SEP}${y.k1}${SEP}${y.k2}`;
-    return kx < ky ? -1 : kx > ky ? 1 : 0;
-  });
+  const m = new Map<string, CountDelta>();
+  contribute(m, oldState, -1);
+  contribute(m, newState, 1);
+  return [...m.values()].filter((d) => d.n !== 0 || d.weight !== 0);
 }
 
 /** Sums the moves of many reports per counter, dropping those that cancel out, in lock order. */
 export function mergeDeltas(deltas: CountDelta[]): CountDelta[] {
   const m = new Map<string, CountDelta>();
   for (const d of deltas) {
-    const k = `${d.metric}${SEP}${d.k1}${SEP}${d.k2}`;
+    const k = d.metric + SEP + d.k1 + SEP + d.k2;
     const c = m.get(k);
     if (c) {
       c.n += d.n;
@@ -85,7 +76,12 @@ export function mapDiff<V>(
   oldMap: Map<string, V>,
   newMap: Map<string, V>,
 ): { removed: string[]; written: [string, V][] } {
-  const same = (x: V, y: V) => JSON.stringify(x) === JSON.stringify(y);
+  // Flat records of strings and numbers: equal when every field is.
+  const same = (x: V, y: V) => {
+    for (const k in x)
+      if ((x as Record<string, unknown>)[k] !== (y as Record<string, unknown>)[k]) return false;
+    return Object.keys(x as object).length === Object.keys(y as object).length;
+  };
   return {
     removed: [...oldMap.keys()].filter((k) => !newMap.has(k)),
     written: [...newMap].filter(([k, v]) => !oldMap.has(k) || !same(oldMap.get(k)!, v)),
@@ -129,6 +125,48 @@ export function emptyState(): NodeState {
     vulns: new Map(),
     fails: new Map(),
     actions: new Map(),
+  };
+}
+
+/** The per-node sets as stored in the node row (one column, one read per ingest instead of a table each). */
+export function encodeState(s: NodeState): string {
+  return JSON.stringify({
+    r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, [v.ready, v.risk]])),
+    v: Object.fromEntries([...s.vulns].map(([k, v]) => [k, [v.status, v.severity]])),
+    f: Object.fromEntries([...s.fails].map(([k, v]) => [k, v.severity])),
+    a: Object.fromEntries([...s.actions].map(([k, v]) => [k, v.weight])),
+  });
+}
+
+export function decodeState(
+  json: string,
+  row: Pick<NodeState, 'kernel' | 'os' | 'failCritical' | 'failHigh' | 'vulnsAffected'>,
+): NodeState {
+  const j = JSON.parse(json) as {
+    r?: Record<string, [string, string]>;
+    v?: Record<string, [string, string]>;
+    f?: Record<string, string>;
+    a?: Record<string, number>;
+  };
+  return {
+    ...row,
+    runtimes: new Map(Object.entries(j.r ?? {}).map(([k, [ready, risk]]) => [k, { ready, risk }])),
+    vulns: new Map(Object.entries(j.v ?? {}).map(([k, [status, severity]]) => [k, { status, severity }])),
+    fails: new Map(Object.entries(j.f ?? {}).map(([k, severity]) => [k, { severity }])),
+    actions: new Map(Object.entries(j.a ?? {}).map(([k, weight]) => [k, { weight }])),
+  };
+}
+
+/**
+ * The columns the node filters search ("|apptainer=yes|podman=no|"): a filter is one substring test per node row
+ * (instr, strpos) on a narrow table. Ids and states never hold "|" or "=" (the validator's character sets).
+ */
+export function filterColumns(s: NodeState): { runtimes: string; vulns: string; fails: string } {
+  const join = (xs: string[]) => (xs.length ? `|${xs.join('|')}|` : '');
+  return {
+    runtimes: join([...s.runtimes].map(([k, v]) => `${k}=${v.ready}`)),
+    vulns: join([...s.vulns].map(([k, v]) => `${k}=${v.status}`)),
+    fails: join([...s.fails.keys()]),
   };
 }
 

@@ -9,3 +9,20 @@ export interface SqlDriver {
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/**
+ * The database could not do its part (full disk, I/O error, connection lost, timeout): not the request's fault.
+ * The server answers 503 with `message` and logs `code`; `transient` failures make the store back off before it
+ * tries again; `retry` marks a transaction PostgreSQL aborted to break a deadlock, which is simply run again.
+ */
+export class StorageError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly transient: boolean,
+    readonly retry = false,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}

@@ -1,21 +1,82 @@
 // SQLite through better-sqlite3 (12.x: 13 needs Node 22): one file, WAL journal, nothing to install.
+import * as fs from 'node:fs';
 import Database from 'better-sqlite3';
-import type { SqlDriver } from './sql-driver.js';
+import { StorageError, type SqlDriver } from './sql-driver.js';
 
-export function openSqlite(file: string): SqlDriver {
-  const db = new Database(file);
-  // WAL: readers never block the writer (sqlite.org/wal.html). synchronous=FULL syncs the WAL at every COMMIT, so an
-  // acknowledged report survives a power loss too, not only a killed server (NORMAL would risk the last commits,
-  // sqlite.org/pragma.html#pragma_synchronous); group commit in the store makes that one sync per batch.
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+/**
+ * SQLite result codes that mean the storage failed, not the statement (sqlite.org/rescode.html): a full disk, an
+ * I/O error, a read-only or unopenable file, a damaged database, another process holding the lock too long.
+ */
+const STORAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|BUSY|LOCKED|NOMEM|PROTOCOL|PERM)/;
+
+function storageError(e: unknown): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || !STORAGE.test(code)) return e;
+  return new StorageError(
+    `the database could not be written (${code}: ${(e as Error).message.split('\n')[0]})`,
+    code,
+    true,
+  );
+}
+
+/** Runs fn, turning SQLite's storage failures into StorageError (the server answers those 503). */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw storageError(e);
+  }
+}
+
+/**
+ * The database holds every node's security state and the token hashes: only its owner may read it. The file is
+ * created 0600 before SQLite opens it, and SQLite gives the -wal and -shm files the database file's permissions
+ * (os_unix.c, findCreateFileMode); an existing file readable by others is made private, and the caller is told.
+ */
+export function privateDatabaseFile(file: string): string[] {
+  const fixed: string[] = [];
+  if (file === ':memory:' || file === '') return fixed;
+  try {
+    fs.closeSync(
+      fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600),
+    );
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(f);
+    } catch {
+      continue;
+    }
+    if (st.isFile() && (st.mode & 0o077) !== 0) {
+      fs.chmodSync(f, st.mode & 0o700);
+      fixed.push(f);
+    }
+  }
+  return fixed;
+}
+
+/** The writer (the default), or a reader that can never write (the server's request path: query_only). */
+export function openSqlite(file: string, opts: { reader?: boolean } = {}): SqlDriver {
+  if (!opts.reader) privateDatabaseFile(file);
+  const db = guarded(() => new Database(file));
+  if (opts.reader) db.pragma('query_only = ON');
+  else {
+    // WAL: readers never block the writer (sqlite.org/wal.html). synchronous=FULL syncs the WAL at every COMMIT, so
+    // an acknowledged report survives a power loss too, not only a killed server (NORMAL would risk the last
+    // commits, sqlite.org/pragma.html#pragma_synchronous); group commit in the store makes that one sync per batch.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    // Checkpoint the WAL every ~40 MB instead of every 4 MB: each checkpoint syncs twice, and at thousands of
+    // reports a second the default (1000 pages) checkpoints every few dozen reports (sqlite.org/wal.html#ckpt).
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('foreign_keys = ON');
+  }
   db.pragma('busy_timeout = 5000');
-  // Checkpoint the WAL every ~40 MB instead of every 4 MB: each checkpoint syncs twice, and at thousands of
-  // reports a second the default (1000 pages) checkpoints every few dozen reports (sqlite.org/wal.html#ckpt).
-  db.pragma('wal_autocheckpoint = 10000');
   // A 64 MiB page cache keeps the indexes of 100,000 nodes in memory (the default is 2 MiB).
   db.pragma('cache_size = -65536');
-  db.pragma('foreign_keys = ON');
   const stmts = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let s = stmts.get(sql);
@@ -28,20 +89,25 @@ export function openSqlite(file: string): SqlDriver {
   const driver: SqlDriver = {
     dialect: 'sqlite',
     async run(sql, params = []) {
-      return prepare(sql).run(...params).changes;
+      return guarded(() => prepare(sql).run(...params).changes);
     },
     async all<T>(sql: string, params: unknown[] = []) {
-      return prepare(sql).all(...params) as T[];
+      return guarded(() => prepare(sql).all(...params) as T[]);
     },
     async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-      // better-sqlite3 is synchronous; the callbacks here never yield to other work, so BEGIN/COMMIT is safe.
-      db.exec('BEGIN IMMEDIATE');
+      // better-sqlite3 is synchronous; the store runs one write transaction at a time on this connection.
+      guarded(() => db.exec('BEGIN IMMEDIATE'));
       try {
         const r = await fn(driver);
-        db.exec('COMMIT');
+        guarded(() => db.exec('COMMIT'));
         return r;
       } catch (e) {
-        db.exec('ROLLBACK');
+        // A failed COMMIT (full disk) may have ended the transaction already.
+        try {
+          if (db.inTransaction) db.exec('ROLLBACK');
+        } catch {
+          // SQLite rolls back by itself when the connection cannot (sqlite.org/lang_transaction.html).
+        }
         throw e;
       }
     },

@@ -65,6 +65,19 @@ export const REF = {
     title: 'Shifter doc/security.rst',
     url: 'https://github.com/NERSC/shifter/blob/master/doc/security.rst',
   },
+  shifterVolumeMap: {
+    title: 'Shifter src/VolumeMap.c (siteFs flags)',
+    url: 'https://github.com/NERSC/shifter/blob/84b7d34911bb416ffe74e717b09969396523ff6e/src/VolumeMap.c',
+  },
+  shifterSshdAsRoot: {
+    title: 'Shifter commit 7c09f56 "add option to run sshd as root" (16.08.3)',
+    url: 'https://github.com/NERSC/shifter/commit/7c09f56f0450bb210f09be2560fe1b7714c01678',
+  },
+  shifterSshdAsRootDropped: {
+    title:
+      'Shifter commit bca39f0 "drop legacy support for allowing site to configure sshd to run as root" (18.03.0)',
+    url: 'https://github.com/NERSC/shifter/commit/bca39f0ef58ed24879d457e02a0f3fa52a8b81e1',
+  },
   podmanRootless: {
     title: 'Podman rootless tutorial',
     url: 'https://github.com/containers/podman/blob/main/docs/tutorials/rootless_tutorial.md',

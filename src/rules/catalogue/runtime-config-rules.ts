@@ -184,4 +184,75 @@ export const RUNTIME_CONFIG_RULES: Rule[] = [
       },
     ],
   },
+  {
+    id: 'CS-R016',
+    title: 'Shifter siteFs mounts do not carry the host\'s mount flags in (no ":rec" or ":shared")',
+    severity: 'high',
+    applies: { fact: 'runtime.shifter.installed', op: 'eq', value: true },
+    check: { fact: 'runtime.shifter.sitefs_host_flags', op: 'empty' },
+    affects: ['shifter'],
+    rationale:
+      'Shifter remounts its siteFs bind mounts nosuid so that no setuid file reaches a container. With the ":rec" flag the recursive bind copies the host\'s own mount flags, and ":shared" propagation takes the mounts out of Shifter\'s control: the one exception to its nosuid rule that Shifter\'s security document names. A node with such an entry is not nosuid-safe, whatever the rest of udiRoot.conf says.',
+    remediation:
+      'Drop ":rec" and ":shared" from siteFs (and module_<name>_siteFs) entries, bind each needed sub-mount as its own entry, or make sure every host mount below them is nosuid,nodev.',
+    references: [REF.shifterSecurity, REF.shifterVolumeMap],
+    recommendedBy: ['Shifter doc/security.rst'],
+    examples: [
+      {
+        facts: { 'runtime.shifter.installed': true, 'runtime.shifter.sitefs_host_flags': [] },
+        expect: 'pass',
+      },
+      {
+        facts: {
+          'runtime.shifter.installed': true,
+          'runtime.shifter.sitefs_host_flags': ['sitefs: /var/opt/cray:/var/opt/cray:rec'],
+        },
+        expect: 'fail',
+      },
+      { facts: { 'runtime.shifter.installed': true }, expect: 'unknown' },
+    ],
+  },
+  {
+    id: 'CS-R017',
+    title: 'Shifter does not run the container sshd as root',
+    severity: 'high',
+    applies: { fact: 'runtime.shifter.installed', op: 'eq', value: true },
+    check: {
+      any: [
+        { fact: 'runtime.shifter.conf.optionalsshdasroot', op: 'absent' },
+        { fact: 'runtime.shifter.conf.optionalsshdasroot', op: 'eq', value: '0' },
+        { fact: 'runtime.shifter.version', op: 'version_gte', value: '18.03.0' },
+      ],
+    },
+    affects: ['shifter'],
+    rationale:
+      'optionalSshdAsRoot=1 makes Shifter 16.08.3 to 17.x start the sshd bundled in the image as root instead of as the user, inside a container whose files the user chose. Shifter 18.03.0 dropped the option and ignores it; on older releases it hands root to whoever can reach that sshd.',
+    remediation:
+      'Remove optionalSshdAsRoot from udiRoot.conf (or set it to 0), and upgrade Shifter to 18.03.0 or later.',
+    references: [REF.shifterSshdAsRoot, REF.shifterSshdAsRootDropped],
+    recommendedBy: ['NERSC Shifter (default off, removed in 18.03.0)'],
+    examples: [
+      { facts: { 'runtime.shifter.installed': true }, expect: 'pass' },
+      {
+        facts: {
+          'runtime.shifter.installed': true,
+          'runtime.shifter.conf.optionalsshdasroot': '1',
+          'runtime.shifter.version': '22.02.1',
+        },
+        expect: 'pass',
+      },
+      {
+        facts: {
+          'runtime.shifter.installed': true,
+          'runtime.shifter.conf.optionalsshdasroot': '1',
+          'runtime.shifter.version': '16.08.3',
+        },
+        expect: 'fail',
+      },
+      {
+        facts: { 'runtime.shifter.installed': true, 'runtime.shifter.conf.optionalsshdasroot': '1' },
+        expect: 'unknown',
+      },
+    ],
+  },
 ];
