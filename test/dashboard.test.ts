@@ -10,9 +10,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../src/fleet/server/app.js';
 import { serveApp } from '../src/fleet/server/serve.js';
 import type { FleetStore } from '../src/fleet/store/fleet-store.js';
-import { openStore } from '../src/fleet/store/open-store.js';
 import { ingestAs, seedFleet } from './helpers/seed-fleet.js';
-import { openSqlite } from '../src/fleet/store/sqlite-driver.js';
+import { openDriver, openStore } from '../src/fleet/store/open-store.js';
 
 const ADMIN = 'admin-token-for-dashboard-tests-0123';
 const XSS_HOST = '<img src=x onerror=alert(1)>';
@@ -92,7 +91,7 @@ describe('dashboard in chromium', () => {
     total += 2;
     // Host names are validated on every path now (src/fleet/hostname.ts); a database written before that may
     // still hold any string as a name, and the page must show it as text. Renamed in place, as such a row would be.
-    const raw = openSqlite(dbFile);
+    const raw = await openDriver(`sqlite:${dbFile}`);
     for (const [from, to] of [
       ['xss001', XSS_HOST],
       ['formula001', FORMULA_HOST],

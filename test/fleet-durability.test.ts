@@ -5,8 +5,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { openSqlite } from '../src/fleet/store/sqlite-driver.js';
+import { openDriver, openStore } from '../src/fleet/store/open-store.js';
 import { loadHost, loadReport } from './helpers/load-report.js';
 import { ADMIN, request, SECRET, startServer } from './helpers/fleet-server.js';
 
@@ -134,7 +133,7 @@ test('no loss: killing the server in the middle of a load run loses no acknowled
     assert.equal(acked.size + cutOff.size, run.issued, 'every report sent was either answered or cut off');
 
     // The database as the killed server left it (the WAL is replayed on open).
-    const raw = openSqlite(db);
+    const raw = await openDriver(`sqlite:${db}`);
     const seen = new Set(
       (await raw.all<{ report_id: string }>('SELECT report_id FROM reports_seen')).map((r) => r.report_id),
     );

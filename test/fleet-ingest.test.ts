@@ -122,3 +122,25 @@ test('attack: a node cannot store a report for another node through the director
     'beyond the allowance: refused',
   );
 });
+
+test("a node is stale by its report's own time: a 14-day-old report ingested today is stale", () => {
+  const dir = writeTree({});
+  const old = JSON.parse(check('rocky9')) as { generated_at: string; report_id: string };
+  old.generated_at = new Date(Date.now() - 14 * 86_400_000).toISOString();
+  old.report_id = `${old.report_id}-old`;
+  fs.writeFileSync(path.join(dir, 'cn0301.json'), JSON.stringify(old));
+  fs.writeFileSync(path.join(dir, 'bookworm-ws.json'), check('debian12'));
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  assert.match(runCli(['fleet', 'ingest', dir, '--db', db]).stdout, /2 reports stored/);
+  const s = JSON.parse(runCli(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
+    stale: number;
+  };
+  assert.equal(s.stale, 1, 'received now, but made 14 days ago');
+  const stale = JSON.parse(runCli(['fleet', 'nodes', '--db', db, '--stale', '--format', 'json']).stdout) as {
+    nodes: { hostname: string }[];
+  };
+  assert.deepEqual(
+    stale.nodes.map((n) => n.hostname),
+    ['cn0301'],
+  );
+});

@@ -22,7 +22,8 @@ function hostileCtrsafe(victim: string): string {
   const r = JSON.parse(out);
   r.host.hostname = ${JSON.stringify(victim)};
   r.generated_at = new Date(Date.now() + 14 * 60000).toISOString();
-  process.stdout.write(JSON.stringify(r) + '\\n');
+  // Printed as check prints it, one value per line: pdsh cuts a line at 128 KiB.
+  process.stdout.write(JSON.stringify(r, null, 2) + '\\n');
 } else require(${JSON.stringify(BIN)});
 `,
   );

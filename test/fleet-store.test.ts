@@ -112,9 +112,11 @@ for (const [name, url] of backends) {
       );
       const notReady = await store.listNodes({ offset: 0, limit: 100, runtime: 'apptainer', ready: 'no' });
       assert.equal(notReady.total, 1 + 12, 'node001 and the even nodes 002..024');
-      const s = await store.summary(T0 + 5100, 1000);
+      // Stale by the report's own time (issue 16): node001's latest report was made before every other node's.
+      const node002Made = (await store.node('node002'))!.row.generated_at;
+      const s = await store.summary(node002Made + 1000, 1000);
       assert.equal(s.nodes, 25);
-      assert.equal(s.stale, 1, 'node001 was last heard at 2000');
+      assert.equal(s.stale, 1, "node001's report was made before node002's");
       assert.deepEqual(s.readiness.apptainer, { yes: 12, no: 13 });
       assert.deepEqual(s.vulnerabilities, [
         {
@@ -217,7 +219,9 @@ for (const [name, url] of backends) {
       assert.equal((await store.listNodes({ offset: 0, limit: 1, rule: 'CS-K001' })).total, 5);
       assert.equal((await store.listNodes({ offset: 0, limit: 1, vuln: 'CVE-2022-0847' })).total, 30);
       assert.equal((await store.listNodes({ offset: 0, limit: 1, critical: true })).total, 5);
-      assert.equal((await store.listNodes({ offset: 0, limit: 1, staleBefore: T0 + 10_011 })).total, 10);
+      // The reports were made in order cn001..cn040: before cn011's are cn001..cn010's.
+      const cn011Made = (await store.node('cn011'))!.row.generated_at;
+      assert.equal((await store.listNodes({ offset: 0, limit: 1, staleBefore: cn011Made })).total, 10);
       assert.equal(
         (await store.listNodes({ offset: 0, limit: 1, search: 'cn_0' })).total,
         0,
@@ -266,7 +270,7 @@ for (const [name, url] of backends) {
   test(`${name}: a database from before the counters is upgraded, its rows kept and the counters rebuilt`, async () => {
     const u = await url();
     const driver = u.startsWith('sqlite:')
-      ? (await import('../src/fleet/store/sqlite-driver.js')).openSqlite(u.slice(7))
+      ? await (await import('../src/fleet/store/open-store.js')).openDriver(u)
       : (await import('../src/fleet/store/postgres-driver.js')).openPostgres(u);
     // Schema version 2, as the first release wrote it, with one node in it.
     await driver.run('CREATE TABLE schema_version (version INTEGER NOT NULL)');

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
 import { HostRoot } from '../src/host/host-root.js';
+import { openTestSqlite } from './helpers/test-sqlite.js';
 import { readPackagesFrom, readRpmDatabase, type RpmDbResult } from '../src/collect/read-rpmdb.js';
 import { bufferAccess, DatabaseFormatError } from '../src/parse/random-access.js';
 import { rpmChangelogCves } from '../src/parse/changelog-cves.js';
@@ -82,7 +82,7 @@ test('rpmdb.sqlite (RHEL 9): the same names, epochs, versions and source RPMs as
   const t = tmp('rpmtree-noname');
   fs.mkdirSync(path.join(t, 'var/lib/rpm'), { recursive: true });
   fs.copyFileSync(SQLITE, path.join(t, 'var/lib/rpm/rpmdb.sqlite'));
-  const db = new Database(path.join(t, 'var/lib/rpm/rpmdb.sqlite'));
+  const db = openTestSqlite(path.join(t, 'var/lib/rpm/rpmdb.sqlite'));
   db.exec('DROP TABLE Name; VACUUM');
   db.close();
   assert.deepEqual(
@@ -100,12 +100,12 @@ test('rpmdb.sqlite with a write-ahead log: committed frames count, a torn frame 
   const file = path.join(dir, 'rpmdb.sqlite');
   fs.copyFileSync(SQLITE, file);
   // A transaction rpm committed to the WAL but not yet checkpointed: runc's header replaced by podman's.
-  const db = new Database(file);
+  const db = openTestSqlite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('wal_autocheckpoint = 0');
   const podman = db
     .prepare("SELECT p.hnum, p.blob FROM Packages p JOIN Name n ON n.hnum = p.hnum WHERE n.key = 'podman'")
-    .get() as { blob: Buffer };
+    .all()[0] as { blob: Buffer };
   db.prepare("UPDATE Packages SET blob = ? WHERE hnum = (SELECT hnum FROM Name WHERE key = 'runc')").run(
     podman.blob,
   );

@@ -110,6 +110,7 @@ export async function fleetNodesCommand({ io, opts }: CommandContext): Promise<n
       limit: opts.int('limit', 1000) ?? 100,
       ...(search ? { search } : {}),
       ...(kernel ? { kernel } : {}),
+      ...(opts.has('stale') ? { staleBefore: Date.now() - staleMs(opts) } : {}),
     });
     const format = opts.choice('format') ?? 'text';
     io.stdout.write(

@@ -76,8 +76,9 @@ async function fleetServe(
     (requests ?? audits)?.write({ time: new Date().toISOString(), log, message });
   const errorLine = (message: string) => line('error', message);
   let backend: FleetBackend;
-  if (opts.has('in-process'))
-    backend = new LocalBackend(await openStore(db, { ...storeOpts, onError: errorLine }));
+  // The single executable has no script file a worker thread could load: its store runs in the main thread.
+  const inProcess = opts.has('in-process') || runsAsSingleExecutable();
+  if (inProcess) backend = new LocalBackend(await openStore(db, { ...storeOpts, onError: errorLine }));
   else
     backend = await ThreadedBackend.start(db, {
       ...storeOpts,
@@ -107,7 +108,13 @@ async function fleetServe(
     maxConnections: opts.int('max-connections', 1_000_000) ?? 1024,
     ...(requests ? { requestLog: (e: Record<string, unknown>) => requests.write(e) } : {}),
   });
-  io.stdout.write(`ctrsafe: fleet API and dashboard listening on http://${listen}/\n`);
+  // Where it listens and which store it opened: the first thing an operator looks for in the journal.
+  const store = db.startsWith('sqlite:')
+    ? `${db} (${(await (await import('../fleet/store/sqlite-connection.js')).sqliteConnector()).name})`
+    : db.replace(/[?#].*$/, '');
+  io.stdout.write(
+    `ctrsafe: fleet API and dashboard listening on http://${listen}/; store ${store}${inProcess ? ', written in the main thread' : ''}\n`,
+  );
   let pruning: NodeJS.Timeout | undefined;
   if (retentionDays) {
     const prune = () =>
@@ -132,4 +139,11 @@ async function fleetServe(
   await requests?.close();
   await audits?.close();
   return 0;
+}
+
+/** node:sea (Node >= 21.7) says whether this process is a single executable application; older Nodes have none. */
+function runsAsSingleExecutable(): boolean {
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  const sea = get?.('node:sea') as { isSea?: () => boolean } | undefined;
+  return sea?.isSea?.() === true;
 }

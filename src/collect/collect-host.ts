@@ -9,6 +9,7 @@ import { planProbes, probeResultFrom, usernsOnlyJob } from '../probe/probes.js';
 import { runBatch, type BatchJob, type JobResult } from '../probe/run-batch.js';
 import { resolveProbeUser } from '../probe/probe-user.js';
 import type { ChildUser } from '../probe/run-child.js';
+import { collectAcceleratorFacts } from './collect-accelerators.js';
 import { collectAppArmorFacts } from './collect-apparmor.js';
 import {
   collectComponentFacts,
@@ -208,6 +209,8 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
   collectEclFacts(root, facts);
   collectComponentFacts(root, facts, componentBins, outputs, pkgs);
+  step('reading GPU and RDMA devices');
+  collectAcceleratorFacts(root, facts);
   if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
     collectAppArmorFacts(root, facts);
   const origin = root.isLive

@@ -6,6 +6,7 @@ import type { Advisory } from '../advisories/advisory.js';
 import { newestRecordDate } from '../advisories/advisory-store.js';
 import type { DistroFixSource } from '../advisories/distro-fix.js';
 import { buildVulnerabilities, type Resolved, type Vulnerability } from './build-vulnerabilities.js';
+import { assessAccelerators, type Accelerators } from './assess-accelerators.js';
 import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
 import { deriveFeatures } from './derive-features.js';
 import { evaluateRules, type Finding } from './evaluate-rules.js';
@@ -31,6 +32,8 @@ export interface Report {
   model: { value: ContainerModel; how: 'option' | 'inferred'; evidence: string };
   features: Feature[];
   runtimes: RuntimeVerdict[];
+  /** GPU and RDMA readiness per installed runtime (issue 19). */
+  accelerators: Accelerators;
   findings: Finding[];
   vulnerabilities: Vulnerability[];
   /** Verdicts that need nothing done (fixed, not affected), with what decided them: shown by --all. */
@@ -217,6 +220,7 @@ export function buildReport(collected: Facts, opts: ReportOptions, probeUser: st
     model,
     features,
     runtimes,
+    accelerators: assessAccelerators(facts, runtimes),
     findings,
     vulnerabilities,
     resolved,

@@ -26,6 +26,8 @@ export interface FileInfo {
   gid: number;
   size: number;
   dev: number;
+  /** The device a character or block node stands for (st_rdev), 0 for other files. */
+  rdev: number;
   /** getcap text, null when none, undefined when it cannot be known from here. */
   caps?: string | null;
   /** "manifest" when modes came from .ctrsafe-snapshot.json rather than the tree itself. */
@@ -352,6 +354,7 @@ export class HostRoot {
       gid: st.gid,
       size: st.size,
       dev: st.dev,
+      rdev: st.rdev,
       source: 'tree',
       ownerKnown: this.isLive || this.manifest === null,
     };

@@ -73,6 +73,7 @@ export function renderText(
     out.push(
       st.dim('(in parentheses: not installed; what this host would allow in the default mode if it were)'),
     );
+  out.push('', ...renderAccelerators(r, st, opts.verbose === true, colourReady));
   out.push('');
   out.push(st.bold('KERNEL FEATURES'));
   for (const f of r.features) {
@@ -121,6 +122,37 @@ export function renderText(
     `${r.summary.pass} passed, ${failed.length} failed${failText ? ` (${failText})` : ''}, ${r.summary.unknown} unknown. Details: ctrsafe check --explain RULE-ID`,
   );
   return out.join('\n') + '\n';
+}
+
+/** GPU and RDMA: one line when the node has neither (nor a toolkit), else a verdict per installed runtime. */
+function renderAccelerators(
+  r: Report,
+  st: Style,
+  verbose: boolean,
+  colourReady: (s: string) => string,
+): string[] {
+  const a = r.accelerators;
+  const shown = (s: { present: string }) => s.present !== 'no';
+  if (!shown(a.gpu) && !shown(a.rdma) && a.gpu.toolkit_version === null)
+    return [`GPU and RDMA: ${a.gpu.summary}; ${a.rdma.summary}`];
+  const out = [st.bold('GPU AND RDMA')];
+  for (const [label, s] of [
+    ['gpu', a.gpu],
+    ['rdma', a.rdma],
+  ] as const) {
+    out.push(`  ${s.summary}`);
+    for (const p of s.problems) out.push(st.yellow(`  ! ${p}`));
+    for (const n of verbose ? s.notes : s.notes.slice(0, 3)) out.push(st.dim(`  · ${n}`));
+    for (const v of s.runtimes) {
+      out.push(
+        `  ${pad(`${label} ${v.runtime}`, 20)}${colourReady(v.ready)}${' '.repeat(Math.max(1, 9 - v.ready.length))}${st.dim(v.how)}`,
+      );
+      const why = verbose || v.ready !== 'yes' ? v.reasons : v.reasons.filter((x) => /root|escape/.test(x));
+      for (const w of why.slice(0, verbose ? 20 : 3)) out.push(st.dim(`    └ ${w}`));
+      for (const fix of v.remediation) out.push(`    ${st.dim('fix:')} ${fix}`);
+    }
+  }
+  return out;
 }
 
 const STATUS_ORDER = ['affected', 'unknown', 'mitigated'];

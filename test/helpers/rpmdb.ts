@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openTestSqlite } from './test-sqlite.js';
 
 export interface RpmSpec {
   name: string;
@@ -91,13 +91,17 @@ export function sqliteHeaders(file: string): {
   blobs: [number, Buffer][];
   names: [string, number, number][];
 } {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openTestSqlite(file, { readonly: true });
   try {
     const blobs = (
-      db.prepare('SELECT hnum, blob FROM Packages').all() as { hnum: number; blob: Buffer }[]
+      db.prepare('SELECT hnum, blob FROM Packages').all() as unknown as { hnum: number; blob: Buffer }[]
     ).map((r) => [r.hnum, r.blob] as [number, Buffer]);
     const names = (
-      db.prepare('SELECT key, hnum, idx FROM Name').all() as { key: string; hnum: number; idx: number }[]
+      db.prepare('SELECT key, hnum, idx FROM Name').all() as unknown as {
+        key: string;
+        hnum: number;
+        idx: number;
+      }[]
     ).map((r) => [r.key, r.hnum, r.idx] as [string, number, number]);
     return { blobs, names };
   } finally {

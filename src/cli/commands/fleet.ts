@@ -210,6 +210,13 @@ export const FLEET: CommandSpec = {
         ...STORE_OPTIONS,
         { name: 'search', value: 'TEXT', description: 'host names containing TEXT' },
         { name: 'kernel', value: 'RELEASE', description: 'nodes running this kernel release' },
+        {
+          name: 'stale',
+          description:
+            "only nodes whose latest report was made longer ago than the stale threshold (the report's own time)",
+        },
+        INTERVAL,
+        STALE,
         { name: 'offset', value: 'N', description: 'skip the first N nodes', default: '0' },
         { name: 'limit', value: 'N', description: 'at most N nodes', default: '100' },
         TABLE_FORMAT,

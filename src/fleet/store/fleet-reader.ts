@@ -54,7 +54,7 @@ export interface NodeQuery {
   vuln_status?: string;
   /** Needing this plan action. */
   action?: string;
-  /** Only nodes whose last report is older than staleBefore. */
+  /** Only nodes whose latest report was made before staleBefore (its own time, not its arrival). */
   staleBefore?: number;
   critical?: boolean;
   vulnerable?: boolean;
@@ -167,7 +167,7 @@ export class FleetReader {
     if (q.rule) contains('fails', q.rule);
     if (q.vuln) contains('vulns', `${q.vuln}=${q.vuln_status ?? 'affected'}`);
     if (q.action) add('hostname IN (SELECT hostname FROM node_actions WHERE action_key = ?)', q.action);
-    if (q.staleBefore !== undefined) add('received_at < ?', q.staleBefore);
+    if (q.staleBefore !== undefined) add('generated_at < ?', q.staleBefore);
     if (q.critical) where.push('fail_critical > 0');
     if (q.vulnerable) where.push('vulns_affected > 0');
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
@@ -227,7 +227,7 @@ export class FleetReader {
     const single = async (m: string) => (await this.counts(m))[0]?.n ?? 0;
     const stale = num(
       (
-        await this.db.all<{ n: unknown }>('SELECT COUNT(*) AS n FROM nodes WHERE received_at < ?', [
+        await this.db.all<{ n: unknown }>('SELECT COUNT(*) AS n FROM nodes WHERE generated_at < ?', [
           now - staleMs,
         ])
       )[0]?.n,

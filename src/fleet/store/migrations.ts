@@ -105,6 +105,9 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
     `CREATE TABLE audit_events (id ${ID(d)}, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, hostname TEXT, peer TEXT, detail TEXT)`,
     'CREATE INDEX audit_events_at ON audit_events (at)',
   ],
+  // 5: a node is stale by its report's own time, not by when the report reached the server (a 14-day-old report
+  // ingested today is 14 days old); generated_at is never later than the arrival (ingest-batch clamps it).
+  () => ['CREATE INDEX nodes_generated ON nodes (generated_at)'],
 ];
 
 /** Applies the missing migrations; returns the version before and after. */

@@ -93,7 +93,9 @@ export function openNodeSqlite(mod: NodeSqliteModule, file: string): SqliteConne
       const s = guard(() => db.prepare(sql));
       return {
         run: (...params) => guard(() => s.run(...params)),
-        all: (...params) => guard(() => s.all(...params)),
+        // node:sqlite's rows have a null prototype; the store and its callers expect plain objects, as
+        // better-sqlite3 gives them (assert.deepStrictEqual, spread, JSON all see the difference).
+        all: (...params) => guard(() => s.all(...params).map((r) => ({ ...(r as object) }))),
       };
     },
     get inTransaction() {

@@ -54,12 +54,10 @@ export async function openDriver(url: string, opts: StoreOptions = {}): Promise<
     });
   }
   if (url.startsWith('sqlite:')) {
-    const { openSqlite } = await load(
-      'an SQLite store',
-      'better-sqlite3@12',
-      () => import('./sqlite-driver.js'),
-    );
-    return openSqlite(url.slice('sqlite:'.length), { reader: opts.reader === true });
+    const { openSqlite } = await import('./sqlite-driver.js');
+    const { sqliteConnector } = await import('./sqlite-connection.js');
+    const { connect } = await sqliteConnector();
+    return openSqlite(url.slice('sqlite:'.length), connect, { reader: opts.reader === true });
   }
   throw new UsageError(`--db ${url.replace(/:[^:@/]*@/, ':***@')}: expected sqlite:PATH or postgres://...`);
 }

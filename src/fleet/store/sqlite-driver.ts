@@ -1,6 +1,7 @@
-// SQLite through better-sqlite3 (12.x: 13 needs Node 22): one file, WAL journal, nothing to install.
+// SQLite through better-sqlite3 (12.x: 13 needs Node 22), or Node's own node:sqlite where its addon cannot load
+// (sqlite-connection.ts picks one): one file, WAL journal, nothing to install.
 import * as fs from 'node:fs';
-import Database from 'better-sqlite3';
+import type { SqliteConnection } from './node-sqlite.js';
 import { StorageError, type SqlDriver } from './sql-driver.js';
 
 /**
@@ -59,9 +60,13 @@ export function privateDatabaseFile(file: string): string[] {
 }
 
 /** The writer (the default), or a reader that can never write (the server's request path: query_only). */
-export function openSqlite(file: string, opts: { reader?: boolean } = {}): SqlDriver {
+export function openSqlite(
+  file: string,
+  connect: (file: string) => SqliteConnection,
+  opts: { reader?: boolean } = {},
+): SqlDriver {
   if (!opts.reader) privateDatabaseFile(file);
-  const db = guarded(() => new Database(file));
+  const db = guarded(() => connect(file));
   if (opts.reader) db.pragma('query_only = ON');
   else {
     // WAL: readers never block the writer (sqlite.org/wal.html). synchronous=FULL syncs the WAL at every COMMIT, so
@@ -77,7 +82,7 @@ export function openSqlite(file: string, opts: { reader?: boolean } = {}): SqlDr
   db.pragma('busy_timeout = 5000');
   // A 64 MiB page cache keeps the indexes of 100,000 nodes in memory (the default is 2 MiB).
   db.pragma('cache_size = -65536');
-  const stmts = new Map<string, Database.Statement>();
+  const stmts = new Map<string, ReturnType<SqliteConnection['prepare']>>();
   const prepare = (sql: string) => {
     let s = stmts.get(sql);
     if (!s) {
@@ -89,7 +94,7 @@ export function openSqlite(file: string, opts: { reader?: boolean } = {}): SqlDr
   const driver: SqlDriver = {
     dialect: 'sqlite',
     async run(sql, params = []) {
-      return guarded(() => prepare(sql).run(...params).changes);
+      return guarded(() => Number(prepare(sql).run(...params).changes));
     },
     async all<T>(sql: string, params: unknown[] = []) {
       return guarded(() => prepare(sql).all(...params) as T[]);

@@ -1,0 +1,355 @@
+// Collects GPU and RDMA facts: device nodes, the loaded driver, CDI specs, the NVIDIA toolkit's config, memlock limits.
+import { parse as parseToml } from 'smol-toml';
+import type { HostRoot } from '../host/host-root.js';
+import { addFact, type Facts } from '../facts/fact.js';
+import { parseCdiSpec } from '../parse/cdi-spec.js';
+import {
+  formatMemlock,
+  parseLimitsConfMemlock,
+  parseProcLimitsMemlock,
+  parseSlurmConfKeys,
+  type Memlock,
+} from '../parse/resource-limits.js';
+import { readProblem } from './read-helpers.js';
+
+const MAX_DEVICES = 256;
+const MAX_CDI_FILES = 64;
+const MAX_CDI_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** Linux's dev_t split (include/linux/kdev_t.h new_decode_dev; glibc gnu_dev_major/minor). */
+function majorMinor(rdev: number): string {
+  const hi = Math.floor(rdev / 2 ** 32);
+  const lo = rdev >>> 0;
+  const major = ((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0);
+  const minor = (lo & 0xff) | ((lo >>> 12) & 0xfff00);
+  return `${major}:${minor}`;
+}
+
+/** Device nodes by directory and name pattern: NVIDIA (nvidia-modprobe's names), AMD ROCm, RDMA (rdma_core). */
+const DEVICE_GROUPS: { fact: string; dir: string; re: RegExp }[] = [
+  { fact: 'gpu.nvidia.devices', dir: '/dev', re: /^nvidia(\d{1,4}|ctl|-uvm|-uvm-tools|-modeset)$/ },
+  { fact: 'gpu.nvidia.devices', dir: '/dev/nvidia-caps', re: /^nvidia-cap\d{1,6}$/ },
+  { fact: 'gpu.amd.devices', dir: '/dev', re: /^kfd$/ },
+  { fact: 'gpu.render.devices', dir: '/dev/dri', re: /^renderD\d{1,4}$/ },
+  { fact: 'rdma.devices', dir: '/dev/infiniband', re: /^(uverbs\d{1,4}|rdma_cm|umad\d{1,4}|issm\d{1,4})$/ },
+];
+
+function collectDevices(root: HostRoot, facts: Facts): void {
+  const dev = root.list('/dev', 8192);
+  // Without a /dev to list (a tree copied without it) nothing is said: absence is not known.
+  if (!dev.ok) return;
+  addFact(facts, 'host.dev_listed', true, 'file', `${root.display('/dev')} listed`);
+  const found = new Map<string, string[]>();
+  let count = 0;
+  for (const g of DEVICE_GROUPS) {
+    if (!found.has(g.fact)) found.set(g.fact, []);
+    const l = g.dir === '/dev' ? dev : root.list(g.dir, 4096);
+    if (!l.ok) continue;
+    for (const n of l.names) {
+      if (!g.re.test(n) || count >= MAX_DEVICES) continue;
+      const p = `${g.dir}/${n}`;
+      const st = root.stat(p);
+      if (!st.ok || (st.type !== 'char' && (root.isLive || st.type !== 'file'))) continue;
+      count++;
+      found.get(g.fact)!.push(p);
+      const mode = (st.perm & 0o7777).toString(8).padStart(4, '0');
+      // A copied tree may hold a regular file where the host had a node: its mode and owner still say who may open it.
+      const what =
+        st.type === 'char'
+          ? `character device ${majorMinor(st.rdev)}`
+          : 'a regular file standing for a device';
+      const ev = `${root.display(p)}: ${what}, owner ${st.uid}:${st.gid}, mode ${mode}`;
+      addFact(facts, `device.${p}.type`, st.type, 'file', ev);
+      if (st.type === 'char') addFact(facts, `device.${p}.rdev`, majorMinor(st.rdev), 'file', ev);
+      if (!st.ownerKnown) continue;
+      addFact(facts, `device.${p}.mode`, mode, 'file', ev);
+      addFact(facts, `device.${p}.uid`, st.uid, 'file', ev);
+      addFact(facts, `device.${p}.gid`, st.gid, 'file', ev);
+    }
+  }
+  for (const [id, paths] of found)
+    addFact(
+      facts,
+      id,
+      paths,
+      'file',
+      paths.length ? `found ${paths.join(', ')}` : `none under ${root.display('/dev')}`,
+    );
+}
+
+function collectDrivers(root: HostRoot, facts: Facts): void {
+  const v = root.readText('/proc/driver/nvidia/version', 4096);
+  if (v.ok && !v.binary) {
+    // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar ..." (open modules say "Open Kernel Module for x86_64").
+    const m = /^NVRM version:.*?\s(\d{2,4}\.\d{1,4}(?:\.\d{1,4})?)\s/m.exec(v.text);
+    if (m)
+      addFact(
+        facts,
+        'gpu.nvidia.driver_version',
+        m[1]!,
+        'file',
+        `${root.display(v.path)}: "${v.text.split('\n')[0]!.trim().slice(0, 120)}"`,
+      );
+  }
+  const s = root.readText('/sys/module/nvidia/version', 256);
+  if (s.ok && !s.binary && /^\d{2,4}\.\d{1,4}(\.\d{1,4})?$/.test(s.text.trim()))
+    addFact(
+      facts,
+      'gpu.nvidia.module_version',
+      s.text.trim(),
+      'file',
+      `${root.display(s.path)}: ${s.text.trim()}`,
+    );
+  const amd = root.stat('/sys/module/amdgpu');
+  if (amd.ok && amd.type === 'dir')
+    addFact(
+      facts,
+      'gpu.amd.amdgpu_loaded',
+      true,
+      'file',
+      `${root.display('/sys/module/amdgpu')} exists (amdgpu is loaded)`,
+    );
+}
+
+/** CDI spec directories (CDI SPEC.md "CDI JSON Specification": /etc/cdi and /var/run/cdi). */
+const CDI_DIRS = ['/etc/cdi', '/var/run/cdi'];
+
+function collectCdi(root: HostRoot, facts: Facts): void {
+  const specs: string[] = [];
+  const invalid: string[] = [];
+  const devices: string[] = [];
+  const hooks: string[] = [];
+  const mounts: string[] = [];
+  const unsafe: string[] = [];
+  let files = 0;
+  for (const d of CDI_DIRS) {
+    const l = root.list(d, 1024);
+    if (!l.ok) continue;
+    for (const n of l.names) {
+      if (!/\.(json|ya?ml)$/i.test(n)) continue;
+      const p = `${d}/${n}`;
+      if (++files > MAX_CDI_FILES) {
+        invalid.push(`${root.display(d)}: more than ${MAX_CDI_FILES} spec files, the rest not read`);
+        break;
+      }
+      const r = root.readText(p, MAX_CDI_BYTES);
+      const problem = readProblem(r, root, MAX_CDI_BYTES);
+      if (problem) {
+        invalid.push(problem);
+        continue;
+      }
+      const parsed = parseCdiSpec((r as { text: string }).text, n);
+      if (!parsed.ok) {
+        invalid.push(`${root.display(p)}: ${parsed.reason}`);
+        continue;
+      }
+      specs.push(p);
+      devices.push(...parsed.spec.devices.slice(0, 256));
+      hooks.push(...parsed.spec.hooks.slice(0, 64));
+      mounts.push(...parsed.spec.mounts.slice(0, 256));
+      // Podman and CRI-O run a spec's hooks with the runtime's privileges: a spec others can write is a root shell.
+      const st = root.stat(p);
+      if (st.ok && st.ownerKnown && (st.uid !== 0 || (st.perm & 0o022) !== 0))
+        unsafe.push(`${p} (owner ${st.uid}, mode ${(st.perm & 0o7777).toString(8).padStart(4, '0')})`);
+    }
+  }
+  if (specs.length === 0 && invalid.length === 0) return;
+  const u = <T>(a: T[]) => [...new Set(a)];
+  addFact(
+    facts,
+    'cdi.specs',
+    specs,
+    'file',
+    specs.length ? `valid CDI specs: ${specs.map((p) => root.display(p)).join(', ')}` : 'no valid CDI spec',
+  );
+  addFact(
+    facts,
+    'cdi.devices',
+    u(devices),
+    'file',
+    `CDI devices: ${u(devices).slice(0, 12).join(', ') || 'none'}`,
+  );
+  addFact(facts, 'cdi.hooks', u(hooks), 'file', `CDI hooks: ${u(hooks).join(', ') || 'none'}`);
+  addFact(facts, 'cdi.mounts', u(mounts), 'file', `CDI would bind ${u(mounts).length} host paths`);
+  if (invalid.length) addFact(facts, 'cdi.invalid', invalid, 'file', invalid.join('; '));
+  if (unsafe.length)
+    addFact(
+      facts,
+      'cdi.unsafe_specs',
+      unsafe,
+      'file',
+      `CDI specs writable by non-root: ${unsafe.join(', ')}`,
+    );
+}
+
+const TOOLKIT_CONFIG = '/etc/nvidia-container-runtime/config.toml';
+
+/** The settings of config.toml (nvidia-container-toolkit's internal/config) that decide rootless use and exposure. */
+function collectToolkitConfig(root: HostRoot, facts: Facts): void {
+  const r = root.readText(TOOLKIT_CONFIG, MAX_CONFIG_BYTES);
+  if (!r.ok && r.missing) return;
+  const problem = readProblem(r, root, MAX_CONFIG_BYTES);
+  if (problem) {
+    addFact(facts, 'nvidia_toolkit.config_problem', problem, 'file', problem);
+    return;
+  }
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml((r as { text: string }).text) as Record<string, unknown>;
+  } catch (e) {
+    const why = `${root.display(TOOLKIT_CONFIG)}: not valid TOML (${(e as Error).message.split('\n')[0]!.slice(0, 120)})`;
+    addFact(facts, 'nvidia_toolkit.config_problem', why, 'file', why);
+    return;
+  }
+  const at = root.display(TOOLKIT_CONFIG);
+  addFact(facts, 'nvidia_toolkit.config', TOOLKIT_CONFIG, 'file', `read ${at}`);
+  const table = (k: string): Record<string, unknown> => {
+    const t = doc[k];
+    return typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as Record<string, unknown>) : {};
+  };
+  const take = (
+    t: Record<string, unknown>,
+    section: string,
+    key: string,
+    id: string,
+    type: 'boolean' | 'string',
+  ) => {
+    const v = t[key];
+    if (typeof v === type)
+      addFact(
+        facts,
+        `nvidia_toolkit.${id}`,
+        v as boolean | string,
+        'file',
+        `${at}: ${section}${key} = ${JSON.stringify(v).slice(0, 120)}`,
+      );
+  };
+  take(
+    doc,
+    '',
+    'accept-nvidia-visible-devices-envvar-when-unprivileged',
+    'accept_envvar_unprivileged',
+    'boolean',
+  );
+  take(doc, '', 'accept-nvidia-visible-devices-as-volume-mounts', 'accept_volume_mounts', 'boolean');
+  const cli = table('nvidia-container-cli');
+  take(cli, '[nvidia-container-cli] ', 'no-cgroups', 'no_cgroups', 'boolean');
+  take(cli, '[nvidia-container-cli] ', 'ldconfig', 'ldconfig', 'string');
+  take(cli, '[nvidia-container-cli] ', 'path', 'cli_path', 'string');
+  take(table('nvidia-container-runtime'), '[nvidia-container-runtime] ', 'mode', 'runtime_mode', 'string');
+  take(
+    table('nvidia-container-runtime-hook'),
+    '[nvidia-container-runtime-hook] ',
+    'path',
+    'hook_path',
+    'string',
+  );
+  const features = table('features');
+  take(
+    features,
+    '[features] ',
+    'allow-cuda-compat-libs-from-container',
+    'allow_cuda_compat_libs_from_container',
+    'boolean',
+  );
+}
+
+/** Where the GPU integrations of each runtime live (their packages' default paths). */
+const GPU_FILES: [string, string[]][] = [
+  ['nvidia_toolkit.cli', ['/usr/bin/nvidia-container-cli', '/usr/local/bin/nvidia-container-cli']],
+  ['nvidia_toolkit.ctk', ['/usr/bin/nvidia-ctk', '/usr/local/bin/nvidia-ctk']],
+  [
+    'nvidia_toolkit.oci_hook',
+    [
+      '/usr/share/containers/oci/hooks.d/oci-nvidia-hook.json',
+      '/etc/containers/oci/hooks.d/oci-nvidia-hook.json',
+    ],
+  ],
+  ['enroot.nvidia_hook', ['/etc/enroot/hooks.d/98-nvidia.sh', '/usr/share/enroot/hooks.d/98-nvidia.sh']],
+  [
+    'enroot.mellanox_hook',
+    ['/etc/enroot/hooks.d/99-mellanox.sh', '/usr/share/enroot/hooks.d/99-mellanox.sh'],
+  ],
+  ['apptainer.nvliblist', ['/etc/apptainer/nvliblist.conf', '/usr/local/etc/apptainer/nvliblist.conf']],
+  ['singularity.nvliblist', ['/etc/singularity/nvliblist.conf', '/usr/local/etc/singularity/nvliblist.conf']],
+];
+
+function collectGpuFiles(root: HostRoot, facts: Facts): void {
+  for (const [id, paths] of GPU_FILES)
+    for (const p of paths) {
+      const st = root.stat(p);
+      if (!st.ok || st.type !== 'file') continue;
+      addFact(facts, id, p, 'file', `${root.display(p)} exists`);
+      break;
+    }
+}
+
+function collectMemlock(root: HostRoot, facts: Facts): void {
+  if (root.isLive) {
+    const r = root.readText('/proc/self/limits', 16384);
+    const m = r.ok ? parseProcLimitsMemlock(r.text) : null;
+    if (m) {
+      const ev = `/proc/self/limits: Max locked memory soft ${formatMemlock(m.soft)}, hard ${formatMemlock(m.hard)} (ctrsafe's own process)`;
+      addFact(facts, 'memlock.process_soft', m.soft, 'probe', ev);
+      addFact(facts, 'memlock.process_hard', m.hard, 'probe', ev);
+    }
+  }
+  // pam_limits reads limits.conf, then limits.d/*.conf in C-locale order, as if concatenated (pam_limits(8)).
+  const files = ['/etc/security/limits.conf'];
+  const d = root.list('/etc/security/limits.d', 256);
+  if (d.ok)
+    files.push(...d.names.filter((n) => n.endsWith('.conf')).map((n) => `/etc/security/limits.d/${n}`));
+  let soft: { v: Memlock; at: string } | null = null;
+  let hard: { v: Memlock; at: string } | null = null;
+  const others: string[] = [];
+  for (const f of files) {
+    const r = root.readText(f, MAX_CONFIG_BYTES);
+    if (!r.ok || r.binary || r.truncated) continue;
+    for (const l of parseLimitsConfMemlock(r.text)) {
+      const at = `${root.display(f)}:${l.line}`;
+      if (l.domain !== '*') {
+        others.push(`${l.domain} ${l.type} memlock ${formatMemlock(l.value)} (${at})`);
+        continue;
+      }
+      if (l.type !== 'hard') soft = { v: l.value, at };
+      if (l.type !== 'soft') hard = { v: l.value, at };
+    }
+  }
+  if (soft)
+    addFact(facts, 'memlock.pam_soft', soft.v, 'file', `${soft.at}: * soft memlock ${formatMemlock(soft.v)}`);
+  if (hard)
+    addFact(facts, 'memlock.pam_hard', hard.v, 'file', `${hard.at}: * hard memlock ${formatMemlock(hard.v)}`);
+  if (others.length)
+    addFact(facts, 'memlock.pam_other', others.slice(0, 20), 'file', others.slice(0, 20).join('; '));
+}
+
+const SLURM_CONF = ['/etc/slurm/slurm.conf', '/etc/slurm-llnl/slurm.conf', '/usr/local/etc/slurm.conf'];
+
+function collectSlurmLimits(root: HostRoot, facts: Facts): void {
+  for (const p of SLURM_CONF) {
+    const r = root.readText(p, 4 * 1024 * 1024);
+    if (!r.ok || r.binary || r.truncated) continue;
+    const keys = parseSlurmConfKeys(r.text, ['PropagateResourceLimits', 'PropagateResourceLimitsExcept']);
+    addFact(facts, 'slurm.conf', p, 'file', `read ${root.display(p)}`);
+    for (const [k, v] of keys)
+      addFact(
+        facts,
+        k === 'PropagateResourceLimits' ? 'slurm.propagate_limits' : 'slurm.propagate_limits_except',
+        v,
+        'file',
+        `${root.display(p)}: ${k}=${v}`,
+      );
+    return;
+  }
+}
+
+export function collectAcceleratorFacts(root: HostRoot, facts: Facts): void {
+  collectDevices(root, facts);
+  collectDrivers(root, facts);
+  collectCdi(root, facts);
+  collectToolkitConfig(root, facts);
+  collectGpuFiles(root, facts);
+  collectMemlock(root, facts);
+  collectSlurmLimits(root, facts);
+}
