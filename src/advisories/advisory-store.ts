@@ -86,7 +86,15 @@ function advisoriesFrom(list: unknown, file: string, problems: string[], trusted
   for (const r of Array.isArray(list) ? list : []) {
     const ds = isRecord(r) && isRecord(r.database_specific) ? r.database_specific : null;
     const ctr = ds && isRecord(ds.ctrsafe) ? ds.ctrsafe : null;
-    if (trusted && isRecord(r) && ctr && typeof r.id === 'string' && typeof r.summary === 'string' && Array.isArray(r.affected) && typeof ctr.severity === 'string') {
+    if (
+      trusted &&
+      isRecord(r) &&
+      ctr &&
+      typeof r.id === 'string' &&
+      typeof r.summary === 'string' &&
+      Array.isArray(r.affected) &&
+      typeof ctr.severity === 'string'
+    ) {
       const { database_specific: _ds, ...rest } = r as Record<string, unknown> & Omit<Advisory, 'ctrsafe'>;
       out.push({
         ...rest,
@@ -94,7 +102,9 @@ function advisoriesFrom(list: unknown, file: string, problems: string[], trusted
         references: Array.isArray(r.references) ? (r.references as Advisory['references']) : [],
         ctrsafe: {
           ...(ctr as unknown as Advisory['ctrsafe']),
-          preconditions: isRecord(ctr.preconditions) ? (ctr.preconditions as Advisory['ctrsafe']['preconditions']) : {},
+          preconditions: isRecord(ctr.preconditions)
+            ? (ctr.preconditions as Advisory['ctrsafe']['preconditions'])
+            : {},
           unconfirmed: Array.isArray(ctr.unconfirmed) ? (ctr.unconfirmed as string[]) : [],
           imported: importNote(r),
         },
@@ -122,15 +132,28 @@ export function readStore(dir: string): Store | null {
     if (text !== null) {
       const raw = JSON.parse(text) as Record<string, unknown>;
       if (!isRecord(raw) || raw.schema !== 'ctrsafe.advisory-store/2')
-        return { advisories: [], distro: [], meta: emptyMeta(), problems: [`${dir}/${STORE_FILE}: not a ctrsafe advisory store`] };
-      const meta = isRecord(raw.meta) && Array.isArray(raw.meta.imports) ? (raw.meta as unknown as StoreMeta) : emptyMeta();
+        return {
+          advisories: [],
+          distro: [],
+          meta: emptyMeta(),
+          problems: [`${dir}/${STORE_FILE}: not a ctrsafe advisory store`],
+        };
+      const meta =
+        isRecord(raw.meta) && Array.isArray(raw.meta.imports)
+          ? (raw.meta as unknown as StoreMeta)
+          : emptyMeta();
       const distro: DistroFixSource[] = [];
       for (const s of Array.isArray(raw.distro) ? raw.distro : []) {
         const p = parseDistroFixSource(s);
         if (p.ok) distro.push(p.source);
         else problems.push(`${dir}/${STORE_FILE}: distribution source: ${p.reason}`);
       }
-      return { advisories: advisoriesFrom(raw.advisories, `${dir}/${STORE_FILE}`, problems, true), distro, meta, problems };
+      return {
+        advisories: advisoriesFrom(raw.advisories, `${dir}/${STORE_FILE}`, problems, true),
+        distro,
+        meta,
+        problems,
+      };
     }
     const legacy = readBounded(db, LEGACY[0]!);
     if (legacy === null) return null;
@@ -143,7 +166,12 @@ export function readStore(dir: string): Store | null {
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!;
     // SafeDir's refusals name the path themselves.
-    return { advisories: [], distro: [], meta: emptyMeta(), problems: [e instanceof InputError ? msg : `${dir}: ${msg}`] };
+    return {
+      advisories: [],
+      distro: [],
+      meta: emptyMeta(),
+      problems: [e instanceof InputError ? msg : `${dir}: ${msg}`],
+    };
   } finally {
     db?.close();
   }
@@ -201,7 +229,10 @@ export function mergeAdvisories(builtin: readonly Advisory[], imported: readonly
  * rows of the (CVE, release, package) it gives and keeps the rest; its date and revision then speak for the source.
  * Imported sources of new ids come after the built-in ones.
  */
-export function mergeDistroSources(builtin: readonly DistroFixSource[], imported: readonly DistroFixSource[]): DistroFixSource[] {
+export function mergeDistroSources(
+  builtin: readonly DistroFixSource[],
+  imported: readonly DistroFixSource[],
+): DistroFixSource[] {
   const byId = new Map(imported.map((s) => [s.id, s]));
   const key = (f: DistroFixSource['fixes'][number]) => `${f.cve}\0${f.ecosystem}\0${f.package}`;
   const out = builtin.map((b) => {
@@ -219,7 +250,9 @@ export function openDatabaseDir(dir: string): SafeDir {
   try {
     return SafeDir.open(dir, { create: 0o755 });
   } catch (e) {
-    throw new InputError(`database directory ${(e as Error).message.split('\n')[0]} (set CTRSAFE_DB or --db DIR)`);
+    throw new InputError(
+      `database directory ${(e as Error).message.split('\n')[0]} (set CTRSAFE_DB or --db DIR)`,
+    );
   }
 }
 

@@ -151,11 +151,17 @@ export function parseAdvisory(
   const ke = db.known_exploited;
   if (
     ke !== undefined &&
-    !(isRecord(ke) && ke.catalog === 'CISA KEV' && typeof ke.date_added === 'string' && isCalendarDate(ke.date_added))
+    !(
+      isRecord(ke) &&
+      ke.catalog === 'CISA KEV' &&
+      typeof ke.date_added === 'string' &&
+      isCalendarDate(ke.date_added)
+    )
   )
     return {
       ok: false,
-      reason: 'database_specific.ctrsafe.known_exploited must be { "catalog": "CISA KEV", "date_added": "YYYY-MM-DD" }',
+      reason:
+        'database_specific.ctrsafe.known_exploited must be { "catalog": "CISA KEV", "date_added": "YYYY-MM-DD" }',
     };
   const advisory: Advisory = {
     id: raw.id,
@@ -174,7 +180,9 @@ export function parseAdvisory(
       },
       confirmed_from: db.confirmed_from as string[],
       unconfirmed: strList(db.unconfirmed ?? []) ? ((db.unconfirmed as string[] | undefined) ?? []) : [],
-      ...(isRecord(ke) ? { known_exploited: { catalog: 'CISA KEV', date_added: ke.date_added as string } } : {}),
+      ...(isRecord(ke)
+        ? { known_exploited: { catalog: 'CISA KEV', date_added: ke.date_added as string } }
+        : {}),
     },
   };
   if (str(raw.details)) advisory.details = raw.details;

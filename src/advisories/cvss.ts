@@ -28,13 +28,20 @@ export function cvss3BaseScore(vector: string): number | null {
   const i = W.CIA[v.I as keyof typeof W.CIA];
   const a = W.CIA[v.A as keyof typeof W.CIA];
   const scope = v.S;
-  if ([av, ac, ui, c, i, a].some((x) => x === undefined) || (scope !== 'U' && scope !== 'C') || !['N', 'L', 'H'].includes(v.PR ?? '')) return null;
+  if (
+    [av, ac, ui, c, i, a].some((x) => x === undefined) ||
+    (scope !== 'U' && scope !== 'C') ||
+    !['N', 'L', 'H'].includes(v.PR ?? '')
+  )
+    return null;
   const pr = v.PR === 'N' ? 0.85 : v.PR === 'L' ? (scope === 'C' ? 0.68 : 0.62) : scope === 'C' ? 0.5 : 0.27;
   const iss = 1 - (1 - c!) * (1 - i!) * (1 - a!);
   const impact = scope === 'U' ? 6.42 * iss : 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15;
   const exploitability = 8.22 * av! * ac! * pr * ui!;
   if (impact <= 0) return 0;
-  return scope === 'U' ? roundup(Math.min(impact + exploitability, 10)) : roundup(Math.min(1.08 * (impact + exploitability), 10));
+  return scope === 'U'
+    ? roundup(Math.min(impact + exploitability, 10))
+    : roundup(Math.min(1.08 * (impact + exploitability), 10));
 }
 
 /** Qualitative rating (CVSS v3.1 section 5). */

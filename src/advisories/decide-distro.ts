@@ -72,7 +72,8 @@ function pick(rows: SourcedFix[], installed: Installed): SourcedFix {
   const fixed = rows.filter((r) => r.fix.status === 'fixed');
   if (fixed.length === 0) return rows[0]!;
   const cmp = installed.syntax === 'debian' ? compareDebian : compareRpm;
-  const lowest = (xs: SourcedFix[]) => xs.reduce((a, b) => ((cmp(b.fix.fixed!, a.fix.fixed!) ?? 0) < 0 ? b : a));
+  const lowest = (xs: SourcedFix[]) =>
+    xs.reduce((a, b) => ((cmp(b.fix.fixed!, a.fix.fixed!) ?? 0) < 0 ? b : a));
   const own = lineOf(installed.version);
   if (!own) return lowest(fixed);
   const same = fixed.filter((r) => {
@@ -97,23 +98,48 @@ function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Dec
     date: r.date,
     package: `${f.ecosystem}/${f.package}`,
   };
-  const whose = c.relation === 'own' ? `${c.label}'s record` : c.relation === 'rebuild' ? `${c.label}'s record of the same rebuild` : `${c.label}'s record`;
+  const whose =
+    c.relation === 'own'
+      ? `${c.label}'s record`
+      : c.relation === 'rebuild'
+        ? `${c.label}'s record of the same rebuild`
+        : `${c.label}'s record`;
   const adv = f.advisory || f.date ? ` (${[f.advisory, f.date].filter(Boolean).join(', ')})` : '';
   switch (f.status) {
     case 'fixed': {
       const { c: cmp, why } = compare(installed, f.fixed!, c.relation === 'rebuild');
       if (cmp === null)
-        return { ...base, status: 'unknown', reason: why || `${installed.version} cannot be compared with ${whose} fixed version ${f.fixed}` };
+        return {
+          ...base,
+          status: 'unknown',
+          reason: why || `${installed.version} cannot be compared with ${whose} fixed version ${f.fixed}`,
+        };
       return cmp < 0
-        ? { ...base, status: 'affected', reason: `${installed.version} is older than ${f.fixed}, the fixed version in ${whose}${adv}` }
-        : { ...base, status: 'fixed', reason: `${installed.version} carries the fix: ${whose} fixes it in ${f.fixed}${adv}` };
+        ? {
+            ...base,
+            status: 'affected',
+            reason: `${installed.version} is older than ${f.fixed}, the fixed version in ${whose}${adv}`,
+          }
+        : {
+            ...base,
+            status: 'fixed',
+            reason: `${installed.version} carries the fix: ${whose} fixes it in ${f.fixed}${adv}`,
+          };
     }
     case 'not-affected':
       return { ...base, status: 'not-affected', reason: `${whose} says its ${f.package} is not affected` };
     case 'unfixed':
-      return { ...base, status: 'affected', reason: `${whose} marks ${f.package} affected with no fix released` };
+      return {
+        ...base,
+        status: 'affected',
+        reason: `${whose} marks ${f.package} affected with no fix released`,
+      };
     default:
-      return { ...base, status: 'unknown', reason: `${c.label} has not decided yet (${whose} is "undetermined")` };
+      return {
+        ...base,
+        status: 'unknown',
+        reason: `${c.label} has not decided yet (${whose} is "undetermined")`,
+      };
   }
 }
 

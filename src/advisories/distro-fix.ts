@@ -49,7 +49,15 @@ export interface DistroFixSource {
 }
 
 /** On disk each fix is one array, to keep the shipped data compact: [cve, ecosystem, package, status, fixed, advisory, date]. */
-export type DistroFixRow = [string, string, string, DistroFixStatus, string | null, string | null, string | null];
+export type DistroFixRow = [
+  string,
+  string,
+  string,
+  DistroFixStatus,
+  string | null,
+  string | null,
+  string | null,
+];
 
 const STATUSES: readonly DistroFixStatus[] = ['fixed', 'not-affected', 'unfixed', 'undetermined'];
 const MAX_FIXES = 500_000;
@@ -62,7 +70,9 @@ export function toRow(f: DistroFix): DistroFixRow {
 }
 
 /** Rows back to fixes without validation: for the built-in data only, which the tests validate when it is shipped. */
-export function reshapeDistroFixSource(file: Omit<DistroFixSource, 'fixes'> & { fixes: DistroFixRow[] }): DistroFixSource {
+export function reshapeDistroFixSource(
+  file: Omit<DistroFixSource, 'fixes'> & { fixes: DistroFixRow[] },
+): DistroFixSource {
   return {
     ...file,
     fixes: file.fixes.map(([cve, ecosystem, pkg, status, fixed, advisory, date]) => ({
@@ -88,23 +98,31 @@ export function parseDistroFixSource(
   raw: unknown,
 ): { ok: true; source: DistroFixSource } | { ok: false; reason: string } {
   if (!isRecord(raw)) return { ok: false, reason: 'not a JSON object' };
-  if (raw.schema !== 'ctrsafe.distro-fixes/1') return { ok: false, reason: 'schema is not ctrsafe.distro-fixes/1' };
+  if (raw.schema !== 'ctrsafe.distro-fixes/1')
+    return { ok: false, reason: 'schema is not ctrsafe.distro-fixes/1' };
   for (const k of ['id', 'publisher', 'repository', 'revision', 'license'] as const)
     if (!text(raw[k])) return { ok: false, reason: `missing or malformed "${k}"` };
-  if (typeof raw.date !== 'string' || !DATE.test(raw.date)) return { ok: false, reason: '"date" is not YYYY-MM-DD' };
+  if (typeof raw.date !== 'string' || !DATE.test(raw.date))
+    return { ok: false, reason: '"date" is not YYYY-MM-DD' };
   if (!Array.isArray(raw.fixes) || raw.fixes.length > MAX_FIXES)
     return { ok: false, reason: `"fixes" must be a list of at most ${MAX_FIXES} rows` };
   const fixes: DistroFix[] = [];
   for (const [i, r] of raw.fixes.entries()) {
     if (!Array.isArray(r) || r.length !== 7) return { ok: false, reason: `fixes[${i}] is not a 7-item row` };
     const [cve, ecosystem, pkg, status, fixed, advisory, date] = r as unknown[];
-    if (typeof cve !== 'string' || !CVE.test(cve)) return { ok: false, reason: `fixes[${i}]: malformed CVE id` };
-    if (typeof ecosystem !== 'string' || !TOKEN.test(ecosystem)) return { ok: false, reason: `fixes[${i}]: malformed ecosystem` };
+    if (typeof cve !== 'string' || !CVE.test(cve))
+      return { ok: false, reason: `fixes[${i}]: malformed CVE id` };
+    if (typeof ecosystem !== 'string' || !TOKEN.test(ecosystem))
+      return { ok: false, reason: `fixes[${i}]: malformed ecosystem` };
     if (typeof pkg !== 'string' || !/^[a-z0-9][a-z0-9.+_-]{0,99}$/.test(pkg))
       return { ok: false, reason: `fixes[${i}]: malformed package name` };
-    if (!STATUSES.includes(status as DistroFixStatus)) return { ok: false, reason: `fixes[${i}]: unknown status` };
+    if (!STATUSES.includes(status as DistroFixStatus))
+      return { ok: false, reason: `fixes[${i}]: unknown status` };
     if (status === 'fixed' ? typeof fixed !== 'string' || !TOKEN.test(fixed) : fixed !== null)
-      return { ok: false, reason: `fixes[${i}]: a fixed version belongs to status "fixed" only, and "fixed" needs one` };
+      return {
+        ok: false,
+        reason: `fixes[${i}]: a fixed version belongs to status "fixed" only, and "fixed" needs one`,
+      };
     if (advisory !== null && (typeof advisory !== 'string' || !TOKEN.test(advisory)))
       return { ok: false, reason: `fixes[${i}]: malformed advisory id` };
     if (date !== null && (typeof date !== 'string' || !DATE.test(date)))

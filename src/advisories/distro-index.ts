@@ -61,7 +61,8 @@ export function buildDistroIndex(
     for (const e of a.affected) {
       // Older records spell Red Hat releases in database_specific ("Red Hat" + ctrsafe_target_release "6").
       const rel = e.database_specific?.ctrsafe_target_release;
-      const ecosystem = e.package.ecosystem === 'Red Hat' && rel ? `Red Hat:enterprise_linux:${rel}` : e.package.ecosystem;
+      const ecosystem =
+        e.package.ecosystem === 'Red Hat' && rel ? `Red Hat:enterprise_linux:${rel}` : e.package.ecosystem;
       if (!wanted.has(ecosystem)) continue;
       for (const r of e.ranges) {
         const fixed = fixedOf(r);
@@ -70,7 +71,11 @@ export function buildDistroIndex(
           const f: DistroFix = fixed
             ? { cve, ecosystem, package: e.package.name, status: 'fixed', fixed }
             : { cve, ecosystem, package: e.package.name, status: 'unfixed' };
-          put(f, { fix: f, source: `ctrsafe advisory record ${a.id}`, date: a.modified?.slice(0, 10) ?? null });
+          put(f, {
+            fix: f,
+            source: `ctrsafe advisory record ${a.id}`,
+            date: a.modified?.slice(0, 10) ?? null,
+          });
         }
       }
     }

@@ -29,10 +29,15 @@ export function distroFamily(osId: string): 'el' | 'suse' | 'debian' | 'ubuntu' 
   return null;
 }
 
-export function hostReleases(osId: string, versionId: string, stream: { major: string; minor: string } | null): ReleaseCandidate[] {
+export function hostReleases(
+  osId: string,
+  versionId: string,
+  stream: { major: string; minor: string } | null,
+): ReleaseCandidate[] {
   const major = versionId.split('.')[0] ?? '';
   const out: ReleaseCandidate[] = [];
-  const add = (ecosystem: string, relation: Relation, label: string) => out.push({ ecosystem, relation, label });
+  const add = (ecosystem: string, relation: Relation, label: string) =>
+    out.push({ ecosystem, relation, label });
   switch (distroFamily(osId)) {
     case 'debian':
       add(`Debian:${major}`, 'own', `Debian ${major}`);
@@ -49,13 +54,24 @@ export function hostReleases(osId: string, versionId: string, stream: { major: s
       const rocky = [`Rocky Linux:${major}`, `Rocky Linux ${major}`] as const;
       const rhel = [`Red Hat:enterprise_linux:${major}`, `Red Hat Enterprise Linux ${major}`] as const;
       const order =
-        osId === 'almalinux' ? [alma, rocky, rhel] : osId === 'rocky' ? [rocky, alma, rhel] : [rhel, alma, rocky];
-      order.forEach(([eco, label], i) => add(eco, i === 0 && ['rhel', 'rocky', 'almalinux'].includes(osId) ? 'own' : 'rebuild', label));
+        osId === 'almalinux'
+          ? [alma, rocky, rhel]
+          : osId === 'rocky'
+            ? [rocky, alma, rhel]
+            : [rhel, alma, rocky];
+      order.forEach(([eco, label], i) =>
+        add(eco, i === 0 && ['rhel', 'rocky', 'almalinux'].includes(osId) ? 'own' : 'rebuild', label),
+      );
       if (stream && stream.major === major)
         for (const kind of ['eus', 'e4s', 'aus'])
-          add(`Red Hat:rhel_${kind}:${major}.${stream.minor}`, 'stream', `Red Hat ${major}.${stream.minor} ${kind.toUpperCase()}`);
+          add(
+            `Red Hat:rhel_${kind}:${major}.${stream.minor}`,
+            'stream',
+            `Red Hat ${major}.${stream.minor} ${kind.toUpperCase()}`,
+          );
       // RHEL 7's Extended Life-cycle Support updates 7.9 only, on its 3.10.0-1160 kernels.
-      if (stream && stream.major === '7' && stream.minor === '9' && major === '7') add('Red Hat:rhel_els:7', 'stream', 'Red Hat 7 ELS');
+      if (stream && stream.major === '7' && stream.minor === '9' && major === '7')
+        add('Red Hat:rhel_els:7', 'stream', 'Red Hat 7 ELS');
       break;
     }
     case 'suse': {
@@ -63,8 +79,10 @@ export function hostReleases(osId: string, versionId: string, stream: { major: s
       const [v, sp] = versionId.split('.');
       const name = `${v}${sp && sp !== '0' ? ` SP${sp}` : ''}`;
       const sles = `SUSE:Linux Enterprise Server ${name}`;
-      if (osId === 'sle_hpc') add(`SUSE:Linux Enterprise High Performance Computing ${name}`, 'own', `SLE HPC ${name}`);
-      if (osId === 'sles_sap') add(`SUSE:Linux Enterprise Server for SAP Applications ${name}`, 'own', `SLES for SAP ${name}`);
+      if (osId === 'sle_hpc')
+        add(`SUSE:Linux Enterprise High Performance Computing ${name}`, 'own', `SLE HPC ${name}`);
+      if (osId === 'sles_sap')
+        add(`SUSE:Linux Enterprise Server for SAP Applications ${name}`, 'own', `SLES for SAP ${name}`);
       add(sles, osId === 'sles' ? 'own' : 'rebuild', `SLES ${name}`);
       break;
     }
@@ -79,7 +97,8 @@ export function hostReleases(osId: string, versionId: string, stream: { major: s
  * came from the project's packages, NVIDIA's repository, EPEL or PackageHub, whose builds track upstream
  * releases, so upstream ranges judge them (advisory-sources.md, "Who ships Apptainer").
  */
-const NOT_SHIPPED = /^(apptainer(-suid)?|singularity-ce|enroot(\+caps|-hardened(\+caps)?)?|nvidia-container-toolkit(-base)?|libnvidia-container(1|-tools)|sarus|shifter(-runtime)?)$/;
+const NOT_SHIPPED =
+  /^(apptainer(-suid)?|singularity-ce|enroot(\+caps|-hardened(\+caps)?)?|nvidia-container-toolkit(-base)?|libnvidia-container(1|-tools)|sarus|shifter(-runtime)?)$/;
 const NOT_SHIPPED_EL_SUSE = /^(charliecloud(-runtime)?|singularity(-runtime)?)$/;
 
 export function distributionShips(family: ReturnType<typeof distroFamily>, pkg: string): boolean {

@@ -15,12 +15,21 @@ import { distroFixesFromOsv } from './sources/osv-distro.js';
 /** Who publishes what an import brings, per source id (docs/advisory-format.md, "Distribution fix data"). */
 const SOURCES: Record<string, { publisher: string; license: string }> = {
   'almalinux-osv': { publisher: 'AlmaLinux OS Foundation (errata in OSV form)', license: 'MIT' },
-  'rocky-osv': { publisher: 'Rocky Enterprise Software Foundation (errata in OSV form)', license: 'none stated' },
-  'rocky-csaf': { publisher: 'Rocky Enterprise Software Foundation (errata as CSAF 2.0)', license: 'none stated' },
+  'rocky-osv': {
+    publisher: 'Rocky Enterprise Software Foundation (errata in OSV form)',
+    license: 'none stated',
+  },
+  'rocky-csaf': {
+    publisher: 'Rocky Enterprise Software Foundation (errata as CSAF 2.0)',
+    license: 'none stated',
+  },
   'redhat-osv': { publisher: 'Red Hat Product Security (OSV)', license: 'CC-BY-4.0' },
   'redhat-csaf': { publisher: 'Red Hat Product Security (CSAF advisories)', license: 'CC-BY-4.0' },
   'debian-osv': { publisher: 'Debian Security Team (OSV)', license: 'as published by Debian' },
-  'debian-tracker': { publisher: 'Debian Security Team (security tracker JSON)', license: 'as published by Debian' },
+  'debian-tracker': {
+    publisher: 'Debian Security Team (security tracker JSON)',
+    license: 'as published by Debian',
+  },
   'ubuntu-osv': { publisher: 'Canonical Ubuntu Security Team (OSV)', license: 'CC-BY-SA-4.0' },
   'suse-osv': { publisher: 'SUSE (OSV)', license: 'CC-BY-4.0' },
 };
@@ -88,7 +97,8 @@ export interface ImportPlan {
 export async function planImport(items: AsyncIterable<InputItem>, ctx: ImportContext): Promise<ImportPlan> {
   const shippedById = new Map(ctx.shipped.map((a) => [a.id, a]));
   const shippedCve = new Map<string, string>();
-  for (const a of ctx.shipped) for (const c of [a.id, ...a.aliases]) if (/^CVE-/.test(c)) shippedCve.set(c, a.id);
+  for (const a of ctx.shipped)
+    for (const c of [a.id, ...a.aliases]) if (/^CVE-/.test(c)) shippedCve.set(c, a.id);
   const keep = (cve: string) => shippedCve.has(cve);
   const label = `imported from ${ctx.from}`;
   const at = ctx.now.toISOString();
@@ -161,7 +171,11 @@ export async function planImport(items: AsyncIterable<InputItem>, ctx: ImportCon
     Array.isArray(v)
       ? v.map(canonical)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
         : v;
   const comparable = (a: Advisory) => {
     const o = toOsv({ ...a, ctrsafe: { ...a.ctrsafe, imported: { from: '', at: '' } } });
@@ -208,7 +222,9 @@ export async function planImport(items: AsyncIterable<InputItem>, ctx: ImportCon
       kept.push(...fs);
     }
     counts[id] = kept.length;
-    const dates = list.map((f) => f.date).filter((d): d is string => !!d && Date.parse(d) <= ctx.now.getTime());
+    const dates = list
+      .map((f) => f.date)
+      .filter((d): d is string => !!d && Date.parse(d) <= ctx.now.getTime());
     const meta = SOURCES[id] ?? { publisher: 'unknown publisher', license: 'unknown' };
     distro.set(id, {
       schema: 'ctrsafe.distro-fixes/1',

@@ -23,26 +23,52 @@ function outside(version: string, rs: AffectedRange[], cmp: Compare, label: stri
   const past = rs.find((r) => {
     const lo = introducedOf(r);
     const fx = fixedOf(r);
-    return fx !== null && (lo === null || lo === '0' || (cmp(version, lo) ?? -1) >= 0) && (cmp(version, fx) ?? -1) >= 0;
+    return (
+      fx !== null &&
+      (lo === null || lo === '0' || (cmp(version, lo) ?? -1) >= 0) &&
+      (cmp(version, fx) ?? -1) >= 0
+    );
   });
   return past
-    ? { status: 'fixed', fixed: fixedOf(past), why: `${label} ${version} is at or past the fix in ${fixedOf(past)}` }
+    ? {
+        status: 'fixed',
+        fixed: fixedOf(past),
+        why: `${label} ${version} is at or past the fix in ${fixedOf(past)}`,
+      }
     : { status: 'not-affected', fixed: null, why: `${label} ${version} predates every affected range` };
 }
 
 /** Plain ranges (Go modules, upstream releases): any range holding the version convicts it. */
-export function judgeRanges(version: string, entries: readonly Affected[], cmp: Compare, label: string): RangeVerdict {
+export function judgeRanges(
+  version: string,
+  entries: readonly Affected[],
+  cmp: Compare,
+  label: string,
+): RangeVerdict {
   const rs = ranges(entries);
   if (entries.some((a) => a.versions?.includes(version)))
-    return { status: 'affected', fixed: fixedList(entries), why: `${label} ${version} is listed as affected` };
+    return {
+      status: 'affected',
+      fixed: fixedList(entries),
+      why: `${label} ${version} is listed as affected`,
+    };
   let unknown = false;
   for (const r of rs) {
     const hit = inRange(version, r, cmp);
     if (hit === true)
-      return { status: 'affected', fixed: fixedOf(r) ?? fixedList(entries), why: `${label} ${version} is affected; fixed in ${fixedOf(r) ?? fixedList(entries) ?? 'no release yet'}` };
+      return {
+        status: 'affected',
+        fixed: fixedOf(r) ?? fixedList(entries),
+        why: `${label} ${version} is affected; fixed in ${fixedOf(r) ?? fixedList(entries) ?? 'no release yet'}`,
+      };
     if (hit === null) unknown = true;
   }
-  if (unknown) return { status: 'unknown', fixed: fixedList(entries), why: `${label} ${version} cannot be compared with the advisory's ranges` };
+  if (unknown)
+    return {
+      status: 'unknown',
+      fixed: fixedList(entries),
+      why: `${label} ${version} cannot be compared with the advisory's ranges`,
+    };
   return outside(version, rs, cmp, label);
 }
 
@@ -50,15 +76,32 @@ export function judgeRanges(version: string, entries: readonly Affected[], cmp: 
  * Kernel ranges with stable branches: the range opened at this version's branch ("4.4" ... "4.4.26") decides
  * when there is one; otherwise the mainline range does.
  */
-export function judgeKernelRanges(version: string, entries: readonly Affected[], label: string): RangeVerdict {
+export function judgeKernelRanges(
+  version: string,
+  entries: readonly Affected[],
+  label: string,
+): RangeVerdict {
   const branch = version.split('.').slice(0, 2).join('.');
   const own = ranges(entries).find((r) => introducedOf(r) === branch && fixedOf(r) !== null);
   if (own) {
     const hit = inRange(version, own, compareUpstream);
-    if (hit === null) return { status: 'unknown', fixed: fixedOf(own), why: `${label} ${version} cannot be compared with the ${branch} range` };
+    if (hit === null)
+      return {
+        status: 'unknown',
+        fixed: fixedOf(own),
+        why: `${label} ${version} cannot be compared with the ${branch} range`,
+      };
     return hit
-      ? { status: 'affected', fixed: fixedOf(own), why: `${label} ${version}: the ${branch} stable branch is fixed in ${fixedOf(own)}` }
-      : { status: 'fixed', fixed: fixedOf(own), why: `${label} ${version}: the ${branch} stable branch is fixed in ${fixedOf(own)}` };
+      ? {
+          status: 'affected',
+          fixed: fixedOf(own),
+          why: `${label} ${version}: the ${branch} stable branch is fixed in ${fixedOf(own)}`,
+        }
+      : {
+          status: 'fixed',
+          fixed: fixedOf(own),
+          why: `${label} ${version}: the ${branch} stable branch is fixed in ${fixedOf(own)}`,
+        };
   }
   return judgeRanges(version, entries, compareUpstream, label);
 }
@@ -77,7 +120,14 @@ export function mainlineFix(entries: readonly Affected[]): string | null {
   const top = fixes.reduce((a, b) => ((compareUpstream(b, a) ?? 0) > 0 ? b : a));
   if (!/^(\d+\.\d+(\.0)?|2\.6\.\d+)$/.test(top)) return null;
   // A range opened at or after that release is a regression: the base alone then proves nothing.
-  if (ranges(entries).some((r) => introducedOf(r) !== '0' && introducedOf(r) !== null && (compareUpstream(introducedOf(r)!, top) ?? 1) >= 0))
+  if (
+    ranges(entries).some(
+      (r) =>
+        introducedOf(r) !== '0' &&
+        introducedOf(r) !== null &&
+        (compareUpstream(introducedOf(r)!, top) ?? 1) >= 0,
+    )
+  )
     return null;
   return top;
 }

@@ -23,12 +23,18 @@ export interface AdvisorySet {
  * parseAdvisory on every file), so they are only reshaped here: this runs on every check.
  */
 export function loadBuiltinAdvisories(): AdvisorySet {
-  const raw = JSON.parse(ADVISORY_JSON) as (Omit<Advisory, 'ctrsafe'> & { database_specific: { ctrsafe: Advisory['ctrsafe'] } })[];
+  const raw = JSON.parse(ADVISORY_JSON) as (Omit<Advisory, 'ctrsafe'> & {
+    database_specific: { ctrsafe: Advisory['ctrsafe'] };
+  })[];
   const advisories = raw.map(({ database_specific, ...rest }) => ({
     ...rest,
     aliases: rest.aliases ?? [],
     references: rest.references ?? [],
-    ctrsafe: { ...database_specific.ctrsafe, preconditions: database_specific.ctrsafe.preconditions ?? {}, unconfirmed: database_specific.ctrsafe.unconfirmed ?? [] },
+    ctrsafe: {
+      ...database_specific.ctrsafe,
+      preconditions: database_specific.ctrsafe.preconditions ?? {},
+      unconfirmed: database_specific.ctrsafe.unconfirmed ?? [],
+    },
   }));
   // Validated when shipped (test/distro-fix.test.ts), like the records.
   const distro = (

@@ -22,7 +22,13 @@ interface Target {
   /** Why the version is not known, when it is not. */
   versionProblem: string | null;
   /** The distribution package, when it came from one. */
-  distro: { name: string; source: string | null; version: string; syntax: 'debian' | 'rpm'; built: boolean } | null;
+  distro: {
+    name: string;
+    source: string | null;
+    version: string;
+    syntax: 'debian' | 'rpm';
+    built: boolean;
+  } | null;
   changelog: Map<string, string>;
   /** Where that changelog was read (the fact's evidence). */
   changelogFrom: string;
@@ -53,7 +59,9 @@ function packageTarget(f: Facts, pfx: string, id: string, osId: string): Target 
     const src = val(f, `${pfx}.package_source`);
     const syntax = /dpkg/.test(f.get(`${pfx}.package`)?.evidence ?? '') ? 'debian' : 'rpm';
     const source = typeof src === 'string' ? src : null;
-    const ships = distributionShips(distroFamily(osId), name) && (source === null || distributionShips(distroFamily(osId), source));
+    const ships =
+      distributionShips(distroFamily(osId), name) &&
+      (source === null || distributionShips(distroFamily(osId), source));
     distro = { name, source, version, syntax, built: distroBuilt(version, syntax, ships) };
   }
   const changelog = new Map<string, string>();
@@ -67,11 +75,15 @@ function packageTarget(f: Facts, pfx: string, id: string, osId: string): Target 
     distro,
     changelog,
     changelogFrom: f.get(`${pfx}.changelog_fixes`)?.evidence.replace(/ names \d+ CVEs? .*$/, '') ?? '',
-    describe: typeof pkg === 'string' ? `${id} ${upstream ?? '?'} (package ${pkg})` : `${id} ${upstream ?? 'unknown version'}`,
+    describe:
+      typeof pkg === 'string'
+        ? `${id} ${upstream ?? '?'} (package ${pkg})`
+        : `${id} ${upstream ?? 'unknown version'}`,
   };
 }
 
-const isDistroEcosystem = (eco: string) => /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
+const isDistroEcosystem = (eco: string) =>
+  /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
 
 /**
  * Go's semantic import versioning: module "…/v4" holds only v4.x releases; a module without a suffix holds the
@@ -94,9 +106,20 @@ interface HostContext {
   releases: ReleaseCandidate[];
 }
 
-function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: HostContext, index: DistroIndex): Match | null {
-  const upstreamEntries = entries.filter((a) => !isDistroEcosystem(a.package.ecosystem) && goModuleCovers(a, entries, t.upstream));
-  const record = { by: `ctrsafe advisory record ${adv.id} (upstream ranges)`, date: adv.modified?.slice(0, 10) ?? null };
+function matchTarget(
+  adv: Advisory,
+  entries: Affected[],
+  t: Target,
+  host: HostContext,
+  index: DistroIndex,
+): Match | null {
+  const upstreamEntries = entries.filter(
+    (a) => !isDistroEcosystem(a.package.ecosystem) && goModuleCovers(a, entries, t.upstream),
+  );
+  const record = {
+    by: `ctrsafe advisory record ${adv.id} (upstream ranges)`,
+    date: adv.modified?.slice(0, 10) ?? null,
+  };
   const make = matchMaker(adv, t.id, () => t.describe, record);
   // 1. The distribution's own record for the source package it built this from.
   if (t.distro?.built) {
@@ -115,17 +138,38 @@ function matchTarget(adv: Advisory, entries: Affected[], t: Target, host: HostCo
           ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream')
           : null;
       if (past?.status === 'fixed')
-        return make('fixed', `${past.why}; ${d.reason.replace(' marks ', ' still marks ')}${d.date ? ` (data of ${d.date})` : ''}`, d.package, t.distro.version, past.fixed, { by: d.source, date: d.date, advisory: d.advisory });
-      return make(d.status, d.reason, d.package, t.distro.version, d.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+        return make(
+          'fixed',
+          `${past.why}; ${d.reason.replace(' marks ', ' still marks ')}${d.date ? ` (data of ${d.date})` : ''}`,
+          d.package,
+          t.distro.version,
+          past.fixed,
+          { by: d.source, date: d.date, advisory: d.advisory },
+        );
+      return make(d.status, d.reason, d.package, t.distro.version, d.fixed, {
+        by: d.source,
+        date: d.date,
+        advisory: d.advisory,
+      });
     }
   }
-  const upstreamPkg = upstreamEntries[0] ? `${upstreamEntries[0].package.ecosystem}/${upstreamEntries[0].package.name}` : t.id;
+  const upstreamPkg = upstreamEntries[0]
+    ? `${upstreamEntries[0].package.ecosystem}/${upstreamEntries[0].package.name}`
+    : t.id;
   if (upstreamEntries.length === 0) {
     // Only distribution records: a flaw of one distribution's package, recorded for other releases only.
     const distroEntries = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
-    const sameDistro = distroEntries.some((a) => a.package.ecosystem.toLowerCase().startsWith(host.osId.slice(0, 3)));
+    const sameDistro = distroEntries.some((a) =>
+      a.package.ecosystem.toLowerCase().startsWith(host.osId.slice(0, 3)),
+    );
     if (!(t.distro?.built && sameDistro)) return null;
-    return make('unknown', `the database has records of this flaw for other releases only, none for ${host.osLabel}`, distroEntries[0]!.package.name, t.distro.version, null);
+    return make(
+      'unknown',
+      `the database has records of this flaw for other releases only, none for ${host.osLabel}`,
+      distroEntries[0]!.package.name,
+      t.distro.version,
+      null,
+    );
   }
   // 2. The package's changelog on this host names the CVE.
   if (t.distro)

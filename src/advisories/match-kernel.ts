@@ -11,7 +11,8 @@ import { fixedList, judgeKernelRanges, mainlineFix } from './judge-ranges.js';
 import { matchMaker, type Match } from './match.js';
 
 const val = (f: Facts, id: string) => f.get(id)?.value;
-const isDistroEcosystem = (eco: string) => /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
+const isDistroEcosystem = (eco: string) =>
+  /^(Debian|Ubuntu|Red Hat|AlmaLinux|Rocky Linux|SUSE|openSUSE)/.test(eco);
 
 /** The kernel's package as collected, or as its release and banner tell when facts predate the collector. */
 export function kernelIdentity(f: Facts): KernelIdentity | null {
@@ -20,7 +21,11 @@ export function kernelIdentity(f: Facts): KernelIdentity | null {
   if (typeof release !== 'string' || !family) return null;
   const pkg = val(f, 'kernel.package');
   const base = val(f, 'kernel.base_version');
-  if (typeof pkg === 'string' || typeof base === 'string' || typeof val(f, 'kernel.package_missing') === 'string') {
+  if (
+    typeof pkg === 'string' ||
+    typeof base === 'string' ||
+    typeof val(f, 'kernel.package_missing') === 'string'
+  ) {
     const [name, version] = typeof pkg === 'string' ? pkg.split(' ') : [];
     return {
       package:
@@ -36,7 +41,11 @@ export function kernelIdentity(f: Facts): KernelIdentity | null {
       missing: (val(f, 'kernel.package_missing') as string | undefined) ?? null,
       base:
         typeof base === 'string'
-          ? { version: base, stable: val(f, 'kernel.base_stable') === true, evidence: f.get('kernel.base_version')!.evidence }
+          ? {
+              version: base,
+              stable: val(f, 'kernel.base_stable') === true,
+              evidence: f.get('kernel.base_version')!.evidence,
+            }
           : null,
     };
   }
@@ -84,7 +93,12 @@ export function kernelContext(f: Facts): KernelContext | null {
   };
 }
 
-export function matchKernel(adv: Advisory, entries: Affected[], k: KernelContext, index: DistroIndex): Match | null {
+export function matchKernel(
+  adv: Advisory,
+  entries: Affected[],
+  k: KernelContext,
+  index: DistroIndex,
+): Match | null {
   const mainline = entries.filter((a) => a.package.ecosystem === 'Linux');
   const distro = entries.filter((a) => isDistroEcosystem(a.package.ecosystem));
   const pkg = k.id.package;
@@ -95,7 +109,8 @@ export function matchKernel(adv: Advisory, entries: Affected[], k: KernelContext
   const make = matchMaker(
     adv,
     'kernel',
-    (installed) => `kernel ${k.release}${installed && installed !== k.release ? ` (package ${installed})` : ''}`,
+    (installed) =>
+      `kernel ${k.release}${installed && installed !== k.release ? ` (package ${installed})` : ''}`,
     record,
   );
 
@@ -114,7 +129,12 @@ export function matchKernel(adv: Advisory, entries: Affected[], k: KernelContext
       syntax: pkg.syntax,
       partial: pkg.partial,
     });
-    if (d) return make(d.status, d.reason, d.package, pkg.version, d.fixed, { by: d.source, date: d.date, advisory: d.advisory });
+    if (d)
+      return make(d.status, d.reason, d.package, pkg.version, d.fixed, {
+        by: d.source,
+        date: d.date,
+        advisory: d.advisory,
+      });
   }
   // Flaws of one distribution's own patches (Ubuntu's overlayfs) exist only where that distribution says.
   if (mainline.length === 0) {

@@ -31,7 +31,12 @@ export interface Decided {
 }
 
 /** The verdicts of one advisory for one target; `record` is what decides when the advisory's own ranges do. */
-export function matchMaker(adv: Advisory, target: string, describe: (installed: string | null) => string, record: Decided) {
+export function matchMaker(
+  adv: Advisory,
+  target: string,
+  describe: (installed: string | null) => string,
+  record: Decided,
+) {
   return (
     status: MatchStatus,
     reason: string,

@@ -5,9 +5,41 @@ import { targetsFor } from './osv-targets.js';
 
 /** The OSV schema's ecosystems (ossf.github.io/osv-schema, "Defined ecosystems") that can name what ctrsafe checks, plus ctrsafe's own. */
 const KNOWN_ECOSYSTEMS = new Set([
-  'Go', 'Linux', 'Debian', 'Ubuntu', 'Red Hat', 'AlmaLinux', 'Rocky Linux', 'SUSE', 'openSUSE', 'Alpine', 'Wolfi', 'Chainguard',
-  'GIT', 'npm', 'PyPI', 'crates.io', 'Maven', 'NuGet', 'RubyGems', 'Packagist', 'Pub', 'Hex', 'Hackage', 'CRAN', 'SwiftURL',
-  'Bitnami', 'Android', 'GSD', 'OSS-Fuzz', 'Photon OS', 'Mageia', 'openEuler', 'MinimOS', 'Echo', 'ctrsafe:upstream',
+  'Go',
+  'Linux',
+  'Debian',
+  'Ubuntu',
+  'Red Hat',
+  'AlmaLinux',
+  'Rocky Linux',
+  'SUSE',
+  'openSUSE',
+  'Alpine',
+  'Wolfi',
+  'Chainguard',
+  'GIT',
+  'npm',
+  'PyPI',
+  'crates.io',
+  'Maven',
+  'NuGet',
+  'RubyGems',
+  'Packagist',
+  'Pub',
+  'Hex',
+  'Hackage',
+  'CRAN',
+  'SwiftURL',
+  'Bitnami',
+  'Android',
+  'GSD',
+  'OSS-Fuzz',
+  'Photon OS',
+  'Mageia',
+  'openEuler',
+  'MinimOS',
+  'Echo',
+  'ctrsafe:upstream',
 ]);
 
 export type ImportResult =
@@ -24,9 +56,18 @@ function withoutCtrsafe(ds: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(ds).filter(([k]) => !k.startsWith('ctrsafe')));
 }
 
-const GHSA_SEVERITY: Record<string, 'low' | 'medium' | 'high' | 'critical'> = { LOW: 'low', MODERATE: 'medium', MEDIUM: 'medium', HIGH: 'high', CRITICAL: 'critical' };
+const GHSA_SEVERITY: Record<string, 'low' | 'medium' | 'high' | 'critical'> = {
+  LOW: 'low',
+  MODERATE: 'medium',
+  MEDIUM: 'medium',
+  HIGH: 'high',
+  CRITICAL: 'critical',
+};
 
-function severityOf(raw: Record<string, unknown>): { severity: 'low' | 'medium' | 'high' | 'critical'; note?: string } {
+function severityOf(raw: Record<string, unknown>): {
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  note?: string;
+} {
   for (const s of Array.isArray(raw.severity) ? raw.severity : []) {
     if (isRecord(s) && typeof s.score === 'string' && /^CVSS_V3/.test(String(s.type))) {
       const score = cvss3BaseScore(s.score);
@@ -37,7 +78,10 @@ function severityOf(raw: Record<string, unknown>): { severity: 'low' | 'medium' 
   const ds = isRecord(raw.database_specific) ? raw.database_specific : {};
   const ghsa = GHSA_SEVERITY[String(ds.severity ?? '').toUpperCase()];
   if (ghsa) return { severity: ghsa };
-  return { severity: 'medium', note: 'the source gives no CVSS v3 vector or severity; ctrsafe assumes medium' };
+  return {
+    severity: 'medium',
+    note: 'the source gives no CVSS v3 vector or severity; ctrsafe assumes medium',
+  };
 }
 
 /** Clock skew tolerated before a record's date counts as "in the future". */
@@ -57,25 +101,52 @@ export function importOsvRecord(raw: unknown, sourceLabel: string, now: Date = n
     if (!Number.isNaN(t) && t > now.getTime() + FUTURE_MS)
       return { kind: 'invalid', id, reason: `"${k}" ${String(raw[k]).slice(0, 40)} is in the future` };
   }
-  if (!Array.isArray(raw.affected) || raw.affected.length === 0) return { kind: 'invalid', id, reason: 'no "affected" entries' };
+  if (!Array.isArray(raw.affected) || raw.affected.length === 0)
+    return { kind: 'invalid', id, reason: 'no "affected" entries' };
   const kept: Record<string, unknown>[] = [];
   for (const [i, a] of raw.affected.entries()) {
-    if (!isRecord(a) || !isRecord(a.package) || typeof a.package.ecosystem !== 'string' || typeof a.package.name !== 'string')
+    if (
+      !isRecord(a) ||
+      !isRecord(a.package) ||
+      typeof a.package.ecosystem !== 'string' ||
+      typeof a.package.name !== 'string'
+    )
       return { kind: 'invalid', id, reason: `affected[${i}] has no package ecosystem and name` };
     const eco = a.package.ecosystem.split(':')[0]!;
-    if (!KNOWN_ECOSYSTEMS.has(eco) && !KNOWN_ECOSYSTEMS.has(a.package.ecosystem)) return { kind: 'invalid', id, reason: `affected[${i}] names an unknown ecosystem "${a.package.ecosystem.slice(0, 60)}"` };
+    if (!KNOWN_ECOSYSTEMS.has(eco) && !KNOWN_ECOSYSTEMS.has(a.package.ecosystem))
+      return {
+        kind: 'invalid',
+        id,
+        reason: `affected[${i}] names an unknown ecosystem "${a.package.ecosystem.slice(0, 60)}"`,
+      };
     const hasRanges = Array.isArray(a.ranges) && a.ranges.length > 0;
     const hasVersions = Array.isArray(a.versions) && a.versions.length > 0;
-    if (!hasRanges && !hasVersions) return { kind: 'invalid', id, reason: `affected[${i}] has neither ranges nor versions` };
+    if (!hasRanges && !hasVersions)
+      return { kind: 'invalid', id, reason: `affected[${i}] has neither ranges nor versions` };
     for (const target of targetsFor(a.package.ecosystem, a.package.name))
-      kept.push({ ...a, ranges: a.ranges ?? [], database_specific: { ...(isRecord(a.database_specific) ? withoutCtrsafe(a.database_specific) : {}), ctrsafe_target: target } });
+      kept.push({
+        ...a,
+        ranges: a.ranges ?? [],
+        database_specific: {
+          ...(isRecord(a.database_specific) ? withoutCtrsafe(a.database_specific) : {}),
+          ctrsafe_target: target,
+        },
+      });
   }
-  if (kept.length === 0) return { kind: 'skipped', id, reason: 'names no runtime, component or kernel that ctrsafe checks' };
+  if (kept.length === 0)
+    return { kind: 'skipped', id, reason: 'names no runtime, component or kernel that ctrsafe checks' };
   const sev = severityOf(raw);
-  const refs = (Array.isArray(raw.references) ? raw.references : []).filter((r): r is { type: string; url: string } => isRecord(r) && typeof r.url === 'string');
+  const refs = (Array.isArray(raw.references) ? raw.references : []).filter(
+    (r): r is { type: string; url: string } => isRecord(r) && typeof r.url === 'string',
+  );
   const normalized = {
     ...raw,
-    summary: typeof raw.summary === 'string' && raw.summary !== '' ? raw.summary : typeof raw.details === 'string' ? raw.details.split('\n')[0]!.slice(0, 300) : id,
+    summary:
+      typeof raw.summary === 'string' && raw.summary !== ''
+        ? raw.summary
+        : typeof raw.details === 'string'
+          ? raw.details.split('\n')[0]!.slice(0, 300)
+          : id,
     affected: kept,
     references: refs,
     database_specific: {
@@ -84,7 +155,10 @@ export function importOsvRecord(raw: unknown, sourceLabel: string, now: Date = n
         severity: sev.severity,
         preconditions: {},
         confirmed_from: [sourceLabel],
-        unconfirmed: ['imported as published by the source; exploit preconditions not reviewed', ...(sev.note ? [sev.note] : [])],
+        unconfirmed: [
+          'imported as published by the source; exploit preconditions not reviewed',
+          ...(sev.note ? [sev.note] : []),
+        ],
       },
     },
   };

@@ -65,12 +65,14 @@ function readJsonFile(file: string, limits: ImportLimits): InputItem[] {
 function jsonFilesBelow(dir: string, limits: ImportLimits): string[] {
   const out: string[] = [];
   const walk = (d: string, depth: number) => {
-    if (depth > limits.maxDepth) throw new InputError(`--from ${dir}: directories nested deeper than ${limits.maxDepth}`);
+    if (depth > limits.maxDepth)
+      throw new InputError(`--from ${dir}: directories nested deeper than ${limits.maxDepth}`);
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p, depth + 1);
       else if (e.name.endsWith('.json')) out.push(p);
-      if (out.length > limits.maxFiles) throw new InputError(`--from ${dir}: more than ${limits.maxFiles} JSON files`);
+      if (out.length > limits.maxFiles)
+        throw new InputError(`--from ${dir}: more than ${limits.maxFiles} JSON files`);
     }
   };
   walk(dir, 0);
@@ -80,7 +82,9 @@ function jsonFilesBelow(dir: string, limits: ImportLimits): string[] {
 async function* tarJsonMembers(file: string, limits: ImportLimits): AsyncGenerator<InputItem> {
   const budget = new ByteBudget(limits.maxTotalBytes + 1024 ** 3);
   const src: ByteSource =
-    (await fileCompression(file)) === 'none' ? await FileSource.open(file) : new StreamSource(await openTarStream(file, { budget }));
+    (await fileCompression(file)) === 'none'
+      ? await FileSource.open(file)
+      : new StreamSource(await openTarStream(file, { budget }));
   try {
     for await (const m of readTarMembers(src, {
       limits: { ...DEFAULT_LIMITS, maxEntries: limits.maxFiles, deadlineMs: 6 * 3600 * 1000 },
@@ -119,15 +123,20 @@ export function inputKind(from: string): InputKind {
   if (first === '{' || first === '[') return 'json';
   // A tar archive: a valid first header, or a compressed stream (gzip, xz, zstd ...) the tar reader unpacks.
   const h = head.subarray(0, n);
-  if ((h.length >= BLOCK && checksumMatches(h.subarray(0, BLOCK))) || detectCompression(h) !== 'none') return 'tar';
+  if ((h.length >= BLOCK && checksumMatches(h.subarray(0, BLOCK))) || detectCompression(h) !== 'none')
+    return 'tar';
   throw new InputError(`--from ${from}: not a zip, tar or JSON file`);
 }
 
 /** Every record of the input, one at a time; errors of single members are items, not throws. */
-export async function* readImportInput(from: string, limits: ImportLimits = DEFAULT_IMPORT_LIMITS): AsyncGenerator<InputItem> {
+export async function* readImportInput(
+  from: string,
+  limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+): AsyncGenerator<InputItem> {
   const kind = inputKind(from);
   if (kind === 'directory') {
-    for (const f of jsonFilesBelow(from, limits)) yield* readJsonFile(f, { ...limits, maxJsonFileBytes: limits.maxEntryBytes });
+    for (const f of jsonFilesBelow(from, limits))
+      yield* readJsonFile(f, { ...limits, maxJsonFileBytes: limits.maxEntryBytes });
     return;
   }
   if (kind === 'zip') {

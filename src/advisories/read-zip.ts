@@ -53,7 +53,8 @@ interface Entry {
 }
 
 function readAt(fd: number, pos: number, len: number, size: number, file: string, what: string): Buffer {
-  if (pos < 0 || len < 0 || pos + len > size) throw new InputError(`${file}: ${what} lies outside the file (corrupt zip)`);
+  if (pos < 0 || len < 0 || pos + len > size)
+    throw new InputError(`${file}: ${what} lies outside the file (corrupt zip)`);
   const b = Buffer.alloc(len);
   let got = 0;
   while (got < len) {
@@ -77,8 +78,10 @@ class WindowReader {
     private readonly file: string,
   ) {}
   read(pos: number, len: number, what: string): Buffer {
-    if (pos >= this.start && pos + len <= this.start + this.buf.length) return this.buf.subarray(pos - this.start, pos - this.start + len);
-    if (pos < 0 || len < 0 || pos + len > this.size) throw new InputError(`${this.file}: ${what} lies outside the file (corrupt zip)`);
+    if (pos >= this.start && pos + len <= this.start + this.buf.length)
+      return this.buf.subarray(pos - this.start, pos - this.start + len);
+    if (pos < 0 || len < 0 || pos + len > this.size)
+      throw new InputError(`${this.file}: ${what} lies outside the file (corrupt zip)`);
     const want = Math.min(this.size - pos, Math.max(len, 4 * 1024 * 1024));
     this.buf = readAt(this.fd, pos, want, this.size, this.file, what);
     this.start = pos;
@@ -89,12 +92,17 @@ class WindowReader {
 /** A 64-bit little-endian field as a safe integer (zip64 sizes and offsets); larger values are corrupt here. */
 function u64(b: Buffer, at: number, file: string): number {
   const v = b.readBigUInt64LE(at);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError(`${file}: zip64 value out of range (corrupt zip)`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new InputError(`${file}: zip64 value out of range (corrupt zip)`);
   return Number(v);
 }
 
 /** APPNOTE 4.3.16 / 4.3.14-15: the end of central directory, and its zip64 form when the classic one overflows. */
-function centralDirectory(fd: number, size: number, file: string): { count: number; offset: number; bytes: number } {
+function centralDirectory(
+  fd: number,
+  size: number,
+  file: string,
+): { count: number; offset: number; bytes: number } {
   const tailLen = Math.min(size, 65535 + EOCD);
   const tail = readAt(fd, size - tailLen, tailLen, size, file, 'end of archive');
   let e = -1;
@@ -114,7 +122,8 @@ function centralDirectory(fd: number, size: number, file: string): { count: numb
     if (l.readUInt32LE(0) === SIG_EOCD64_LOCATOR) {
       const at = u64(l, 8, file);
       const r = readAt(fd, at, EOCD64, size, file, 'zip64 end of central directory');
-      if (r.readUInt32LE(0) !== SIG_EOCD64) throw new InputError(`${file}: corrupt zip64 end of central directory`);
+      if (r.readUInt32LE(0) !== SIG_EOCD64)
+        throw new InputError(`${file}: corrupt zip64 end of central directory`);
       count = u64(r, 32, file);
       bytes = u64(r, 40, file);
       offset = u64(r, 48, file);
@@ -138,17 +147,19 @@ function* entries(cd: Buffer, count: number, file: string): Generator<Entry> {
     const extraLen = cd.readUInt16LE(p + 30);
     const commentLen = cd.readUInt16LE(p + 32);
     let local = cd.readUInt32LE(p + 42);
-    if (p + CENTRAL + nameLen + extraLen + commentLen > cd.length) throw new InputError(`${file}: corrupt central directory at entry ${n}`);
+    if (p + CENTRAL + nameLen + extraLen + commentLen > cd.length)
+      throw new InputError(`${file}: corrupt central directory at entry ${n}`);
     const name = cd.subarray(p + CENTRAL, p + CENTRAL + nameLen).toString('utf8');
     const extra = cd.subarray(p + CENTRAL + nameLen, p + CENTRAL + nameLen + extraLen);
-    for (let x = 0; x + 4 <= extra.length; ) {
+    for (let x = 0; x + 4 <= extra.length;) {
       const id = extra.readUInt16LE(x);
       const len = extra.readUInt16LE(x + 2);
       if (id === ZIP64_EXTRA) {
         // Only the fields whose classic value is all ones are present, in this order.
         let q = x + 4;
         const take = () => {
-          if (q + 8 > x + 4 + len || q + 8 > extra.length) throw new InputError(`${file}: corrupt zip64 field for ${JSON.stringify(name)}`);
+          if (q + 8 > x + 4 + len || q + 8 > extra.length)
+            throw new InputError(`${file}: corrupt zip64 field for ${JSON.stringify(name)}`);
           const v = u64(extra, q, file);
           q += 8;
           return v;
@@ -170,13 +181,18 @@ function* entries(cd: Buffer, count: number, file: string): Generator<Entry> {
  * sizes beyond what a member may inflate to, encryption. While inflating, the bytes actually produced are counted
  * against the per-member and total limits, whatever sizes the directory claims.
  */
-export function* readZipJsonEntries(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Generator<ZipMember> {
+export function* readZipJsonEntries(
+  file: string,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Generator<ZipMember> {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
     const dir = centralDirectory(fd, size, file);
-    if (dir.count > limits.maxEntries) throw new InputError(`${file}: more than ${limits.maxEntries} entries`);
-    if (dir.bytes > limits.maxDirectoryBytes) throw new InputError(`${file}: central directory larger than ${limits.maxDirectoryBytes} bytes`);
+    if (dir.count > limits.maxEntries)
+      throw new InputError(`${file}: more than ${limits.maxEntries} entries`);
+    if (dir.bytes > limits.maxDirectoryBytes)
+      throw new InputError(`${file}: central directory larger than ${limits.maxDirectoryBytes} bytes`);
     const cd = readAt(fd, dir.offset, dir.bytes, size, file, 'central directory');
     const wanted: Entry[] = [];
     const spans: [number, number, string][] = [];
@@ -185,7 +201,8 @@ export function* readZipJsonEntries(file: string, limits: ZipLimits = DEFAULT_ZI
       if (e.name.endsWith('/')) continue;
       // Every member's bytes, JSON or not, so none can overlap a JSON member's.
       const head = win.read(e.local, LOCAL, `local header of ${JSON.stringify(e.name)}`);
-      if (head.readUInt32LE(0) !== SIG_LOCAL) throw new InputError(`${file}: corrupt local header for ${JSON.stringify(e.name)}`);
+      if (head.readUInt32LE(0) !== SIG_LOCAL)
+        throw new InputError(`${file}: corrupt local header for ${JSON.stringify(e.name)}`);
       const start = e.local + LOCAL + head.readUInt16LE(26) + head.readUInt16LE(28);
       spans.push([e.local, start + e.csize, e.name]);
       if (e.name.endsWith('.json')) wanted.push({ ...e, local: start });
@@ -200,10 +217,13 @@ export function* readZipJsonEntries(file: string, limits: ZipLimits = DEFAULT_ZI
     for (const e of wanted) {
       const label = JSON.stringify(e.name);
       if (e.flags & 1) throw new InputError(`${file}: entry ${label} is encrypted`);
-      if (e.usize > limits.maxEntryBytes) throw new InputError(`${file}: entry ${label} is larger than ${limits.maxEntryBytes} bytes`);
+      if (e.usize > limits.maxEntryBytes)
+        throw new InputError(`${file}: entry ${label} is larger than ${limits.maxEntryBytes} bytes`);
       // Deflate never grows data by more than a few bytes per 16 KiB block (RFC 1951 3.2.4 stored blocks).
       if (e.csize > limits.maxEntryBytes + (limits.maxEntryBytes >> 10) + 1024)
-        throw new InputError(`${file}: entry ${label} has ${e.csize} compressed bytes, more than it may inflate to`);
+        throw new InputError(
+          `${file}: entry ${label} has ${e.csize} compressed bytes, more than it may inflate to`,
+        );
       const data = win.read(e.local, e.csize, `data of ${label}`);
       let raw: Buffer;
       if (e.method === 0) raw = data;
@@ -211,11 +231,14 @@ export function* readZipJsonEntries(file: string, limits: ZipLimits = DEFAULT_ZI
         try {
           raw = inflateRawSync(data, { maxOutputLength: limits.maxEntryBytes });
         } catch {
-          throw new InputError(`${file}: entry ${label} does not inflate within ${limits.maxEntryBytes} bytes (corrupt, or larger than it claims)`);
+          throw new InputError(
+            `${file}: entry ${label} does not inflate within ${limits.maxEntryBytes} bytes (corrupt, or larger than it claims)`,
+          );
         }
       } else throw new InputError(`${file}: entry ${label} uses unsupported compression method ${e.method}`);
       total += raw.length;
-      if (total > limits.maxTotalBytes) throw new InputError(`${file}: more than ${limits.maxTotalBytes} bytes of JSON`);
+      if (total > limits.maxTotalBytes)
+        throw new InputError(`${file}: more than ${limits.maxTotalBytes} bytes of JSON`);
       yield { name: e.name, text: raw.toString('utf8') };
     }
   } finally {

@@ -2,7 +2,13 @@
 // distributions' published records into advisories/distro/*.json, and CISA KEV into the reviewed records.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDistroFixSource, serializeDistroFixSource, serializeWithRows, type DistroFix, type DistroFixSource } from '../distro-fix.js';
+import {
+  parseDistroFixSource,
+  serializeDistroFixSource,
+  serializeWithRows,
+  type DistroFix,
+  type DistroFixSource,
+} from '../distro-fix.js';
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
 import { fetchChangelogs } from './fetch-changelogs.js';
@@ -45,7 +51,10 @@ export function builderPaths(repo: string): BuilderPaths {
 /** The reviewed records as parsed JSON, by file name (sorted). */
 export function readReviewedRecords(dir: string): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
-  for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.json')).sort())
+  for (const n of fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort())
     out.set(n, JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as Record<string, unknown>);
   return out;
 }
@@ -75,7 +84,10 @@ export function reviewedScope(dir: string): Map<string, Set<string>> {
   return scope;
 }
 
-export function inScope(scope: ReadonlyMap<string, ReadonlySet<string>>, src: DistroFixSource): DistroFixSource {
+export function inScope(
+  scope: ReadonlyMap<string, ReadonlySet<string>>,
+  src: DistroFixSource,
+): DistroFixSource {
   return { ...src, fixes: src.fixes.filter((f) => scope.get(f.cve)?.has(packageFamily(f.package))) };
 }
 
@@ -99,7 +111,9 @@ export function runKev(paths: BuilderPaths, from: string, log: (s: string) => vo
       fs.writeFileSync(path.join(paths.advisories, name), json(rec));
       changed++;
     }
-  log(`kev: catalogue ${extract.catalogVersion} (${tree.revision.slice(0, 12)}): ${extract.entries.length} entries kept, ${changed} records stamped`);
+  log(
+    `kev: catalogue ${extract.catalogVersion} (${tree.revision.slice(0, 12)}): ${extract.entries.length} entries kept, ${changed} records stamped`,
+  );
   return extract;
 }
 
@@ -110,21 +124,30 @@ export function writeSource(paths: BuilderPaths, src: DistroFixSource, log: (s: 
   if (!check.ok) throw new Error(`${src.id}: ${check.reason}`);
   fs.mkdirSync(paths.distro, { recursive: true });
   fs.writeFileSync(path.join(paths.distro, `${src.id}.json`), text);
-  log(`${src.id}: ${src.fixes.length} rows, ${text.length} bytes (revision ${src.revision.slice(0, 12)}, newest record ${src.date})`);
+  log(
+    `${src.id}: ${src.fixes.length} rows, ${text.length} bytes (revision ${src.revision.slice(0, 12)}, newest record ${src.date})`,
+  );
 }
 
 /** build: every source whose input is given, offline and deterministic. */
-export function runBuild(paths: BuilderPaths, opts: { alma?: string; rocky?: string }, log: (s: string) => void): void {
+export function runBuild(
+  paths: BuilderPaths,
+  opts: { alma?: string; rocky?: string },
+  log: (s: string) => void,
+): void {
   const keep = reviewedCves(paths.advisories);
   const scope = reviewedScope(paths.advisories);
   if (opts.alma) writeSource(paths, inScope(scope, buildAlmaLinux(openInputTree(opts.alma), keep, log)), log);
-  if (opts.rocky) writeSource(paths, inScope(scope, buildRockyLinux(openInputTree(opts.rocky), keep, log)), log);
+  if (opts.rocky)
+    writeSource(paths, inScope(scope, buildRockyLinux(openInputTree(opts.rocky), keep, log)), log);
   const redhat = readRedHatExtracts(path.join(paths.inputs, 'redhat'));
   if (redhat.length) writeSource(paths, inScope(scope, buildRedHat(redhat, keep)), log);
   const suse = readSuseExtracts(path.join(paths.inputs, 'suse'));
   if (suse.length) writeSource(paths, inScope(scope, buildSuse(suse, keep)), log);
   const changelogs = readChangelogExtracts(path.join(paths.inputs, 'changelogs'));
-  const fromChangelogs = (['Debian', 'Ubuntu'] as const).map((d) => buildFromChangelogs(changelogs, d, (c) => keep.has(c)));
+  const fromChangelogs = (['Debian', 'Ubuntu'] as const).map((d) =>
+    buildFromChangelogs(changelogs, d, (c) => keep.has(c)),
+  );
   const key = (f: DistroFix) => `${f.cve}\0${f.ecosystem}\0${f.package}`;
   // A tracker's "not fixed yet" or "not decided" is older news than an upload whose changelog names the CVE: the
   // changelog row wins (Ubuntu's tracker leaves CVE-2022-27649 "needs-triage" for noble's libpod, whose 3.4.6+ds1-1
@@ -135,7 +158,9 @@ export function runBuild(paths: BuilderPaths, opts: { alma?: string; rocky?: str
     buildDebianTracker(readDebianTrackerExtracts(path.join(paths.inputs, 'debian-tracker')), keep),
   ].map((src) => {
     const t = inScope(scope, src);
-    t.fixes = t.fixes.filter((f) => (f.status !== 'unfixed' && f.status !== 'undetermined') || !named.has(key(f)));
+    t.fixes = t.fixes.filter(
+      (f) => (f.status !== 'unfixed' && f.status !== 'undetermined') || !named.has(key(f)),
+    );
     if (t.fixes.length) writeSource(paths, t, log);
     return t;
   });
@@ -148,7 +173,10 @@ export function runBuild(paths: BuilderPaths, opts: { alma?: string; rocky?: str
   }
 }
 
-export async function main(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+export async function main(
+  argv: string[],
+  log: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+): Promise<number> {
   const [cmd, ...rest] = argv;
   const opt = (name: string): string | undefined => {
     const i = rest.indexOf(`--${name}`);

@@ -51,10 +51,17 @@ export function buildFromChangelogs(
     publisher: debian
       ? 'Debian (debian/changelog of each package in the archive and its security suite)'
       : 'Canonical (changelogs of each kernel and package build in the Ubuntu archive)',
-    repository: debian ? 'http://deb.debian.org/debian + http://security.debian.org/debian-security' : 'http://archive.ubuntu.com/ubuntu',
+    repository: debian
+      ? 'http://deb.debian.org/debian + http://security.debian.org/debian-security'
+      : 'http://archive.ubuntu.com/ubuntu',
     license: `facts (versions, dates, CVE ids) read from ${distribution} package changelogs`,
   };
   const files = mine.reduce((n, x) => n + x.read.length, 0);
   const revision = `sha256:${digest.digest('hex')} of ${files} files (scripts/distro-data/inputs/changelogs)`;
-  return distroSource(meta, revision, newest || '1970-01-01', minimizeFixes(mine.flatMap((x) => fixesFromChangelogExtract(x, keep))));
+  return distroSource(
+    meta,
+    revision,
+    newest || '1970-01-01',
+    minimizeFixes(mine.flatMap((x) => fixesFromChangelogExtract(x, keep))),
+  );
 }

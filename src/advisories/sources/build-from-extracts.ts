@@ -25,14 +25,20 @@ type ExtractRef = { repository: string; path: string; commit: string };
 /** The revision of a set of per-record extracts: a digest of the records' repository paths and commits. */
 export function extractsRevision(sources: ExtractRef[]): string {
   const h = createHash('sha256');
-  for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.repository} ${s.path} ${s.commit}\n`);
+  for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1)))
+    h.update(`${s.repository} ${s.path} ${s.commit}\n`);
   return `sha256:${h.digest('hex')} of ${sources.length} records (scripts/distro-data/inputs)`;
 }
 
 export type SourceMeta = Pick<DistroFixSource, 'id' | 'publisher' | 'repository' | 'license'>;
 
 /** A source file's content, its keys in the order the files have always had (rebuilds compare byte for byte). */
-export function distroSource(meta: SourceMeta, revision: string, date: string, fixes: DistroFixSource['fixes']): DistroFixSource {
+export function distroSource(
+  meta: SourceMeta,
+  revision: string,
+  date: string,
+  fixes: DistroFixSource['fixes'],
+): DistroFixSource {
   const { id, publisher, repository, license } = meta;
   return { schema: 'ctrsafe.distro-fixes/1', id, publisher, repository, revision, date, license, fixes };
 }
@@ -57,10 +63,16 @@ export function buildRedHat(extracts: readonly RedHatExtract[], keep: ReadonlySe
   const meta = {
     id: 'redhat-security-data',
     publisher: 'Red Hat Product Security (Security Data API, per CVE)',
-    repository: 'https://github.com/aquasecurity/vuln-list-redhat (api/YYYY/CVE-*.json, one record at a time)',
+    repository:
+      'https://github.com/aquasecurity/vuln-list-redhat (api/YYYY/CVE-*.json, one record at a time)',
     license: 'CC-BY-4.0',
   };
-  return fromExtracts(meta, mine.map((x) => x.source), fixes.map((f) => f.date), fixes);
+  return fromExtracts(
+    meta,
+    mine.map((x) => x.source),
+    fixes.map((f) => f.date),
+    fixes,
+  );
 }
 
 export const readUbuntuTrackerExtracts = (dir: string) => readJsonFiles<UbuntuTrackerExtract>(dir);
@@ -69,7 +81,10 @@ export const readUbuntuTrackerExtracts = (dir: string) => readJsonFiles<UbuntuTr
  * Ubuntu's own verdicts from its CVE tracker. Where a key also has a row inferred from changelogs, the tracker's
  * decides (a "not-affected" release, or a fix uploaded before the release, never shows in a changelog).
  */
-export function buildUbuntuTracker(extracts: readonly UbuntuTrackerExtract[], keep: ReadonlySet<string>): DistroFixSource {
+export function buildUbuntuTracker(
+  extracts: readonly UbuntuTrackerExtract[],
+  keep: ReadonlySet<string>,
+): DistroFixSource {
   const mine = extracts.filter((x) => keep.has(x.cve));
   const meta = {
     id: 'ubuntu-cve-tracker',
@@ -78,7 +93,12 @@ export function buildUbuntuTracker(extracts: readonly UbuntuTrackerExtract[], ke
     license: 'CC-BY-SA-4.0',
   };
   const fixes = minimizeFixes(mine.flatMap(fixesFromUbuntuTracker));
-  return fromExtracts(meta, mine.map((x) => x.source), mine.map((x) => x.public_date), fixes);
+  return fromExtracts(
+    meta,
+    mine.map((x) => x.source),
+    mine.map((x) => x.public_date),
+    fixes,
+  );
 }
 
 export const readSuseExtracts = (dir: string) => readJsonFiles<SuseExtract>(dir);
@@ -87,24 +107,43 @@ export function buildSuse(extracts: readonly SuseExtract[], keep: ReadonlySet<st
   const meta = {
     id: 'suse-advisories',
     publisher: 'SUSE (security advisories SUSE-SU, one at a time)',
-    repository: 'https://github.com/aquasecurity/vuln-list (cvrf/suse) and quotes of SUSE-SU advisories; see scripts/distro-data/inputs/suse',
+    repository:
+      'https://github.com/aquasecurity/vuln-list (cvrf/suse) and quotes of SUSE-SU advisories; see scripts/distro-data/inputs/suse',
     license: 'CC-BY-4.0',
   };
   const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromSuseExtract(x, (c) => keep.has(c))));
-  const refs = extracts.map((x) => ({ repository: x.source.repository, path: x.source.path, commit: x.source.commit }));
-  return fromExtracts(meta, refs, extracts.map((x) => x.date), fixes);
+  const refs = extracts.map((x) => ({
+    repository: x.source.repository,
+    path: x.source.path,
+    commit: x.source.commit,
+  }));
+  return fromExtracts(
+    meta,
+    refs,
+    extracts.map((x) => x.date),
+    fixes,
+  );
 }
 
 export const readDebianTrackerExtracts = (dir: string) => readJsonFiles<DebianTrackerExtract>(dir);
 
 /** Debian's own verdicts from its security tracker; like Ubuntu's, they decide over changelog rows of the same key. */
-export function buildDebianTracker(extracts: readonly DebianTrackerExtract[], keep: ReadonlySet<string>): DistroFixSource {
+export function buildDebianTracker(
+  extracts: readonly DebianTrackerExtract[],
+  keep: ReadonlySet<string>,
+): DistroFixSource {
   const meta = {
     id: 'debian-tracker',
     publisher: 'Debian Security Team (security tracker, per record)',
-    repository: 'https://github.com/aquasecurity/vuln-list-debian (tracker/CVE, tracker/DLA, one record at a time)',
+    repository:
+      'https://github.com/aquasecurity/vuln-list-debian (tracker/CVE, tracker/DLA, one record at a time)',
     license: 'Debian security tracker data (facts)',
   };
   const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromDebianTrackerExtract(x, (c) => keep.has(c))));
-  return fromExtracts(meta, extracts.map((x) => x.source), extracts.map((x) => x.date), fixes);
+  return fromExtracts(
+    meta,
+    extracts.map((x) => x.source),
+    extracts.map((x) => x.date),
+    fixes,
+  );
 }

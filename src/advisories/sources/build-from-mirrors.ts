@@ -41,7 +41,9 @@ function readDocuments(
     const got = tree.readMany(chunk);
     res.missing.push(...chunk.filter((f) => !got.has(f)));
     for (const [name, buf] of got) {
-      const cheapDate = /"(?:modified|current_release_date)"\s*:\s*"(\d{4}-\d{2}-\d{2})/.exec(buf.toString('latin1', 0, 64 * 1024));
+      const cheapDate = /"(?:modified|current_release_date)"\s*:\s*"(\d{4}-\d{2}-\d{2})/.exec(
+        buf.toString('latin1', 0, 64 * 1024),
+      );
       res.newest = newest(res.newest, cheapDate ? cheapDate[1]! : null);
       if (!namesKeptCve(buf, keep)) continue;
       let raw: unknown;
@@ -58,19 +60,35 @@ function readDocuments(
 }
 
 function report(id: string, r: Read, log: (s: string) => void): void {
-  log(`${id}: ${r.files} documents listed, ${r.missing.length} not held by the copy${r.missing.length ? ` (${r.missing.slice(0, 5).join(', ')}${r.missing.length > 5 ? ', ...' : ''})` : ''}`);
+  log(
+    `${id}: ${r.files} documents listed, ${r.missing.length} not held by the copy${r.missing.length ? ` (${r.missing.slice(0, 5).join(', ')}${r.missing.length > 5 ? ', ...' : ''})` : ''}`,
+  );
 }
 
 /** A source read whole from a mirror: the mirror's commit is its revision, the newest document its date. */
-function fromMirror(meta: SourceMeta, tree: InputTree, r: { fixes: DistroFixSource['fixes']; newest: string | null }): DistroFixSource {
+function fromMirror(
+  meta: SourceMeta,
+  tree: InputTree,
+  r: { fixes: DistroFixSource['fixes']; newest: string | null },
+): DistroFixSource {
   return distroSource(meta, tree.revision, r.newest ?? tree.date ?? '1970-01-01', minimizeFixes(r.fixes));
 }
 
 /** AlmaLinux/osv-database (MIT): advisories/almalinux{8,9,10}/ALSA-*.json. */
-export function buildAlmaLinux(tree: InputTree, keep: ReadonlySet<string>, log: (s: string) => void): DistroFixSource {
-  const files = tree.list('advisories/').filter((f) => /^advisories\/almalinux\d+\/AL[SBE]A-[^/]+\.json$/.test(f));
-  const r = readDocuments(tree, files, keep, (raw) => distroFixesFromOsv(raw, (c) => keep.has(c)), (raw) =>
-    isoDay(raw.modified),
+export function buildAlmaLinux(
+  tree: InputTree,
+  keep: ReadonlySet<string>,
+  log: (s: string) => void,
+): DistroFixSource {
+  const files = tree
+    .list('advisories/')
+    .filter((f) => /^advisories\/almalinux\d+\/AL[SBE]A-[^/]+\.json$/.test(f));
+  const r = readDocuments(
+    tree,
+    files,
+    keep,
+    (raw) => distroFixesFromOsv(raw, (c) => keep.has(c)),
+    (raw) => isoDay(raw.modified),
   );
   report('almalinux-osv', r, log);
   const meta = {
@@ -83,13 +101,23 @@ export function buildAlmaLinux(tree: InputTree, keep: ReadonlySet<string>, log: 
 }
 
 /** ctrliq/advisories (no licence stated): csaf/advisories/rocky/YYYY/*.json, CIQ's CSAF of Rocky Linux's errata. */
-export function buildRockyLinux(tree: InputTree, keep: ReadonlySet<string>, log: (s: string) => void): DistroFixSource {
+export function buildRockyLinux(
+  tree: InputTree,
+  keep: ReadonlySet<string>,
+  log: (s: string) => void,
+): DistroFixSource {
   // crl[sbe]a: Rocky Linux's security, bug-fix and enhancement errata; crxsa are CIQ's own builds (".cloud" kernels).
   const files = tree.list('csaf/advisories/rocky/').filter((f) => /\/crl[sbe]a-[^/]+\.json$/.test(f));
-  const r = readDocuments(tree, files, keep, (raw) => distroFixesFromCsaf(raw, (c) => keep.has(c)), (raw) => {
-    const doc = raw.document as { tracking?: { current_release_date?: unknown } } | undefined;
-    return isoDay(doc?.tracking?.current_release_date);
-  });
+  const r = readDocuments(
+    tree,
+    files,
+    keep,
+    (raw) => distroFixesFromCsaf(raw, (c) => keep.has(c)),
+    (raw) => {
+      const doc = raw.document as { tracking?: { current_release_date?: unknown } } | undefined;
+      return isoDay(doc?.tracking?.current_release_date);
+    },
+  );
   report('rocky-csaf', r, log);
   const meta = {
     id: 'rocky-csaf',

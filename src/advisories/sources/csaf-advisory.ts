@@ -23,7 +23,8 @@ const STATUS: Record<string, DistroFixStatus> = {
  * "cpe:/o:rocky:rocky:9") and Red Hat ("cpe:/o:redhat:rhel_eus:8.4::baseos").
  */
 export function csafProductEcosystem(cpe: string): string | null {
-  const rocky = /^cpe:(?:2\.3:|\/)o:(?:ciq:rocky_linux_from_ciq|rocky:rocky|resf:rocky_linux):(\d+)(?:[.:]|$)/.exec(cpe);
+  const rocky =
+    /^cpe:(?:2\.3:|\/)o:(?:ciq:rocky_linux_from_ciq|rocky:rocky|resf:rocky_linux):(\d+)(?:[.:]|$)/.exec(cpe);
   if (rocky) return `Rocky Linux:${rocky[1]}`;
   return redHatCpeEcosystem(cpe);
 }
@@ -33,7 +34,11 @@ export function parseNevra(s: string): { name: string; version: string; arch: st
   const m = /^(.+)-(?:(\d+):)?([^-:]+)-([^-:]+)\.([a-z0-9_]+)$/.exec(s);
   if (!m) return null;
   const [, name, epoch, version, release, arch] = m;
-  return { name: name!, version: `${epoch && epoch !== '0' ? `${epoch}:` : ''}${version}-${release}`, arch: arch! };
+  return {
+    name: name!,
+    version: `${epoch && epoch !== '0' ? `${epoch}:` : ''}${version}-${release}`,
+    arch: arch!,
+  };
 }
 
 interface Product {
@@ -51,7 +56,8 @@ function productIndex(tree: unknown): Map<string, Product> {
     for (const b of branches.slice(0, 100000)) {
       if (!isRecord(b)) continue;
       const p = isRecord(b.product) ? b.product : null;
-      const cpe = p && isRecord(p.product_identification_helper) ? p.product_identification_helper.cpe : undefined;
+      const cpe =
+        p && isRecord(p.product_identification_helper) ? p.product_identification_helper.cpe : undefined;
       if (p && typeof p.product_id === 'string' && typeof cpe === 'string') {
         const eco = csafProductEcosystem(cpe);
         if (eco) releases.set(p.product_id, eco);
@@ -65,9 +71,13 @@ function productIndex(tree: unknown): Map<string, Product> {
   for (const r of Array.isArray(tree.relationships) ? tree.relationships.slice(0, 500000) : []) {
     if (!isRecord(r) || !isRecord(r.full_product_name)) continue;
     const id = r.full_product_name.product_id;
-    const eco = typeof r.relates_to_product_reference === 'string' ? releases.get(r.relates_to_product_reference) : undefined;
+    const eco =
+      typeof r.relates_to_product_reference === 'string'
+        ? releases.get(r.relates_to_product_reference)
+        : undefined;
     // Red Hat writes modular components as "container-tools:rhel8:...:podman-3:4.0.2-...src": the package is last.
-    const ref = typeof r.product_reference === 'string' ? r.product_reference.replace(/^.*:(?=[^:]+-\d+:)/, '') : '';
+    const ref =
+      typeof r.product_reference === 'string' ? r.product_reference.replace(/^.*:(?=[^:]+-\d+:)/, '') : '';
     const nevra = parseNevra(ref);
     if (typeof id === 'string' && eco && nevra) out.set(id, { ecosystem: eco, ...nevra });
   }
@@ -79,7 +89,10 @@ function advisoryId(doc: Record<string, unknown>): string | undefined {
   const tracking = isRecord(doc.tracking) ? doc.tracking : {};
   const id = typeof tracking.id === 'string' ? tracking.id : undefined;
   for (const r of Array.isArray(doc.references) ? doc.references : []) {
-    const m = isRecord(r) && typeof r.summary === 'string' ? /Rocky Linux Security Advisory (RL[SBE]A-\d{4}:\d+)/.exec(r.summary) : null;
+    const m =
+      isRecord(r) && typeof r.summary === 'string'
+        ? /Rocky Linux Security Advisory (RL[SBE]A-\d{4}:\d+)/.exec(r.summary)
+        : null;
     if (m) return m[1];
   }
   if (id && /^CRL[SBE]A-/.test(id)) return id.slice(1);
@@ -95,7 +108,9 @@ export function distroFixesFromCsaf(raw: unknown, keep: (cve: string) => boolean
   if (!isRecord(raw) || !isRecord(raw.document) || !Array.isArray(raw.vulnerabilities)) return [];
   const products = productIndex(raw.product_tree);
   const advisory = advisoryId(raw.document);
-  const date = isoDay(isRecord(raw.document.tracking) ? raw.document.tracking.initial_release_date : undefined);
+  const date = isoDay(
+    isRecord(raw.document.tracking) ? raw.document.tracking.initial_release_date : undefined,
+  );
   const out: DistroFix[] = [];
   const seen = new Set<string>();
   for (const v of raw.vulnerabilities.slice(0, 10000)) {

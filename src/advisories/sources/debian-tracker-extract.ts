@@ -42,7 +42,10 @@ const NEWEST_STABLE = 'trixie';
  * record names no DSA or DLA: an advisory's release fixes are written in data/DSA/list and data/DLA/list, not in
  * the CVE's record (Dirty Pipe's {DSA-5092-1} fixed bullseye with no "[bullseye]" line).
  */
-export function fixesFromDebianTrackerExtract(x: DebianTrackerExtract, keep: (cve: string) => boolean): DistroFix[] {
+export function fixesFromDebianTrackerExtract(
+  x: DebianTrackerExtract,
+  keep: (cve: string) => boolean,
+): DistroFix[] {
   const advisory = /^D[SL]A-\d+-\d+$/.test(x.id) ? x.id : undefined;
   const namesAdvisory = x.lines.some((l) => /^\{.*\bD[SL]A-\d+-\d+/.test(l));
   const out: DistroFix[] = [];
@@ -51,7 +54,13 @@ export function fixesFromDebianTrackerExtract(x: DebianTrackerExtract, keep: (cv
     const ecosystem = DEBIAN_RELEASES[codename];
     if (!ecosystem || !isRelevantSourcePackage(pkg)) return;
     for (const cve of x.cves.filter(keep)) {
-      const base = { cve, ecosystem, package: pkg, ...(advisory ? { advisory } : {}), ...(x.date ? { date: x.date } : {}) };
+      const base = {
+        cve,
+        ecosystem,
+        package: pkg,
+        ...(advisory ? { advisory } : {}),
+        ...(x.date ? { date: x.date } : {}),
+      };
       if (what === '<not-affected>') out.push({ ...base, status: 'not-affected' });
       else if (OPEN.has(what)) out.push({ ...base, status: 'unfixed' });
       else if (!what.startsWith('<')) out.push({ ...base, status: 'fixed', fixed: what });

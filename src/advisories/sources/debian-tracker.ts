@@ -44,10 +44,13 @@ export function distroFixesFromDebianTracker(raw: unknown, keep: (cve: string) =
         const ecosystem = DEBIAN_RELEASES[codename];
         if (!ecosystem || !isRecord(r)) continue;
         const fixed = typeof r.fixed_version === 'string' ? r.fixed_version : undefined;
-        if (r.status === 'resolved' && fixed === '0') out.push({ cve, ecosystem, package: pkg, status: 'not-affected' });
-        else if (r.status === 'resolved' && fixed) out.push({ cve, ecosystem, package: pkg, status: 'fixed', fixed });
+        if (r.status === 'resolved' && fixed === '0')
+          out.push({ cve, ecosystem, package: pkg, status: 'not-affected' });
+        else if (r.status === 'resolved' && fixed)
+          out.push({ cve, ecosystem, package: pkg, status: 'fixed', fixed });
         else if (r.status === 'open') out.push({ cve, ecosystem, package: pkg, status: 'unfixed' });
-        else if (r.status === 'undetermined') out.push({ cve, ecosystem, package: pkg, status: 'undetermined' });
+        else if (r.status === 'undetermined')
+          out.push({ cve, ecosystem, package: pkg, status: 'undetermined' });
       }
     }
   }

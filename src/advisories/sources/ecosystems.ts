@@ -19,7 +19,8 @@ export const UBUNTU_RELEASES: Record<string, string> = {
 };
 
 /** SUSE modules that carry the kernel and the container stack of SLES (and SLE HPC) 15: the release is the SP. */
-const SLE_MODULE = /^SUSE:Linux Enterprise (?:Module for (?:Basesystem|Server Applications|Containers|Public Cloud|Legacy|Development Tools)|Server|High Performance Computing) (1[25](?: SP\d)?)$/;
+const SLE_MODULE =
+  /^SUSE:Linux Enterprise (?:Module for (?:Basesystem|Server Applications|Containers|Public Cloud|Legacy|Development Tools)|Server|High Performance Computing) (1[25](?: SP\d)?)$/;
 
 /**
  * An OSV ecosystem as the contract spells it, or null for one the data does not keep. Red Hat's variants
@@ -30,7 +31,10 @@ export function normalizeOsvEcosystem(eco: string): string | null {
   if (m) return `${m[1]}:${m[2]}`;
   if (/^Debian:\d+$/.test(eco)) return eco;
   if (/^Ubuntu:(Pro:)?\d\d\.\d\d(:LTS)?$/.test(eco)) return eco;
-  const rh = /^Red Hat:(enterprise_linux|rhel_eus|rhel_e4s|rhel_aus|rhel_tus|rhel_els):(\d+(?:\.\d+)?)(?:::[a-z_]+)?$/.exec(eco);
+  const rh =
+    /^Red Hat:(enterprise_linux|rhel_eus|rhel_e4s|rhel_aus|rhel_tus|rhel_els):(\d+(?:\.\d+)?)(?:::[a-z_]+)?$/.exec(
+      eco,
+    );
   if (rh) return `Red Hat:${rh[1]}:${rh[2]}`;
   const sle = SLE_MODULE.exec(eco);
   if (sle) return `SUSE:Linux Enterprise Server ${sle[1]}`;
@@ -50,7 +54,11 @@ export function redHatCpeEcosystem(cpe: string): string | null {
   // RHEL 7's real-time kernels and its Extras channel (runc, podman) are products of their own; the release they
   // serve is RHEL 7 (or its ELS).
   const product =
-    m[1] === 'rhel_extras_rt_els' ? 'rhel_els' : m[1] === 'rhel_extras_rt' || m[1] === 'rhel_extras_other' ? 'enterprise_linux' : m[1]!;
+    m[1] === 'rhel_extras_rt_els'
+      ? 'rhel_els'
+      : m[1] === 'rhel_extras_rt' || m[1] === 'rhel_extras_other'
+        ? 'enterprise_linux'
+        : m[1]!;
   // RHEL 10 names its main stream by minor ("enterprise_linux:10.0"); the release is the major, as for 7-9.
   const release = product === 'enterprise_linux' ? m[2]!.split('.')[0]! : m[2]!;
   return `Red Hat:${product}:${release}`;
@@ -59,7 +67,12 @@ export function redHatCpeEcosystem(cpe: string): string | null {
 const CVE_IN = /CVE-\d{4}-\d{4,7}/;
 
 /** The CVE ids one OSV record stands for: its id (UBUNTU-CVE-2024-1086 too), aliases, related and upstream. */
-export function osvCves(raw: { id?: unknown; aliases?: unknown; related?: unknown; upstream?: unknown }): string[] {
+export function osvCves(raw: {
+  id?: unknown;
+  aliases?: unknown;
+  related?: unknown;
+  upstream?: unknown;
+}): string[] {
   const out = new Set<string>();
   const add = (v: unknown) => {
     if (typeof v !== 'string') return;
@@ -67,7 +80,8 @@ export function osvCves(raw: { id?: unknown; aliases?: unknown; related?: unknow
     if (m && (v === m[0] || v.endsWith(`-${m[0]}`))) out.add(m[0]);
   };
   add(raw.id);
-  for (const k of [raw.aliases, raw.related, raw.upstream]) if (Array.isArray(k)) k.slice(0, 5000).forEach(add);
+  for (const k of [raw.aliases, raw.related, raw.upstream])
+    if (Array.isArray(k)) k.slice(0, 5000).forEach(add);
   return [...out].sort();
 }
 

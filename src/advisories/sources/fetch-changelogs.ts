@@ -7,7 +7,13 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { compareDebian } from '../../version/compare-debian.js';
 import { serializeWithRows } from '../distro-fix.js';
-import { binariesOf, parseIndex, sourcesOf, type BinaryVersion, type SourceVersion } from './archive-index.js';
+import {
+  binariesOf,
+  parseIndex,
+  sourcesOf,
+  type BinaryVersion,
+  type SourceVersion,
+} from './archive-index.js';
 import { DEBIAN_RELEASES, UBUNTU_RELEASES } from './ecosystems.js';
 import { parseChangelog, type ChangelogEntry } from './package-changelog.js';
 import { isKernelSourcePackage, isRelevantSourcePackage } from './relevant-packages.js';
@@ -43,28 +49,24 @@ const DEBIAN_SECURITY = 'http://security.debian.org/debian-security';
 const UBUNTU = 'http://archive.ubuntu.com/ubuntu';
 
 export const RELEASES: Release[] = [
-  ...['bullseye', 'bookworm', 'trixie'].map(
-    (c): Release => ({
-      distribution: 'Debian',
-      codename: c,
-      ecosystem: DEBIAN_RELEASES[c]!,
-      suites: [
-        { base: DEBIAN, suite: c },
-        { base: DEBIAN, suite: `${c}-updates` },
-        { base: DEBIAN_SECURITY, suite: `${c}-security` },
-      ],
-      components: ['main', 'contrib'],
-    }),
-  ),
-  ...['bionic', 'focal', 'jammy', 'noble'].map(
-    (c): Release => ({
-      distribution: 'Ubuntu',
-      codename: c,
-      ecosystem: UBUNTU_RELEASES[c]!,
-      suites: ['', '-updates', '-security'].map((s) => ({ base: UBUNTU, suite: `${c}${s}` })),
-      components: ['main', 'restricted', 'universe'],
-    }),
-  ),
+  ...['bullseye', 'bookworm', 'trixie'].map((c): Release => ({
+    distribution: 'Debian',
+    codename: c,
+    ecosystem: DEBIAN_RELEASES[c]!,
+    suites: [
+      { base: DEBIAN, suite: c },
+      { base: DEBIAN, suite: `${c}-updates` },
+      { base: DEBIAN_SECURITY, suite: `${c}-security` },
+    ],
+    components: ['main', 'contrib'],
+  })),
+  ...['bionic', 'focal', 'jammy', 'noble'].map((c): Release => ({
+    distribution: 'Ubuntu',
+    codename: c,
+    ecosystem: UBUNTU_RELEASES[c]!,
+    suites: ['', '-updates', '-security'].map((s) => ({ base: UBUNTU, suite: `${c}${s}` })),
+    components: ['main', 'restricted', 'universe'],
+  })),
 ];
 
 const LICENSE = {
@@ -130,7 +132,8 @@ async function readIndexes(f: Fetcher, rel: Release, kind: 'source' | 'binary-am
   return { sources, binaries };
 }
 
-const byVersionDesc = (a: { version: string }, b: { version: string }) => compareDebian(b.version, a.version) ?? 0;
+const byVersionDesc = (a: { version: string }, b: { version: string }) =>
+  compareDebian(b.version, a.version) ?? 0;
 
 /** debian/changelog of a source package: from its .debian.tar.xz, its .diff.gz (the package's own hunk), or a native tarball. */
 function changelogFromSource(file: string, buf: Buffer, pkg: string): string | null {
@@ -176,13 +179,23 @@ interface History {
 }
 
 function addRead(h: History, url: string, buf: Buffer, entries: ChangelogEntry[]): void {
-  h.read.push([url, createHash('sha256').update(buf).digest('hex'), entries[0]?.version ?? '', entries.at(-1)?.version ?? '']);
+  h.read.push([
+    url,
+    createHash('sha256').update(buf).digest('hex'),
+    entries[0]?.version ?? '',
+    entries.at(-1)?.version ?? '',
+  ]);
   const have = new Set(h.entries.map((e) => e.version));
   h.entries.push(...entries.filter((e) => !have.has(e.version)));
 }
 
 /** The newest source package of `pkg` the archive still serves, with its whole changelog. */
-async function newestSourceChangelog(f: Fetcher, versions: (SourceVersion & { base: string })[], pkg: string, h: History) {
+async function newestSourceChangelog(
+  f: Fetcher,
+  versions: (SourceVersion & { base: string })[],
+  pkg: string,
+  h: History,
+) {
   for (const v of [...versions].sort(byVersionDesc)) {
     const file = v.files.find((x) => /\.(debian\.tar\.[xg]z|diff\.gz)$/.test(x));
     if (!file) continue;
@@ -249,9 +262,19 @@ async function chainBinaryChangelogs(
     if (stop && !below(stop, oldest)) break;
     // Oldest first: the furthest step back that the archive still serves.
     let stepped = false;
-    for (const v of seen) if (await readVersion(v)) { stepped = true; break; }
-    if (stepped && below(h.entries.map((e) => e.version).sort((a, b) => compareDebian(a, b) ?? 0)[0]!, oldest)) continue;
-    const next = [...perVersion.keys()].filter((v) => below(v, oldest) && (!stop || below(stop, v))).sort((a, b) => compareDebian(b, a) ?? 0)[0];
+    for (const v of seen)
+      if (await readVersion(v)) {
+        stepped = true;
+        break;
+      }
+    if (
+      stepped &&
+      below(h.entries.map((e) => e.version).sort((a, b) => compareDebian(a, b) ?? 0)[0]!, oldest)
+    )
+      continue;
+    const next = [...perVersion.keys()]
+      .filter((v) => below(v, oldest) && (!stop || below(stop, v)))
+      .sort((a, b) => compareDebian(b, a) ?? 0)[0];
     h.gaps.push([oldest, next ?? stop ?? '0']);
     if (!next || !(await readVersion(next))) break;
   }
@@ -261,7 +284,11 @@ async function chainBinaryChangelogs(
 }
 
 /** The changelog of the newest binary build the archive serves (smallest package first). */
-async function newestBinaryChangelog(f: Fetcher, binaries: (BinaryVersion & { base: string })[], h: History): Promise<void> {
+async function newestBinaryChangelog(
+  f: Fetcher,
+  binaries: (BinaryVersion & { base: string })[],
+  h: History,
+): Promise<void> {
   const sorted = [...binaries].sort(
     (a, b) => (compareDebian(b.sourceVersion, a.sourceVersion) ?? 0) || a.size - b.size,
   );
@@ -288,7 +315,8 @@ export async function fetchChangelogs(opts: {
   fs.mkdirSync(opts.out, { recursive: true });
   for (const rel of RELEASES.filter((r) => !opts.releases || opts.releases.includes(r.codename))) {
     const { sources } = await readIndexes(f, rel, 'source');
-    const binaries = rel.distribution === 'Ubuntu' ? (await readIndexes(f, rel, 'binary-amd64')).binaries : [];
+    const binaries =
+      rel.distribution === 'Ubuntu' ? (await readIndexes(f, rel, 'binary-amd64')).binaries : [];
     let debianBinaries: (BinaryVersion & { base: string })[] | undefined;
     const pkgs = [...new Set(sources.map((s) => s.package))]
       .filter((p) => isRelevantSourcePackage(p) && (!opts.packages || opts.packages.test(p)))
@@ -301,13 +329,19 @@ export async function fetchChangelogs(opts: {
       // Ubuntu kernels: also when the newest source is served, for the security respins its changelog does not hold.
       const behind = !fromSource || (compareDebian(fromSource, newest) ?? 0) < 0;
       if (rel.distribution === 'Ubuntu' && (behind || isKernelSourcePackage(pkg))) {
-        const own = binaries.filter((b) => b.source === pkg && (!isKernelSourcePackage(pkg) || /\d+\.\d+\.\d+-\d+/.test(b.package)));
+        const own = binaries.filter(
+          (b) => b.source === pkg && (!isKernelSourcePackage(pkg) || /\d+\.\d+\.\d+-\d+/.test(b.package)),
+        );
         await chainBinaryChangelogs(f, own, newest, fromSource, h);
       }
       if (rel.distribution === 'Debian' && !fromSource) {
         // A mirror may hold the binaries but not the source: Debian's binaries carry the whole changelog.
         debianBinaries ??= (await readIndexes(f, rel, 'binary-amd64')).binaries;
-        await newestBinaryChangelog(f, debianBinaries.filter((b) => b.source === pkg), h);
+        await newestBinaryChangelog(
+          f,
+          debianBinaries.filter((b) => b.source === pkg),
+          h,
+        );
       }
       if (h.read.length === 0) {
         opts.log(`${rel.ecosystem} ${pkg}: no changelog the archive serves (newest ${newest})`);
@@ -316,7 +350,12 @@ export async function fetchChangelogs(opts: {
       const entries = h.entries
         .filter((e) => e.cves.some((c) => opts.keep.has(c)))
         .sort(byVersionDesc)
-        .map((e): ChangelogExtract['entries'][number] => [e.version, e.date, e.distribution, e.cves.filter((c) => opts.keep.has(c))]);
+        .map((e): ChangelogExtract['entries'][number] => [
+          e.version,
+          e.date,
+          e.distribution,
+          e.cves.filter((c) => opts.keep.has(c)),
+        ]);
       const extract: Omit<ChangelogExtract, 'entries'> = {
         schema: 'ctrsafe.changelog-extract/1',
         ecosystem: rel.ecosystem,
@@ -327,7 +366,9 @@ export async function fetchChangelogs(opts: {
       };
       const name = `${rel.distribution.toLowerCase()}-${rel.codename}-${pkg}.json`;
       fs.writeFileSync(path.join(opts.out, name), serializeWithRows(extract, 'entries', entries));
-      opts.log(`${rel.ecosystem} ${pkg}: ${h.read.length} files, ${h.entries.length} uploads, ${entries.length} naming kept CVEs, ${h.gaps.length} gaps`);
+      opts.log(
+        `${rel.ecosystem} ${pkg}: ${h.read.length} files, ${h.entries.length} uploads, ${entries.length} naming kept CVEs, ${h.gaps.length} gaps`,
+      );
     }
   }
 }

@@ -23,7 +23,8 @@ function git(gitDir: string, args: string[], input?: string): Buffer {
     maxBuffer: MAX_GIT_OUTPUT,
     env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: '/' },
   });
-  if (r.status !== 0) throw new Error(`git ${args[0]} in ${gitDir}: ${r.stderr.toString().trim().split('\n')[0]}`);
+  if (r.status !== 0)
+    throw new Error(`git ${args[0]} in ${gitDir}: ${r.stderr.toString().trim().split('\n')[0]}`);
   return r.stdout;
 }
 
@@ -60,7 +61,12 @@ export function openInputTree(p: string): InputTree {
     const revision = git(gitDir, ['rev-parse', 'HEAD']).toString().trim();
     const date = git(gitDir, ['show', '-s', '--format=%cI', 'HEAD']).toString().trim().slice(0, 10);
     let all: string[] | null = null;
-    const files = () => (all ??= git(gitDir, ['ls-tree', '-r', '--name-only', '-z', 'HEAD']).toString().split('\0').filter(Boolean).sort());
+    const files = () =>
+      (all ??= git(gitDir, ['ls-tree', '-r', '--name-only', '-z', 'HEAD'])
+        .toString()
+        .split('\0')
+        .filter(Boolean)
+        .sort());
     const readMany = (wanted: string[]) => {
       const res = new Map<string, Buffer>();
       // Batches bound the size of one child's output.
@@ -88,7 +94,10 @@ export function openInputTree(p: string): InputTree {
   return {
     revision: `directory ${root}`,
     date: null,
-    list: (prefix) => walk(root).filter((f) => f.startsWith(prefix)).sort(),
+    list: (prefix) =>
+      walk(root)
+        .filter((f) => f.startsWith(prefix))
+        .sort(),
     read: (f) => fs.readFileSync(path.join(root, f)),
     readMany: (fs_) => new Map(fs_.map((f) => [f, fs.readFileSync(path.join(root, f))])),
   };

@@ -28,8 +28,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Reads known_exploited_vulnerabilities.json (its schema: catalogVersion, dateReleased, vulnerabilities[]). */
-export function parseKevCatalog(raw: unknown): { catalogVersion: string; dateReleased: string; entries: KevEntry[] } {
-  if (!isRecord(raw) || !Array.isArray(raw.vulnerabilities)) throw new Error('not a KEV catalogue (no "vulnerabilities")');
+export function parseKevCatalog(raw: unknown): {
+  catalogVersion: string;
+  dateReleased: string;
+  entries: KevEntry[];
+} {
+  if (!isRecord(raw) || !Array.isArray(raw.vulnerabilities))
+    throw new Error('not a KEV catalogue (no "vulnerabilities")');
   const entries: KevEntry[] = [];
   for (const v of raw.vulnerabilities) {
     if (!isRecord(v) || typeof v.cveID !== 'string' || !CVE.test(v.cveID)) continue;

@@ -3,7 +3,8 @@ import type { DistroFix } from '../distro-fix.js';
 import { isoDay, normalizeOsvEcosystem, osvCves } from './ecosystems.js';
 import { isRelevantSourcePackage, rpmSourceOf, susePackageOf } from './relevant-packages.js';
 
-const ADVISORY_ID = /^(ALSA|ALBA|ALEA|RLSA|RHSA|RHBA|RHEA|DSA|DLA|USN|SUSE-SU|SUSE-RU|openSUSE-SU)-[A-Za-z0-9:._-]{1,60}$/;
+const ADVISORY_ID =
+  /^(ALSA|ALBA|ALEA|RLSA|RHSA|RHBA|RHEA|DSA|DLA|USN|SUSE-SU|SUSE-RU|openSUSE-SU)-[A-Za-z0-9:._-]{1,60}$/;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,7 +36,10 @@ export function distroFixesFromOsv(raw: unknown, keep: (cve: string) => boolean)
   const cves = osvCves(raw).filter(keep);
   if (cves.length === 0) return [];
   const id = typeof raw.id === 'string' ? raw.id : '';
-  const related = [...(Array.isArray(raw.related) ? raw.related : []), ...(Array.isArray(raw.aliases) ? raw.aliases : [])];
+  const related = [
+    ...(Array.isArray(raw.related) ? raw.related : []),
+    ...(Array.isArray(raw.aliases) ? raw.aliases : []),
+  ];
   const advisory = ADVISORY_ID.test(id)
     ? id
     : related.filter((r): r is string => typeof r === 'string' && ADVISORY_ID.test(r)).sort()[0];

@@ -27,7 +27,14 @@ export function parseChangelog(text: string): ChangelogEntry[] {
   const out: ChangelogEntry[] = [];
   let cur: (ChangelogEntry & { set: Set<string> }) | null = null;
   const close = () => {
-    if (cur) out.push({ package: cur.package, version: cur.version, distribution: cur.distribution, date: cur.date, cves: [...cur.set].sort() });
+    if (cur)
+      out.push({
+        package: cur.package,
+        version: cur.version,
+        distribution: cur.distribution,
+        date: cur.date,
+        cves: [...cur.set].sort(),
+      });
     cur = null;
   };
   for (const line of text.split('\n')) {
@@ -35,7 +42,14 @@ export function parseChangelog(text: string): ChangelogEntry[] {
     if (h) {
       close();
       if (out.length >= MAX_ENTRIES) break;
-      cur = { package: h[1]!, version: h[2]!, distribution: h[3]!.trim().split(/\s+/)[0]!, date: null, cves: [], set: new Set() };
+      cur = {
+        package: h[1]!,
+        version: h[2]!,
+        distribution: h[3]!.trim().split(/\s+/)[0]!,
+        date: null,
+        cves: [],
+        set: new Set(),
+      };
       continue;
     }
     if (!cur) continue;
@@ -64,7 +78,8 @@ export function firstNamingEntries(
     for (const c of e.cves) {
       if (!keep(c)) continue;
       const cur = res.get(c);
-      if (!cur || (compareDebian(e.version, cur.version) ?? 0) < 0) res.set(c, { version: e.version, date: e.date });
+      if (!cur || (compareDebian(e.version, cur.version) ?? 0) < 0)
+        res.set(c, { version: e.version, date: e.date });
     }
   return res;
 }

@@ -26,7 +26,15 @@ export function fixesFromSuseExtract(x: SuseExtract, keep: (cve: string) => bool
     for (const [name, version] of x.packages) {
       const pkg = susePackageOf(name);
       if (pkg)
-        out.push({ cve, ecosystem: eco, package: pkg, status: 'fixed', fixed: version, advisory: x.advisory, ...(x.date ? { date: x.date } : {}) });
+        out.push({
+          cve,
+          ecosystem: eco,
+          package: pkg,
+          status: 'fixed',
+          fixed: version,
+          advisory: x.advisory,
+          ...(x.date ? { date: x.date } : {}),
+        });
     }
   return out;
 }
