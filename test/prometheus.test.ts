@@ -1,9 +1,12 @@
-// `check --format prometheus`: well-formed exposition lines, conventional names, and an atomic textfile write.
+// Prometheus text from `check --format prometheus` and the fleet server's /metrics: well-formed, conventional names,
+// promtool-clean, and an atomic textfile write.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
+import { ADMIN, request, SECRET, startServer, stopServer } from './helpers/fleet-server.js';
 import { runCli } from './helpers/run-cli.js';
 import { FIXTURES, writeTree } from './helpers/tree.js';
 
@@ -61,5 +64,44 @@ test("promtool check metrics (Debian's prometheus) accepts check's output: names
       'promtool is installed (scripts/test.sh: apt-get install prometheus)',
     );
     assert.equal(lint.status, 0, `${host}: ${lint.stdout}${lint.stderr}`);
+  }
+});
+
+test("promtool check metrics accepts the fleet server's /metrics, with a node's report stored", async () => {
+  const dir = writeTree({});
+  const server = await startServer(`sqlite:${path.join(dir, 'fleet.db')}`);
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    const token = (
+      await request(agent, server.port, 'POST', '/api/v1/enroll', { hostname: 'cn0301', secret: SECRET })
+    ).json.node_token as string;
+    const report = runCli(['check', '--root', path.join(FIXTURES, 'rocky9'), '--format', 'json']);
+    assert.equal(report.code, 0, report.stderr);
+    const stored = await request(agent, server.port, 'POST', '/api/v1/reports', report.stdout, token);
+    assert.equal(stored.status, 201, JSON.stringify(stored.json));
+    const text = await new Promise<string>((resolve, reject) =>
+      http
+        .get(
+          {
+            port: server.port,
+            host: '127.0.0.1',
+            path: '/metrics',
+            headers: { authorization: `Bearer ${ADMIN}` },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (b: Buffer) => (body += b.toString()));
+            res.on('end', () =>
+              res.statusCode === 200 ? resolve(body) : reject(new Error(`${res.statusCode}`)),
+            );
+          },
+        )
+        .on('error', reject),
+    );
+    assert.match(text, /^ctrsafe_fleet_nodes 1$/m);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(lint.status, 0, `${lint.stdout}${lint.stderr}`);
+  } finally {
+    await stopServer(server);
   }
 });
