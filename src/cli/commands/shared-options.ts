@@ -3,6 +3,21 @@ import type { OptionSpec } from '../spec.js';
 
 export const SEVERITY_LEVELS = ['info', 'low', 'medium', 'high', 'critical'] as const;
 
+/** Who the live probes run as, and their deadline: check and snapshot both probe. */
+export const AS_USER: OptionSpec = {
+  name: 'as-user',
+  value: 'NAME',
+  description: 'run the probes as this unprivileged user (root only)',
+  default: 'nobody',
+  complete: 'user',
+};
+export const PROBE_TIMEOUT: OptionSpec = {
+  name: 'probe-timeout',
+  value: 'MS',
+  description: 'deadline for each probe and version command',
+  default: '3000',
+};
+
 export const HOST_OPTIONS: OptionSpec[] = [
   {
     name: 'root',
@@ -11,19 +26,8 @@ export const HOST_OPTIONS: OptionSpec[] = [
     complete: 'dir',
     config: false,
   },
-  {
-    name: 'as-user',
-    value: 'NAME',
-    description: 'run the probes as this unprivileged user (root only)',
-    default: 'nobody',
-    complete: 'user',
-  },
-  {
-    name: 'probe-timeout',
-    value: 'MS',
-    description: 'deadline for each probe and version command',
-    default: '3000',
-  },
+  AS_USER,
+  PROBE_TIMEOUT,
   {
     name: 'advisories',
     value: 'DIR',

@@ -1,5 +1,6 @@
 // `ctrsafe snapshot`, declared: take a host's answer elsewhere.
 import type { CommandSpec } from '../spec.js';
+import { AS_USER, PROBE_TIMEOUT } from './shared-options.js';
 
 export const SNAPSHOT: CommandSpec = {
   name: 'snapshot',
@@ -15,19 +16,8 @@ export const SNAPSHOT: CommandSpec = {
       complete: 'dir',
       config: false,
     },
-    {
-      name: 'as-user',
-      value: 'NAME',
-      description: 'run the probes as this unprivileged user (root only)',
-      default: 'nobody',
-      complete: 'user',
-    },
-    {
-      name: 'probe-timeout',
-      value: 'MS',
-      description: 'deadline for each probe and version command',
-      default: '3000',
-    },
+    AS_USER,
+    PROBE_TIMEOUT,
   ],
   load: async () => (await import('../snapshot-command.js')).snapshotCommand,
   examples: [

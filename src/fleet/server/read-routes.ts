@@ -106,7 +106,7 @@ export async function readRoute(
         n.vulns_affected,
         iso(n.generated_at),
         iso(n.received_at),
-        n.received_at < now - staleMs,
+        n.generated_at < now - staleMs,
       ]),
       { ...r, stale_before: now - staleMs },
     );
@@ -123,7 +123,7 @@ export async function readRoute(
     if (!n) return jsonResponse(404, { error: 'no such node' });
     return jsonResponse(200, {
       ...n,
-      stale: n.row.received_at < now - staleMs,
+      stale: n.row.generated_at < now - staleMs,
       actions: await store.nodeActions(hostname),
       transitions: await store.transitions(hostname),
     });

@@ -106,8 +106,8 @@ export async function renderNodes(
         h(
           'span',
           {},
-          fmtTime(n.received_at),
-          n.received_at < page.stale_before ? badge('stale', 'warn') : null,
+          fmtTime(n.generated_at),
+          n.generated_at < page.stale_before ? badge('stale', 'warn') : null,
         ),
       ]),
       'nodes',
