@@ -1,7 +1,7 @@
 // Which package and version a running kernel came from, per distribution, from real release strings (issue 12).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyKernel } from '../src/collect/classify-kernel.js';
+import { classifyKernel } from '../src/version/classify-kernel.js';
 import { identifyKernel, type KernelPackageEntry } from '../src/version/kernel-package.js';
 
 const debian = (release: string, banner: string, packages: KernelPackageEntry[] = []) =>

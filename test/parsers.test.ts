@@ -1,7 +1,7 @@
 // Parsers and classifiers on real-world shapes: mountinfo escapes, kernel release naming, os-release quoting, dpkg stanzas.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyKernel } from '../src/collect/classify-kernel.js';
+import { classifyKernel } from '../src/version/classify-kernel.js';
 import { parseDpkgStatus } from '../src/parse/dpkg-status.js';
 import { extractKernelConfig } from '../src/parse/kernel-config.js';
 import { parseKeyValueConfig } from '../src/parse/key-value-config.js';

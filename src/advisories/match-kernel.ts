@@ -1,6 +1,6 @@
 // Matches one advisory against the running kernel: the distribution's record, then the evidence that remains (pure).
 import type { Facts } from '../facts/fact.js';
-import type { KernelFamily } from '../collect/classify-kernel.js';
+import type { KernelFamily } from '../version/classify-kernel.js';
 import { compareUpstream } from '../version/compare-upstream.js';
 import { identifyKernel, rhelStream, type KernelIdentity } from '../version/kernel-package.js';
 import type { Advisory, Affected } from './advisory.js';

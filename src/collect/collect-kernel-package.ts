@@ -1,7 +1,7 @@
 // Collects which distribution package the running kernel came from, its version and its upstream base (issue 12).
 import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
-import type { KernelFamily } from './classify-kernel.js';
+import type { KernelFamily } from '../version/classify-kernel.js';
 import { identifyKernel, type KernelPackageEntry } from '../version/kernel-package.js';
 
 export function collectKernelPackageFacts(root: HostRoot, facts: Facts, kernels: KernelPackageEntry[]): void {

@@ -4,7 +4,7 @@ import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { extractKernelConfig } from '../parse/kernel-config.js';
 import { compareLooseVersion } from '../version/compare-loose.js';
-import { classifyKernel } from './classify-kernel.js';
+import { classifyKernel } from '../version/classify-kernel.js';
 import { readProblem, readValueFile } from './read-helpers.js';
 
 /** The config symbols the rules and readiness checks read (kernel Kconfig names). */

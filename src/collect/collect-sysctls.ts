@@ -3,7 +3,7 @@ import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
 import { parseSysctlConf, SYSCTL_DIRS, type SysctlSetting } from '../parse/sysctl-conf.js';
 import { asNumberOrString, readValueFile } from './read-helpers.js';
-import type { KernelFamily } from './classify-kernel.js';
+import type { KernelFamily } from '../version/classify-kernel.js';
 import { sysctlDefault } from '../facts/sysctl-defaults.js';
 import { kernelBaseVersion } from '../version/compare-loose.js';
 

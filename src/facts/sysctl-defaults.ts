@@ -1,5 +1,5 @@
 // Kernel defaults of the sysctls a node image leaves unset, per kernel family, with their sources (data).
-import type { KernelFamily } from '../collect/classify-kernel.js';
+import type { KernelFamily } from '../version/classify-kernel.js';
 import { baseAtLeast } from '../version/compare-loose.js';
 
 export interface SysctlDefault {

@@ -1,5 +1,5 @@
 // Which distribution package a running kernel came from, and its version: what distribution records fix (pure).
-import type { KernelFamily } from '../collect/classify-kernel.js';
+import type { KernelFamily } from './classify-kernel.js';
 import { mainlineVersion } from './kernel-version.js';
 
 /** One installed kernel package as a package database lists it. */

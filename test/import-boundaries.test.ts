@@ -1,0 +1,94 @@
+// The layers of src/ (docs/architecture.md): a folder imports only from its own layer or the ones below it, and
+// the features (fleet, gate, run) do not import one another. The imports that still break this are listed by
+// name as debts: a new one fails, and so does a listed one that is gone (the list only shrinks).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO } from './helpers/tree.js';
+
+/** Lowest first; the folders of one layer may import one another, except the features. */
+const LAYERS: readonly (readonly string[])[] = [
+  ['(root)', 'version', 'parse', 'host', 'facts'],
+  ['probe', 'runtimes', 'rules', 'image', 'advisories'],
+  ['collect', 'evaluate', 'snapshot'],
+  ['render'],
+  ['fleet', 'gate', 'run'],
+  ['cli'],
+];
+const FEATURES = new Set(['fleet', 'gate', 'run']);
+
+/** Imports that break the layers today, each with why it is still there (issue 17 removes them). */
+const DEBTS: Record<string, string> = {
+  'gate/run-check-child.ts -> fleet/validate-report.ts':
+    "the report size limit belongs in the report's schema",
+  'host/snapshot-manifest.ts -> probe/probe-result.ts': 'the probe result type belongs with the facts',
+  'render/render-fleet.ts -> fleet/store/fleet-store.ts': "the fleet's row types belong in a schema module",
+  'run/prepare-rootfs.ts -> gate/image-verdict-cache.ts': 'the file digest helper belongs in image/',
+};
+
+const SRC = path.join(REPO, 'src');
+const layerOf = new Map(LAYERS.flatMap((l, i) => l.map((f) => [f, i] as const)));
+const folderOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : '(root)');
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Every relative import (static, re-export, dynamic, type-only) as "from -> to", paths relative to src/. */
+function importEdges(): string[] {
+  const edges: string[] = [];
+  const spec = /(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+  for (const file of sources(SRC)) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(spec)) {
+      const target = path.join(path.dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts');
+      edges.push(`${path.relative(SRC, file)} -> ${path.relative(SRC, target)}`);
+    }
+  }
+  return edges;
+}
+
+function breaks(edge: string): string | null {
+  const [from, to] = edge.split(' -> ') as [string, string];
+  const a = folderOf(from);
+  const b = folderOf(to);
+  if (a === b) return null;
+  const la = layerOf.get(a);
+  const lb = layerOf.get(b);
+  if (la === undefined || lb === undefined) return `${la === undefined ? a : b}/ is in no layer`;
+  if (lb > la) return `${a}/ (layer ${la}) imports ${b}/ (layer ${lb}) above it`;
+  if (FEATURES.has(a) && FEATURES.has(b)) return `the feature ${a}/ imports the feature ${b}/`;
+  return null;
+}
+
+test('every folder of src/ is in a layer', () => {
+  const folders = fs
+    .readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  assert.deepEqual(
+    folders.filter((f) => !layerOf.has(f)),
+    [],
+    'add new folders to LAYERS here and to docs/architecture.md',
+  );
+});
+
+test('no import goes up a layer or across features, except the listed debts, and every debt still exists', () => {
+  const edges = importEdges();
+  assert.ok(edges.length > 500, `${edges.length} imports read`);
+  const broken = edges.filter((e) => breaks(e) !== null && !(e in DEBTS)).map((e) => `${e}: ${breaks(e)}`);
+  assert.deepEqual(broken, []);
+  const gone = Object.keys(DEBTS).filter((d) => !edges.includes(d));
+  assert.deepEqual(gone, [], 'a debt that is paid leaves the list');
+});
+
+test('the rule bites: an upward import and a cross-feature import are caught', () => {
+  assert.match(breaks('version/compare-loose.ts -> collect/collect-kernel.ts')!, /above it/);
+  assert.match(breaks('run/launch.ts -> fleet/push.ts')!, /the feature run\/ imports the feature fleet\//);
+  assert.equal(breaks('cli/main.ts -> fleet/push.ts'), null);
+  assert.equal(breaks('collect/collect-os.ts -> host/host-root.ts'), null);
+});
