@@ -53,30 +53,35 @@ export function nodesAsText(r: { total: number; nodes: NodeRow[] }, offset: numb
   return table(NODE_COLUMNS, r.nodes.map(nodeCells)) + `${shown}\n`;
 }
 
+/** The columns every node CSV starts with (the CLI's and the API's), and their cells: one definition. */
+export const NODE_CSV_COLUMNS = [
+  'hostname',
+  'kernel_release',
+  'os',
+  'fail_critical',
+  'fail_high',
+  'vulns_affected',
+  'generated_at',
+  'received_at',
+] as const;
+
+export function nodeCsvCells(n: NodeRow): (string | number | null)[] {
+  return [
+    n.hostname,
+    n.kernel_release,
+    n.os,
+    n.fail_critical,
+    n.fail_high,
+    n.vulns_affected,
+    iso(n.generated_at),
+    iso(n.received_at),
+  ];
+}
+
 export function nodesAsCsv(r: { nodes: NodeRow[] }): string {
   return renderCsv(
-    [
-      'hostname',
-      'kernel_release',
-      'os',
-      'fail_critical',
-      'fail_high',
-      'vulns_affected',
-      'generated_at',
-      'received_at',
-      'report_id',
-    ],
-    r.nodes.map((n) => [
-      n.hostname,
-      n.kernel_release,
-      n.os,
-      n.fail_critical,
-      n.fail_high,
-      n.vulns_affected,
-      iso(n.generated_at),
-      iso(n.received_at),
-      n.report_id,
-    ]),
+    [...NODE_CSV_COLUMNS, 'report_id'],
+    r.nodes.map((n) => [...nodeCsvCells(n), n.report_id]),
   );
 }
 

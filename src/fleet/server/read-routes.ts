@@ -1,5 +1,6 @@
 // The admin's read API: summary sections, nodes, node detail, plan, drift; every table also as CSV (?format=csv).
 import { renderCsv } from '../../render/csv.js';
+import { NODE_CSV_COLUMNS, nodeCsvCells } from '../../render/render-fleet.js';
 import type { FleetReader, NodeQuery, Summary } from '../store/fleet-reader.js';
 import type { ApiResponse } from './app.js';
 import { jsonResponse, SECURITY_HEADERS } from './responses.js';
@@ -86,28 +87,8 @@ export async function readRoute(
     return table(
       'nodes',
       format,
-      [
-        'hostname',
-        'kernel_release',
-        'os',
-        'fail_critical',
-        'fail_high',
-        'vulns_affected',
-        'generated_at',
-        'received_at',
-        'stale',
-      ],
-      r.nodes.map((n) => [
-        n.hostname,
-        n.kernel_release,
-        n.os,
-        n.fail_critical,
-        n.fail_high,
-        n.vulns_affected,
-        iso(n.generated_at),
-        iso(n.received_at),
-        n.generated_at < now - staleMs,
-      ]),
+      [...NODE_CSV_COLUMNS, 'stale'],
+      r.nodes.map((n) => [...nodeCsvCells(n), n.generated_at < now - staleMs]),
       { ...r, stale_before: now - staleMs },
     );
   }
