@@ -68,10 +68,15 @@ const NAMES_MISSING =
  */
 const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   sles12sp5: {
-    kernel: 'SUSE data: only three SUSE-SU advisories are shipped (none for SLES 12 SP5)',
+    kernel:
+      'SUSE data: SUSE\'s per-CVE records were read for 9 of the 26 CVEs only (scripts/distro-data/inputs/suse-cves); they list no "not affected" products, so a CVE whose record does not name SLES 12 SP5 (CVE-2022-0185) stays unknown',
     all: 'SUSE data',
   },
-  sles15sp3: { kernel: 'SUSE data: only three SUSE-SU advisories are shipped', all: 'SUSE data' },
+  sles15sp3: {
+    kernel:
+      "SUSE data: SUSE's per-CVE records were read for 9 of the 20 CVEs only; CVE-2024-53150 and CVE-2024-53197 name no SLES 15 SP3 image",
+    all: 'SUSE data',
+  },
   'ubuntu2004-hwe': {
     kernel:
       "Ubuntu tracker rows for focal's linux-hwe-5.15: CVE-2021-3493 (past the first 16,000 characters read), CVE-2023-2640, CVE-2023-32629",
