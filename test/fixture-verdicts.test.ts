@@ -77,11 +77,6 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
       "SUSE data: SUSE's per-CVE records were read for 9 of the 20 CVEs only; CVE-2024-53150 and CVE-2024-53197 name no SLES 15 SP3 image",
     all: 'SUSE data',
   },
-  'ubuntu2004-hwe': {
-    kernel:
-      "Ubuntu tracker rows for focal's linux-hwe-5.15: CVE-2021-3493 (past the first 16,000 characters read), CVE-2023-2640, CVE-2023-32629",
-    all: 'the kernel rows above',
-  },
   ubuntu2204: {
     all: "libpod: CVE-2022-27649 (Ubuntu's tracker: needs-triage), CVE-2022-4122 and CVE-2024-9407 (filed under buildah only), CVE-2026-55686 (not read)",
   },
