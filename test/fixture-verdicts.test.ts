@@ -78,10 +78,10 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
     all: 'SUSE data',
   },
   ubuntu2204: {
-    all: "libpod: CVE-2022-27649 (Ubuntu's tracker: needs-triage), CVE-2022-4122 and CVE-2024-9407 (filed under buildah only), CVE-2026-55686 (not read)",
+    all: "libpod: Ubuntu's tracker leaves CVE-2022-27649 needs-triage, files CVE-2022-4122 and CVE-2024-9407 under buildah only and CVE-2026-55686 under the podman source only (jammy: DNE), so jammy's libpod has no row for them",
   },
   ubuntu2404: {
-    all: "libpod CVE-2024-9407 (filed under buildah only), CVE-2026-55686, crun CVE-2025-24965, CVE-2026-47766 (Ubuntu's tracker not read for them)",
+    all: "Ubuntu's tracker: crun CVE-2025-24965 needs-triage for noble; libpod CVE-2024-9407 filed under buildah only, CVE-2026-55686 under the podman source only (noble: DNE); crun CVE-2026-47766 not read",
   },
   debian11: {
     all: "Debian files CVE-2022-4122 and CVE-2024-9407 under buildah only; bullseye's runc, crun and libpod for the 2025-26 CVEs (records with unstable's line only, written when bullseye may have left support)",
