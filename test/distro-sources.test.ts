@@ -25,6 +25,7 @@ import {
   fixesFromSuseCveExtract,
   parseSuseProductId,
   suseCveRecordFixed,
+  suseCveRecordNotAffected,
   type SuseCveExtract,
 } from '../src/advisories/sources/suse-cve-record.js';
 import { decideFromDistro, type Installed } from '../src/advisories/decide-distro.js';
@@ -370,4 +371,67 @@ test('SUSE product entries: container tags, dashed package names, and malformed 
     Vulnerabilities: [{ ProductStatuses: [{ Type: 'Fixed', ProductID: Array(50).fill('P:a-1-2') }] }],
   };
   assert.equal(suseCveRecordFixed(many, 10).length, 10);
+});
+
+test('SUSE per-CVE record: "Known Not Affected" gives a not-affected row; a release named under no status an unlisted one', () => {
+  const na = suseCveRecordNotAffected(json('suse/CVE-2019-13272.trimmed.json'));
+  assert.ok(
+    na.some((e) => e.product === 'SUSE Linux Enterprise Server 12 SP5' && e.name === 'kernel-default'),
+  );
+  // Fixed entries are not "not affected", and an earlier service pack is not SP5.
+  assert.ok(!na.some((e) => e.product.includes('SP3-LTSS')));
+  const extract = (cve: string) =>
+    JSON.parse(
+      fs.readFileSync(path.join(REPO, `scripts/distro-data/inputs/suse-cves/${cve}.json`), 'utf8'),
+    ) as SuseCveExtract;
+  const rows = [
+    ...fixesFromSuseCveExtract(extract('CVE-2019-13272'), all),
+    ...fixesFromSuseCveExtract(extract('CVE-2022-1015'), all),
+  ];
+  assert.deepEqual(
+    rows.map((r) => [r.cve, r.ecosystem, r.status]),
+    [
+      ['CVE-2019-13272', 'SUSE:Linux Enterprise Server 12 SP5', 'not-affected'],
+      ['CVE-2022-1015', 'SUSE:Linux Enterprise Server 12 SP5', 'unlisted'],
+      ['CVE-2022-1015', 'SUSE:Linux Enterprise Server 15 SP3', 'unlisted'],
+    ],
+  );
+  const source = {
+    schema: 'ctrsafe.distro-fixes/1' as const,
+    id: 'suse-advisories',
+    publisher: 'SUSE',
+    repository: 'test',
+    revision: 'test',
+    date: '2025-08-14',
+    license: 'CC-BY-4.0',
+    fixes: rows,
+  };
+  const releases = hostReleases('sles', '12.5', null);
+  const installed: Installed = {
+    names: ['kernel-default'],
+    version: '4.12.14-122.110.1',
+    syntax: 'rpm',
+    partial: false,
+  };
+  const decide = (cve: string) =>
+    decideFromDistro(buildDistroIndex([source], [], releases), releases, [cve], installed);
+  assert.equal(decide('CVE-2019-13272')?.status, 'not-affected');
+  const silent = decide('CVE-2022-1015');
+  assert.equal(silent?.status, 'unknown');
+  assert.equal(silent?.silent, true);
+  assert.match(silent?.reason ?? '', /states no verdict for its kernel-default/);
+  // Not affected outranks a record that says nothing, whatever the order.
+  assert.deepEqual(
+    minimizeFixes([{ ...rows[1]!, cve: 'CVE-2019-13272' }, rows[0]!]).map((r) => r.status),
+    ['not-affected'],
+  );
+  for (const bad of [
+    null,
+    {
+      Vulnerabilities: [
+        { ProductStatuses: [{ Type: 'Known Not Affected', ProductID: [7, 'nocolon', ':x', 'P:bad name'] }] },
+      ],
+    },
+  ])
+    assert.deepEqual(suseCveRecordNotAffected(bad), []);
 });

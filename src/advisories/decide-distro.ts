@@ -17,6 +17,8 @@ export interface Decision {
   /** "AlmaLinux:9/kernel", the release and package that decided. */
   package: string;
   reason: string;
+  /** The record names the release under no status ("unlisted"): other evidence may still decide. */
+  silent?: true;
 }
 
 export interface Installed {
@@ -133,6 +135,13 @@ function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Dec
         ...base,
         status: 'affected',
         reason: `${whose} marks ${f.package} affected with no fix released`,
+      };
+    case 'unlisted':
+      return {
+        ...base,
+        status: 'unknown',
+        silent: true,
+        reason: `${whose}${adv} states no verdict for its ${f.package}: it names the release neither fixed nor not affected`,
       };
     default:
       return {

@@ -7,9 +7,11 @@
  * flaw (Debian "not-affected", Ubuntu "DNE"/"not-affected" without a version, Red Hat "known_not_affected");
  * unfixed: affected and no fix released (Ubuntu "needed"/"deferred", Debian "<unfixed>", Red Hat
  * "known_affected" without a fix); undetermined: the distribution has not decided ("needs-triage",
- * "under_investigation"), which ctrsafe reports as unknown with that reason.
+ * "under_investigation"), which ctrsafe reports as unknown with that reason; unlisted: the distribution's record,
+ * read whole, names the release's package under no status at all (a SUSE per-CVE record that lists neither a fix
+ * nor "Known Not Affected" for it), reported as unknown saying so.
  */
-export type DistroFixStatus = 'fixed' | 'not-affected' | 'unfixed' | 'undetermined';
+export type DistroFixStatus = 'fixed' | 'not-affected' | 'unfixed' | 'undetermined' | 'unlisted';
 
 export interface DistroFix {
   /** The CVE id the distribution's record names. */
@@ -59,7 +61,7 @@ export type DistroFixRow = [
   string | null,
 ];
 
-const STATUSES: readonly DistroFixStatus[] = ['fixed', 'not-affected', 'unfixed', 'undetermined'];
+const STATUSES: readonly DistroFixStatus[] = ['fixed', 'not-affected', 'unfixed', 'undetermined', 'unlisted'];
 const MAX_FIXES = 500_000;
 const CVE = /^CVE-\d{4}-\d{4,7}$/;
 const TOKEN = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;

@@ -122,6 +122,9 @@ export function matchKernel(
   }
 
   // 1. The distribution's own record (or its rebuild's, or its stream's), for the kernel's source package.
+  // A record that names the release under no status decides nothing: the evidence below may, and failing that
+  // the unknown says what the record lacks.
+  let silent: string | null = null;
   if (pkg) {
     const d = decideFromDistro(index, k.releases, rowIds(adv), {
       names: [pkg.name],
@@ -129,7 +132,8 @@ export function matchKernel(
       syntax: pkg.syntax,
       partial: pkg.partial,
     });
-    if (d)
+    if (d?.silent) silent = d.reason;
+    else if (d)
       return make(d.status, d.reason, d.package, pkg.version, d.fixed, {
         by: d.source,
         date: d.date,
@@ -191,7 +195,9 @@ export function matchKernel(
   // 5. What stays unknown names what is missing.
   const missing = !pkg
     ? (k.id.missing ?? `the kernel's package version could not be read`)
-    : `no ${k.osLabel} record for ${pkg.name} in the database and its changelog does not name ${rowIds(adv)[0]}`;
+    : silent
+      ? `${silent}, and its changelog does not name ${rowIds(adv)[0]}`
+      : `no ${k.osLabel} record for ${pkg.name} in the database and its changelog does not name ${rowIds(adv)[0]}`;
   const hint = base
     ? `; its base ${base.version} is ${judgeKernelRanges(base.version, mainline, 'base').status === 'affected' ? 'inside' : 'outside'} the mainline ranges (fixed in ${fixedList(mainline) ?? 'no release'}), which do not account for backports`
     : '';

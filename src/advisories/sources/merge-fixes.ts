@@ -38,7 +38,7 @@ export function compareFixes(a: DistroFix, b: DistroFix): number {
 /**
  * Per (CVE, release, package): the lowest fixed version of each version line (a later advisory that repeats a CVE
  * does not move its fix); "unfixed"/"undetermined" rows only where no fix is known; "not-affected" only where
- * nothing says affected. Sorted, so the same inputs always give the same file.
+ * nothing says affected; "unlisted" only where nothing else is said. Sorted, so the same inputs always give the same file.
  */
 export function minimizeFixes(fixes: readonly DistroFix[]): DistroFix[] {
   const groups = new Map<string, DistroFix[]>();
@@ -62,7 +62,7 @@ export function minimizeFixes(fixes: readonly DistroFix[]): DistroFix[] {
       continue;
     }
     const pick = (s: DistroFix['status']) => g.filter((f) => f.status === s).sort(compareFixes)[0];
-    const chosen = pick('unfixed') ?? pick('undetermined') ?? pick('not-affected');
+    const chosen = pick('unfixed') ?? pick('undetermined') ?? pick('not-affected') ?? pick('unlisted');
     if (chosen) out.push(chosen);
   }
   return out.sort(compareFixes);
