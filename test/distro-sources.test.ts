@@ -287,6 +287,18 @@ test('minimizeFixes keeps the first fix per version line and drops "affected" be
   );
 });
 
+/** A suse-advisories source file holding the given rows. */
+const suseSource = (fixes: DistroFix[], date: string) => ({
+  schema: 'ctrsafe.distro-fixes/1' as const,
+  id: 'suse-advisories',
+  publisher: 'SUSE',
+  repository: 'test',
+  revision: 'test',
+  date,
+  license: 'CC-BY-4.0',
+  fixes,
+});
+
 test('SUSE per-CVE record: its Fixed image entries give the extract rows, and they decide SLES on both sides of the fix', () => {
   const raw = suseCveRecordFixed(json('suse/CVE-2024-1086.trimmed.json'));
   const kernelOf = (prefix: string) =>
@@ -306,16 +318,7 @@ test('SUSE per-CVE record: its Fixed image entries give the extract rows, and th
       ['SUSE:Linux Enterprise Server 15 SP3', 'kernel-default', 'fixed', '5.3.18-150300.59.150.1'],
     ],
   );
-  const source = {
-    schema: 'ctrsafe.distro-fixes/1' as const,
-    id: 'suse-advisories',
-    publisher: 'SUSE',
-    repository: 'test',
-    revision: 'test',
-    date: '2026-03-05',
-    license: 'CC-BY-4.0',
-    fixes: rows,
-  };
+  const source = suseSource(rows, '2026-03-05');
   const decide = (versionId: string, version: string, partial = false) => {
     const releases = hostReleases('sles', versionId, null);
     const installed: Installed = { names: ['kernel-default'], version, syntax: 'rpm', partial };
@@ -396,16 +399,7 @@ test('SUSE per-CVE record: "Known Not Affected" gives a not-affected row; a rele
       ['CVE-2022-1015', 'SUSE:Linux Enterprise Server 15 SP3', 'unlisted'],
     ],
   );
-  const source = {
-    schema: 'ctrsafe.distro-fixes/1' as const,
-    id: 'suse-advisories',
-    publisher: 'SUSE',
-    repository: 'test',
-    revision: 'test',
-    date: '2025-08-14',
-    license: 'CC-BY-4.0',
-    fixes: rows,
-  };
+  const source = suseSource(rows, '2025-08-14');
   const releases = hostReleases('sles', '12.5', null);
   const installed: Installed = {
     names: ['kernel-default'],
