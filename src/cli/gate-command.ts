@@ -1,9 +1,10 @@
 // `ctrsafe gate`: pass or fail this node (or one image) against the site policy, in one line, for Slurm and NHC.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { evaluateGate, gateLine, type GateInput, type GateVerdict } from '../gate/evaluate-gate.js';
+import { evaluateGate, gateLine, type GateVerdict } from '../gate/evaluate-gate.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, type GatePolicy } from '../gate/gate-policy.js';
 import { runCheckChild } from '../gate/run-check-child.js';
+import { GateInput } from '../schema/node-report.js';
 import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import type { CommandContext } from './spec.js';
@@ -49,11 +50,11 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
   const pass = (name: string) => (opts.get(name) !== undefined ? [`--${name}`, opts.get(name)!] : []);
   const child = await runCheckChild(
     [...pass('root'), ...pass('as-user'), ...pass('probe-timeout'), ...pass('advisories'), ...pass('db')],
-    { timeoutMs: timeoutS * 1000, env: io.env, ...(io.self ? { argv0: io.self } : {}) },
+    { timeoutMs: timeoutS * 1000, accept: GateInput, env: io.env, ...(io.self ? { argv0: io.self } : {}) },
   );
   let outcome: GateOutcome;
   if (child.ok) {
-    const verdict = evaluateGate(child.report as GateInput, policy, new Date());
+    const verdict = evaluateGate(child.report, policy, new Date());
     outcome = { pass: verdict.pass, line: gateLine(verdict), verdict, error: null, steps: child.steps };
   } else {
     // Our own failure never fails the node unless the site asked for it (on_error: fail).
