@@ -20,9 +20,7 @@ const FEATURES = new Set(['fleet', 'gate', 'run']);
 
 /** Imports that break the layers today, each with why it is still there (issue 17 removes them). */
 const DEBTS: Record<string, string> = {
-  'host/snapshot-manifest.ts -> probe/probe-result.ts': 'the probe result type belongs with the facts',
   'render/render-fleet.ts -> fleet/store/fleet-store.ts': "the fleet's row types belong in a schema module",
-  'run/prepare-rootfs.ts -> gate/image-verdict-cache.ts': 'the file digest helper belongs in image/',
 };
 
 const SRC = path.join(REPO, 'src');
