@@ -106,7 +106,7 @@ test('refusals: no token, wrong token, revoked token, another node, malformed JS
       'a node token is not an admin token',
     );
     assert.equal(
-      JSON.parse((await call('GET', '/api/v1/summary', undefined, ADMIN)).body).nodes,
+      (JSON.parse((await call('GET', '/api/v1/summary', undefined, ADMIN)).body) as { nodes: number }).nodes,
       0,
       'nothing was stored',
     );

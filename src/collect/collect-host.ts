@@ -138,7 +138,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     : [];
   const getcap = GETCAP.find((p) => fs.existsSync(p));
   const jobs: BatchJob[] = [];
-  let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map());
+  let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map<string, JobResult>());
   if (root.isLive) {
     user = resolveProbeUser(opts.asUser);
     for (const p of plans) if (p.argv) jobs.push({ tag: `probe:${p.id}`, argv: p.argv });

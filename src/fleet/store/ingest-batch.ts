@@ -292,7 +292,8 @@ export async function writeNodeActions(
   const removed: unknown[][] = [];
   const written: unknown[][] = [];
   for (const h of hosts) {
-    const d = mapDiff(h.before?.actions ?? new Map(), h.after?.actions ?? new Map());
+    const none: NodeState['actions'] = new Map();
+    const d = mapDiff(h.before?.actions ?? none, h.after?.actions ?? none);
     for (const k of d.removed) removed.push([h.host, k]);
     for (const [k, v] of d.written) written.push([h.host, k, v.weight]);
   }
