@@ -90,7 +90,7 @@ test('refusals: no token, wrong token, revoked token, another node, malformed JS
       token,
     );
     assert.equal(bad.status, 422);
-    assert.match(bad.body, /unknown id/);
+    assert.match(bad.body, /runtimes\[0\]\.id: \\"docker\\" is not one of singularity, /);
     const future = await call(
       'POST',
       '/api/v1/reports',
@@ -106,7 +106,7 @@ test('refusals: no token, wrong token, revoked token, another node, malformed JS
       'a node token is not an admin token',
     );
     assert.equal(
-      JSON.parse((await call('GET', '/api/v1/summary', undefined, ADMIN)).body).nodes,
+      (JSON.parse((await call('GET', '/api/v1/summary', undefined, ADMIN)).body) as { nodes: number }).nodes,
       0,
       'nothing was stored',
     );

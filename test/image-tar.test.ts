@@ -565,7 +565,7 @@ test('decompression is bounded: a gzip bomb and an oversized zstd window are ref
   ]);
   fs.writeFileSync(
     bomb,
-    Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 17 << 3]), ...Array(9000).fill(rle)]),
+    Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 17 << 3]), ...Array<Buffer>(9000).fill(rle)]),
   );
   const t0 = Date.now();
   await rejects(

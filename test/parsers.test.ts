@@ -7,7 +7,7 @@ import { extractKernelConfig } from '../src/parse/kernel-config.js';
 import { parseKeyValueConfig } from '../src/parse/key-value-config.js';
 import { mountFor, parseMountinfo, parseMountsTable } from '../src/parse/mounts.js';
 import { parseOsRelease } from '../src/parse/os-release.js';
-import { parseSysctlConf } from '../src/parse/sysctl-conf.js';
+import { parseSysctlConf, type SysctlSetting } from '../src/parse/sysctl-conf.js';
 import { compareLooseVersion } from '../src/version/compare-loose.js';
 
 test('kernel releases are told apart by vendor naming (mainline ranges never judge a distribution kernel)', () => {
@@ -108,10 +108,10 @@ test('runtime configs: repeatable keys, comments, garbage counted not thrown', (
 });
 
 test('sysctl.d: slash and dot keys are the same; later files win', () => {
-  const m = new Map();
+  const m = new Map<string, SysctlSetting>();
   parseSysctlConf('user/max_user_namespaces = 0\n', '/usr/lib/sysctl.d/10.conf', m);
   parseSysctlConf('; site\nuser.max_user_namespaces=15000\n', '/etc/sysctl.d/90.conf', m);
-  assert.equal(m.get('user.max_user_namespaces').value, '15000');
+  assert.equal(m.get('user.max_user_namespaces')?.value, '15000');
 });
 
 test('loose version order picks the newest installed kernel', () => {

@@ -484,18 +484,21 @@ function appendLayer(layout: string, tarFile: string): void {
     fs.writeFileSync(path.join(layout, 'blobs/sha256', sha(data)), data);
     return { mediaType, digest: `sha256:${sha(data)}`, size: Buffer.byteLength(data) };
   };
-  const read = (d: string) =>
+  type Descriptor = { mediaType: string; digest: string; size: number; annotations?: unknown };
+  const read = (d: string): unknown =>
     JSON.parse(fs.readFileSync(path.join(layout, 'blobs/sha256', d.slice(7)), 'utf8'));
-  const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8'));
-  const manifest = read(index.manifests[0].digest);
-  const config = read(manifest.config.digest);
+  const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+    manifests: Descriptor[];
+  };
+  const manifest = read(index.manifests[0]!.digest) as { config: Descriptor; layers: Descriptor[] };
+  const config = read(manifest.config.digest) as { rootfs: { diff_ids: string[] } };
   const raw = fs.readFileSync(tarFile);
   config.rootfs.diff_ids.push(`sha256:${sha(raw)}`);
   manifest.config = blob(JSON.stringify(config), 'application/vnd.oci.image.config.v1+json');
   manifest.layers.push(blob(zlib.gzipSync(raw), 'application/vnd.oci.image.layer.v1.tar+gzip'));
   index.manifests[0] = {
     ...blob(JSON.stringify(manifest), 'application/vnd.oci.image.manifest.v1+json'),
-    annotations: index.manifests[0].annotations,
+    annotations: index.manifests[0]!.annotations,
   };
   fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify(index));
 }

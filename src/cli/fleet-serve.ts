@@ -128,7 +128,7 @@ async function fleetServe(
         )
         .catch((e: Error) => errorLine(`retention: ${e.message}`));
     void prune();
-    pruning = setInterval(prune, 6 * 3600_000);
+    pruning = setInterval(() => void prune(), 6 * 3600_000);
     pruning.unref();
   }
   await new Promise<void>((resolve) => {

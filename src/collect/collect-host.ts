@@ -9,26 +9,20 @@ import { planProbes, probeResultFrom, usernsOnlyJob } from '../probe/probes.js';
 import { runBatch, type BatchJob, type JobResult } from '../probe/run-batch.js';
 import { resolveProbeUser } from '../probe/probe-user.js';
 import type { ChildUser } from '../probe/run-child.js';
-import { collectAcceleratorFacts } from './collect-accelerators.js';
-import { collectAppArmorFacts } from './collect-apparmor.js';
 import {
   collectComponentFacts,
   componentVersionCommands,
   findComponentBinaries,
 } from './collect-components.js';
-import { collectContainerFacts } from './collect-container.js';
 import { collectHelperFacts, findHelpers, type FoundHelper } from './collect-helpers.js';
-import { collectKernelFacts } from './collect-kernel.js';
 import { collectKernelPackageFacts } from './collect-kernel-package.js';
 import { collectMountFacts } from './collect-mounts.js';
-import { collectOsFacts } from './collect-os.js';
 import {
   manifestPackages,
   readDpkgPackages,
   readRpmPackages,
   type PackageVersion,
 } from './collect-packages.js';
-import { collectEclFacts } from './collect-ecl.js';
 import {
   collectRuntimeFacts,
   findRuntimeBinaries,
@@ -38,8 +32,7 @@ import {
 import { readValueFile } from './read-helpers.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIMES } from '../runtimes/locations.js';
-import { collectSubidFacts } from './collect-subid.js';
-import { collectSysctlFacts } from './collect-sysctls.js';
+import { runCollectors, type CollectorId } from './collectors.js';
 
 export interface CollectOptions {
   root: HostRoot;
@@ -60,6 +53,8 @@ export interface Collected {
   caps: Record<string, string | null>;
   /** Versions from the live RPM database, kept for snapshots (a copied tree cannot be queried). */
   rpmPackages: Record<string, string>;
+  /** The registered file collectors that ran (collectors.ts), in order. */
+  collectors: CollectorId[];
 }
 
 const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
@@ -138,7 +133,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     : [];
   const getcap = GETCAP.find((p) => fs.existsSync(p));
   const jobs: BatchJob[] = [];
-  let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map());
+  let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map<string, JobResult>());
   if (root.isLive) {
     user = resolveProbeUser(opts.asUser);
     for (const p of plans) if (p.argv) jobs.push({ tag: `probe:${p.id}`, argv: p.argv });
@@ -149,15 +144,11 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   step('starting probes');
   if (jobs.length > 0) batchP = runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) });
 
-  step('reading os-release and kernel facts');
-  collectOsFacts(root, facts);
-  collectKernelFacts(root, facts);
-  step('reading sysctls');
-  collectSysctlFacts(root, facts);
+  const env = { env: opts.env ?? process.env, onStep: step };
+  const ran = runCollectors(['os', 'kernel', 'sysctls'], root, facts, env);
   step('reading mounts');
   const mounts = collectMountFacts(root, facts);
-  collectSubidFacts(root, facts);
-  collectContainerFacts(root, facts, opts.env ?? process.env);
+  ran.push(...runCollectors(['subid', 'container'], root, facts, env));
   for (const [id, problem] of [
     ['packages.dpkg_problem', dpkg.problem],
     ['packages.rpm_problem', rpm.problem],
@@ -207,12 +198,9 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectHelperFacts(root, facts, helpers, mounts, caps);
   const outputs = new Map(Object.entries(commandRecords));
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
-  collectEclFacts(root, facts);
+  ran.push(...runCollectors(['ecl'], root, facts, env));
   collectComponentFacts(root, facts, componentBins, outputs, pkgs);
-  step('reading GPU and RDMA devices');
-  collectAcceleratorFacts(root, facts);
-  if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
-    collectAppArmorFacts(root, facts);
+  ran.push(...runCollectors(['accelerators', 'apparmor'], root, facts, env));
   const origin = root.isLive
     ? ''
     : `, recorded in the snapshot${root.manifest?.taken_at ? ` of ${root.manifest.taken_at}` : ''}`;
@@ -233,5 +221,6 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
     commands: commandRecords,
     caps: Object.fromEntries(caps),
     rpmPackages: Object.fromEntries([...rpm.byName].map(([k, v]) => [k, v.version])),
+    collectors: ran,
   };
 }

@@ -57,7 +57,7 @@ function readEdits(e: unknown, where: string, spec: CdiSpec): string | null {
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) return `${where}.${key} is not a list`;
     if (v.length > CDI_LIMITS.edits) return `${where}.${key} has more than ${CDI_LIMITS.edits} entries`;
-    return v;
+    return v as unknown[];
   };
   const path = (o: unknown, key: string, what: string): string | null => {
     if (!isObj(o) || typeof o[key] !== 'string' || o[key] === '' || o[key].length > CDI_LIMITS.text)

@@ -87,7 +87,7 @@ export class SqliteReader {
     if (this.usable < 480)
       throw new DatabaseFormatError('reserved space leaves less than 480 usable bytes a page');
     if (h.readUInt32BE(56) > 1) throw new DatabaseFormatError('text encoding is not UTF-8');
-    this.wal = walFile ? walFrames(walFile, this.pageSize) : new Map();
+    this.wal = walFile ? walFrames(walFile, this.pageSize) : new Map<number, number>();
     this.pages = Math.max(Math.floor(db.size / this.pageSize), ...this.wal.keys());
   }
 

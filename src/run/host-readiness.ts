@@ -1,9 +1,6 @@
 // Before a launch: can this host give an unprivileged user a user namespace and no_new_privs? From the same
 // collectors and features as `ctrsafe check` (files only, no probes: a launch must start fast).
-import { collectAppArmorFacts } from '../collect/collect-apparmor.js';
-import { collectKernelFacts } from '../collect/collect-kernel.js';
-import { collectOsFacts } from '../collect/collect-os.js';
-import { collectSysctlFacts } from '../collect/collect-sysctls.js';
+import { runCollectors } from '../collect/collectors.js';
 import { deriveFeatures } from '../evaluate/derive-features.js';
 import type { Facts } from '../facts/fact.js';
 import type { HostRoot } from '../host/host-root.js';
@@ -44,10 +41,6 @@ export function judgeReadiness(facts: Facts): Readiness {
 
 export function collectReadinessFacts(root: HostRoot): Facts {
   const facts: Facts = new Map();
-  collectOsFacts(root, facts);
-  collectKernelFacts(root, facts);
-  collectSysctlFacts(root, facts);
-  if (facts.get('sysctl.kernel.apparmor_restrict_unprivileged_userns')?.value === 1)
-    collectAppArmorFacts(root, facts);
+  runCollectors(['os', 'kernel', 'sysctls', 'apparmor'], root, facts);
   return facts;
 }

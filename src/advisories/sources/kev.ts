@@ -81,7 +81,7 @@ export function kevExtract(
 
 /** The CVE ids one record names: its id and aliases. */
 export function cvesOfRecord(rec: { id?: unknown; aliases?: unknown }): string[] {
-  const ids = [rec.id, ...(Array.isArray(rec.aliases) ? rec.aliases : [])];
+  const ids: unknown[] = [rec.id, ...(Array.isArray(rec.aliases) ? (rec.aliases as unknown[]) : [])];
   return ids.filter((x): x is string => typeof x === 'string' && CVE.test(x));
 }
 

@@ -37,8 +37,8 @@ export function distroFixesFromOsv(raw: unknown, keep: (cve: string) => boolean)
   if (cves.length === 0) return [];
   const id = typeof raw.id === 'string' ? raw.id : '';
   const related = [
-    ...(Array.isArray(raw.related) ? raw.related : []),
-    ...(Array.isArray(raw.aliases) ? raw.aliases : []),
+    ...(Array.isArray(raw.related) ? (raw.related as unknown[]) : []),
+    ...(Array.isArray(raw.aliases) ? (raw.aliases as unknown[]) : []),
   ];
   const advisory = ADVISORY_ID.test(id)
     ? id

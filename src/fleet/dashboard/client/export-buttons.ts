@@ -13,7 +13,7 @@ export function exportButtons(apiPath: string, name: string, onError: (e: unknow
     { class: 'export' },
     button(
       'Export CSV',
-      () => download(csv.pathname + csv.search, `ctrsafe-${name}.csv`).catch(onError),
+      () => void download(csv.pathname + csv.search, `ctrsafe-${name}.csv`).catch(onError),
       'small',
     ),
     button(

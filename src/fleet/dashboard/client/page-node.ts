@@ -56,7 +56,8 @@ export async function renderNode(
     ),
     button(
       'Download report (JSON)',
-      () => download(path, `ctrsafe-${d.row.hostname.replace(/[^A-Za-z0-9._-]/g, '_')}.json`).catch(onError),
+      () =>
+        void download(path, `ctrsafe-${d.row.hostname.replace(/[^A-Za-z0-9._-]/g, '_')}.json`).catch(onError),
       'small',
     ),
     section(
