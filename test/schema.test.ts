@@ -12,6 +12,9 @@ import { documentProblem, readablePath } from '../src/schema/check-document.js';
 import * as Declared from '../src/schema/host-report.js';
 import { GateInput, NodeReport, gateInputOf, nodeReportOf } from '../src/schema/node-report.js';
 import { PUBLISHED, publishedText, schemaDigest } from '../src/schema/published.js';
+import { ImageReport } from '../src/schema/image-report.js';
+import { auditImage } from '../src/image/audit-image.js';
+import { loadKeyring } from '../src/image/sif/keyring.js';
 import { fixtureHost } from './helpers/fixture-host.js';
 import { REPO } from './helpers/tree.js';
 
@@ -31,6 +34,32 @@ for (const name of HOSTS)
     const v = validateReport(sent);
     assert.ok(v.ok, v.ok ? '' : v.reason);
   });
+
+test('image reports of real images fit their schema: signed SIFs (verified and untrusted), a directory, a bad file', async () => {
+  const samples = path.join(REPO, '../shared/reference/sif-samples');
+  const keyring = loadKeyring([
+    path.join(samples, 'keys/pgp-public.asc'),
+    path.join(samples, 'keys/ed25519-public.pem'),
+  ]);
+  const reports = [
+    await auditImage(path.join(samples, 'one-group-signed-pgp.sif'), { keyring }),
+    await auditImage(path.join(samples, 'one-group-signed-dsse.sif')),
+    await auditImage(path.join(samples, 'one-group.sif'), { keyring }),
+    await auditImage(fixtureHost('rocky9')),
+  ];
+  const verdicts = reports.map((r) => r.image.signature?.verdict ?? null);
+  assert.deepEqual(verdicts, ['verified', 'signed-untrusted-key', 'unsigned', null]);
+  for (const r of reports) {
+    const sent = JSON.parse(JSON.stringify(r)) as unknown;
+    assert.equal(documentProblem(ImageReport, sent), null, r.image.path);
+  }
+  const bad = JSON.parse(JSON.stringify(reports[0])) as { findings: { id: string }[] };
+  bad.findings.push({ ...bad.findings[0]!, id: 'setuid-ish' });
+  assert.match(
+    documentProblem(ImageReport, bad) ?? '',
+    /^findings\[\d+\]\.id: "setuid-ish" is not one of setuid, /,
+  );
+});
 
 test('a report that breaks a declaration is refused with the path and the rule it broke, in one line', () => {
   const base = {
@@ -138,8 +167,8 @@ test('a declaration that changed carries a new version, recorded with its digest
       `${p.file} changed but its version is still ${p.version}: bump the version in src/schema/ and add a CHANGELOG line`,
     );
     assert.ok(
-      changelog.includes(`report schema ${p.version}`),
-      `CHANGELOG.md has no line for report schema ${p.version}`,
+      changelog.includes(`${p.document} schema ${p.version}`),
+      `CHANGELOG.md has no line for ${p.document} schema ${p.version}`,
     );
   }
 });

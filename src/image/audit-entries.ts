@@ -2,41 +2,9 @@
 import { decodeFileCaps } from './capabilities.js';
 import type { ImageEntry } from './image-entry.js';
 
-export type FindingKind =
-  | 'setuid'
-  | 'setgid'
-  | 'file-capability'
-  | 'xattr'
-  | 'device'
-  | 'world-writable'
-  | 'foreign-owner'
-  | 'absolute-symlink'
-  | 'escaping-symlink'
-  | 'escaping-hardlink'
-  | 'unsafe-path'
-  | 'duplicate-entry'
-  | 'deleted-in-upper-layer'
-  | 'image-writable'
-  | 'image-owner'
-  | 'unsigned-sif'
-  | 'sif-signed-partially'
-  | 'sif-untrusted-key'
-  | 'sif-signature-invalid'
-  | 'unsigned-image'
-  | 'encrypted-partition'
-  | 'ambiguous-sif'
-  | 'unreadable';
+import type { FindingKind, ImageFinding } from '../schema/image-report.js';
 
-export interface ImageFinding {
-  id: FindingKind;
-  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
-  status: 'fail' | 'warn' | 'pass';
-  /** For findings about a device node: its type and numbers, which the baseline profile judges by. */
-  device?: { type: 'char' | 'block'; major: number | null; minor: number | null };
-  /** Path inside the image, or null for findings about the image file itself. */
-  path: string | null;
-  evidence: string;
-}
+export type { FindingKind, ImageFinding };
 
 /** Default severity and status of each kind before a site policy speaks (Shifter doc/security.rst, capabilities(7)). */
 export const KIND_DEFAULTS: Record<

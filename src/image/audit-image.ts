@@ -1,7 +1,7 @@
 // Audits one image: detects its format, streams its entries through the auditor, judges the image file itself.
 import * as fs from 'node:fs';
 import { ENTRY_KINDS, EntryAuditor, finding, type FindingKind, type ImageFinding } from './audit-entries.js';
-import { detectFormat, type ImageFormat } from './detect-format.js';
+import { detectFormat } from './detect-format.js';
 import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from './image-entry.js';
 import { applyPolicy, type ImagePolicy } from './image-policy.js';
 import type { ImageProfile } from './image-profile.js';
@@ -10,6 +10,8 @@ import { openImageEntries } from './image-readers.js';
 import type { Keyring } from './sif/keyring.js';
 import type { SignatureReport } from './sif/signature-verdict.js';
 import { verifySif } from './sif/verify-sif.js';
+import type { ImageReport } from '../schema/image-report.js';
+import { IMAGE_SCHEMA } from '../schema/report-values.js';
 import {
   enforceSignature,
   REQUIRE_SIGNATURE,
@@ -17,28 +19,8 @@ import {
   type RequireSignature,
 } from './signature-findings.js';
 
-export const IMAGE_SCHEMA = 'ctrsafe.image/1';
-
-export interface ImageReport {
-  schema: typeof IMAGE_SCHEMA;
-  image: {
-    path: string;
-    format: ImageFormat;
-    format_evidence: string;
-    size: number | null;
-    entries: number;
-    layers?: number;
-    /**
-     * SIF only: the signatures verified against the keyring (null when they could not be read). Replaces the
-     * `signed` boolean of earlier versions, which said a signature object existed, not that it was valid.
-     */
-    signature?: SignatureReport | null;
-  };
-  /** The built-in starting point the findings were judged from, before the site's policy. */
-  profile: ImageProfile;
-  findings: ImageFinding[];
-  summary: { fail: number; warn: number; pass: number };
-}
+export { IMAGE_SCHEMA };
+export type { ImageReport };
 
 export interface AuditOptions {
   limits?: ReadLimits;

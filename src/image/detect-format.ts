@@ -1,18 +1,9 @@
 // Tells an image's format from its content, never from its name: SIF, squashfs, ext2/3/4, tar (compressed or not), directories.
 import * as fs from 'node:fs';
 
-export type ImageFormat =
-  | 'directory'
-  | 'oci-layout'
-  | 'sif'
-  | 'squashfs'
-  | 'ext'
-  | 'tar'
-  | 'gzip'
-  | 'xz'
-  | 'zstd'
-  | 'bzip2'
-  | 'unknown';
+import type { ImageFormat } from '../schema/image-report.js';
+
+export type { ImageFormat };
 
 /** Magic numbers: SIF "SIF_MAGIC" at 32 (sylabs/sif sif.go), squashfs "hsqs" (0x73717368 LE), ext 0xEF53 at 1080, ustar at 257. */
 export function detectFormat(file: string): { format: ImageFormat; evidence: string } {

@@ -3,9 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { TSchema } from 'typebox';
 import { HOST_REPORT_VERSION, HostReport } from './host-report.js';
+import { IMAGE_REPORT_VERSION, ImageReport } from './image-report.js';
 import { GateInput, NodeReport } from './node-report.js';
 
 export interface PublishedSchema {
+  /** The document, as its CHANGELOG lines name it: "<document> schema <version>". */
+  document: 'host report' | 'image report';
   /** The file under docs/schema/. */
   file: string;
   /** The document's version (semver): a new optional field is a minor bump, anything a reader may trip on a major. */
@@ -14,9 +17,30 @@ export interface PublishedSchema {
 }
 
 export const PUBLISHED: readonly PublishedSchema[] = [
-  { file: 'ctrsafe.report-1.json', version: HOST_REPORT_VERSION, schema: HostReport },
-  { file: 'ctrsafe.report-1.fleet-ingest.json', version: HOST_REPORT_VERSION, schema: NodeReport },
-  { file: 'ctrsafe.report-1.gate-input.json', version: HOST_REPORT_VERSION, schema: GateInput },
+  {
+    document: 'host report',
+    file: 'ctrsafe.report-1.json',
+    version: HOST_REPORT_VERSION,
+    schema: HostReport,
+  },
+  {
+    document: 'host report',
+    file: 'ctrsafe.report-1.fleet-ingest.json',
+    version: HOST_REPORT_VERSION,
+    schema: NodeReport,
+  },
+  {
+    document: 'host report',
+    file: 'ctrsafe.report-1.gate-input.json',
+    version: HOST_REPORT_VERSION,
+    schema: GateInput,
+  },
+  {
+    document: 'image report',
+    file: 'ctrsafe.image-1.json',
+    version: IMAGE_REPORT_VERSION,
+    schema: ImageReport,
+  },
 ];
 
 /** sha256 of the declaration alone (not the version line): what must not change within one version. */

@@ -3,6 +3,9 @@
 /** The host report's schema id: the document type and its major version. */
 export const REPORT_SCHEMA = 'ctrsafe.report/1';
 
+/** The image report's schema id. */
+export const IMAGE_SCHEMA = 'ctrsafe.image/1';
+
 export const RUNTIME_IDS = [
   'singularity',
   'singularity-ce',

@@ -4,9 +4,14 @@
 // every object group needs a non-legacy signature, each signature linked to a group must list exactly the group's
 // objects (objectIDsMatch), and every non-signature object must belong to a group (errNonGroupedObject). Legacy
 // "SIFHASH" signatures cover no descriptor and no header and count only under --legacy-insecure: here never.
+import type {
+  SignatureCheck,
+  SignatureReport,
+  SignatureVerdict,
+  SignerKey,
+} from '../../schema/image-report.js';
 
-export type SignatureVerdict =
-  'verified' | 'signed-untrusted-key' | 'signed-partially' | 'signature-invalid' | 'unsigned';
+export type { SignatureCheck, SignatureReport, SignatureVerdict, SignerKey };
 export const SIGNATURE_VERDICTS: SignatureVerdict[] = [
   'verified',
   'signed-untrusted-key',
@@ -14,55 +19,6 @@ export const SIGNATURE_VERDICTS: SignatureVerdict[] = [
   'signature-invalid',
   'unsigned',
 ];
-
-export interface SignerKey {
-  /** OpenPGP: 40 hex digits; PEM keys: "SHA256:<base64>" as `ssh-keygen -l` and DSSE key IDs write it. */
-  fingerprint: string;
-  kind: 'openpgp' | 'ed25519' | 'rsa' | 'ecdsa' | 'unknown';
-  /** Whether the key is in the keyring given, and verified the signature. */
-  trusted: boolean;
-  user_id?: string;
-  /** The keyring file it came from. */
-  file?: string;
-}
-
-export interface SignatureCheck {
-  /** The signature object's ID. */
-  object: number;
-  format: 'pgp' | 'dsse' | 'unknown';
-  legacy: boolean;
-  /** "group 1", "object 2", or null when it links to nothing. */
-  target: string | null;
-  /** Object IDs the signed metadata lists (for a signature that holds: the objects it covers). */
-  covers: number[];
-  /**
-   * valid: the signature verifies with a trusted key and every digest matches; untrusted-key: digests match but no
-   * trusted key verifies it; invalid: a digest or the signature does not match; ignored: not considered (legacy,
-   * linked to no group, to an empty group, or to a single object).
-   */
-  status: 'valid' | 'untrusted-key' | 'invalid' | 'ignored';
-  keys: SignerKey[];
-  /** OpenPGP signature creation time (ISO 8601); DSSE envelopes carry none. */
-  signed_at: string | null;
-  detail: string;
-}
-
-export interface SignatureReport {
-  verdict: SignatureVerdict;
-  /** One line: why this verdict. */
-  reason: string;
-  /** Signing keys over all signatures, trusted ones first. */
-  keys: SignerKey[];
-  /** The newest signing time among the signatures that hold, or null (DSSE, or none holds). */
-  signed_at: string | null;
-  /** Objects covered by signatures whose digests match. */
-  covered: number[];
-  /** Non-signature objects no signature covers as `apptainer verify` requires. */
-  uncovered: number[];
-  signatures: SignatureCheck[];
-  /** The keyring the keys were checked against: its sources and content digest, or null when none was given. */
-  keyring: { sources: string[]; digest: string } | null;
-}
 
 export interface DataObject {
   id: number;
