@@ -74,7 +74,7 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   },
   sles15sp3: {
     kernel:
-      "SUSE data (35/42): no SLES 15 SP3 entry in the parts read of SUSE's records for CVE-2020-14386, CVE-2022-0185 and CVE-2023-0386, nor a SLES15-SP3 image in those of CVE-2024-53150 and CVE-2024-53197; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status; CVE-2021-22600's fix (5.3.18-150300.59.49.1) differs from the release string's 5.3.18-150300.59.49 only in the last number, which only an RPM database tells",
+      "SUSE data (36/42): no SLES 15 SP3 entry in the parts read of SUSE's records for CVE-2020-14386, CVE-2022-0185 and CVE-2023-0386, nor a SLES15-SP3 image in those of CVE-2024-53150 and CVE-2024-53197; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status",
     all: 'SUSE data',
   },
   ubuntu2204: {
