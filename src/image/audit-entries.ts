@@ -3,6 +3,7 @@ import { decodeFileCaps } from './capabilities.js';
 import type { ImageEntry } from './image-entry.js';
 
 import type { FindingKind, ImageFinding } from '../schema/image-report.js';
+import { IMAGE_ENTRY_KINDS } from '../schema/report-values.js';
 
 export type { FindingKind, ImageFinding };
 
@@ -185,17 +186,4 @@ export class EntryAuditor {
   }
 }
 
-export const ENTRY_KINDS: FindingKind[] = [
-  'setuid',
-  'setgid',
-  'file-capability',
-  'xattr',
-  'device',
-  'world-writable',
-  'foreign-owner',
-  'absolute-symlink',
-  'escaping-symlink',
-  'escaping-hardlink',
-  'unsafe-path',
-  'duplicate-entry',
-];
+export const ENTRY_KINDS: FindingKind[] = [...IMAGE_ENTRY_KINDS];

@@ -1,7 +1,7 @@
 // The image report, ctrsafe.image/1 (`ctrsafe image audit --format json`), declared once: its TypeScript types and
 // its published JSON Schema (docs/schema/ctrsafe.image-1.json) come from these declarations (TypeBox, issue 17).
 import { Type, type Static, type TSchema } from 'typebox';
-import { IMAGE_SCHEMA } from './report-values.js';
+import { IMAGE_ENTRY_KINDS, IMAGE_SCHEMA } from './report-values.js';
 
 /** The version of this document: bump it (and add a CHANGELOG line) whenever a declaration below changes. */
 export const IMAGE_REPORT_VERSION = '1.0.0';
@@ -26,18 +26,7 @@ export const ImageFormat = Enum([
 export type ImageFormat = Static<typeof ImageFormat>;
 
 export const FindingKind = Enum([
-  'setuid',
-  'setgid',
-  'file-capability',
-  'xattr',
-  'device',
-  'world-writable',
-  'foreign-owner',
-  'absolute-symlink',
-  'escaping-symlink',
-  'escaping-hardlink',
-  'unsafe-path',
-  'duplicate-entry',
+  ...IMAGE_ENTRY_KINDS,
   'deleted-in-upper-layer',
   'image-writable',
   'image-owner',

@@ -3,6 +3,22 @@
 /** The host report's schema id: the document type and its major version. */
 export const REPORT_SCHEMA = 'ctrsafe.report/1';
 
+/** What the image audit judges each entry of an image for (the rest of the finding kinds are about the image). */
+export const IMAGE_ENTRY_KINDS = [
+  'setuid',
+  'setgid',
+  'file-capability',
+  'xattr',
+  'device',
+  'world-writable',
+  'foreign-owner',
+  'absolute-symlink',
+  'escaping-symlink',
+  'escaping-hardlink',
+  'unsafe-path',
+  'duplicate-entry',
+] as const;
+
 /** The image report's schema id. */
 export const IMAGE_SCHEMA = 'ctrsafe.image/1';
 
