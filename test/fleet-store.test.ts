@@ -118,6 +118,13 @@ for (const [name, url] of backends) {
       assert.equal(s.nodes, 25);
       assert.equal(s.stale, 1, "node001's report was made before node002's");
       assert.deepEqual(s.readiness.apptainer, { yes: 12, no: 13 });
+      // The dashboard's verdicts (issue 18): ready at low risk, blocked when it cannot run; no other words invented.
+      assert.deepEqual(s.verdicts, { apptainer: { ready: 12, blocked: 13 }, podman: { blocked: 25 } });
+      assert.deepEqual(s.severity_nodes, { high: 8 }, 'nodes with an affected advisory of each severity');
+      assert.equal(
+        (await store.listNodes({ offset: 0, limit: 1, runtime: 'apptainer', verdict: 'blocked' })).total,
+        13,
+      );
       assert.deepEqual(s.vulnerabilities, [
         {
           id: 'CVE-2024-1086',
@@ -297,6 +304,45 @@ for (const [name, url] of backends) {
         ['CS-H001'],
       );
       assert.equal((await store.listNodes({ offset: 0, limit: 5, runtime: 'podman', ready: 'no' })).total, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${name}: a database from before the verdicts (migration 5) gets them, its matrix rows and counters at upgrade`, async () => {
+    const u = await url();
+    let store = await openStore(u);
+    const raw = JSON.parse(JSON.stringify(report('up001'))) as { runtimes: Record<string, unknown>[] };
+    raw.runtimes = [
+      { id: 'apptainer', ready: 'yes', risk: 'high', installed: true, reasons: ['setuid starter', 'more'] },
+      { id: 'podman', ready: 'yes', risk: 'low', installed: false },
+    ];
+    const v = validateReport(raw);
+    assert.ok(v.ok, v.ok ? '' : v.reason);
+    await store.ingest(v.report, T0 + 1000);
+    const want = (await store.summary(T0 + 2000, 1e9)).verdicts;
+    assert.deepEqual(want, { apptainer: { degraded: 1 }, podman: { 'not-installed': 1 } });
+    assert.deepEqual((await store.nodeViews({ offset: 0, limit: 10 })).nodes[0]?.runtimes.apptainer, {
+      verdict: 'degraded',
+      why: 'setuid starter',
+    });
+    await store.close();
+    // Back to version 5 as it was: no view column, no verdict counters, states of [ready, risk].
+    const driver = await openDriver(u);
+    await driver.run("DELETE FROM fleet_counts WHERE metric IN ('verdict', 'severity_nodes')");
+    await driver.run('ALTER TABLE nodes DROP COLUMN view');
+    await driver.run('UPDATE nodes SET state = ?', [
+      JSON.stringify({ r: { apptainer: ['yes', 'high'], podman: ['yes', 'low'] } }),
+    ]);
+    await driver.run('DELETE FROM schema_version WHERE version > 5');
+    await driver.close();
+    store = await openStore(u);
+    try {
+      assert.deepEqual((await store.summary(T0 + 2000, 1e9)).verdicts, want);
+      assert.equal(
+        (await store.nodeViews({ offset: 0, limit: 10 })).nodes[0]?.runtimes.apptainer?.why,
+        'setuid starter',
+      );
     } finally {
       await store.close();
     }

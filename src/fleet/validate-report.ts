@@ -49,7 +49,16 @@ export interface NodeReport {
     kernel: { release: string | null; distro_kernel: boolean };
     os: { id: string | null; version_id: string | null };
   };
-  runtimes: { id: string; ready: string; risk: string; mode?: string | null; version?: string | null }[];
+  runtimes: {
+    id: string;
+    ready: string;
+    risk: string;
+    installed?: boolean | null;
+    mode?: string | null;
+    version?: string | null;
+    /** Why, in the node's words (only the first one is kept by the fleet, bounded). */
+    reasons?: unknown;
+  }[];
   findings: {
     id: string;
     severity: string;
@@ -72,6 +81,8 @@ export interface NodeReport {
     /** CISA KEV listing, when the record carries it: known-exploited vulnerabilities lead the plan. */
     known_exploited?: { catalog?: string; date_added?: string } | null;
   }[];
+  /** The collected facts (id, value, how, evidence); the fleet reads slurm.partitions of them. */
+  facts?: unknown;
 }
 
 type Verdict = { ok: true; report: NodeReport } | { ok: false; reason: string };
@@ -170,11 +181,12 @@ export function validateReport(raw: unknown, now: number = Date.now()): Verdict 
       !isObj(r) ||
       !(RUNTIME_IDS as string[]).includes(String(r.id)) ||
       !READY.includes(String(r.ready)) ||
-      !RISK.includes(String(r.risk))
+      !RISK.includes(String(r.risk)) ||
+      (r.installed !== undefined && r.installed !== null && typeof r.installed !== 'boolean')
     )
       return {
         ok: false,
-        reason: `runtime entry ${quote(isObj(r) ? r.id : r)} has an unknown id, ready or risk`,
+        reason: `runtime entry ${quote(isObj(r) ? r.id : r)} has an unknown id, ready, risk or installed`,
       };
     else if (optStr(r, ['mode', 'version'], 200))
       return {

@@ -2,6 +2,7 @@
 import { renderCsv } from '../../render/csv.js';
 import { NODE_CSV_COLUMNS, nodeCsvCells } from '../../render/render-fleet.js';
 import type { FleetReader, NodeQuery, Summary } from '../store/fleet-reader.js';
+import { kernelChart, planChart, readinessChart, severityChart } from '../overview-charts.js';
 import type { ApiResponse } from './app.js';
 import { jsonResponse, SECURITY_HEADERS } from './responses.js';
 
@@ -46,6 +47,7 @@ const NODE_FILTERS = [
   'kernel',
   'runtime',
   'ready',
+  'verdict',
   'rule',
   'vuln',
   'vuln_status',
@@ -67,6 +69,17 @@ export async function readRoute(
   const limit = (d: number) => Math.min(int('limit', exporting ? 100_000 : d), exporting ? 100_000 : 1000);
   const p = url.pathname;
   if (p === '/api/v1/summary') return jsonResponse(200, await store.summary(now, staleMs));
+  if (p === '/api/v1/overview') {
+    // The first screen: the cards' counts and every chart, drawn here (the page ships no chart code).
+    const [s, plan] = [await store.summary(now, staleMs), await store.plan({ offset: 0, limit: 5 })];
+    return jsonResponse(200, {
+      nodes: s.nodes,
+      stale: s.stale,
+      critical_nodes: s.critical_nodes,
+      vulnerable_nodes: s.vulnerable_nodes,
+      charts: [readinessChart(s), kernelChart(s), planChart(plan), severityChart(s)],
+    });
+  }
   const section = /^\/api\/v1\/summary\/([a-z]+)$/.exec(p)?.[1];
   if (section && SECTIONS[section]) {
     const [cols, rows, json] = SECTIONS[section](await store.summary(now, staleMs));

@@ -1,7 +1,14 @@
 // The fleet store: one implementation over either database driver: idempotent ingest, latest state, counters, identity.
 import type { NodeReport } from '../validate-report.js';
 import { migrate } from './migrations.js';
-import { countDeltas, encodeState, filterColumns, mergeDeltas, type CountDelta } from './node-state.js';
+import {
+  countDeltas,
+  encodeState,
+  filterColumns,
+  mergeDeltas,
+  viewColumn,
+  type CountDelta,
+} from './node-state.js';
 import {
   decideEnrolment,
   enrolNode,
@@ -96,10 +103,13 @@ export class FleetStore extends FleetReader {
     return Date.now() < this.downUntil ? Promise.reject(down()) : this.batches.submit(key, run);
   }
 
-  /** Brings the schema up to date; a database from before the current layout gets its derived rows rebuilt. */
+  /**
+   * Brings the schema up to date; a database from before the current layout (4) or the runtime verdicts (6) gets
+   * its derived rows rebuilt from the stored reports.
+   */
   async migrate(): Promise<number> {
     const { from, to } = await migrate(this.db);
-    if (from > 0 && from < 4) await this.rebuildDerived();
+    if (from > 0 && from < 6) await this.rebuildDerived();
     return to;
   }
 
@@ -316,7 +326,7 @@ export class FleetStore extends FleetReader {
         for (const a of d.actions) actions.set(a.key, [a.key, a.kind, a.title, JSON.stringify(a.fixes)]);
         const f = filterColumns(d.state);
         await tx.run(
-          'UPDATE nodes SET fail_critical = ?, fail_high = ?, vulns_affected = ?, state = ?, runtimes = ?, vulns = ?, fails = ? WHERE hostname = ?',
+          'UPDATE nodes SET fail_critical = ?, fail_high = ?, vulns_affected = ?, state = ?, runtimes = ?, vulns = ?, fails = ?, view = ? WHERE hostname = ?',
           [
             d.state.failCritical,
             d.state.failHigh,
@@ -325,6 +335,7 @@ export class FleetStore extends FleetReader {
             f.runtimes,
             f.vulns,
             f.fails,
+            viewColumn(d.state),
             hostname,
           ],
         );

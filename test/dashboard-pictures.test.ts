@@ -1,0 +1,225 @@
+// The dashboard's pictures in real Chromium (issue 18): the overview fits one 1920x1080 screen with every chart,
+// each chart has a text alternative and a table, links and focus work from the keyboard, nothing overflows at
+// 1920x1080 or 390x844, ids and host names never break across lines, and the CSP reports no violation.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createApp } from '../src/fleet/server/app.js';
+import { serveApp } from '../src/fleet/server/serve.js';
+import type { FleetStore } from '../src/fleet/store/fleet-store.js';
+import { openStore } from '../src/fleet/store/open-store.js';
+import { ingestAs } from './helpers/seed-fleet.js';
+
+const ADMIN = 'admin-token-for-picture-tests-0123';
+const DAY = 86_400_000;
+const SHOTS = process.env.CTRSAFE_SCREENSHOTS;
+const XSS_KERNEL = `6.6.6-"><script>alert(1)</script>`;
+
+/** A cluster as sites have them: batch, GPU, legacy and interactive partitions on five distributions. */
+const GROUPS: [string, number, string, string[]][] = [
+  ['cn', 180, 'rocky9', ['batch']],
+  ['gpu', 24, 'apptainer-setuid', ['gpu', 'batch']],
+  ['old', 30, 'centos7-default', ['legacy']],
+  ['deb', 40, 'debian12', ['batch']],
+  ['login', 30, 'ubuntu2204', ['interactive']],
+  ['sle', 12, 'sles15sp3', ['legacy']],
+];
+
+let store: FleetStore;
+let server: Server;
+let browser: Browser;
+let base: string;
+let total = 0;
+const alerts: string[] = [];
+
+async function open(path = '/', viewport = { width: 1920, height: 1080 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('dialog', (d) => {
+    alerts.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => alerts.push(`page error: ${e.message}`));
+  // Every CSP violation the page meets is kept where the test can read it (securitypolicyviolation, CSP 3 §5.3).
+  await page.addInitScript(() => {
+    const w = window as unknown as { cspViolations: string[] };
+    w.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  await page.goto(`${base}/`);
+  await page.fill('input[name=token]', ADMIN);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('.cards');
+  if (path !== '/') {
+    await page.goto(`${base}/#${path}`);
+  }
+  return page;
+}
+
+async function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+}
+
+/** Elements whose box reaches past the viewport's right edge, outside any box that scrolls on its own. */
+async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const vw = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > vw)
+      out.push(`the page is ${document.documentElement.scrollWidth}px wide`);
+    for (const el of document.querySelectorAll('main *')) {
+      let p = el.parentElement;
+      let scrolls = false;
+      for (; p && p !== document.body; p = p.parentElement)
+        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) scrolls = true;
+      const r = el.getBoundingClientRect();
+      if (!scrolls && r.width > 0 && r.right > vw + 0.5)
+        out.push(`${el.tagName} ${el.className} ends at ${r.right}`);
+    }
+    return out.slice(0, 10);
+  });
+}
+
+const shot = async (page: Page, name: string) => {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+};
+
+describe('dashboard pictures in chromium', () => {
+  before(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-pictures-'));
+    store = await openStore(`sqlite:${path.join(dir, 'fleet.db')}`);
+    const now = Date.now();
+    for (const [prefix, count, fixture, partitions] of GROUPS)
+      for (let i = 1; i <= count; i++, total++)
+        await ingestAs(store, `${prefix}${String(i).padStart(3, '0')}`, fixture, {
+          generatedAt: now - 3600_000 + total,
+          receivedAt: now - 3600_000 + total,
+          edit: (r) => {
+            (r.facts as unknown[]).push({
+              id: 'slurm.partitions',
+              value: partitions,
+              how: 'file',
+              evidence: `/etc/slurm/slurm.conf: PartitionName=${partitions.join(', ')}`,
+            });
+          },
+        });
+    await ingestAs(store, 'odd001', 'rocky9', {
+      generatedAt: now,
+      receivedAt: now,
+      edit: (r) => {
+        (r.host as { kernel: { release: string } }).kernel.release = XSS_KERNEL;
+      },
+    });
+    total++;
+    const app = createApp(store, { adminToken: ADMIN, enrollSecret: 'x'.repeat(32), staleMs: DAY });
+    server = await serveApp(app, '127.0.0.1', 0);
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+    await store?.close();
+  });
+
+  test('overview at 1920x1080: every chart and the top of the plan fit without scrolling, nothing overflows', async () => {
+    const page = await open();
+    await page.waitForSelector('#chart-plan svg');
+    const charts = await page
+      .locator('.charts svg.chart')
+      .evaluateAll((els) =>
+        els.map((e) => ({ id: e.closest('section')!.id, bottom: e.getBoundingClientRect().bottom })),
+      );
+    assert.deepEqual(
+      charts.map((c) => c.id),
+      ['chart-readiness', 'chart-severity', 'chart-kernels', 'chart-plan'],
+    );
+    for (const c of charts) assert.ok(c.bottom <= 1080, `${c.id} ends at ${c.bottom}px, below the screen`);
+    assert.deepEqual(await overflowing(page), []);
+    // The numbers drawn are the store's.
+    const s = await store.summary(Date.now(), DAY);
+    assert.equal(await page.locator('.card .num').first().textContent(), String(total));
+    const degraded = s.verdicts.apptainer?.degraded ?? 0;
+    assert.ok(degraded > 0, 'the fixtures judge Apptainer runnable at high risk on most nodes');
+    const tooltip = `apptainer: ${degraded} nodes degraded`;
+    assert.equal(await page.locator('#chart-readiness svg title', { hasText: tooltip }).count(), 1, tooltip);
+    await shot(page, 'overview');
+    assert.deepEqual(await cspViolations(page), []);
+    await page.close();
+  });
+
+  test('every chart is an image with a text alternative and a table behind it; hostile text stays text', async () => {
+    const page = await open();
+    await page.waitForSelector('#chart-plan svg');
+    const alts = await page.locator('svg.chart').evaluateAll((els) =>
+      els.map((e) => ({
+        role: e.getAttribute('role'),
+        label: (e.getAttribute('aria-labelledby') ?? '')
+          .split(' ')
+          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .join(' '),
+        rows: e.closest('section')!.querySelectorAll('details table tbody tr').length,
+      })),
+    );
+    assert.ok(alts.length >= 4);
+    for (const a of alts) {
+      assert.equal(a.role, 'img');
+      assert.ok(a.label.length > 40, `a text alternative: ${a.label}`);
+      assert.ok(a.rows > 0, 'a table behind the chart');
+    }
+    const kernels = (await page.locator('#chart-kernels svg desc').textContent()) ?? '';
+    assert.ok(kernels.includes(XSS_KERNEL), 'the hostile kernel release is drawn as text');
+    assert.equal(await page.locator('main script, svg script, svg foreignObject').count(), 0);
+    assert.deepEqual(alerts, []);
+    await page.close();
+  });
+
+  test('keyboard: Tab reaches a chart part, Enter opens its filtered node list; ids never wrap', async () => {
+    const page = await open();
+    await page.waitForSelector('#chart-readiness svg a');
+    let inChart = false;
+    for (let i = 0; i < 40 && !inChart; i++) {
+      await page.keyboard.press('Tab');
+      inChart = await page.evaluate(() => !!document.activeElement?.closest('#chart-readiness svg'));
+    }
+    assert.ok(inChart, 'a readiness part takes the focus');
+    const href = await page.evaluate(() => document.activeElement!.getAttribute('href'));
+    assert.match(href ?? '', /^#\/(nodes|matrix)\?runtime=/);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((h) => location.hash === h, href);
+    await page.goto(`${base}/#/`);
+    await page.waitForSelector('#chart-plan svg');
+    // A CVE id or a host name on one line: an inline box that wraps has more than one client rect.
+    const wrapped = await page
+      .locator('main code, main .nowrap')
+      .evaluateAll((els) => els.filter((e) => e.getClientRects().length > 1).map((e) => e.textContent));
+    assert.deepEqual(wrapped, []);
+    await page.close();
+  });
+
+  test('overview at 390x844 (a phone): one column, nothing wider than the screen', async () => {
+    const page = await open('/', { width: 390, height: 844 });
+    await page.waitForSelector('#chart-plan svg');
+    assert.deepEqual(await overflowing(page), []);
+    await shot(page, 'overview-phone');
+    assert.deepEqual(await cspViolations(page), []);
+    await page.close();
+  });
+});
