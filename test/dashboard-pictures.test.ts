@@ -214,6 +214,70 @@ describe('dashboard pictures in chromium', () => {
     await page.close();
   });
 
+  test("matrix: a row per node, a column per runtime, each cell the store's verdict with symbol and words", async () => {
+    const page = await open('/matrix?partition=gpu');
+    await page.waitForSelector('table.matrix tbody tr');
+    assert.equal(await page.locator('table.matrix tbody tr').count(), 24, 'the gpu partition: 24 nodes');
+    const views = await store.nodeViews({ offset: 0, limit: 1, partition: 'gpu' });
+    const first = views.nodes[0]!;
+    assert.equal(first.hostname, 'gpu001');
+    const col = (await page.locator('table.matrix thead th').allTextContents()).indexOf('apptainer');
+    const cell = page.locator('table.matrix tbody tr').first().locator('td, th').nth(col);
+    const want = first.runtimes.apptainer!;
+    assert.equal(await cell.locator('.cell').getAttribute('class'), `cell v-${want.verdict}`);
+    assert.match((await cell.locator('.sr-only').textContent()) ?? '', new RegExp(`^${want.verdict}`));
+    assert.deepEqual(await overflowing(page), []);
+    await shot(page, 'matrix');
+    assert.deepEqual(await cspViolations(page), []);
+    await page.close();
+  });
+
+  test('partition grid: partitions from slurm.conf, a cell per node; arrows move the focus, which names the node and why', async () => {
+    const page = await open('/grid?runtime=apptainer');
+    await page.waitForSelector('.partition .grid-cells a');
+    const names = await page.locator('.partition h2 a').allTextContents();
+    assert.deepEqual(names, ['batch', 'gpu', 'interactive', 'legacy', '(no partition reported)']);
+    const batch = page.locator('.partition', { has: page.locator('h2 a', { hasText: /^batch$/ }) });
+    assert.equal(await batch.locator('.grid-cells a').count(), 180 + 24 + 40, 'cn, gpu and deb nodes');
+    // Grey scale: each verdict has its own symbol, not only its own colour.
+    const symbols = await page.locator('.grid-cells a').evaluateAll((els) => {
+      const m: Record<string, Set<string>> = {};
+      for (const e of els) (m[e.className] ??= new Set()).add(e.textContent ?? '');
+      return Object.entries(m).map(([k, v]): [string, string[]] => [k, [...v]]);
+    });
+    assert.ok(symbols.length >= 2, JSON.stringify(symbols));
+    for (const [, v] of symbols) assert.equal(v.length, 1, 'one symbol per verdict');
+    assert.equal(
+      new Set(symbols.map(([, v]) => v[0])).size,
+      symbols.length,
+      'no two verdicts share a symbol',
+    );
+    // One tab stop per partition; the arrows move within it.
+    let focused = '';
+    for (let i = 0; i < 40 && !focused.startsWith('cn'); i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    }
+    assert.match(focused, /^cn001: apptainer /);
+    await page.keyboard.press('ArrowRight');
+    const second = await page.evaluate(() => document.activeElement!.getAttribute('aria-label'));
+    assert.match(second ?? '', /^cn002: apptainer /);
+    assert.equal(
+      await page.locator('.grid-info').textContent(),
+      second,
+      'the focused node is named with its reason',
+    );
+    const degradedWhy = (await store.nodeViews({ offset: 0, limit: 1, search: 'cn002' })).nodes[0]!.runtimes
+      .apptainer;
+    if (degradedWhy?.why) assert.ok(second!.endsWith(degradedWhy.why), 'the reason is the stored one');
+    await shot(page, 'partitions');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1:has-text("cn002")');
+    assert.deepEqual(await overflowing(page), []);
+    assert.deepEqual(await cspViolations(page), []);
+    await page.close();
+  });
+
   test('overview at 390x844 (a phone): one column, nothing wider than the screen', async () => {
     const page = await open('/', { width: 390, height: 844 });
     await page.waitForSelector('#chart-plan svg');

@@ -54,6 +54,8 @@ export interface NodeQuery {
   ready?: string;
   /** With `runtime`: the dashboard's verdict (ready, degraded, blocked, unknown, not-installed). */
   verdict?: string;
+  /** In this Slurm partition (as the node's slurm.conf says). */
+  partition?: string;
   /** Failing this rule id. */
   rule?: string;
   /** Affected by this vulnerability id (or with this status, if `vuln_status` is given). */
@@ -172,6 +174,7 @@ export class FleetReader {
       add(this.db.dialect === 'postgres' ? `strpos(${col}, ?) > 0` : `instr(${col}, ?) > 0`, `|${needle}|`);
     if (q.runtime && q.ready) contains('runtimes', `${q.runtime}=${q.ready}`);
     if (q.runtime && q.verdict) contains('runtimes', `${q.runtime}/${q.verdict}`);
+    if (q.partition) contains('runtimes', `@${q.partition}`);
     if (q.rule) contains('fails', q.rule);
     if (q.vuln) contains('vulns', `${q.vuln}=${q.vuln_status ?? 'affected'}`);
     if (q.action) add('hostname IN (SELECT hostname FROM node_actions WHERE action_key = ?)', q.action);

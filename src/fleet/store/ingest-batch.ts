@@ -108,10 +108,18 @@ function partitionsOf(r: NodeReport): string[] {
     : [];
 }
 
-/** A runtime's first reason, for the grid's hover; only when the verdict is not plain "ready". */
-function firstReason(reasons: unknown): string | null {
-  const first = Array.isArray(reasons) ? (reasons as unknown[])[0] : undefined;
-  return typeof first === 'string' && first ? first.slice(0, WHY_MAX) : null;
+/**
+ * The reason behind a verdict other than ready, for the grid's hover: for a degraded runtime the first reason that
+ * raised its risk to high or critical ("risk: high from CVE-..."), else the runtime's first reason.
+ */
+function reasonFor(verdict: string, reasons: unknown): string | null {
+  const all = Array.isArray(reasons)
+    ? (reasons as unknown[]).slice(0, 100).filter((r): r is string => typeof r === 'string' && r !== '')
+    : [];
+  const pick =
+    (verdict === 'degraded' ? all.find((r) => /^risk: (at least )?(high|critical)\b/.test(r)) : undefined) ??
+    all[0];
+  return pick ? pick.slice(0, WHY_MAX) : null;
 }
 
 /** The node's state from a report that already carries the server's facts (withServerFacts). */
@@ -127,7 +135,12 @@ export function stateOfReport(r: NodeReport, actions: NodeAction[]): NodeState {
         const verdict = runtimeVerdict(x);
         return [
           x.id,
-          { ready: x.ready, risk: x.risk, verdict, why: verdict === 'ready' ? null : firstReason(x.reasons) },
+          {
+            ready: x.ready,
+            risk: x.risk,
+            verdict,
+            why: verdict === 'ready' ? null : reasonFor(verdict, x.reasons),
+          },
         ];
       }),
     ),

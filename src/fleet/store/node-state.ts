@@ -206,12 +206,17 @@ export function decodeState(
 
 /**
  * The columns the node filters search ("|apptainer=yes|apptainer/degraded|podman=no|podman/blocked|"): a filter is one substring test per node row
- * (instr, strpos) on a narrow table. Ids and states never hold "|" or "=" (the validator's character sets).
+ * (instr, strpos) on a narrow table. Ids, states and partition names never hold "|", "=", "/" or "@" (the
+ * validator's and the partition reader's character sets).
  */
 export function filterColumns(s: NodeState): { runtimes: string; vulns: string; fails: string } {
   const join = (xs: string[]) => (xs.length ? `|${xs.join('|')}|` : '');
   return {
-    runtimes: join([...s.runtimes].flatMap(([k, v]) => [`${k}=${v.ready}`, `${k}/${v.verdict}`])),
+    // The runtimes column also holds the partitions ("@batch"): one substring test filters by either.
+    runtimes: join([
+      ...[...s.runtimes].flatMap(([k, v]) => [`${k}=${v.ready}`, `${k}/${v.verdict}`]),
+      ...s.partitions.map((p) => `@${p}`),
+    ]),
     vulns: join([...s.vulns].map(([k, v]) => `${k}=${v.status}`)),
     fails: join([...s.fails.keys()]),
   };
