@@ -198,3 +198,28 @@ test('kernels: grouped by family and stream, newest release first (rpm order, no
     ],
   );
 });
+
+test('trend: a gap where no roll-up exists, every line named at its end and summarised in words', async () => {
+  const { renderTrend } = await import('../src/render/chart-trend.js');
+  const svg = renderTrend({
+    id: 'trend-affected',
+    title: 'Affected',
+    days: ['2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04'],
+    unit: 'nodes',
+    series: [
+      { label: 'affected', values: [null, 300, 250, 120], colour: '#b3261e' },
+      { label: 'critical', values: [null, 30, 30, 0], colour: '#1f5f9e', dash: '6 3' },
+    ],
+  });
+  assert.equal(xmlProblem(svg), null);
+  const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!);
+  assert.equal(paths.length, 2);
+  assert.equal((paths[0]!.match(/M/g) ?? []).length, 1, 'one run of line: the unknown first day is left out');
+  assert.equal((paths[0]!.match(/L/g) ?? []).length, 2, 'three known days, two segments');
+  assert.match(svg, /stroke-dasharray="6 3"/, 'told apart by dashes, not only colour');
+  assert.match(svg, />affected 120 nodes</);
+  assert.match(
+    svg,
+    /affected: 300 nodes on 2026-10-02, 120 nodes on 2026-10-04 \(lowest 120 nodes, highest 300 nodes\)/,
+  );
+});

@@ -334,6 +334,7 @@ for (const [name, url] of backends) {
     await driver.run('UPDATE nodes SET state = ?', [
       JSON.stringify({ r: { apptainer: ['yes', 'high'], podman: ['yes', 'low'] } }),
     ]);
+    await driver.run('DROP TABLE daily_counts');
     await driver.run('DELETE FROM schema_version WHERE version > 5');
     await driver.close();
     store = await openStore(u);
@@ -343,6 +344,60 @@ for (const [name, url] of backends) {
         (await store.nodeViews({ offset: 0, limit: 10 })).nodes[0]?.runtimes.apptainer?.why,
         'setuid starter',
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${name}: daily roll-ups: written at ingest and by the roll-up step, idempotent, carried over quiet days`, async () => {
+    const store = await openStore(await url());
+    try {
+      const cve = 'CVE-2024-1086';
+      // Ingest rolls up today by itself (the trend of a fresh server is not empty), then at most once a minute.
+      const today = new Date().toISOString().slice(0, 10);
+      for (const h of ['r001', 'r002', 'r003']) {
+        await store.ingest(report(h, { vulns: h === 'r003' ? [] : [{ id: cve, status: 'affected' }] }), T0);
+        assert.equal(
+          (await store.trend(today, 1)).nodes[0],
+          1,
+          'the first batch rolled up, the next not yet',
+        );
+      }
+      await store.rollup('2026-10-01');
+      await store.rollup('2026-10-01');
+      await store.ingest(report('r001', { ready: 'no', kernel: '5.14.0-503.el9.x86_64', vulns: [] }), T0 + 1);
+      await store.rollup('2026-10-03');
+      const t = await store.trend('2026-10-04', 5);
+      assert.deepEqual(t.days, ['2026-09-30', '2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04']);
+      assert.deepEqual(t.nodes, [null, 3, 3, 3, 3], 'no data before the first roll-up; quiet days carry it');
+      assert.deepEqual(t.vulnerable_nodes, [null, 2, 2, 1, 1]);
+      assert.deepEqual(t.severity_nodes.high, [null, 2, 2, 1, 1]);
+      assert.deepEqual(t.verdicts.apptainer?.ready, [null, 3, 3, 2, 2]);
+      assert.deepEqual(
+        t.verdicts.apptainer?.blocked,
+        [null, 0, 0, 1, 1],
+        'zero, not unknown, once rolled up',
+      );
+      assert.deepEqual(await store.series('vuln', cve, '2026-10-04', 5), [
+        { day: '2026-10-01', n: 2 },
+        { day: '2026-10-03', n: 1 },
+      ]);
+      assert.deepEqual(await store.series('kernel', '5.14.0-503.el9.x86_64', '2026-10-04', 5), [
+        { day: '2026-10-03', n: 1 },
+      ]);
+      // A counter that fell to zero leaves the day's roll-up when the day is rolled up again.
+      await store.ingest(report('r002', { vulns: [] }), T0 + 2);
+      await store.rollup('2026-10-03');
+      assert.deepEqual(await store.series('vuln', cve, '2026-10-04', 5), [{ day: '2026-10-01', n: 2 }]);
+      assert.deepEqual((await store.trend('2026-10-04', 5)).vulnerable_nodes, [null, 2, 2, 0, 0]);
+      // Roll-ups of a year and a month are kept; older ones go at the next roll-up.
+      await store.rollup('2024-01-01');
+      await store.rollup('2026-10-04');
+      assert.deepEqual(await store.series('kernel', '5.14.0-427.el9.x86_64', '2026-10-04', 1000), [
+        { day: '2026-10-01', n: 3 },
+        { day: '2026-10-03', n: 2 },
+        { day: '2026-10-04', n: 2 },
+      ]);
     } finally {
       await store.close();
     }

@@ -2,7 +2,9 @@
 import { renderBars, barsSummary, type BarsData } from '../render/chart-bars.js';
 import type { FillName } from '../render/chart-fills.js';
 import { renderStackedBars, stackedBarsSummary, type StackedBarsData } from '../render/chart-stacked-bars.js';
+import { renderTrend, trendSummary, type TrendData } from '../render/chart-trend.js';
 import { pct } from '../render/svg.js';
+import type { Trend } from './store/daily-rollups.js';
 import { groupKernels } from './kernel-groups.js';
 import { VERDICT_LABEL, VERDICTS, type Verdict } from './runtime-verdict.js';
 import type { PlanItem, Summary } from './store/fleet-reader.js';
@@ -86,7 +88,7 @@ export function readinessChart(s: Summary, width = 600): ChartPanel {
   };
 }
 
-export function kernelChart(s: Summary, width = 600, maxBars = 14): ChartPanel {
+export function kernelChart(s: Summary, width = 600, maxBars = 12): ChartPanel {
   const groups = groupKernels(s.kernels);
   const href = (release: string | null) => route('/nodes', { kernel: release ?? '' });
   const data: BarsData = {
@@ -192,4 +194,87 @@ export function planChart(plan: { total: number; items: PlanItem[] }, width = 60
       { text: i.hostlist + (i.hostlist_truncated ? ' …' : ''), hostlist: true },
     ]),
   };
+}
+
+/** Lines told apart by dash pattern as well as colour (grey scale), and named at their ends. */
+const LINES: { colour: string; dash?: string }[] = [
+  { colour: '#b3261e' },
+  { colour: '#1f5f9e', dash: '6 3' },
+  { colour: '#2e7d32', dash: '2 3' },
+  { colour: '#7a4c9e', dash: '8 3 2 3' },
+  { colour: '#5f6b76', dash: '1 5' },
+];
+
+function trendPanel(data: TrendData, days: string[], columns: string[]): ChartPanel {
+  return {
+    id: data.id,
+    title: data.title,
+    svg: renderTrend(data),
+    alt: trendSummary(data),
+    columns: ['Day', ...columns],
+    rows: days
+      .map((day, i) => [day, ...data.series.map((s) => (s.values[i] === null ? '—' : String(s.values[i])))])
+      .reverse(),
+  };
+}
+
+export function affectedTrendChart(t: Trend, width = 600): ChartPanel {
+  const sev = ['critical', 'high'].filter((s) => t.severity_nodes[s]?.some((v) => v));
+  const series = [
+    { label: 'affected', values: t.vulnerable_nodes, ...LINES[0]! },
+    ...sev.map((s, k) => ({ label: s, values: t.severity_nodes[s]!, ...LINES[k + 1]! })),
+    { label: 'all nodes', values: t.nodes, ...LINES[4]! },
+  ];
+  const data: TrendData = {
+    id: 'trend-affected',
+    title: `Nodes with an affected advisory, last ${t.days.length} days`,
+    days: t.days,
+    unit: 'nodes',
+    width,
+    height: 170,
+    series,
+  };
+  return trendPanel(
+    data,
+    t.days,
+    series.map((s) => s.label),
+  );
+}
+
+export function readinessTrendChart(t: Trend, width = 600): ChartPanel {
+  const installed = (rt: string, i: number) =>
+    Object.entries(t.verdicts[rt] ?? {}).reduce(
+      (n, [v, s]) => n + (v === 'not-installed' ? 0 : (s[i] ?? 0)),
+      0,
+    );
+  const lastDay = t.days.length - 1;
+  const runtimes = Object.keys(t.verdicts)
+    .filter((rt) => t.days.some((_, i) => installed(rt, i) > 0))
+    .sort((a, b) => installed(b, lastDay) - installed(a, lastDay) || (a < b ? -1 : 1))
+    .slice(0, 4);
+  const series = runtimes.map((rt, k) => ({
+    label: rt,
+    ...LINES[k]!,
+    values: t.days.map((_, i) => {
+      // No roll-up that day: unknown; a roll-up without ready nodes of this runtime: 0%.
+      const n = installed(rt, i);
+      if (t.nodes[i] === null || n === 0) return null;
+      return Math.round((1000 * (t.verdicts[rt]?.ready?.[i] ?? 0)) / n) / 10;
+    }),
+  }));
+  const data: TrendData = {
+    id: 'trend-readiness',
+    title: `Ready share of installed nodes, last ${t.days.length} days`,
+    days: t.days,
+    unit: '%',
+    max: 100,
+    width,
+    height: 170,
+    series,
+  };
+  return trendPanel(
+    data,
+    t.days,
+    runtimes.map((rt) => `${rt} ready %`),
+  );
 }

@@ -2,7 +2,15 @@
 import { renderCsv } from '../../render/csv.js';
 import { NODE_CSV_COLUMNS, nodeCsvCells } from '../../render/render-fleet.js';
 import type { FleetReader, NodeQuery, Summary } from '../store/fleet-reader.js';
-import { kernelChart, planChart, readinessChart, severityChart } from '../overview-charts.js';
+import {
+  affectedTrendChart,
+  kernelChart,
+  planChart,
+  readinessChart,
+  readinessTrendChart,
+  severityChart,
+} from '../overview-charts.js';
+import { utcDay } from '../store/daily-rollups.js';
 import { matrixRuntimes, partitionGrid } from '../node-grid.js';
 import type { ApiResponse } from './app.js';
 import { jsonResponse, SECURITY_HEADERS } from './responses.js';
@@ -73,13 +81,27 @@ export async function readRoute(
   if (p === '/api/v1/summary') return jsonResponse(200, await store.summary(now, staleMs));
   if (p === '/api/v1/overview') {
     // The first screen: the cards' counts and every chart, drawn here (the page ships no chart code).
-    const [s, plan] = [await store.summary(now, staleMs), await store.plan({ offset: 0, limit: 5 })];
+    // The trend reads the daily roll-ups only: 30 or 90 days cost the same few thousand rows at any fleet size.
+    const days = q.get('days') === '90' ? 90 : 30;
+    const [s, plan, trend] = [
+      await store.summary(now, staleMs),
+      await store.plan({ offset: 0, limit: 5 }),
+      await store.trend(utcDay(now), days),
+    ];
     return jsonResponse(200, {
       nodes: s.nodes,
       stale: s.stale,
       critical_nodes: s.critical_nodes,
       vulnerable_nodes: s.vulnerable_nodes,
-      charts: [readinessChart(s), kernelChart(s), planChart(plan), severityChart(s)],
+      days,
+      charts: [
+        readinessChart(s),
+        kernelChart(s),
+        planChart(plan),
+        severityChart(s),
+        affectedTrendChart(trend),
+        readinessTrendChart(trend),
+      ],
     });
   }
   const section = /^\/api\/v1\/summary\/([a-z]+)$/.exec(p)?.[1];

@@ -7,6 +7,7 @@ import {
   type EnrolmentRequest,
 } from './node-identity.js';
 import { decodeView, type NodeView } from './node-state.js';
+import { readSeries, readTrend, type Trend } from './daily-rollups.js';
 import { ruleFacts, vulnFacts } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
@@ -309,6 +310,16 @@ export class FleetReader {
       vulnerabilities,
       rules,
     };
+  }
+
+  /** The last `days` days (up to 400) of the daily roll-ups, ending at `today` (YYYY-MM-DD, UTC). */
+  trend(today: string, days: number): Promise<Trend> {
+    return readTrend(this.db, today, Math.min(Math.max(1, days), 400));
+  }
+
+  /** One counter's daily values from the roll-ups: an advisory's affected nodes, a kernel's nodes. */
+  series(metric: 'vuln' | 'kernel' | 'verdict' | 'severity_nodes', k1: string, today: string, days: number) {
+    return readSeries(this.db, metric, k1, today, Math.min(Math.max(1, days), 400));
   }
 
   /**

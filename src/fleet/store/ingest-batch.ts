@@ -60,6 +60,8 @@ export interface BatchWrites {
   actions: string[];
   stored: number;
   day: string | null;
+  /** Set when the batch refreshed the day's roll-up (the store notes it once the batch commits). */
+  rolled: { at: number; day: string } | null;
 }
 
 /** Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */

@@ -111,6 +111,10 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
   // 6: the dashboard's pictures (issue 18): per node, its partitions and each runtime's verdict and why, narrow, for
   // the matrix and the partition grid; the store rebuilds the derived rows after it (verdict and severity counters).
   () => ["ALTER TABLE nodes ADD COLUMN view TEXT NOT NULL DEFAULT '{}'"],
+  // 7: daily roll-ups of the fleet counters (daily-rollups.ts), so a 90-day trend reads a few thousand rows.
+  (d) => [
+    `CREATE TABLE daily_counts (day TEXT NOT NULL, metric TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (day, metric, k1, k2))${NO_ROWID(d)}`,
+  ],
 ];
 
 /** Applies the missing migrations; returns the version before and after. */

@@ -85,7 +85,7 @@ async function show(): Promise<void> {
     else if (page === 'grid') await renderGrid(main, params);
     else if (page === 'plan') await renderPlan(main, params, showError);
     else if (page === 'drift') await renderDrift(main, params, showError);
-    else await renderOverview(main, showError);
+    else await renderOverview(main, params, showError);
   } catch (e) {
     main.replaceChildren();
     showError(e);

@@ -8,17 +8,35 @@ import type { Overview, Summary } from './types.js';
 /** Below the charts the vulnerability table shows this many rows; its export and the node filters have them all. */
 const VULN_ROWS = 25;
 
-export async function renderOverview(main: HTMLElement, onError: (e: unknown) => void): Promise<void> {
+export async function renderOverview(
+  main: HTMLElement,
+  params: URLSearchParams,
+  onError: (e: unknown) => void,
+): Promise<void> {
+  const days = params.get('days') === '90' ? 90 : 30;
   const [o, s] = await Promise.all([
-    getJson<Overview>('/api/v1/overview'),
+    getJson<Overview>(`/api/v1/overview?days=${days}`),
     getJson<Summary>('/api/v1/summary'),
   ]);
   const card = (label: string, n: number, href: string, kind: string) =>
     h('a', { class: `card ${kind}`, href }, h('span', { class: 'num' }, fmtInt(n)), h('span', {}, label));
   const count = (n: number | undefined, href: string) => (n ? h('a', { href }, fmtInt(n)) : '0');
+  // The trends' window: 30 or 90 days, a link each (the current one marked for screen readers too).
+  const span = () =>
+    h(
+      'span',
+      { class: 'span-pick' },
+      ...[30, 90].map((n) =>
+        h(
+          'a',
+          { href: route('/', { days: n }), 'aria-current': n === days ? 'true' : undefined },
+          `${n} days`,
+        ),
+      ),
+    );
   const chart = (id: string) => {
     const c = o.charts.find((x) => x.id === id);
-    return c ? chartPanel(c) : null;
+    return c ? chartPanel(c, id.startsWith('trend-') ? span() : null) : null;
   };
   main.replaceChildren(
     h('h1', { class: 'sr-only' }, 'Fleet overview'),
@@ -44,8 +62,8 @@ export async function renderOverview(main: HTMLElement, onError: (e: unknown) =>
       'div',
       { class: 'charts' },
       h('div', { class: 'chart-column' }, chart('readiness'), chart('severity')),
-      h('div', { class: 'chart-column' }, chart('kernels')),
-      h('div', { class: 'chart-column' }, chart('plan'), chart('trend-affected'), chart('trend-readiness')),
+      h('div', { class: 'chart-column' }, chart('kernels'), chart('trend-readiness')),
+      h('div', { class: 'chart-column' }, chart('plan'), chart('trend-affected')),
     ),
     h(
       'div',

@@ -101,12 +101,12 @@ const cell = (c: Cell): Child =>
           : c.text;
 
 /** A chart with its title, the SVG (an image with a text alternative) and the table behind it, folded. */
-export function chartPanel(c: ChartPanel, cls = ''): HTMLElement {
+export function chartPanel(c: ChartPanel, extra: Child = null): HTMLElement {
   const svg = importSvg(c.svg);
   return h(
     'section',
-    { class: `chart-panel ${cls}`.trim(), id: `chart-${c.id}` },
-    h('h2', {}, c.title),
+    { class: 'chart-panel', id: `chart-${c.id}` },
+    h('h2', {}, c.title, extra ? ' ' : '', extra),
     svg ?? h('p', { class: 'error' }, 'This chart could not be drawn; its table follows.'),
     h(
       'details',

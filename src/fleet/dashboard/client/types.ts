@@ -10,6 +10,7 @@ export interface Overview {
   stale: number;
   critical_nodes: number;
   vulnerable_nodes: number;
+  days: number;
   charts: import('../../overview-charts.js').ChartPanel[];
 }
 
