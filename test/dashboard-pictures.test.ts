@@ -313,6 +313,26 @@ describe('dashboard pictures in chromium', () => {
     await page.close();
   });
 
+  test('drift: a diff per node and report, from what to what, better or worse; the node page shows its own', async () => {
+    const page = await open('/drift');
+    await page.waitForSelector('.diff li');
+    const block = page.locator('.diff', { has: page.locator('a', { hasText: /^cn160$/ }) });
+    const kernel = block.locator('li', { hasText: 'kernel' });
+    assert.equal(await kernel.locator('del').textContent(), '5.14.0-427.35.1.el9_4.x86_64');
+    assert.equal(await kernel.locator('ins').textContent(), '5.14.0-503.38.1.el9_5.x86_64');
+    const fixed = block.locator('li.d-better', { hasText: 'vulnerability' });
+    assert.ok((await fixed.count()) > 0, 'the fixed advisories are shown as better');
+    assert.match((await fixed.first().textContent()) ?? '', /▼ better.*affected.*no longer reported/);
+    assert.deepEqual(await overflowing(page), []);
+    await shot(page, 'drift');
+    await page.goto(`${base}/#/node/cn160`);
+    await page.waitForSelector('section:has(h2:text("History")) .diff li');
+    await shot(page, 'node');
+    assert.deepEqual(await overflowing(page), []);
+    assert.deepEqual(await cspViolations(page), []);
+    await page.close();
+  });
+
   test('overview at 390x844 (a phone): one column, nothing wider than the screen', async () => {
     const page = await open('/', { width: 390, height: 844 });
     await page.waitForSelector('#chart-plan svg');

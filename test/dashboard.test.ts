@@ -181,7 +181,7 @@ describe('dashboard in chromium', () => {
     await page.click('table.nodes a:text("gpu001")');
     await page.waitForSelector('h1:has-text("gpu001")');
     assert.equal(await page.locator('h2', { hasText: 'Runtimes' }).count(), 1);
-    const history = page.locator('section:has(h2:text("History")) tbody tr', { hasText: 'kernel' });
+    const history = page.locator('section:has(h2:text("History")) li', { hasText: 'kernel' });
     assert.match((await history.textContent()) ?? '', /5\.15\.0-91-generic.*5\.15\.0-125-generic/);
     await shot(page, 'node');
     await page.close();
