@@ -333,11 +333,22 @@ describe('dashboard pictures in chromium', () => {
     await page.close();
   });
 
-  test('overview at 390x844 (a phone): one column, nothing wider than the screen', async () => {
+  test('at 390x844 (a phone): the overview in one column, and no page wider than the screen', async () => {
     const page = await open('/', { width: 390, height: 844 });
     await page.waitForSelector('#chart-plan svg');
     assert.deepEqual(await overflowing(page), []);
     await shot(page, 'overview-phone');
+    for (const [route, ready, name] of [
+      ['/matrix', 'table.matrix tbody tr', 'matrix-phone'],
+      ['/grid', '.grid-cells a', 'partitions-phone'],
+      ['/drift', '.diff li', 'drift-phone'],
+      ['/node/cn160', 'section:has(h2:text("History")) .diff li', 'node-phone'],
+    ]) {
+      await page.goto(`${base}/#${route}`);
+      await page.waitForSelector(ready!);
+      assert.deepEqual(await overflowing(page), [], route);
+      await shot(page, name!);
+    }
     assert.deepEqual(await cspViolations(page), []);
     await page.close();
   });
