@@ -4,7 +4,7 @@
 //
 // Bounded: a wall-clock deadline (BENCH_DEADLINE_S); past it no new request starts and the figures say "partial".
 // Servers listen on 127.0.0.1 only, on free ports, with temporary databases (PostgreSQL: BENCH_PG's database, emptied).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -98,11 +98,24 @@ interface Server {
   port: number;
 }
 
-/** `fleet serve` of `bin`; this build gets a request log file and no enrolment limit (one address enrols all). */
-async function startServer(bin: string, db: string, current: boolean, log: string): Promise<Server> {
+/** Whether `bin`'s fleet serve has the enrolment limit and logs (builds before them take none of these options). */
+function hasServeOptions(bin: string): boolean {
+  const r = spawnSync(process.execPath, [bin, 'fleet', 'serve', '--help'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return /--enroll-rate/.test(`${r.stdout}${r.stderr}`);
+}
+
+/**
+ * `fleet serve` of `bin`; a build that has them gets a request log file and no enrolment limit (one address enrols
+ * every node), so that a baseline of the same generation is measured doing the same work.
+ */
+async function startServer(bin: string, db: string, log: string): Promise<Server> {
+  const options = hasServeOptions(bin);
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const extra = current ? ['--enroll-rate', '0', '--request-log', log, '--audit-log', log] : [];
+    const extra = options ? ['--enroll-rate', '0', '--request-log', log, '--audit-log', log] : [];
     const child = spawn(
       process.execPath,
       [...NODE_ARGS, bin, 'fleet', 'serve', '--db', db, '--listen', `127.0.0.1:${port}`, ...extra],
@@ -219,6 +232,8 @@ interface Phase {
   statuses: Map<number, number>;
   errors: string[];
   serverCpu: number;
+  /** This process's CPU seconds: the load generator shares the machine's cores with the servers. */
+  clientCpu: number;
   partial: boolean;
 }
 
@@ -232,9 +247,11 @@ async function load(count: number, pids: number[], make: (i: number) => Promise<
     statuses: new Map(),
     errors: [],
     serverCpu: 0,
+    clientCpu: 0,
     partial: false,
   };
   const cpu0 = pids.reduce((s, pid) => s + serverCpu(pid), 0);
+  const client0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let windowStart = t0;
   let next = 0;
@@ -263,6 +280,8 @@ async function load(count: number, pids: number[], make: (i: number) => Promise<
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   p.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   p.serverCpu = pids.reduce((s, pid) => s + serverCpu(pid), 0) - cpu0;
+  const client = process.cpuUsage(client0);
+  p.clientCpu = (client.user + client.system) / 1e6;
   return p;
 }
 
@@ -298,7 +317,7 @@ async function runConfig(c: Config, round: number): Promise<Result> {
   const servers: Server[] = [];
   // The first server creates the schema; the others start on it.
   for (let k = 0; k < c.instances; k++)
-    servers.push(await startServer(c.bin, db, c.current, path.join(dir, `requests-${k}.log`)));
+    servers.push(await startServer(c.bin, db, path.join(dir, `requests-${k}.log`)));
   const agents = servers.map(() => new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }));
   const pick = (i: number) => i % servers.length;
   const pids = servers.map((s) => s.child.pid!);
@@ -381,7 +400,8 @@ for (let round = 0; round < ROUNDS && Date.now() < deadline; round++)
     console.log(
       `  round ${round + 1} ${c.name}: first ${f0(steady(r.first))}/s, changed ${f0(steady(r.changed))}/s; ` +
         `server CPU per report ${f2((1000 * r.first.serverCpu) / r.first.done)} / ${f2((1000 * r.changed.serverCpu) / r.changed.done)} ms ` +
-        `(${f0((100 * r.first.serverCpu) / r.first.seconds)}% / ${f0((100 * r.changed.serverCpu) / r.changed.seconds)}% of a core); ${r.check}` +
+        `(${f0((100 * r.first.serverCpu) / r.first.seconds)}% / ${f0((100 * r.changed.serverCpu) / r.changed.seconds)}% of a core); ` +
+        `load generator ${f2((1000 * r.first.clientCpu) / r.first.done)} / ${f2((1000 * r.changed.clientCpu) / r.changed.done)} ms; ${r.check}` +
         (bad.length ? `; e.g. ${bad[0]}` : '') +
         (r.first.partial || r.changed.partial ? ' (partial: deadline)' : ''),
     );
@@ -408,7 +428,7 @@ for (const c of configs) {
 // The attacks, on this build with SQLite: a node's large reports against the summary, and an unauthenticated flood.
 if (Date.now() < deadline && process.env.BENCH_ATTACKS !== '0') {
   const db = `sqlite:${path.join(dir, 'attack.db')}`;
-  const s = await startServer(BIN, db, true, path.join(dir, 'attack.log'));
+  const s = await startServer(BIN, db, path.join(dir, 'attack.log'));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   try {
     const token = (

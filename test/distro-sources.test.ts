@@ -21,6 +21,15 @@ import {
   type RedHatExtract,
 } from '../src/advisories/sources/redhat-security-data.js';
 import { isRelevantSourcePackage, rpmSourceOf } from '../src/advisories/sources/relevant-packages.js';
+import {
+  fixesFromSuseCveExtract,
+  parseSuseProductId,
+  suseCveRecordFixed,
+  type SuseCveExtract,
+} from '../src/advisories/sources/suse-cve-record.js';
+import { decideFromDistro, type Installed } from '../src/advisories/decide-distro.js';
+import { buildDistroIndex } from '../src/advisories/distro-index.js';
+import { hostReleases } from '../src/advisories/host-releases.js';
 import { REPO } from './helpers/tree.js';
 
 const RECORDS = path.join(REPO, 'test/fixtures/distro-records');
@@ -275,4 +284,90 @@ test('minimizeFixes keeps the first fix per version line and drops "affected" be
     minimizeFixes([f('not-affected'), f('unfixed')]).map((r) => r.status),
     ['unfixed'],
   );
+});
+
+test('SUSE per-CVE record: its Fixed image entries give the extract rows, and they decide SLES on both sides of the fix', () => {
+  const raw = suseCveRecordFixed(json('suse/CVE-2024-1086.trimmed.json'));
+  const kernelOf = (prefix: string) =>
+    new Set(
+      raw.filter((e) => e.product.startsWith(prefix) && e.name === 'kernel-default').map((e) => e.version),
+    );
+  assert.deepEqual([...kernelOf('Image SLES12-SP5-')], ['4.12.14-122.194.1']);
+  assert.deepEqual([...kernelOf('Image SLES15-SP3-')], ['5.3.18-150300.59.150.1']);
+  const extract = JSON.parse(
+    fs.readFileSync(path.join(REPO, 'scripts/distro-data/inputs/suse-cves/CVE-2024-1086.json'), 'utf8'),
+  ) as SuseCveExtract;
+  const rows = fixesFromSuseCveExtract(extract, all);
+  assert.deepEqual(
+    rows.map((r) => [r.ecosystem, r.package, r.status, r.fixed]),
+    [
+      ['SUSE:Linux Enterprise Server 12 SP5', 'kernel-default', 'fixed', '4.12.14-122.194.1'],
+      ['SUSE:Linux Enterprise Server 15 SP3', 'kernel-default', 'fixed', '5.3.18-150300.59.150.1'],
+    ],
+  );
+  const source = {
+    schema: 'ctrsafe.distro-fixes/1' as const,
+    id: 'suse-advisories',
+    publisher: 'SUSE',
+    repository: 'test',
+    revision: 'test',
+    date: '2026-03-05',
+    license: 'CC-BY-4.0',
+    fixes: rows,
+  };
+  const decide = (versionId: string, version: string, partial = false) => {
+    const releases = hostReleases('sles', versionId, null);
+    const installed: Installed = { names: ['kernel-default'], version, syntax: 'rpm', partial };
+    return decideFromDistro(buildDistroIndex([source], [], releases), releases, ['CVE-2024-1086'], installed);
+  };
+  // Versions below and above are SUSE's own releases of the same kernels (other records of vuln-list cvrf/suse-cves).
+  assert.equal(decide('12.5', '4.12.14-122.113.1')?.status, 'affected');
+  assert.equal(decide('12.5', '4.12.14-122.194.1')?.status, 'fixed');
+  assert.equal(decide('12.5', '4.12.14-122.237.1')?.status, 'fixed');
+  assert.equal(decide('15.3', '5.3.18-150300.59.130.1')?.status, 'affected');
+  assert.equal(decide('15.3', '5.3.18-150300.59.150.1')?.status, 'fixed');
+  assert.equal(decide('15.3', '5.3.18-150300.59.185.1')?.status, 'fixed');
+  // A kernel read from its release string alone (no RPM database) that differs from the fix only in the last number.
+  assert.match(decide('12.5', '4.12.14-122.194', true)?.reason ?? '', /differs only in N/);
+  // Another SUSE release's row never speaks for SLES 12 SP5.
+  assert.equal(decide('12.4', '4.12.14-95.1.1'), null);
+});
+
+test('SUSE product entries: container tags, dashed package names, and malformed input', () => {
+  assert.deepEqual(
+    parseSuseProductId('Container suse/sle-micro-rancher/5.2:latest:kernel-default-5.3.18-150300.59.150.1'),
+    {
+      product: 'Container suse/sle-micro-rancher/5.2:latest',
+      name: 'kernel-default',
+      version: '5.3.18-150300.59.150.1',
+    },
+  );
+  assert.deepEqual(
+    parseSuseProductId('Image SLES12-SP5-EC2-SAP-BYOS:cluster-md-kmp-default-4.12.14-122.194.1'),
+    {
+      product: 'Image SLES12-SP5-EC2-SAP-BYOS',
+      name: 'cluster-md-kmp-default',
+      version: '4.12.14-122.194.1',
+    },
+  );
+  for (const bad of [
+    '',
+    'kernel-default-4.12.14-122.1',
+    ':kernel-default-1-2',
+    'X:kernel',
+    `X:${'a'.repeat(500)}-1-2`,
+  ])
+    assert.equal(parseSuseProductId(bad), null, bad);
+  for (const bad of [
+    null,
+    7,
+    'text',
+    { Vulnerabilities: 'x' },
+    { Vulnerabilities: [{ ProductStatuses: [7, null] }] },
+  ])
+    assert.deepEqual(suseCveRecordFixed(bad), []);
+  const many = {
+    Vulnerabilities: [{ ProductStatuses: [{ Type: 'Fixed', ProductID: Array(50).fill('P:a-1-2') }] }],
+  };
+  assert.equal(suseCveRecordFixed(many, 10).length, 10);
 });

@@ -68,20 +68,20 @@ const NAMES_MISSING =
  */
 const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   sles12sp5: {
-    kernel: 'SUSE data: only three SUSE-SU advisories are shipped (none for SLES 12 SP5)',
+    kernel:
+      'SUSE data: SUSE\'s per-CVE records were read for 9 of the 26 CVEs only (scripts/distro-data/inputs/suse-cves); they list no "not affected" products, so a CVE whose record does not name SLES 12 SP5 (CVE-2022-0185) stays unknown',
     all: 'SUSE data',
   },
-  sles15sp3: { kernel: 'SUSE data: only three SUSE-SU advisories are shipped', all: 'SUSE data' },
-  'ubuntu2004-hwe': {
+  sles15sp3: {
     kernel:
-      "Ubuntu tracker rows for focal's linux-hwe-5.15: CVE-2021-3493 (past the first 16,000 characters read), CVE-2023-2640, CVE-2023-32629",
-    all: 'the kernel rows above',
+      "SUSE data: SUSE's per-CVE records were read for 9 of the 20 CVEs only; CVE-2024-53150 and CVE-2024-53197 name no SLES 15 SP3 image",
+    all: 'SUSE data',
   },
   ubuntu2204: {
-    all: "libpod: CVE-2022-27649 (Ubuntu's tracker: needs-triage), CVE-2022-4122 and CVE-2024-9407 (filed under buildah only), CVE-2026-55686 (not read)",
+    all: "libpod: Ubuntu's tracker leaves CVE-2022-27649 needs-triage, files CVE-2022-4122 and CVE-2024-9407 under buildah only and CVE-2026-55686 under the podman source only (jammy: DNE), so jammy's libpod has no row for them",
   },
   ubuntu2404: {
-    all: "libpod CVE-2024-9407 (filed under buildah only), CVE-2026-55686, crun CVE-2025-24965, CVE-2026-47766 (Ubuntu's tracker not read for them)",
+    all: "Ubuntu's tracker: crun CVE-2025-24965 needs-triage for noble; libpod CVE-2024-9407 filed under buildah only, CVE-2026-55686 under the podman source only (noble: DNE); crun CVE-2026-47766 not read",
   },
   debian11: {
     all: "Debian files CVE-2022-4122 and CVE-2024-9407 under buildah only; bullseye's runc, crun and libpod for the 2025-26 CVEs (records with unstable's line only, written when bullseye may have left support)",

@@ -19,6 +19,7 @@ import {
   buildUbuntuTracker,
   readDebianTrackerExtracts,
   readRedHatExtracts,
+  readSuseCveExtracts,
   readSuseExtracts,
   readUbuntuTrackerExtracts,
 } from './build-from-extracts.js';
@@ -143,7 +144,8 @@ export function runBuild(
   const redhat = readRedHatExtracts(path.join(paths.inputs, 'redhat'));
   if (redhat.length) writeSource(paths, inScope(scope, buildRedHat(redhat, keep)), log);
   const suse = readSuseExtracts(path.join(paths.inputs, 'suse'));
-  if (suse.length) writeSource(paths, inScope(scope, buildSuse(suse, keep)), log);
+  const suseCves = readSuseCveExtracts(path.join(paths.inputs, 'suse-cves'));
+  if (suse.length + suseCves.length) writeSource(paths, inScope(scope, buildSuse(suse, keep, suseCves)), log);
   const changelogs = readChangelogExtracts(path.join(paths.inputs, 'changelogs'));
   const fromChangelogs = (['Debian', 'Ubuntu'] as const).map((d) =>
     buildFromChangelogs(changelogs, d, (c) => keep.has(c)),

@@ -7,6 +7,7 @@ import { minimizeFixes } from './merge-fixes.js';
 import { fixesFromRedHatExtract, type RedHatExtract } from './redhat-security-data.js';
 import { fixesFromDebianTrackerExtract, type DebianTrackerExtract } from './debian-tracker-extract.js';
 import { fixesFromSuseExtract, type SuseExtract } from './suse-advisory.js';
+import { fixesFromSuseCveExtract, type SuseCveExtract } from './suse-cve-record.js';
 import { fixesFromUbuntuTracker, type UbuntuTrackerExtract } from './ubuntu-cve-tracker.js';
 
 export function readJsonFiles<T>(dir: string): T[] {
@@ -102,17 +103,26 @@ export function buildUbuntuTracker(
 }
 
 export const readSuseExtracts = (dir: string) => readJsonFiles<SuseExtract>(dir);
+export const readSuseCveExtracts = (dir: string) => readJsonFiles<SuseCveExtract>(dir);
 
-export function buildSuse(extracts: readonly SuseExtract[], keep: ReadonlySet<string>): DistroFixSource {
+/** SUSE's advisories (SUSE-SU, per advisory) and its per-CVE records, one source: both are SUSE's own statements. */
+export function buildSuse(
+  extracts: readonly SuseExtract[],
+  keep: ReadonlySet<string>,
+  cveRecords: readonly SuseCveExtract[] = [],
+): DistroFixSource {
   const meta = {
     id: 'suse-advisories',
-    publisher: 'SUSE (security advisories SUSE-SU, one at a time)',
+    publisher: 'SUSE (security advisories SUSE-SU and per-CVE records, one at a time)',
     repository:
-      'https://github.com/aquasecurity/vuln-list (cvrf/suse) and quotes of SUSE-SU advisories; see scripts/distro-data/inputs/suse',
+      'https://github.com/aquasecurity/vuln-list (cvrf/suse, cvrf/suse-cves), quotes of SUSE-SU advisories; see scripts/distro-data/inputs/suse and suse-cves',
     license: 'CC-BY-4.0',
   };
-  const fixes = minimizeFixes(extracts.flatMap((x) => fixesFromSuseExtract(x, (c) => keep.has(c))));
-  const refs = extracts.map((x) => ({
+  const fixes = minimizeFixes([
+    ...extracts.flatMap((x) => fixesFromSuseExtract(x, (c) => keep.has(c))),
+    ...cveRecords.flatMap((x) => fixesFromSuseCveExtract(x, (c) => keep.has(c))),
+  ]);
+  const refs = [...extracts, ...cveRecords].map((x) => ({
     repository: x.source.repository,
     path: x.source.path,
     commit: x.source.commit,
@@ -120,7 +130,7 @@ export function buildSuse(extracts: readonly SuseExtract[], keep: ReadonlySet<st
   return fromExtracts(
     meta,
     refs,
-    extracts.map((x) => x.date),
+    [...extracts, ...cveRecords].map((x) => x.date),
     fixes,
   );
 }

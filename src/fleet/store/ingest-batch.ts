@@ -15,7 +15,7 @@ import {
   type NodeState,
 } from './node-state.js';
 import { runtimeVerdict } from '../runtime-verdict.js';
-import { withServerFacts } from './server-facts.js';
+import { withServerFacts, type FleetReport } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
 export interface IngestResult {
@@ -87,7 +87,7 @@ export async function multiRow<T>(
   return out;
 }
 
-const countFails = (fs: NodeReport['findings'], sev: string) =>
+const countFails = (fs: FleetReport['findings'], sev: string) =>
   fs.filter((f) => f.status === 'fail' && f.severity === sev).length;
 
 /** The vulnerability states the fleet tracks; "fixed" and "not-affected" (reports made with --all) need nothing. */
@@ -97,7 +97,7 @@ const TRACKED = new Set(['affected', 'unknown', 'mitigated']);
 const PARTITION = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The partitions a node's report names (fact slurm.partitions, read from its slurm.conf); at most 32. */
-function partitionsOf(r: NodeReport): string[] {
+function partitionsOf(r: FleetReport): string[] {
   const f = Array.isArray(r.facts)
     ? (r.facts as unknown[]).find(
         (x): x is { value: unknown } =>
@@ -125,7 +125,7 @@ function reasonFor(verdict: string, reasons: unknown): string | null {
 }
 
 /** The node's state from a report that already carries the server's facts (withServerFacts). */
-export function stateOfReport(r: NodeReport, actions: NodeAction[]): NodeState {
+export function stateOfReport(r: FleetReport, actions: NodeAction[]): NodeState {
   return {
     kernel: r.host.kernel.release,
     os: r.host.os.id ? `${r.host.os.id} ${r.host.os.version_id ?? ''}`.trim() : null,
