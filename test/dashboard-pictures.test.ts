@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp } from '../src/fleet/server/app.js';
-import { serveApp } from '../src/fleet/server/serve.js';
+import type { Browser, Page } from 'playwright-core';
+import { serveDashboard } from './helpers/chromium.js';
 import type { FleetStore } from '../src/fleet/store/fleet-store.js';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { ingestAs } from './helpers/seed-fleet.js';
@@ -30,7 +28,7 @@ const GROUPS: [string, number, string, string[]][] = [
 ];
 
 let store: FleetStore;
-let server: Server;
+let dash: Awaited<ReturnType<typeof serveDashboard>> | undefined;
 let browser: Browser;
 let base: string;
 let total = 0;
@@ -144,26 +142,12 @@ describe('dashboard pictures in chromium', () => {
     });
     total++;
     await store.rollup(day(now));
-    const app = createApp(store, { adminToken: ADMIN, enrollSecret: 'x'.repeat(32), staleMs: DAY });
-    server = await serveApp(app, '127.0.0.1', 0);
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    dash = await serveDashboard(store, ADMIN, DAY);
+    ({ base, browser } = dash);
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await dash?.close();
     await store?.close();
   });
 

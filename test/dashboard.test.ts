@@ -5,10 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp } from '../src/fleet/server/app.js';
-import { serveApp } from '../src/fleet/server/serve.js';
+import type { Browser, Page } from 'playwright-core';
+import { serveDashboard } from './helpers/chromium.js';
 import type { FleetStore } from '../src/fleet/store/fleet-store.js';
 import { ingestAs, seedFleet } from './helpers/seed-fleet.js';
 import { openDriver, openStore } from '../src/fleet/store/open-store.js';
@@ -21,7 +19,7 @@ const DAY = 86_400_000;
 const SHOTS = process.env.CTRSAFE_SCREENSHOTS;
 
 let store: FleetStore;
-let server: Server;
+let dash: Awaited<ReturnType<typeof serveDashboard>> | undefined;
 let browser: Browser;
 let base: string;
 let total = 0;
@@ -99,26 +97,12 @@ describe('dashboard in chromium', () => {
       for (const t of ['nodes', 'node_reports', 'node_actions', 'transitions'])
         await raw.run(`UPDATE ${t} SET hostname = ? WHERE hostname = ?`, [to, from]);
     await raw.close();
-    const app = createApp(store, { adminToken: ADMIN, enrollSecret: 'x'.repeat(32), staleMs: DAY });
-    server = await serveApp(app, '127.0.0.1', 0);
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    dash = await serveDashboard(store, ADMIN, DAY);
+    ({ base, browser } = dash);
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await dash?.close();
     await store?.close();
   });
 

@@ -205,14 +205,21 @@ const LINES: { colour: string; dash?: string }[] = [
   { colour: '#5f6b76', dash: '1 5' },
 ];
 
-function trendPanel(data: TrendData, days: string[], columns: string[]): ChartPanel {
+/** A trend chart over the roll-ups' days, with the table behind it (newest day first). */
+function trendPanel(
+  t: Trend,
+  chart: Pick<TrendData, 'id' | 'title' | 'unit' | 'series' | 'max'>,
+  columns: string[],
+  width: number,
+): ChartPanel {
+  const data: TrendData = { ...chart, days: t.days, width, height: 170 };
   return {
     id: data.id,
     title: data.title,
     svg: renderTrend(data),
     alt: trendSummary(data),
     columns: ['Day', ...columns],
-    rows: days
+    rows: t.days
       .map((day, i) => [day, ...data.series.map((s) => (s.values[i] === null ? '—' : String(s.values[i])))])
       .reverse(),
   };
@@ -225,19 +232,16 @@ export function affectedTrendChart(t: Trend, width = 600): ChartPanel {
     ...sev.map((s, k) => ({ label: s, values: t.severity_nodes[s]!, ...LINES[k + 1]! })),
     { label: 'all nodes', values: t.nodes, ...LINES[4]! },
   ];
-  const data: TrendData = {
-    id: 'trend-affected',
-    title: `Nodes with an affected advisory, last ${t.days.length} days`,
-    days: t.days,
-    unit: 'nodes',
-    width,
-    height: 170,
-    series,
-  };
   return trendPanel(
-    data,
-    t.days,
+    t,
+    {
+      id: 'trend-affected',
+      title: `Nodes with an affected advisory, last ${t.days.length} days`,
+      unit: 'nodes',
+      series,
+    },
     series.map((s) => s.label),
+    width,
   );
 }
 
@@ -262,19 +266,16 @@ export function readinessTrendChart(t: Trend, width = 600): ChartPanel {
       return Math.round((1000 * (t.verdicts[rt]?.ready?.[i] ?? 0)) / n) / 10;
     }),
   }));
-  const data: TrendData = {
-    id: 'trend-readiness',
-    title: `Ready share of installed nodes, last ${t.days.length} days`,
-    days: t.days,
-    unit: '%',
-    max: 100,
-    width,
-    height: 170,
-    series,
-  };
   return trendPanel(
-    data,
-    t.days,
+    t,
+    {
+      id: 'trend-readiness',
+      title: `Ready share of installed nodes, last ${t.days.length} days`,
+      unit: '%',
+      max: 100,
+      series,
+    },
     runtimes.map((rt) => `${rt} ready %`),
+    width,
   );
 }
