@@ -104,14 +104,15 @@ License: Apache-2.0
 
 Files: usr/bin/ctrsafe
 Comment: a Node.js single executable application: Node.js ${pkg.ctrsafe.node} with ctrsafe's bundle and its
- npm dependencies inside: js-yaml, fzstd and typebox (MIT), smol-toml (BSD-3-Clause) and openpgp.js (LGPL-3.0-or-later,
+ npm dependencies inside: js-yaml, fzstd and typebox (MIT), smol-toml (BSD-3-Clause), d3-scale and d3-shape with
+ the d3 modules they use (ISC; the fleet server draws its charts with them) and openpgp.js (LGPL-3.0-or-later,
  https://github.com/openpgpjs/openpgpjs). openpgp.js is carried unmodified, as its own dist/node/openpgp.min.cjs
  kept as one compressed unit in the bundle (scripts/bundle.mjs) and loaded only to verify an OpenPGP-signed SIF;
  LGPL-3.0 section 4 lets a user replace it: rebuild the bundle from the source package with another openpgp
  release in node_modules. On Debian systems the LGPL-3.0 text is in /usr/share/common-licenses/LGPL-3. The
  advisory data it carries states each source's licence (ctrsafe db status; docs/advisory-format.md).
-Copyright: Node.js contributors; js-yaml, fzstd, typebox, smol-toml and openpgp.js authors
-License: Node.js AND MIT AND BSD-3-Clause AND LGPL-3.0+
+Copyright: Node.js contributors; js-yaml, fzstd, typebox, smol-toml, d3 (Mike Bostock) and openpgp.js authors
+License: Node.js AND MIT AND BSD-3-Clause AND ISC AND LGPL-3.0+
 
 License: Node.js
 ${body(nodeLicenseText)}
@@ -121,6 +122,9 @@ ${body(String(read('node_modules/js-yaml/LICENSE')))}
 
 License: BSD-3-Clause
 ${body(String(read('node_modules/smol-toml/LICENSE')))}
+
+License: ISC
+${body(String(read('node_modules/d3-scale/LICENSE')))}
 
 License: LGPL-3.0+
  On Debian systems the full text of the GNU Lesser General Public License version 3 is in
@@ -246,7 +250,7 @@ const spec = `Name: ctrsafe
 Version: ${version}
 Release: ${release}
 Summary: Container-security facts for HPC nodes, images and clusters
-License: Apache-2.0 AND MIT AND BSD-3-Clause AND LGPL-3.0-or-later
+License: Apache-2.0 AND MIT AND BSD-3-Clause AND ISC AND LGPL-3.0-or-later
 Group: Applications/System
 Packager: ctrsafe developers <ctrsafe@lists.example.org>
 URL: https://github.com/ctrsafe/ctrsafe

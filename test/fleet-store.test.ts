@@ -118,6 +118,13 @@ for (const [name, url] of backends) {
       assert.equal(s.nodes, 25);
       assert.equal(s.stale, 1, "node001's report was made before node002's");
       assert.deepEqual(s.readiness.apptainer, { yes: 12, no: 13 });
+      // The dashboard's verdicts (issue 18): ready at low risk, blocked when it cannot run; no other words invented.
+      assert.deepEqual(s.verdicts, { apptainer: { ready: 12, blocked: 13 }, podman: { blocked: 25 } });
+      assert.deepEqual(s.severity_nodes, { high: 8 }, 'nodes with an affected advisory of each severity');
+      assert.equal(
+        (await store.listNodes({ offset: 0, limit: 1, runtime: 'apptainer', verdict: 'blocked' })).total,
+        13,
+      );
       assert.deepEqual(s.vulnerabilities, [
         {
           id: 'CVE-2024-1086',
@@ -297,6 +304,100 @@ for (const [name, url] of backends) {
         ['CS-H001'],
       );
       assert.equal((await store.listNodes({ offset: 0, limit: 5, runtime: 'podman', ready: 'no' })).total, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${name}: a database from before the verdicts (migration 5) gets them, its matrix rows and counters at upgrade`, async () => {
+    const u = await url();
+    let store = await openStore(u);
+    const raw = JSON.parse(JSON.stringify(report('up001'))) as { runtimes: Record<string, unknown>[] };
+    raw.runtimes = [
+      { id: 'apptainer', ready: 'yes', risk: 'high', installed: true, reasons: ['setuid starter', 'more'] },
+      { id: 'podman', ready: 'yes', risk: 'low', installed: false },
+    ];
+    const v = validateReport(raw);
+    assert.ok(v.ok, v.ok ? '' : v.reason);
+    await store.ingest(v.report, T0 + 1000);
+    const want = (await store.summary(T0 + 2000, 1e9)).verdicts;
+    assert.deepEqual(want, { apptainer: { degraded: 1 }, podman: { 'not-installed': 1 } });
+    assert.deepEqual((await store.nodeViews({ offset: 0, limit: 10 })).nodes[0]?.runtimes.apptainer, {
+      verdict: 'degraded',
+      why: 'setuid starter',
+    });
+    await store.close();
+    // Back to version 5 as it was: no view column, no verdict counters, states of [ready, risk].
+    const driver = await openDriver(u);
+    await driver.run("DELETE FROM fleet_counts WHERE metric IN ('verdict', 'severity_nodes')");
+    await driver.run('ALTER TABLE nodes DROP COLUMN view');
+    await driver.run('UPDATE nodes SET state = ?', [
+      JSON.stringify({ r: { apptainer: ['yes', 'high'], podman: ['yes', 'low'] } }),
+    ]);
+    await driver.run('DROP TABLE daily_counts');
+    await driver.run('DELETE FROM schema_version WHERE version > 5');
+    await driver.close();
+    store = await openStore(u);
+    try {
+      assert.deepEqual((await store.summary(T0 + 2000, 1e9)).verdicts, want);
+      assert.equal(
+        (await store.nodeViews({ offset: 0, limit: 10 })).nodes[0]?.runtimes.apptainer?.why,
+        'setuid starter',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${name}: daily roll-ups: written at ingest and by the roll-up step, idempotent, carried over quiet days`, async () => {
+    const store = await openStore(await url());
+    try {
+      const cve = 'CVE-2024-1086';
+      // Ingest rolls up today by itself (the trend of a fresh server is not empty), then at most once a minute.
+      const today = new Date().toISOString().slice(0, 10);
+      for (const h of ['r001', 'r002', 'r003']) {
+        await store.ingest(report(h, { vulns: h === 'r003' ? [] : [{ id: cve, status: 'affected' }] }), T0);
+        assert.equal(
+          (await store.trend(today, 1)).nodes[0],
+          1,
+          'the first batch rolled up, the next not yet',
+        );
+      }
+      await store.rollup('2026-10-01');
+      await store.rollup('2026-10-01');
+      await store.ingest(report('r001', { ready: 'no', kernel: '5.14.0-503.el9.x86_64', vulns: [] }), T0 + 1);
+      await store.rollup('2026-10-03');
+      const t = await store.trend('2026-10-04', 5);
+      assert.deepEqual(t.days, ['2026-09-30', '2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04']);
+      assert.deepEqual(t.nodes, [null, 3, 3, 3, 3], 'no data before the first roll-up; quiet days carry it');
+      assert.deepEqual(t.vulnerable_nodes, [null, 2, 2, 1, 1]);
+      assert.deepEqual(t.severity_nodes.high, [null, 2, 2, 1, 1]);
+      assert.deepEqual(t.verdicts.apptainer?.ready, [null, 3, 3, 2, 2]);
+      assert.deepEqual(
+        t.verdicts.apptainer?.blocked,
+        [null, 0, 0, 1, 1],
+        'zero, not unknown, once rolled up',
+      );
+      assert.deepEqual(await store.series('vuln', cve, '2026-10-04', 5), [
+        { day: '2026-10-01', n: 2 },
+        { day: '2026-10-03', n: 1 },
+      ]);
+      assert.deepEqual(await store.series('kernel', '5.14.0-503.el9.x86_64', '2026-10-04', 5), [
+        { day: '2026-10-03', n: 1 },
+      ]);
+      // A counter that fell to zero leaves the day's roll-up when the day is rolled up again.
+      await store.ingest(report('r002', { vulns: [] }), T0 + 2);
+      await store.rollup('2026-10-03');
+      assert.deepEqual(await store.series('vuln', cve, '2026-10-04', 5), [{ day: '2026-10-01', n: 2 }]);
+      assert.deepEqual((await store.trend('2026-10-04', 5)).vulnerable_nodes, [null, 2, 2, 0, 0]);
+      // Roll-ups of a year and a month are kept; older ones go at the next roll-up.
+      await store.rollup('2024-01-01');
+      await store.rollup('2026-10-04');
+      assert.deepEqual(await store.series('kernel', '5.14.0-427.el9.x86_64', '2026-10-04', 1000), [
+        { day: '2026-10-01', n: 3 },
+        { day: '2026-10-03', n: 2 },
+        { day: '2026-10-04', n: 2 },
+      ]);
     } finally {
       await store.close();
     }

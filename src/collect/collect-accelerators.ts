@@ -10,6 +10,7 @@ import {
   parseSlurmConfKeys,
   type Memlock,
 } from '../parse/resource-limits.js';
+import { slurmPartitionsOf } from '../parse/slurm-partitions.js';
 import { readProblem } from './read-helpers.js';
 
 const MAX_DEVICES = 256;
@@ -324,6 +325,24 @@ function collectMemlock(root: HostRoot, facts: Facts): void {
     addFact(facts, 'memlock.pam_other', others.slice(0, 20), 'file', others.slice(0, 20).join('; '));
 }
 
+/**
+ * The partitions slurm.conf puts this node in, by its host name and short name (Slurm's NodeName is usually the
+ * short one): the fleet's partition grid groups nodes by them. Not said when the host name is not known.
+ */
+function collectSlurmPartitions(root: HostRoot, facts: Facts, p: string, text: string): void {
+  const name = facts.get('host.hostname')?.value;
+  if (typeof name !== 'string' || !name) return;
+  const { partitions, unresolved } = slurmPartitionsOf(text, [...new Set([name, name.split('.')[0]!])]);
+  addFact(
+    facts,
+    'slurm.partitions',
+    partitions,
+    'file',
+    `${root.display(p)}: ${name} is in ${partitions.length ? `PartitionName=${partitions.join(', ')}` : 'no partition'}` +
+      (unresolved.length ? `; ${unresolved.join(', ')} name a NodeSet (not resolved)` : ''),
+  );
+}
+
 const SLURM_CONF = ['/etc/slurm/slurm.conf', '/etc/slurm-llnl/slurm.conf', '/usr/local/etc/slurm.conf'];
 
 function collectSlurmLimits(root: HostRoot, facts: Facts): void {
@@ -332,6 +351,7 @@ function collectSlurmLimits(root: HostRoot, facts: Facts): void {
     if (!r.ok || r.binary || r.truncated) continue;
     const keys = parseSlurmConfKeys(r.text, ['PropagateResourceLimits', 'PropagateResourceLimitsExcept']);
     addFact(facts, 'slurm.conf', p, 'file', `read ${root.display(p)}`);
+    collectSlurmPartitions(root, facts, p, r.text);
     for (const [k, v] of keys)
       addFact(
         facts,

@@ -19,6 +19,19 @@ export function renderFleetMetrics(s: Summary): string {
     for (const [ready, n] of Object.entries(by))
       out.push(`ctrsafe_fleet_runtime_ready_nodes{runtime="${esc(rt)}",ready="${esc(ready)}"} ${n}`);
   out.push(
+    "# HELP ctrsafe_fleet_runtime_verdict_nodes Nodes by runtime and the dashboard's verdict (ready, degraded, blocked, unknown, not-installed).",
+    '# TYPE ctrsafe_fleet_runtime_verdict_nodes gauge',
+  );
+  for (const [rt, by] of Object.entries(s.verdicts))
+    for (const [verdict, n] of Object.entries(by))
+      out.push(`ctrsafe_fleet_runtime_verdict_nodes{runtime="${esc(rt)}",verdict="${esc(verdict)}"} ${n}`);
+  out.push(
+    '# HELP ctrsafe_fleet_severity_affected_nodes Nodes with at least one affected vulnerability of each severity.',
+    '# TYPE ctrsafe_fleet_severity_affected_nodes gauge',
+  );
+  for (const [severity, n] of Object.entries(s.severity_nodes))
+    out.push(`ctrsafe_fleet_severity_affected_nodes{severity="${esc(severity)}"} ${n}`);
+  out.push(
     '# HELP ctrsafe_fleet_vulnerability_affected_nodes Nodes affected by each known vulnerability.',
     '# TYPE ctrsafe_fleet_vulnerability_affected_nodes gauge',
   );

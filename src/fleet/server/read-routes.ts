@@ -2,6 +2,16 @@
 import { renderCsv } from '../../render/csv.js';
 import { NODE_CSV_COLUMNS, nodeCsvCells } from '../../render/render-fleet.js';
 import type { FleetReader, NodeQuery, Summary } from '../store/fleet-reader.js';
+import {
+  affectedTrendChart,
+  kernelChart,
+  planChart,
+  readinessChart,
+  readinessTrendChart,
+  severityChart,
+} from '../overview-charts.js';
+import { utcDay } from '../store/daily-rollups.js';
+import { matrixRuntimes, partitionGrid } from '../node-grid.js';
 import type { ApiResponse } from './app.js';
 import { jsonResponse, SECURITY_HEADERS } from './responses.js';
 
@@ -46,6 +56,8 @@ const NODE_FILTERS = [
   'kernel',
   'runtime',
   'ready',
+  'verdict',
+  'partition',
   'rule',
   'vuln',
   'vuln_status',
@@ -67,13 +79,39 @@ export async function readRoute(
   const limit = (d: number) => Math.min(int('limit', exporting ? 100_000 : d), exporting ? 100_000 : 1000);
   const p = url.pathname;
   if (p === '/api/v1/summary') return jsonResponse(200, await store.summary(now, staleMs));
+  if (p === '/api/v1/overview') {
+    // The first screen: the cards' counts and every chart, drawn here (the page ships no chart code).
+    // The trend reads the daily roll-ups only: 30 or 90 days cost the same few thousand rows at any fleet size.
+    const days = q.get('days') === '90' ? 90 : 30;
+    const [s, plan, trend] = [
+      await store.summary(now, staleMs),
+      await store.plan({ offset: 0, limit: 5 }),
+      await store.trend(utcDay(now), days),
+    ];
+    return jsonResponse(200, {
+      nodes: s.nodes,
+      stale: s.stale,
+      critical_nodes: s.critical_nodes,
+      vulnerable_nodes: s.vulnerable_nodes,
+      days,
+      charts: [
+        readinessChart(s),
+        kernelChart(s),
+        planChart(plan),
+        severityChart(s),
+        affectedTrendChart(trend),
+        readinessTrendChart(trend),
+      ],
+    });
+  }
   const section = /^\/api\/v1\/summary\/([a-z]+)$/.exec(p)?.[1];
   if (section && SECTIONS[section]) {
     const [cols, rows, json] = SECTIONS[section](await store.summary(now, staleMs));
     return table(section, format, cols, rows, json);
   }
-  if (p === '/api/v1/nodes') {
-    const query: NodeQuery = { offset: int('offset', 0), limit: limit(100) };
+  /** The node table's filters from the query string, shared by the nodes, the matrix and the grid. */
+  const nodeQuery = (pageSize: number): NodeQuery => {
+    const query: NodeQuery = { offset: int('offset', 0), limit: pageSize };
     for (const k of NODE_FILTERS) {
       const v = q.get(k);
       if (v !== null && (v !== '' || k === 'kernel')) query[k] = v.slice(0, 253);
@@ -83,6 +121,21 @@ export async function readRoute(
     if (q.get('vulnerable') === '1') query.vulnerable = true;
     const sort = q.get('sort');
     if (sort === 'risk' || sort === 'received' || sort === 'hostname') query.sort = sort;
+    return query;
+  };
+  if (p === '/api/v1/matrix') {
+    const r = await store.nodeViews(nodeQuery(Math.min(int('limit', 200), 1000)));
+    return jsonResponse(200, { ...r, runtimes: matrixRuntimes(r.nodes) });
+  }
+  if (p === '/api/v1/grid') {
+    // Every node (up to 20,000) coloured by one runtime's verdict; the runtime installed on most nodes by default.
+    const query = nodeQuery(20_000);
+    const runtime = query.runtime ?? (await mostInstalled(store, now, staleMs));
+    delete query.runtime;
+    return jsonResponse(200, partitionGrid((await store.nodeViews({ ...query, offset: 0 })).nodes, runtime));
+  }
+  if (p === '/api/v1/nodes') {
+    const query = nodeQuery(limit(100));
     const r = await store.listNodes(query);
     return table(
       'nodes',
@@ -160,4 +213,11 @@ export async function readRoute(
     );
   }
   return null;
+}
+
+async function mostInstalled(store: FleetReader, now: number, staleMs: number): Promise<string> {
+  const v = (await store.summary(now, staleMs)).verdicts;
+  const installed = (rt: string) =>
+    Object.entries(v[rt] ?? {}).reduce((n, [k, c]) => n + (k === 'not-installed' ? 0 : c), 0);
+  return Object.keys(v).sort((a, b) => installed(b) - installed(a) || (a < b ? -1 : 1))[0] ?? 'apptainer';
 }

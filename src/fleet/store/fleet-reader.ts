@@ -6,6 +6,8 @@ import {
   type AuditEvent,
   type EnrolmentRequest,
 } from './node-identity.js';
+import { decodeView, type NodeView } from './node-state.js';
+import { readSeries, readTrend, type Trend } from './daily-rollups.js';
 import { ruleFacts, vulnFacts } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
@@ -28,6 +30,10 @@ export interface Summary {
   critical_nodes: number;
   vulnerable_nodes: number;
   readiness: Record<string, Record<string, number>>;
+  /** Nodes per runtime and verdict (runtime-verdict.ts): ready, degraded, blocked, unknown, not-installed. */
+  verdicts: Record<string, Record<string, number>>;
+  /** Nodes with at least one affected vulnerability of each severity (the server's severity). */
+  severity_nodes: Record<string, number>;
   kernels: { release: string | null; nodes: number }[];
   vulnerabilities: {
     id: string;
@@ -47,6 +53,10 @@ export interface NodeQuery {
   kernel?: string;
   runtime?: string;
   ready?: string;
+  /** With `runtime`: the dashboard's verdict (ready, degraded, blocked, unknown, not-installed). */
+  verdict?: string;
+  /** In this Slurm partition (as the node's slurm.conf says). */
+  partition?: string;
   /** Failing this rule id. */
   rule?: string;
   /** Affected by this vulnerability id (or with this status, if `vuln_status` is given). */
@@ -146,8 +156,8 @@ export class FleetReader {
     return rows.map((r) => ({ ...r, weight: num(r.weight) }));
   }
 
-  /** Server-side paging over nodes with the dashboard's filters. */
-  async listNodes(q: NodeQuery): Promise<{ total: number; nodes: NodeRow[] }> {
+  /** The WHERE clause of the dashboard's node filters, with its parameters. */
+  private nodeFilter(q: NodeQuery): { w: string; params: unknown[] } {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, ...p: unknown[]) => {
@@ -164,22 +174,45 @@ export class FleetReader {
     const contains = (col: string, needle: string) =>
       add(this.db.dialect === 'postgres' ? `strpos(${col}, ?) > 0` : `instr(${col}, ?) > 0`, `|${needle}|`);
     if (q.runtime && q.ready) contains('runtimes', `${q.runtime}=${q.ready}`);
+    if (q.runtime && q.verdict) contains('runtimes', `${q.runtime}/${q.verdict}`);
+    if (q.partition) contains('runtimes', `@${q.partition}`);
     if (q.rule) contains('fails', q.rule);
     if (q.vuln) contains('vulns', `${q.vuln}=${q.vuln_status ?? 'affected'}`);
     if (q.action) add('hostname IN (SELECT hostname FROM node_actions WHERE action_key = ?)', q.action);
     if (q.staleBefore !== undefined) add('generated_at < ?', q.staleBefore);
     if (q.critical) where.push('fail_critical > 0');
     if (q.vulnerable) where.push('vulns_affected > 0');
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = num(
-      (await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM nodes ${w}`, params))[0]?.n,
-    );
+    return { w: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  }
+
+  private async countNodes(w: string, params: unknown[]): Promise<number> {
+    return num((await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM nodes ${w}`, params))[0]?.n);
+  }
+
+  /** Server-side paging over nodes with the dashboard's filters. */
+  async listNodes(q: NodeQuery): Promise<{ total: number; nodes: NodeRow[] }> {
+    const { w, params } = this.nodeFilter(q);
+    const total = await this.countNodes(w, params);
     const rows = await this.db.all<NodeRow>(
       `SELECT hostname, report_id, generated_at, received_at, kernel_release, os, fail_critical, fail_high, vulns_affected
        FROM nodes ${w} ORDER BY ${SORTS[q.sort ?? 'hostname']} LIMIT ? OFFSET ?`,
       [...params, Math.min(Math.max(1, q.limit), 100_000), Math.max(0, q.offset)],
     );
     return { total, nodes: rows.map(normalize) };
+  }
+
+  /**
+   * The matrix and the partition grid: each node's partitions and per-runtime verdict and why, from the narrow
+   * view column, with the node table's filters; up to 20,000 a page (a grid of a 10,000-node cluster in one read).
+   */
+  async nodeViews(q: NodeQuery): Promise<{ total: number; nodes: (NodeView & { hostname: string })[] }> {
+    const { w, params } = this.nodeFilter(q);
+    const total = await this.countNodes(w, params);
+    const rows = await this.db.all<{ hostname: string; view: string }>(
+      `SELECT hostname, view FROM nodes ${w} ORDER BY ${SORTS[q.sort ?? 'hostname']} LIMIT ? OFFSET ?`,
+      [...params, Math.min(Math.max(1, q.limit), 20_000), Math.max(0, q.offset)],
+    );
+    return { total, nodes: rows.map((r) => ({ hostname: r.hostname, ...decodeView(r.view) })) };
   }
 
   async transitions(hostname: string, limit = 200): Promise<Omit<DriftRow, 'hostname'>[]> {
@@ -234,6 +267,10 @@ export class FleetReader {
     );
     const readiness: Summary['readiness'] = {};
     for (const r of await this.counts('ready', 'k1, k2')) (readiness[r.k1] ??= {})[r.k2] = r.n;
+    const verdicts: Summary['verdicts'] = {};
+    for (const r of await this.counts('verdict', 'k1, k2')) (verdicts[r.k1] ??= {})[r.k2] = r.n;
+    const severity_nodes: Summary['severity_nodes'] = {};
+    for (const r of await this.counts('severity_nodes', 'k1')) severity_nodes[r.k1] = r.n;
     const kernels = (await this.counts('kernel', 'n DESC, k1', 100)).map((k) => ({
       release: k.k1 === '' ? null : k.k1,
       nodes: k.n,
@@ -267,10 +304,22 @@ export class FleetReader {
       critical_nodes: await single('critical_nodes'),
       vulnerable_nodes: await single('vulnerable_nodes'),
       readiness,
+      verdicts,
+      severity_nodes,
       kernels,
       vulnerabilities,
       rules,
     };
+  }
+
+  /** The last `days` days (up to 400) of the daily roll-ups, ending at `today` (YYYY-MM-DD, UTC). */
+  trend(today: string, days: number): Promise<Trend> {
+    return readTrend(this.db, today, Math.min(Math.max(1, days), 400));
+  }
+
+  /** One counter's daily values from the roll-ups: an advisory's affected nodes, a kernel's nodes. */
+  series(metric: 'vuln' | 'kernel' | 'verdict' | 'severity_nodes', k1: string, today: string, days: number) {
+    return readSeries(this.db, metric, k1, today, Math.min(Math.max(1, days), 400));
   }
 
   /**

@@ -1,7 +1,14 @@
 // The fleet store: one implementation over either database driver: idempotent ingest, latest state, counters, identity.
 import type { NodeReport } from '../validate-report.js';
 import { migrate } from './migrations.js';
-import { countDeltas, encodeState, filterColumns, mergeDeltas, type CountDelta } from './node-state.js';
+import {
+  countDeltas,
+  encodeState,
+  filterColumns,
+  mergeDeltas,
+  viewColumn,
+  type CountDelta,
+} from './node-state.js';
 import {
   decideEnrolment,
   enrolNode,
@@ -27,6 +34,7 @@ import {
 } from './ingest-batch.js';
 import { StorageError, type SqlDriver } from './sql-driver.js';
 import { FleetReader } from './fleet-reader.js';
+import { rollUp, utcDay } from './daily-rollups.js';
 
 export type { IngestResult } from './ingest-batch.js';
 export type { NodeRow, Summary, NodeQuery, PlanItem, DriftRow } from './fleet-reader.js';
@@ -40,6 +48,9 @@ const MAX_BATCH = 256;
 /** Waits after a storage failure before the next try (doubling up to the last): reconnect with backoff. */
 const BACKOFF_MS = [100, 200, 500, 1000, 2000, 5000];
 
+/** The day's roll-up is refreshed after a batch at most this often (and always when the day changes). */
+const ROLLUP_EVERY_MS = 60_000;
+
 /** A report body above this many bytes is stored in a transaction of its own (it holds up no other's commit). */
 const LARGE_REPORT = 1024 * 1024;
 
@@ -52,11 +63,13 @@ export class FleetStore extends FleetReader {
   /** Action keys known to be stored (bounded). */
   private readonly knownActions = new Set<string>();
   private knownSince = Date.now();
+  /** This process's last roll-up (daily-rollups.ts): when, and into which day. */
+  private rolled = { at: 0, day: '' };
 
   private readonly batches = new GroupCommit<BatchWrites, ReportItem>({
     transaction: (fn) => this.retrying(() => this.write(fn)),
     bulk: (tx, items, part) => ingestReports(tx, items, this.knownActions, part),
-    context: () => ({ deltas: [], actions: [], stored: 0, day: null }),
+    context: () => ({ deltas: [], actions: [], stored: 0, day: null, rolled: null }),
     merge: (into, part) => {
       into.deltas.push(...part.deltas);
       into.actions.push(...part.actions);
@@ -64,7 +77,15 @@ export class FleetStore extends FleetReader {
       into.day ??= part.day;
     },
     finish: async (tx, b) => {
+      const now = Date.now();
+      const today = utcDay(now);
+      // The first batch of a new day closes the day before with the counters as they stood before it.
+      if (this.rolled.day && this.rolled.day < today) await rollUp(tx, this.rolled.day);
       await this.writeCounts(tx, b.deltas);
+      if (this.rolled.day !== today || now - this.rolled.at >= ROLLUP_EVERY_MS) {
+        await rollUp(tx, today);
+        b.rolled = { at: now, day: today };
+      }
       if (b.stored)
         await tx.run(
           'INSERT INTO daily_rollups (day, metric, value) VALUES (?, ?, ?) ON CONFLICT (day, metric) DO UPDATE SET value = daily_rollups.value + excluded.value',
@@ -72,6 +93,7 @@ export class FleetStore extends FleetReader {
         );
     },
     committed: (b) => {
+      if (b.rolled) this.rolled = b.rolled;
       // Forgotten every hour: another server's prune may have removed an action this one remembers as stored.
       if (Date.now() - this.knownSince > 3600_000) {
         this.knownActions.clear();
@@ -96,10 +118,13 @@ export class FleetStore extends FleetReader {
     return Date.now() < this.downUntil ? Promise.reject(down()) : this.batches.submit(key, run);
   }
 
-  /** Brings the schema up to date; a database from before the current layout gets its derived rows rebuilt. */
+  /**
+   * Brings the schema up to date; a database from before the current layout (4) or the runtime verdicts (6) gets
+   * its derived rows rebuilt from the stored reports.
+   */
   async migrate(): Promise<number> {
     const { from, to } = await migrate(this.db);
-    if (from > 0 && from < 4) await this.rebuildDerived();
+    if (from > 0 && from < 6) await this.rebuildDerived();
     return to;
   }
 
@@ -293,8 +318,14 @@ export class FleetStore extends FleetReader {
         "DELETE FROM actions WHERE NOT EXISTS (SELECT 1 FROM fleet_counts c WHERE c.metric = 'action' AND c.k1 = actions.action_key)",
       );
       this.knownActions.clear();
+      await rollUp(tx, utcDay(Date.now()));
       return { nodes: gone.length, transitions };
     });
+  }
+
+  /** Makes `day`'s roll-up (YYYY-MM-DD, UTC) equal the counters now: the roll-up step, run at ingest by itself. */
+  rollup(day: string = utcDay(Date.now())): Promise<void> {
+    return this.write((tx) => rollUp(tx, day));
   }
 
   /** Re-derives each node's sets, actions and the counters from the stored reports (upgrades, the contract test). */
@@ -316,7 +347,7 @@ export class FleetStore extends FleetReader {
         for (const a of d.actions) actions.set(a.key, [a.key, a.kind, a.title, JSON.stringify(a.fixes)]);
         const f = filterColumns(d.state);
         await tx.run(
-          'UPDATE nodes SET fail_critical = ?, fail_high = ?, vulns_affected = ?, state = ?, runtimes = ?, vulns = ?, fails = ? WHERE hostname = ?',
+          'UPDATE nodes SET fail_critical = ?, fail_high = ?, vulns_affected = ?, state = ?, runtimes = ?, vulns = ?, fails = ?, view = ? WHERE hostname = ?',
           [
             d.state.failCritical,
             d.state.failHigh,
@@ -325,6 +356,7 @@ export class FleetStore extends FleetReader {
             f.runtimes,
             f.vulns,
             f.fails,
+            viewColumn(d.state),
             hostname,
           ],
         );

@@ -8,10 +8,13 @@ import {
   encodeState,
   filterColumns,
   mapDiff,
+  viewColumn,
+  WHY_MAX,
   transitionsBetween,
   type CountDelta,
   type NodeState,
 } from './node-state.js';
+import { runtimeVerdict } from '../runtime-verdict.js';
 import { withServerFacts, type FleetReport } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
@@ -57,6 +60,8 @@ export interface BatchWrites {
   actions: string[];
   stored: number;
   day: string | null;
+  /** Set when the batch refreshed the day's roll-up (the store notes it once the batch commits). */
+  rolled: { at: number; day: string } | null;
 }
 
 /** Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
@@ -88,6 +93,37 @@ const countFails = (fs: FleetReport['findings'], sev: string) =>
 /** The vulnerability states the fleet tracks; "fixed" and "not-affected" (reports made with --all) need nothing. */
 const TRACKED = new Set(['affected', 'unknown', 'mitigated']);
 
+/** Slurm partition names as slurm.conf allows them (PartitionName), bounded: a node's claim, shown as text. */
+const PARTITION = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The partitions a node's report names (fact slurm.partitions, read from its slurm.conf); at most 32. */
+function partitionsOf(r: FleetReport): string[] {
+  const f = Array.isArray(r.facts)
+    ? (r.facts as unknown[]).find(
+        (x): x is { value: unknown } =>
+          typeof x === 'object' && x !== null && (x as { id?: unknown }).id === 'slurm.partitions',
+      )
+    : undefined;
+  const v = f?.value;
+  return Array.isArray(v)
+    ? [...new Set(v.filter((p): p is string => typeof p === 'string' && PARTITION.test(p)))].slice(0, 32)
+    : [];
+}
+
+/**
+ * The reason behind a verdict other than ready, for the grid's hover: for a degraded runtime the first reason that
+ * raised its risk to high or critical ("risk: high from CVE-..."), else the runtime's first reason.
+ */
+function reasonFor(verdict: string, reasons: unknown): string | null {
+  const all = Array.isArray(reasons)
+    ? (reasons as unknown[]).slice(0, 100).filter((r): r is string => typeof r === 'string' && r !== '')
+    : [];
+  const pick =
+    (verdict === 'degraded' ? all.find((r) => /^risk: (at least )?(high|critical)\b/.test(r)) : undefined) ??
+    all[0];
+  return pick ? pick.slice(0, WHY_MAX) : null;
+}
+
 /** The node's state from a report that already carries the server's facts (withServerFacts). */
 export function stateOfReport(r: FleetReport, actions: NodeAction[]): NodeState {
   return {
@@ -96,7 +132,20 @@ export function stateOfReport(r: FleetReport, actions: NodeAction[]): NodeState 
     failCritical: countFails(r.findings, 'critical'),
     failHigh: countFails(r.findings, 'high'),
     vulnsAffected: r.vulnerabilities.filter((v) => v.status === 'affected').length,
-    runtimes: new Map(r.runtimes.map((x) => [x.id, { ready: x.ready, risk: x.risk }])),
+    runtimes: new Map(
+      r.runtimes.map((x) => {
+        const verdict = runtimeVerdict(x);
+        return [
+          x.id,
+          {
+            ready: x.ready,
+            risk: x.risk,
+            verdict,
+            why: verdict === 'ready' ? null : reasonFor(verdict, x.reasons),
+          },
+        ];
+      }),
+    ),
     vulns: new Map(
       r.vulnerabilities
         .filter((v) => TRACKED.has(v.status))
@@ -106,6 +155,7 @@ export function stateOfReport(r: FleetReport, actions: NodeAction[]): NodeState 
       r.findings.filter((f) => f.status === 'fail').map((f) => [f.id, { severity: f.severity }]),
     ),
     actions: actionMap(actions),
+    partitions: partitionsOf(r),
   };
 }
 
@@ -230,8 +280,8 @@ export async function ingestReports(
   const rows = [...changes.values()];
   await multiRow(
     tx,
-    'INSERT INTO nodes (hostname, report_id, generated_at, received_at, kernel_release, distro_kernel, os, fail_critical, fail_high, vulns_affected, state, runtimes, vulns, fails)',
-    '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO nodes (hostname, report_id, generated_at, received_at, kernel_release, distro_kernel, os, fail_critical, fail_high, vulns_affected, state, runtimes, vulns, fails, view)',
+    '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     rows.map(({ host, after: s, item }) => {
       const f = filterColumns(s);
       return [
@@ -249,12 +299,13 @@ export async function ingestReports(
         f.runtimes,
         f.vulns,
         f.fails,
+        viewColumn(s),
       ];
     }),
     `ON CONFLICT (hostname) DO UPDATE SET report_id = excluded.report_id, generated_at = excluded.generated_at, received_at = excluded.received_at,
        kernel_release = excluded.kernel_release, distro_kernel = excluded.distro_kernel, os = excluded.os, fail_critical = excluded.fail_critical,
        fail_high = excluded.fail_high, vulns_affected = excluded.vulns_affected, state = excluded.state, runtimes = excluded.runtimes,
-       vulns = excluded.vulns, fails = excluded.fails`,
+       vulns = excluded.vulns, fails = excluded.fails, view = excluded.view`,
   );
   await multiRow(
     tx,

@@ -108,6 +108,13 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
   // 5: a node is stale by its report's own time, not by when the report reached the server (a 14-day-old report
   // ingested today is 14 days old); generated_at is never later than the arrival (ingest-batch clamps it).
   () => ['CREATE INDEX nodes_generated ON nodes (generated_at)'],
+  // 6: the dashboard's pictures (issue 18): per node, its partitions and each runtime's verdict and why, narrow, for
+  // the matrix and the partition grid; the store rebuilds the derived rows after it (verdict and severity counters).
+  () => ["ALTER TABLE nodes ADD COLUMN view TEXT NOT NULL DEFAULT '{}'"],
+  // 7: daily roll-ups of the fleet counters (daily-rollups.ts), so a 90-day trend reads a few thousand rows.
+  (d) => [
+    `CREATE TABLE daily_counts (day TEXT NOT NULL, metric TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (day, metric, k1, k2))${NO_ROWID(d)}`,
+  ],
 ];
 
 /** Applies the missing migrations; returns the version before and after. */

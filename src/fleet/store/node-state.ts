@@ -1,5 +1,17 @@
 // A node's stored state as plain data, and the pure diffs the store applies: rows to write, counters to move, transitions.
 import type { NodeAction } from '../plan/node-actions.js';
+import { isVerdict, runtimeVerdict, type Verdict } from '../runtime-verdict.js';
+
+/** A runtime on a node: its readiness and risk as reported, the dashboard's word for both, and why (when not ready). */
+export interface RuntimeState {
+  ready: string;
+  risk: string;
+  verdict: Verdict;
+  /** The node's first reason for a verdict other than ready (its own text, shown as text), at most WHY_MAX. */
+  why: string | null;
+}
+
+export const WHY_MAX = 160;
 
 export interface NodeState {
   kernel: string | null;
@@ -7,16 +19,28 @@ export interface NodeState {
   failCritical: number;
   failHigh: number;
   vulnsAffected: number;
-  runtimes: Map<string, { ready: string; risk: string }>;
+  runtimes: Map<string, RuntimeState>;
   vulns: Map<string, { status: string; severity: string }>;
   /** Failing rules only: passes are the normal case and would multiply the rows by thirty. */
   fails: Map<string, { severity: string }>;
   actions: Map<string, { weight: number }>;
+  /** Slurm partitions the node's own slurm.conf puts it in (fact slurm.partitions); empty when not said. */
+  partitions: string[];
 }
 
 /** One fleet-wide counter: summary and plan read these instead of grouping 100,000 nodes on every request. */
 export interface CountDelta {
-  metric: 'nodes' | 'ready' | 'kernel' | 'vuln' | 'rule' | 'action' | 'critical_nodes' | 'vulnerable_nodes';
+  metric:
+    | 'nodes'
+    | 'ready'
+    | 'verdict'
+    | 'kernel'
+    | 'vuln'
+    | 'rule'
+    | 'action'
+    | 'critical_nodes'
+    | 'vulnerable_nodes'
+    | 'severity_nodes';
   k1: string;
   k2: string;
   n: number;
@@ -40,8 +64,16 @@ function contribute(into: Map<string, CountDelta>, s: NodeState | null, sign: nu
   add('kernel', s.kernel ?? '');
   if (s.failCritical > 0) add('critical_nodes', '');
   if (s.vulnsAffected > 0) add('vulnerable_nodes', '');
-  for (const [id, r] of s.runtimes) add('ready', id, r.ready);
+  for (const [id, r] of s.runtimes) {
+    add('ready', id, r.ready);
+    add('verdict', id, r.verdict);
+  }
   for (const [id, v] of s.vulns) add('vuln', id, v.status);
+  // Nodes with at least one affected vulnerability of each severity (a node counts once per severity).
+  for (const sev of new Set(
+    [...s.vulns.values()].filter((v) => v.status === 'affected').map((v) => v.severity),
+  ))
+    add('severity_nodes', sev);
   for (const [id, f] of s.fails) add('rule', id, f.severity);
   for (const [key, a] of s.actions) add('action', key, '', a.weight);
 }
@@ -125,16 +157,18 @@ export function emptyState(): NodeState {
     vulns: new Map(),
     fails: new Map(),
     actions: new Map(),
+    partitions: [],
   };
 }
 
 /** The per-node sets as stored in the node row (one column, one read per ingest instead of a table each). */
 export function encodeState(s: NodeState): string {
   return JSON.stringify({
-    r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, [v.ready, v.risk]])),
+    r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, [v.ready, v.risk, v.verdict, v.why]])),
     v: Object.fromEntries([...s.vulns].map(([k, v]) => [k, [v.status, v.severity]])),
     f: Object.fromEntries([...s.fails].map(([k, v]) => [k, v.severity])),
     a: Object.fromEntries([...s.actions].map(([k, v]) => [k, v.weight])),
+    p: s.partitions,
   });
 }
 
@@ -143,31 +177,73 @@ export function decodeState(
   row: Pick<NodeState, 'kernel' | 'os' | 'failCritical' | 'failHigh' | 'vulnsAffected'>,
 ): NodeState {
   const j = JSON.parse(json) as {
-    r?: Record<string, [string, string]>;
+    r?: Record<string, [string, string, string?, (string | null)?]>;
     v?: Record<string, [string, string]>;
     f?: Record<string, string>;
     a?: Record<string, number>;
+    p?: string[];
   };
   return {
     ...row,
-    runtimes: new Map(Object.entries(j.r ?? {}).map(([k, [ready, risk]]) => [k, { ready, risk }])),
+    // States stored before the verdicts (migration 6 rebuilds them) hold [ready, risk] only.
+    runtimes: new Map(
+      Object.entries(j.r ?? {}).map(([k, [ready, risk, verdict, why]]) => [
+        k,
+        {
+          ready,
+          risk,
+          verdict: verdict && isVerdict(verdict) ? verdict : runtimeVerdict({ ready, risk }),
+          why: why ?? null,
+        },
+      ]),
+    ),
     vulns: new Map(Object.entries(j.v ?? {}).map(([k, [status, severity]]) => [k, { status, severity }])),
     fails: new Map(Object.entries(j.f ?? {}).map(([k, severity]) => [k, { severity }])),
     actions: new Map(Object.entries(j.a ?? {}).map(([k, weight]) => [k, { weight }])),
+    partitions: j.p ?? [],
   };
 }
 
 /**
- * The columns the node filters search ("|apptainer=yes|podman=no|"): a filter is one substring test per node row
- * (instr, strpos) on a narrow table. Ids and states never hold "|" or "=" (the validator's character sets).
+ * The columns the node filters search ("|apptainer=yes|apptainer/degraded|podman=no|podman/blocked|"): a filter is one substring test per node row
+ * (instr, strpos) on a narrow table. Ids, states and partition names never hold "|", "=", "/" or "@" (the
+ * validator's and the partition reader's character sets).
  */
 export function filterColumns(s: NodeState): { runtimes: string; vulns: string; fails: string } {
   const join = (xs: string[]) => (xs.length ? `|${xs.join('|')}|` : '');
   return {
-    runtimes: join([...s.runtimes].map(([k, v]) => `${k}=${v.ready}`)),
+    // The runtimes column also holds the partitions ("@batch"): one substring test filters by either.
+    runtimes: join([
+      ...[...s.runtimes].flatMap(([k, v]) => [`${k}=${v.ready}`, `${k}/${v.verdict}`]),
+      ...s.partitions.map((p) => `@${p}`),
+    ]),
     vulns: join([...s.vulns].map(([k, v]) => `${k}=${v.status}`)),
     fails: join([...s.fails.keys()]),
   };
+}
+
+/**
+ * What the matrix and the partition grid read of a node, narrow (one short JSON column instead of the whole state):
+ * its partitions and, per runtime, the verdict and why.
+ */
+export function viewColumn(s: NodeState): string {
+  return JSON.stringify({
+    p: s.partitions,
+    r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, v.why ? [v.verdict, v.why] : [v.verdict]])),
+  });
+}
+
+export interface NodeView {
+  partitions: string[];
+  runtimes: Record<string, { verdict: Verdict; why: string | null }>;
+}
+
+export function decodeView(json: string): NodeView {
+  const j = JSON.parse(json || '{}') as { p?: string[]; r?: Record<string, [string, string?]> };
+  const runtimes: NodeView['runtimes'] = {};
+  for (const [k, [verdict, why]] of Object.entries(j.r ?? {}))
+    if (isVerdict(verdict)) runtimes[k] = { verdict, why: why ?? null };
+  return { partitions: Array.isArray(j.p) ? j.p : [], runtimes };
 }
 
 export function actionMap(actions: NodeAction[]): Map<string, { weight: number }> {

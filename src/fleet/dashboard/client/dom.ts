@@ -54,3 +54,14 @@ export function section(title: string, ...children: (Child | Child[])[]): HTMLEl
 
 export const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 export const fmtInt = (n: number) => n.toLocaleString('en-US');
+
+/** A Slurm hostlist that may break after its commas only (a host name is never cut). */
+export function hostlist(list: string, truncated = false): HTMLElement {
+  const parts = list.split(',');
+  return h(
+    'code',
+    { class: 'hostlist' },
+    ...parts.flatMap((p, i) => (i < parts.length - 1 ? [`${p},`, h('wbr')] : [p])),
+    truncated ? ' …' : '',
+  );
+}

@@ -2,6 +2,8 @@
 import { SignedOut, adminToken, getJson, signIn, signOut } from './api.js';
 import { button, h } from './dom.js';
 import { renderDrift } from './page-drift.js';
+import { renderGrid } from './page-grid.js';
+import { renderMatrix } from './page-matrix.js';
 import { renderNode } from './page-node.js';
 import { renderNodes } from './page-nodes.js';
 import { renderOverview } from './page-overview.js';
@@ -55,6 +57,8 @@ function renderNav(active: string): void {
     link('#/', 'Overview', ''),
     link('#/plan', 'Patch plan', 'plan'),
     link('#/nodes', 'Nodes', 'nodes'),
+    link('#/matrix', 'Matrix', 'matrix'),
+    link('#/grid', 'Partitions', 'grid'),
     link('#/drift', 'Drift', 'drift'),
     button(
       'Sign out',
@@ -77,9 +81,11 @@ async function show(): Promise<void> {
   try {
     if (page === 'nodes') await renderNodes(main, params, showError);
     else if (page === 'node') await renderNode(main, decodeURIComponent(rest.join('/')), showError);
+    else if (page === 'matrix') await renderMatrix(main, params);
+    else if (page === 'grid') await renderGrid(main, params);
     else if (page === 'plan') await renderPlan(main, params, showError);
     else if (page === 'drift') await renderDrift(main, params, showError);
-    else await renderOverview(main, showError);
+    else await renderOverview(main, params, showError);
   } catch (e) {
     main.replaceChildren();
     showError(e);

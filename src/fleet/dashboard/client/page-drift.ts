@@ -1,6 +1,7 @@
-// Drift: what changed on which node and when, newest first, across the fleet.
+// Drift: what changed on which node and when, newest first, across the fleet, as a diff per node and report.
 import { getJson } from './api.js';
-import { button, fmtTime, h, route, table } from './dom.js';
+import { button, h, route } from './dom.js';
+import { driftView } from './drift-view.js';
 import { exportButtons } from './export-buttons.js';
 import type { DriftRow } from './types.js';
 
@@ -49,15 +50,6 @@ export async function renderDrift(
       ),
       exportButtons(`/api/v1/drift?${q}`, 'drift', onError),
     ),
-    table(
-      ['When', 'Host', 'What', 'Was', 'Now'],
-      d.rows.map((t) => [
-        fmtTime(t.at),
-        h('a', { href: route(`/node/${encodeURIComponent(t.hostname)}`) }, t.hostname),
-        h('code', {}, t.subject),
-        t.old_value ?? '—',
-        t.new_value ?? '—',
-      ]),
-    ),
+    driftView(d.rows, true),
   );
 }

@@ -1,6 +1,7 @@
 // One node: its facts, runtimes, needed actions, failing rules, vulnerabilities and history of changes.
 import { download, getJson } from './api.js';
 import { badge, button, fmtTime, h, route, section, table } from './dom.js';
+import { driftView } from './drift-view.js';
 import type { NodeDetail } from './types.js';
 
 /** Reads a list of objects out of the untrusted report, never more than `max`. */
@@ -110,14 +111,9 @@ export async function renderNode(
     ),
     section(
       'History',
-      table(
-        ['When', 'What', 'Was', 'Now'],
-        d.transitions.map((t) => [
-          fmtTime(t.at),
-          h('code', {}, t.subject),
-          t.old_value ?? '—',
-          t.new_value ?? '—',
-        ]),
+      driftView(
+        d.transitions.map((t) => ({ ...t, hostname: d.row.hostname })),
+        false,
       ),
     ),
   );

@@ -5,7 +5,18 @@ import { exportButtons } from './export-buttons.js';
 import type { NodeRow } from './types.js';
 
 const PAGE = 100;
-const TEXT_FILTERS = ['search', 'kernel', 'rule', 'vuln', 'vuln_status', 'action'] as const;
+const TEXT_FILTERS = [
+  'search',
+  'kernel',
+  'rule',
+  'vuln',
+  'vuln_status',
+  'action',
+  'verdict',
+  'partition',
+] as const;
+/** Filters that arrive by a link (a chart part, a rule, a plan step) and stay until cleared. */
+const LINKED = ['rule', 'vuln', 'vuln_status', 'action', 'verdict', 'partition'];
 const FLAGS = [
   ['stale', 'stale only'],
   ['critical', 'failing a critical rule'],
@@ -63,12 +74,10 @@ export async function renderNodes(
     const next: Record<string, string> = {};
     for (const [k, v] of new FormData(form)) if (typeof v === 'string' && v !== '') next[k] = v;
     // Filters that came from links (rule, vulnerability, action) stay until cleared.
-    for (const k of ['rule', 'vuln', 'vuln_status', 'action']) if (current[k]) next[k] = current[k]!;
+    for (const k of LINKED) if (current[k]) next[k] = current[k]!;
     location.hash = route('/nodes', next);
   });
-  const chips = TEXT_FILTERS.filter(
-    (k) => ['rule', 'vuln', 'vuln_status', 'action'].includes(k) && params.get(k),
-  ).map((k) =>
+  const chips = TEXT_FILTERS.filter((k) => LINKED.includes(k) && params.get(k)).map((k) =>
     h(
       'span',
       { class: 'chip' },

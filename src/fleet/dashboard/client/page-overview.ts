@@ -1,106 +1,100 @@
-// The first page: summary cards, readiness per runtime, the top of the patch plan, kernels, rules, vulnerabilities.
+// The first page, one wall screen: counts, the charts the server drew, then the rules and vulnerabilities tables.
 import { getJson } from './api.js';
 import { badge, fmtInt, h, route, section, table } from './dom.js';
 import { exportButtons } from './export-buttons.js';
-import type { PlanItem, Summary } from './types.js';
+import { chartPanel } from './svg-chart.js';
+import type { Overview, Summary } from './types.js';
 
-export async function renderOverview(main: HTMLElement, onError: (e: unknown) => void): Promise<void> {
-  const [s, plan] = await Promise.all([
+/** Below the charts the vulnerability table shows this many rows; its export and the node filters have them all. */
+const VULN_ROWS = 25;
+
+export async function renderOverview(
+  main: HTMLElement,
+  params: URLSearchParams,
+  onError: (e: unknown) => void,
+): Promise<void> {
+  const days = params.get('days') === '90' ? 90 : 30;
+  const [o, s] = await Promise.all([
+    getJson<Overview>(`/api/v1/overview?days=${days}`),
     getJson<Summary>('/api/v1/summary'),
-    getJson<{ total: number; items: PlanItem[] }>('/api/v1/plan?limit=5'),
   ]);
   const card = (label: string, n: number, href: string, kind: string) =>
     h('a', { class: `card ${kind}`, href }, h('span', { class: 'num' }, fmtInt(n)), h('span', {}, label));
   const count = (n: number | undefined, href: string) => (n ? h('a', { href }, fmtInt(n)) : '0');
+  // The trends' window: 30 or 90 days, a link each (the current one marked for screen readers too).
+  const span = () =>
+    h(
+      'span',
+      { class: 'span-pick' },
+      ...[30, 90].map((n) =>
+        h(
+          'a',
+          { href: route('/', { days: n }), 'aria-current': n === days ? 'true' : undefined },
+          `${n} days`,
+        ),
+      ),
+    );
+  const chart = (id: string) => {
+    const c = o.charts.find((x) => x.id === id);
+    return c ? chartPanel(c, id.startsWith('trend-') ? span() : null) : null;
+  };
   main.replaceChildren(
-    h('h1', {}, 'Fleet overview'),
+    h('h1', { class: 'sr-only' }, 'Fleet overview'),
     h(
       'div',
       { class: 'cards' },
-      card('nodes reporting', s.nodes, route('/nodes'), 'neutral'),
-      card('stale nodes', s.stale, route('/nodes', { stale: 1 }), s.stale ? 'warn' : 'ok'),
+      card('nodes reporting', o.nodes, route('/nodes'), 'neutral'),
+      card('stale nodes', o.stale, route('/nodes', { stale: 1 }), o.stale ? 'warn' : 'ok'),
       card(
         'nodes failing a critical rule',
-        s.critical_nodes,
+        o.critical_nodes,
         route('/nodes', { critical: 1 }),
-        s.critical_nodes ? 'bad' : 'ok',
+        o.critical_nodes ? 'bad' : 'ok',
       ),
       card(
         'nodes with an affected vulnerability',
-        s.vulnerable_nodes,
+        o.vulnerable_nodes,
         route('/nodes', { vulnerable: 1 }),
-        s.vulnerable_nodes ? 'bad' : 'ok',
+        o.vulnerable_nodes ? 'bad' : 'ok',
       ),
     ),
-    section(
-      'Runtime readiness',
-      exportButtons('/api/v1/summary/readiness', 'readiness', onError),
-      table(
-        ['Runtime', 'Can run', 'Cannot run', 'Unknown'],
-        Object.entries(s.readiness).map(([rt, by]) => [
-          rt,
-          count(by.yes, route('/nodes', { runtime: rt, ready: 'yes' })),
-          count(by.no, route('/nodes', { runtime: rt, ready: 'no' })),
-          count(by.unknown, route('/nodes', { runtime: rt, ready: 'unknown' })),
-        ]),
-      ),
-    ),
-    section(
-      'Patch plan (top 5)',
-      h(
-        'p',
-        {},
-        h('a', { href: route('/plan') }, `All ${fmtInt(plan.total)} actions, most risk removed first →`),
-      ),
-      table(
-        ['#', 'Action', 'Nodes'],
-        plan.items.map((i) => [
-          i.rank,
-          i.title,
-          h('a', { href: route('/nodes', { action: i.key }) }, fmtInt(i.nodes)),
-        ]),
-      ),
+    h(
+      'div',
+      { class: 'charts' },
+      h('div', { class: 'chart-column' }, chart('readiness'), chart('severity')),
+      h('div', { class: 'chart-column' }, chart('kernels'), chart('trend-readiness')),
+      h('div', { class: 'chart-column' }, chart('plan'), chart('trend-affected')),
     ),
     h(
       'div',
       { class: 'columns' },
-      section(
-        'Kernels',
-        exportButtons('/api/v1/summary/kernels', 'kernels', onError),
-        table(
-          ['Release', 'Nodes'],
-          s.kernels.map((k) => [
-            k.release ?? '(unknown)',
-            h('a', { href: route('/nodes', { kernel: k.release ?? '' }) }, fmtInt(k.nodes)),
-          ]),
-        ),
-      ),
       section(
         'Top failing rules',
         exportButtons('/api/v1/summary/rules', 'rules', onError),
         table(
           ['Rule', 'Severity', 'Failing on'],
           s.rules.map((r) => [
-            h('span', {}, h('code', {}, r.id), ' ', r.title),
+            h('span', {}, h('code', { class: 'nowrap' }, r.id), ' ', r.title),
             badge(r.severity, r.severity),
             h('a', { href: route('/nodes', { rule: r.id }) }, fmtInt(r.failing)),
           ]),
         ),
       ),
-    ),
-    section(
-      'Vulnerabilities by affected nodes',
-      exportButtons('/api/v1/summary/vulnerabilities', 'vulnerabilities', onError),
-      table(
-        ['Vulnerability', 'Severity', 'Affected', 'Unknown', 'Mitigated', 'Summary'],
-        s.vulnerabilities.map((v) => [
-          h('code', {}, v.id),
-          badge(v.severity, v.severity),
-          count(v.affected, route('/nodes', { vuln: v.id })),
-          count(v.unknown, route('/nodes', { vuln: v.id, vuln_status: 'unknown' })),
-          fmtInt(v.mitigated),
-          v.summary,
-        ]),
+      section(
+        `Vulnerabilities by affected nodes (top ${Math.min(VULN_ROWS, s.vulnerabilities.length)} of ${s.vulnerabilities.length})`,
+        exportButtons('/api/v1/summary/vulnerabilities', 'vulnerabilities', onError),
+        table(
+          ['Vulnerability', 'Severity', 'Affected', 'Unknown', 'Summary'],
+          s.vulnerabilities
+            .slice(0, VULN_ROWS)
+            .map((v) => [
+              h('code', { class: 'nowrap' }, v.id),
+              badge(v.severity, v.severity),
+              count(v.affected, route('/nodes', { vuln: v.id })),
+              count(v.unknown, route('/nodes', { vuln: v.id, vuln_status: 'unknown' })),
+              v.summary,
+            ]),
+        ),
       ),
     ),
   );

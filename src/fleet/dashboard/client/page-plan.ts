@@ -1,6 +1,6 @@
 // The patch plan: one row per action, grouped across nodes with a Slurm hostlist, the most risk removed first.
 import { getJson } from './api.js';
-import { badge, button, fmtInt, h, route, table } from './dom.js';
+import { badge, button, fmtInt, h, hostlist, route, table } from './dom.js';
 import { exportButtons } from './export-buttons.js';
 import type { PlanItem } from './types.js';
 
@@ -53,7 +53,7 @@ export async function renderPlan(
         h(
           'span',
           {},
-          h('code', { class: 'hostlist' }, i.hostlist, i.hostlist_truncated ? ' …' : ''),
+          hostlist(i.hostlist, i.hostlist_truncated),
           i.hostlist_excluded
             ? h(
                 'span',
