@@ -177,7 +177,7 @@ test('NVIDIA node, toolkit 1.16.1: affected by the three container-escape adviso
   }
   assert.match(
     text(old),
-    /GPU AND RDMA\n {2}NVIDIA GPU: 1 device nodes, driver 550\.54\.15, toolkit 1\.16\.1, CDI 3 devices/,
+    /GPU AND RDMA\n {2}NVIDIA: 1 GPU, driver 550\.54\.15, toolkit 1\.16\.1, CDI 3 devices/,
   );
   const fixed = (await runCheck({ root: nvidiaNode('1.17.8', { 'etc/cdi/nvidia.yaml': NVIDIA_CDI_YAML }) }))
     .report;

@@ -1,0 +1,129 @@
+// The GPU and RDMA fixture hosts (test/fixtures/hosts/gpu-*, ib-low-memlock; see each README) get the readiness per
+// runtime and the toolkit advisory verdicts a GPU cluster's manager would expect, on device nodes made with mknod.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCheck } from '../src/cli/check-command.js';
+import type { Report } from '../src/evaluate/build-report.js';
+import { renderText } from '../src/render/render-text.js';
+import { makeStyle } from '../src/render/style.js';
+import { DEVICES_SKIP, layeredHost } from './helpers/layered-host.js';
+
+const TOOLKIT_CVES = ['CVE-2024-0132', 'CVE-2025-23359', 'CVE-2025-23266'];
+const check = async (name: string): Promise<Report> => (await runCheck({ root: layeredHost(name) })).report;
+type Section = { runtimes: { runtime: string; ready: string }[] };
+const ready = (s: Section) => Object.fromEntries(s.runtimes.map((v) => [v.runtime, v.ready]));
+/** Each toolkit advisory's status on the host, "none" when it is not reported (fixed or not installed). */
+export const toolkitVerdicts = (r: Report): Record<string, string> =>
+  Object.fromEntries(
+    TOOLKIT_CVES.map((id) => [id, r.vulnerabilities.find((v) => v.id === id)?.status ?? 'none']),
+  );
+const opts = { skip: DEVICES_SKIP };
+
+test(
+  'NVIDIA node, toolkit 1.16.1 with a CDI spec: GPU ready in Podman and Apptainer; the three escapes affect it',
+  opts,
+  async () => {
+    const r = await check('gpu-nvidia-vulnerable');
+    const g = r.accelerators.gpu;
+    assert.equal(g.present, 'yes');
+    assert.equal(g.summary, 'NVIDIA: 1 GPU, driver 550.54.15, toolkit 1.16.1, CDI 3 devices');
+    assert.ok(g.devices.includes('/dev/nvidia-caps/nvidia-cap1'));
+    assert.deepEqual(ready(g), { apptainer: 'yes', podman: 'yes' });
+    const podman = g.runtimes.find((v) => v.runtime === 'podman')!;
+    assert.equal(podman.how, '--device nvidia.com/gpu=all');
+    assert.equal(r.accelerators.rdma.present, 'no');
+    for (const id of TOOLKIT_CVES) {
+      const v = r.vulnerabilities.find((x) => x.id === id)!;
+      assert.equal(v.match, 'affected', id);
+      assert.match(v.reasons[0]!, /upstream 1\.16\.1 is affected/);
+    }
+  },
+);
+
+test(
+  'the same node with toolkit 1.17.8 and driver 570: ready, and none of the escapes is reported',
+  opts,
+  async () => {
+    const r = await check('gpu-nvidia-fixed');
+    assert.equal(
+      r.accelerators.gpu.summary,
+      'NVIDIA: 1 GPU, driver 570.86.15, toolkit 1.17.8, CDI 3 devices',
+    );
+    assert.deepEqual(ready(r.accelerators.gpu), { apptainer: 'yes', podman: 'yes' });
+    assert.deepEqual(toolkitVerdicts(r), {
+      'CVE-2024-0132': 'none',
+      'CVE-2025-23359': 'none',
+      'CVE-2025-23266': 'none',
+    });
+    assert.ok(r.resolved.some((x) => x.id === 'CVE-2025-23266' && x.status === 'fixed'));
+  },
+);
+
+test(
+  'AMD ROCm node: /dev/kfd and the render node open to the render group only: unknown, naming the group',
+  opts,
+  async () => {
+    const r = await check('gpu-amd-rocm');
+    const g = r.accelerators.gpu;
+    assert.equal(g.vendor, 'amd');
+    assert.deepEqual(g.devices, ['/dev/kfd', '/dev/dri/renderD128']);
+    assert.deepEqual(ready(g), { apptainer: 'unknown', podman: 'unknown' });
+    for (const v of g.runtimes)
+      assert.match(
+        v.reasons.join(' '),
+        /kfd: character device 235:0, owner 0:998, mode 0660 \(group 998 only\)/,
+      );
+    assert.equal(g.runtimes.find((v) => v.runtime === 'apptainer')!.how, '--rocm');
+    assert.deepEqual(toolkitVerdicts(r), {
+      'CVE-2024-0132': 'none',
+      'CVE-2025-23359': 'none',
+      'CVE-2025-23266': 'none',
+    });
+  },
+);
+
+test(
+  'InfiniBand node with memlock 64 KiB in limits.conf: MPI over verbs blocked in Podman, with the fixes',
+  opts,
+  async () => {
+    const r = await check('ib-low-memlock');
+    const x = r.accelerators.rdma;
+    assert.equal(x.present, 'yes');
+    assert.equal(x.summary, 'RDMA: 1 verbs devices, memlock 64 KiB');
+    assert.equal(x.memlock.bytes, 64 * 1024);
+    assert.match(x.memlock.source!, /limits\.conf:17: \* soft memlock 64 KiB/);
+    assert.deepEqual(ready(x), { podman: 'no' });
+    const p = x.runtimes[0]!;
+    assert.ok(p.reasons.some((s) => /memlock 64 KiB is below 64 MiB: MPI over verbs will fail/.test(s)));
+    assert.match(p.remediation.join(' '), /memlock unlimited/);
+    assert.match(p.remediation.join(' '), /PropagateResourceLimitsExcept=MEMLOCK/);
+    assert.equal(r.accelerators.gpu.present, 'no');
+    assert.deepEqual(toolkitVerdicts(r), {
+      'CVE-2024-0132': 'none',
+      'CVE-2025-23359': 'none',
+      'CVE-2025-23266': 'none',
+    });
+  },
+);
+
+test(
+  'a node without GPU or RDMA (a /dev with a video card node only): said in one line, nothing judged',
+  opts,
+  async () => {
+    const r = await check('gpu-none');
+    assert.equal(r.accelerators.gpu.present, 'no');
+    assert.equal(r.accelerators.rdma.present, 'no');
+    assert.deepEqual(r.accelerators.gpu.runtimes, []);
+    const lines = renderText(r, makeStyle(false))
+      .split('\n')
+      .filter((l) => /GPU|RDMA/.test(l));
+    assert.deepEqual(lines, [
+      'GPU and RDMA: no GPU on this node; no RDMA (InfiniBand/RoCE verbs) device on this node',
+    ]);
+    assert.deepEqual(toolkitVerdicts(r), {
+      'CVE-2024-0132': 'none',
+      'CVE-2025-23359': 'none',
+      'CVE-2025-23266': 'none',
+    });
+  },
+);
