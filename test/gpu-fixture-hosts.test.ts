@@ -2,6 +2,13 @@
 // runtime and the toolkit advisory verdicts a GPU cluster's manager would expect, on device nodes made with mknod.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { judgeNvidiaPath } from '../src/advisories/nvidia-paths.js';
+import type { Facts } from '../src/facts/fact.js';
+import { addFact } from '../src/facts/fact.js';
 import { runCheck } from '../src/cli/check-command.js';
 import type { Report } from '../src/evaluate/build-report.js';
 import { renderText } from '../src/render/render-text.js';
@@ -18,6 +25,15 @@ export const toolkitVerdicts = (r: Report): Record<string, string> =>
     TOOLKIT_CVES.map((id) => [id, r.vulnerabilities.find((v) => v.id === id)?.status ?? 'none']),
   );
 const opts = { skip: DEVICES_SKIP };
+const vuln = (r: Report, id: string) => r.vulnerabilities.find((v) => v.id === id)!;
+
+/** A scratch copy of a layered host (cp -a keeps its device nodes), changed by edit. */
+function variant(name: string, edit: (root: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-variant-${name}-`));
+  execFileSync('cp', ['-a', `${layeredHost(name)}/.`, dir]);
+  edit(dir);
+  return dir;
+}
 
 test(
   'NVIDIA node, toolkit 1.16.1 with a CDI spec: GPU ready in Podman and Apptainer; the three escapes affect it',
@@ -36,7 +52,57 @@ test(
       const v = r.vulnerabilities.find((x) => x.id === id)!;
       assert.equal(v.match, 'affected', id);
       assert.match(v.reasons[0]!, /upstream 1\.16\.1 is affected/);
+      assert.equal(v.status, 'affected', id);
+      assert.equal(v.exposure, 'exploitable', id);
     }
+    // Who runs libnvidia-container's injection, and the toolkit's hooks in the CDI spec, are named.
+    assert.match(
+      vuln(r, 'CVE-2024-0132').reason,
+      /reachable: nvidia-container-cli: nvidia-container-cli is run by Podman's OCI hook .*oci-nvidia-hook\.json.*; apptainer --nvccli/,
+    );
+    assert.match(vuln(r, 'CVE-2025-23359').reason, /reachable: nvidia-container-cli/);
+    assert.match(
+      vuln(r, 'CVE-2025-23266').reason,
+      /reachable: cdi-hooks: NVIDIA toolkit hooks in CDI specs: .*nvidia\.yaml: createContainer \/usr\/bin\/nvidia-cdi-hook create-symlinks/,
+    );
+  },
+);
+
+test(
+  'CDI only (no nvidia-container-cli, no OCI hook): CVE-2024-0132 and CVE-2025-23359 mitigated, with the evidence; CVE-2025-23266 still reached through the spec hooks until they are gone',
+  opts,
+  async () => {
+    const cdiOnly = variant('gpu-nvidia-vulnerable', (root) => {
+      fs.rmSync(path.join(root, 'usr/bin/nvidia-container-cli'));
+      fs.rmSync(path.join(root, 'usr/share/containers/oci/hooks.d/oci-nvidia-hook.json'));
+    });
+    const r = (await runCheck({ root: cdiOnly })).report;
+    for (const id of ['CVE-2024-0132', 'CVE-2025-23359']) {
+      assert.equal(vuln(r, id).status, 'mitigated', id);
+      assert.match(
+        vuln(r, id).reason,
+        /not reachable: nvidia-container-cli: nvidia-container-cli is not installed/,
+      );
+    }
+    // The CVE record: "CDI mode only for versions prior to 1.17.5": the CDI spec's toolkit hooks are the way in.
+    assert.equal(vuln(r, 'CVE-2025-23266').status, 'affected');
+    assert.equal(vuln(r, 'CVE-2025-23266').exposure, 'exploitable');
+    assert.deepEqual(ready(r.accelerators.gpu), { apptainer: 'yes', podman: 'yes' });
+
+    const noHooks = variant('gpu-nvidia-vulnerable', (root) => {
+      fs.rmSync(path.join(root, 'usr/bin/nvidia-container-cli'));
+      fs.rmSync(path.join(root, 'usr/share/containers/oci/hooks.d/oci-nvidia-hook.json'));
+      const spec = path.join(root, 'etc/cdi/nvidia.yaml');
+      fs.writeFileSync(
+        spec,
+        fs.readFileSync(spec, 'utf8').replace(/ {2}hooks:\n[\s\S]*?(?= {2}mounts:)/, ''),
+      );
+    });
+    const n = (await runCheck({ root: noHooks })).report;
+    const v = vuln(n, 'CVE-2025-23266');
+    assert.equal(v.status, 'mitigated', v.reason);
+    assert.match(v.reason, /cdi-hooks: no CDI spec runs an NVIDIA toolkit hook/);
+    assert.match(v.reason, /runtime-hooks: not in 1\.16\.1 \(this way exists from 1\.17\.5\)/);
   },
 );
 
@@ -127,3 +193,36 @@ test(
     });
   },
 );
+
+test('the runtime-hooks way: only from 1.17.5, only when an engine names nvidia-container-runtime, blocked by disable-cuda-compat-lib-hook', () => {
+  const f: Facts = new Map();
+  const p = { path: 'runtime-hooks' as const, introduced: '1.17.5' };
+  assert.equal(judgeNvidiaPath(p, f, '1.17.6').state, 'unknown');
+  addFact(f, 'nvidia_toolkit.engine_configs', [], 'file', 'nvidia-container-runtime is not installed');
+  assert.deepEqual(judgeNvidiaPath(p, f, '1.17.6'), {
+    state: 'no',
+    reason: 'runtime-hooks: nvidia-container-runtime is not installed',
+  });
+  f.clear();
+  addFact(
+    f,
+    'nvidia_toolkit.engine_configs',
+    ['/etc/docker/daemon.json'],
+    'file',
+    'configured in /etc/docker/daemon.json',
+  );
+  assert.equal(judgeNvidiaPath(p, f, '1.17.6').state, 'yes');
+  assert.equal(judgeNvidiaPath(p, f, '1.17.4').state, 'no');
+  addFact(
+    f,
+    'nvidia_toolkit.disable_cuda_compat_lib_hook',
+    true,
+    'file',
+    'config.toml: [features] disable-cuda-compat-lib-hook = true',
+  );
+  assert.match(
+    judgeNvidiaPath(p, f, '1.17.6').reason,
+    /but config\.toml: .*disable-cuda-compat-lib-hook = true \(NVIDIA's mitigation\)/,
+  );
+  assert.equal(judgeNvidiaPath(p, f, '1.17.6').state, 'no');
+});
