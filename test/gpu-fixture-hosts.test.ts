@@ -2,7 +2,7 @@
 // runtime and the toolkit advisory verdicts a GPU cluster's manager would expect, on device nodes made with mknod.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +11,7 @@ import type { Facts } from '../src/facts/fact.js';
 import { addFact } from '../src/facts/fact.js';
 import { runCheck } from '../src/cli/check-command.js';
 import type { Report } from '../src/evaluate/build-report.js';
+import { renderPrometheus } from '../src/render/render-prometheus.js';
 import { renderText } from '../src/render/render-text.js';
 import { makeStyle } from '../src/render/style.js';
 import { DEVICES_SKIP, layeredHost } from './helpers/layered-host.js';
@@ -226,3 +227,34 @@ test('the runtime-hooks way: only from 1.17.5, only when an engine names nvidia-
   );
   assert.equal(judgeNvidiaPath(p, f, '1.17.6').state, 'no');
 });
+
+test(
+  'Prometheus: GPU and RDMA presence and per-runtime readiness gauges, accepted by promtool',
+  opts,
+  async () => {
+    const ib = renderPrometheus(await check('ib-low-memlock'));
+    const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));
+    assert.deepEqual(lines(ib, /^ctrsafe_accelerator_present\{kind="rdma"/), [
+      'ctrsafe_accelerator_present{kind="rdma",state="yes"} 1',
+      'ctrsafe_accelerator_present{kind="rdma",state="no"} 0',
+      'ctrsafe_accelerator_present{kind="rdma",state="unknown"} 0',
+    ]);
+    assert.deepEqual(lines(ib, /^ctrsafe_accelerator_ready\{/), [
+      'ctrsafe_accelerator_ready{kind="rdma",runtime="podman",state="yes"} 0',
+      'ctrsafe_accelerator_ready{kind="rdma",runtime="podman",state="no"} 1',
+      'ctrsafe_accelerator_ready{kind="rdma",runtime="podman",state="unknown"} 0',
+    ]);
+    const gpu = renderPrometheus(await check('gpu-amd-rocm'));
+    assert.ok(gpu.includes('ctrsafe_accelerator_ready{kind="gpu",runtime="apptainer",state="unknown"} 1'));
+    assert.ok(gpu.includes('ctrsafe_accelerator_present{kind="gpu",state="yes"} 1'));
+    for (const text of [ib, gpu]) {
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      assert.equal(
+        lint.error,
+        undefined,
+        'promtool is installed (scripts/test.sh: apt-get install prometheus)',
+      );
+      assert.equal(lint.status, 0, `${lint.stdout}${lint.stderr}`);
+    }
+  },
+);
