@@ -104,13 +104,13 @@ License: Apache-2.0
 
 Files: usr/bin/ctrsafe
 Comment: a Node.js single executable application: Node.js ${pkg.ctrsafe.node} with ctrsafe's bundle and its
- npm dependencies inside: js-yaml and fzstd (MIT), smol-toml (BSD-3-Clause) and openpgp.js (LGPL-3.0-or-later,
+ npm dependencies inside: js-yaml, fzstd and typebox (MIT), smol-toml (BSD-3-Clause) and openpgp.js (LGPL-3.0-or-later,
  https://github.com/openpgpjs/openpgpjs). openpgp.js is carried unmodified, as its own dist/node/openpgp.min.cjs
  kept as one compressed unit in the bundle (scripts/bundle.mjs) and loaded only to verify an OpenPGP-signed SIF;
  LGPL-3.0 section 4 lets a user replace it: rebuild the bundle from the source package with another openpgp
  release in node_modules. On Debian systems the LGPL-3.0 text is in /usr/share/common-licenses/LGPL-3. The
  advisory data it carries states each source's licence (ctrsafe db status; docs/advisory-format.md).
-Copyright: Node.js contributors; js-yaml, fzstd, smol-toml and openpgp.js authors
+Copyright: Node.js contributors; js-yaml, fzstd, typebox, smol-toml and openpgp.js authors
 License: Node.js AND MIT AND BSD-3-Clause AND LGPL-3.0+
 
 License: Node.js

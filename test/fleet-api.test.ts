@@ -90,7 +90,7 @@ test('refusals: no token, wrong token, revoked token, another node, malformed JS
       token,
     );
     assert.equal(bad.status, 422);
-    assert.match(bad.body, /unknown id/);
+    assert.match(bad.body, /runtimes\[0\]\.id: \\"docker\\" is not one of singularity, /);
     const future = await call(
       'POST',
       '/api/v1/reports',

@@ -427,7 +427,7 @@ test('reports from nodes are validated: shape, enums and bounds', () => {
         reason: string;
       }
     ).reason,
-    /unknown id/,
+    /^runtimes\[0\]\.id: "docker" is not one of singularity, /,
   );
   assert.match(
     (
@@ -510,7 +510,7 @@ test('every value of a report is bounded; NUL and lone surrogates are refused on
   );
   assert.match(
     reason({ ...base, vulnerabilities: [{ id: 'CVE "x"', status: 'affected', severity: 'high' }] }),
-    /lacks an id/,
+    /^vulnerabilities\[0\]\.id must match pattern/,
   );
   assert.equal(
     validateReport({ ...base, future_field: { added: ['by a later ctrsafe'] } }).ok,

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gate.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
+import { gateOutcome, tellsSlurm } from '../src/gate/gate-outcome.js';
 import { parseScontrolNode, pickNodeName, planSlurmAction } from '../src/gate/slurm-node.js';
 import { runCli } from './helpers/run-cli.js';
 import { withStuckCheck } from './helpers/stuck-check.js';
@@ -39,6 +40,43 @@ function input(over: Partial<GateInput> = {}): GateInput {
     ...over,
   };
 }
+
+test('the outcome: a report is judged; no report passes only under on_error: pass, and Slurm is not told then', () => {
+  const judged = gateOutcome(
+    { ok: true, report: input(), steps: ['collecting'] },
+    DEFAULT_GATE_POLICY,
+    'pass',
+    NOW,
+  );
+  assert.equal(judged.error, null);
+  assert.equal(judged.pass, judged.verdict!.pass);
+  assert.equal(judged.line, gateLine(judged.verdict!));
+  assert.equal(tellsSlurm(judged, 'pass'), true);
+  const broken = {
+    ok: false as const,
+    error: 'watchdog: the check did not finish within 60 s',
+    steps: ['probing'],
+  };
+  const lenient = gateOutcome(broken, DEFAULT_GATE_POLICY, 'pass', NOW);
+  assert.deepEqual([lenient.pass, lenient.verdict, lenient.steps], [true, null, ['probing']]);
+  assert.match(lenient.line, /could not judge this node \(watchdog: .*\); passing it \(on_error: pass\)$/);
+  assert.equal(
+    tellsSlurm(lenient, 'pass'),
+    false,
+    'a node is never drained for our own failure under on_error: pass',
+  );
+  const strict = gateOutcome(broken, DEFAULT_GATE_POLICY, 'fail', NOW);
+  assert.equal(strict.pass, false);
+  assert.match(strict.line, /^ctrsafe: could not judge this node: watchdog/);
+  assert.equal(tellsSlurm(strict, 'fail'), true);
+  const hostile = gateOutcome(
+    { ok: false, error: 'x\u001b[2J'.repeat(500), steps: [] },
+    DEFAULT_GATE_POLICY,
+    'fail',
+    NOW,
+  );
+  assert.ok(hostile.line.length <= 200 && !hostile.line.includes('\u001b'), 'one bounded ASCII line');
+});
 
 const policy = (doc: Record<string, unknown>) => parseGatePolicy({ version: 1, ...doc }, 'gate.yaml');
 

@@ -1,10 +1,11 @@
 // Decides one CVE for one installed distribution package from its distribution's own records (pure).
+import type { MatchStatus } from '../schema/host-report.js';
 import { compareDebian } from '../version/compare-debian.js';
 import { compareRpm } from '../version/compare-rpm.js';
 import type { DistroIndex, SourcedFix } from './distro-index.js';
 import type { ReleaseCandidate } from './host-releases.js';
 
-export type Verdict = 'affected' | 'fixed' | 'not-affected' | 'unknown';
+export type Verdict = MatchStatus;
 
 export interface Decision {
   status: Verdict;

@@ -1,10 +1,11 @@
 // Judges whether this host's configuration leaves a matched flaw exploitable (pure): setuid mode, user namespaces, config keys.
 import type { Facts } from '../facts/fact.js';
+import type { Exposure } from '../schema/host-report.js';
 import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Match } from './match-advisories.js';
 import { judgeNvidiaPath } from './nvidia-paths.js';
 
-export type Exposure = 'exploitable' | 'mitigated' | 'unknown';
+export type { Exposure };
 
 export interface Judged {
   exposure: Exposure;

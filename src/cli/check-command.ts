@@ -78,6 +78,8 @@ const DEFAULT_ROOT_TIMEOUT_S = 120;
 /** The report from a child check run under the gate's watchdog; one line naming the step when it overruns. */
 async function checkUnderWatchdog(opts: Options, timeoutS: number, io: CliIo): Promise<Report> {
   const { runCheckChild } = await import('../gate/run-check-child.js');
+  // Loaded here, not at the top: a check without the watchdog never loads the schema library.
+  const { HostReport } = await import('../schema/host-report.js');
   const root = opts.get('root');
   // A --root that cannot be read is said at once, as without the watchdog.
   if (root !== undefined) HostRoot.open(root);
@@ -86,11 +88,12 @@ async function checkUnderWatchdog(opts: Options, timeoutS: number, io: CliIo): P
     ['root', 'as-user', 'model', 'probe-timeout', 'advisories', 'db'].flatMap(pass),
     {
       timeoutMs: timeoutS * 1000,
+      accept: HostReport,
       env: io.env,
       ...(io.self ? { argv0: io.self } : {}),
     },
   );
-  if (child.ok) return child.report as Report;
+  if (child.ok) return child.report;
   const msg = root !== undefined ? `--root ${root}: ${child.error}` : child.error;
   throw root !== undefined ? new HostRootError(msg) : new InputError(msg);
 }

@@ -1,22 +1,15 @@
 // `ctrsafe gate`: pass or fail this node (or one image) against the site policy, in one line, for Slurm and NHC.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { evaluateGate, gateLine, type GateInput, type GateVerdict } from '../gate/evaluate-gate.js';
+import { gateOutcome, tellsSlurm } from '../gate/gate-outcome.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, type GatePolicy } from '../gate/gate-policy.js';
 import { runCheckChild } from '../gate/run-check-child.js';
+import { GateInput } from '../schema/node-report.js';
 import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
 import type { CommandContext } from './spec.js';
 
 const DEFAULT_POLICY_FILE = '/etc/ctrsafe/gate.yaml';
-
-interface GateOutcome {
-  pass: boolean;
-  line: string;
-  verdict: GateVerdict | null;
-  error: string | null;
-  steps: string[];
-}
 
 export async function gateCommand({ io, opts }: CommandContext): Promise<number> {
   const format = opts.choice<'text' | 'json'>('format') ?? 'text';
@@ -49,29 +42,12 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
   const pass = (name: string) => (opts.get(name) !== undefined ? [`--${name}`, opts.get(name)!] : []);
   const child = await runCheckChild(
     [...pass('root'), ...pass('as-user'), ...pass('probe-timeout'), ...pass('advisories'), ...pass('db')],
-    { timeoutMs: timeoutS * 1000, env: io.env, ...(io.self ? { argv0: io.self } : {}) },
+    { timeoutMs: timeoutS * 1000, accept: GateInput, env: io.env, ...(io.self ? { argv0: io.self } : {}) },
   );
-  let outcome: GateOutcome;
-  if (child.ok) {
-    const verdict = evaluateGate(child.report as GateInput, policy, new Date());
-    outcome = { pass: verdict.pass, line: gateLine(verdict), verdict, error: null, steps: child.steps };
-  } else {
-    // Our own failure never fails the node unless the site asked for it (on_error: fail).
-    const err = asciiLine(child.error, 1000);
-    outcome = {
-      pass: onError === 'pass',
-      line:
-        onError === 'pass'
-          ? `ctrsafe: could not judge this node (${err}); passing it (on_error: pass)`.slice(0, 300)
-          : `ctrsafe: could not judge this node: ${err}`.slice(0, 200),
-      verdict: null,
-      error: child.error,
-      steps: child.steps,
-    };
-  }
+  const outcome = gateOutcome(child, policy, onError, new Date());
 
   let slurm: { action: string; message: string } | null = null;
-  if (opts.has('slurm-drain') && !(outcome.error && onError === 'pass')) {
+  if (opts.has('slurm-drain') && tellsSlurm(outcome, onError)) {
     const { applySlurmVerdict, slurmNodeName } = await import('../gate/slurm-node.js');
     const sopts = {
       timeoutMs: (opts.int('slurm-timeout', 600) ?? 10) * 1000,

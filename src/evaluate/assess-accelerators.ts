@@ -3,36 +3,14 @@ import type { Facts, FactValue } from '../facts/fact.js';
 import { formatMemlock, type Memlock } from '../parse/resource-limits.js';
 import type { RuntimeVerdict } from './assess-runtime.js';
 
-export type Ready = 'yes' | 'no' | 'unknown';
+import type {
+  AcceleratorSection,
+  AcceleratorVerdict,
+  Accelerators,
+  TriState as Ready,
+} from '../schema/host-report.js';
 
-export interface AcceleratorVerdict {
-  runtime: string;
-  /** How a user asks this runtime for the device ("--nv", "--device nvidia.com/gpu=all"). */
-  how: string;
-  ready: Ready;
-  reasons: string[];
-  remediation: string[];
-}
-
-export interface AcceleratorSection {
-  present: Ready;
-  /** One line a system manager reads first. */
-  summary: string;
-  devices: string[];
-  notes: string[];
-  problems: string[];
-  runtimes: AcceleratorVerdict[];
-}
-
-export interface Accelerators {
-  gpu: AcceleratorSection & {
-    vendor: 'nvidia' | 'amd' | null;
-    driver_version: string | null;
-    toolkit_version: string | null;
-    cdi_devices: string[];
-  };
-  rdma: AcceleratorSection & { memlock: { bytes: Memlock | null; source: string | null } };
-}
+export type { AcceleratorSection, AcceleratorVerdict, Accelerators, Ready };
 
 /*
  * Below this, MPI over verbs cannot register its buffers. The sources recommend "unlimited" (Open MPI FAQ,

@@ -7,23 +7,12 @@ import { NEEDS } from '../runtimes/requirements.js';
 import { compareLooseVersion } from '../version/compare-loose.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import type { Vulnerability } from './build-vulnerabilities.js';
+import type { Risk, RuntimeVerdict } from '../schema/host-report.js';
 import type { Finding } from './evaluate-rules.js';
 import type { RuntimeMode } from './runtime-modes.js';
 
-export type Risk = 'none' | 'low' | 'medium' | 'high' | 'critical' | 'unknown';
+export type { Risk, RuntimeVerdict };
 const RISK_ORDER: Risk[] = ['none', 'low', 'medium', 'high', 'critical'];
-
-export interface RuntimeVerdict {
-  id: string;
-  name: string;
-  installed: boolean;
-  version: string | null;
-  mode: 'setuid' | 'unprivileged' | null;
-  judged_mode: 'setuid' | 'unprivileged' | null;
-  ready: 'yes' | 'no' | 'unknown';
-  risk: Risk;
-  reasons: string[];
-}
 
 const maxRisk = (a: Risk, b: Risk): Risk => (RISK_ORDER.indexOf(a) >= RISK_ORDER.indexOf(b) ? a : b);
 const asRisk = (s: Severity): Risk => (s === 'info' ? 'none' : s);

@@ -1,70 +1,21 @@
 // Builds the ctrsafe.report/1 document from facts (pure): features, runtime verdicts, findings.
-import type { Fact, Facts, Feature } from '../facts/fact.js';
+import type { Facts } from '../facts/fact.js';
+import type { HostReport as Report, VulnerabilitySummary } from '../schema/host-report.js';
+import { REPORT_SCHEMA } from '../schema/report-values.js';
 import { RULES } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
 import type { Advisory } from '../advisories/advisory.js';
 import { newestRecordDate } from '../advisories/advisory-store.js';
 import type { DistroFixSource } from '../advisories/distro-fix.js';
 import { buildVulnerabilities, type Resolved, type Vulnerability } from './build-vulnerabilities.js';
-import { assessAccelerators, type Accelerators } from './assess-accelerators.js';
-import { assessRuntime, type RuntimeVerdict } from './assess-runtime.js';
+import { assessAccelerators } from './assess-accelerators.js';
+import { assessRuntime } from './assess-runtime.js';
 import { deriveFeatures } from './derive-features.js';
-import { evaluateRules, type Finding } from './evaluate-rules.js';
+import { evaluateRules } from './evaluate-rules.js';
 import { resolveRuntimeModes, type RuntimeMode } from './runtime-modes.js';
 
-export const REPORT_SCHEMA = 'ctrsafe.report/1';
-
-export interface Report {
-  schema: typeof REPORT_SCHEMA;
-  /** Unique per run, so a report delivered twice (spool, shared file system, fan-out) is stored once. */
-  report_id: string;
-  tool: { name: 'ctrsafe'; version: string };
-  generated_at: string;
-  host: {
-    hostname: string | null;
-    source: 'live' | 'root';
-    root: string | null;
-    kernel: { release: string | null; distro_kernel: boolean; family: string | null };
-    os: { id: string | null; version_id: string | null; pretty_name: string | null };
-    container: { inside: boolean; kind: string | null };
-    probe_user: string | null;
-  };
-  model: { value: ContainerModel; how: 'option' | 'inferred'; evidence: string };
-  features: Feature[];
-  runtimes: RuntimeVerdict[];
-  /** GPU and RDMA readiness per installed runtime (issue 19). */
-  accelerators: Accelerators;
-  findings: Finding[];
-  vulnerabilities: Vulnerability[];
-  /** Verdicts that need nothing done (fixed, not affected), with what decided them: shown by --all. */
-  resolved: Resolved[];
-  /** Per target (kernel, runtime, component): how many advisories are affected, fixed, unknown, ... */
-  vulnerability_summary: VulnerabilitySummary[];
-  advisories: {
-    source: string;
-    count: number;
-    not_affected: number;
-    newest_record: string | null;
-    age_days: number | null;
-    stale: boolean;
-    /** The oldest date of the data that decided a verdict here: how current the answers are. */
-    oldest_decision_data: string | null;
-    problems: string[];
-  };
-  summary: { fail: Record<string, number>; unknown: number; pass: number };
-  facts: Fact[];
-  problems: string[];
-}
-
-export interface VulnerabilitySummary {
-  target: string;
-  installed_version: string | null;
-  affected: number;
-  mitigated: number;
-  unknown: number;
-  fixed: number;
-  not_affected: number;
-}
+export { REPORT_SCHEMA };
+export type { Report, VulnerabilitySummary };
 
 /** Counts per target, in the order targets first appear (the kernel, then runtimes and components). */
 export function summarizeVulnerabilities(

@@ -1,52 +1,14 @@
 // Turns advisory matches and their exposure into the report's vulnerabilities and resolved verdicts (pure).
 import type { Advisory } from '../advisories/advisory.js';
 import type { DistroFixSource } from '../advisories/distro-fix.js';
-import { judgeExposure, type Exposure } from '../advisories/judge-exposure.js';
-import { matchAdvisories, type Match, type MatchStatus } from '../advisories/match-advisories.js';
+import { judgeExposure } from '../advisories/judge-exposure.js';
+import { matchAdvisories, type Match } from '../advisories/match-advisories.js';
 import type { Facts } from '../facts/fact.js';
+import type { KnownExploited, Resolved, Vulnerability } from '../schema/host-report.js';
 
-/** CISA's Known Exploited Vulnerabilities entry of a record (database_specific.ctrsafe.known_exploited). */
-export interface KnownExploited {
-  catalog: string;
-  date_added: string;
-}
-
-interface Verdict {
-  id: string;
-  aliases: string[];
-  summary: string;
-  /** What on the host it applies to: a runtime id, a component (runc, newuidmap, ...) or "kernel". */
-  target: string;
-  /** What decided, "release/package": "AlmaLinux:9/kernel", "Debian:12/libpod", "Go/github.com/...", "Linux/Kernel". */
-  package: string;
-  installed_version: string | null;
-  fixed_version: string | null;
-  /** The distribution's advisory (RHSA/ALSA/RLSA/DSA/DLA/USN/SUSE-SU) when its record decided. */
-  advisory: string | null;
-  /** The data that decided, with publisher, repository and revision, or the host evidence. */
-  decided_by: string;
-  /** The date of that data. */
-  source_date: string | null;
-  known_exploited: KnownExploited | null;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  reason: string;
-  references: string[];
-}
-
-export interface Vulnerability extends Verdict {
-  /** affected: the version is affected and nothing here blocks it; mitigated: this host's configuration blocks it. */
-  status: 'affected' | 'mitigated' | 'unknown';
-  /** The version match alone, and the exposure alone, that the status combines. */
-  match: MatchStatus;
-  exposure: Exposure;
-  preconditions: { setuid_mode?: boolean; unprivileged_userns?: boolean };
-  reasons: string[];
-}
-
-/** A verdict that needs nothing done: the installed version carries the fix, or never had the flaw. */
-export interface Resolved extends Verdict {
-  status: 'fixed' | 'not-affected';
-}
+export type { KnownExploited, Resolved, Vulnerability };
+/** What every verdict carries (the schema's verdict parts). */
+type Verdict = Omit<Resolved, 'status'>;
 
 /** The known-exploited mark, as the data builder writes it into a reviewed record (issue 12). */
 function knownExploited(a: Advisory): KnownExploited | null {

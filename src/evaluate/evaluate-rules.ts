@@ -1,19 +1,11 @@
 // Evaluates the rule catalogue over facts (pure): pass, fail, unknown or not-applicable, each with its evidence.
 import type { Facts } from '../facts/fact.js';
 import { evaluateCondition } from '../rules/evaluate-condition.js';
-import type { ContainerModel, Reference, Rule, Severity } from '../rules/rule.js';
+import type { ContainerModel, Rule } from '../rules/rule.js';
 
-export type FindingStatus = 'pass' | 'fail' | 'unknown' | 'not-applicable';
+import type { Finding, FindingStatus } from '../schema/host-report.js';
 
-export interface Finding {
-  id: string;
-  title: string;
-  severity: Severity;
-  status: FindingStatus;
-  evidence: string;
-  remediation: string;
-  references: Reference[];
-}
+export type { Finding, FindingStatus };
 
 function evidenceOf(ids: string[], facts: Facts): string {
   const seen = new Set<string>();

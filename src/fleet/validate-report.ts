@@ -1,25 +1,15 @@
 // Checks a report that arrived from a node (untrusted): bytes, shape, bounds, enums; one-line reasons, never a throw.
+// The shape and the bounds of each field come from the report's schema (src/schema/node-report.ts); this adds the
+// walk that bounds what no declaration names, the clock and the host name.
 import { isUtf8 } from 'node:buffer';
-import { RUNTIME_IDS } from '../runtimes/locations.js';
+import { documentProblem } from '../schema/check-document.js';
+import { LIMITS } from '../schema/host-report.js';
+import { NodeReport } from '../schema/node-report.js';
 import { hostnameProblem } from './hostname.js';
 
-const READY = ['yes', 'no', 'unknown'];
-const RISK = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
-const SEVERITY = ['critical', 'high', 'medium', 'low', 'info', 'none', 'unknown'];
-/** "fixed" and "not-affected" appear in reports made with --all; the store keeps the first three only. */
-const VULN_STATUS = ['affected', 'mitigated', 'unknown', 'fixed', 'not-affected'];
-/** Strings a vulnerability verdict may carry: what it is about and what decided it (issue 12's evidence). */
-const VULN_TEXT = [
-  'summary',
-  'target',
-  'package',
-  'installed_version',
-  'fixed_version',
-  'advisory',
-  'decided_by',
-  'source_date',
-];
-export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
+export type { NodeReport };
+
+export const MAX_REPORT_BYTES = LIMITS.bytes;
 
 /**
  * What one report may hold. A real report (ctrsafe check --format json) is 100-150 KB with about 30 findings, 30
@@ -28,12 +18,12 @@ export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
  */
 export const REPORT_LIMITS = {
   bytes: MAX_REPORT_BYTES,
-  runtimes: 64,
-  findings: 2_000,
-  vulnerabilities: 10_000,
-  facts: 5_000,
+  runtimes: LIMITS.runtimes,
+  findings: LIMITS.findings,
+  vulnerabilities: LIMITS.vulnerabilities,
+  facts: LIMITS.facts,
   /** Any other list. */
-  list: 10_000,
+  list: LIMITS.list,
   /** Keys of one object. */
   keys: 1_000,
   depth: 16,
@@ -41,53 +31,12 @@ export const REPORT_LIMITS = {
   string: 65_536,
 } as const;
 
-export interface NodeReport {
-  report_id: string;
-  generated_at: string;
-  host: {
-    hostname: string;
-    kernel: { release: string | null; distro_kernel: boolean };
-    os: { id: string | null; version_id: string | null };
-  };
-  runtimes: { id: string; ready: string; risk: string; mode?: string | null; version?: string | null }[];
-  findings: {
-    id: string;
-    severity: string;
-    status: string;
-    title?: string;
-    remediation?: string;
-    evidence?: string;
-  }[];
-  vulnerabilities: {
-    id: string;
-    status: string;
-    severity: string;
-    summary?: string;
-    target?: string;
-    package?: string | null;
-    installed_version?: string | null;
-    fixed_version?: string | null;
-    /** The distribution advisory (RHSA/ALSA/...) whose fixed version this is. */
-    advisory?: string | null;
-    /** CISA KEV listing, when the record carries it: known-exploited vulnerabilities lead the plan. */
-    known_exploited?: { catalog?: string; date_added?: string } | null;
-  }[];
-}
-
 type Verdict = { ok: true; report: NodeReport } | { ok: false; reason: string };
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown, max: number): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= max;
-/** Identifiers that become keys, CSV cells and metric labels: printable ASCII without spaces or quotes. */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:+/-]*$/;
-const isId = (v: unknown, max: number): v is string => str(v, max) && ID.test(v);
-/** The optional fields the dashboard shows: absent, null, or a bounded string. */
-const optStr = (o: Record<string, unknown>, keys: string[], max: number) =>
-  keys.find((k) => o[k] !== undefined && o[k] !== null && (typeof o[k] !== 'string' || o[k].length > max));
-const quote = (v: unknown) => JSON.stringify(v)?.slice(0, 40) ?? String(v);
-
 /** A node's clock may run a little ahead; a report from further in the future is refused (see the store's ordering). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
@@ -152,75 +101,14 @@ export function validateReport(raw: unknown, now: number = Date.now()): Verdict 
     return { ok: false, reason: 'generated_at is not a date' };
   if (Date.parse(raw.generated_at) > now + MAX_CLOCK_SKEW_MS)
     return { ok: false, reason: `generated_at ${raw.generated_at} is in the future: check the node's clock` };
-  const h = raw.host;
-  if (!isObj(h)) return { ok: false, reason: 'host is missing' };
-  const bad = hostnameProblem(h.hostname);
+  // The name first: it is the node's identity, and the one rule for it is the fleet's (fleet/hostname.ts).
+  if (!isObj(raw.host)) return { ok: false, reason: 'host is missing' };
+  const bad = hostnameProblem(raw.host.hostname);
   if (bad) return { ok: false, reason: `host.hostname: ${bad}` };
-  if (!isObj(h.kernel) || !isObj(h.os)) return { ok: false, reason: 'host.kernel and host.os are required' };
-  for (const [k, v] of [
-    ['kernel.release', h.kernel.release],
-    ['os.id', h.os.id],
-    ['os.version_id', h.os.version_id],
-  ] as const)
-    if (v !== null && !str(v, 200))
-      return { ok: false, reason: `host.${k} must be a string of at most 200 characters or null` };
-  if (!Array.isArray(raw.runtimes)) return { ok: false, reason: 'runtimes must be a list' };
-  for (const r of raw.runtimes)
-    if (
-      !isObj(r) ||
-      !(RUNTIME_IDS as string[]).includes(String(r.id)) ||
-      !READY.includes(String(r.ready)) ||
-      !RISK.includes(String(r.risk))
-    )
-      return {
-        ok: false,
-        reason: `runtime entry ${quote(isObj(r) ? r.id : r)} has an unknown id, ready or risk`,
-      };
-    else if (optStr(r, ['mode', 'version'], 200))
-      return {
-        ok: false,
-        reason: `runtime ${String(r.id)}: ${optStr(r, ['mode', 'version'], 200)} is too long`,
-      };
-  if (!Array.isArray(raw.findings)) return { ok: false, reason: 'findings must be a list' };
-  for (const f of raw.findings)
-    if (
-      !isObj(f) ||
-      !isId(f.id, 64) ||
-      !SEVERITY.includes(String(f.severity)) ||
-      !str(f.status, 20) ||
-      !/^[a-z][a-z-]*$/.test(f.status)
-    )
-      return {
-        ok: false,
-        reason: `finding ${quote(isObj(f) ? f.id : f)} lacks an id, a severity or a status`,
-      };
-    else if (optStr(f, ['title', 'remediation', 'evidence'], 4000))
-      return {
-        ok: false,
-        reason: `finding ${f.id}: ${optStr(f, ['title', 'remediation', 'evidence'], 4000)} is not a string of at most 4000 characters`,
-      };
-  const vulns = raw.vulnerabilities ?? [];
-  if (!Array.isArray(vulns)) return { ok: false, reason: 'vulnerabilities must be a list' };
-  for (const v of vulns)
-    if (
-      !isObj(v) ||
-      !isId(v.id, 100) ||
-      !VULN_STATUS.includes(String(v.status)) ||
-      !SEVERITY.includes(String(v.severity))
-    )
-      return {
-        ok: false,
-        reason: `vulnerability ${quote(isObj(v) ? v.id : v)} lacks an id, a status or a severity`,
-      };
-    else if (optStr(v, VULN_TEXT, 2000))
-      return {
-        ok: false,
-        reason: `vulnerability ${v.id}: ${optStr(v, VULN_TEXT, 2000)} is not a string of at most 2000 characters`,
-      };
-  return {
-    ok: true,
-    report: { ...(raw as unknown as NodeReport), vulnerabilities: vulns as NodeReport['vulnerabilities'] },
-  };
+  const shape = documentProblem(NodeReport, raw);
+  if (shape) return { ok: false, reason: shape };
+  const report = raw as unknown as NodeReport;
+  return { ok: true, report: { ...report, vulnerabilities: report.vulnerabilities ?? [] } };
 }
 
 /** The bytes a node sent, whole: at most MAX_REPORT_BYTES of valid UTF-8 holding one JSON report (and its text). */

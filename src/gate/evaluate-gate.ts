@@ -2,13 +2,10 @@
 import { SEVERITIES, type Severity } from '../rules/rule.js';
 import { asciiLine } from '../render/terminal-text.js';
 import type { GatePolicy } from './gate-policy.js';
+import type { GateInput } from '../schema/node-report.js';
 
-/** The parts of a `ctrsafe.report/1` the gate reads. */
-export interface GateInput {
-  runtimes: { id: string; installed?: boolean; ready: string; reasons: string[] }[];
-  findings: { id: string; title: string; severity: string; status: string }[];
-  vulnerabilities: { id: string; status: string; severity: string; package?: string | null }[];
-}
+/** The parts of a `ctrsafe.report/1` the gate reads, from the report's schema. */
+export type { GateInput };
 
 export interface GateVerdict {
   pass: boolean;

@@ -91,7 +91,7 @@ export function parseGatePolicy(doc: unknown, src: string): GatePolicy {
   if (d.require_ready !== undefined) {
     if (!Array.isArray(d.require_ready)) fail(src, 'require_ready', 'must be a list of runtime ids');
     p.requireReady = d.require_ready.map((r: unknown, i: number) => {
-      if (!(RUNTIME_IDS as unknown[]).includes(r))
+      if (!(RUNTIME_IDS as readonly unknown[]).includes(r))
         fail(
           src,
           `require_ready[${i}]`,

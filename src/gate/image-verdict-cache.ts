@@ -1,6 +1,5 @@
 // Image gate verdicts cached by content digest, so a prolog does not re-read the same image for every job.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SafeDir } from '../host/safe-write.js';
@@ -19,13 +18,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** sha256 of the whole file, streamed. */
-export async function digestFile(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return `sha256:${h.digest('hex')}`;
-}
 
 /**
  * A cache another user could write is no cache: they could plant a passing verdict. Only a directory ctrsafe

@@ -1,10 +1,12 @@
 // Runs `ctrsafe check` in a child process under a watchdog: the child may hang in the kernel (a stat on a dead NFS
 // mount blocks the thread, and no timer in that process would fire), the parent never does.
 import { spawn } from 'node:child_process';
-import { MAX_REPORT_BYTES } from '../fleet/validate-report.js';
+import type { Static, TSchema } from 'typebox';
+import { documentProblem } from '../schema/check-document.js';
+import { LIMITS } from '../schema/host-report.js';
 
-export type CheckChildResult =
-  { ok: true; report: unknown; steps: string[] } | { ok: false; error: string; steps: string[] };
+export type CheckChildResult<T> =
+  { ok: true; report: T; steps: string[] } | { ok: false; error: string; steps: string[] };
 
 /** How to start this same ctrsafe again: the bundle under node, or the standalone executable itself. */
 export function selfArgv(): string[] {
@@ -17,10 +19,14 @@ export function selfArgv(): string[] {
   return isSea || !script ? [process.execPath] : [process.execPath, script];
 }
 
-export function runCheckChild(
+/**
+ * The check's report, once it fits `accept` (the whole report, or a reader's view of it: src/schema/): a field the
+ * caller reads that is missing or malformed is an error, never read unchecked.
+ */
+export function runCheckChild<S extends TSchema>(
   args: string[],
-  opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; argv0?: string[] },
-): Promise<CheckChildResult> {
+  opts: { timeoutMs: number; accept: S; env?: NodeJS.ProcessEnv; argv0?: string[] },
+): Promise<CheckChildResult<Static<S>>> {
   const [cmd, ...pre] = opts.argv0 ?? selfArgv();
   return new Promise((resolve) => {
     const steps: string[] = [];
@@ -33,7 +39,7 @@ export function runCheckChild(
       // Its own process group: the watchdog kills the check and every probe it started, in one signal.
       detached: true,
     });
-    const finish = (r: CheckChildResult) => {
+    const finish = (r: CheckChildResult<Static<S>>) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -58,7 +64,7 @@ export function runCheckChild(
       });
     }, opts.timeoutMs);
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      if (out.length < MAX_REPORT_BYTES) out += c;
+      if (out.length < LIMITS.bytes) out += c;
     });
     child.stderr!.setEncoding('utf8').on('data', (c: string) => {
       if (err.length < 4096) err += c;
@@ -77,11 +83,20 @@ export function runCheckChild(
           error: `the check failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`.slice(0, 300),
           steps,
         });
+      let report: unknown;
       try {
-        finish({ ok: true, report: JSON.parse(out), steps });
+        report = JSON.parse(out);
       } catch {
-        finish({ ok: false, error: 'the check printed no report', steps });
+        return finish({ ok: false, error: 'the check printed no report', steps });
       }
+      const bad = documentProblem(opts.accept, report);
+      if (bad)
+        return finish({
+          ok: false,
+          error: `the check's report does not fit ctrsafe.report/1: ${bad}`,
+          steps,
+        });
+      finish({ ok: true, report: report as Static<S>, steps });
     });
   });
 }

@@ -1,5 +1,5 @@
 // The metadata file at the top of a host tree: what a copied tree cannot carry (modes, owners, capabilities, probe results).
-import type { ProbeResult } from '../probe/probe-result.js';
+import type { ProbeResult } from '../facts/probe-result.js';
 
 export const MANIFEST_NAME = '.ctrsafe-snapshot.json';
 export const MANIFEST_SCHEMA = 'ctrsafe.snapshot/1';

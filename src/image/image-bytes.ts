@@ -62,6 +62,16 @@ export function openImageFile(image: string): { fd: number; source: SourceFile }
   };
 }
 
+/** sha256 of a whole file, by path (a small file such as an OCI index.json). */
+export async function sha256File(file: string): Promise<string> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return await sha256Fd(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** sha256 of everything an open file holds, read from offset 0 in large chunks (OpenSSL's SHA-NI path). */
 export async function sha256Fd(fd: number): Promise<string> {
   const h = createHash('sha256');

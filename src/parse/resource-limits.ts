@@ -1,7 +1,8 @@
 // Parses the locked-memory limit from /proc/PID/limits and pam_limits' limits.conf, and Slurm's limit propagation.
+import type { Memlock } from '../schema/host-report.js';
 
 /** Bytes, or "unlimited". */
-export type Memlock = number | 'unlimited';
+export type { Memlock };
 
 /** /proc/PID/limits (proc(5)): "Max locked memory   8388608   8388608   bytes". */
 export function parseProcLimitsMemlock(text: string): { soft: Memlock; hard: Memlock } | null {

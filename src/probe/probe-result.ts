@@ -1,20 +1,7 @@
-// What one live probe reports: raw key=value lines from a child process, kept verbatim for snapshots.
+// Reads what one live probe prints: raw key=value lines from a child process.
+import type { ProbeResult } from '../facts/probe-result.js';
 
-export interface ProbeResult {
-  /** False when the probe could not be started (helper missing, not the live host, timed out). */
-  ran: boolean;
-  /** Which helper ran it, e.g. "perl syscall(157)" or "unshare -U -r -m". */
-  method: string;
-  /** The user the probe ran as. */
-  user: string;
-  /** key=value pairs printed by the probe script. */
-  values: Record<string, string>;
-  exitCode: number | null;
-  /** First line of stderr, for evidence. */
-  stderr: string;
-  /** Why it did not run or did not finish. */
-  error?: string;
-}
+export type { ProbeResult };
 
 export function parseKeyValueLines(stdout: string, maxKeys = 64): Record<string, string> {
   const values: Record<string, string> = {};

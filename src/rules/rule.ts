@@ -1,12 +1,11 @@
 // The shape of a rule: data only, with a closed set of operators over fact ids.
 import type { FactValue } from '../facts/fact.js';
 import type { RuntimeId } from '../runtimes/locations.js';
+import type { ContainerModel, Reference, Severity } from '../schema/host-report.js';
+import { SEVERITIES } from '../schema/report-values.js';
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
-export const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-
-/** The site's container model: which privilege model its users' runtimes rest on. */
-export type ContainerModel = 'userns' | 'setuid' | 'both';
+/** The site's container model (ContainerModel): which privilege model its users' runtimes rest on. */
+export { SEVERITIES, type ContainerModel, type Reference, type Severity };
 
 export type Operator =
   | 'eq'
@@ -47,11 +46,6 @@ export type Condition =
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
-
-export interface Reference {
-  title: string;
-  url: string;
-}
 
 /** Example facts (id -> value) and the status the rule must give them; the test suite runs every one. */
 export interface RuleExample {

@@ -5,7 +5,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { SafeDir } from '../host/safe-write.js';
-import { digestFile } from '../gate/image-verdict-cache.js';
 import { detectFormat, type ImageFormat } from '../image/detect-format.js';
 import {
   inPlace,
@@ -13,6 +12,7 @@ import {
   openImageFile,
   privateCopy,
   sha256Fd,
+  sha256File,
   type ImageBytes,
 } from '../image/image-bytes.js';
 import { produceTar } from '../image/sanitize/sanitize-image.js';
@@ -155,7 +155,7 @@ async function unpackLayered(image: string, tmp: string): Promise<void> {
 
 /** An OCI layout directory is keyed by its index.json: the manifest digests it names fix every byte of the image. */
 async function prepareLayout(image: string, cacheDir: string): Promise<PreparedRootfs> {
-  const digest = await digestFile(path.join(image, 'index.json'));
+  const digest = await sha256File(path.join(image, 'index.json'));
   return intoCache(cacheDir, digest, 'oci-layout', (tmp) => unpackLayered(image, tmp));
 }
 

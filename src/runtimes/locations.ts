@@ -1,18 +1,8 @@
 // Where things live: install paths, config files and package names of each runtime and helper (no judgement here).
 
-export type RuntimeId =
-  'singularity' | 'singularity-ce' | 'apptainer' | 'shifter' | 'charliecloud' | 'podman' | 'enroot' | 'sarus';
-export const RUNTIME_IDS: RuntimeId[] = [
-  'singularity',
-  'singularity-ce',
-  'apptainer',
-  'shifter',
-  'charliecloud',
-  'podman',
-  'enroot',
-  'sarus',
-];
+import { RUNTIME_IDS, type RuntimeId } from '../schema/report-values.js';
 
+export { RUNTIME_IDS, type RuntimeId };
 const PREFIXES = ['/usr', '/usr/local'];
 const bins = (name: string, extra: string[] = []) => [
   ...PREFIXES.map((p) => `${p}/bin/${name}`),

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { compareDebian } from '../../version/compare-debian.js';
 import { compareRpm } from '../../version/compare-rpm.js';
 import { compareUpstream } from '../../version/compare-upstream.js';
-import type { NodeReport } from '../validate-report.js';
+import type { FleetReport } from '../store/server-facts.js';
 
 export type ActionKind = 'kernel-update' | 'package-update' | 'rule-fix';
 
@@ -37,7 +37,7 @@ const keyOf = (kind: ActionKind, parts: (string | null | undefined)[]) =>
     .digest('hex')
     .slice(0, 20)}`;
 
-type Vuln = NodeReport['vulnerabilities'][number];
+type Vuln = FleetReport['vulnerabilities'][number];
 
 /** The version order of what decided: rpm for RHEL-family and SUSE releases, dpkg for Debian and Ubuntu. */
 function comparatorFor(pkg: string): (a: string, b: string) => number | null {
@@ -94,7 +94,7 @@ function updates(kind: 'kernel-update' | 'package-update', affected: Vuln[]): No
   return out;
 }
 
-export function actionsForReport(r: NodeReport): NodeAction[] {
+export function actionsForReport(r: FleetReport): NodeAction[] {
   const affected = r.vulnerabilities.filter((v) => v.status === 'affected').sort(byId);
   const out: NodeAction[] = [
     ...updates(

@@ -12,7 +12,7 @@ import {
   type CountDelta,
   type NodeState,
 } from './node-state.js';
-import { withServerFacts } from './server-facts.js';
+import { withServerFacts, type FleetReport } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
 export interface IngestResult {
@@ -82,14 +82,14 @@ export async function multiRow<T>(
   return out;
 }
 
-const countFails = (fs: NodeReport['findings'], sev: string) =>
+const countFails = (fs: FleetReport['findings'], sev: string) =>
   fs.filter((f) => f.status === 'fail' && f.severity === sev).length;
 
 /** The vulnerability states the fleet tracks; "fixed" and "not-affected" (reports made with --all) need nothing. */
 const TRACKED = new Set(['affected', 'unknown', 'mitigated']);
 
 /** The node's state from a report that already carries the server's facts (withServerFacts). */
-export function stateOfReport(r: NodeReport, actions: NodeAction[]): NodeState {
+export function stateOfReport(r: FleetReport, actions: NodeAction[]): NodeState {
   return {
     kernel: r.host.kernel.release,
     os: r.host.os.id ? `${r.host.os.id} ${r.host.os.version_id ?? ''}`.trim() : null,

@@ -7,6 +7,13 @@ import type { NodeReport } from '../validate-report.js';
 export const UNKNOWN_VULN_SUMMARY = "unknown: not in this server's advisory database";
 export const UNKNOWN_RULE_TITLE = "unknown: not in this server's rule catalogue";
 
+type ServerSeverity<T> = Omit<T, 'severity'> & { severity: string };
+/** A report with the server's facts: a severity may be "unknown" (an id the server does not hold). */
+export type FleetReport = Omit<NodeReport, 'findings' | 'vulnerabilities'> & {
+  findings: ServerSeverity<NodeReport['findings'][number]>[];
+  vulnerabilities: ServerSeverity<NodeReport['vulnerabilities'][number]>[];
+};
+
 let advisories: Map<string, { summary: string; severity: string }> | null = null;
 
 /** Severity and summary from ctrsafe's built-in advisory database (ids and aliases), or "unknown". */
@@ -40,7 +47,7 @@ export function ruleFacts(id: string): {
  * patch plan, counters and weights are computed from this, so one node cannot call a critical CVE "low" for all,
  * nor name another node's action. The node's report as sent is stored beside it, unchanged.
  */
-export function withServerFacts(r: NodeReport): NodeReport {
+export function withServerFacts(r: NodeReport): FleetReport {
   return {
     ...r,
     findings: r.findings.map((f) => {
