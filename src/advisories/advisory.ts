@@ -15,6 +15,17 @@ export interface Affected {
   database_specific?: { ctrsafe_target?: string; ctrsafe_target_release?: string };
 }
 
+/**
+ * A way the NVIDIA container toolkit's flawed code is run on a node (docs/advisory-format.md): libnvidia-container's
+ * injection through nvidia-container-cli, the toolkit's hooks in a CDI spec, or the hooks nvidia-container-runtime
+ * adds to a container's OCI spec; `introduced` when that way only exists from a release on.
+ */
+export interface NvidiaPath {
+  path: 'nvidia-container-cli' | 'cdi-hooks' | 'runtime-hooks';
+  introduced?: string;
+}
+const NVIDIA_PATHS = ['nvidia-container-cli', 'cdi-hooks', 'runtime-hooks'];
+
 export interface ConfigPrecondition {
   target: string;
   key: string;
@@ -36,7 +47,12 @@ export interface Advisory {
   references: { type: string; url: string }[];
   ctrsafe: {
     severity: 'low' | 'medium' | 'high' | 'critical';
-    preconditions: { setuid_mode?: boolean; unprivileged_userns?: boolean; config?: ConfigPrecondition[] };
+    preconditions: {
+      setuid_mode?: boolean;
+      unprivileged_userns?: boolean;
+      config?: ConfigPrecondition[];
+      nvidia_paths?: NvidiaPath[];
+    };
     confirmed_from: string[];
     unconfirmed: string[];
     /** Listed in a catalogue of flaws exploited in the wild (CISA KEV), with the date it was added there. */
@@ -146,6 +162,27 @@ export function parseAdvisory(
       });
     }
   }
+  const nvidiaPaths: NvidiaPath[] = [];
+  if (pre.nvidia_paths !== undefined) {
+    if (!Array.isArray(pre.nvidia_paths) || pre.nvidia_paths.length > 3)
+      return { ok: false, reason: 'preconditions.nvidia_paths is not a list of at most 3' };
+    for (const n of pre.nvidia_paths) {
+      if (
+        !isRecord(n) ||
+        typeof n.path !== 'string' ||
+        !NVIDIA_PATHS.includes(n.path) ||
+        (n.introduced !== undefined && !str(n.introduced, 40))
+      )
+        return {
+          ok: false,
+          reason: `preconditions.nvidia_paths entries need path (${NVIDIA_PATHS.join(', ')})`,
+        };
+      nvidiaPaths.push({
+        path: n.path as NvidiaPath['path'],
+        ...(n.introduced !== undefined ? { introduced: n.introduced as string } : {}),
+      });
+    }
+  }
   if (!strList(db.confirmed_from ?? []) || (db.confirmed_from as string[]).length === 0)
     return { ok: false, reason: 'database_specific.ctrsafe.confirmed_from must cite at least one source' };
   const ke = db.known_exploited;
@@ -177,6 +214,7 @@ export function parseAdvisory(
           ? { unprivileged_userns: pre.unprivileged_userns }
           : {}),
         ...(config.length ? { config } : {}),
+        ...(nvidiaPaths.length ? { nvidia_paths: nvidiaPaths } : {}),
       },
       confirmed_from: db.confirmed_from as string[],
       unconfirmed: strList(db.unconfirmed ?? []) ? ((db.unconfirmed as string[] | undefined) ?? []) : [],

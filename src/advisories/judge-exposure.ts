@@ -3,6 +3,7 @@ import type { Facts } from '../facts/fact.js';
 import type { Exposure } from '../schema/host-report.js';
 import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Match } from './match-advisories.js';
+import { judgeNvidiaPath } from './nvidia-paths.js';
 
 export type { Exposure };
 
@@ -56,6 +57,26 @@ export function judgeExposure(m: Match, f: Facts): Judged {
     else {
       mitigated = true;
       reasons.push(`not reachable: ${c.key} = ${value} (${where}); the flaw needs ${c.in.join(' or ')}`);
+    }
+  }
+  // The toolkit's flaws are reached only through the ways named; none in use on this node blocks them.
+  if (pre.nvidia_paths?.length) {
+    const states = pre.nvidia_paths.map((p) => judgeNvidiaPath(p, f, m.installed_version));
+    if (states.some((s) => s.state === 'yes'))
+      reasons.push(
+        `reachable: ${states
+          .filter((s) => s.state === 'yes')
+          .map((s) => s.reason)
+          .join('; ')}`,
+      );
+    else if (states.every((s) => s.state === 'no')) {
+      mitigated = true;
+      reasons.push(`not reachable: ${states.map((s) => s.reason).join('; ')}`);
+    } else {
+      unknown = true;
+      reasons.push(
+        `reachable only through ${pre.nvidia_paths.map((p) => p.path).join(' or ')}: ${states.map((s) => s.reason).join('; ')}`,
+      );
     }
   }
   const exposure: Exposure = mitigated ? 'mitigated' : unknown ? 'unknown' : 'exploitable';

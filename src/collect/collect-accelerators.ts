@@ -123,6 +123,7 @@ function collectCdi(root: HostRoot, facts: Facts): void {
   const hooks: string[] = [];
   const mounts: string[] = [];
   const unsafe: string[] = [];
+  const toolkitHooks: string[] = [];
   let files = 0;
   for (const d of CDI_DIRS) {
     const l = root.list(d, 1024);
@@ -148,6 +149,9 @@ function collectCdi(root: HostRoot, facts: Facts): void {
       specs.push(p);
       devices.push(...parsed.spec.devices.slice(0, 256));
       hooks.push(...parsed.spec.hooks.slice(0, 64));
+      // The toolkit's own hooks (nvidia-ctk hook, nvidia-cdi-hook): CVE-2025-23266 is reached through them.
+      for (const c of parsed.spec.hookCalls.slice(0, 64))
+        if (/\/nvidia-(ctk|cdi-hook) /.test(c)) toolkitHooks.push(`${root.display(p)}: ${c}`);
       mounts.push(...parsed.spec.mounts.slice(0, 256));
       // Podman and CRI-O run a spec's hooks with the runtime's privileges: a spec others can write is a root shell.
       const st = root.stat(p);
@@ -173,6 +177,15 @@ function collectCdi(root: HostRoot, facts: Facts): void {
   );
   addFact(facts, 'cdi.hooks', u(hooks), 'file', `CDI hooks: ${u(hooks).join(', ') || 'none'}`);
   addFact(facts, 'cdi.mounts', u(mounts), 'file', `CDI would bind ${u(mounts).length} host paths`);
+  addFact(
+    facts,
+    'cdi.toolkit_hooks',
+    toolkitHooks,
+    'file',
+    toolkitHooks.length
+      ? `NVIDIA toolkit hooks in CDI specs: ${toolkitHooks.slice(0, 8).join('; ')}`
+      : `no CDI spec runs an NVIDIA toolkit hook (${specs.map((p) => root.display(p)).join(', ') || 'no valid spec'})`,
+  );
   if (invalid.length) addFact(facts, 'cdi.invalid', invalid, 'file', invalid.join('; '));
   if (unsafe.length)
     addFact(
@@ -247,6 +260,7 @@ function collectToolkitConfig(root: HostRoot, facts: Facts): void {
     'string',
   );
   const features = table('features');
+  take(features, '[features] ', 'disable-cuda-compat-lib-hook', 'disable_cuda_compat_lib_hook', 'boolean');
   take(
     features,
     '[features] ',
@@ -284,6 +298,53 @@ function collectGpuFiles(root: HostRoot, facts: Facts): void {
       addFact(facts, id, p, 'file', `${root.display(p)} exists`);
       break;
     }
+}
+
+/**
+ * Container engines that would run nvidia-container-runtime as their OCI runtime (its legacy mode adds the toolkit's
+ * hooks to every GPU container): Docker's daemon.json, containerd's config, Podman's containers.conf.
+ */
+const ENGINE_CONFIGS = [
+  '/etc/docker/daemon.json',
+  '/etc/containerd/config.toml',
+  '/etc/containers/containers.conf',
+  '/usr/share/containers/containers.conf',
+];
+
+function collectEngineRuntimes(root: HostRoot, facts: Facts): void {
+  const bin = ['/usr/bin/nvidia-container-runtime', '/usr/local/bin/nvidia-container-runtime'].find((p) => {
+    const st = root.stat(p);
+    return st.ok && st.type === 'file';
+  });
+  if (!bin) {
+    addFact(facts, 'nvidia_toolkit.engine_configs', [], 'file', 'nvidia-container-runtime is not installed');
+    return;
+  }
+  const files = [...ENGINE_CONFIGS];
+  const d = root.list('/etc/containers/containers.conf.d', 64);
+  if (d.ok)
+    files.push(
+      ...d.names.filter((n) => n.endsWith('.conf')).map((n) => `/etc/containers/containers.conf.d/${n}`),
+    );
+  const read: string[] = [];
+  const naming: string[] = [];
+  for (const f of files) {
+    const r = root.readText(f, MAX_CONFIG_BYTES);
+    if (!r.ok || r.binary) continue;
+    read.push(root.display(f));
+    // A commented line does not configure anything (TOML and containers.conf comments start with #).
+    const live = r.text.split('\n').filter((l) => !/^\s*#/.test(l));
+    if (live.some((l) => l.includes('nvidia-container-runtime'))) naming.push(f);
+  }
+  addFact(
+    facts,
+    'nvidia_toolkit.engine_configs',
+    naming,
+    'file',
+    naming.length
+      ? `nvidia-container-runtime is configured in ${naming.map((f) => root.display(f)).join(', ')}`
+      : `no engine configuration names nvidia-container-runtime (read: ${read.join(', ') || 'none found'})`,
+  );
 }
 
 function collectMemlock(root: HostRoot, facts: Facts): void {
@@ -370,6 +431,7 @@ export function collectAcceleratorFacts(root: HostRoot, facts: Facts): void {
   collectCdi(root, facts);
   collectToolkitConfig(root, facts);
   collectGpuFiles(root, facts);
+  collectEngineRuntimes(root, facts);
   collectMemlock(root, facts);
   collectSlurmLimits(root, facts);
 }

@@ -281,7 +281,8 @@ function gpuSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['gpu'] {
   }
   s.present = 'yes';
   if (vendor === 'nvidia') {
-    s.summary = `NVIDIA GPU${nv && nv.filter((d) => /^\/dev\/nvidia\d+$/.test(d)).length !== 1 ? 's' : ''}: ${(nv ?? []).filter((d) => /^\/dev\/nvidia\d+$/.test(d)).length} device nodes, driver ${driver ?? 'not loaded or unknown'}${toolkit ? `, toolkit ${toolkit}` : ', no NVIDIA container toolkit'}${cdi.length ? `, CDI ${cdi.length} devices` : ', no CDI spec'}`;
+    const gpus = (nv ?? []).filter((d) => /^\/dev\/nvidia\d+$/.test(d)).length;
+    s.summary = `NVIDIA: ${gpus} GPU${gpus === 1 ? '' : 's'}, driver ${driver ?? 'not loaded or unknown'}${toolkit ? `, toolkit ${toolkit}` : ', no NVIDIA container toolkit'}${cdi.length ? `, CDI ${cdi.length} devices` : ', no CDI spec'}`;
     const needed = (nv ?? []).filter((d) => /^\/dev\/nvidia(\d+|ctl|-uvm)$/.test(d));
     const base = judgeDevices(f, needed, NVIDIA_FIX);
     if (!driver) {

@@ -18,6 +18,8 @@ export interface CdiSpec {
   devices: string[];
   /** Host paths of the hooks the runtime would run (as root for rootful containers). */
   hooks: string[];
+  /** Each hook as "hookName path subcommand" (args[1], e.g. "createContainer /usr/bin/nvidia-cdi-hook update-ldcache"). */
+  hookCalls: string[];
   /** Host paths that would be bound into a container. */
   mounts: string[];
   deviceNodes: string[];
@@ -71,6 +73,9 @@ function readEdits(e: unknown, where: string, spec: CdiSpec): string | null {
     if (p === null) return `${where}.hooks: an entry has no "path" string`;
     if (!isObj(h) || typeof h.hookName !== 'string') return `${where}.hooks: an entry has no "hookName"`;
     spec.hooks.push(p);
+    const args = Array.isArray(h.args) ? (h.args as unknown[]) : [];
+    const sub = typeof args[1] === 'string' ? args[1].slice(0, 64) : '';
+    spec.hookCalls.push(`${h.hookName.slice(0, 32)} ${p} ${sub}`.trim());
   }
   const mounts = list('mounts');
   if (typeof mounts === 'string') return mounts;
@@ -117,7 +122,15 @@ export function parseCdiSpec(text: string, name: string): CdiParse {
     return { ok: false, reason: 'devices is not a non-empty list' };
   if (devices.length > CDI_LIMITS.devices)
     return { ok: false, reason: `more than ${CDI_LIMITS.devices} devices` };
-  const spec: CdiSpec = { cdiVersion, kind, devices: [], hooks: [], mounts: [], deviceNodes: [] };
+  const spec: CdiSpec = {
+    cdiVersion,
+    kind,
+    devices: [],
+    hooks: [],
+    hookCalls: [],
+    mounts: [],
+    deviceNodes: [],
+  };
   for (const [i, d] of devices.entries()) {
     if (!isObj(d) || typeof d.name !== 'string' || d.name.length > 253 || !NAME_RE.test(d.name))
       return { ok: false, reason: `devices[${i}]: name missing or not a device name` };
@@ -129,6 +142,7 @@ export function parseCdiSpec(text: string, name: string): CdiParse {
   const bad = readEdits(doc.containerEdits, 'containerEdits', spec);
   if (bad) return { ok: false, reason: bad };
   spec.hooks = [...new Set(spec.hooks)];
+  spec.hookCalls = [...new Set(spec.hookCalls)];
   spec.mounts = [...new Set(spec.mounts)];
   spec.deviceNodes = [...new Set(spec.deviceNodes)];
   return { ok: true, spec };

@@ -26,6 +26,30 @@ export function renderPrometheus(r: Report): string {
       ]),
     ),
   );
+  // GPU and RDMA (issue 19): whether the node has the device, and per runtime whether it can use it.
+  const acc = r.accelerators;
+  gauge(
+    'ctrsafe_accelerator_present',
+    'Whether this node has a GPU or an RDMA (verbs) device (1 for the current state; unknown when /dev was not listed).',
+    (['gpu', 'rdma'] as const).flatMap((k) =>
+      states.map((s): [Record<string, string>, number] => [
+        { kind: k, state: s },
+        acc[k].present === s ? 1 : 0,
+      ]),
+    ),
+  );
+  gauge(
+    'ctrsafe_accelerator_ready',
+    'Whether a runtime can give ordinary users the GPU or RDMA device (1 for the current state; only on nodes with the device).',
+    (['gpu', 'rdma'] as const).flatMap((k) =>
+      acc[k].runtimes.flatMap((v) =>
+        states.map((s): [Record<string, string>, number] => [
+          { kind: k, runtime: v.runtime, state: s },
+          v.ready === s ? 1 : 0,
+        ]),
+      ),
+    ),
+  );
   const risks = ['none', 'low', 'medium', 'high', 'critical', 'unknown'];
   gauge(
     'ctrsafe_runtime_risk',

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { berkeleyDatabase, ndbDatabase, rpmDatabase, type RpmSpec } from './rpmdb.js';
 import { FIXTURES } from './tree.js';
 
-interface RpmPackagesFile {
+export interface RpmPackagesFile {
   format: 'sqlite' | 'bdb' | 'ndb';
   dir: string;
   packages: RpmSpec[];
@@ -23,15 +23,20 @@ export function fixtureHost(name: string): string {
   const f = JSON.parse(fs.readFileSync(spec, 'utf8')) as RpmPackagesFile;
   const dst = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-host-${name}-`));
   fs.cpSync(src, dst, { recursive: true });
+  writeRpmDatabase(dst, f);
+  made.set(name, dst);
+  return dst;
+}
+
+/** Makes the host's RPM database under root in the format its release uses. */
+export function writeRpmDatabase(root: string, f: RpmPackagesFile): void {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-rpmdb-'));
   rpmDatabase(scratch, f.packages);
   const sqlite = path.join(scratch, 'rpmdb.sqlite');
-  const dir = path.join(dst, f.dir);
+  const dir = path.join(root, f.dir);
   fs.mkdirSync(dir, { recursive: true });
   if (f.format === 'sqlite') fs.copyFileSync(sqlite, path.join(dir, 'rpmdb.sqlite'));
   else if (f.format === 'bdb') berkeleyDatabase(sqlite, dir, { type: 'hash' });
   else ndbDatabase(sqlite, path.join(dir, 'Packages.db'));
   fs.rmSync(scratch, { recursive: true, force: true });
-  made.set(name, dst);
-  return dst;
 }
