@@ -261,7 +261,8 @@ describe('dashboard pictures in chromium', () => {
     // Grey scale: each verdict has its own symbol, not only its own colour.
     const symbols = await page.locator('.grid-cells a').evaluateAll((els) => {
       const m: Record<string, Set<string>> = {};
-      for (const e of els) (m[e.className] ??= new Set()).add(e.textContent ?? '');
+      for (const e of els as { className: string; textContent: string | null }[])
+        (m[e.className] ??= new Set()).add(e.textContent ?? '');
       return Object.entries(m).map(([k, v]): [string, string[]] => [k, [...v]]);
     });
     assert.ok(symbols.length >= 2, JSON.stringify(symbols));
