@@ -1,11 +1,13 @@
 // The Grafana dashboard in contrib/ (issue 18.6): no Grafana package in Debian or npm to load it into, so it is
-// checked against the dashboard model's required shape, and every metric and label its PromQL names must exist in
-// what ctrsafe exports (check --format prometheus on a node, /metrics of the fleet server); docs name every panel.
+// type-checked against Grafana's own dashboard model (@grafana/schema, generated from Grafana's schema) and checked
+// for the shape an import needs, and every metric and label its PromQL names must exist in what ctrsafe exports
+// (check --format prometheus on a node, /metrics of the fleet server); docs name every panel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { renderFleetMetrics } from '../src/fleet/server/metrics.js';
 import { openStore } from '../src/fleet/store/open-store.js';
 import { validateReport } from '../src/fleet/validate-report.js';
@@ -127,4 +129,58 @@ test('docs/grafana.md describes every panel by its title', () => {
   const doc = fs.readFileSync(path.join(REPO, 'docs/grafana.md'), 'utf8');
   for (const p of dashboard.panels.filter((x) => x.type !== 'row'))
     assert.ok(doc.includes(`**${p.title}**`), `docs/grafana.md lacks the panel "${p.title}"`);
+});
+
+/**
+ * The dashboard text as a TypeScript object literal typed with Grafana's Dashboard: the compiler checks every key
+ * (excess properties too) and every literal union (panel and variable types) against Grafana's published model.
+ */
+function typeCheckAsGrafanaDashboard(json: string): { ok: boolean; output: string } {
+  const dir = fs.mkdtempSync(path.join(REPO, 'dist', 'grafana-check-'));
+  try {
+    const file = path.join(dir, 'dashboard.ts');
+    fs.writeFileSync(
+      file,
+      `import type { Dashboard } from '@grafana/schema';\nexport const d: Dashboard = ${json};\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        file,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("the dashboard fits Grafana's own dashboard model (@grafana/schema), and a wrong one does not", () => {
+  // The model without the import envelope ("__inputs", "__requires": what Grafana's export for sharing adds around it).
+  const model = Object.fromEntries(
+    Object.entries(
+      JSON.parse(fs.readFileSync(path.join(REPO, 'contrib/grafana/ctrsafe-fleet.json'), 'utf8')) as object,
+    ).filter(([k]) => !k.startsWith('__')),
+  );
+  const text = JSON.stringify(model, null, 2);
+  const good = typeCheckAsGrafanaDashboard(text);
+  assert.ok(good.ok, good.output);
+  // A misspelt panel key and a variable type Grafana does not have: both caught.
+  const bad = typeCheckAsGrafanaDashboard(
+    text.replace('"gridPos"', '"gridPoss"').replace('"type": "datasource"', '"type": "datasourse"'),
+  );
+  assert.equal(bad.ok, false);
+  assert.match(bad.output, /gridPoss/);
+  assert.match(bad.output, /datasourse/);
 });
