@@ -164,6 +164,10 @@ test(
     assert.ok(p.reasons.some((s) => /memlock 64 KiB is below 64 MiB: MPI over verbs will fail/.test(s)));
     assert.match(p.remediation.join(' '), /memlock unlimited/);
     assert.match(p.remediation.join(' '), /PropagateResourceLimitsExcept=MEMLOCK/);
+    // The catalogue says it too, as a finding the gate and the fleet see (CS-A001).
+    const a001 = r.findings.find((f) => f.id === 'CS-A001')!;
+    assert.equal(a001.status, 'fail');
+    assert.match(a001.evidence, /memlock 64 KiB/);
     assert.equal(r.accelerators.gpu.present, 'no');
     assert.deepEqual(toolkitVerdicts(r), {
       'CVE-2024-0132': 'none',
@@ -178,6 +182,7 @@ test(
   opts,
   async () => {
     const r = await check('gpu-none');
+    assert.equal(r.findings.find((f) => f.id === 'CS-A001')?.status, 'not-applicable', 'no verbs device');
     assert.equal(r.accelerators.gpu.present, 'no');
     assert.equal(r.accelerators.rdma.present, 'no');
     assert.deepEqual(r.accelerators.gpu.runtimes, []);

@@ -2,6 +2,15 @@
 import type { Reference } from '../rule.js';
 
 export const REF = {
+  openMpiOpenFabrics: {
+    title:
+      'Open MPI FAQ: OpenFabrics (InfiniBand, RoCE): registered ("pinned") memory and locked memory limits',
+    url: 'https://www.open-mpi.org/faq/?category=openfabrics',
+  },
+  rhelMemlock: {
+    title: 'Red Hat Enterprise Linux 7 Networking Guide: relaxing memlock restrictions for users (RDMA)',
+    url: 'https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/7/html/networking_guide/sec-relaxing_memlock_restrictions_for_users',
+  },
   prctl: {
     title: 'prctl(2): PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP',
     url: 'https://man7.org/linux/man-pages/man2/prctl.2.html',
