@@ -104,6 +104,9 @@ test('a report that breaks a declaration is refused with the path and the rule i
   // A field this build does not declare passes (a newer node's addition); the fleet's walk bounds it.
   assert.equal(documentProblem(NodeReport, { ...base, future: { anything: [1, 2] } }), null);
   assert.equal(readablePath('/runtimes/0/a~1b'), 'runtimes[0].a/b');
+  // A key with "/" in it: the path and the value quoted are the key's own.
+  const odd = Type.Object({ 'a/b': Type.Integer() });
+  assert.equal(documentProblem(odd, { 'a/b': 'x' }), 'a/b must be integer ("x")');
 });
 
 test('a field added to the report is seen by the fleet and the gate without another edit (a fixture schema)', () => {

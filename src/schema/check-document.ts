@@ -17,7 +17,8 @@ const quote = (v: unknown) => JSON.stringify(v)?.slice(0, 40) ?? String(v);
 
 function valueAt(root: unknown, pointer: string): unknown {
   let v = root;
-  for (const p of pointer.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[p];
+  for (const p of pointer.split('/').slice(1))
+    v = (v as Record<string, unknown> | undefined)?.[p.replace(/~1/g, '/').replace(/~0/g, '~')];
   return v;
 }
 
@@ -27,8 +28,10 @@ export function documentProblem(schema: TSchema, value: unknown): string | null 
   if (!v) compiled.set(schema, (v = Compile(schema)));
   if (v.Check(value)) return null;
   const errors = v.Errors(value);
+  // A failed check always has an error to name; if the library ever gives none, still one line, never a throw.
+  if (errors.length === 0) return 'the document does not fit its schema';
   // The deepest error names the field itself, not the union or intersection around it.
-  const e = errors.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a), errors[0]!);
+  const e = errors.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a));
   const where = readablePath(e.instancePath) || 'the document';
   const params = e.params as { allowedValues?: unknown[]; requiredProperties?: string[] };
   if (e.keyword === 'required' && params.requiredProperties)
