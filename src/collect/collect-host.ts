@@ -47,17 +47,32 @@ export interface CollectOptions {
   probes?: StartedProbes;
 }
 
-/** The live probes, running: their plans, the user they run as, and their results to come. */
+/** The live probes, running: their plans, the user they run as, the helpers getcap reads, and the results to come. */
 export interface StartedProbes {
   plans: ReturnType<typeof planProbes>;
   user: ChildUser;
+  helpers: FoundHelper[];
   batch: Promise<Map<string, JobResult>>;
 }
 
+const noJobs = () => Promise.resolve(new Map<string, JobResult>());
+
+const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
+
+/** getcap(8) on the helpers' real files, when there are helpers and a getcap. */
+function getcapJob(helpers: FoundHelper[]): BatchJob[] {
+  const getcap = GETCAP.find((p) => fs.existsSync(p));
+  return getcap && helpers.length > 0
+    ? [{ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] }]
+    : [];
+}
+
 /**
- * Starts the live probes (no_new_privs, user namespaces, FUSE) as the probe user: they need nothing read first, and
- * they are the longest wait of a check (one shell as another user, an unshare and two mounts), so `check` starts them
- * before it loads the advisory database. Null on a host tree (--root), where the probes cannot run.
+ * Starts the live probes (no_new_privs, user namespaces, FUSE) and getcap as the probe user: they need nothing read
+ * first, and they are the longest wait of a check (one shell as another user, an unshare and two mounts), so `check`
+ * starts them before it loads the advisory database. Each spawn from Node costs milliseconds of the main thread, so
+ * on a node whose package database gives every runtime's version this is the only one. Null on a host tree (--root),
+ * where the probes cannot run.
  */
 export function startProbes(
   root: HostRoot,
@@ -67,10 +82,12 @@ export function startProbes(
   const timeoutMs = opts.probeTimeoutMs ?? 3000;
   const user = resolveProbeUser(opts.asUser);
   const plans = planProbes();
-  const jobs: BatchJob[] = plans.flatMap((p) => (p.argv ? [{ tag: `probe:${p.id}`, argv: p.argv }] : []));
-  const batch =
-    jobs.length > 0 ? runBatch(jobs, { timeoutMs, user }) : Promise.resolve(new Map<string, JobResult>());
-  return { plans, user, batch };
+  const helpers = findHelpers(root);
+  const jobs: BatchJob[] = [
+    ...plans.flatMap((p) => (p.argv ? [{ tag: `probe:${p.id}`, argv: p.argv }] : [])),
+    ...getcapJob(helpers),
+  ];
+  return { plans, user, helpers, batch: jobs.length > 0 ? runBatch(jobs, { timeoutMs, user }) : noJobs() };
 }
 
 export interface Collected {
@@ -85,7 +102,6 @@ export interface Collected {
   collectors: CollectorId[];
 }
 
-const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
 const COMPONENT_BY_ID = Object.fromEntries(COMPONENTS.map((c) => [c.id, c]));
 
 /**
@@ -138,15 +154,15 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   if (root.manifestProblem)
     addFact(facts, 'host.manifest_problem', root.manifestProblem, 'file', root.manifestProblem);
 
-  // Start every child process first (one shell runs the probes, another the version commands and getcap, each
-  // job under its own timeout), then read files while they run.
+  // Start every child process first (one shell runs the probes and getcap, another the version commands that are
+  // still needed, each job under its own timeout), then read files while they run.
   step('starting probes');
   const started = opts.probes ?? startProbes(root, opts);
   const user: ChildUser | null = started?.user ?? null;
   const plans = started?.plans ?? [];
   step('looking for runtimes and helpers');
   const binaries = findRuntimeBinaries(root);
-  const helpers = findHelpers(root);
+  const helpers = started?.helpers ?? findHelpers(root);
   const componentBins = findComponentBinaries(root);
   // The package databases first: a runtime whose package says its version is not run for it (issue 12, 16).
   step('reading the package database');
@@ -161,15 +177,13 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
         ...componentVersionCommands(withoutPackagedVersions(componentBins, COMPONENT_BY_ID, pkgs)),
       ]
     : [];
-  const getcap = GETCAP.find((p) => fs.existsSync(p));
-  const jobs: BatchJob[] = commands.map((c) => ({ tag: `cmd:${c.key}`, argv: c.argv }));
-  if (getcap && helpers.length > 0 && (root.isLive || !root.manifest))
-    jobs.push({ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] });
+  // A tree without a snapshot manifest has its getcap run here (as the caller); a live host's ran with the probes.
+  const jobs: BatchJob[] = [
+    ...commands.map((c) => ({ tag: `cmd:${c.key}`, argv: c.argv })),
+    ...(!started && !root.manifest ? getcapJob(helpers) : []),
+  ];
   step('starting version commands');
-  const batchP =
-    jobs.length > 0
-      ? runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) })
-      : Promise.resolve(new Map<string, JobResult>());
+  const batchP = jobs.length > 0 ? runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) }) : noJobs();
 
   const env = { env: opts.env ?? process.env, onStep: step };
   const ran = runCollectors(['os', 'kernel', 'sysctls'], root, facts, env);
