@@ -38,15 +38,35 @@ function cacheDir() {
   return home && home.startsWith('/') ? home + '/ctrsafe/compile' : null;
 }
 
-/** The cache's own directory, made 0700 if absent, and used only while it is this user's and closed to writers. */
+/**
+ * Every directory from / down to dir is a real directory (no link), root's or this user's, and writable by nobody
+ * else: then no other user can swap a directory on the way and put code where the cache is read (docs/security.md).
+ */
+function closedPath(dir, uid) {
+  let at = '/';
+  for (const part of ['', ...dir.split('/').filter(Boolean)]) {
+    at = path.join(at, part);
+    const st = fs.lstatSync(at);
+    if (!st.isDirectory() || (st.uid !== 0 && st.uid !== uid) || (st.mode & 0o022) !== 0) return at;
+  }
+  return null;
+}
+
+/** The cache's own directory, made 0700 if absent, used only when closedPath holds for it and it is this user's. */
 function ownCacheDir() {
   const dir = cacheDir();
   if (!dir) return null;
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = fs.lstatSync(dir);
   const uid = process.getuid ? process.getuid() : -1;
-  if (st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0) return dir;
-  say(`not used: ${dir} is not this user's directory closed to others`);
+  // What exists is checked before anything is made below it; what was made, after.
+  let existing = dir;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  let open = closedPath(existing, uid);
+  if (!open) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    open = closedPath(dir, uid) ?? (fs.lstatSync(dir).uid === uid ? null : dir);
+  }
+  if (!open) return dir;
+  say(`not used: ${open} is not root's or this user's directory closed to others`);
   return null;
 }
 

@@ -33,9 +33,14 @@ function runAsUser(node: string, cacheHome: string, args: string[]): { stdout: s
   return r;
 }
 
+/** A fresh cache home in the user's own home directory (the cache is never kept below a directory others can write). */
 function userCacheHome(): string {
-  const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-cc-'));
-  if (process.getuid?.() === 0) execFileSync('chown', ['ctrtest', cacheHome]);
+  const asRoot = process.getuid?.() === 0;
+  const home = asRoot
+    ? execFileSync('getent', ['passwd', 'ctrtest'], { encoding: 'utf8' }).split(':')[5]!
+    : os.homedir();
+  const cacheHome = fs.mkdtempSync(path.join(home, '.ctrsafe-cc-'));
+  if (asRoot) execFileSync('chown', ['ctrtest:ctrtest', cacheHome]);
   return cacheHome;
 }
 
@@ -59,6 +64,18 @@ for (const [label, node] of [
     assert.equal(fs.statSync(path.join(dir, entry!)).mode & 0o777, 0o600);
     assert.ok(fs.statSync(path.join(dir, entry!)).size > 10_000, 'compiled code was kept');
   });
+
+test('no cache below a directory others can write (a cache home in /tmp): nothing is made there', () => {
+  const open = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-cc-open-'));
+  fs.chmodSync(open, 0o1777);
+  const cacheHome = path.join(open, 'cache');
+  const r = runAsUser(process.execPath, cacheHome, ['--version']);
+  assert.match(r.stdout, /^ctrsafe \d/);
+  // The first directory on the way that others can write is named: /tmp itself, or the one made for the test.
+  const named = /code cache not used: (\S+) is not root's or this user's directory/.exec(r.stderr)?.[1];
+  assert.ok(named === os.tmpdir() || named === open, r.stderr);
+  assert.equal(fs.existsSync(cacheHome), false, 'nothing was created under the open directory');
+});
 
 test('a damaged cache never reaches V8 (its deserializer would abort Node): it is replaced, and the command runs', () => {
   const cacheHome = userCacheHome();
