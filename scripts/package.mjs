@@ -194,6 +194,8 @@ w(
 # (systemctl enable --now ctrsafe-check.timer on nodes, ctrsafe-fleet.service on the server).
 set -e
 if [ "$1" = configure ]; then
+  # The code cache (root's, closed to others) and the gate's image verdicts live here.
+  install -d -m 0755 /var/cache/ctrsafe
   if command -v systemd-sysusers >/dev/null 2>&1; then
     systemd-sysusers ctrsafe.conf
   elif ! getent passwd ctrsafe >/dev/null; then
@@ -218,6 +220,8 @@ w(
   'postrm',
   `#!/bin/sh
 set -e
+# A cache only: gone with the package's configuration.
+if [ "$1" = purge ]; then rm -rf /var/cache/ctrsafe; fi
 if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null || true; fi
 `,
   0o755,
@@ -272,7 +276,7 @@ Recommends: bubblewrap
 %description
 ${description}
 %install
-mkdir -p %{buildroot}
+mkdir -p %{buildroot}/var/cache/ctrsafe
 cp -a ${stage}/. %{buildroot}/
 %pre
 getent group ctrsafe >/dev/null || groupadd -r ctrsafe
@@ -291,6 +295,8 @@ if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null 2>&1 || :
 %dir /usr/libexec/ctrsafe
 %dir /usr/share/ctrsafe
 %dir /usr/share/doc/ctrsafe
+# The code cache (root's, closed to others) and the gate's image verdicts.
+%dir %attr(0755,root,root) /var/cache/ctrsafe
 ${rpmFiles}
 %changelog
 * ${mtime.toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+).*$/, '$1 $3 $2 $4')} ctrsafe developers <ctrsafe@lists.example.org> - ${version}-${release}

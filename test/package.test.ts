@@ -118,6 +118,11 @@ test(
     assert.ok(tree, 'CI must provide the Debian tree (scripts/test.sh)');
     fs.copyFileSync(DEB, path.join(tree, 'tmp/ctrsafe.deb'));
     execFileSync('chroot', [tree, 'dpkg', '-i', '/tmp/ctrsafe.deb'], { stdio: 'ignore' });
+    assert.equal(
+      fs.statSync(path.join(tree, 'var/cache/ctrsafe')).mode & 0o7777,
+      0o755,
+      'postinst made the cache directory',
+    );
     assert.match(
       execFileSync('chroot', [tree, 'getent', 'passwd', 'ctrsafe'], { encoding: 'utf8' }),
       /^ctrsafe:x:\d+:\d+:.*:\/usr\/sbin\/nologin$/m,
@@ -183,6 +188,7 @@ test(
     assert.equal(v.stderr.trim(), '', v.stderr);
     execFileSync('chroot', [tree, 'dpkg', '--purge', 'ctrsafe'], { stdio: 'ignore' });
     assert.equal(fs.existsSync(path.join(tree, 'usr/bin/ctrsafe')), false);
+    assert.equal(fs.existsSync(path.join(tree, 'var/cache/ctrsafe')), false, 'purge removed the cache');
   },
 );
 
@@ -198,6 +204,8 @@ test('the .rpm installs with rpm --root into a scratch tree', { skip }, () => {
     for (const f of EXPECTED)
       assert.ok(fs.existsSync(path.join(scratch, f)), `rpm --root did not install ${f}`);
     assert.equal(fs.statSync(path.join(scratch, 'usr/bin/ctrsafe')).mode & 0o777, 0o755);
+    // The code cache's directory: root's, closed to others (scripts/code-cache.cjs uses no other).
+    assert.equal(fs.statSync(path.join(scratch, 'var/cache/ctrsafe')).mode & 0o7777, 0o755);
     assert.match(
       execFileSync(path.join(scratch, 'usr/bin/ctrsafe'), ['--version'], { encoding: 'utf8' }),
       /\(Node v24\./,
