@@ -69,12 +69,12 @@ const NAMES_MISSING =
 const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   sles12sp5: {
     kernel:
-      "SUSE data (29/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) not read for SLES 12 SP5's product entries of CVE-2017-1000112, CVE-2017-16939, CVE-2018-18955, CVE-2022-0492 and CVE-2023-35001; the first 16 KB of CVE-2021-22600, CVE-2022-25636, CVE-2022-32250, CVE-2023-0386, CVE-2023-32233 and CVE-2023-3390 hold no SLES12-SP5 image and the product entries further on were not read; CVE-2022-0185's record has no SP5 entry in the part read; CVE-2022-1015's record, read whole, names SLES 12 SP5 under no status",
+      "SUSE data (35/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) name SLES 12 SP5 under no status for CVE-2018-18955 (ProductStatuses null) and CVE-2022-1015 (both read whole); CVE-2017-1000112's first 20,000 characters were not read (the rest names no 12 SP5 product); the product entries of CVE-2022-25636, CVE-2022-32250, CVE-2023-32233 and CVE-2023-3390 were not read",
     all: 'SUSE data',
   },
   sles15sp3: {
     kernel:
-      "SUSE data (36/42): no SLES 15 SP3 entry in the parts read of SUSE's records for CVE-2020-14386, CVE-2022-0185 and CVE-2023-0386, nor a SLES15-SP3 image in those of CVE-2024-53150 and CVE-2024-53197; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status",
+      "SUSE data (38/42): the SLES 15 SP3 product entries (Module for Basesystem 15 SP3, Server 15 SP3-LTSS) of SUSE's records for CVE-2020-14386, CVE-2024-53150 and CVE-2024-53197 were not read; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status",
     all: 'SUSE data',
   },
   ubuntu2204: {
