@@ -77,15 +77,6 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
       "SUSE data (38/42): the SLES 15 SP3 product entries (Module for Basesystem 15 SP3, Server 15 SP3-LTSS) of SUSE's records for CVE-2020-14386, CVE-2024-53150 and CVE-2024-53197 were not read; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status",
     all: 'SUSE data',
   },
-  ubuntu2204: {
-    all: "libpod: Ubuntu's tracker leaves CVE-2022-27649 needs-triage, files CVE-2022-4122 and CVE-2024-9407 under buildah only and CVE-2026-55686 under the podman source only (jammy: DNE), so jammy's libpod has no row for them",
-  },
-  ubuntu2404: {
-    all: "Ubuntu's tracker: crun CVE-2025-24965 needs-triage for noble; libpod CVE-2024-9407 filed under buildah only, CVE-2026-55686 under the podman source only (noble: DNE); crun CVE-2026-47766 not read",
-  },
-  debian11: {
-    all: "Debian files CVE-2022-4122 and CVE-2024-9407 under buildah only; bullseye's runc, crun and libpod for the 2025-26 CVEs (records with unstable's line only, written when bullseye may have left support)",
-  },
 };
 
 for (const [name, want] of Object.entries(HOSTS))

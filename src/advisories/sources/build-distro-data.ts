@@ -9,6 +9,7 @@ import {
   type DistroFix,
   type DistroFixSource,
 } from '../distro-fix.js';
+import { buildArchiveNoFix, readArchiveNewestExtracts } from './archive-no-fix.js';
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
 import { fetchChangelogs } from './fetch-changelogs.js';
@@ -173,6 +174,18 @@ export function runBuild(
     const fixes = src.fixes.filter((f) => !decided.has(key(f)));
     writeSource(paths, inScope(scope, { ...src, fixes }), log);
   }
+  // Where neither a tracker nor a changelog decides, the archive tells whether any fix was released at all; a
+  // tracker's "not decided yet" stays beside it (the verdict says both).
+  const spoken = new Set([
+    ...named,
+    ...trackers.flatMap((t) => t.fixes.filter((f) => f.status !== 'undetermined').map(key)),
+  ]);
+  const noFix = buildArchiveNoFix(
+    readArchiveNewestExtracts(path.join(paths.inputs, 'archive-newest')),
+    scope,
+    spoken,
+  );
+  if (noFix) writeSource(paths, noFix, log);
 }
 
 export async function main(
