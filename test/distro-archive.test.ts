@@ -85,6 +85,22 @@ test('rows: a CVE of the package family that no upload names, unless a record al
   );
 });
 
+test("a family the release ships from two sources gets no rows (Ubuntu's runc and runc-app)", () => {
+  const noble = input<ArchiveNewestExtract>('archive-newest/ubuntu-noble.json');
+  assert.deepEqual(
+    noble.packages.map(([p]) => p).filter((p) => p.startsWith('runc')),
+    ['runc', 'runc-app'],
+  );
+  const scope = new Map([
+    ['CVE-2025-31133', new Set(['runc'])],
+    ['CVE-2026-47766', new Set(['crun'])],
+  ]);
+  assert.deepEqual(
+    noFixRows(noble, scope, new Set()).map((r) => [r.cve, r.package]),
+    [['CVE-2026-47766', 'crun']],
+  );
+});
+
 test("Debian 11's runc: affected where upstream's range holds the version, fixed past the upstream fix", () => {
   const deb11 = (v: string) => host(['debian', '11'], 'runc', 'runc', 'runc', v);
   const shipped = verdict('CVE-2025-31133', deb11('1.0.0~rc93+ds1-5+deb11u5'), 'runc');

@@ -29,6 +29,8 @@ export const readArchiveNewestExtracts = (dir: string) => readJsonFiles<ArchiveN
 /**
  * Rows for each CVE of a reviewed record of the package's family that the newest upload's changelog does not
  * name, except where a distribution record already decides the key (`decided`: fixed, not affected or affected).
+ * A family the release ships from two sources (Ubuntu's runc and runc-app) gets none: a host's binary may come
+ * from the other one, whose upload may carry the fix.
  */
 export function noFixRows(
   x: ArchiveNewestExtract,
@@ -36,11 +38,13 @@ export function noFixRows(
   decided: ReadonlySet<string>,
 ): DistroFix[] {
   const out: DistroFix[] = [];
+  const families = x.packages.map(([pkg]) => packageFamily(pkg));
   for (const [pkg, , , , , named] of x.packages) {
     const family = packageFamily(pkg);
+    if (families.filter((f) => f === family).length > 1) continue;
     const names = new Set(named);
-    for (const [cve, families] of scope) {
-      if (!families.has(family) || names.has(cve)) continue;
+    for (const [cve, of] of scope) {
+      if (!of.has(family) || names.has(cve)) continue;
       if (decided.has(`${cve}\0${x.ecosystem}\0${pkg}`)) continue;
       out.push({ cve, ecosystem: x.ecosystem, package: pkg, status: 'no-fix-released', date: x.checked });
     }
