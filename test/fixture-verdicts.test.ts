@@ -69,12 +69,12 @@ const NAMES_MISSING =
 const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   sles12sp5: {
     kernel:
-      "SUSE data (35/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) name SLES 12 SP5 under no status for CVE-2018-18955 (ProductStatuses null) and CVE-2022-1015 (both read whole); CVE-2017-1000112's first 20,000 characters were not read (the rest names no 12 SP5 product); the product entries of CVE-2022-25636, CVE-2022-32250, CVE-2023-32233 and CVE-2023-3390 were not read",
+      "SUSE data (35/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) name SLES 12 SP5 under no status for CVE-2017-1000112, CVE-2018-18955 (ProductStatuses null) and CVE-2022-1015 (each read whole), and CVE-2022-32250's Fixed list has no 12 SP5 entry in the parts read; the product entries of CVE-2022-25636, CVE-2023-32233 and CVE-2023-3390 were not read",
     all: 'SUSE data',
   },
   sles15sp3: {
     kernel:
-      "SUSE data (38/42): the SLES 15 SP3 product entries (Module for Basesystem 15 SP3, Server 15 SP3-LTSS) of SUSE's records for CVE-2020-14386, CVE-2024-53150 and CVE-2024-53197 were not read; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status",
+      "SUSE data (39/42): CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status; CVE-2024-53150's names no 15 SP3 product in the 80,000 of 86,526 characters read (its Fixed list goes from Server 12 SP5-LTSS to 15 SP5-LTSS), and CVE-2024-53197's 15 SP3 entries were not read",
     all: 'SUSE data',
   },
 };
