@@ -74,7 +74,7 @@ const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   },
   sles15sp3: {
     kernel:
-      "SUSE data (39/42): CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status; CVE-2024-53150's names no 15 SP3 product in the 80,000 of 86,526 characters read (its Fixed list goes from Server 12 SP5-LTSS to 15 SP5-LTSS), and CVE-2024-53197's 15 SP3 entries were not read",
+      "SUSE data (39/42): CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status; CVE-2024-53150's names no 15 SP3 product in the 80,000 of 86,526 characters read (its Fixed list goes from Server 12 SP5-LTSS to 15 SP5-LTSS), and CVE-2024-53197's Fixed list, read in part, names none either",
     all: 'SUSE data',
   },
 };
