@@ -126,6 +126,42 @@ test("Debian 11's runc: affected where upstream's range holds the version, fixed
   assert.equal(without.verdict, 'unknown', without.reason);
 });
 
+test('a record that decides the key wins over the archive rows; a record that states no verdict stays unknown', () => {
+  const row = (status: 'fixed' | 'unlisted', fixed?: string): DistroFixSource => ({
+    schema: 'ctrsafe.distro-fixes/1',
+    id: 'example',
+    publisher: 'Example',
+    repository: 'example/records',
+    revision: '0123456789abcdef',
+    date: '2026-12-01',
+    license: 'test',
+    fixes: [
+      {
+        cve: 'CVE-2025-31133',
+        ecosystem: 'Debian:11',
+        package: 'runc',
+        status,
+        ...(fixed ? { fixed } : {}),
+      },
+    ],
+  });
+  const deb11 = host(['debian', '11'], 'runc', 'runc', 'runc', '1.0.0~rc93+ds1-5+deb11u5');
+  const archive = builtin.distro.filter((s) => s.id === 'archive-no-fix');
+  const fixed = verdict('CVE-2025-31133', deb11, 'runc', [
+    ...archive,
+    row('fixed', '1.0.0~rc93+ds1-5+deb11u6'),
+  ]);
+  assert.deepEqual(
+    [fixed.verdict, fixed.fixed_version],
+    ['affected', '1.0.0~rc93+ds1-5+deb11u6'],
+    fixed.reason,
+  );
+  assert.doesNotMatch(fixed.reason, /no fix released/);
+  const silent = verdict('CVE-2025-31133', deb11, 'runc', [row('unlisted'), ...archive]);
+  assert.equal(silent.verdict, 'unknown', silent.reason);
+  assert.match(silent.reason, /states no verdict/);
+});
+
 test("a CVE the changelog names is decided by that upload, not by the archive rows (CVE-2024-21626, bullseye's runc)", () => {
   const v = verdict(
     'CVE-2024-21626',

@@ -169,9 +169,15 @@ function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Dec
  * A distribution that has not decided yet ("needs-triage") and has released no fix: affected as far as upstream's
  * ranges say (as Trivy and Grype read Ubuntu's needs-triage), and the verdict says both.
  */
-function withArchive(d: Decision, rows: SourcedFix[], c: ReleaseCandidate, installed: Installed): Decision {
+function withArchive(
+  picked: SourcedFix,
+  rows: SourcedFix[],
+  c: ReleaseCandidate,
+  installed: Installed,
+): Decision {
+  const d = judgeRow(picked, c, installed);
   const archive = rows.find((r) => r.fix.status === 'no-fix-released');
-  if (d.status !== 'unknown' || d.silent || !archive) return d;
+  if (picked.fix.status !== 'undetermined' || !archive) return d;
   const a = judgeRow(archive, c, installed);
   return { ...a, reason: `${d.reason}; ${a.reason}` };
 }
@@ -192,7 +198,7 @@ export function decideFromDistro(
   for (const c of releases) {
     const rows = index.lookup(ids, c.ecosystem, installed.names);
     if (rows.length === 0) continue;
-    const d = withArchive(judgeRow(pick(rows, installed), c, installed), rows, c, installed);
+    const d = withArchive(pick(rows, installed), rows, c, installed);
     if (c.relation === 'stream' || c.relation === 'pro') extra.push({ d, c });
     else if (!primary) primary = d;
   }
