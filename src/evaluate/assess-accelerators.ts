@@ -72,6 +72,17 @@ function judgeDevices(
 const worse = (a: Ready, b: Ready): Ready =>
   a === 'no' || b === 'no' ? 'no' : a === 'unknown' || b === 'unknown' ? 'unknown' : 'yes';
 
+/**
+ * Lowers a verdict to at most `to` because of `reason`. A reason that makes the verdict worse goes first, so the first
+ * reason of a verdict that is not "yes" is the one that decided it (the fleet's matrix shows only that one).
+ */
+function lower(v: { ready: Ready; reasons: string[] }, to: Ready, reason: string): void {
+  const next = worse(v.ready, to);
+  if (next !== v.ready) v.reasons.unshift(reason);
+  else v.reasons.push(reason);
+  v.ready = next;
+}
+
 const NVIDIA_FIX =
   'let users open them: the driver creates the nodes with its NVreg_DeviceFileMode/NVreg_DeviceFileGID module options (default 0666; "options nvidia NVreg_DeviceFileMode=0666" in /etc/modprobe.d), or set the mode with a udev rule';
 const AMD_FIX =
@@ -105,8 +116,9 @@ function nvidiaVerdict(
       : '--nv, or --nvccli';
     if (useCli || !nvlib) {
       if (!cli) {
-        v.ready = 'no';
-        v.reasons.push(
+        lower(
+          v,
+          'no',
           useCli
             ? '"use nvidia-container-cli = yes" but nvidia-container-cli is not installed'
             : 'nvliblist.conf not found and nvidia-container-cli not installed: neither --nv nor --nvccli can bind the driver',
@@ -137,8 +149,9 @@ function nvidiaVerdict(
         `no CDI spec for nvidia.com/gpu; the legacy OCI hook ${str(f, 'nvidia_toolkit.oci_hook')} would inject the GPU`,
       );
       if (rootless && noCgroups !== true) {
-        v.ready = 'no';
-        v.reasons.push(
+        lower(
+          v,
+          'no',
           `rootless: the hook's nvidia-container-cli must not touch cgroups, but no-cgroups is ${noCgroups === false ? 'false' : 'not set (default false)'} (${str(f, 'nvidia_toolkit.config') ?? '/etc/nvidia-container-runtime/config.toml not found'})`,
         );
         v.remediation.push(
@@ -146,8 +159,7 @@ function nvidiaVerdict(
         );
       }
     } else {
-      v.ready = 'no';
-      v.reasons.push('no CDI spec names nvidia.com/gpu devices and no NVIDIA OCI hook is installed');
+      lower(v, 'no', 'no CDI spec names nvidia.com/gpu devices and no NVIDIA OCI hook is installed');
       v.remediation.push(
         str(f, 'nvidia_toolkit.ctk')
           ? 'generate a CDI spec: nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml (again after each driver update)'
@@ -160,14 +172,12 @@ function nvidiaVerdict(
     v.how = 'NVIDIA_VISIBLE_DEVICES through the 98-nvidia.sh hook';
     const hook = str(f, 'enroot.nvidia_hook');
     if (!hook) {
-      v.ready = 'no';
-      v.reasons.push("enroot's 98-nvidia.sh hook is not installed");
+      lower(v, 'no', "enroot's 98-nvidia.sh hook is not installed");
       v.remediation.push(
         "install enroot's hooks (98-nvidia.sh in /etc/enroot/hooks.d, from the enroot package)",
       );
     } else if (!cli) {
-      v.ready = 'no';
-      v.reasons.push(`${hook} runs nvidia-container-cli, which is not installed`);
+      lower(v, 'no', `${hook} runs nvidia-container-cli, which is not installed`);
       v.remediation.push('install libnvidia-container-tools');
     } else
       v.reasons.push(
@@ -179,12 +189,8 @@ function nvidiaVerdict(
     v.how = 'ch-fromhost --nvidia (copies the host driver libraries into the image)';
     return v;
   }
-  return {
-    ...v,
-    how: 'not checked',
-    ready: worse(v.ready, 'unknown'),
-    reasons: [...v.reasons, `ctrsafe does not check ${rt.name}'s GPU support yet`],
-  };
+  lower(v, 'unknown', `ctrsafe does not check ${rt.name}'s GPU support yet`);
+  return { ...v, how: 'not checked' };
 }
 
 /** One device judgement for every installed runtime, with how each asks for the device; "unknown" for the unchecked. */
@@ -196,15 +202,17 @@ function sameForEach(
 ): AcceleratorVerdict[] {
   return runtimes
     .filter((r) => r.installed)
-    .map((r) => ({
-      runtime: r.id,
-      how: how[r.id] ?? 'not checked',
-      ready: how[r.id] ? base.ready : worse(base.ready, 'unknown'),
-      reasons: how[r.id]
-        ? [...base.reasons]
-        : [...base.reasons, `ctrsafe does not check ${r.name}'s ${what} support yet`],
-      remediation: [...base.fix],
-    }));
+    .map((r) => {
+      const v = {
+        runtime: r.id,
+        how: how[r.id] ?? 'not checked',
+        ready: base.ready,
+        reasons: [...base.reasons],
+        remediation: [...base.fix],
+      };
+      if (!how[r.id]) lower(v, 'unknown', `ctrsafe does not check ${r.name}'s ${what} support yet`);
+      return v;
+    });
 }
 
 const AMD_HOW: Record<string, string> = {
@@ -286,8 +294,9 @@ function gpuSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['gpu'] {
     const needed = (nv ?? []).filter((d) => /^\/dev\/nvidia(\d+|ctl|-uvm)$/.test(d));
     const base = judgeDevices(f, needed, NVIDIA_FIX);
     if (!driver) {
-      base.ready = worse(base.ready, 'unknown');
-      base.reasons.push(
+      lower(
+        base,
+        'unknown',
         'driver version not read (/proc/driver/nvidia/version, /sys/module/nvidia/version): is the nvidia module loaded?',
       );
     }
@@ -353,13 +362,15 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
     RDMA_FIX,
   );
   if (mem.bytes === null) {
-    base.ready = worse(base.ready, 'unknown');
-    base.reasons.push(
+    lower(
+      base,
+      'unknown',
       'the locked-memory limit users get is not known (no /proc/self/limits here and no "* memlock" line in limits.conf)',
     );
   } else if (mem.bytes !== 'unlimited' && mem.bytes < MEMLOCK_FLOOR) {
-    base.ready = 'no';
-    base.reasons.push(
+    lower(
+      base,
+      'no',
       `memlock ${formatMemlock(mem.bytes)} is below ${formatMemlock(MEMLOCK_FLOOR)}: MPI over verbs will fail to register memory in containers, which cannot raise it (${mem.source})`,
     );
     base.fix.push(
