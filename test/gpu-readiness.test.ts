@@ -334,6 +334,53 @@ test('InfiniBand node: memlock 64 KiB blocks MPI over verbs, unlimited does not;
   );
 });
 
+test('memlock per user and group (pam_limits): the default "*" decides the verdict; users and groups below the floor are a problem, a group above it is a fix', async () => {
+  const report = (
+    await runCheck({
+      root: host(
+        'debian12',
+        {
+          ...IB,
+          'etc/security/limits.conf': '*  soft  memlock  64\n*  hard  memlock  unlimited\n',
+          // The RHEL rdma package's file, and a site's lower limit for a teaching group and one user.
+          'etc/security/limits.d/rdma.conf': '@rdma soft memlock unlimited\n@rdma hard memlock unlimited\n',
+          'etc/security/limits.d/students.conf': '@students - memlock 8192\nbob soft memlock 1024\n',
+        },
+        IB_OPEN,
+      ),
+    })
+  ).report;
+  const r = report.accelerators.rdma;
+  assert.equal(r.memlock.bytes, 65536, 'what a user without an entry of their own gets');
+  assert.ok(r.runtimes.every((v) => v.ready === 'no'));
+  assert.match(
+    r.problems.join('\n'),
+    /^memlock below 64 MiB for members of @students \(8 MiB\), user bob \(1 MiB\): their MPI jobs over verbs will fail/m,
+  );
+  assert.doesNotMatch(r.problems.join('\n'), /@rdma/);
+  assert.match(
+    r.runtimes[0]!.remediation.join('\n'),
+    /or put the users who run MPI jobs in group rdma \(pam_limits gives @rdma unlimited\)/,
+  );
+  assert.match(r.notes.join('\n'), /@rdma memlock unlimited \(.*limits\.d\/rdma\.conf:1, .*rdma\.conf:2\)/);
+  // With an unlimited default, the low group is still named: its members' jobs fail whatever "*" allows.
+  const fine = (
+    await runCheck({
+      root: host(
+        'debian12',
+        {
+          ...IB,
+          'etc/security/limits.conf': '* - memlock unlimited\n@students - memlock 8192\n',
+        },
+        IB_OPEN,
+      ),
+    })
+  ).report.accelerators.rdma;
+  assert.ok(fine.runtimes.every((v) => v.ready === 'yes'));
+  assert.match(fine.problems.join('\n'), /members of @students \(8 MiB\)/);
+  assert.doesNotMatch(fine.runtimes[0]!.remediation.join('\n'), /put the users/);
+});
+
 test('a hostile CDI spec on a GPU node is a finding in the report, and the node is still judged', async () => {
   const { report } = await runCheck({
     root: nvidiaNode('1.17.8', {

@@ -334,6 +334,44 @@ const RDMA_HOW: Record<string, string> = {
   enroot: 'the 99-mellanox.sh hook (MELLANOX_VISIBLE_DEVICES)',
 };
 
+/**
+ * Users and groups whose own limits.conf entries give them another memlock than "*" (pam_limits: a user's entries
+ * beat their groups' entries, which beat "*"; limits.conf(5), pam_limits.c process_limit). Those below the floor are
+ * a problem (their MPI jobs will fail whatever the default); when the default is too low, those at or above it are
+ * the way out for their members.
+ */
+function judgeOverrides(
+  f: Facts,
+  s: Accelerators['rdma'],
+  base: { ready: Ready; reasons: string[]; fix: string[] },
+  def: Memlock | null,
+): void {
+  const own = (list(f, 'memlock.pam_overrides') ?? []).flatMap((x) => {
+    const m = /^(\S+)=(unlimited|\d{1,19}) \((.*)\)$/.exec(x);
+    return m
+      ? [{ domain: m[1]!, bytes: m[2] === 'unlimited' ? ('unlimited' as const) : Number(m[2]), at: m[3]! }]
+      : [];
+  });
+  if (!own.length) return;
+  const low = (b: Memlock) => b !== 'unlimited' && b < MEMLOCK_FLOOR;
+  const name = (d: string) => (d.startsWith('@') ? `members of ${d}` : `user ${d}`);
+  const below = own.filter((o) => low(o.bytes));
+  const enough = own.filter((o) => !low(o.bytes));
+  const at = ev(f, 'memlock.pam_overrides');
+  if (below.length)
+    s.problems.push(
+      `memlock below ${formatMemlock(MEMLOCK_FLOOR)} for ${below.map((o) => `${name(o.domain)} (${formatMemlock(o.bytes)})`).join(', ')}: their MPI jobs over verbs will fail whatever "*" allows (${below.map((o) => o.at).join('; ')})`,
+    );
+  const groups = enough.filter((o) => o.domain.startsWith('@'));
+  if (groups.length && def !== null && low(def))
+    base.fix.push(
+      `or put the users who run MPI jobs in group ${groups.map((o) => o.domain.slice(1)).join(' or ')} (pam_limits gives ${groups.map((o) => `${o.domain} ${formatMemlock(o.bytes)}`).join(', ')})`,
+    );
+  s.notes.push(
+    `users and groups with memlock entries of their own get them, not "*" (pam_limits: a user's entries before their groups', theirs before "*"): ${at}`,
+  );
+}
+
 function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma'] {
   const devs = list(f, 'rdma.devices');
   const mem = memlockOf(f);
@@ -380,6 +418,7 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
     base.reasons.push(
       `memlock ${formatMemlock(mem.bytes)}${mem.bytes === 'unlimited' ? '' : ' (unlimited is recommended)'} (${mem.source})`,
     );
+  judgeOverrides(f, s, base, mem.bytes);
   const prop = str(f, 'slurm.propagate_limits');
   const except = str(f, 'slurm.propagate_limits_except');
   if (str(f, 'slurm.conf')) {
