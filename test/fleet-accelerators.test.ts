@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import { runCheck } from '../src/cli/check-command.js';
 import { deviceMatrix, matrixRuntimes } from '../src/fleet/node-grid.js';
 import { renderFleetMetrics } from '../src/fleet/server/metrics.js';
+import { acceleratorTokens, acceleratorsOfReport } from '../src/fleet/store/accelerator-state.js';
 import { MIGRATIONS } from '../src/fleet/store/migrations.js';
+import { WHY_MAX } from '../src/fleet/store/node-state.js';
+import { withServerFacts } from '../src/fleet/store/server-facts.js';
 import { openDriver, openStore } from '../src/fleet/store/open-store.js';
 import { validateReport, type NodeReport } from '../src/fleet/validate-report.js';
 import { DEVICES_SKIP, layeredHost } from './helpers/layered-host.js';
@@ -187,3 +190,45 @@ for (const [name, url] of backends)
       }
     },
   );
+
+test('attack: a node names runtimes that are not ctrsafe ids in its accelerators section; the fleet keeps none of them', () => {
+  const section = (runtimes: { runtime: string; ready: string }[]) => ({
+    present: 'yes',
+    summary: '',
+    devices: [],
+    notes: [],
+    problems: [],
+    runtimes: runtimes.map((r) => ({ ...r, how: '', reasons: ['x'.repeat(5000)], remediation: [] })),
+  });
+  const r = valid({
+    schema: 'ctrsafe.report/1',
+    report_id: 'acc-attack-1',
+    generated_at: new Date(T0).toISOString(),
+    host: {
+      hostname: 'evil001',
+      kernel: { release: '6.1.0', distro_kernel: true },
+      os: { id: 'debian', version_id: '12' },
+    },
+    runtimes: [],
+    findings: [],
+    accelerators: {
+      gpu: {
+        ...section([
+          { runtime: 'podman|apptainer=yes', ready: 'no' },
+          { runtime: '%gpu', ready: 'no' },
+          { runtime: 'podman', ready: 'no' },
+          { runtime: 'podman', ready: 'yes' },
+        ]),
+        vendor: 'nvidia',
+        driver_version: null,
+        toolkit_version: null,
+        cdi_devices: [],
+      },
+      rdma: { ...section([]), present: 'no', memlock: { bytes: null, source: null } },
+    },
+  });
+  const a = acceleratorsOfReport(withServerFacts(r), WHY_MAX);
+  assert.deepEqual([...a.gpu!.runtimes.keys()], ['podman'], 'only ctrsafe runtime ids, the first of each');
+  assert.equal(a.gpu!.runtimes.get('podman')!.why!.length, WHY_MAX, 'the reason is cut');
+  assert.deepEqual(acceleratorTokens(a), ['%gpu', '%gpu:podman=no']);
+});
