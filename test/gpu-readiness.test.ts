@@ -397,3 +397,104 @@ test('a hostile CDI spec on a GPU node is a finding in the report, and the node 
   assert.equal(gpuFor(report, 'podman').ready, 'no');
   assert.match(text(report), /! invalid CDI spec: .*evil\.yaml/);
 });
+
+const OPEN_NVIDIA = Object.fromEntries(Object.keys(NVIDIA_DEVS).map((d) => [d, 0o666]));
+const UDIROOT = fs.readFileSync(path.join(FIXTURES, 'shifter-cray/etc/udiRoot.conf'), 'utf8');
+
+test("Shifter GPU: a site module named for the GPU is the way (--module=gpu); without one, unknown with the module to define; CSCS's old hook needs siteResources", async () => {
+  const shifter = async (extra: Record<string, string>, conf: string) =>
+    (
+      await runCheck({
+        root: host(
+          'shifter-cray',
+          {
+            ...NVIDIA_DEVS,
+            'proc/driver/nvidia/version': DRIVER,
+            'etc/udiRoot.conf': UDIROOT + conf,
+            ...extra,
+          },
+          OPEN_NVIDIA,
+        ),
+      })
+    ).report.accelerators.gpu.runtimes.find((v) => v.runtime === 'shifter')!;
+  const withModule = await shifter(
+    {},
+    '\nmodule_gpu_siteFs=/usr/lib64/nvidia:/opt/udiImage/modules/gpu/lib64\nmodule_gpu_siteEnvPrepend=LD_LIBRARY_PATH=/opt/udiImage/modules/gpu/lib64\n',
+  );
+  assert.equal(withModule.ready, 'yes', withModule.reasons.join('\n'));
+  assert.equal(withModule.how, '--module=gpu');
+  assert.match(withModule.reasons.join('\n'), /udiRoot\.conf defines the module gpu .*module_gpu_sitefs/);
+  const byDefault = await shifter({}, '\ndefaultModules=cuda\nmodule_cuda_copyPath=/opt/site/cuda\n');
+  assert.equal(byDefault.how, 'the cuda module (loaded by default)');
+  const disabled = await shifter({}, '\nmodule_gpu_copyPath=/opt/site/gpu\nmodule_gpu_enabled=0\n');
+  assert.equal(disabled.ready, 'unknown');
+  assert.match(disabled.reasons[0]!, /^no udiRoot\.conf module with gpu, cuda or nvidia in its name/);
+  assert.match(disabled.remediation.join('\n'), /module_gpu_siteFs .*doc\/modules\.rst/);
+  const oldHook = await shifter({ 'usr/libexec/shifter/activate_gpu_support.sh': '#!/bin/bash\n' }, '\n');
+  assert.equal(oldHook.ready, 'no');
+  assert.match(oldHook.reasons[0]!, /needs siteResources/);
+  const oldHookOk = await shifter(
+    { 'usr/libexec/shifter/activate_gpu_support.sh': '#!/bin/bash\n' },
+    '\nsiteResources=/opt/shifter/site-resources\n',
+  );
+  assert.equal(oldHookOk.ready, 'yes');
+  assert.equal(oldHookOk.how, 'CUDA_VISIBLE_DEVICES (set by Slurm) runs activate_gpu_support.sh');
+});
+
+test("Sarus GPU: NVIDIA's hook in hooksDir makes it ready (and a user of nvidia-container-cli); no such hook blocks it", async () => {
+  const sarusNode = (hooks: Record<string, string>) =>
+    host(
+      'debian12',
+      {
+        ...NVIDIA_DEVS,
+        'proc/driver/nvidia/version': DRIVER,
+        'usr/bin/nvidia-container-cli': '',
+        '+var/lib/dpkg/status': dpkgToolkit('1.17.8'),
+        'opt/sarus/bin/sarus': '',
+        'opt/sarus/etc/sarus.json': JSON.stringify({
+          hooksDir: '/opt/sarus/etc/hooks.d',
+          runcPath: '/usr/bin/runc',
+        }),
+        ...hooks,
+      },
+      OPEN_NVIDIA,
+    );
+  const nvidiaHook = JSON.stringify({
+    version: '1.0.0',
+    hook: {
+      path: '/usr/bin/nvidia-container-runtime-hook',
+      args: ['nvidia-container-runtime-hook', 'prestart'],
+    },
+    when: { always: true },
+    stages: ['prestart'],
+  });
+  const ok = (
+    await runCheck({
+      root: sarusNode({ 'opt/sarus/etc/hooks.d/11-nvidia-container-runtime-hook.json': nvidiaHook }),
+    })
+  ).report;
+  const v = ok.accelerators.gpu.runtimes.find((x) => x.runtime === 'sarus');
+  assert.ok(v, `sarus judged: ${ok.accelerators.gpu.runtimes.map((x) => x.runtime).join(', ')}`);
+  assert.equal(v.ready, 'yes', v.reasons.join('\n'));
+  assert.match(
+    v.reasons.join('\n'),
+    /Sarus's NVIDIA hook: .*11-nvidia-container-runtime-hook\.json: \/usr\/bin\/nvidia-container-runtime-hook/,
+  );
+  const none = (
+    await runCheck({
+      root: sarusNode({
+        'opt/sarus/etc/hooks.d/05-mpi.json': JSON.stringify({
+          version: '1.0.0',
+          hook: { path: '/opt/sarus/bin/mpi_hook' },
+          stages: ['prestart'],
+        }),
+      }),
+    })
+  ).report.accelerators.gpu.runtimes.find((x) => x.runtime === 'sarus')!;
+  assert.equal(none.ready, 'no');
+  assert.match(
+    none.reasons[0]!,
+    /^no NVIDIA hook among Sarus's OCI hooks \(Sarus hooks: .*05-mpi\.json: \/opt\/sarus\/bin\/mpi_hook\)/,
+  );
+  assert.match(none.remediation.join('\n'), /nvidia-container-runtime-hook .*hooksDir/);
+});

@@ -349,6 +349,64 @@ function collectEngineRuntimes(root: HostRoot, facts: Facts): void {
   );
 }
 
+/** Where CSCS's Shifter GPU support installed its hook (NERSC/shifter contrib/gpu, removed for site modules since). */
+const SHIFTER_GPU_HOOK = [
+  '/usr/libexec/shifter/activate_gpu_support.sh',
+  '/opt/shifter/udiRoot/libexec/shifter/activate_gpu_support.sh',
+];
+
+/**
+ * Sarus runs the OCI hooks whose JSON files are in sarus.json's hooksDir (Sarus docs, config/configure_hooks);
+ * GPU support is NVIDIA's nvidia-container-runtime-hook (or nvidia-container-toolkit) as a prestart hook there
+ * (Sarus docs, config/gpu-hook). Shifter: CSCS's activate_gpu_support.sh, for installations that still have it.
+ */
+function collectSarusShifterGpu(root: HostRoot, facts: Facts): void {
+  const hook = SHIFTER_GPU_HOOK.find((p) => {
+    const st = root.stat(p);
+    return st.ok && st.type === 'file';
+  });
+  if (hook) addFact(facts, 'shifter.gpu_hook', hook, 'file', `${root.display(hook)} exists`);
+  const dir = facts.get('runtime.sarus.conf.hooksdir')?.value;
+  if (typeof dir !== 'string' || !dir.startsWith('/')) return;
+  const l = root.list(dir, 256);
+  if (!l.ok) {
+    addFact(
+      facts,
+      'sarus.hooks',
+      [],
+      'file',
+      `${root.display(dir)} (hooksDir) could not be listed: ${l.reason}`,
+    );
+    return;
+  }
+  const hooks: string[] = [];
+  const nvidia: string[] = [];
+  for (const n of l.names.filter((x) => x.endsWith('.json')).slice(0, 64)) {
+    const p = `${dir.replace(/\/+$/, '')}/${n}`;
+    const r = root.readText(p, 64 * 1024);
+    if (!r.ok || r.binary || r.truncated) continue;
+    let path: unknown;
+    try {
+      path = ((JSON.parse(r.text) as { hook?: { path?: unknown } }).hook ?? {}).path;
+    } catch {
+      continue;
+    }
+    if (typeof path !== 'string') continue;
+    hooks.push(`${root.display(p)}: ${path.slice(0, 200)}`);
+    if (/\/nvidia-container-(runtime-hook|toolkit)(\.[a-z0-9_]+)?$/.test(path))
+      nvidia.push(`${root.display(p)}: ${path}`);
+  }
+  addFact(
+    facts,
+    'sarus.hooks',
+    hooks,
+    'file',
+    hooks.length ? `Sarus hooks: ${hooks.join('; ')}` : `no OCI hook in ${root.display(dir)}`,
+  );
+  if (nvidia.length)
+    addFact(facts, 'sarus.nvidia_hook', nvidia[0]!, 'file', `Sarus's NVIDIA hook: ${nvidia.join('; ')}`);
+}
+
 function collectMemlock(root: HostRoot, facts: Facts): void {
   if (root.isLive) {
     const r = root.readText('/proc/self/limits', 16384);
@@ -455,6 +513,7 @@ export function collectAcceleratorFacts(root: HostRoot, facts: Facts): void {
   collectToolkitConfig(root, facts);
   collectGpuFiles(root, facts);
   collectEngineRuntimes(root, facts);
+  collectSarusShifterGpu(root, facts);
   collectMemlock(root, facts);
   collectSlurmLimits(root, facts);
 }

@@ -189,8 +189,89 @@ function nvidiaVerdict(
     v.how = 'ch-fromhost --nvidia (copies the host driver libraries into the image)';
     return v;
   }
+  if (rt.id === 'shifter') return shifterGpu(f, v);
+  if (rt.id === 'sarus') return sarusGpu(f, v, cli);
   lower(v, 'unknown', `ctrsafe does not check ${rt.name}'s GPU support yet`);
   return { ...v, how: 'not checked' };
+}
+
+/**
+ * Shifter binds the host's /dev into every container (NERSC/shifter src/shifter_core.c), so the GPU is reachable;
+ * CUDA also needs the host's driver libraries, which a site injects with a module (udiRoot.conf module_<name>_siteFs
+ * or _copyPath with _siteEnvPrepend LD_LIBRARY_PATH, doc/modules.rst; users ask with --module=<name>) or, in
+ * installations from before the modules, CSCS's activate_gpu_support.sh run when CUDA_VISIBLE_DEVICES is set.
+ */
+function shifterGpu(f: Facts, v: AcceleratorVerdict): AcceleratorVerdict {
+  const keys = [...f.keys()].filter((k) => k.startsWith('runtime.shifter.conf.module_'));
+  const names = [
+    ...new Set(
+      keys
+        .map((k) => /^runtime\.shifter\.conf\.module_(.+?)_[a-z]+$/.exec(k)?.[1])
+        .filter((n): n is string => !!n && /gpu|cuda|nvidia/i.test(n)),
+    ),
+  ].filter((n) => str(f, `runtime.shifter.conf.module_${n}_enabled`) !== '0');
+  const defaults = (str(f, 'runtime.shifter.conf.defaultmodules') ?? '').split(',').map((x) => x.trim());
+  const hook = str(f, 'shifter.gpu_hook');
+  if (names.length) {
+    const n = names[0]!;
+    v.how = defaults.includes(n) ? `the ${n} module (loaded by default)` : `--module=${n}`;
+    v.reasons.push(
+      `udiRoot.conf defines the module ${names.join(', ')} (${keys
+        .filter((k) => k.includes(`module_${n}_`))
+        .map((k) => ev(f, k))
+        .join('; ')
+        .slice(0, 400)}); /dev is bound into every container`,
+    );
+  } else if (hook) {
+    v.how = 'CUDA_VISIBLE_DEVICES (set by Slurm) runs activate_gpu_support.sh';
+    v.reasons.push(
+      `${ev(f, 'shifter.gpu_hook')}: CSCS's GPU support binds the driver libraries when CUDA_VISIBLE_DEVICES is set`,
+    );
+    if (!str(f, 'runtime.shifter.conf.siteresources')) {
+      lower(
+        v,
+        'no',
+        'activate_gpu_support.sh needs siteResources in udiRoot.conf (where it binds the driver), which is not set',
+      );
+      v.remediation.push('set siteResources=/opt/shifter/site-resources in udiRoot.conf');
+    }
+  } else {
+    v.how = '--module=<a site GPU module>';
+    lower(
+      v,
+      'unknown',
+      'no udiRoot.conf module with gpu, cuda or nvidia in its name and no activate_gpu_support.sh: /dev is bound, but unless a module ctrsafe cannot recognise injects the host driver libraries, only images carrying the exact host driver libraries can use the GPU',
+    );
+    v.remediation.push(
+      'define a GPU module in udiRoot.conf: module_gpu_siteFs (or _copyPath) with the host driver libraries and module_gpu_siteEnvPrepend=LD_LIBRARY_PATH=... (Shifter doc/modules.rst); users then run shifter --module=gpu',
+    );
+  }
+  return v;
+}
+
+/**
+ * Sarus: the NVIDIA hook (nvidia-container-runtime-hook, or nvidia-container-toolkit) as an OCI hook in hooksDir;
+ * Sarus sets NVIDIA_VISIBLE_DEVICES from the job's CUDA_VISIBLE_DEVICES (Sarus docs, config/gpu-hook). The hook
+ * runs nvidia-container-cli.
+ */
+function sarusGpu(f: Facts, v: AcceleratorVerdict, cli: string | null): AcceleratorVerdict {
+  v.how = "CUDA_VISIBLE_DEVICES (set by Slurm) through Sarus's NVIDIA hook";
+  const hook = str(f, 'sarus.nvidia_hook');
+  const hooks = f.get('sarus.hooks');
+  if (hook) {
+    v.reasons.push(ev(f, 'sarus.nvidia_hook'));
+    if (!cli) {
+      lower(v, 'no', "Sarus's NVIDIA hook runs nvidia-container-cli, which is not installed");
+      v.remediation.push('install libnvidia-container-tools');
+    }
+  } else if (hooks) {
+    lower(v, 'no', `no NVIDIA hook among Sarus's OCI hooks (${hooks.evidence})`);
+    v.remediation.push(
+      'add an OCI hook JSON for nvidia-container-runtime-hook (prestart, with the args [path, "prestart"]) to Sarus\'s hooksDir (Sarus docs: config/gpu-hook)',
+    );
+  } else
+    lower(v, 'unknown', "Sarus's hooksDir was not read (no hooksDir in sarus.json, or sarus.json not found)");
+  return v;
 }
 
 /** One device judgement for every installed runtime, with how each asks for the device; "unknown" for the unchecked. */
@@ -332,6 +413,7 @@ const RDMA_HOW: Record<string, string> = {
   podman: '--device /dev/infiniband/uverbsN (and rdma_cm), --ulimit memlock=-1 up to the hard limit',
   charliecloud: '/dev is bound into every container',
   enroot: 'the 99-mellanox.sh hook (MELLANOX_VISIBLE_DEVICES)',
+  shifter: '/dev is bound into every container (NERSC/shifter src/shifter_core.c)',
 };
 
 /**
