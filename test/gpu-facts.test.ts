@@ -9,6 +9,7 @@ import type { Facts } from '../src/facts/fact.js';
 import { HostRoot } from '../src/host/host-root.js';
 import { parseCdiSpec } from '../src/parse/cdi-spec.js';
 import {
+  memlockByDomain,
   parseLimitsConfMemlock,
   parseProcLimitsMemlock,
   parseSlurmConfKeys,
@@ -135,6 +136,41 @@ bogus line
     ['PropagateResourceLimits', 'PropagateResourceLimitsExcept'],
   );
   assert.deepEqual([...slurm], [['PropagateResourceLimitsExcept', 'MEMLOCK,STACK']]);
+});
+
+test("pam_limits' precedence per domain: a user's and a group's entries beat \"*\" in any order, the later of one kind wins, soft is lowered to hard", () => {
+  const at = (text: string, file: string) =>
+    parseLimitsConfMemlock(text).map((l) => ({ ...l, at: `${file}:${l.line}` }));
+  // pam_limits lowercases type, item and value; "-" is unlimited; "%" domains are for maxlogins only.
+  const conf = at(
+    `@hpc   SOFT  MEMLOCK  Unlimited
+*      soft  memlock  64
+*      hard  memlock  1024
+%      -     memlock  1
+alice  soft  memlock  32
+@hpc   hard  memlock  -
+@big   soft  memlock  unlimited
+1000:  -     memlock  2048
+`,
+    'limits.conf',
+  );
+  assert.ok(!conf.some((l) => l.domain === '%'), 'the "%" line is not a memlock limit');
+  const later = at('*  soft  memlock  unlimited\nalice - memlock 65536\n', 'limits.d/90-rdma.conf');
+  const by = Object.fromEntries(memlockByDomain([...conf, ...later]).map((d) => [d.domain, d]));
+  // "*": soft 64 KiB then unlimited from limits.d (same kind: the later wins), lowered to its hard 1 MiB.
+  assert.equal(by['*']!.effective, 1024 * 1024);
+  assert.equal(by['*']!.softAt, 'limits.d/90-rdma.conf:1');
+  // @hpc's lines come before "*" and still win (a less specific kind never replaces a more specific one).
+  assert.equal(by['@hpc']!.effective, 'unlimited');
+  assert.equal(by['@hpc']!.kind, 'group');
+  // @big sets only soft: its hard comes from "*", so it gets 1 MiB, not unlimited.
+  assert.equal(by['@big']!.effective, 1024 * 1024);
+  // alice: 32 KiB, then 64 MiB for both from limits.d; "*"'s hard no longer applies to her.
+  assert.equal(by.alice!.effective, 64 * 1024 * 1024);
+  assert.equal(by.alice!.kind, 'user');
+  // A uid range is a user entry (pam_limits.c: LIMITS_DEF_USER).
+  assert.equal(by['1000:']!.kind, 'user');
+  assert.equal(by['1000:']!.effective, 2 * 1024 * 1024);
 });
 
 test('the loaded driver from /proc/driver/nvidia/version (proprietary and open modules)', () => {

@@ -2,9 +2,7 @@
 // runtime and the toolkit advisory verdicts a GPU cluster's manager would expect, on device nodes made with mknod.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { judgeNvidiaPath } from '../src/advisories/nvidia-paths.js';
 import type { Facts } from '../src/facts/fact.js';
@@ -14,7 +12,8 @@ import type { Report } from '../src/evaluate/build-report.js';
 import { renderPrometheus } from '../src/render/render-prometheus.js';
 import { renderText } from '../src/render/render-text.js';
 import { makeStyle } from '../src/render/style.js';
-import { DEVICES_SKIP, layeredHost } from './helpers/layered-host.js';
+import { assertPromtoolAccepts } from './helpers/promtool.js';
+import { DEVICES_SKIP, layeredHost, variant } from './helpers/layered-host.js';
 
 const TOOLKIT_CVES = ['CVE-2024-0132', 'CVE-2025-23359', 'CVE-2025-23266'];
 const check = async (name: string): Promise<Report> => (await runCheck({ root: layeredHost(name) })).report;
@@ -27,14 +26,6 @@ export const toolkitVerdicts = (r: Report): Record<string, string> =>
   );
 const opts = { skip: DEVICES_SKIP };
 const vuln = (r: Report, id: string) => r.vulnerabilities.find((v) => v.id === id)!;
-
-/** A scratch copy of a layered host (cp -a keeps its device nodes), changed by edit. */
-function variant(name: string, edit: (root: string) => void): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-variant-${name}-`));
-  execFileSync('cp', ['-a', `${layeredHost(name)}/.`, dir]);
-  edit(dir);
-  return dir;
-}
 
 test(
   'NVIDIA node, toolkit 1.16.1 with a CDI spec: GPU ready in Podman and Apptainer; the three escapes affect it',
@@ -252,14 +243,6 @@ test(
     const gpu = renderPrometheus(await check('gpu-amd-rocm'));
     assert.ok(gpu.includes('ctrsafe_accelerator_ready{kind="gpu",runtime="apptainer",state="unknown"} 1'));
     assert.ok(gpu.includes('ctrsafe_accelerator_present{kind="gpu",state="yes"} 1'));
-    for (const text of [ib, gpu]) {
-      const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-      assert.equal(
-        lint.error,
-        undefined,
-        'promtool is installed (scripts/test.sh: apt-get install prometheus)',
-      );
-      assert.equal(lint.status, 0, `${lint.stdout}${lint.stderr}`);
-    }
+    for (const text of [ib, gpu]) assertPromtoolAccepts(text);
   },
 );

@@ -334,6 +334,53 @@ test('InfiniBand node: memlock 64 KiB blocks MPI over verbs, unlimited does not;
   );
 });
 
+test('memlock per user and group (pam_limits): the default "*" decides the verdict; users and groups below the floor are a problem, a group above it is a fix', async () => {
+  const report = (
+    await runCheck({
+      root: host(
+        'debian12',
+        {
+          ...IB,
+          'etc/security/limits.conf': '*  soft  memlock  64\n*  hard  memlock  unlimited\n',
+          // The RHEL rdma package's file, and a site's lower limit for a teaching group and one user.
+          'etc/security/limits.d/rdma.conf': '@rdma soft memlock unlimited\n@rdma hard memlock unlimited\n',
+          'etc/security/limits.d/students.conf': '@students - memlock 8192\nbob soft memlock 1024\n',
+        },
+        IB_OPEN,
+      ),
+    })
+  ).report;
+  const r = report.accelerators.rdma;
+  assert.equal(r.memlock.bytes, 65536, 'what a user without an entry of their own gets');
+  assert.ok(r.runtimes.every((v) => v.ready === 'no'));
+  assert.match(
+    r.problems.join('\n'),
+    /^memlock below 64 MiB for members of @students \(8 MiB\), user bob \(1 MiB\): their MPI jobs over verbs will fail/m,
+  );
+  assert.doesNotMatch(r.problems.join('\n'), /@rdma/);
+  assert.match(
+    r.runtimes[0]!.remediation.join('\n'),
+    /or put the users who run MPI jobs in group rdma \(pam_limits gives @rdma unlimited\)/,
+  );
+  assert.match(r.notes.join('\n'), /@rdma memlock unlimited \(.*limits\.d\/rdma\.conf:1, .*rdma\.conf:2\)/);
+  // With an unlimited default, the low group is still named: its members' jobs fail whatever "*" allows.
+  const fine = (
+    await runCheck({
+      root: host(
+        'debian12',
+        {
+          ...IB,
+          'etc/security/limits.conf': '* - memlock unlimited\n@students - memlock 8192\n',
+        },
+        IB_OPEN,
+      ),
+    })
+  ).report.accelerators.rdma;
+  assert.ok(fine.runtimes.every((v) => v.ready === 'yes'));
+  assert.match(fine.problems.join('\n'), /members of @students \(8 MiB\)/);
+  assert.doesNotMatch(fine.runtimes[0]!.remediation.join('\n'), /put the users/);
+});
+
 test('a hostile CDI spec on a GPU node is a finding in the report, and the node is still judged', async () => {
   const { report } = await runCheck({
     root: nvidiaNode('1.17.8', {
@@ -349,4 +396,105 @@ test('a hostile CDI spec on a GPU node is a finding in the report, and the node 
   assert.ok(report.accelerators.gpu.problems.every((p) => /^invalid CDI spec: /.test(p)));
   assert.equal(gpuFor(report, 'podman').ready, 'no');
   assert.match(text(report), /! invalid CDI spec: .*evil\.yaml/);
+});
+
+const OPEN_NVIDIA = Object.fromEntries(Object.keys(NVIDIA_DEVS).map((d) => [d, 0o666]));
+const UDIROOT = fs.readFileSync(path.join(FIXTURES, 'shifter-cray/etc/udiRoot.conf'), 'utf8');
+
+test("Shifter GPU: a site module named for the GPU is the way (--module=gpu); without one, unknown with the module to define; CSCS's old hook needs siteResources", async () => {
+  const shifter = async (extra: Record<string, string>, conf: string) =>
+    (
+      await runCheck({
+        root: host(
+          'shifter-cray',
+          {
+            ...NVIDIA_DEVS,
+            'proc/driver/nvidia/version': DRIVER,
+            'etc/udiRoot.conf': UDIROOT + conf,
+            ...extra,
+          },
+          OPEN_NVIDIA,
+        ),
+      })
+    ).report.accelerators.gpu.runtimes.find((v) => v.runtime === 'shifter')!;
+  const withModule = await shifter(
+    {},
+    '\nmodule_gpu_siteFs=/usr/lib64/nvidia:/opt/udiImage/modules/gpu/lib64\nmodule_gpu_siteEnvPrepend=LD_LIBRARY_PATH=/opt/udiImage/modules/gpu/lib64\n',
+  );
+  assert.equal(withModule.ready, 'yes', withModule.reasons.join('\n'));
+  assert.equal(withModule.how, '--module=gpu');
+  assert.match(withModule.reasons.join('\n'), /udiRoot\.conf defines the module gpu .*module_gpu_sitefs/);
+  const byDefault = await shifter({}, '\ndefaultModules=cuda\nmodule_cuda_copyPath=/opt/site/cuda\n');
+  assert.equal(byDefault.how, 'the cuda module (loaded by default)');
+  const disabled = await shifter({}, '\nmodule_gpu_copyPath=/opt/site/gpu\nmodule_gpu_enabled=0\n');
+  assert.equal(disabled.ready, 'unknown');
+  assert.match(disabled.reasons[0]!, /^no udiRoot\.conf module with gpu, cuda or nvidia in its name/);
+  assert.match(disabled.remediation.join('\n'), /module_gpu_siteFs .*doc\/modules\.rst/);
+  const oldHook = await shifter({ 'usr/libexec/shifter/activate_gpu_support.sh': '#!/bin/bash\n' }, '\n');
+  assert.equal(oldHook.ready, 'no');
+  assert.match(oldHook.reasons[0]!, /needs siteResources/);
+  const oldHookOk = await shifter(
+    { 'usr/libexec/shifter/activate_gpu_support.sh': '#!/bin/bash\n' },
+    '\nsiteResources=/opt/shifter/site-resources\n',
+  );
+  assert.equal(oldHookOk.ready, 'yes');
+  assert.equal(oldHookOk.how, 'CUDA_VISIBLE_DEVICES (set by Slurm) runs activate_gpu_support.sh');
+});
+
+test("Sarus GPU: NVIDIA's hook in hooksDir makes it ready (and a user of nvidia-container-cli); no such hook blocks it", async () => {
+  const sarusNode = (hooks: Record<string, string>) =>
+    host(
+      'debian12',
+      {
+        ...NVIDIA_DEVS,
+        'proc/driver/nvidia/version': DRIVER,
+        'usr/bin/nvidia-container-cli': '',
+        '+var/lib/dpkg/status': dpkgToolkit('1.17.8'),
+        'opt/sarus/bin/sarus': '',
+        'opt/sarus/etc/sarus.json': JSON.stringify({
+          hooksDir: '/opt/sarus/etc/hooks.d',
+          runcPath: '/usr/bin/runc',
+        }),
+        ...hooks,
+      },
+      OPEN_NVIDIA,
+    );
+  const nvidiaHook = JSON.stringify({
+    version: '1.0.0',
+    hook: {
+      path: '/usr/bin/nvidia-container-runtime-hook',
+      args: ['nvidia-container-runtime-hook', 'prestart'],
+    },
+    when: { always: true },
+    stages: ['prestart'],
+  });
+  const ok = (
+    await runCheck({
+      root: sarusNode({ 'opt/sarus/etc/hooks.d/11-nvidia-container-runtime-hook.json': nvidiaHook }),
+    })
+  ).report;
+  const v = ok.accelerators.gpu.runtimes.find((x) => x.runtime === 'sarus');
+  assert.ok(v, `sarus judged: ${ok.accelerators.gpu.runtimes.map((x) => x.runtime).join(', ')}`);
+  assert.equal(v.ready, 'yes', v.reasons.join('\n'));
+  assert.match(
+    v.reasons.join('\n'),
+    /Sarus's NVIDIA hook: .*11-nvidia-container-runtime-hook\.json: \/usr\/bin\/nvidia-container-runtime-hook/,
+  );
+  const none = (
+    await runCheck({
+      root: sarusNode({
+        'opt/sarus/etc/hooks.d/05-mpi.json': JSON.stringify({
+          version: '1.0.0',
+          hook: { path: '/opt/sarus/bin/mpi_hook' },
+          stages: ['prestart'],
+        }),
+      }),
+    })
+  ).report.accelerators.gpu.runtimes.find((x) => x.runtime === 'sarus')!;
+  assert.equal(none.ready, 'no');
+  assert.match(
+    none.reasons[0]!,
+    /^no NVIDIA hook among Sarus's OCI hooks \(Sarus hooks: .*05-mpi\.json: \/opt\/sarus\/bin\/mpi_hook\)/,
+  );
+  assert.match(none.remediation.join('\n'), /nvidia-container-runtime-hook .*hooksDir/);
 });

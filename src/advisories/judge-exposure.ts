@@ -4,6 +4,7 @@ import type { Exposure } from '../schema/host-report.js';
 import { RUNTIME_IDS } from '../runtimes/locations.js';
 import type { Match } from './match-advisories.js';
 import { judgeNvidiaPath } from './nvidia-paths.js';
+import { DRIVER_TARGET } from './match-driver.js';
 
 export type { Exposure };
 
@@ -79,7 +80,35 @@ export function judgeExposure(m: Match, f: Facts): Judged {
       );
     }
   }
+  // The GPU driver's flaws are reached through its device nodes: who may open them is who may attack it.
+  if (m.target === DRIVER_TARGET) {
+    const d = driverDeviceAccess(f);
+    if (d.state === 'no') mitigated = true;
+    else if (d.state === 'unknown') unknown = true;
+    reasons.push(d.reason);
+  }
   const exposure: Exposure = mitigated ? 'mitigated' : unknown ? 'unknown' : 'exploitable';
   if (reasons.length === 0) reasons.push('no configuration on this host is known to block it');
   return { exposure, reasons };
+}
+
+/**
+ * Whether users can open /dev/nvidiactl, through which every ioctl of the driver goes (with /dev/nvidiaN and
+ * /dev/nvidia-uvm): open to all, to a group, or to root only, from its mode and owner.
+ */
+function driverDeviceAccess(f: Facts): { state: 'yes' | 'no' | 'unknown'; reason: string } {
+  const p = '/dev/nvidiactl';
+  const mode = f.get(`device.${p}.mode`);
+  if (typeof mode?.value !== 'string')
+    return { state: 'unknown', reason: `reached through ${p}; who may open it is not known here` };
+  const m = parseInt(mode.value, 8);
+  if ((m & 0o006) === 0o006)
+    return { state: 'yes', reason: `reachable: every user can open ${p} (${mode.evidence})` };
+  const gid = f.get(`device.${p}.gid`)?.value;
+  if ((m & 0o060) === 0o060 && gid !== 0)
+    return {
+      state: 'yes',
+      reason: `reachable by members of group ${String(gid)}, who can open ${p} (${mode.evidence})`,
+    };
+  return { state: 'no', reason: `not reachable by users: only root can open ${p} (${mode.evidence})` };
 }

@@ -12,6 +12,7 @@ import { buildDistroIndex, rowIds, type DistroIndex } from './distro-index.js';
 import { distroFamily, distributionShips, hostReleases, type ReleaseCandidate } from './host-releases.js';
 import { fixedList, judgeRanges } from './judge-ranges.js';
 import { kernelContext, matchKernel } from './match-kernel.js';
+import { DRIVER_TARGET, matchDriver } from './match-driver.js';
 
 export type { Match, MatchStatus } from './match.js';
 
@@ -260,9 +261,11 @@ export function matchAdvisories(
       const m =
         target === 'kernel'
           ? kernel && matchKernel(adv, entries, kernel, index)
-          : targets.has(target)
-            ? matchTarget(adv, entries, targets.get(target)!, host, index)
-            : null;
+          : target === DRIVER_TARGET
+            ? matchDriver(adv, entries, f)
+            : targets.has(target)
+              ? matchTarget(adv, entries, targets.get(target)!, host, index)
+              : null;
       if (m) out.push(m);
     }
   }

@@ -28,6 +28,8 @@ function cliPath(f: Facts): PathState {
   if (typeof hook === 'string') users.push(`Podman's OCI hook ${hook} (prestart, runs nvidia-container-cli)`);
   const enroot = f.get('enroot.nvidia_hook')?.value;
   if (typeof enroot === 'string') users.push(`enroot's ${enroot}`);
+  const sarus = f.get('sarus.nvidia_hook')?.value;
+  if (typeof sarus === 'string') users.push(`Sarus's NVIDIA hook ${sarus}`);
   for (const rt of ['apptainer', 'singularity-ce', 'singularity'])
     if (f.get(`runtime.${rt}.installed`)?.value === true) users.push(`${rt} --nvccli`);
   const engines = list(f, 'nvidia_toolkit.engine_configs') ?? [];

@@ -5,10 +5,11 @@ import { addFact, type Facts } from '../facts/fact.js';
 import { parseCdiSpec } from '../parse/cdi-spec.js';
 import {
   formatMemlock,
+  memlockByDomain,
   parseLimitsConfMemlock,
   parseProcLimitsMemlock,
   parseSlurmConfKeys,
-  type Memlock,
+  type LimitsLine,
 } from '../parse/resource-limits.js';
 import { slurmPartitionsOf } from '../parse/slurm-partitions.js';
 import { readProblem } from './read-helpers.js';
@@ -17,6 +18,7 @@ const MAX_DEVICES = 256;
 const MAX_CDI_FILES = 64;
 const MAX_CDI_BYTES = 1024 * 1024;
 const MAX_CONFIG_BYTES = 256 * 1024;
+const MAX_LIMITS_LINES = 2000;
 
 /** Linux's dev_t split (include/linux/kdev_t.h new_decode_dev; glibc gnu_dev_major/minor). */
 function majorMinor(rdev: number): string {
@@ -347,6 +349,64 @@ function collectEngineRuntimes(root: HostRoot, facts: Facts): void {
   );
 }
 
+/** Where CSCS's Shifter GPU support installed its hook (NERSC/shifter contrib/gpu, removed for site modules since). */
+const SHIFTER_GPU_HOOK = [
+  '/usr/libexec/shifter/activate_gpu_support.sh',
+  '/opt/shifter/udiRoot/libexec/shifter/activate_gpu_support.sh',
+];
+
+/**
+ * Sarus runs the OCI hooks whose JSON files are in sarus.json's hooksDir (Sarus docs, config/configure_hooks);
+ * GPU support is NVIDIA's nvidia-container-runtime-hook (or nvidia-container-toolkit) as a prestart hook there
+ * (Sarus docs, config/gpu-hook). Shifter: CSCS's activate_gpu_support.sh, for installations that still have it.
+ */
+function collectSarusShifterGpu(root: HostRoot, facts: Facts): void {
+  const hook = SHIFTER_GPU_HOOK.find((p) => {
+    const st = root.stat(p);
+    return st.ok && st.type === 'file';
+  });
+  if (hook) addFact(facts, 'shifter.gpu_hook', hook, 'file', `${root.display(hook)} exists`);
+  const dir = facts.get('runtime.sarus.conf.hooksdir')?.value;
+  if (typeof dir !== 'string' || !dir.startsWith('/')) return;
+  const l = root.list(dir, 256);
+  if (!l.ok) {
+    addFact(
+      facts,
+      'sarus.hooks',
+      [],
+      'file',
+      `${root.display(dir)} (hooksDir) could not be listed: ${l.reason}`,
+    );
+    return;
+  }
+  const hooks: string[] = [];
+  const nvidia: string[] = [];
+  for (const n of l.names.filter((x) => x.endsWith('.json')).slice(0, 64)) {
+    const p = `${dir.replace(/\/+$/, '')}/${n}`;
+    const r = root.readText(p, 64 * 1024);
+    if (!r.ok || r.binary || r.truncated) continue;
+    let path: unknown;
+    try {
+      path = ((JSON.parse(r.text) as { hook?: { path?: unknown } }).hook ?? {}).path;
+    } catch {
+      continue;
+    }
+    if (typeof path !== 'string') continue;
+    hooks.push(`${root.display(p)}: ${path.slice(0, 200)}`);
+    if (/\/nvidia-container-(runtime-hook|toolkit)(\.[a-z0-9_]+)?$/.test(path))
+      nvidia.push(`${root.display(p)}: ${path}`);
+  }
+  addFact(
+    facts,
+    'sarus.hooks',
+    hooks,
+    'file',
+    hooks.length ? `Sarus hooks: ${hooks.join('; ')}` : `no OCI hook in ${root.display(dir)}`,
+  );
+  if (nvidia.length)
+    addFact(facts, 'sarus.nvidia_hook', nvidia[0]!, 'file', `Sarus's NVIDIA hook: ${nvidia.join('; ')}`);
+}
+
 function collectMemlock(root: HostRoot, facts: Facts): void {
   if (root.isLive) {
     const r = root.readText('/proc/self/limits', 16384);
@@ -362,28 +422,49 @@ function collectMemlock(root: HostRoot, facts: Facts): void {
   const d = root.list('/etc/security/limits.d', 256);
   if (d.ok)
     files.push(...d.names.filter((n) => n.endsWith('.conf')).map((n) => `/etc/security/limits.d/${n}`));
-  let soft: { v: Memlock; at: string } | null = null;
-  let hard: { v: Memlock; at: string } | null = null;
-  const others: string[] = [];
+  const lines: (LimitsLine & { at: string })[] = [];
   for (const f of files) {
     const r = root.readText(f, MAX_CONFIG_BYTES);
     if (!r.ok || r.binary || r.truncated) continue;
     for (const l of parseLimitsConfMemlock(r.text)) {
-      const at = `${root.display(f)}:${l.line}`;
-      if (l.domain !== '*') {
-        others.push(`${l.domain} ${l.type} memlock ${formatMemlock(l.value)} (${at})`);
-        continue;
-      }
-      if (l.type !== 'hard') soft = { v: l.value, at };
-      if (l.type !== 'soft') hard = { v: l.value, at };
+      lines.push({ ...l, at: `${root.display(f)}:${l.line}` });
+      if (lines.length >= MAX_LIMITS_LINES) break;
     }
   }
-  if (soft)
-    addFact(facts, 'memlock.pam_soft', soft.v, 'file', `${soft.at}: * soft memlock ${formatMemlock(soft.v)}`);
-  if (hard)
-    addFact(facts, 'memlock.pam_hard', hard.v, 'file', `${hard.at}: * hard memlock ${formatMemlock(hard.v)}`);
-  if (others.length)
-    addFact(facts, 'memlock.pam_other', others.slice(0, 20), 'file', others.slice(0, 20).join('; '));
+  const domains = memlockByDomain(lines);
+  const def = domains.find((d) => d.kind === 'default');
+  // The default domain: what a user without an entry of their own or of a group gets (limits.conf(5)).
+  if (def?.effective != null) {
+    const capped =
+      def.soft !== def.effective
+        ? `, lowered to its hard limit (${def.hardAt}: ${formatMemlock(def.hard!)})`
+        : '';
+    addFact(
+      facts,
+      'memlock.pam_soft',
+      def.effective,
+      'file',
+      `${def.softAt}: * soft memlock ${formatMemlock(def.soft!)}${capped}`,
+    );
+  }
+  if (def?.hard != null)
+    addFact(
+      facts,
+      'memlock.pam_hard',
+      def.hard,
+      'file',
+      `${def.hardAt}: * hard memlock ${formatMemlock(def.hard)}`,
+    );
+  // Users and groups with entries of their own: "DOMAIN=VALUE (FILE:LINE, ...)", VALUE the soft limit they get.
+  const own = domains.filter((d) => d.kind !== 'default' && d.effective !== null).slice(0, 64);
+  if (own.length)
+    addFact(
+      facts,
+      'memlock.pam_overrides',
+      own.map((d) => `${d.domain}=${d.effective} (${d.at.join(', ')})`),
+      'file',
+      own.map((d) => `${d.domain} memlock ${formatMemlock(d.effective!)} (${d.at.join(', ')})`).join('; '),
+    );
 }
 
 /**
@@ -432,6 +513,7 @@ export function collectAcceleratorFacts(root: HostRoot, facts: Facts): void {
   collectToolkitConfig(root, facts);
   collectGpuFiles(root, facts);
   collectEngineRuntimes(root, facts);
+  collectSarusShifterGpu(root, facts);
   collectMemlock(root, facts);
   collectSlurmLimits(root, facts);
 }

@@ -96,6 +96,8 @@ export const FILE_COLLECTORS = [
       'enroot.',
       'apptainer.',
       'singularity.',
+      'sarus.',
+      'shifter.',
       'host.dev_listed',
     ],
     needs: 'tree',

@@ -72,6 +72,17 @@ function judgeDevices(
 const worse = (a: Ready, b: Ready): Ready =>
   a === 'no' || b === 'no' ? 'no' : a === 'unknown' || b === 'unknown' ? 'unknown' : 'yes';
 
+/**
+ * Lowers a verdict to at most `to` because of `reason`. A reason that makes the verdict worse goes first, so the first
+ * reason of a verdict that is not "yes" is the one that decided it (the fleet's matrix shows only that one).
+ */
+function lower(v: { ready: Ready; reasons: string[] }, to: Ready, reason: string): void {
+  const next = worse(v.ready, to);
+  if (next !== v.ready) v.reasons.unshift(reason);
+  else v.reasons.push(reason);
+  v.ready = next;
+}
+
 const NVIDIA_FIX =
   'let users open them: the driver creates the nodes with its NVreg_DeviceFileMode/NVreg_DeviceFileGID module options (default 0666; "options nvidia NVreg_DeviceFileMode=0666" in /etc/modprobe.d), or set the mode with a udev rule';
 const AMD_FIX =
@@ -105,8 +116,9 @@ function nvidiaVerdict(
       : '--nv, or --nvccli';
     if (useCli || !nvlib) {
       if (!cli) {
-        v.ready = 'no';
-        v.reasons.push(
+        lower(
+          v,
+          'no',
           useCli
             ? '"use nvidia-container-cli = yes" but nvidia-container-cli is not installed'
             : 'nvliblist.conf not found and nvidia-container-cli not installed: neither --nv nor --nvccli can bind the driver',
@@ -137,8 +149,9 @@ function nvidiaVerdict(
         `no CDI spec for nvidia.com/gpu; the legacy OCI hook ${str(f, 'nvidia_toolkit.oci_hook')} would inject the GPU`,
       );
       if (rootless && noCgroups !== true) {
-        v.ready = 'no';
-        v.reasons.push(
+        lower(
+          v,
+          'no',
           `rootless: the hook's nvidia-container-cli must not touch cgroups, but no-cgroups is ${noCgroups === false ? 'false' : 'not set (default false)'} (${str(f, 'nvidia_toolkit.config') ?? '/etc/nvidia-container-runtime/config.toml not found'})`,
         );
         v.remediation.push(
@@ -146,8 +159,7 @@ function nvidiaVerdict(
         );
       }
     } else {
-      v.ready = 'no';
-      v.reasons.push('no CDI spec names nvidia.com/gpu devices and no NVIDIA OCI hook is installed');
+      lower(v, 'no', 'no CDI spec names nvidia.com/gpu devices and no NVIDIA OCI hook is installed');
       v.remediation.push(
         str(f, 'nvidia_toolkit.ctk')
           ? 'generate a CDI spec: nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml (again after each driver update)'
@@ -160,14 +172,12 @@ function nvidiaVerdict(
     v.how = 'NVIDIA_VISIBLE_DEVICES through the 98-nvidia.sh hook';
     const hook = str(f, 'enroot.nvidia_hook');
     if (!hook) {
-      v.ready = 'no';
-      v.reasons.push("enroot's 98-nvidia.sh hook is not installed");
+      lower(v, 'no', "enroot's 98-nvidia.sh hook is not installed");
       v.remediation.push(
         "install enroot's hooks (98-nvidia.sh in /etc/enroot/hooks.d, from the enroot package)",
       );
     } else if (!cli) {
-      v.ready = 'no';
-      v.reasons.push(`${hook} runs nvidia-container-cli, which is not installed`);
+      lower(v, 'no', `${hook} runs nvidia-container-cli, which is not installed`);
       v.remediation.push('install libnvidia-container-tools');
     } else
       v.reasons.push(
@@ -179,12 +189,89 @@ function nvidiaVerdict(
     v.how = 'ch-fromhost --nvidia (copies the host driver libraries into the image)';
     return v;
   }
-  return {
-    ...v,
-    how: 'not checked',
-    ready: worse(v.ready, 'unknown'),
-    reasons: [...v.reasons, `ctrsafe does not check ${rt.name}'s GPU support yet`],
-  };
+  if (rt.id === 'shifter') return shifterGpu(f, v);
+  if (rt.id === 'sarus') return sarusGpu(f, v, cli);
+  lower(v, 'unknown', `ctrsafe does not check ${rt.name}'s GPU support yet`);
+  return { ...v, how: 'not checked' };
+}
+
+/**
+ * Shifter binds the host's /dev into every container (NERSC/shifter src/shifter_core.c), so the GPU is reachable;
+ * CUDA also needs the host's driver libraries, which a site injects with a module (udiRoot.conf module_<name>_siteFs
+ * or _copyPath with _siteEnvPrepend LD_LIBRARY_PATH, doc/modules.rst; users ask with --module=<name>) or, in
+ * installations from before the modules, CSCS's activate_gpu_support.sh run when CUDA_VISIBLE_DEVICES is set.
+ */
+function shifterGpu(f: Facts, v: AcceleratorVerdict): AcceleratorVerdict {
+  const keys = [...f.keys()].filter((k) => k.startsWith('runtime.shifter.conf.module_'));
+  const names = [
+    ...new Set(
+      keys
+        .map((k) => /^runtime\.shifter\.conf\.module_(.+?)_[a-z]+$/.exec(k)?.[1])
+        .filter((n): n is string => !!n && /gpu|cuda|nvidia/i.test(n)),
+    ),
+  ].filter((n) => str(f, `runtime.shifter.conf.module_${n}_enabled`) !== '0');
+  const defaults = (str(f, 'runtime.shifter.conf.defaultmodules') ?? '').split(',').map((x) => x.trim());
+  const hook = str(f, 'shifter.gpu_hook');
+  if (names.length) {
+    const n = names[0]!;
+    v.how = defaults.includes(n) ? `the ${n} module (loaded by default)` : `--module=${n}`;
+    v.reasons.push(
+      `udiRoot.conf defines the module ${names.join(', ')} (${keys
+        .filter((k) => k.includes(`module_${n}_`))
+        .map((k) => ev(f, k))
+        .join('; ')
+        .slice(0, 400)}); /dev is bound into every container`,
+    );
+  } else if (hook) {
+    v.how = 'CUDA_VISIBLE_DEVICES (set by Slurm) runs activate_gpu_support.sh';
+    v.reasons.push(
+      `${ev(f, 'shifter.gpu_hook')}: CSCS's GPU support binds the driver libraries when CUDA_VISIBLE_DEVICES is set`,
+    );
+    if (!str(f, 'runtime.shifter.conf.siteresources')) {
+      lower(
+        v,
+        'no',
+        'activate_gpu_support.sh needs siteResources in udiRoot.conf (where it binds the driver), which is not set',
+      );
+      v.remediation.push('set siteResources=/opt/shifter/site-resources in udiRoot.conf');
+    }
+  } else {
+    v.how = '--module=<a site GPU module>';
+    lower(
+      v,
+      'unknown',
+      'no udiRoot.conf module with gpu, cuda or nvidia in its name and no activate_gpu_support.sh: /dev is bound, but unless a module ctrsafe cannot recognise injects the host driver libraries, only images carrying the exact host driver libraries can use the GPU',
+    );
+    v.remediation.push(
+      'define a GPU module in udiRoot.conf: module_gpu_siteFs (or _copyPath) with the host driver libraries and module_gpu_siteEnvPrepend=LD_LIBRARY_PATH=... (Shifter doc/modules.rst); users then run shifter --module=gpu',
+    );
+  }
+  return v;
+}
+
+/**
+ * Sarus: the NVIDIA hook (nvidia-container-runtime-hook, or nvidia-container-toolkit) as an OCI hook in hooksDir;
+ * Sarus sets NVIDIA_VISIBLE_DEVICES from the job's CUDA_VISIBLE_DEVICES (Sarus docs, config/gpu-hook). The hook
+ * runs nvidia-container-cli.
+ */
+function sarusGpu(f: Facts, v: AcceleratorVerdict, cli: string | null): AcceleratorVerdict {
+  v.how = "CUDA_VISIBLE_DEVICES (set by Slurm) through Sarus's NVIDIA hook";
+  const hook = str(f, 'sarus.nvidia_hook');
+  const hooks = f.get('sarus.hooks');
+  if (hook) {
+    v.reasons.push(ev(f, 'sarus.nvidia_hook'));
+    if (!cli) {
+      lower(v, 'no', "Sarus's NVIDIA hook runs nvidia-container-cli, which is not installed");
+      v.remediation.push('install libnvidia-container-tools');
+    }
+  } else if (hooks) {
+    lower(v, 'no', `no NVIDIA hook among Sarus's OCI hooks (${hooks.evidence})`);
+    v.remediation.push(
+      'add an OCI hook JSON for nvidia-container-runtime-hook (prestart, with the args [path, "prestart"]) to Sarus\'s hooksDir (Sarus docs: config/gpu-hook)',
+    );
+  } else
+    lower(v, 'unknown', "Sarus's hooksDir was not read (no hooksDir in sarus.json, or sarus.json not found)");
+  return v;
 }
 
 /** One device judgement for every installed runtime, with how each asks for the device; "unknown" for the unchecked. */
@@ -196,15 +283,17 @@ function sameForEach(
 ): AcceleratorVerdict[] {
   return runtimes
     .filter((r) => r.installed)
-    .map((r) => ({
-      runtime: r.id,
-      how: how[r.id] ?? 'not checked',
-      ready: how[r.id] ? base.ready : worse(base.ready, 'unknown'),
-      reasons: how[r.id]
-        ? [...base.reasons]
-        : [...base.reasons, `ctrsafe does not check ${r.name}'s ${what} support yet`],
-      remediation: [...base.fix],
-    }));
+    .map((r) => {
+      const v = {
+        runtime: r.id,
+        how: how[r.id] ?? 'not checked',
+        ready: base.ready,
+        reasons: [...base.reasons],
+        remediation: [...base.fix],
+      };
+      if (!how[r.id]) lower(v, 'unknown', `ctrsafe does not check ${r.name}'s ${what} support yet`);
+      return v;
+    });
 }
 
 const AMD_HOW: Record<string, string> = {
@@ -286,8 +375,9 @@ function gpuSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['gpu'] {
     const needed = (nv ?? []).filter((d) => /^\/dev\/nvidia(\d+|ctl|-uvm)$/.test(d));
     const base = judgeDevices(f, needed, NVIDIA_FIX);
     if (!driver) {
-      base.ready = worse(base.ready, 'unknown');
-      base.reasons.push(
+      lower(
+        base,
+        'unknown',
         'driver version not read (/proc/driver/nvidia/version, /sys/module/nvidia/version): is the nvidia module loaded?',
       );
     }
@@ -323,7 +413,46 @@ const RDMA_HOW: Record<string, string> = {
   podman: '--device /dev/infiniband/uverbsN (and rdma_cm), --ulimit memlock=-1 up to the hard limit',
   charliecloud: '/dev is bound into every container',
   enroot: 'the 99-mellanox.sh hook (MELLANOX_VISIBLE_DEVICES)',
+  shifter: '/dev is bound into every container (NERSC/shifter src/shifter_core.c)',
 };
+
+/**
+ * Users and groups whose own limits.conf entries give them another memlock than "*" (pam_limits: a user's entries
+ * beat their groups' entries, which beat "*"; limits.conf(5), pam_limits.c process_limit). Those below the floor are
+ * a problem (their MPI jobs will fail whatever the default); when the default is too low, those at or above it are
+ * the way out for their members.
+ */
+function judgeOverrides(
+  f: Facts,
+  s: Accelerators['rdma'],
+  base: { ready: Ready; reasons: string[]; fix: string[] },
+  def: Memlock | null,
+): void {
+  const own = (list(f, 'memlock.pam_overrides') ?? []).flatMap((x) => {
+    const m = /^(\S+)=(unlimited|\d{1,19}) \((.*)\)$/.exec(x);
+    return m
+      ? [{ domain: m[1]!, bytes: m[2] === 'unlimited' ? ('unlimited' as const) : Number(m[2]), at: m[3]! }]
+      : [];
+  });
+  if (!own.length) return;
+  const low = (b: Memlock) => b !== 'unlimited' && b < MEMLOCK_FLOOR;
+  const name = (d: string) => (d.startsWith('@') ? `members of ${d}` : `user ${d}`);
+  const below = own.filter((o) => low(o.bytes));
+  const enough = own.filter((o) => !low(o.bytes));
+  const at = ev(f, 'memlock.pam_overrides');
+  if (below.length)
+    s.problems.push(
+      `memlock below ${formatMemlock(MEMLOCK_FLOOR)} for ${below.map((o) => `${name(o.domain)} (${formatMemlock(o.bytes)})`).join(', ')}: their MPI jobs over verbs will fail whatever "*" allows (${below.map((o) => o.at).join('; ')})`,
+    );
+  const groups = enough.filter((o) => o.domain.startsWith('@'));
+  if (groups.length && def !== null && low(def))
+    base.fix.push(
+      `or put the users who run MPI jobs in group ${groups.map((o) => o.domain.slice(1)).join(' or ')} (pam_limits gives ${groups.map((o) => `${o.domain} ${formatMemlock(o.bytes)}`).join(', ')})`,
+    );
+  s.notes.push(
+    `users and groups with memlock entries of their own get them, not "*" (pam_limits: a user's entries before their groups', theirs before "*"): ${at}`,
+  );
+}
 
 function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma'] {
   const devs = list(f, 'rdma.devices');
@@ -353,13 +482,15 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
     RDMA_FIX,
   );
   if (mem.bytes === null) {
-    base.ready = worse(base.ready, 'unknown');
-    base.reasons.push(
+    lower(
+      base,
+      'unknown',
       'the locked-memory limit users get is not known (no /proc/self/limits here and no "* memlock" line in limits.conf)',
     );
   } else if (mem.bytes !== 'unlimited' && mem.bytes < MEMLOCK_FLOOR) {
-    base.ready = 'no';
-    base.reasons.push(
+    lower(
+      base,
+      'no',
       `memlock ${formatMemlock(mem.bytes)} is below ${formatMemlock(MEMLOCK_FLOOR)}: MPI over verbs will fail to register memory in containers, which cannot raise it (${mem.source})`,
     );
     base.fix.push(
@@ -369,6 +500,7 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
     base.reasons.push(
       `memlock ${formatMemlock(mem.bytes)}${mem.bytes === 'unlimited' ? '' : ' (unlimited is recommended)'} (${mem.source})`,
     );
+  judgeOverrides(f, s, base, mem.bytes);
   const prop = str(f, 'slurm.propagate_limits');
   const except = str(f, 'slurm.propagate_limits_except');
   if (str(f, 'slurm.conf')) {

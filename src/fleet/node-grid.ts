@@ -1,5 +1,6 @@
 // The partition grid and the node x runtime matrix as compact data for the page (pure): reasons said once each.
 import { VERDICTS, type Verdict } from './runtime-verdict.js';
+import type { AcceleratorKind } from './store/accelerator-state.js';
 import type { NodeView } from './store/node-state.js';
 
 /** Nodes whose report names no partition (no slurm.conf, or a report from before the partitions). */
@@ -57,4 +58,20 @@ export function matrixRuntimes(nodes: NodeView[]): string[] {
     for (const [rt, v] of Object.entries(n.runtimes))
       installed.set(rt, (installed.get(rt) ?? 0) + (v.verdict === 'not-installed' ? 0 : 1));
   return [...installed.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([rt]) => rt);
+}
+
+/**
+ * The matrix for one device: each node's runtimes replaced by their readiness for it (ready, blocked, unknown, with
+ * the deciding reason), and whether the node has the device ("yes", "no", "unknown", or null when its report
+ * predates the section), so a cell can say "no such device" rather than "not reported".
+ */
+export function deviceMatrix(
+  nodes: (NodeView & { hostname: string })[],
+  kind: AcceleratorKind,
+): (NodeView & { hostname: string; present: string | null })[] {
+  return nodes.map((n) => ({
+    ...n,
+    present: n.accelerators?.[kind]?.present ?? null,
+    runtimes: n.accelerators?.[kind]?.runtimes ?? {},
+  }));
 }

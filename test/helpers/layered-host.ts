@@ -108,3 +108,11 @@ export function layeredHost(name: string): string {
   made.set(name, dst);
   return dst;
 }
+
+/** A scratch copy of a layered host (cp -a keeps its device nodes), changed by edit. */
+export function variant(name: string, edit: (root: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-variant-${name}-`));
+  execFileSync('cp', ['-a', `${layeredHost(name)}/.`, dir]);
+  edit(dir);
+  return dir;
+}

@@ -31,6 +31,24 @@ export function renderFleetMetrics(s: Summary): string {
   );
   for (const [severity, n] of Object.entries(s.severity_nodes))
     out.push(`ctrsafe_fleet_severity_affected_nodes{severity="${esc(severity)}"} ${n}`);
+  // GPU and RDMA (issue 19), the same labels as check's ctrsafe_accelerator_* gauges: kind, runtime, state.
+  out.push(
+    '# HELP ctrsafe_fleet_accelerator_present_nodes Nodes by device kind (gpu, rdma) and whether the device is present (yes, no, unknown).',
+    '# TYPE ctrsafe_fleet_accelerator_present_nodes gauge',
+  );
+  for (const [kind, a] of Object.entries(s.accelerators))
+    for (const [state, n] of Object.entries(a.present))
+      out.push(`ctrsafe_fleet_accelerator_present_nodes{kind="${esc(kind)}",state="${esc(state)}"} ${n}`);
+  out.push(
+    '# HELP ctrsafe_fleet_accelerator_ready_nodes Nodes with the device by kind, runtime and readiness for it (yes, no, unknown).',
+    '# TYPE ctrsafe_fleet_accelerator_ready_nodes gauge',
+  );
+  for (const [kind, a] of Object.entries(s.accelerators))
+    for (const [rt, by] of Object.entries(a.ready))
+      for (const [state, n] of Object.entries(by))
+        out.push(
+          `ctrsafe_fleet_accelerator_ready_nodes{kind="${esc(kind)}",runtime="${esc(rt)}",state="${esc(state)}"} ${n}`,
+        );
   out.push(
     '# HELP ctrsafe_fleet_vulnerability_affected_nodes Nodes affected by each known vulnerability.',
     '# TYPE ctrsafe_fleet_vulnerability_affected_nodes gauge',

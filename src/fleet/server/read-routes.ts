@@ -11,7 +11,8 @@ import {
   severityChart,
 } from '../overview-charts.js';
 import { utcDay } from '../store/daily-rollups.js';
-import { matrixRuntimes, partitionGrid } from '../node-grid.js';
+import { deviceMatrix, matrixRuntimes, partitionGrid } from '../node-grid.js';
+import { isAcceleratorKind } from '../store/accelerator-state.js';
 import type { ApiResponse } from './app.js';
 import { jsonResponse, SECURITY_HEADERS } from './responses.js';
 
@@ -57,6 +58,7 @@ const NODE_FILTERS = [
   'runtime',
   'ready',
   'verdict',
+  'device',
   'partition',
   'rule',
   'vuln',
@@ -124,7 +126,13 @@ export async function readRoute(
     return query;
   };
   if (p === '/api/v1/matrix') {
+    // ?device=gpu|rdma: the nodes with that device, each cell the runtime's readiness for it (issue 19).
     const r = await store.nodeViews(nodeQuery(Math.min(int('limit', 200), 1000)));
+    const device = q.get('device');
+    if (device !== null && isAcceleratorKind(device)) {
+      const nodes = deviceMatrix(r.nodes, device);
+      return jsonResponse(200, { ...r, device, nodes, runtimes: matrixRuntimes(nodes) });
+    }
     return jsonResponse(200, { ...r, runtimes: matrixRuntimes(r.nodes) });
   }
   if (p === '/api/v1/grid') {

@@ -34,6 +34,14 @@ export interface Summary {
   verdicts: Record<string, Record<string, number>>;
   /** Nodes with at least one affected vulnerability of each severity (the server's severity). */
   severity_nodes: Record<string, number>;
+  /**
+   * GPU and RDMA (issue 19): nodes by whether the device is present (yes, no, unknown), and nodes with the device by
+   * runtime and readiness (yes, no, unknown). Nodes whose report predates the section are in neither.
+   */
+  accelerators: Record<
+    string,
+    { present: Record<string, number>; ready: Record<string, Record<string, number>> }
+  >;
   kernels: { release: string | null; nodes: number }[];
   vulnerabilities: {
     id: string;
@@ -55,6 +63,11 @@ export interface NodeQuery {
   ready?: string;
   /** With `runtime`: the dashboard's verdict (ready, degraded, blocked, unknown, not-installed). */
   verdict?: string;
+  /**
+   * With a GPU ("gpu") or an RDMA device ("rdma"); with `runtime` and `ready`, the runtime's readiness for that
+   * device instead of its own (issue 19).
+   */
+  device?: string;
   /** In this Slurm partition (as the node's slurm.conf says). */
   partition?: string;
   /** Failing this rule id. */
@@ -173,7 +186,9 @@ export class FleetReader {
     // One substring test per narrow node row (node-state.ts filterColumns): "|apptainer=yes|".
     const contains = (col: string, needle: string) =>
       add(this.db.dialect === 'postgres' ? `strpos(${col}, ?) > 0` : `instr(${col}, ?) > 0`, `|${needle}|`);
-    if (q.runtime && q.ready) contains('runtimes', `${q.runtime}=${q.ready}`);
+    if (q.device && q.runtime && q.ready) contains('runtimes', `%${q.device}:${q.runtime}=${q.ready}`);
+    else if (q.device) contains('runtimes', `%${q.device}`);
+    else if (q.runtime && q.ready) contains('runtimes', `${q.runtime}=${q.ready}`);
     if (q.runtime && q.verdict) contains('runtimes', `${q.runtime}/${q.verdict}`);
     if (q.partition) contains('runtimes', `@${q.partition}`);
     if (q.rule) contains('fails', q.rule);
@@ -271,6 +286,13 @@ export class FleetReader {
     for (const r of await this.counts('verdict', 'k1, k2')) (verdicts[r.k1] ??= {})[r.k2] = r.n;
     const severity_nodes: Summary['severity_nodes'] = {};
     for (const r of await this.counts('severity_nodes', 'k1')) severity_nodes[r.k1] = r.n;
+    const accelerators: Summary['accelerators'] = {};
+    for (const r of await this.counts('accel_present', 'k1, k2'))
+      (accelerators[r.k1] ??= { present: {}, ready: {} }).present[r.k2] = r.n;
+    for (const r of await this.counts('accel_ready', 'k1, k2')) {
+      const [kind, runtime] = r.k1.split(':') as [string, string];
+      ((accelerators[kind] ??= { present: {}, ready: {} }).ready[runtime] ??= {})[r.k2] = r.n;
+    }
     const kernels = (await this.counts('kernel', 'n DESC, k1', 100)).map((k) => ({
       release: k.k1 === '' ? null : k.k1,
       nodes: k.n,
@@ -306,6 +328,7 @@ export class FleetReader {
       readiness,
       verdicts,
       severity_nodes,
+      accelerators,
       kernels,
       vulnerabilities,
       rules,

@@ -119,12 +119,12 @@ export class FleetStore extends FleetReader {
   }
 
   /**
-   * Brings the schema up to date; a database from before the current layout (4) or the runtime verdicts (6) gets
-   * its derived rows rebuilt from the stored reports.
+   * Brings the schema up to date; a database from before the current layout (4), the runtime verdicts (6) or the
+   * GPU and RDMA readiness (8) gets its derived rows rebuilt from the stored reports.
    */
   async migrate(): Promise<number> {
     const { from, to } = await migrate(this.db);
-    if (from > 0 && from < 6) await this.rebuildDerived();
+    if (from > 0 && from < 8) await this.rebuildDerived();
     return to;
   }
 

@@ -15,6 +15,7 @@ import {
   type NodeState,
 } from './node-state.js';
 import { runtimeVerdict } from '../runtime-verdict.js';
+import { acceleratorsOfReport } from './accelerator-state.js';
 import { withServerFacts, type FleetReport } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 
@@ -156,6 +157,7 @@ export function stateOfReport(r: FleetReport, actions: NodeAction[]): NodeState 
     ),
     actions: actionMap(actions),
     partitions: partitionsOf(r),
+    accelerators: acceleratorsOfReport(r, WHY_MAX),
   };
 }
 

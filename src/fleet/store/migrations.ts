@@ -115,6 +115,10 @@ export const MIGRATIONS: ((d: Dialect) => string[])[] = [
   (d) => [
     `CREATE TABLE daily_counts (day TEXT NOT NULL, metric TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (day, metric, k1, k2))${NO_ROWID(d)}`,
   ],
+  // 8: GPU and RDMA readiness per runtime (issue 19) in the state and view columns, the filter column ("%gpu") and
+  // the counters (accel_present, accel_ready). No new column: the version says the store must rebuild the derived
+  // rows from the stored reports (fleet-store.ts migrate), which fills them in for reports that carry the section.
+  () => [],
 ];
 
 /** Applies the missing migrations; returns the version before and after. */

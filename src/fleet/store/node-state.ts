@@ -1,6 +1,16 @@
 // A node's stored state as plain data, and the pure diffs the store applies: rows to write, counters to move, transitions.
 import type { NodeAction } from '../plan/node-actions.js';
 import { isVerdict, runtimeVerdict, type Verdict } from '../runtime-verdict.js';
+import {
+  acceleratorCounters,
+  acceleratorTokens,
+  acceleratorTransitions,
+  acceleratorView,
+  decodeAccelerators,
+  encodeAccelerators,
+  type AcceleratorView,
+  type Accelerators,
+} from './accelerator-state.js';
 
 /** A runtime on a node: its readiness and risk as reported, the dashboard's word for both, and why (when not ready). */
 export interface RuntimeState {
@@ -26,6 +36,8 @@ export interface NodeState {
   actions: Map<string, { weight: number }>;
   /** Slurm partitions the node's own slurm.conf puts it in (fact slurm.partitions); empty when not said. */
   partitions: string[];
+  /** GPU and RDMA readiness per runtime (issue 19); empty for reports made before it. */
+  accelerators: Accelerators;
 }
 
 /** One fleet-wide counter: summary and plan read these instead of grouping 100,000 nodes on every request. */
@@ -40,7 +52,9 @@ export interface CountDelta {
     | 'action'
     | 'critical_nodes'
     | 'vulnerable_nodes'
-    | 'severity_nodes';
+    | 'severity_nodes'
+    | 'accel_present'
+    | 'accel_ready';
   k1: string;
   k2: string;
   n: number;
@@ -76,6 +90,7 @@ function contribute(into: Map<string, CountDelta>, s: NodeState | null, sign: nu
     add('severity_nodes', sev);
   for (const [id, f] of s.fails) add('rule', id, f.severity);
   for (const [key, a] of s.actions) add('action', key, '', a.weight);
+  acceleratorCounters(s.accelerators, add);
 }
 
 /** Counter moves from old to new state (mergeDeltas puts a batch's in lock order). */
@@ -143,6 +158,7 @@ export function transitionsBetween(o: NodeState, n: NodeState): [string, string 
         o.fails.has(id) ? 'fail' : 'not failing',
         n.fails.has(id) ? 'fail' : 'not failing',
       ]);
+  out.push(...acceleratorTransitions(o.accelerators, n.accelerators));
   return out;
 }
 
@@ -158,6 +174,7 @@ export function emptyState(): NodeState {
     fails: new Map(),
     actions: new Map(),
     partitions: [],
+    accelerators: {},
   };
 }
 
@@ -169,6 +186,7 @@ export function encodeState(s: NodeState): string {
     f: Object.fromEntries([...s.fails].map(([k, v]) => [k, v.severity])),
     a: Object.fromEntries([...s.actions].map(([k, v]) => [k, v.weight])),
     p: s.partitions,
+    x: encodeAccelerators(s.accelerators),
   });
 }
 
@@ -182,6 +200,7 @@ export function decodeState(
     f?: Record<string, string>;
     a?: Record<string, number>;
     p?: string[];
+    x?: unknown;
   };
   return {
     ...row,
@@ -201,12 +220,14 @@ export function decodeState(
     fails: new Map(Object.entries(j.f ?? {}).map(([k, severity]) => [k, { severity }])),
     actions: new Map(Object.entries(j.a ?? {}).map(([k, weight]) => [k, { weight }])),
     partitions: j.p ?? [],
+    accelerators: decodeAccelerators(j.x),
   };
 }
 
 /**
  * The columns the node filters search ("|apptainer=yes|apptainer/degraded|podman=no|podman/blocked|"): a filter is one substring test per node row
- * (instr, strpos) on a narrow table. Ids, states and partition names never hold "|", "=", "/" or "@" (the
+ * (instr, strpos) on a narrow table; "%gpu" and "%gpu:podman=no" for the devices (accelerator-state.ts). Ids,
+ * states and partition names never hold "|", "=", "/", "@", "%" or ":" (the
  * validator's and the partition reader's character sets).
  */
 export function filterColumns(s: NodeState): { runtimes: string; vulns: string; fails: string } {
@@ -216,6 +237,7 @@ export function filterColumns(s: NodeState): { runtimes: string; vulns: string; 
     runtimes: join([
       ...[...s.runtimes].flatMap(([k, v]) => [`${k}=${v.ready}`, `${k}/${v.verdict}`]),
       ...s.partitions.map((p) => `@${p}`),
+      ...acceleratorTokens(s.accelerators),
     ]),
     vulns: join([...s.vulns].map(([k, v]) => `${k}=${v.status}`)),
     fails: join([...s.fails.keys()]),
@@ -230,20 +252,27 @@ export function viewColumn(s: NodeState): string {
   return JSON.stringify({
     p: s.partitions,
     r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, v.why ? [v.verdict, v.why] : [v.verdict]])),
+    x: encodeAccelerators(s.accelerators),
   });
 }
 
 export interface NodeView {
   partitions: string[];
   runtimes: Record<string, { verdict: Verdict; why: string | null }>;
+  /** GPU and RDMA readiness (issue 19); empty for a report made before it. */
+  accelerators?: AcceleratorView;
 }
 
 export function decodeView(json: string): NodeView {
-  const j = JSON.parse(json || '{}') as { p?: string[]; r?: Record<string, [string, string?]> };
+  const j = JSON.parse(json || '{}') as { p?: string[]; r?: Record<string, [string, string?]>; x?: unknown };
   const runtimes: NodeView['runtimes'] = {};
   for (const [k, [verdict, why]] of Object.entries(j.r ?? {}))
     if (isVerdict(verdict)) runtimes[k] = { verdict, why: why ?? null };
-  return { partitions: Array.isArray(j.p) ? j.p : [], runtimes };
+  return {
+    partitions: Array.isArray(j.p) ? j.p : [],
+    runtimes,
+    accelerators: acceleratorView(decodeAccelerators(j.x)),
+  };
 }
 
 export function actionMap(actions: NodeAction[]): Map<string, { weight: number }> {

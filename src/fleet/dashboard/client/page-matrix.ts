@@ -1,10 +1,12 @@
-// Node x runtime: one row per node (paged, the node table's filters), one column per runtime, a verdict per cell.
+// Node x runtime: one row per node (paged, the node table's filters), one column per runtime, a verdict per cell; or,
+// with ?device=gpu|rdma, the nodes with that device and each runtime's readiness for it (issue 19).
 import { getJson } from './api.js';
 import { button, fmtInt, h, route } from './dom.js';
 import { look, VERDICT_LOOK } from './verdicts.js';
 import type { NodeView } from './types.js';
 
 const PAGE = 200;
+const DEVICES = { gpu: 'GPU', rdma: 'RDMA' } as const;
 
 export function legend(): HTMLElement {
   return h(
@@ -21,13 +23,41 @@ export async function renderMatrix(main: HTMLElement, params: URLSearchParams): 
   const api = new URLSearchParams(params);
   api.set('limit', String(PAGE));
   api.set('offset', String(offset));
-  const d = await getJson<{ total: number; runtimes: string[]; nodes: NodeView[] }>(`/api/v1/matrix?${api}`);
+  const d = await getJson<{ total: number; runtimes: string[]; nodes: NodeView[]; device?: string }>(
+    `/api/v1/matrix?${api}`,
+  );
   const current = Object.fromEntries(params) as Record<string, string>;
+  const device = d.device === 'gpu' || d.device === 'rdma' ? d.device : null;
+  const what = device ? DEVICES[device] : null;
+  // Runtimes, GPU or RDMA: the same table, the filters kept (the device filter is the view's own).
+  const views = h(
+    'span',
+    { class: 'span-pick' },
+    ...([null, 'gpu', 'rdma'] as const).map((k) =>
+      h(
+        'a',
+        {
+          href: route('/matrix', { ...current, device: k ?? undefined, offset: undefined }),
+          'aria-current': k === device ? 'true' : undefined,
+        },
+        k ? DEVICES[k] : 'Runtimes',
+      ),
+    ),
+  );
   const go = (o: number | undefined) => (location.hash = route('/matrix', { ...current, offset: o }));
   const to = Math.min(offset + PAGE, d.total);
   main.replaceChildren(
-    h('h1', {}, 'Node × runtime'),
+    h('h1', {}, what ? `Node × runtime: ${what} readiness` : 'Node × runtime', views),
     legend(),
+    ...(what
+      ? [
+          h(
+            'p',
+            { class: 'note' },
+            `Nodes with ${what === 'GPU' ? 'a GPU' : 'an RDMA (verbs) device'}; each cell says whether the runtime can give users the device (ready, blocked, unknown), "not installed" when the node does not have the runtime.`,
+          ),
+        ]
+      : []),
     h(
       'div',
       { class: 'pager' },
@@ -54,7 +84,13 @@ export async function renderMatrix(main: HTMLElement, params: URLSearchParams): 
             h('th', { scope: 'col' }, 'Node'),
             h('th', { scope: 'col' }, 'Partitions'),
             ...d.runtimes.map((rt) =>
-              h('th', { scope: 'col' }, h('a', { href: route('/grid', { runtime: rt }) }, rt)),
+              h(
+                'th',
+                { scope: 'col' },
+                device
+                  ? h('a', { href: route('/nodes', { device, runtime: rt, ready: 'no' }) }, rt)
+                  : h('a', { href: route('/grid', { runtime: rt }) }, rt),
+              ),
             ),
           ),
         ),
@@ -77,16 +113,14 @@ export async function renderMatrix(main: HTMLElement, params: URLSearchParams): 
               h('td', { class: 'nowrap' }, n.partitions.join(', ')),
               ...d.runtimes.map((rt) => {
                 const r = n.runtimes[rt];
-                const l = look(r?.verdict);
+                // A device section lists the installed runtimes only: a missing one is not installed.
+                const v = r?.verdict ?? (device ? 'not-installed' : 'not-reported');
+                const l = look(v);
                 const words = `${l.label}${r?.why ? `: ${r.why}` : ''}`;
                 return h(
                   'td',
-                  { class: 'mcell', title: `${n.hostname} ${rt}: ${words}` },
-                  h(
-                    'span',
-                    { class: `cell v-${r?.verdict ?? 'not-reported'}`, 'aria-hidden': 'true' },
-                    l.symbol,
-                  ),
+                  { class: 'mcell', title: `${n.hostname} ${rt}${what ? ` ${what}` : ''}: ${words}` },
+                  h('span', { class: `cell v-${v}`, 'aria-hidden': 'true' }, l.symbol),
                   h('span', { class: 'sr-only' }, words),
                 );
               }),

@@ -14,9 +14,10 @@ const TEXT_FILTERS = [
   'action',
   'verdict',
   'partition',
+  'device',
 ] as const;
-/** Filters that arrive by a link (a chart part, a rule, a plan step) and stay until cleared. */
-const LINKED = ['rule', 'vuln', 'vuln_status', 'action', 'verdict', 'partition'];
+/** Filters that arrive by a link (a chart part, a rule, a plan step, a GPU matrix column) and stay until cleared. */
+const LINKED = ['rule', 'vuln', 'vuln_status', 'action', 'verdict', 'partition', 'device'];
 const FLAGS = [
   ['stale', 'stale only'],
   ['critical', 'failing a critical rule'],
