@@ -259,6 +259,15 @@ test('every shipped advisory is a valid record that cites its sources', async ()
       a.affected.some((x) => x.database_specific?.ctrsafe_target),
       `${a.id} applies to nothing ctrsafe checks`,
     );
+    // A date to come would make the data's age negative (`--version` said "-1 days old") and hide its staleness.
+    for (const [what, when] of [
+      ['modified', a.modified],
+      ['published', a.published],
+    ] as const)
+      assert.ok(
+        when === undefined || Date.parse(when) <= Date.now(),
+        `${a.id} is ${what} ${when}, after today`,
+      );
   }
 });
 
