@@ -36,6 +36,9 @@ export function documentProblem(schema: TSchema, value: unknown): string | null 
   const params = e.params as { allowedValues?: unknown[]; requiredProperties?: string[] };
   if (e.keyword === 'required' && params.requiredProperties)
     return `${where}: ${params.requiredProperties.join(', ')} missing`;
+  // A field where the declaration allows none (additionalProperties: false) is named as such, not "schema is false".
+  if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties'))
+    return `${where}: not a field of this document`;
   const got = valueAt(value, e.instancePath);
   if (e.keyword === 'enum' && params.allowedValues)
     return `${where}: ${quote(got)} is not one of ${params.allowedValues.join(', ')}`;

@@ -3,7 +3,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { fileURLToPath } from 'node:url';
 import type { FleetReader } from '../store/fleet-reader.js';
 import type { FleetStore } from '../store/fleet-store.js';
-import type { AuditEvent, EnrolOutcome, EnrolmentRequest, ReenrolPolicy } from '../store/node-identity.js';
+import type { EnrolmentRequest } from '../../schema/fleet-api.js';
+import type { AuditEvent, EnrolOutcome, ReenrolPolicy } from '../store/node-identity.js';
 import { openReader, openStore, type StoreOptions } from '../store/open-store.js';
 import { StorageError } from '../store/sql-driver.js';
 import { InputError } from '../../errors.js';

@@ -1,4 +1,5 @@
 // A node's stored state as plain data, and the pure diffs the store applies: rows to write, counters to move, transitions.
+import type { NodeView } from '../../schema/fleet-api.js';
 import type { NodeAction } from '../plan/node-actions.js';
 import { isVerdict, runtimeVerdict, type Verdict } from '../runtime-verdict.js';
 
@@ -231,11 +232,6 @@ export function viewColumn(s: NodeState): string {
     p: s.partitions,
     r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, v.why ? [v.verdict, v.why] : [v.verdict]])),
   });
-}
-
-export interface NodeView {
-  partitions: string[];
-  runtimes: Record<string, { verdict: Verdict; why: string | null }>;
 }
 
 export function decodeView(json: string): NodeView {
