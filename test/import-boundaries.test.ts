@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { build } from 'esbuild';
 import { REPO } from './helpers/tree.js';
 
 /** Lowest first; the folders of one layer may import one another, except the features. */
@@ -81,4 +82,44 @@ test('the rule bites: an upward import and a cross-feature import are caught', (
   assert.match(breaks('render/render-fleet.ts -> fleet/store/fleet-store.ts')!, /above it/);
   assert.equal(breaks('cli/main.ts -> fleet/push.ts'), null);
   assert.equal(breaks('collect/collect-os.ts -> host/host-root.ts'), null);
+});
+
+test("check's start-up loads no schema library: TypeBox stays on the paths that validate (fleet, gate, policies)", async () => {
+  // What the bundle evaluates for `check`: the static imports of the entry point and of the check command (commands
+  // are loaded by dynamic import, and so are the gate's and the fleet's parts check may call).
+  const entries = ['src/cli/bin.ts', 'src/cli/check-command.ts'].map((f) => path.join(REPO, f));
+  const { metafile } = await build({
+    entryPoints: entries,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    splitting: true,
+    outdir: path.join(REPO, 'dist/no-output'),
+    external: ['better-sqlite3', 'pg'],
+    logLevel: 'silent',
+  });
+  const inputs = metafile.inputs;
+  const staticClosure = (from: string[]) => {
+    const seen = new Set<string>();
+    const stack = from.map((f) => path.relative(REPO, f));
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      for (const i of inputs[f]?.imports ?? [])
+        if (i.kind === 'import-statement' && !i.external) stack.push(i.path);
+    }
+    return [...seen];
+  };
+  const loaded = staticClosure(entries);
+  assert.ok(loaded.includes('src/advisories/load-advisories.ts'), `${loaded.length} modules`);
+  assert.deepEqual(
+    loaded.filter((f) => f.includes('node_modules/typebox/')),
+    [],
+  );
+  // The measure bites: the gate's command reaches TypeBox (it validates its check's report).
+  const gate = staticClosure([path.join(REPO, 'src/cli/gate-command.ts')]);
+  assert.ok(gate.some((f) => f.includes('node_modules/typebox/')));
 });

@@ -76,7 +76,7 @@ test('a report that breaks a declaration is refused with the path and the rule i
       { ...base, runtimes: [{ id: 'docker', ready: 'yes', risk: 'low' }] },
       /^runtimes\[0\]\.id: "docker" is not one of singularity, /,
     ],
-    [{ ...base, runtimes: [{ id: 'podman', ready: 'yes' }] }, /^runtimes\[0\]: risk missing$/],
+    [{ ...base, runtimes: [{ id: 'podman', ready: 'yes' }] }, /^runtimes\[0\]\.risk: missing$/],
     [
       { ...base, findings: [{ id: 'CS K', severity: 'high', status: 'fail' }] },
       /^findings\[0\]\.id must match pattern/,

@@ -5,6 +5,12 @@ import type { TSchema } from 'typebox';
 import { HOST_REPORT_VERSION, HostReport } from './host-report.js';
 import { FLEET_API_BODIES, FLEET_API_VERSION } from './fleet-api.js';
 import { IMAGE_REPORT_VERSION, ImageReport } from './image-report.js';
+import {
+  GATE_POLICY_VERSION,
+  GatePolicyDocument,
+  IMAGE_POLICY_VERSION,
+  ImagePolicyDocument,
+} from './policy-documents.js';
 import { GateInput, NodeReport } from './node-report.js';
 
 /**
@@ -21,7 +27,7 @@ function bodies(title: string, defs: Record<string, TSchema>): TSchema {
 
 export interface PublishedSchema {
   /** The document, as its CHANGELOG lines name it: "<document> schema <version>". */
-  document: 'host report' | 'image report' | 'fleet API';
+  document: 'host report' | 'image report' | 'fleet API' | 'image policy' | 'gate policy';
   /** The file under docs/schema/. */
   file: string;
   /** The document's version (semver): a new optional field is a minor bump, anything a reader may trip on a major. */
@@ -59,6 +65,18 @@ export const PUBLISHED: readonly PublishedSchema[] = [
     file: 'ctrsafe.fleet-api-1.json',
     version: FLEET_API_VERSION,
     schema: bodies('ctrsafe fleet API answers', FLEET_API_BODIES),
+  },
+  {
+    document: 'image policy',
+    file: 'ctrsafe.image-policy-1.json',
+    version: IMAGE_POLICY_VERSION,
+    schema: ImagePolicyDocument,
+  },
+  {
+    document: 'gate policy',
+    file: 'ctrsafe.gate-policy-1.json',
+    version: GATE_POLICY_VERSION,
+    schema: GatePolicyDocument,
   },
 ];
 

@@ -47,3 +47,11 @@ export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const
  */
 export const RUNTIME_VERDICTS = ['ready', 'degraded', 'blocked', 'unknown', 'not-installed'] as const;
 export type RuntimeVerdictWord = (typeof RUNTIME_VERDICTS)[number];
+
+/** The built-in starting points an image is judged from (src/image/image-profile.ts). */
+export const IMAGE_PROFILES = ['baseline', 'strict'] as const;
+export type ImageProfile = (typeof IMAGE_PROFILES)[number];
+
+/** SIF signatures a policy requires: trusted (only `verified` passes), any (complete and unchanged), none. */
+export const REQUIRE_SIGNATURE = ['trusted', 'any', 'none'] as const;
+export type RequireSignature = (typeof REQUIRE_SIGNATURE)[number];
