@@ -2,6 +2,7 @@
 // and a digest of its content: a declaration that changes without a version bump is caught (test/schema.test.ts).
 import { createHash } from 'node:crypto';
 import type { TSchema } from 'typebox';
+import { ADVISORY_RECORD_VERSION, AdvisoryRecord } from './advisory-record.js';
 import { HOST_REPORT_VERSION, HostReport } from './host-report.js';
 import { FLEET_API_BODIES, FLEET_API_VERSION } from './fleet-api.js';
 import { IMAGE_REPORT_VERSION, ImageReport } from './image-report.js';
@@ -27,7 +28,7 @@ function bodies(title: string, defs: Record<string, TSchema>): TSchema {
 
 export interface PublishedSchema {
   /** The document, as its CHANGELOG lines name it: "<document> schema <version>". */
-  document: 'host report' | 'image report' | 'fleet API' | 'image policy' | 'gate policy';
+  document: 'host report' | 'image report' | 'fleet API' | 'image policy' | 'gate policy' | 'advisory record';
   /** The file under docs/schema/. */
   file: string;
   /** The document's version (semver): a new optional field is a minor bump, anything a reader may trip on a major. */
@@ -77,6 +78,12 @@ export const PUBLISHED: readonly PublishedSchema[] = [
     file: 'ctrsafe.gate-policy-1.json',
     version: GATE_POLICY_VERSION,
     schema: GatePolicyDocument,
+  },
+  {
+    document: 'advisory record',
+    file: 'ctrsafe.advisory-1.json',
+    version: ADVISORY_RECORD_VERSION,
+    schema: AdvisoryRecord,
   },
 ];
 
