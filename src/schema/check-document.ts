@@ -21,6 +21,9 @@ const segments = (pointer: string) =>
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 
+/** A key as one JSON pointer segment (RFC 6901: "~" as "~0", "/" as "~1"). */
+const escaped = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
 const quote = (v: unknown) => JSON.stringify(v)?.slice(0, 40) ?? String(v);
 
 /** The value (or schema node) a JSON pointer ("/a/0", "#/properties/a") names inside `root`. */
@@ -66,7 +69,7 @@ export function documentProblem(schema: TSchema, value: unknown): string | null 
     // One missing field is named by its path, in its declaration's words when they need no value.
     const worded = (at(schema, e.schemaPath) as Node)?.properties?.[missing[0]!]?.['x-problem'];
     if (missing.length === 1)
-      return `${readablePath(`${e.instancePath}/${missing[0]}`)}: ${worded && !worded.includes('%v') ? worded : 'missing'}`;
+      return `${readablePath(`${e.instancePath}/${escaped(missing[0]!)}`)}: ${worded && !worded.includes('%v') ? worded : 'missing'}`;
     return `${where}: ${missing.join(', ')} missing`;
   }
   // A key where the declaration allows none (additionalProperties: false).
