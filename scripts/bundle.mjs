@@ -1,10 +1,11 @@
 // Writes dist/bundle/ctrsafe.cjs, the agent in one file with no node_modules (what compute nodes run), and
-// dist/bundle/ctrsafe-launch.cjs, the package's bin: it turns on Node's compile cache, then loads the agent.
+// dist/bundle/ctrsafe-launch.cjs, the package's bin (scripts/ctrsafe-launch.cjs): it loads the agent with a code cache.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 
+const unminified = Boolean(process.env.CTRSAFE_UNMINIFIED);
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /**
@@ -47,44 +48,29 @@ await build({
   // image readers' zlib/stream/crypto machinery (ESM imports of built-ins would all load at start-up).
   format: 'cjs',
   target: 'node20',
-  minify: true,
+  // CTRSAFE_UNMINIFIED=1 for profiles with names and lines.
+  minify: !unminified,
   keepNames: true,
   legalComments: 'none',
   // The fleet server's database drivers stay in node_modules (better-sqlite3 is native); compute-node commands never load them.
   external: ['better-sqlite3', 'pg'],
   plugins: [lazyOpenpgp],
   define: { 'process.env.CTRSAFE_BUNDLED_VERSION': JSON.stringify(version) },
+  // import() of node:sqlite, better-sqlite3 and pg as require(): the launcher runs the bundle as a vm.Script, which
+  // has no loader for import() without an experimental option.
+  supported: { 'dynamic-import': false },
 });
 
-/**
- * The launcher: Node >= 22.1 keeps V8's compiled code of the bundle between runs (module.enableCompileCache), so a
- * start skips most of the bundle's parse and compile. The cache is code Node will run, so it lives only where no
- * other user can write: root's under /var/cache/ctrsafe (where the gate keeps its image verdicts) when that
- * directory is root's and closed to others, a user's under their own cache directory; nowhere else (never /tmp).
- */
-const launcher = `#!/usr/bin/env node
-'use strict';
-const fs = require('node:fs');
-const mod = require('node:module');
-function compileCacheDir() {
-  const uid = process.getuid ? process.getuid() : -1;
-  if (uid === 0) {
-    const st = fs.lstatSync('/var/cache/ctrsafe', { throwIfNoEntry: false });
-    return st && st.isDirectory() && st.uid === 0 && (st.mode & 0o022) === 0 ? '/var/cache/ctrsafe/compile' : null;
-  }
-  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? process.env.HOME + '/.cache' : null);
-  return home && home.startsWith('/') ? home + '/ctrsafe/compile' : null;
-}
-if (typeof mod.enableCompileCache === 'function' && !process.env.NODE_COMPILE_CACHE) {
-  try {
-    const dir = compileCacheDir();
-    if (dir) mod.enableCompileCache(dir);
-  } catch {
-    // A cache that cannot be used costs a slower start, nothing else.
-  }
-}
-require('./ctrsafe.cjs');
-`;
+// The package's bin: scripts/ctrsafe-launch.cjs loads the bundle with a V8 code cache (why: its comment). It reads
+// the bundle as latin1, the fastest decoding, which is right only while the bundle is ASCII (esbuild's default
+// charset escapes everything else in code; an unminified build keeps comments as written, harmless in latin1).
+const bundleFile = new URL('../dist/bundle/ctrsafe.cjs', import.meta.url).pathname;
+if (!unminified && readFileSync(bundleFile).some((byte) => byte > 0x7f))
+  throw new Error('dist/bundle/ctrsafe.cjs is not ASCII');
 const launcherFile = new URL('../dist/bundle/ctrsafe-launch.cjs', import.meta.url).pathname;
-writeFileSync(launcherFile, launcher);
+copyFileSync(new URL('./ctrsafe-launch.cjs', import.meta.url).pathname, launcherFile);
+copyFileSync(
+  new URL('./code-cache.cjs', import.meta.url).pathname,
+  new URL('../dist/bundle/code-cache.cjs', import.meta.url).pathname,
+);
 chmodSync(launcherFile, 0o755);

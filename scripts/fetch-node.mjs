@@ -1,6 +1,8 @@
 // Prints the path of the Node.js binary ctrsafe embeds and tests against (package.json "ctrsafe.node", an LTS line),
 // fetched once from the npm registry's node-linux-<arch> package into node_modules/.cache; npm checks the tarball's
 // integrity against the registry's sha512. Used by scripts/build-sea.mjs and by scripts/test.sh's second run.
+// `node scripts/fetch-node.mjs arm64` fetches another architecture's Node (for the arm64 packages): it cannot run
+// here, so it is checked by its ELF header instead of by running it.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,13 +15,34 @@ const fail = (why) => {
   process.exit(1);
 };
 if (!/^\d+\.\d+\.\d+$/.test(version ?? '')) fail('package.json has no "ctrsafe": { "node": "X.Y.Z" }');
-if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch))
-  fail(`no node-linux-${process.arch} package for ${process.platform}; build on linux x64 or arm64`);
-const name = `node-linux-${process.arch}`;
+const arch = process.argv[2] ?? process.arch;
+if (process.platform !== 'linux' || !['x64', 'arm64'].includes(arch))
+  fail(`no node-linux-${arch} package for ${process.platform}; build on linux, for x64 or arm64`);
+const name = `node-linux-${arch}`;
 const dir = path.join(root, 'node_modules/.cache/ctrsafe-node', `${name}-${version}`);
 const bin = path.join(dir, 'package/bin/node');
 
+/** ELF e_machine of a 64-bit little-endian executable (elf(5)): 62 x86-64, 183 AArch64; null if not one. */
+function elfMachine(file) {
+  try {
+    const fd = fs.openSync(file, 'r');
+    const h = Buffer.alloc(20);
+    fs.readSync(fd, h, 0, 20, 0);
+    fs.closeSync(fd);
+    const elf = h.readUInt32BE(0) === 0x7f454c46 && h[4] === 2 && h[5] === 1;
+    return elf ? h.readUInt16LE(18) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** This Node runs and says its version; another architecture's is the right ELF with the right package version. */
 function works(file) {
+  if (arch !== process.arch) {
+    const pkgFile = path.join(path.dirname(path.dirname(file)), 'package.json');
+    const v = fs.existsSync(pkgFile) ? JSON.parse(fs.readFileSync(pkgFile, 'utf8')).version : null;
+    return elfMachine(file) === { x64: 62, arm64: 183 }[arch] && v === version;
+  }
   try {
     return execFileSync(file, ['--version'], { encoding: 'utf8' }).trim() === `v${version}`;
   } catch {

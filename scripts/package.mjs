@@ -2,6 +2,7 @@
 // (dpkg-deb; rpmbuild from Debian's rpm package): the single executable (no Node needed on nodes), man pages,
 // bash and zsh completions, /etc/ctrsafe/ctrsafe.conf, the systemd units and the Slurm/NHC glue.
 // Usage: npm run package  (after npm run build; builds the single executable when it is missing)
+//        npm run package -- arm64  (on x64: the arm64/aarch64 packages, from scripts/build-sea.mjs arm64)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,18 +12,20 @@ const root = new URL('../', import.meta.url).pathname;
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const version = pkg.version;
 const release = '1';
-const arch = { x64: { deb: 'amd64', rpm: 'x86_64' }, arm64: { deb: 'arm64', rpm: 'aarch64' } }[process.arch];
+const nodeArch = process.argv[2] ?? process.arch;
+const arch = { x64: { deb: 'amd64', rpm: 'x86_64' }, arm64: { deb: 'arm64', rpm: 'aarch64' } }[nodeArch];
+const sea = nodeArch === process.arch ? 'dist/sea/ctrsafe' : `dist/sea-${nodeArch}/ctrsafe`;
 const out = path.join(root, 'dist/packages');
 // xz for what sites install (dpkg on Debian 11 and older reads no zstd); "none" for the tests, which install the
 // packages and need no 90 s of compression on a busy 2-core machine.
 const compression = process.env.CTRSAFE_PACKAGE_COMPRESSION ?? 'xz';
 if (!['xz', 'none'].includes(compression)) fail('CTRSAFE_PACKAGE_COMPRESSION is xz or none');
-const stage = path.join(out, 'stage');
+const stage = path.join(out, `stage-${nodeArch}`);
 const fail = (why) => {
   console.error(`package: ${why}`);
   process.exit(1);
 };
-if (!arch) fail(`no package architecture for ${process.arch}`);
+if (!arch) fail(`no package architecture for ${nodeArch}`);
 for (const tool of ['dpkg-deb', 'rpmbuild'])
   try {
     execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
@@ -31,8 +34,8 @@ for (const tool of ['dpkg-deb', 'rpmbuild'])
   }
 if (!fs.existsSync(path.join(root, 'dist/share/man/man1/ctrsafe.1')))
   fail('dist/share is missing: run npm run build first');
-if (!fs.existsSync(path.join(root, 'dist/sea/ctrsafe')))
-  execFileSync(process.execPath, [path.join(root, 'scripts/build-sea.mjs')], { stdio: 'inherit' });
+if (!fs.existsSync(path.join(root, sea)))
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-sea.mjs'), nodeArch], { stdio: 'inherit' });
 
 // SOURCE_DATE_EPOCH (reproducible-builds.org) or the last commit: the same sources give the same package bytes.
 const epoch = Number(
@@ -41,7 +44,10 @@ const epoch = Number(
 );
 const mtime = new Date(epoch * 1000);
 
-fs.rmSync(out, { recursive: true, force: true });
+// This architecture's packages and work directories only: the other architecture's packages stay.
+const debFile = path.join(out, `ctrsafe_${version}-${release}_${arch.deb}.deb`);
+const rpmFile = path.join(out, `ctrsafe-${version}-${release}.${arch.rpm}.rpm`);
+for (const f of [stage, debFile, rpmFile]) fs.rmSync(f, { recursive: true, force: true });
 const files = []; // [path in package, mode]
 function put(rel, data, mode = 0o644) {
   const p = path.join(stage, rel);
@@ -59,7 +65,7 @@ const gz = (data) => {
   return z;
 };
 
-put('usr/bin/ctrsafe', read('dist/sea/ctrsafe'), 0o755);
+put('usr/bin/ctrsafe', read(sea), 0o755);
 for (const sec of ['1', '5'])
   for (const f of fs.readdirSync(path.join(root, `dist/share/man/man${sec}`)).sort())
     put(`usr/share/man/man${sec}/${f}.gz`, gz(read(`dist/share/man/man${sec}/${f}`)));
@@ -151,7 +157,8 @@ offline; vets container images; gates Slurm nodes and jobs; and collects
 every node's report into a fleet server.`;
 
 // ---- .deb
-const debRoot = path.join(out, 'deb');
+const debRoot = path.join(out, `deb-${nodeArch}`);
+fs.rmSync(debRoot, { recursive: true, force: true });
 fs.cpSync(stage, debRoot, { recursive: true, preserveTimestamps: true });
 const control = path.join(debRoot, 'DEBIAN');
 fs.mkdirSync(control);
@@ -187,6 +194,8 @@ w(
 # (systemctl enable --now ctrsafe-check.timer on nodes, ctrsafe-fleet.service on the server).
 set -e
 if [ "$1" = configure ]; then
+  # The code cache (root's, closed to others) and the gate's image verdicts live here.
+  install -d -m 0755 /var/cache/ctrsafe
   if command -v systemd-sysusers >/dev/null 2>&1; then
     systemd-sysusers ctrsafe.conf
   elif ! getent passwd ctrsafe >/dev/null; then
@@ -211,6 +220,8 @@ w(
   'postrm',
   `#!/bin/sh
 set -e
+# A cache only: gone with the package's configuration.
+if [ "$1" = purge ]; then rm -rf /var/cache/ctrsafe; fi
 if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null || true; fi
 `,
   0o755,
@@ -224,7 +235,7 @@ const md5 = execFileSync(
   { encoding: 'utf8' },
 );
 w('md5sums', md5);
-const deb = path.join(out, `ctrsafe_${version}-${release}_${arch.deb}.deb`);
+const deb = debFile;
 execFileSync(
   'dpkg-deb',
   ['--root-owner-group', ...(compression === 'xz' ? ['-Zxz', '-z6'] : ['-Znone']), '--build', debRoot, deb],
@@ -235,7 +246,8 @@ execFileSync(
 );
 
 // ---- .rpm
-const top = path.join(out, 'rpmbuild');
+const top = path.join(out, `rpmbuild-${nodeArch}`);
+fs.rmSync(top, { recursive: true, force: true });
 fs.mkdirSync(path.join(top, 'SPECS'), { recursive: true });
 const rpmFiles = files
   .map(([f]) =>
@@ -254,8 +266,7 @@ License: Apache-2.0 AND MIT AND BSD-3-Clause AND ISC AND LGPL-3.0-or-later
 Group: Applications/System
 Packager: ctrsafe developers <ctrsafe@lists.example.org>
 URL: https://github.com/ctrsafe/ctrsafe
-BuildArch: ${arch.rpm}
-# The single executable embeds Node.js (glibc >= 2.28: EL 8 and later, SLES 15 SP3 and later).
+${nodeArch === process.arch ? `BuildArch: ${arch.rpm}\n` : '# Another architecture: rpmbuild --target names it (a BuildArch the host cannot build is refused).\n'}# The single executable embeds Node.js (glibc >= 2.28: EL 8 and later, SLES 15 SP3 and later).
 AutoReqProv: no
 Requires: glibc >= 2.28, util-linux
 Recommends: bubblewrap
@@ -265,7 +276,7 @@ Recommends: bubblewrap
 %description
 ${description}
 %install
-mkdir -p %{buildroot}
+mkdir -p %{buildroot}/var/cache/ctrsafe
 cp -a ${stage}/. %{buildroot}/
 %pre
 getent group ctrsafe >/dev/null || groupadd -r ctrsafe
@@ -284,6 +295,8 @@ if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null 2>&1 || :
 %dir /usr/libexec/ctrsafe
 %dir /usr/share/ctrsafe
 %dir /usr/share/doc/ctrsafe
+# The code cache (root's, closed to others) and the gate's image verdicts.
+%dir %attr(0755,root,root) /var/cache/ctrsafe
 ${rpmFiles}
 %changelog
 * ${mtime.toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+).*$/, '$1 $3 $2 $4')} ctrsafe developers <ctrsafe@lists.example.org> - ${version}-${release}
@@ -309,5 +322,6 @@ execFileSync(
 );
 fs.rmSync(top, { recursive: true, force: true });
 fs.rmSync(debRoot, { recursive: true, force: true });
+fs.rmSync(stage, { recursive: true, force: true });
 console.log(`wrote ${deb}`);
-console.log(`wrote ${path.join(out, `ctrsafe-${version}-${release}.${arch.rpm}.rpm`)}`);
+console.log(`wrote ${rpmFile}`);

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { main } from '../src/cli/main.js';
 import { runCli } from './helpers/run-cli.js';
 import { writeTree } from './helpers/tree.js';
 
@@ -190,4 +191,38 @@ test('a database older than 90 days is flagged in every report', () => {
   assert.match(text.stdout, /WARNING: the advisory database is \d+ days old/);
   const fresh = status(tmp());
   assert.equal(fresh.stale, false, 'the shipped database is fresh');
+});
+
+test('db update shows the records it has read on a terminal, and nothing with --quiet or on a pipe', async () => {
+  const from = writeTree(
+    Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [
+        `r${i}.json`,
+        JSON.stringify({ ...npmRecord, id: `GHSA-TEST-${i}` }),
+      ]),
+    ),
+  );
+  const run = async (stderr: { isTTY?: boolean }, ...extra: string[]) => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await main({
+      argv: ['db', 'update', '--from', from, '--db', tmp(), '--dry-run', ...extra],
+      env: {},
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { ...stderr, write: (s: string) => err.push(s) },
+    });
+    assert.equal(code, 0, err.join(''));
+    assert.match(out.join(''), /30 records read from/);
+    return err;
+  };
+  const tty = await run({ isTTY: true });
+  assert.match(
+    tty[0]!,
+    new RegExp(
+      `^\\rreading ${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1 record, [\\d,]+/s, 0:00\\x1b\\[K$`,
+    ),
+  );
+  assert.equal(tty.at(-1), '\r\x1b[K', 'the line is cleared before the summary');
+  assert.deepEqual(await run({ isTTY: true }, '--quiet'), []);
+  assert.deepEqual(await run({}), []);
 });

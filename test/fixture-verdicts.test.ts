@@ -69,22 +69,13 @@ const NAMES_MISSING =
 const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   sles12sp5: {
     kernel:
-      "SUSE data (29/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) not read for SLES 12 SP5's product entries of CVE-2017-1000112, CVE-2017-16939, CVE-2018-18955, CVE-2022-0492 and CVE-2023-35001; the first 16 KB of CVE-2021-22600, CVE-2022-25636, CVE-2022-32250, CVE-2023-0386, CVE-2023-32233 and CVE-2023-3390 hold no SLES12-SP5 image and the product entries further on were not read; CVE-2022-0185's record has no SP5 entry in the part read; CVE-2022-1015's record, read whole, names SLES 12 SP5 under no status",
+      "SUSE data (35/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) name SLES 12 SP5 under no status for CVE-2017-1000112, CVE-2018-18955 (ProductStatuses null) and CVE-2022-1015 (each read whole), and CVE-2022-32250's Fixed list has no 12 SP5 entry in the parts read; the product entries of CVE-2022-25636, CVE-2023-32233 and CVE-2023-3390 were not read",
     all: 'SUSE data',
   },
   sles15sp3: {
     kernel:
-      "SUSE data (36/42): no SLES 15 SP3 entry in the parts read of SUSE's records for CVE-2020-14386, CVE-2022-0185 and CVE-2023-0386, nor a SLES15-SP3 image in those of CVE-2024-53150 and CVE-2024-53197; CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status",
+      "SUSE data (39/42): CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status; CVE-2024-53150's names no 15 SP3 product in the 80,000 of 86,526 characters read (its Fixed list goes from Server 12 SP5-LTSS to 15 SP5-LTSS), and CVE-2024-53197's Fixed list, read in part, names none either",
     all: 'SUSE data',
-  },
-  ubuntu2204: {
-    all: "libpod: Ubuntu's tracker leaves CVE-2022-27649 needs-triage, files CVE-2022-4122 and CVE-2024-9407 under buildah only and CVE-2026-55686 under the podman source only (jammy: DNE), so jammy's libpod has no row for them",
-  },
-  ubuntu2404: {
-    all: "Ubuntu's tracker: crun CVE-2025-24965 needs-triage for noble; libpod CVE-2024-9407 filed under buildah only, CVE-2026-55686 under the podman source only (noble: DNE); crun CVE-2026-47766 not read",
-  },
-  debian11: {
-    all: "Debian files CVE-2022-4122 and CVE-2024-9407 under buildah only; bullseye's runc, crun and libpod for the 2025-26 CVEs (records with unstable's line only, written when bullseye may have left support)",
   },
 };
 

@@ -118,6 +118,11 @@ test(
     assert.ok(tree, 'CI must provide the Debian tree (scripts/test.sh)');
     fs.copyFileSync(DEB, path.join(tree, 'tmp/ctrsafe.deb'));
     execFileSync('chroot', [tree, 'dpkg', '-i', '/tmp/ctrsafe.deb'], { stdio: 'ignore' });
+    assert.equal(
+      fs.statSync(path.join(tree, 'var/cache/ctrsafe')).mode & 0o7777,
+      0o755,
+      'postinst made the cache directory',
+    );
     assert.match(
       execFileSync('chroot', [tree, 'getent', 'passwd', 'ctrsafe'], { encoding: 'utf8' }),
       /^ctrsafe:x:\d+:\d+:.*:\/usr\/sbin\/nologin$/m,
@@ -183,6 +188,7 @@ test(
     assert.equal(v.stderr.trim(), '', v.stderr);
     execFileSync('chroot', [tree, 'dpkg', '--purge', 'ctrsafe'], { stdio: 'ignore' });
     assert.equal(fs.existsSync(path.join(tree, 'usr/bin/ctrsafe')), false);
+    assert.equal(fs.existsSync(path.join(tree, 'var/cache/ctrsafe')), false, 'purge removed the cache');
   },
 );
 
@@ -198,6 +204,8 @@ test('the .rpm installs with rpm --root into a scratch tree', { skip }, () => {
     for (const f of EXPECTED)
       assert.ok(fs.existsSync(path.join(scratch, f)), `rpm --root did not install ${f}`);
     assert.equal(fs.statSync(path.join(scratch, 'usr/bin/ctrsafe')).mode & 0o777, 0o755);
+    // The code cache's directory: root's, closed to others (scripts/code-cache.cjs uses no other).
+    assert.equal(fs.statSync(path.join(scratch, 'var/cache/ctrsafe')).mode & 0o7777, 0o755);
     assert.match(
       execFileSync(path.join(scratch, 'usr/bin/ctrsafe'), ['--version'], { encoding: 'utf8' }),
       /\(Node v24\./,
@@ -206,3 +214,68 @@ test('the .rpm installs with rpm --root into a scratch tree', { skip }, () => {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+/** e_machine of an ELF header (elf(5)): 62 x86-64, 183 AArch64. */
+const elfMachine = (head: Buffer) => (head.readUInt32BE(0) === 0x7f454c46 ? head.readUInt16LE(18) : null);
+
+test(
+  'arm64 packages for aarch64 nodes (Grace Hopper, Ampere) are built here, and their executable runs under qemu',
+  { skip },
+  () => {
+    execFileSync(process.execPath, [path.join(REPO, 'scripts/package.mjs'), 'arm64'], {
+      env: { ...process.env, CTRSAFE_PACKAGE_COMPRESSION: 'none' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 600_000,
+    });
+    const deb = path.join(OUT, `ctrsafe_${version}-1_arm64.deb`);
+    const rpm = path.join(OUT, `ctrsafe-${version}-1.aarch64.rpm`);
+    assert.ok(fs.existsSync(DEB), 'the amd64 packages stay beside the arm64 ones');
+    assert.equal(execFileSync('dpkg-deb', ['-f', deb, 'Architecture'], { encoding: 'utf8' }).trim(), 'arm64');
+    assert.equal(execFileSync('rpm', ['-qp', '--qf', '%{ARCH}', rpm], { encoding: 'utf8' }), 'aarch64');
+    const rpmFiles = execFileSync('rpm', ['-qpl', rpm], { encoding: 'utf8' }).split('\n');
+    for (const f of EXPECTED) assert.ok(rpmFiles.includes(f), `.rpm lacks ${f}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-arm64-'));
+    try {
+      execFileSync('dpkg-deb', ['-x', deb, dir]);
+      for (const f of EXPECTED) assert.ok(fs.existsSync(path.join(dir, f)), `.deb lacks ${f}`);
+      const bin = path.join(dir, 'usr/bin/ctrsafe');
+      const head = Buffer.alloc(20);
+      const fd = fs.openSync(bin, 'r');
+      fs.readSync(fd, head, 0, 20, 0);
+      fs.closeSync(fd);
+      assert.equal(elfMachine(head), 183, 'an AArch64 executable');
+      // Debian's qemu-user-static and arm64 cross libraries (scripts/test.sh installs them) run it here.
+      const qemu = '/usr/bin/qemu-aarch64-static';
+      const sysroot = '/usr/aarch64-linux-gnu';
+      if (!fs.existsSync(qemu) || !fs.existsSync(`${sysroot}/lib/ld-linux-aarch64.so.1`)) {
+        assert.ok(
+          !process.env.CI,
+          'CI runs the arm64 executable (scripts/test.sh installs qemu-user-static)',
+        );
+        return;
+      }
+      const run = (...args: string[]) =>
+        execFileSync(qemu, ['-L', sysroot, bin, ...args], { encoding: 'utf8', timeout: 300_000 });
+      assert.match(
+        run('--version'),
+        new RegExp(`^ctrsafe ${version.replace(/\./g, '\\.')} \\(Node v24\\.\\S+, linux arm64\\)`),
+      );
+      // Real work on the arm64 build: a PGP-signed SIF from the sylabs/sif tests verified against its key (the SIF
+      // reader, openpgp.js and the crypto underneath). `check` starts itself again for its watchdog, which qemu-user
+      // cannot follow without binfmt_misc, so it is run on arm64 hardware, not here.
+      const samples = path.join(REPO, '../shared/reference/sif-samples');
+      assert.match(
+        run(
+          'image',
+          'verify',
+          path.join(samples, 'one-group-signed-pgp.sif'),
+          '--keyring',
+          path.join(samples, 'keys/pgp-public.asc'),
+        ),
+        /signature: verified by 12045C8C0B1004D058DE4BEDA20C27EE7FF7BA84/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

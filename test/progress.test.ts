@@ -13,6 +13,12 @@ test('the text: bytes, rate and elapsed time; with a total, percent and time lef
     'db update: 25% of 2.0G, 51.2M/s, 0:30 left',
   );
   assert.equal(formatProgress('x', 0, 100, 0), 'x: 0% of 100B, 0B/s, ? left');
+  // db update counts records, not bytes.
+  assert.equal(
+    formatProgress('reading all.zip', 41_250, null, 12_500, 'records'),
+    'reading all.zip: 41,250 records, 3,300/s, 0:13',
+  );
+  assert.equal(formatProgress('r', 1, 4, 1000, 'records'), 'r: 25% of 4 records, 1/s, 0:03 left');
 });
 
 test('on a terminal: at most four updates a second, cleared at the end; nothing on a pipe or with --quiet', () => {

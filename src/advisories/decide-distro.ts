@@ -20,6 +20,11 @@ export interface Decision {
   reason: string;
   /** The record names the release under no status ("unlisted"): other evidence may still decide. */
   silent?: true;
+  /**
+   * The release's archive holds no fix ("no-fix-released"): "affected" holds only where the installed upstream
+   * version is inside the reviewed record's ranges, which the caller judges.
+   */
+  upstreamDecides?: true;
 }
 
 export interface Installed {
@@ -73,7 +78,7 @@ const lineCmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1
  */
 function pick(rows: SourcedFix[], installed: Installed): SourcedFix {
   const fixed = rows.filter((r) => r.fix.status === 'fixed');
-  if (fixed.length === 0) return rows[0]!;
+  if (fixed.length === 0) return rows.find((r) => r.fix.status !== 'no-fix-released') ?? rows[0]!;
   const cmp = installed.syntax === 'debian' ? compareDebian : compareRpm;
   const lowest = (xs: SourcedFix[]) =>
     xs.reduce((a, b) => ((cmp(b.fix.fixed!, a.fix.fixed!) ?? 0) < 0 ? b : a));
@@ -137,6 +142,13 @@ function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Dec
         status: 'affected',
         reason: `${whose} marks ${f.package} affected with no fix released`,
       };
+    case 'no-fix-released':
+      return {
+        ...base,
+        status: 'affected',
+        upstreamDecides: true,
+        reason: `no fix released by ${c.label}: no upload of ${f.package} there names the CVE (its archive read ${f.date ?? r.date ?? 'on an unknown date'})`,
+      };
     case 'unlisted':
       return {
         ...base,
@@ -151,6 +163,23 @@ function judgeRow(r: SourcedFix, c: ReleaseCandidate, installed: Installed): Dec
         reason: `${c.label} has not decided yet (${whose} is "undetermined")`,
       };
   }
+}
+
+/**
+ * A distribution that has not decided yet ("needs-triage") and has released no fix: affected as far as upstream's
+ * ranges say (as Trivy and Grype read Ubuntu's needs-triage), and the verdict says both.
+ */
+function withArchive(
+  picked: SourcedFix,
+  rows: SourcedFix[],
+  c: ReleaseCandidate,
+  installed: Installed,
+): Decision {
+  const d = judgeRow(picked, c, installed);
+  const archive = rows.find((r) => r.fix.status === 'no-fix-released');
+  if (picked.fix.status !== 'undetermined' || !archive) return d;
+  const a = judgeRow(archive, c, installed);
+  return { ...a, reason: `${d.reason}; ${a.reason}` };
 }
 
 /**
@@ -169,7 +198,7 @@ export function decideFromDistro(
   for (const c of releases) {
     const rows = index.lookup(ids, c.ecosystem, installed.names);
     if (rows.length === 0) continue;
-    const d = judgeRow(pick(rows, installed), c, installed);
+    const d = withArchive(pick(rows, installed), rows, c, installed);
     if (c.relation === 'stream' || c.relation === 'pro') extra.push({ d, c });
     else if (!primary) primary = d;
   }

@@ -9,9 +9,12 @@
  * "known_affected" without a fix); undetermined: the distribution has not decided ("needs-triage",
  * "under_investigation"), which ctrsafe reports as unknown with that reason; unlisted: the distribution's record,
  * read whole, names the release's package under no status at all (a SUSE per-CVE record that lists neither a fix
- * nor "Known Not Affected" for it), reported as unknown saying so.
+ * nor "Known Not Affected" for it), reported as unknown saying so; no-fix-released: no distribution record speaks,
+ * and no upload of the release (its archive's indices, the newest upload's changelog) names the CVE, so no fix was
+ * released there as of `date`; the reviewed record's upstream ranges then say whether the package is affected.
  */
-export type DistroFixStatus = 'fixed' | 'not-affected' | 'unfixed' | 'undetermined' | 'unlisted';
+export type DistroFixStatus =
+  'fixed' | 'not-affected' | 'unfixed' | 'undetermined' | 'unlisted' | 'no-fix-released';
 
 export interface DistroFix {
   /** The CVE id the distribution's record names. */
@@ -61,7 +64,14 @@ export type DistroFixRow = [
   string | null,
 ];
 
-const STATUSES: readonly DistroFixStatus[] = ['fixed', 'not-affected', 'unfixed', 'undetermined', 'unlisted'];
+const STATUSES: readonly DistroFixStatus[] = [
+  'fixed',
+  'not-affected',
+  'unfixed',
+  'undetermined',
+  'unlisted',
+  'no-fix-released',
+];
 const MAX_FIXES = 500_000;
 const CVE = /^CVE-\d{4}-\d{4,7}$/;
 const TOKEN = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;

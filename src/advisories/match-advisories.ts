@@ -130,7 +130,22 @@ function matchTarget(
       syntax: t.distro.syntax,
       partial: false,
     });
-    if (d) {
+    if (d?.upstreamDecides) {
+      // No fix released by the distribution: upstream's ranges say whether this version has the flaw at all.
+      const v =
+        t.upstream !== null && upstreamEntries.length > 0
+          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream')
+          : null;
+      if (v && v.status !== 'unknown')
+        return make(
+          v.status,
+          v.status === 'affected' ? `${v.why}, and ${d.reason}` : `${v.why}; ${d.reason}`,
+          d.package,
+          t.distro.version,
+          v.status === 'affected' ? null : v.fixed,
+          { by: d.source, date: d.date, advisory: null },
+        );
+    } else if (d) {
       // "Affected, no fix released" is the distribution's word on the version it shipped then; a package since
       // rebased on an upstream release past the fix carries the fix all the same.
       const past =

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { advisoryCves } from '../advisories/distro-index.js';
-import { collectHost } from '../collect/collect-host.js';
+import { collectHost, startProbes } from '../collect/collect-host.js';
 import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
@@ -44,6 +44,9 @@ export async function runCheck(opts: {
   onStep?: (step: string) => void;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
   const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
+  // The probes first: they are the longest wait, and the database loads while they run.
+  opts.onStep?.('starting probes');
+  const probes = startProbes(root, opts);
   opts.onStep?.('loading advisories');
   const db =
     opts.advisoriesDir !== undefined
@@ -52,6 +55,7 @@ export async function runCheck(opts: {
   const collected = await collectHost({
     root,
     cves: advisoryCves(db.advisories),
+    ...(probes ? { probes } : {}),
     ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
     ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
     ...(opts.env ? { env: opts.env } : {}),

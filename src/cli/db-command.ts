@@ -15,7 +15,9 @@ import { loadBuiltinAdvisories } from '../advisories/load-advisories.js';
 import { readImportInput } from '../advisories/read-import-input.js';
 import { InputError, UsageError } from '../errors.js';
 import { ImageFormatError } from '../image/image-entry.js';
+import { escapeControl } from '../render/terminal-text.js';
 import type { CliIo } from './io.js';
+import { progressLine, type Progress } from './progress.js';
 import type { CommandContext } from './spec.js';
 
 export const STALE_DAYS = 90;
@@ -104,12 +106,24 @@ function describe(plan: ImportPlan, from: string): string {
   );
 }
 
+/** The items as they come, each counted on the progress line, which is cleared when they end (or fail). */
+async function* counted<T>(items: AsyncIterable<T>, progress: Progress): AsyncGenerator<T> {
+  try {
+    for await (const item of items) {
+      progress.add(1);
+      yield item;
+    }
+  } finally {
+    progress.done();
+  }
+}
+
 async function dbUpdate(
   dir: string,
   from: string,
   io: CliIo,
   now: Date,
-  opts: { dryRun: boolean; replaceShipped: boolean },
+  opts: { dryRun: boolean; replaceShipped: boolean; quiet: boolean },
 ): Promise<number> {
   // The directory first: one that others can write is refused before any input is read.
   if (!opts.dryRun) openDatabaseDir(dir).close();
@@ -119,7 +133,12 @@ async function dbUpdate(
     throw new InputError(`db update refused: the database in ${dir} cannot be used: ${store.problems[0]}`);
   let plan: ImportPlan;
   try {
-    plan = await planImport(readImportInput(from), {
+    // A vendor export holds tens of thousands of records: the count and rate on a terminal while they are read.
+    const progress = progressLine(io, `reading ${escapeControl(from)}`, null, {
+      quiet: opts.quiet,
+      unit: 'records',
+    });
+    plan = await planImport(counted(readImportInput(from), progress), {
       shipped: builtin.advisories,
       shippedDistro: builtin.distro,
       stored: { advisories: store?.advisories ?? [], distro: store?.distro ?? [] },
@@ -208,5 +227,6 @@ export async function dbUpdateCommand({ io, opts }: CommandContext, now = new Da
   return dbUpdate(opts.get('db') ?? defaultStoreDir(io.env), from, io, now, {
     dryRun: opts.has('dry-run'),
     replaceShipped: opts.has('replace-shipped'),
+    quiet: opts.has('quiet'),
   });
 }

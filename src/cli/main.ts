@@ -7,7 +7,6 @@ import type { CliIo } from './io.js';
 import { checkArgs, parseCommandLine, suggest } from './options.js';
 import { renderHelp, renderTopHelp } from './render-help.js';
 import { findCommand, type CommandSpec } from './spec.js';
-import { versionText } from './version-text.js';
 
 export const HELP = renderTopHelp(COMMANDS, TAGLINE, FOOTER);
 
@@ -34,6 +33,8 @@ async function dispatch(io: CliIo): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (first === '--version' || first === 'version') {
+    // Loaded only here: it reads the advisory database, which no other start needs before its command runs.
+    const { versionText } = await import('./version-text.js');
     io.stdout.write(versionText());
     return 0;
   }

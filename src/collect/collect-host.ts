@@ -43,6 +43,51 @@ export interface CollectOptions {
   cves?: ReadonlySet<string>;
   /** Called as each step starts, so a watchdog can name the step that hung (a stat on a dead NFS mount). */
   onStep?: (step: string) => void;
+  /** The live probes, when the caller started them earlier (startProbes) to overlap them with its own work. */
+  probes?: StartedProbes;
+}
+
+/** The live probes, running: their plans, the user they run as, the helpers getcap reads, and the results to come. */
+export interface StartedProbes {
+  plans: ReturnType<typeof planProbes>;
+  user: ChildUser;
+  helpers: FoundHelper[];
+  batch: Promise<Map<string, JobResult>>;
+}
+
+const noJobs = () => Promise.resolve(new Map<string, JobResult>());
+
+const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
+
+/** getcap(8) on the helpers' real files, when there are helpers and a getcap. */
+function getcapJob(helpers: FoundHelper[]): BatchJob[] {
+  const getcap = GETCAP.find((p) => fs.existsSync(p));
+  return getcap && helpers.length > 0
+    ? [{ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] }]
+    : [];
+}
+
+/**
+ * Starts the live probes (no_new_privs, user namespaces, FUSE) and getcap as the probe user: they need nothing read
+ * first, and they are the longest wait of a check (one shell as another user, an unshare and two mounts), so `check`
+ * starts them before it loads the advisory database. Each spawn from Node costs milliseconds of the main thread, so
+ * on a node whose package database gives every runtime's version this is the only one. Null on a host tree (--root),
+ * where the probes cannot run.
+ */
+export function startProbes(
+  root: HostRoot,
+  opts: { asUser?: string; probeTimeoutMs?: number },
+): StartedProbes | null {
+  if (!root.isLive) return null;
+  const timeoutMs = opts.probeTimeoutMs ?? 3000;
+  const user = resolveProbeUser(opts.asUser);
+  const plans = planProbes();
+  const helpers = findHelpers(root);
+  const jobs: BatchJob[] = [
+    ...plans.flatMap((p) => (p.argv ? [{ tag: `probe:${p.id}`, argv: p.argv }] : [])),
+    ...getcapJob(helpers),
+  ];
+  return { plans, user, helpers, batch: jobs.length > 0 ? runBatch(jobs, { timeoutMs, user }) : noJobs() };
 }
 
 export interface Collected {
@@ -57,7 +102,6 @@ export interface Collected {
   collectors: CollectorId[];
 }
 
-const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
 const COMPONENT_BY_ID = Object.fromEntries(COMPONENTS.map((c) => [c.id, c]));
 
 /**
@@ -110,13 +154,15 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   if (root.manifestProblem)
     addFact(facts, 'host.manifest_problem', root.manifestProblem, 'file', root.manifestProblem);
 
-  // Start every child process first (one shell runs the probes, version commands and getcap, each under
-  // its own timeout), then read files while they run.
-  let user: ChildUser | null = null;
+  // Start every child process first (one shell runs the probes and getcap, another the version commands that are
+  // still needed, each job under its own timeout), then read files while they run.
+  step('starting probes');
+  const started = opts.probes ?? startProbes(root, opts);
+  const user: ChildUser | null = started?.user ?? null;
+  const plans = started?.plans ?? [];
   step('looking for runtimes and helpers');
   const binaries = findRuntimeBinaries(root);
-  const helpers = findHelpers(root);
-  const plans = root.isLive ? planProbes() : [];
+  const helpers = started?.helpers ?? findHelpers(root);
   const componentBins = findComponentBinaries(root);
   // The package databases first: a runtime whose package says its version is not run for it (issue 12, 16).
   step('reading the package database');
@@ -131,18 +177,13 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
         ...componentVersionCommands(withoutPackagedVersions(componentBins, COMPONENT_BY_ID, pkgs)),
       ]
     : [];
-  const getcap = GETCAP.find((p) => fs.existsSync(p));
-  const jobs: BatchJob[] = [];
-  let batchP: Promise<Map<string, JobResult>> = Promise.resolve(new Map<string, JobResult>());
-  if (root.isLive) {
-    user = resolveProbeUser(opts.asUser);
-    for (const p of plans) if (p.argv) jobs.push({ tag: `probe:${p.id}`, argv: p.argv });
-    for (const c of commands) jobs.push({ tag: `cmd:${c.key}`, argv: c.argv });
-  }
-  if (getcap && helpers.length > 0 && (root.isLive || !root.manifest))
-    jobs.push({ tag: 'getcap', argv: [getcap, ...helpers.map((h) => h.realPath)] });
-  step('starting probes');
-  if (jobs.length > 0) batchP = runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) });
+  // A tree without a snapshot manifest has its getcap run here (as the caller); a live host's ran with the probes.
+  const jobs: BatchJob[] = [
+    ...commands.map((c) => ({ tag: `cmd:${c.key}`, argv: c.argv })),
+    ...(!started && !root.manifest ? getcapJob(helpers) : []),
+  ];
+  step('starting version commands');
+  const batchP = jobs.length > 0 ? runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) }) : noJobs();
 
   const env = { env: opts.env ?? process.env, onStep: step };
   const ran = runCollectors(['os', 'kernel', 'sysctls'], root, facts, env);
@@ -157,7 +198,11 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectKernelPackageFacts(root, facts, [...dpkg.kernels, ...rpm.kernels]);
 
   step('waiting for probes and version commands');
-  const batch = await batchP;
+  const [probeBatch, commandBatch] = await Promise.all([
+    started?.batch ?? new Map<string, JobResult>(),
+    batchP,
+  ]);
+  const batch = new Map([...probeBatch, ...commandBatch]);
   const ns = batch.get('probe:userns');
   const nsOnly = usernsOnlyJob();
   if (

@@ -9,8 +9,10 @@ import {
   type DistroFix,
   type DistroFixSource,
 } from '../distro-fix.js';
+import { buildArchiveNoFix, readArchiveNewestExtracts } from './archive-no-fix.js';
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
+import { ARCHIVE_COMPLETE, fetchArchiveNewest } from './fetch-archive-newest.js';
 import { fetchChangelogs } from './fetch-changelogs.js';
 import {
   buildDebianTracker,
@@ -30,6 +32,8 @@ import { kevExtract, parseKevCatalog, stampKnownExploited, cvesOfRecord, type Ke
 export const USAGE = `Usage: build-distro-data kev --from KEV_DATA   (a cisagov/kev-data checkout or mirror)
        build-distro-data fetch-changelogs [--releases bookworm,jammy] [--packages 'linux|runc'] [--cache DIR]
                                            (network: Debian and Ubuntu archives -> inputs/changelogs)
+       build-distro-data fetch-archive-newest [--releases bullseye,jammy,noble] [--packages 'runc|runc-app|crun|libpod|podman']
+                                           (network: each release's newest runtime uploads -> inputs/archive-newest)
        build-distro-data build [--alma DIR] [--rocky DIR]   (offline: inputs + mirrors -> advisories/distro)
 Paths are relative to the repository; --repo DIR names another checkout.`;
 
@@ -173,6 +177,18 @@ export function runBuild(
     const fixes = src.fixes.filter((f) => !decided.has(key(f)));
     writeSource(paths, inScope(scope, { ...src, fixes }), log);
   }
+  // Where neither a tracker nor a changelog decides, the archive tells whether any fix was released at all; a
+  // tracker's "not decided yet" stays beside it (the verdict says both).
+  const spoken = new Set([
+    ...named,
+    ...trackers.flatMap((t) => t.fixes.filter((f) => f.status !== 'undetermined').map(key)),
+  ]);
+  const noFix = buildArchiveNoFix(
+    readArchiveNewestExtracts(path.join(paths.inputs, 'archive-newest')),
+    scope,
+    spoken,
+  );
+  if (noFix) writeSource(paths, noFix, log);
 }
 
 export async function main(
@@ -198,6 +214,17 @@ export async function main(
       keep: reviewedCves(paths.advisories),
       releases: opt('releases')?.split(','),
       packages: opt('packages') ? new RegExp(`^(${opt('packages')})$`) : undefined,
+      log,
+    });
+    return 0;
+  }
+  if (cmd === 'fetch-archive-newest') {
+    await fetchArchiveNewest({
+      out: path.join(paths.inputs, 'archive-newest'),
+      cache: opt('cache') ?? '/tmp/ctrsafe-distro-cache',
+      releases: opt('releases')?.split(',') ?? ARCHIVE_COMPLETE,
+      packages: new RegExp(`^(${opt('packages') ?? 'runc|runc-app|crun|libpod|podman'})$`),
+      today: new Date().toISOString().slice(0, 10),
       log,
     });
     return 0;

@@ -74,7 +74,7 @@ const LICENSE = {
   Ubuntu: 'facts (versions, dates, CVE ids) from the packages’ changelogs in the Ubuntu archive',
 };
 
-class Fetcher {
+export class Fetcher {
   constructor(readonly cache: string) {
     fs.mkdirSync(cache, { recursive: true });
   }
@@ -106,7 +106,7 @@ function run(cmd: string, args: string[], input?: Buffer): Buffer | null {
   return r.status === 0 ? r.stdout : null;
 }
 
-function decompressIndex(buf: Buffer, name: string): string {
+export function decompressIndex(buf: Buffer, name: string): string {
   if (name.endsWith('.gz')) return gunzipSync(buf).toString('utf8');
   const out = run('xz', ['-dc'], buf);
   if (!out) throw new Error(`${name}: xz failed`);
@@ -132,11 +132,11 @@ async function readIndexes(f: Fetcher, rel: Release, kind: 'source' | 'binary-am
   return { sources, binaries };
 }
 
-const byVersionDesc = (a: { version: string }, b: { version: string }) =>
+export const byVersionDesc = (a: { version: string }, b: { version: string }) =>
   compareDebian(b.version, a.version) ?? 0;
 
 /** debian/changelog of a source package: from its .debian.tar.xz, its .diff.gz (the package's own hunk), or a native tarball. */
-function changelogFromSource(file: string, buf: Buffer, pkg: string): string | null {
+export function changelogFromSource(file: string, buf: Buffer, pkg: string): string | null {
   if (file.endsWith('.debian.tar.xz') || file.endsWith('.debian.tar.gz')) {
     const out = run('tar', [file.endsWith('.xz') ? '-xJO' : '-xzO', '-f', '-', 'debian/changelog'], buf);
     return out ? out.toString('utf8') : null;

@@ -62,7 +62,12 @@ export function minimizeFixes(fixes: readonly DistroFix[]): DistroFix[] {
       continue;
     }
     const pick = (s: DistroFix['status']) => g.filter((f) => f.status === s).sort(compareFixes)[0];
-    const chosen = pick('unfixed') ?? pick('undetermined') ?? pick('not-affected') ?? pick('unlisted');
+    const chosen =
+      pick('unfixed') ??
+      pick('undetermined') ??
+      pick('not-affected') ??
+      pick('unlisted') ??
+      pick('no-fix-released');
     if (chosen) out.push(chosen);
   }
   return out.sort(compareFixes);

@@ -48,6 +48,7 @@ export const DB_COMMAND: CommandSpec = {
           description: 'allow the import to replace the shipped records and distribution rows it lists',
           config: false,
         },
+        { name: 'quiet', short: 'q', description: 'no progress line on standard error' },
       ],
       load: async () => (await import('../db-command.js')).dbUpdateCommand,
     },

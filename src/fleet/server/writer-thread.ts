@@ -1,5 +1,6 @@
 // The store's writer in a thread of its own: report bodies are parsed, checked and committed there, off the request path.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { WRITER_ARG, WRITER_ROLE } from './writer-role.js';
 import { fileURLToPath } from 'node:url';
 import type { FleetReader } from '../store/fleet-reader.js';
 import type { FleetStore } from '../store/fleet-store.js';
@@ -18,9 +19,6 @@ import type { IngestResult } from '../store/fleet-store.js';
  * in the writer thread, so that one large report never holds up the requests of others.
  */
 const INLINE_BODY = 256 * 1024;
-
-/** workerData of the writer thread: bin.ts runs runWriterThread() instead of the command line when it sees it. */
-export const WRITER_ROLE = 'ctrsafe-fleet-writer';
 
 /** What of the store's options crosses to the thread (plain data). */
 type ThreadStoreOptions = Pick<StoreOptions, 'passwordFile' | 'timeoutMs'>;
@@ -144,6 +142,8 @@ export class ThreadedBackend implements FleetBackend {
           ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
         },
       } satisfies WriterData,
+      // bin.ts runs runWriterThread() instead of the command line when it sees both this and the role.
+      argv: [WRITER_ARG],
       // The thread writes nothing to the terminal; what it has to say comes as messages.
       stdout: false,
       stderr: false,

@@ -1,0 +1,19 @@
+// The single executable's main script (bundled into one file by scripts/build-sea.mjs): the agent bundle is an
+// asset of the executable, run with the same V8 code cache as the npm bin (code-cache.cjs), or plainly without one.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const sea = require('node:sea');
+const { runBundle, runWithCodeCache } = require('./code-cache.cjs');
+
+const source = sea.getAsset('ctrsafe.cjs', 'utf8').replace(/^#!/, '//');
+const st = fs.statSync(process.execPath);
+const bundle = {
+  source,
+  filename: process.execPath,
+  dirname: path.dirname(process.execPath),
+  // The single executable's own require: Node's built-in modules only, never a file from disk.
+  require,
+  build: `sea-${st.size}-${Math.trunc(st.mtimeMs)}-${source.length}`,
+};
+if (!runWithCodeCache(process.argv, bundle)) runBundle(bundle);
