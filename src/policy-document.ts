@@ -20,12 +20,27 @@ export function readPolicyDocument(file: string, maxBytes: number): unknown {
   const json = /\.json$/i.test(file);
   try {
     // The JSON schema of YAML: no custom tags, no functions, nothing but data (js-yaml's `json` option).
-    return json ? JSON.parse(text) : loadYaml(text, { json: true });
+    return json ? JSON.parse(text) : datesAsText(loadYaml(text, { json: true }), 0);
   } catch (e) {
     throw new InputError(
       `${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
     );
   }
+}
+
+/**
+ * YAML reads an unquoted 2027-01-31 as a timestamp: given back as the text "2027-01-31" (a time of day as ISO 8601),
+ * so the documents' declarations see the string the operator wrote. Depth is bounded by the file's size and js-yaml's
+ * own nesting; deeper than 100 is left as it is.
+ */
+function datesAsText(v: unknown, depth: number): unknown {
+  if (v instanceof Date) {
+    const iso = Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  if (depth > 100 || typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => datesAsText(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, datesAsText(x, depth + 1)]));
 }
 
 /** What every waiver carries, in either policy: a reason of some words and an end date. Returns the date. */

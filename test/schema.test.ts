@@ -76,7 +76,7 @@ test('a report that breaks a declaration is refused with the path and the rule i
       { ...base, runtimes: [{ id: 'docker', ready: 'yes', risk: 'low' }] },
       /^runtimes\[0\]\.id: "docker" is not one of singularity, /,
     ],
-    [{ ...base, runtimes: [{ id: 'podman', ready: 'yes' }] }, /^runtimes\[0\]: risk missing$/],
+    [{ ...base, runtimes: [{ id: 'podman', ready: 'yes' }] }, /^runtimes\[0\]\.risk: missing$/],
     [
       { ...base, findings: [{ id: 'CS K', severity: 'high', status: 'fail' }] },
       /^findings\[0\]\.id must match pattern/,
@@ -107,6 +107,7 @@ test('a report that breaks a declaration is refused with the path and the rule i
   // A key with "/" in it: the path and the value quoted are the key's own.
   const odd = Type.Object({ 'a/b': Type.Integer() });
   assert.equal(documentProblem(odd, { 'a/b': 'x' }), 'a/b must be integer ("x")');
+  assert.equal(documentProblem(odd, {}), 'a/b: missing');
 });
 
 test('a field added to the report is seen by the fleet and the gate without another edit (a fixture schema)', () => {

@@ -1,76 +1,42 @@
 // An advisory record: the OSV 1.6 fields ctrsafe reads plus database_specific.ctrsafe (docs/advisory-format.md).
+// The record's parts are declared once, in src/schema/advisory-record.ts (type-only here: a check loads no schema
+// library; the declaration and this reader are held to agree by test/schema-advisory.test.ts).
+import type {
+  AdvisoryRecord,
+  Affected as RecordAffected,
+  AffectedRange,
+  ConfigPrecondition,
+  CtrsafeJudgement,
+  KnownExploited,
+  NvidiaPath,
+  Preconditions,
+} from '../schema/advisory-record.js';
 
-export type RangeEvent =
-  { introduced: string } | { fixed: string } | { last_affected: string } | { limit: string };
+export type { AdvisoryRecord, AffectedRange, ConfigPrecondition, KnownExploited, NvidiaPath };
+/** An affected entry as ctrsafe holds it: OSV lets a record list versions only; ranges are then an empty list. */
+export type Affected = Omit<RecordAffected, 'ranges'> & { ranges: AffectedRange[] };
+export type { RangeEvent } from '../schema/advisory-record.js';
 
-export interface AffectedRange {
-  type: 'SEMVER' | 'ECOSYSTEM' | 'GIT';
-  events: RangeEvent[];
-}
-
-export interface Affected {
-  package: { ecosystem: string; name: string };
-  ranges: AffectedRange[];
-  versions?: string[];
-  database_specific?: { ctrsafe_target?: string; ctrsafe_target_release?: string };
-}
-
-/**
- * A way the NVIDIA container toolkit's flawed code is run on a node (docs/advisory-format.md): libnvidia-container's
- * injection through nvidia-container-cli, the toolkit's hooks in a CDI spec, or the hooks nvidia-container-runtime
- * adds to a container's OCI spec; `introduced` when that way only exists from a release on.
- */
-export interface NvidiaPath {
-  path: 'nvidia-container-cli' | 'cdi-hooks' | 'runtime-hooks';
-  introduced?: string;
-}
 const NVIDIA_PATHS = ['nvidia-container-cli', 'cdi-hooks', 'runtime-hooks'];
 
-export interface ConfigPrecondition {
-  target: string;
-  key: string;
-  /** Values that leave the flaw reachable. */
-  in: string[];
-  /** The value when the key is not set. */
-  default?: string;
-}
-
-export interface Advisory {
-  id: string;
+/** A record as ctrsafe holds it: database_specific.ctrsafe lifted out, the optional lists present. */
+export type Advisory = Pick<
+  AdvisoryRecord,
+  'id' | 'summary' | 'details' | 'published' | 'modified' | 'severity'
+> & {
   aliases: string[];
-  summary: string;
-  details?: string;
-  published?: string;
-  modified?: string;
   affected: Affected[];
-  severity?: { type: string; score: string }[];
   references: { type: string; url: string }[];
-  ctrsafe: {
-    severity: 'low' | 'medium' | 'high' | 'critical';
-    preconditions: {
-      setuid_mode?: boolean;
-      unprivileged_userns?: boolean;
-      config?: ConfigPrecondition[];
-      nvidia_paths?: NvidiaPath[];
-    };
-    confirmed_from: string[];
+  ctrsafe: Omit<CtrsafeJudgement, 'preconditions' | 'unconfirmed'> & {
+    preconditions: Preconditions;
     unconfirmed: string[];
-    /** Listed in a catalogue of flaws exploited in the wild (CISA KEV), with the date it was added there. */
-    known_exploited?: KnownExploited;
     /**
      * Set by `ctrsafe db update` on records it imported: such a record was never reviewed. Never read from a record
      * itself (an import's own database_specific.ctrsafe is ignored); the store keeps it beside the record.
      */
     imported?: { from: string; at: string };
   };
-}
-
-/** database_specific.ctrsafe.known_exploited: the catalogue that lists the flaw as exploited in the wild. */
-export interface KnownExploited {
-  catalog: 'CISA KEV';
-  /** The day the catalogue added it (CISA's dateAdded), YYYY-MM-DD. */
-  date_added: string;
-}
+};
 
 const SEVERITY = ['low', 'medium', 'high', 'critical'];
 const MAX_STR = 4000;
@@ -128,7 +94,7 @@ export function parseAdvisory(
     }
     if (a.versions !== undefined && !strList(a.versions, 5000))
       return { ok: false, reason: `affected[${i}].versions is not a list of strings` };
-    affected.push(a as unknown as Affected);
+    affected.push({ ...(a as unknown as RecordAffected), ranges: ranges as AffectedRange[] });
   }
   const refs = raw.references ?? [];
   if (!Array.isArray(refs) || refs.length > 200 || !refs.every((r) => isRecord(r) && str(r.url, 2000)))

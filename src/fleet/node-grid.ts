@@ -1,7 +1,7 @@
 // The partition grid and the node x runtime matrix as compact data for the page (pure): reasons said once each.
 import { VERDICTS, type Verdict } from './runtime-verdict.js';
+import type { NodeView } from '../schema/fleet-api.js';
 import type { AcceleratorKind } from './store/accelerator-state.js';
-import type { NodeView } from './store/node-state.js';
 
 /** Nodes whose report names no partition (no slurm.conf, or a report from before the partitions). */
 export const NO_PARTITION = '(no partition reported)';

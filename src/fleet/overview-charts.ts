@@ -7,7 +7,7 @@ import { pct } from '../render/svg.js';
 import type { Trend } from './store/daily-rollups.js';
 import { groupKernels } from './kernel-groups.js';
 import { VERDICT_LABEL, VERDICTS, type Verdict } from './runtime-verdict.js';
-import type { PlanItem, Summary } from './store/fleet-reader.js';
+import type { PlanItem, Summary } from '../schema/fleet-api.js';
 
 /** A table cell: text, or a link inside the dashboard; `code` in monospace, a `hostlist` breaks after commas only. */
 export type Cell = string | number | { text: string; href?: string; code?: boolean; hostlist?: boolean };

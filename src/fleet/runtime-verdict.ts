@@ -1,13 +1,8 @@
 // One word per runtime on a node for the fleet's pictures: ready, degraded, blocked, unknown or not installed.
+// The words and what each means are declared with the fleet's answers (src/schema/report-values.ts).
+import { RUNTIME_VERDICTS as VERDICTS, type RuntimeVerdictWord as Verdict } from '../schema/report-values.js';
 
-/**
- * Lowest first in the stacked bars. "ready": installed (or not said) and can run with at most medium risk;
- * "degraded": can run, but at high or critical risk; "blocked": cannot run; "unknown": ctrsafe could not decide
- * whether it can run or how risky it is (said as such, never folded into another word); "not-installed": the
- * node said the runtime is absent (its readiness is then only what a default install would be).
- */
-export const VERDICTS = ['ready', 'degraded', 'blocked', 'unknown', 'not-installed'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export { VERDICTS, type Verdict };
 
 export const VERDICT_LABEL: Record<Verdict, string> = {
   ready: 'ready',

@@ -1,11 +1,13 @@
 // A site's image policy (YAML or JSON): allow, warn or deny each finding kind, per path, with expiring waivers.
 import { InputError } from '../errors.js';
-import { readPolicyDocument, waiverReasonAndExpiry } from '../policy-document.js';
-import { KIND_DEFAULTS, type FindingKind, type ImageFinding } from './audit-entries.js';
-import { baselineNote, IMAGE_PROFILES, type ImageProfile } from './image-profile.js';
-import { REQUIRE_SIGNATURE, type RequireSignature } from './signature-findings.js';
+import { readPolicyDocument } from '../policy-document.js';
+import { documentProblem } from '../schema/check-document.js';
+import { ImagePolicyDocument, type ImagePolicyAction } from '../schema/policy-documents.js';
+import type { FindingKind, ImageFinding } from './audit-entries.js';
+import { baselineNote, type ImageProfile } from './image-profile.js';
+import type { RequireSignature } from './signature-findings.js';
 
-export type Action = 'deny' | 'warn' | 'allow';
+export type Action = ImagePolicyAction;
 
 export interface ImagePolicy {
   kinds: Partial<Record<FindingKind, Action>>;
@@ -18,8 +20,6 @@ export interface ImagePolicy {
   source: string;
 }
 
-const ACTIONS: Action[] = ['deny', 'warn', 'allow'];
-const KINDS = Object.keys(KIND_DEFAULTS) as FindingKind[];
 const MAX_POLICY_BYTES = 1024 * 1024;
 
 /** Shell-style globs: "*" within one path component, "**" across components. */
@@ -37,95 +37,25 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function fail(src: string, where: string, msg: string): never {
-  throw new InputError(`${src}: ${where}: ${msg}`);
-}
-
-function kindOf(src: string, where: string, v: unknown): FindingKind {
-  if (typeof v !== 'string' || !KINDS.includes(v as FindingKind))
-    fail(src, where, `unknown finding kind ${JSON.stringify(v)} (known: ${KINDS.join(', ')})`);
-  return v as FindingKind;
-}
-
-function actionOf(src: string, where: string, v: unknown): Action {
-  if (typeof v !== 'string' || !ACTIONS.includes(v as Action))
-    fail(src, where, `must be one of ${ACTIONS.join(', ')} (got ${JSON.stringify(v)})`);
-  return v as Action;
-}
-
-/** Validates a parsed policy document; every error names the file and the field. */
+/** Validates a parsed policy document (its declaration: src/schema/policy-documents.ts); one line naming the field. */
 export function parsePolicy(doc: unknown, src: string): ImagePolicy {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    fail(src, 'top level', 'must be a mapping');
-  const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d))
-    if (!['version', 'profile', 'kinds', 'paths', 'waivers', 'require_signature'].includes(k))
-      fail(src, k, 'unknown key (version, profile, kinds, paths, waivers, require_signature)');
-  if (d.version !== 1) fail(src, 'version', 'must be 1');
-  const policy: ImagePolicy = {
-    kinds: {},
-    paths: [],
-    waivers: [],
-    requireSignature: 'none',
-    profile: 'baseline',
+  const why = documentProblem(ImagePolicyDocument, doc);
+  if (why) throw new InputError(`${src}: ${why}`);
+  const d = doc as ImagePolicyDocument;
+  return {
+    kinds: d.kinds ?? {},
+    paths: (d.paths ?? []).map((p) => ({ ...p, matcher: globToRegExp(p.path) })),
+    waivers: (d.waivers ?? []).map((w) => ({
+      kind: w.kind,
+      ...(w.path !== undefined ? { path: w.path } : {}),
+      reason: w.reason.trim(),
+      expires: w.expires,
+      matcher: w.path !== undefined ? globToRegExp(w.path) : null,
+    })),
+    requireSignature: d.require_signature ?? 'none',
+    profile: d.profile ?? 'baseline',
     source: src,
   };
-  if (d.profile !== undefined) {
-    if (!IMAGE_PROFILES.includes(d.profile as ImageProfile))
-      fail(src, 'profile', `must be ${IMAGE_PROFILES.join(' or ')} (got ${JSON.stringify(d.profile)})`);
-    policy.profile = d.profile as ImageProfile;
-  }
-  if (d.require_signature !== undefined) {
-    if (!REQUIRE_SIGNATURE.includes(d.require_signature as RequireSignature))
-      fail(
-        src,
-        'require_signature',
-        `must be ${REQUIRE_SIGNATURE.join(', ')} (got ${JSON.stringify(d.require_signature)})`,
-      );
-    policy.requireSignature = d.require_signature as RequireSignature;
-  }
-  if (d.kinds !== undefined) {
-    if (typeof d.kinds !== 'object' || d.kinds === null || Array.isArray(d.kinds))
-      fail(src, 'kinds', 'must be a mapping of finding kind to deny/warn/allow');
-    for (const [k, v] of Object.entries(d.kinds))
-      policy.kinds[kindOf(src, `kinds.${k}`, k)] = actionOf(src, `kinds.${k}`, v);
-  }
-  if (d.paths !== undefined) {
-    if (!Array.isArray(d.paths) || d.paths.length > 10000)
-      fail(src, 'paths', 'must be a list of at most 10000 entries');
-    d.paths.forEach((p: unknown, i: number) => {
-      if (typeof p !== 'object' || p === null) fail(src, `paths[${i}]`, 'must be a mapping');
-      const e = p as Record<string, unknown>;
-      if (typeof e.path !== 'string' || !e.path.startsWith('/'))
-        fail(src, `paths[${i}].path`, 'must be an absolute path or glob inside the image');
-      policy.paths.push({
-        path: e.path,
-        ...(e.kind !== undefined ? { kind: kindOf(src, `paths[${i}].kind`, e.kind) } : {}),
-        action: actionOf(src, `paths[${i}].action`, e.action),
-        matcher: globToRegExp(e.path),
-      });
-    });
-  }
-  if (d.waivers !== undefined) {
-    if (!Array.isArray(d.waivers) || d.waivers.length > 10000)
-      fail(src, 'waivers', 'must be a list of at most 10000 entries');
-    d.waivers.forEach((w: unknown, i: number) => {
-      if (typeof w !== 'object' || w === null) fail(src, `waivers[${i}]`, 'must be a mapping');
-      const e = w as Record<string, unknown>;
-      const kind = kindOf(src, `waivers[${i}].kind`, e.kind);
-      const { reason, expires } = waiverReasonAndExpiry(src, `waivers[${i}]`, e);
-      if (e.path !== undefined && (typeof e.path !== 'string' || !e.path.startsWith('/')))
-        fail(src, `waivers[${i}].path`, 'must be an absolute path or glob');
-      policy.waivers.push({
-        kind,
-        ...(typeof e.path === 'string' ? { path: e.path } : {}),
-        reason,
-        expires,
-        matcher: typeof e.path === 'string' ? globToRegExp(e.path) : null,
-      });
-    });
-  }
-  return policy;
 }
 
 export function loadPolicy(file: string): ImagePolicy {

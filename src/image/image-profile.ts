@@ -1,9 +1,9 @@
 // The built-in starting points an image is judged from before a site's policy speaks (pure): "baseline" accepts
 // what every stock distribution tree carries; "strict" judges every finding by its kind's default.
 import type { ImageFinding } from './audit-entries.js';
+import { IMAGE_PROFILES, type ImageProfile } from '../schema/report-values.js';
 
-export type ImageProfile = 'baseline' | 'strict';
-export const IMAGE_PROFILES: readonly ImageProfile[] = ['baseline', 'strict'];
+export { IMAGE_PROFILES, type ImageProfile };
 
 /**
  * The pseudo devices a root file system tree holds in /dev (debootstrap's and dnf --installroot's set, by number:

@@ -1,10 +1,10 @@
 // A SIF's signature verdict as image findings, and the policy's require_signature applied to them (pure).
 import { finding, KIND_DEFAULTS, type FindingKind, type ImageFinding } from './audit-entries.js';
 import type { SignatureReport, SignatureVerdict } from './sif/signature-verdict.js';
+import { REQUIRE_SIGNATURE, type RequireSignature } from '../schema/report-values.js';
 
 /** trusted: only `verified` passes; any: a complete, unchanged signature by any key; none: signatures not required. */
-export type RequireSignature = 'trusted' | 'any' | 'none';
-export const REQUIRE_SIGNATURE: RequireSignature[] = ['trusted', 'any', 'none'];
+export { REQUIRE_SIGNATURE, type RequireSignature };
 
 const KIND_OF: Record<Exclude<SignatureVerdict, 'verified'>, FindingKind> = {
   unsigned: 'unsigned-sif',

@@ -1,5 +1,5 @@
 // The fleet from the command line (pure): summary, nodes and plan as text tables, CSV or JSON, times in ISO 8601.
-import type { NodeRow, PlanItem, Summary } from '../fleet/store/fleet-store.js';
+import type { NodeRow, PlanItem, Summary } from '../schema/fleet-api.js';
 import { renderCsv } from './csv.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -5,14 +5,12 @@
 // 100-150 KB with about 30 findings, 30 vulnerabilities, 8 runtimes and 80 facts; the bounds leave room for growth
 // while a report at every bound still costs the server milliseconds.
 import { Type, type Static, type TSchema } from 'typebox';
+import { Enum, Nullable } from './kinds.js';
 import { REPORT_SCHEMA, RUNTIME_IDS, SEVERITIES, type RuntimeId } from './report-values.js';
 
 /** The version of this document: bump it (and add a CHANGELOG line) whenever a declaration below changes. */
 export const HOST_REPORT_VERSION = '1.0.0';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Enum = <const V extends string[]>(values: readonly [...V], description?: string) =>
-  Type.Enum<V>(values, description ? { description } : {});
 /** A non-empty string of at most `max` characters. */
 const Text = (max: number, description?: string) =>
   Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });

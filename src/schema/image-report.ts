@@ -1,13 +1,12 @@
 // The image report, ctrsafe.image/1 (`ctrsafe image audit --format json`), declared once: its TypeScript types and
 // its published JSON Schema (docs/schema/ctrsafe.image-1.json) come from these declarations (TypeBox, issue 17).
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static } from 'typebox';
+import { Enum, Nullable } from './kinds.js';
 import { IMAGE_ENTRY_KINDS, IMAGE_SCHEMA } from './report-values.js';
 
 /** The version of this document: bump it (and add a CHANGELOG line) whenever a declaration below changes. */
 export const IMAGE_REPORT_VERSION = '1.0.0';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Enum = <const V extends string[]>(values: readonly [...V]) => Type.Enum<V>(values);
 const ObjectId = Type.Integer({ minimum: 0 });
 
 export const ImageFormat = Enum([

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { isHostname } from '../hostname.js';
 import type { AuditEvent } from '../store/node-identity.js';
+import type { EnrolmentRequest, EnrolmentRequests, Rekeyed, Revoked } from '../../schema/fleet-api.js';
 import type { FleetBackend } from './backend.js';
 import type { ApiResponse } from './app.js';
 import { errorResponse, jsonResponse } from './responses.js';
@@ -53,7 +54,7 @@ export async function adminRoute(
     if (!(await backend.revoke(host, ctx.now, 'admin', ctx.peer)))
       return errorResponse(404, 'no live token for that node');
     log('revoke', host);
-    return jsonResponse(200, { revoked: host });
+    return jsonResponse(200, { revoked: host } satisfies Revoked);
   }
   m = /^\/api\/v1\/nodes\/([^/]{1,800})\/rekey$/.exec(p);
   if (m && method === 'POST') {
@@ -75,7 +76,7 @@ export async function adminRoute(
       const token = newToken();
       await backend.rekey(host, ctx.now, { tokenHash: hashToken(token) }, 'admin', ctx.peer);
       log('rekey:token-issued', host);
-      return jsonResponse(201, { rekeyed: host, node_token: token });
+      return jsonResponse(201, { rekeyed: host, node_token: token } satisfies Rekeyed);
     }
     const until = ctx.now + hours * 3600_000;
     await backend.rekey(host, ctx.now, { until, from }, 'admin', ctx.peer);
@@ -84,11 +85,17 @@ export async function adminRoute(
       host,
       `until ${new Date(until).toISOString()}${from ? ` from ${from}` : ''}`,
     );
-    return jsonResponse(200, { rekeyed: host, enrol_until: new Date(until).toISOString(), from });
+    return jsonResponse(200, {
+      rekeyed: host,
+      enrol_until: new Date(until).toISOString(),
+      from,
+    } satisfies Rekeyed);
   }
   if (p === '/api/v1/enrolments' && method === 'GET') {
     const status = url.searchParams.get('status');
-    return jsonResponse(200, { requests: await backend.reader.enrolmentRequests(status || null) });
+    return jsonResponse(200, {
+      requests: await backend.reader.enrolmentRequests(status || null),
+    } satisfies EnrolmentRequests);
   }
   m = /^\/api\/v1\/enrolments\/(\d{1,15})\/(approve|deny)$/.exec(p);
   if (m && method === 'POST') {
@@ -96,7 +103,7 @@ export async function adminRoute(
     const r = await backend.decide(Number(m[1]), approve, ctx.now, ctx.rekeyWindowMs, 'admin', ctx.peer);
     if (!r) return errorResponse(404, 'no pending enrolment request with that id');
     log(approve ? 'enrolment:approved' : 'enrolment:denied', r.hostname, `request ${r.id} from ${r.peer}`);
-    return jsonResponse(200, r);
+    return jsonResponse(200, r satisfies EnrolmentRequest);
   }
   if (p === '/api/v1/audit' && method === 'GET') {
     const limit = /^\d{1,5}$/.test(url.searchParams.get('limit') ?? '')

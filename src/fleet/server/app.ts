@@ -1,6 +1,7 @@
 // The fleet HTTP API and dashboard as a request handler in two steps: decide on the head (who, which route, how many
 // bytes), then handle the body. The server reads a body only for a request the head already authorised.
 import { isUtf8 } from 'node:buffer';
+import type { Enrolled, EnrolmentHeld } from '../../schema/fleet-api.js';
 import { hostnameProblem } from '../hostname.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import type { AuditEvent, EnrolOutcome, ReenrolPolicy } from '../store/node-identity.js';
@@ -86,7 +87,7 @@ function enrolAnswer(o: EnrolOutcome, hostname: string, token: string): ApiRespo
   switch (o.kind) {
     case 'enrolled':
     case 'rekeyed':
-      return jsonResponse(201, { node_token: token });
+      return jsonResponse(201, { node_token: token } satisfies Enrolled);
     case 'refused-enrolled':
       return errorResponse(
         409,
@@ -101,7 +102,7 @@ function enrolAnswer(o: EnrolOutcome, hostname: string, token: string): ApiRespo
       return jsonResponse(202, {
         error: `${hostname} is enrolled already; this enrolment waits for an administrator's approval (request ${o.request})`,
         request: o.request,
-      });
+      } satisfies EnrolmentHeld);
     case 'refused-queue-full':
       return errorResponse(503, 'too many enrolment requests wait for approval; try later', {
         'retry-after': '300',

@@ -1,7 +1,8 @@
 // What the HTTP app needs of the store: reads on the request path, writes wherever the writer runs (thread or here).
 import type { FleetReader } from '../store/fleet-reader.js';
 import type { FleetStore } from '../store/fleet-store.js';
-import type { AuditEvent, EnrolOutcome, EnrolmentRequest, ReenrolPolicy } from '../store/node-identity.js';
+import type { EnrolmentRequest } from '../../schema/fleet-api.js';
+import type { AuditEvent, EnrolOutcome, ReenrolPolicy } from '../store/node-identity.js';
 import { submitReport, type Answer } from './submit-report.js';
 
 export interface FleetBackend {

@@ -1,5 +1,5 @@
 // Prometheus text exposition (format 0.0.4) of the fleet summary: snake_case names, a ctrsafe_ prefix, unit-free gauges.
-import type { Summary } from '../store/fleet-store.js';
+import type { Summary } from '../../schema/fleet-api.js';
 
 /** Label values escape backslash, double quote and newline (Prometheus exposition format). */
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

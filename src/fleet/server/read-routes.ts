@@ -1,7 +1,8 @@
 // The admin's read API: summary sections, nodes, node detail, plan, drift; every table also as CSV (?format=csv).
 import { renderCsv } from '../../render/csv.js';
 import { NODE_CSV_COLUMNS, nodeCsvCells } from '../../render/render-fleet.js';
-import type { FleetReader, NodeQuery, Summary } from '../store/fleet-reader.js';
+import type { FleetReader, NodeQuery } from '../store/fleet-reader.js';
+import type { DriftPage, NodeDetail, NodesPage, PlanPage, Summary } from '../../schema/fleet-api.js';
 import {
   affectedTrendChart,
   kernelChart,
@@ -14,7 +15,7 @@ import { utcDay } from '../store/daily-rollups.js';
 import { deviceMatrix, matrixRuntimes, partitionGrid } from '../node-grid.js';
 import { isAcceleratorKind } from '../store/accelerator-state.js';
 import type { ApiResponse } from './app.js';
-import { jsonResponse, SECURITY_HEADERS } from './responses.js';
+import { errorResponse, jsonResponse, SECURITY_HEADERS } from './responses.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -80,7 +81,8 @@ export async function readRoute(
   const exporting = format === 'csv' || format === 'json';
   const limit = (d: number) => Math.min(int('limit', exporting ? 100_000 : d), exporting ? 100_000 : 1000);
   const p = url.pathname;
-  if (p === '/api/v1/summary') return jsonResponse(200, await store.summary(now, staleMs));
+  if (p === '/api/v1/summary')
+    return jsonResponse(200, (await store.summary(now, staleMs)) satisfies Summary);
   if (p === '/api/v1/overview') {
     // The first screen: the cards' counts and every chart, drawn here (the page ships no chart code).
     // The trend reads the daily roll-ups only: 30 or 90 days cost the same few thousand rows at any fleet size.
@@ -150,7 +152,7 @@ export async function readRoute(
       format,
       [...NODE_CSV_COLUMNS, 'stale'],
       r.nodes.map((n) => [...nodeCsvCells(n), n.generated_at < now - staleMs]),
-      { ...r, stale_before: now - staleMs },
+      { ...r, stale_before: now - staleMs } satisfies NodesPage,
     );
   }
   const nodeMatch = /^\/api\/v1\/nodes\/([^/]{1,800})$/.exec(p);
@@ -159,16 +161,17 @@ export async function readRoute(
     try {
       hostname = decodeURIComponent(nodeMatch[1]!);
     } catch {
-      return jsonResponse(400, { error: 'malformed node name' });
+      return errorResponse(400, 'malformed node name');
     }
     const n = await store.node(hostname);
-    if (!n) return jsonResponse(404, { error: 'no such node' });
+    if (!n) return errorResponse(404, 'no such node');
     return jsonResponse(200, {
-      ...n,
+      row: n.row,
+      report: n.report,
       stale: n.row.generated_at < now - staleMs,
       actions: await store.nodeActions(hostname),
       transitions: await store.transitions(hostname),
-    });
+    } satisfies NodeDetail);
   }
   if (p === '/api/v1/plan') {
     const key = q.get('action');
@@ -202,7 +205,7 @@ export async function readRoute(
         i.hostlist_excluded,
         i.fixes.join(' '),
       ]),
-      r,
+      r satisfies PlanPage,
     );
   }
   if (p === '/api/v1/drift') {
@@ -217,7 +220,7 @@ export async function readRoute(
       format,
       ['at', 'hostname', 'subject', 'old_value', 'new_value'],
       r.rows.map((d) => [iso(d.at), d.hostname, d.subject, d.old_value, d.new_value]),
-      r,
+      r satisfies DriftPage,
     );
   }
   return null;

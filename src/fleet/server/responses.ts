@@ -1,4 +1,5 @@
 // Every answer of the fleet server carries the same security headers; JSON answers are built here.
+import type { ErrorAnswer } from '../../schema/fleet-api.js';
 import type { ApiResponse } from './app.js';
 
 /**
@@ -25,4 +26,4 @@ export const jsonResponse = (
 });
 
 export const errorResponse = (status: number, message: string, headers: Record<string, string> = {}) =>
-  jsonResponse(status, { error: message }, headers);
+  jsonResponse(status, { error: message } satisfies ErrorAnswer, headers);

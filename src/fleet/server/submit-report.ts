@@ -2,10 +2,11 @@
 import type { FleetStore, IngestResult } from '../store/fleet-store.js';
 import { reportItem, type ReportItem } from '../store/ingest-batch.js';
 import { parseReport } from '../validate-report.js';
+import type { ErrorAnswer, ReportAnswer } from '../../schema/fleet-api.js';
 
 export interface Answer {
   status: number;
-  body: Record<string, unknown>;
+  body: ReportAnswer | ErrorAnswer;
   /** A security event for the audit trail (a node sent another node's report). */
   audit?: { action: string; detail: string };
 }

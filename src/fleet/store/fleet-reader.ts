@@ -1,58 +1,24 @@
 // Read side of the fleet store: summary and plan from the counters, node pages, node detail, drift. Never writes.
 import { compressHostlist } from '../hostlist.js';
-import {
-  auditEvents,
-  listEnrolmentRequests,
-  type AuditEvent,
-  type EnrolmentRequest,
-} from './node-identity.js';
-import { decodeView, type NodeView } from './node-state.js';
+import { auditEvents, listEnrolmentRequests, type AuditEvent } from './node-identity.js';
+import { decodeView } from './node-state.js';
 import { readSeries, readTrend, type Trend } from './daily-rollups.js';
 import { ruleFacts, vulnFacts } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
-
-export interface NodeRow {
-  hostname: string;
-  report_id: string;
-  generated_at: number;
-  received_at: number;
-  kernel_release: string | null;
-  os: string | null;
-  fail_critical: number;
-  fail_high: number;
-  vulns_affected: number;
-}
-
-export interface Summary {
-  nodes: number;
-  stale: number;
-  /** Nodes failing at least one critical rule, and nodes with at least one affected vulnerability. */
-  critical_nodes: number;
-  vulnerable_nodes: number;
-  readiness: Record<string, Record<string, number>>;
-  /** Nodes per runtime and verdict (runtime-verdict.ts): ready, degraded, blocked, unknown, not-installed. */
-  verdicts: Record<string, Record<string, number>>;
-  /** Nodes with at least one affected vulnerability of each severity (the server's severity). */
-  severity_nodes: Record<string, number>;
-  /**
-   * GPU and RDMA (issue 19): nodes by whether the device is present (yes, no, unknown), and nodes with the device by
-   * runtime and readiness (yes, no, unknown). Nodes whose report predates the section are in neither.
-   */
-  accelerators: Record<
-    string,
-    { present: Record<string, number>; ready: Record<string, Record<string, number>> }
-  >;
-  kernels: { release: string | null; nodes: number }[];
-  vulnerabilities: {
-    id: string;
-    affected: number;
-    unknown: number;
-    mitigated: number;
-    severity: string;
-    summary: string;
-  }[];
-  rules: { id: string; title: string; severity: string; failing: number }[];
-}
+import type {
+  DriftPage,
+  DriftRow,
+  EnrolmentRequest,
+  NodeAction,
+  NodeDetail,
+  NodeRow,
+  NodesPage,
+  NodeView,
+  PlanItem,
+  PlanPage,
+  Summary,
+  Transition,
+} from '../../schema/fleet-api.js';
 
 export interface NodeQuery {
   offset: number;
@@ -84,34 +50,7 @@ export interface NodeQuery {
   sort?: 'hostname' | 'received' | 'risk';
 }
 
-export interface PlanItem {
-  rank: number;
-  key: string;
-  kind: string;
-  title: string;
-  fixes: string[];
-  nodes: number;
-  /** Risk removed across the fleet: the sum over nodes of the severity weights this action fixes. */
-  weight: number;
-  hostlist: string;
-  /** True when the hostlist names only the first HOSTLIST_LIMIT nodes. */
-  hostlist_truncated: boolean;
-  /**
-   * Nodes whose names are not plain host names (letters, digits, ".", "_", "-"): left out of the hostlist, which
-   * administrators paste into pdsh and scontrol; the node table (?action=KEY) lists them.
-   */
-  hostlist_excluded: number;
-}
-
 const PLAIN_HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
-
-export interface DriftRow {
-  hostname: string;
-  at: number;
-  subject: string;
-  old_value: string | null;
-  new_value: string | null;
-}
 
 const num = (v: unknown) => Number(v ?? 0);
 /** A plan row names at most this many hosts; the full list is one filtered node query away. */
@@ -129,7 +68,7 @@ export class FleetReader {
     await this.db.close();
   }
 
-  async node(hostname: string): Promise<{ row: NodeRow; report: unknown } | null> {
+  async node(hostname: string): Promise<Pick<NodeDetail, 'row' | 'report'> | null> {
     const rows = await this.db.all<NodeRow & { report: string }>(
       `SELECT n.hostname, n.report_id, n.generated_at, n.received_at, n.kernel_release, n.os, n.fail_critical, n.fail_high,
          n.vulns_affected, r.report FROM nodes n JOIN node_reports r ON r.hostname = n.hostname WHERE n.hostname = ?`,
@@ -137,7 +76,7 @@ export class FleetReader {
     );
     if (!rows[0]) return null;
     const { report, ...row } = rows[0];
-    return { row: normalize(row), report: JSON.parse(report) };
+    return { row: normalize(row), report: JSON.parse(report) as NodeDetail['report'] };
   }
 
   /** The host name a live (not revoked) token hash belongs to. */
@@ -158,9 +97,7 @@ export class FleetReader {
   }
 
   /** The plan actions one node needs, heaviest first. */
-  async nodeActions(
-    hostname: string,
-  ): Promise<{ key: string; kind: string; title: string; weight: number }[]> {
+  async nodeActions(hostname: string): Promise<NodeAction[]> {
     const rows = await this.db.all<{ key: string; kind: string; title: string; weight: number | string }>(
       `SELECT a.action_key AS key, a.kind, a.title, na.weight FROM node_actions na JOIN actions a ON a.action_key = na.action_key
        WHERE na.hostname = ? ORDER BY na.weight DESC, a.title`,
@@ -205,7 +142,7 @@ export class FleetReader {
   }
 
   /** Server-side paging over nodes with the dashboard's filters. */
-  async listNodes(q: NodeQuery): Promise<{ total: number; nodes: NodeRow[] }> {
+  async listNodes(q: NodeQuery): Promise<Omit<NodesPage, 'stale_before'>> {
     const { w, params } = this.nodeFilter(q);
     const total = await this.countNodes(w, params);
     const rows = await this.db.all<NodeRow>(
@@ -230,7 +167,7 @@ export class FleetReader {
     return { total, nodes: rows.map((r) => ({ hostname: r.hostname, ...decodeView(r.view) })) };
   }
 
-  async transitions(hostname: string, limit = 200): Promise<Omit<DriftRow, 'hostname'>[]> {
+  async transitions(hostname: string, limit = 200): Promise<Transition[]> {
     const rows = await this.db.all<DriftRow>(
       'SELECT at, subject, old_value, new_value FROM transitions WHERE hostname = ? ORDER BY at DESC, id DESC LIMIT ?',
       [hostname, limit],
@@ -244,11 +181,7 @@ export class FleetReader {
   }
 
   /** What changed across the fleet, newest first; paged with has_more rather than a count of millions of rows. */
-  async drift(q: {
-    offset: number;
-    limit: number;
-    since?: number;
-  }): Promise<{ rows: DriftRow[]; has_more: boolean }> {
+  async drift(q: { offset: number; limit: number; since?: number }): Promise<DriftPage> {
     const limit = Math.min(Math.max(1, q.limit), 10_000);
     const rows = await this.db.all<DriftRow>(
       `SELECT hostname, at, subject, old_value, new_value FROM transitions ${q.since !== undefined ? 'WHERE at >= ?' : ''}
@@ -349,11 +282,7 @@ export class FleetReader {
    * The patch plan: actions grouped across nodes, the most risk removed first (equal risk: the one touching fewer
    * nodes first, less work for the same gain), each with its hostlist.
    */
-  async plan(q: {
-    offset: number;
-    limit: number;
-    key?: string;
-  }): Promise<{ total: number; items: PlanItem[] }> {
+  async plan(q: { offset: number; limit: number; key?: string }): Promise<PlanPage> {
     const where = `c.metric = 'action' AND c.n > 0${q.key ? ' AND c.k1 = ?' : ''}`;
     const keyParam = q.key ? [q.key] : [];
     const total = num(

@@ -37,7 +37,7 @@ import { FleetReader } from './fleet-reader.js';
 import { rollUp, utcDay } from './daily-rollups.js';
 
 export type { IngestResult } from './ingest-batch.js';
-export type { NodeRow, Summary, NodeQuery, PlanItem, DriftRow } from './fleet-reader.js';
+export type { NodeQuery } from './fleet-reader.js';
 
 /** Refused at once while the store backs off after a storage failure (answered 503). */
 const down = () => new StorageError('the database is unavailable; retrying shortly', 'backoff', true);

@@ -1,4 +1,5 @@
 // Node identity in the store: enrolment binds a host name to one token once; only an administrator re-keys it.
+import type { EnrolmentRequest } from '../../schema/fleet-api.js';
 import type { SqlDriver } from './sql-driver.js';
 
 /** What the site does with a second enrolment of a host name that has a token: refuse it, or hold it for approval. */
@@ -22,16 +23,6 @@ export interface AuditEvent {
   hostname?: string | null;
   peer?: string | null;
   detail?: string | null;
-}
-
-export interface EnrolmentRequest {
-  id: number;
-  hostname: string;
-  peer: string;
-  at: number;
-  status: string;
-  decided_at: number | null;
-  decided_by: string | null;
 }
 
 /** Pending re-enrolment requests kept at most: beyond this, further ones are refused (and logged). */
@@ -176,7 +167,16 @@ export async function decideEnrolment(
     id,
   ]);
   if (approve) await rekeyNode(tx, r.hostname, now, { until: now + windowMs, from: r.peer });
-  return { ...r, id: Number(r.id), status: approve ? 'approved' : 'denied' };
+  // The request as it now stands (the row read above is from before the decision); PostgreSQL's BIGINTs as numbers.
+  return {
+    id: Number(r.id),
+    hostname: r.hostname,
+    peer: r.peer,
+    at: Number(r.at),
+    status: approve ? 'approved' : 'denied',
+    decided_at: now,
+    decided_by: by,
+  };
 }
 
 export async function auditEvents(

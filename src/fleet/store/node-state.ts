@@ -1,4 +1,5 @@
 // A node's stored state as plain data, and the pure diffs the store applies: rows to write, counters to move, transitions.
+import type { NodeView } from '../../schema/fleet-api.js';
 import type { NodeAction } from '../plan/node-actions.js';
 import { isVerdict, runtimeVerdict, type Verdict } from '../runtime-verdict.js';
 import {
@@ -8,7 +9,6 @@ import {
   acceleratorView,
   decodeAccelerators,
   encodeAccelerators,
-  type AcceleratorView,
   type Accelerators,
 } from './accelerator-state.js';
 
@@ -254,13 +254,6 @@ export function viewColumn(s: NodeState): string {
     r: Object.fromEntries([...s.runtimes].map(([k, v]) => [k, v.why ? [v.verdict, v.why] : [v.verdict]])),
     x: encodeAccelerators(s.accelerators),
   });
-}
-
-export interface NodeView {
-  partitions: string[];
-  runtimes: Record<string, { verdict: Verdict; why: string | null }>;
-  /** GPU and RDMA readiness (issue 19); empty for a report made before it. */
-  accelerators?: AcceleratorView;
 }
 
 export function decodeView(json: string): NodeView {
