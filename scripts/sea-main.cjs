@@ -7,13 +7,15 @@ const sea = require('node:sea');
 const { runBundle, runWithCodeCache } = require('./code-cache.cjs');
 
 const source = sea.getAsset('ctrsafe.cjs', 'utf8').replace(/^#!/, '//');
-const st = fs.statSync(process.execPath);
+// In a chroot without /proc, Node cannot read /proc/self/exe and execPath is the bare name the shell ran ("ctrsafe"):
+// the build cannot be identified then, so the bundle runs without a cache rather than failing to start.
+const st = path.isAbsolute(process.execPath) ? fs.statSync(process.execPath, { throwIfNoEntry: false }) : undefined;
 const bundle = {
   source,
   filename: process.execPath,
   dirname: path.dirname(process.execPath),
   // The single executable's own require: Node's built-in modules only, never a file from disk.
   require,
-  build: `sea-${st.size}-${Math.trunc(st.mtimeMs)}-${source.length}`,
+  build: st ? `sea-${st.size}-${Math.trunc(st.mtimeMs)}-${source.length}` : '',
 };
-if (!runWithCodeCache(process.argv, bundle)) runBundle(bundle);
+if (!st || !runWithCodeCache(process.argv, bundle)) runBundle(bundle);
