@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { loadAdvisoryDir } from '../src/advisories/load-advisories.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { loadAdvisoryDir } from '../../src/advisories/load-advisories.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
 
 interface Rec {
   id: string;
@@ -300,7 +300,7 @@ test('Go major-version modules only speak for their own major (semantic import v
 });
 
 test('the built-in database is exactly the shipped files, each valid', async () => {
-  const { loadBuiltinAdvisories } = await import('../src/advisories/load-advisories.js');
+  const { loadBuiltinAdvisories } = await import('../../src/advisories/load-advisories.js');
   const builtin = loadBuiltinAdvisories();
   const files = loadAdvisoryDir(path.join(FIXTURES, '../../../advisories'));
   assert.deepEqual(files.problems, []);

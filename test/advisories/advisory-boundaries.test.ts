@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Facts, FactValue } from '../src/facts/fact.js';
-import { inRange } from '../src/advisories/evaluate-range.js';
-import { loadAdvisoryDir } from '../src/advisories/load-advisories.js';
-import { matchAdvisories } from '../src/advisories/match-advisories.js';
-import { compareUpstream } from '../src/version/compare-upstream.js';
-import { REPO } from './helpers/tree.js';
+import type { Facts, FactValue } from '../../src/facts/fact.js';
+import { inRange } from '../../src/advisories/evaluate-range.js';
+import { loadAdvisoryDir } from '../../src/advisories/load-advisories.js';
+import { matchAdvisories } from '../../src/advisories/match-advisories.js';
+import { compareUpstream } from '../../src/version/compare-upstream.js';
+import { REPO } from '../helpers/tree.js';
 
 const db = loadAdvisoryDir(path.join(REPO, 'advisories'));
 

@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readStore } from '../src/advisories/advisory-store.js';
-import { runCli } from './helpers/run-cli.js';
-import { writeTree } from './helpers/tree.js';
-import { writeSharedHeaderBomb, writeZip } from './helpers/write-zip.js';
+import { readStore } from '../../src/advisories/advisory-store.js';
+import { runCli } from '../helpers/run-cli.js';
+import { writeTree } from '../helpers/tree.js';
+import { writeSharedHeaderBomb, writeZip } from '../helpers/write-zip.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-dbx-'));
 const KERNEL_CVSS_CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H';

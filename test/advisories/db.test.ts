@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../src/cli/main.js';
-import { runCli } from './helpers/run-cli.js';
-import { writeTree } from './helpers/tree.js';
+import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/run-cli.js';
+import { writeTree } from '../helpers/tree.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-db-'));
 

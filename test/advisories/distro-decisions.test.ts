@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { DistroFix, DistroFixSource } from '../src/advisories/distro-fix.js';
-import { loadAdvisoryDir } from '../src/advisories/load-advisories.js';
-import { buildVulnerabilities } from '../src/evaluate/build-vulnerabilities.js';
-import type { Facts, FactValue } from '../src/facts/fact.js';
-import { REPO } from './helpers/tree.js';
+import type { DistroFix, DistroFixSource } from '../../src/advisories/distro-fix.js';
+import { loadAdvisoryDir } from '../../src/advisories/load-advisories.js';
+import { buildVulnerabilities } from '../../src/evaluate/build-vulnerabilities.js';
+import type { Facts, FactValue } from '../../src/facts/fact.js';
+import { REPO } from '../helpers/tree.js';
 
 const db = loadAdvisoryDir(path.join(REPO, 'advisories'));
 

@@ -5,8 +5,8 @@ import {
   parseDistroFixSource,
   serializeDistroFixSource,
   type DistroFixSource,
-} from '../src/advisories/distro-fix.js';
-import { DISTRO_FIX_JSON } from '../src/advisories/database.generated.js';
+} from '../../src/advisories/distro-fix.js';
+import { DISTRO_FIX_JSON } from '../../src/advisories/database.generated.js';
 
 const sample: DistroFixSource = {
   schema: 'ctrsafe.distro-fixes/1',

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { fixtureHost } from './helpers/fixture-host.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { fixtureHost } from '../helpers/fixture-host.js';
 
 /** fixture -> the kernel package version ctrsafe must read, and runtime versions where a package database holds them. */
 const HOSTS: Record<string, { kernel: string; pkg: string; runtimes?: Record<string, string> }> = {

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import type { Report } from '../src/evaluate/build-report.js';
-import { actionsForReport } from '../src/fleet/plan/node-actions.js';
-import { withServerFacts } from '../src/fleet/store/server-facts.js';
-import { validateReport } from '../src/fleet/validate-report.js';
-import { DEVICES_SKIP, layeredHost, variant } from './helpers/layered-host.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import type { Report } from '../../src/evaluate/build-report.js';
+import { actionsForReport } from '../../src/fleet/plan/node-actions.js';
+import { withServerFacts } from '../../src/fleet/store/server-facts.js';
+import { validateReport } from '../../src/fleet/validate-report.js';
+import { DEVICES_SKIP, layeredHost, variant } from '../helpers/layered-host.js';
 
 const opts = { skip: DEVICES_SKIP };
 const DRIVER_CVES = [

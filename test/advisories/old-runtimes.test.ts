@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { loadAdvisoryDir } from '../src/advisories/load-advisories.js';
-import { compareUpstream } from '../src/version/compare-upstream.js';
-import { rpmDatabase } from './helpers/rpmdb.js';
-import { FIXTURES, REPO } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { loadAdvisoryDir } from '../../src/advisories/load-advisories.js';
+import { compareUpstream } from '../../src/version/compare-upstream.js';
+import { rpmDatabase } from '../helpers/rpmdb.js';
+import { FIXTURES, REPO } from '../helpers/tree.js';
 
 const db = loadAdvisoryDir(path.join(REPO, 'advisories'));
 

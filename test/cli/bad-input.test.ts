@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { runCli } from './helpers/run-cli.js';
-import { writeTree } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { runCli } from '../helpers/run-cli.js';
+import { writeTree } from '../helpers/tree.js';
 
 test('a --root that does not exist: exit 3 and one line on stderr', () => {
   const r = runCli(['check', '--root', '/nonexistent/ctrsafe']);

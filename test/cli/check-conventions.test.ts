@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runMain } from './helpers/run-main.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
+import { runMain } from '../helpers/run-main.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
 
 const HOST = path.join(FIXTURES, 'centos7-default');
 

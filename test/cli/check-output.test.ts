@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runCli, runJson } from './helpers/run-cli.js';
-import { FIXTURES } from './helpers/tree.js';
+import { runCli, runJson } from '../helpers/run-cli.js';
+import { FIXTURES } from '../helpers/tree.js';
 
 const ROCKY8 = path.join(FIXTURES, 'rocky8');
 const NO_STORE = ['--db', '/nonexistent/ctrsafe-db'];

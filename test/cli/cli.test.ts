@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runCli } from './helpers/run-cli.js';
-import { BIN, FIXTURES } from './helpers/tree.js';
+import { runCli } from '../helpers/run-cli.js';
+import { BIN, FIXTURES } from '../helpers/tree.js';
 
 const centos7 = path.join(FIXTURES, 'centos7-default');
 

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMANDS } from '../src/cli/commands/index.js';
-import { loadConfig, settingsFor } from '../src/cli/config-file.js';
-import { parseCommandLine } from '../src/cli/options.js';
-import { findCommand, optionsOf, type CommandSpec } from '../src/cli/spec.js';
-import { runMain } from './helpers/run-main.js';
-import { writeTree } from './helpers/tree.js';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+import { loadConfig, settingsFor } from '../../src/cli/config-file.js';
+import { parseCommandLine } from '../../src/cli/options.js';
+import { findCommand, optionsOf, type CommandSpec } from '../../src/cli/spec.js';
+import { runMain } from '../helpers/run-main.js';
+import { REPO, writeTree } from '../helpers/tree.js';
 
 function leaves(
   list: readonly CommandSpec[],
@@ -159,7 +159,6 @@ function functionsOf(source: string): Map<string, string> {
 }
 
 test('every option a handler reads is declared for each command that runs it', () => {
-  const REPO = new URL('../../', import.meta.url).pathname;
   const shared = functionsOf(fs.readFileSync(path.join(REPO, 'src/cli/report-output.ts'), 'utf8'));
   let checked = 0;
   for (const { spec, words } of leaves(COMMANDS)) {

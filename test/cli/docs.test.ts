@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMANDS, FOOTER, TAGLINE } from '../src/cli/commands/index.js';
-import { renderBashCompletion, renderZshCompletion } from '../src/cli/render-completion.js';
-import { renderManPages } from '../src/cli/render-man.js';
-import { optionsOf, type CommandSpec } from '../src/cli/spec.js';
-import { writeTree } from './helpers/tree.js';
+import { COMMANDS, FOOTER, TAGLINE } from '../../src/cli/commands/index.js';
+import { renderBashCompletion, renderZshCompletion } from '../../src/cli/render-completion.js';
+import { renderManPages } from '../../src/cli/render-man.js';
+import { optionsOf, type CommandSpec } from '../../src/cli/spec.js';
+import { writeTree } from '../helpers/tree.js';
 
 function leaves(
   list: readonly CommandSpec[],

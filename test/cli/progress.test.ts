@@ -1,7 +1,7 @@
 // The progress line: its text, its pace, and silence where no one watches (a pipe, a log, --quiet).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatProgress, progressLine } from '../src/cli/progress.js';
+import { formatProgress, progressLine } from '../../src/cli/progress.js';
 
 test('the text: bytes, rate and elapsed time; with a total, percent and time left', () => {
   assert.equal(

@@ -2,12 +2,12 @@
 // copied tree when it says so, and check and the run's readiness take their collectors from it, none forgotten.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectHost } from '../src/collect/collect-host.js';
-import { FILE_COLLECTORS, runCollectors, type CollectorId } from '../src/collect/collectors.js';
-import type { Facts } from '../src/facts/fact.js';
-import { HostRoot } from '../src/host/host-root.js';
-import { collectReadinessFacts } from '../src/run/host-readiness.js';
-import { fixtureHost } from './helpers/fixture-host.js';
+import { collectHost } from '../../src/collect/collect-host.js';
+import { FILE_COLLECTORS, runCollectors, type CollectorId } from '../../src/collect/collectors.js';
+import type { Facts } from '../../src/facts/fact.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { collectReadinessFacts } from '../../src/run/host-readiness.js';
+import { fixtureHost } from '../helpers/fixture-host.js';
 
 const HOSTS = ['rocky9', 'debian12', 'ubuntu2404', 'shifter-cray', 'apptainer-setuid', 'sles15sp3'];
 

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { runCheck } from '../src/cli/check-command.js';
-import { rootIsMountPoint } from '../src/collect/collect-container.js';
-import { BIN, writeTree } from './helpers/tree.js';
-import { runJson } from './helpers/run-cli.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { rootIsMountPoint } from '../../src/collect/collect-container.js';
+import { BIN, writeTree } from '../helpers/tree.js';
+import { runJson } from '../helpers/run-cli.js';
 
 test("inside a user namespace (as in Charliecloud or rootless Podman) readiness is unknown, never the container's answer", () => {
   const r = spawnSync(

@@ -4,18 +4,18 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { collectAcceleratorFacts } from '../src/collect/collect-accelerators.js';
-import type { Facts } from '../src/facts/fact.js';
-import { HostRoot } from '../src/host/host-root.js';
-import { parseCdiSpec } from '../src/parse/cdi-spec.js';
+import { collectAcceleratorFacts } from '../../src/collect/collect-accelerators.js';
+import type { Facts } from '../../src/facts/fact.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { parseCdiSpec } from '../../src/parse/cdi-spec.js';
 import {
   memlockByDomain,
   parseLimitsConfMemlock,
   parseProcLimitsMemlock,
   parseSlurmConfKeys,
-} from '../src/parse/resource-limits.js';
-import { NVIDIA_CDI_YAML } from './helpers/gpu-fixtures.js';
-import { writeTree } from './helpers/tree.js';
+} from '../../src/parse/resource-limits.js';
+import { NVIDIA_CDI_YAML } from '../helpers/gpu-fixtures.js';
+import { writeTree } from '../helpers/tree.js';
 
 test('a CDI spec as nvidia-ctk generates it: devices, hooks and binds', () => {
   const r = parseCdiSpec(NVIDIA_CDI_YAML, 'nvidia.yaml');

@@ -6,18 +6,18 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HostRoot } from '../src/host/host-root.js';
-import { openTestSqlite } from './helpers/test-sqlite.js';
-import { readPackagesFrom, readRpmDatabase, type RpmDbResult } from '../src/collect/read-rpmdb.js';
-import { bufferAccess, DatabaseFormatError } from '../src/parse/random-access.js';
-import { rpmChangelogCves } from '../src/parse/changelog-cves.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { openTestSqlite } from '../helpers/test-sqlite.js';
+import { readPackagesFrom, readRpmDatabase, type RpmDbResult } from '../../src/collect/read-rpmdb.js';
+import { bufferAccess, DatabaseFormatError } from '../../src/parse/random-access.js';
+import { rpmChangelogCves } from '../../src/parse/changelog-cves.js';
 import {
   berkeleyDatabase,
   KERNEL_CORE_EL8_5,
   ndbDatabase,
   rpmDatabase,
   type RpmSpec,
-} from './helpers/rpmdb.js';
+} from '../helpers/rpmdb.js';
 
 const PKGS: RpmSpec[] = [
   KERNEL_CORE_EL8_5,

@@ -6,10 +6,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createApp } from '../src/fleet/server/app.js';
-import { serveApp } from '../src/fleet/server/serve.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { BIN, REPO } from './helpers/tree.js';
+import { createApp } from '../../src/fleet/server/app.js';
+import { serveApp } from '../../src/fleet/server/serve.js';
+import { openStore } from '../../src/fleet/store/open-store.js';
+import { BIN, REPO } from '../helpers/tree.js';
 
 const SECRET = 'enrol-secret-for-agent-tests-0123';
 

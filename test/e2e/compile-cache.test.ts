@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO } from './helpers/tree.js';
+import { REPO } from '../helpers/tree.js';
 
 /** The package's bin: the launcher that loads the bundle with the cache. */
 const BIN = path.join(REPO, 'dist/bundle/ctrsafe-launch.cjs');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
+import { BIN, FIXTURES, REPO, writeTree } from '../helpers/tree.js';
 
 const node24 = execFileSync(process.execPath, [path.join(REPO, 'scripts/fetch-node.mjs')], {
   encoding: 'utf8',

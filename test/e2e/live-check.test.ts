@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { runCli, runJson } from './helpers/run-cli.js';
+import { runCli, runJson } from '../helpers/run-cli.js';
 
 interface Rt {
   id: string;

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { FIXTURES } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { FIXTURES } from '../helpers/tree.js';
 
 type R = 'yes' | 'no' | 'unknown';
 interface Expect {

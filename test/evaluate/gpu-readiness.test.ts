@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import type { Report } from '../src/evaluate/build-report.js';
-import { renderText } from '../src/render/render-text.js';
-import { makeStyle } from '../src/render/style.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
-import { NVIDIA_CDI_YAML } from './helpers/gpu-fixtures.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import type { Report } from '../../src/evaluate/build-report.js';
+import { renderText } from '../../src/render/render-text.js';
+import { makeStyle } from '../../src/render/style.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
+import { NVIDIA_CDI_YAML } from '../helpers/gpu-fixtures.js';
 
 /** /etc/nvidia-container-runtime/config.toml as the 1.16/1.17 Debian packages ship it (comments trimmed). */
 const TOOLKIT_CONFIG = (noCgroups: string) => `#accept-nvidia-visible-devices-as-volume-mounts = false

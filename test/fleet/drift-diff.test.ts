@@ -1,7 +1,7 @@
 // Drift in words: transitions grouped per node and report, each change from what to what, better or worse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeChange, groupDrift } from '../src/fleet/drift-diff.js';
+import { describeChange, groupDrift } from '../../src/fleet/drift-diff.js';
 
 test('changes in words, with their direction', () => {
   const c = (subject: string, o: string | null, n: string | null) =>

@@ -1,7 +1,7 @@
 // Slurm hostlist syntax both ways, checked against scontrol's documented forms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compressHostlist, expandHostlist } from '../src/fleet/hostlist.js';
+import { compressHostlist, expandHostlist } from '../../src/fleet/hostlist.js';
 
 test('expand: ranges, lists, zero padding, suffixes, plain names', () => {
   assert.deepEqual(expandHostlist('node[001-003,007]'), ['node001', 'node002', 'node003', 'node007']);

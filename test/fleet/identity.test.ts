@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createApp, type AppConfig } from '../src/fleet/server/app.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import type { FleetStore } from '../src/fleet/store/fleet-store.js';
-import { validateReport } from '../src/fleet/validate-report.js';
-import { runCli } from './helpers/run-cli.js';
+import { createApp, type AppConfig } from '../../src/fleet/server/app.js';
+import { openStore } from '../../src/fleet/store/open-store.js';
+import type { FleetStore } from '../../src/fleet/store/fleet-store.js';
+import { validateReport } from '../../src/fleet/validate-report.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const SECRET = 'enrol-secret-for-tests-0123456789';

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from './helpers/run-cli.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
+import { runCli } from '../helpers/run-cli.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
 
 const check = (fixture: string) =>
   runCli(['check', '--root', path.join(FIXTURES, fixture), '--format', 'json']).stdout;

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { createApp } from '../src/fleet/server/app.js';
-import { serveApp } from '../src/fleet/server/serve.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { BIN, FIXTURES } from './helpers/tree.js';
+import { createApp } from '../../src/fleet/server/app.js';
+import { serveApp } from '../../src/fleet/server/serve.js';
+import { openStore } from '../../src/fleet/store/open-store.js';
+import { BIN, FIXTURES } from '../helpers/tree.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const SECRET = 'enrol-secret-for-tests-0123456789';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BIN, FIXTURES, writeTree } from './helpers/tree.js';
+import { BIN, FIXTURES, writeTree } from '../helpers/tree.js';
 
 /**
  * A compromised node's ctrsafe: `fleet collect` runs the same program on every node (its own path), so a copy of

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evaluateGate, gateLine, type GateInput } from '../src/gate/evaluate-gate.js';
-import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
-import { gateOutcome, tellsSlurm } from '../src/gate/gate-outcome.js';
-import { parseScontrolNode, pickNodeName, planSlurmAction } from '../src/gate/slurm-node.js';
-import { runCli } from './helpers/run-cli.js';
-import { withStuckCheck } from './helpers/stuck-check.js';
-import { BIN, FIXTURES, REPO, writeTree } from './helpers/tree.js';
-import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
+import { evaluateGate, gateLine, type GateInput } from '../../src/gate/evaluate-gate.js';
+import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../../src/gate/gate-policy.js';
+import { gateOutcome, tellsSlurm } from '../../src/gate/gate-outcome.js';
+import { parseScontrolNode, pickNodeName, planSlurmAction } from '../../src/gate/slurm-node.js';
+import { runCli } from '../helpers/run-cli.js';
+import { withStuckCheck } from '../helpers/stuck-check.js';
+import { BIN, FIXTURES, REPO, writeTree } from '../helpers/tree.js';
+import { DT, FS, PART, partitionExtra, writeSif } from '../helpers/write-sif.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 

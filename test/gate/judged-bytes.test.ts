@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gateImage } from '../src/gate/gate-image.js';
-import { prepareRootfs } from '../src/run/prepare-rootfs.js';
-import { startFlipping, stopFlipping } from './helpers/mmap-flip.js';
-import { writeTree } from './helpers/tree.js';
+import { gateImage } from '../../src/gate/gate-image.js';
+import { prepareRootfs } from '../../src/run/prepare-rootfs.js';
+import { startFlipping, stopFlipping } from '../helpers/mmap-flip.js';
+import { writeTree } from '../helpers/tree.js';
 
 /** Two squashfs images of one size, with uncompressed tables, that differ only where the tree does. */
 function twoVersions(files: Record<string, string>, modeA: number, modeB: number, fileB?: string) {

@@ -4,12 +4,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseGatePolicy } from '../src/gate/gate-policy.js';
-import { readSif } from '../src/image/sif/read-sif.js';
-import { InputError } from '../src/errors.js';
-import { REPO } from './helpers/tree.js';
-import { runCli } from './helpers/run-cli.js';
-import { tempDir } from './helpers/write-sif.js';
+import { parseGatePolicy } from '../../src/gate/gate-policy.js';
+import { readSif } from '../../src/image/sif/read-sif.js';
+import { InputError } from '../../src/errors.js';
+import { REPO } from '../helpers/tree.js';
+import { runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/write-sif.js';
 
 const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
 const skip =

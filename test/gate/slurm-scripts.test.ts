@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO, writeTree } from './helpers/tree.js';
+import { REPO, writeTree } from '../helpers/tree.js';
 
 /** The contrib script with its ctrsafe, policy, deadlines and scontrol pointed at stand-ins. */
 function script(name: string, gate: string, onError: string | null, dir: string): string {

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
-import { parseScontrolNode, slurmNodeName } from '../src/gate/slurm-node.js';
-import { BIN, FIXTURES, writeTree } from './helpers/tree.js';
+import { parseScontrolNode, slurmNodeName } from '../../src/gate/slurm-node.js';
+import { BIN, FIXTURES, writeTree } from '../helpers/tree.js';
 
 const conf = process.env.CTRSAFE_TEST_SLURM_CONF;
 if (process.env.CI && !conf)

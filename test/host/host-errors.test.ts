@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { KERNEL_CORE_EL8_5, rpmDatabase } from './helpers/rpmdb.js';
-import { FIXTURES, REPO, writeTree } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { KERNEL_CORE_EL8_5, rpmDatabase } from '../helpers/rpmdb.js';
+import { FIXTURES, REPO, writeTree } from '../helpers/tree.js';
 
 const check = async (root: string) => (await runCheck({ root, dbDir: path.join(root, 'no-store') })).report;
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
-import { HostRoot } from '../src/host/host-root.js';
-import { HostRootError } from '../src/errors.js';
-import { writeTree } from './helpers/tree.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { HostRootError } from '../../src/errors.js';
+import { writeTree } from '../helpers/tree.js';
 
 test('absolute and relative symlinks resolve inside the root, never outside', () => {
   const dir = writeTree({ 'etc/real': 'inside\n', 'secret/x': 'inside secret\n' });

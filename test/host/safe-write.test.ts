@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SafeDir } from '../src/host/safe-write.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
-import { runCli } from './helpers/run-cli.js';
+import { SafeDir } from '../../src/host/safe-write.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const asRoot = process.getuid?.() === 0;
 if (process.env.CI && !asRoot) throw new Error('CI runs the write attacks as root, planting as ctrtest');

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { auditImage } from '../src/image/audit-image.js';
-import { loadPolicy } from '../src/image/image-policy.js';
-import { PLANTED, plantTree } from './helpers/plant-tree.js';
-import { runCli } from './helpers/run-cli.js';
-import { writeTree } from './helpers/tree.js';
+import { auditImage } from '../../src/image/audit-image.js';
+import { loadPolicy } from '../../src/image/image-policy.js';
+import { PLANTED, plantTree } from '../helpers/plant-tree.js';
+import { runCli } from '../helpers/run-cli.js';
+import { writeTree } from '../helpers/tree.js';
 
 const tree = plantTree();
 
@@ -125,6 +125,6 @@ test('image audit CLI: --fail-on, JSON contract, SARIF', () => {
     runs: { results: unknown[] }[];
   };
   assert.equal(sarif.version, '2.1.0');
-  // The planted absolute link passes under the default baseline profile (image-profile.test.ts): one result fewer.
+  // The planted absolute link passes under the default baseline profile (image/profile.test.ts): one result fewer.
   assert.equal(sarif.runs[0]!.results.length, PLANTED.length - 1);
 });

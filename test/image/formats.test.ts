@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { auditImage } from '../src/image/audit-image.js';
-import { loadKeyring } from '../src/image/sif/keyring.js';
-import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
-import { PLANTED, plantTree } from './helpers/plant-tree.js';
+import { auditImage } from '../../src/image/audit-image.js';
+import { loadKeyring } from '../../src/image/sif/keyring.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from '../helpers/sign-sif.js';
+import { PLANTED, plantTree } from '../helpers/plant-tree.js';
 import {
   DT,
   FS,
@@ -18,7 +18,7 @@ import {
   signatureExtra,
   tempDir,
   writeSif,
-} from './helpers/write-sif.js';
+} from '../helpers/write-sif.js';
 
 const tree = plantTree();
 const work = tempDir('ctrsafe-formats-');

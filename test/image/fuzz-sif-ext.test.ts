@@ -3,11 +3,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readExtEntries } from '../src/image/ext/read-ext.js';
-import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from '../src/image/image-entry.js';
-import { readSif } from '../src/image/sif/read-sif.js';
-import { partitionContents } from '../src/image/sif/sif-partition.js';
-import { REPO } from './helpers/tree.js';
+import { readExtEntries } from '../../src/image/ext/read-ext.js';
+import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from '../../src/image/image-entry.js';
+import { readSif } from '../../src/image/sif/read-sif.js';
+import { partitionContents } from '../../src/image/sif/sif-partition.js';
+import { REPO } from '../helpers/tree.js';
 import {
   buildExt,
   DT,
@@ -18,9 +18,9 @@ import {
   signatureExtra,
   tempDir,
   writeSif,
-} from './helpers/write-sif.js';
-import { prng } from './helpers/prng.js';
-import { cpuMark, cpuMsSince } from './helpers/cpu-time.js';
+} from '../helpers/write-sif.js';
+import { prng } from '../helpers/prng.js';
+import { cpuMark, cpuMsSince } from '../helpers/cpu-time.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && !process.env.CI ? 'needs root for the planted tree' : false;

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { auditImage, type ImageReport } from '../src/image/audit-image.js';
-import { loadPolicy } from '../src/image/image-policy.js';
-import { runCli } from './helpers/run-cli.js';
-import { writeTree } from './helpers/tree.js';
+import { auditImage, type ImageReport } from '../../src/image/audit-image.js';
+import { loadPolicy } from '../../src/image/image-policy.js';
+import { runCli } from '../helpers/run-cli.js';
+import { writeTree } from '../helpers/tree.js';
 
 const work = writeTree({});
 const image = path.join(work, 'stock.tar');

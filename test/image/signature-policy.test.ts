@@ -4,12 +4,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { auditImage } from '../src/image/audit-image.js';
-import { loadPolicy, parsePolicy } from '../src/image/image-policy.js';
-import { loadKeyring } from '../src/image/sif/keyring.js';
-import { InputError } from '../src/errors.js';
-import { REPO } from './helpers/tree.js';
-import { tempDir } from './helpers/write-sif.js';
+import { auditImage } from '../../src/image/audit-image.js';
+import { loadPolicy, parsePolicy } from '../../src/image/image-policy.js';
+import { loadKeyring } from '../../src/image/sif/keyring.js';
+import { InputError } from '../../src/errors.js';
+import { REPO } from '../helpers/tree.js';
+import { tempDir } from '../helpers/write-sif.js';
 
 const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
 const skip =

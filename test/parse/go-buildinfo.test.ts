@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HostRoot } from '../src/host/host-root.js';
-import { readBinaryVersion } from '../src/collect/read-binary-version.js';
-import { goProgramVersion, readGoBuildInfo } from '../src/parse/go-buildinfo.js';
-import { bufferAccess } from '../src/parse/random-access.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { readBinaryVersion } from '../../src/collect/read-binary-version.js';
+import { goProgramVersion, readGoBuildInfo } from '../../src/parse/go-buildinfo.js';
+import { bufferAccess } from '../../src/parse/random-access.js';
 
 /** Go's layout: magic, pointer size, flags (2 = inline strings), padding to 32, then two uvarint-prefixed strings. */
 function buildInfo(goVersion: string, lines: string[]): Buffer {

@@ -1,14 +1,14 @@
 // Parsers and classifiers on real-world shapes: mountinfo escapes, kernel release naming, os-release quoting, dpkg stanzas.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyKernel } from '../src/version/classify-kernel.js';
-import { parseDpkgStatus } from '../src/parse/dpkg-status.js';
-import { extractKernelConfig } from '../src/parse/kernel-config.js';
-import { parseKeyValueConfig } from '../src/parse/key-value-config.js';
-import { mountFor, parseMountinfo, parseMountsTable } from '../src/parse/mounts.js';
-import { parseOsRelease } from '../src/parse/os-release.js';
-import { parseSysctlConf, type SysctlSetting } from '../src/parse/sysctl-conf.js';
-import { compareLooseVersion } from '../src/version/compare-loose.js';
+import { classifyKernel } from '../../src/version/classify-kernel.js';
+import { parseDpkgStatus } from '../../src/parse/dpkg-status.js';
+import { extractKernelConfig } from '../../src/parse/kernel-config.js';
+import { parseKeyValueConfig } from '../../src/parse/key-value-config.js';
+import { mountFor, parseMountinfo, parseMountsTable } from '../../src/parse/mounts.js';
+import { parseOsRelease } from '../../src/parse/os-release.js';
+import { parseSysctlConf, type SysctlSetting } from '../../src/parse/sysctl-conf.js';
+import { compareLooseVersion } from '../../src/version/compare-loose.js';
 
 test('kernel releases are told apart by vendor naming (mainline ranges never judge a distribution kernel)', () => {
   const cases: [string, string, string][] = [

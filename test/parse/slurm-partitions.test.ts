@@ -1,13 +1,13 @@
 // Slurm partitions from slurm.conf (slurm.conf(5) PartitionName, Nodes= hostlists), and the grid built from them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectAcceleratorFacts } from '../src/collect/collect-accelerators.js';
-import { addFact, type Facts } from '../src/facts/fact.js';
-import { HostRoot } from '../src/host/host-root.js';
-import { hostlistIncludes, slurmPartitionsOf } from '../src/parse/slurm-partitions.js';
-import { expandHostlist } from '../src/fleet/hostlist.js';
-import { NO_PARTITION, partitionGrid } from '../src/fleet/node-grid.js';
-import { writeTree } from './helpers/tree.js';
+import { collectAcceleratorFacts } from '../../src/collect/collect-accelerators.js';
+import { addFact, type Facts } from '../../src/facts/fact.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { hostlistIncludes, slurmPartitionsOf } from '../../src/parse/slurm-partitions.js';
+import { expandHostlist } from '../../src/fleet/hostlist.js';
+import { NO_PARTITION, partitionGrid } from '../../src/fleet/node-grid.js';
+import { writeTree } from '../helpers/tree.js';
 
 test('hostlist membership without expanding: widths, ranges, lists, suffixes; agrees with the expander', () => {
   const expr = 'cn[001-100,200],gpu[1-4]-ib,login1';

@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import type { Facts } from '../src/facts/fact.js';
-import { interpretProbes } from '../src/probe/interpret-probes.js';
-import { planProbes, probeResultFrom } from '../src/probe/probes.js';
-import { runBatch } from '../src/probe/run-batch.js';
-import { deriveFeatures } from '../src/evaluate/derive-features.js';
+import type { Facts } from '../../src/facts/fact.js';
+import { interpretProbes } from '../../src/probe/interpret-probes.js';
+import { planProbes, probeResultFrom } from '../../src/probe/probes.js';
+import { runBatch } from '../../src/probe/run-batch.js';
+import { deriveFeatures } from '../../src/evaluate/derive-features.js';
 
 const plan = (id: string) => planProbes().find((p) => p.id === id)!;
 

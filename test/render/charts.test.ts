@@ -2,12 +2,12 @@
 // fills told apart without colour, text alternatives that say what the bars say; and the verdicts and kernel order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderBars, type BarsData } from '../src/render/chart-bars.js';
-import { renderStackedBars, type StackedBarsData } from '../src/render/chart-stacked-bars.js';
-import { fit } from '../src/render/svg.js';
-import { FILLS } from '../src/render/chart-fills.js';
-import { runtimeVerdict } from '../src/fleet/runtime-verdict.js';
-import { groupKernels, kernelGroup } from '../src/fleet/kernel-groups.js';
+import { renderBars, type BarsData } from '../../src/render/chart-bars.js';
+import { renderStackedBars, type StackedBarsData } from '../../src/render/chart-stacked-bars.js';
+import { fit } from '../../src/render/svg.js';
+import { FILLS } from '../../src/render/chart-fills.js';
+import { runtimeVerdict } from '../../src/fleet/runtime-verdict.js';
+import { groupKernels, kernelGroup } from '../../src/fleet/kernel-groups.js';
 
 /** Well-formed XML in the subset the charts write: balanced tags, quoted attributes, escaped text; else a reason. */
 export function xmlProblem(svg: string): string | null {
@@ -200,7 +200,7 @@ test('kernels: grouped by family and stream, newest release first (rpm order, no
 });
 
 test('trend: a gap where no roll-up exists, every line named at its end and summarised in words', async () => {
-  const { renderTrend } = await import('../src/render/chart-trend.js');
+  const { renderTrend } = await import('../../src/render/chart-trend.js');
   const svg = renderTrend({
     id: 'trend-affected',
     title: 'Affected',

@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { ADMIN, request, SECRET, startServer, stopServer } from './helpers/fleet-server.js';
-import { runCli } from './helpers/run-cli.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
+import { ADMIN, request, SECRET, startServer, stopServer } from '../helpers/fleet-server.js';
+import { runCli } from '../helpers/run-cli.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
 
 test('every line is a HELP, a TYPE or a sample of a ctrsafe_ gauge, and each runtime has exactly one state set', () => {
   const r = runCli(['check', '--root', path.join(FIXTURES, 'centos7-default'), '--format', 'prometheus']);

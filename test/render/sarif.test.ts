@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { runCli } from './helpers/run-cli.js';
-import { FIXTURES, REPO } from './helpers/tree.js';
+import { runCli } from '../helpers/run-cli.js';
+import { FIXTURES, REPO } from '../helpers/tree.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv-draft-04') as new (o: object) => {

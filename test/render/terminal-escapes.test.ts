@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { escapeControl, escapeStrings } from '../src/render/terminal-text.js';
-import { runCli } from './helpers/run-cli.js';
-import { FIXTURES, writeTree } from './helpers/tree.js';
+import { escapeControl, escapeStrings } from '../../src/render/terminal-text.js';
+import { runCli } from '../helpers/run-cli.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
 
 const FORGED = '\x1b]0;pwned\x07\x1b[2J\x1b[H\r\n0 passed, 0 failed, 0 unknown. host OK\u202e\x9b31m';
 /** Anything a terminal would act on: C0 but newline, DEL, C1, bidi overrides. */

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runMain } from './helpers/run-main.js';
-import { REPO } from './helpers/tree.js';
+import { runMain } from '../helpers/run-main.js';
+import { REPO } from '../helpers/tree.js';
 
 test('docs/rules.md is what `ctrsafe rules --markdown` prints (npm run docs regenerates it)', async () => {
   const r = await runMain(['rules', '--markdown']);

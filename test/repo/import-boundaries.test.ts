@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { REPO } from './helpers/tree.js';
+import { REPO } from '../helpers/tree.js';
 
 /** Lowest first; the folders of one layer may import one another, except the features. */
 const LAYERS: readonly (readonly string[])[] = [

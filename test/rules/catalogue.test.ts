@@ -1,10 +1,10 @@
 // Every rule is complete data and its own pass/fail examples come out as the rule says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Facts } from '../src/facts/fact.js';
-import { evaluateRule } from '../src/evaluate/evaluate-rules.js';
-import { RULES } from '../src/rules/catalogue.js';
-import { OPERATORS, type Condition } from '../src/rules/rule.js';
+import type { Facts } from '../../src/facts/fact.js';
+import { evaluateRule } from '../../src/evaluate/evaluate-rules.js';
+import { RULES } from '../../src/rules/catalogue.js';
+import { OPERATORS, type Condition } from '../../src/rules/rule.js';
 
 function factsOf(o: Record<string, unknown>): Facts {
   return new Map(

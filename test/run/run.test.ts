@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import { extractSanitized } from '../src/run/extract-tar.js';
-import { BIN as REPO_BIN, FIXTURES } from './helpers/tree.js';
-import { dsseEnvelope, ed25519Pair, writeSignedSif } from './helpers/sign-sif.js';
-import { DT, FS, PART, partitionExtra, writeSif } from './helpers/write-sif.js';
+import { extractSanitized } from '../../src/run/extract-tar.js';
+import { BIN as REPO_BIN, FIXTURES } from '../helpers/tree.js';
+import { dsseEnvelope, ed25519Pair, writeSignedSif } from '../helpers/sign-sif.js';
+import { DT, FS, PART, partitionExtra, writeSif } from '../helpers/write-sif.js';
 
 const asRoot = process.getuid?.() === 0;
 if (process.env.CI && !asRoot)
@@ -69,7 +69,7 @@ const ROOTFS = miniRootfs();
 
 /**
  * The bundle, copied where the unprivileged user can read it: the checkout may sit below a directory only root
- * can enter (a CI clone in mktemp's 0700 directory). The agent runs alone from one file (test/agent-bundle.test.ts).
+ * can enter (a CI clone in mktemp's 0700 directory). The agent runs alone from one file (test/e2e/agent-bundle.test.ts).
  */
 const BIN = path.join(scratch('ctrsafe-bin-'), 'ctrsafe.cjs');
 fs.copyFileSync(REPO_BIN, BIN);
@@ -641,7 +641,7 @@ test(
 );
 
 test('run identity (pure): root for root is fine; root for another needs the administrator and binds they could open', async () => {
-  const { rootForOtherProblem, runIdentity } = await import('../src/run/run-identity.js');
+  const { rootForOtherProblem, runIdentity } = await import('../../src/run/run-identity.js');
   const who = runIdentity({ euid: 0, uid: 0, gid: 0 }, { SUDO_UID: '1001', SUDO_GID: '1001' });
   assert.deepEqual(who, { callerUid: 1001, callerGid: 1001, privileged: true });
   const never = () => false;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { parseAdvisory } from '../src/advisories/advisory.js';
-import { AdvisoryRecord } from '../src/schema/advisory-record.js';
-import { documentProblem } from '../src/schema/check-document.js';
-import { REPO } from './helpers/tree.js';
+import { parseAdvisory } from '../../src/advisories/advisory.js';
+import { AdvisoryRecord } from '../../src/schema/advisory-record.js';
+import { documentProblem } from '../../src/schema/check-document.js';
+import { REPO } from '../helpers/tree.js';
 
 const require = createRequire(import.meta.url);
 const Ajv2020 = require('ajv/dist/2020.js') as new (o: object) => {

@@ -7,13 +7,13 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { createApp, type ApiRequest } from '../src/fleet/server/app.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { documentProblem } from '../src/schema/check-document.js';
-import { FLEET_API_BODIES } from '../src/schema/fleet-api.js';
-import { fixtureHost } from './helpers/fixture-host.js';
-import { REPO } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { createApp, type ApiRequest } from '../../src/fleet/server/app.js';
+import { openStore } from '../../src/fleet/store/open-store.js';
+import { documentProblem } from '../../src/schema/check-document.js';
+import { FLEET_API_BODIES } from '../../src/schema/fleet-api.js';
+import { fixtureHost } from '../helpers/fixture-host.js';
+import { REPO } from '../helpers/tree.js';
 
 type Body = keyof typeof FLEET_API_BODIES;
 

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { loadGatePolicy, parseGatePolicy } from '../src/gate/gate-policy.js';
-import { loadPolicy, parsePolicy } from '../src/image/image-policy.js';
-import { readPolicyDocument } from '../src/policy-document.js';
-import { REPO, writeTree } from './helpers/tree.js';
+import { loadGatePolicy, parseGatePolicy } from '../../src/gate/gate-policy.js';
+import { loadPolicy, parsePolicy } from '../../src/image/image-policy.js';
+import { readPolicyDocument } from '../../src/policy-document.js';
+import { REPO, writeTree } from '../helpers/tree.js';
 
 const require = createRequire(import.meta.url);
 const Ajv2020 = require('ajv/dist/2020.js') as new (o: object) => {

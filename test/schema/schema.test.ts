@@ -6,17 +6,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Type } from 'typebox';
-import { runCheck } from '../src/cli/check-command.js';
-import { validateReport } from '../src/fleet/validate-report.js';
-import { documentProblem, readablePath } from '../src/schema/check-document.js';
-import * as Declared from '../src/schema/host-report.js';
-import { GateInput, NodeReport, gateInputOf, nodeReportOf } from '../src/schema/node-report.js';
-import { PUBLISHED, publishedText, schemaDigest } from '../src/schema/published.js';
-import { ImageReport } from '../src/schema/image-report.js';
-import { auditImage } from '../src/image/audit-image.js';
-import { loadKeyring } from '../src/image/sif/keyring.js';
-import { fixtureHost } from './helpers/fixture-host.js';
-import { REPO } from './helpers/tree.js';
+import { runCheck } from '../../src/cli/check-command.js';
+import { validateReport } from '../../src/fleet/validate-report.js';
+import { documentProblem, readablePath } from '../../src/schema/check-document.js';
+import * as Declared from '../../src/schema/host-report.js';
+import { GateInput, NodeReport, gateInputOf, nodeReportOf } from '../../src/schema/node-report.js';
+import { PUBLISHED, publishedText, schemaDigest } from '../../src/schema/published.js';
+import { ImageReport } from '../../src/schema/image-report.js';
+import { auditImage } from '../../src/image/audit-image.js';
+import { loadKeyring } from '../../src/image/sif/keyring.js';
+import { fixtureHost } from '../helpers/fixture-host.js';
+import { REPO } from '../helpers/tree.js';
 
 const HOSTS = ['rocky9', 'debian12', 'ubuntu2204', 'sles15sp3', 'shifter-cray', 'apptainer-setuid'];
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli, runJson } from './helpers/run-cli.js';
+import { runCli, runJson } from '../helpers/run-cli.js';
 
 interface Report {
   features: { id: string; state: string; how: string; evidence: string }[];

@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { compareDebian } from '../src/version/compare-debian.js';
-import { compareRpm } from '../src/version/compare-rpm.js';
-import { compareUpstream } from '../src/version/compare-upstream.js';
-import { mainlineVersion } from '../src/version/kernel-version.js';
-import { prng as rng } from './helpers/prng.js';
+import { compareDebian } from '../../src/version/compare-debian.js';
+import { compareRpm } from '../../src/version/compare-rpm.js';
+import { compareUpstream } from '../../src/version/compare-upstream.js';
+import { mainlineVersion } from '../../src/version/kernel-version.js';
+import { prng as rng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.CTRSAFE_SEED ?? Date.now() % 100000);
 const pick = (r: () => number, s: string) => s[Math.floor(r() * s.length)]!;

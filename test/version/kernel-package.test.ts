@@ -1,8 +1,8 @@
 // Which package and version a running kernel came from, per distribution, from real release strings (issue 12).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyKernel } from '../src/version/classify-kernel.js';
-import { identifyKernel, type KernelPackageEntry } from '../src/version/kernel-package.js';
+import { classifyKernel } from '../../src/version/classify-kernel.js';
+import { identifyKernel, type KernelPackageEntry } from '../../src/version/kernel-package.js';
 
 const debian = (release: string, banner: string, packages: KernelPackageEntry[] = []) =>
   identifyKernel({ family: 'debian', release, banner, signature: '', osVersion: '', packages });

@@ -6,22 +6,22 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadBuiltinAdvisories } from '../src/advisories/load-advisories.js';
-import { builderPaths, runBuild } from '../src/advisories/sources/build-distro-data.js';
+import { loadBuiltinAdvisories } from '../../../src/advisories/load-advisories.js';
+import { builderPaths, runBuild } from '../../../src/advisories/sources/build-distro-data.js';
 import {
   fixesFromDebianTrackerExtract,
   type DebianTrackerExtract,
-} from '../src/advisories/sources/debian-tracker-extract.js';
-import type { ChangelogExtract } from '../src/advisories/sources/fetch-changelogs.js';
-import { fixesFromChangelogExtract } from '../src/advisories/sources/build-from-changelogs.js';
-import { fixesFromSuseExtract, type SuseExtract } from '../src/advisories/sources/suse-advisory.js';
+} from '../../../src/advisories/sources/debian-tracker-extract.js';
+import type { ChangelogExtract } from '../../../src/advisories/sources/fetch-changelogs.js';
+import { fixesFromChangelogExtract } from '../../../src/advisories/sources/build-from-changelogs.js';
+import { fixesFromSuseExtract, type SuseExtract } from '../../../src/advisories/sources/suse-advisory.js';
 import {
   fixesFromUbuntuTracker,
   type UbuntuTrackerExtract,
-} from '../src/advisories/sources/ubuntu-cve-tracker.js';
-import { compareDebian } from '../src/version/compare-debian.js';
-import { compareRpm } from '../src/version/compare-rpm.js';
-import { REPO } from './helpers/tree.js';
+} from '../../../src/advisories/sources/ubuntu-cve-tracker.js';
+import { compareDebian } from '../../../src/version/compare-debian.js';
+import { compareRpm } from '../../../src/version/compare-rpm.js';
+import { REPO } from '../../helpers/tree.js';
 
 const INPUTS = path.join(REPO, 'scripts/distro-data/inputs');
 const input = <T>(rel: string) => JSON.parse(fs.readFileSync(path.join(INPUTS, rel), 'utf8')) as T;

@@ -4,34 +4,38 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DistroFix } from '../src/advisories/distro-fix.js';
-import { buildAlmaLinux } from '../src/advisories/sources/build-from-mirrors.js';
+import type { DistroFix } from '../../../src/advisories/distro-fix.js';
+import { buildAlmaLinux } from '../../../src/advisories/sources/build-from-mirrors.js';
 import {
   csafProductEcosystem,
   distroFixesFromCsaf,
   parseNevra,
-} from '../src/advisories/sources/csaf-advisory.js';
-import { normalizeOsvEcosystem, osvCves, redHatCpeEcosystem } from '../src/advisories/sources/ecosystems.js';
-import { openInputTree } from '../src/advisories/sources/input-tree.js';
-import { minimizeFixes } from '../src/advisories/sources/merge-fixes.js';
-import { distroFixesFromOsv } from '../src/advisories/sources/osv-distro.js';
-import { firstNamingEntries, parseChangelog } from '../src/advisories/sources/package-changelog.js';
+} from '../../../src/advisories/sources/csaf-advisory.js';
+import {
+  normalizeOsvEcosystem,
+  osvCves,
+  redHatCpeEcosystem,
+} from '../../../src/advisories/sources/ecosystems.js';
+import { openInputTree } from '../../../src/advisories/sources/input-tree.js';
+import { minimizeFixes } from '../../../src/advisories/sources/merge-fixes.js';
+import { distroFixesFromOsv } from '../../../src/advisories/sources/osv-distro.js';
+import { firstNamingEntries, parseChangelog } from '../../../src/advisories/sources/package-changelog.js';
 import {
   fixesFromRedHatExtract,
   type RedHatExtract,
-} from '../src/advisories/sources/redhat-security-data.js';
-import { isRelevantSourcePackage, rpmSourceOf } from '../src/advisories/sources/relevant-packages.js';
+} from '../../../src/advisories/sources/redhat-security-data.js';
+import { isRelevantSourcePackage, rpmSourceOf } from '../../../src/advisories/sources/relevant-packages.js';
 import {
   fixesFromSuseCveExtract,
   parseSuseProductId,
   suseCveRecordFixed,
   suseCveRecordNotAffected,
   type SuseCveExtract,
-} from '../src/advisories/sources/suse-cve-record.js';
-import { decideFromDistro, type Installed } from '../src/advisories/decide-distro.js';
-import { buildDistroIndex } from '../src/advisories/distro-index.js';
-import { hostReleases } from '../src/advisories/host-releases.js';
-import { REPO } from './helpers/tree.js';
+} from '../../../src/advisories/sources/suse-cve-record.js';
+import { decideFromDistro, type Installed } from '../../../src/advisories/decide-distro.js';
+import { buildDistroIndex } from '../../../src/advisories/distro-index.js';
+import { hostReleases } from '../../../src/advisories/host-releases.js';
+import { REPO } from '../../helpers/tree.js';
 
 const RECORDS = path.join(REPO, 'test/fixtures/distro-records');
 const json = (rel: string) => JSON.parse(fs.readFileSync(path.join(RECORDS, rel), 'utf8')) as unknown;

@@ -3,10 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAdvisory } from '../src/advisories/advisory.js';
-import { loadBuiltinAdvisories } from '../src/advisories/load-advisories.js';
-import { isLinuxKernelEntry, stampKnownExploited, type KevExtract } from '../src/advisories/sources/kev.js';
-import { REPO } from './helpers/tree.js';
+import { parseAdvisory } from '../../../src/advisories/advisory.js';
+import { loadBuiltinAdvisories } from '../../../src/advisories/load-advisories.js';
+import {
+  isLinuxKernelEntry,
+  stampKnownExploited,
+  type KevExtract,
+} from '../../../src/advisories/sources/kev.js';
+import { REPO } from '../../helpers/tree.js';
 
 const extract = JSON.parse(
   fs.readFileSync(path.join(REPO, 'scripts/distro-data/inputs/kev.json'), 'utf8'),

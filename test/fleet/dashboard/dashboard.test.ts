@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { serveDashboard } from './helpers/chromium.js';
-import type { FleetStore } from '../src/fleet/store/fleet-store.js';
-import { ingestAs, seedFleet } from './helpers/seed-fleet.js';
-import { openDriver, openStore } from '../src/fleet/store/open-store.js';
+import { serveDashboard } from '../../helpers/chromium.js';
+import type { FleetStore } from '../../../src/fleet/store/fleet-store.js';
+import { ingestAs, seedFleet } from '../../helpers/seed-fleet.js';
+import { openDriver, openStore } from '../../../src/fleet/store/open-store.js';
 
 const ADMIN = 'admin-token-for-dashboard-tests-0123';
 const XSS_HOST = '<img src=x onerror=alert(1)>';

@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { serveDashboard } from './helpers/chromium.js';
-import type { FleetStore } from '../src/fleet/store/fleet-store.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { ingestAs } from './helpers/seed-fleet.js';
+import { serveDashboard } from '../../helpers/chromium.js';
+import type { FleetStore } from '../../../src/fleet/store/fleet-store.js';
+import { openStore } from '../../../src/fleet/store/open-store.js';
+import { ingestAs } from '../../helpers/seed-fleet.js';
 
 const ADMIN = 'admin-token-for-picture-tests-0123';
 const DAY = 86_400_000;

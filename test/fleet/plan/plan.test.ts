@@ -5,9 +5,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { actionsForReport, KNOWN_EXPLOITED_WEIGHT, SEVERITY_WEIGHT } from '../src/fleet/plan/node-actions.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { validateReport, type NodeReport } from '../src/fleet/validate-report.js';
+import {
+  actionsForReport,
+  KNOWN_EXPLOITED_WEIGHT,
+  SEVERITY_WEIGHT,
+} from '../../../src/fleet/plan/node-actions.js';
+import { openStore } from '../../../src/fleet/store/open-store.js';
+import { validateReport, type NodeReport } from '../../../src/fleet/validate-report.js';
 
 let seq = 0;
 function node(host: string, release: string, vulns: Record<string, unknown>[]): NodeReport {

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createApp, type ApiRequest } from '../src/fleet/server/app.js';
-import { hashToken } from '../src/fleet/server/tokens.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { runCli } from './helpers/run-cli.js';
-import { FIXTURES } from './helpers/tree.js';
+import { createApp, type ApiRequest } from '../../../src/fleet/server/app.js';
+import { hashToken } from '../../../src/fleet/server/tokens.js';
+import { openStore } from '../../../src/fleet/store/open-store.js';
+import { runCli } from '../../helpers/run-cli.js';
+import { FIXTURES } from '../../helpers/tree.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const SECRET = 'enrol-secret-for-tests-0123456789';

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { validateReport } from '../src/fleet/validate-report.js';
+import { validateReport } from '../../../src/fleet/validate-report.js';
 import {
   ADMIN,
   headOnly,
@@ -16,7 +16,7 @@ import {
   sendLargeReports,
   startServer,
   stopServer,
-} from './helpers/fleet-server.js';
+} from '../../helpers/fleet-server.js';
 
 const MiB = 1024 * 1024;
 

@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { renderFleetMetrics } from '../src/fleet/server/metrics.js';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { validateReport } from '../src/fleet/validate-report.js';
-import { fixtureReport } from './helpers/seed-fleet.js';
-import { runCli } from './helpers/run-cli.js';
-import { FIXTURES, REPO } from './helpers/tree.js';
+import { renderFleetMetrics } from '../../../src/fleet/server/metrics.js';
+import { openStore } from '../../../src/fleet/store/open-store.js';
+import { validateReport } from '../../../src/fleet/validate-report.js';
+import { fixtureReport } from '../../helpers/seed-fleet.js';
+import { runCli } from '../../helpers/run-cli.js';
+import { FIXTURES, REPO } from '../../helpers/tree.js';
 
 interface Panel {
   id: number;

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openDriver, openStore } from '../src/fleet/store/open-store.js';
-import { loadHost, loadReport } from './helpers/load-report.js';
-import { ADMIN, request, SECRET, startServer } from './helpers/fleet-server.js';
+import { openDriver, openStore } from '../../../src/fleet/store/open-store.js';
+import { loadHost, loadReport } from '../../helpers/load-report.js';
+import { ADMIN, request, SECRET, startServer } from '../../helpers/fleet-server.js';
 
 const NODES = 50;
 const IN_FLIGHT = 16;

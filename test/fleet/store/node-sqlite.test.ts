@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO, writeTree } from './helpers/tree.js';
+import { REPO, writeTree } from '../../helpers/tree.js';
 
 const node24 = execFileSync(process.execPath, [path.join(REPO, 'scripts/fetch-node.mjs')], {
   encoding: 'utf8',
@@ -64,7 +64,7 @@ test("SQLite's failures carry better-sqlite3's names: a constraint, a file that 
 });
 
 test('on a Node without node:sqlite the loader answers null instead of throwing', async () => {
-  const { loadNodeSqlite } = await import('../src/fleet/store/node-sqlite.js');
+  const { loadNodeSqlite } = await import('../../../src/fleet/store/node-sqlite.js');
   const mod = await loadNodeSqlite();
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 22) assert.equal(mod, null);

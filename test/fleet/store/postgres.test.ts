@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore } from '../src/fleet/store/open-store.js';
-import { loadHost, loadReport } from './helpers/load-report.js';
-import { ADMIN, request, SECRET, startServer, stopServer, type Server } from './helpers/fleet-server.js';
-import { scratchPostgresUnavailable, startScratchPostgres } from './helpers/scratch-postgres.js';
-import { BIN } from './helpers/tree.js';
+import { openStore } from '../../../src/fleet/store/open-store.js';
+import { loadHost, loadReport } from '../../helpers/load-report.js';
+import { ADMIN, request, SECRET, startServer, stopServer, type Server } from '../../helpers/fleet-server.js';
+import { scratchPostgresUnavailable, startScratchPostgres } from '../../helpers/scratch-postgres.js';
+import { BIN } from '../../helpers/tree.js';
 
 const unavailable = scratchPostgresUnavailable();
 if (process.env.CI && unavailable)

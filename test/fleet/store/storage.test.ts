@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createApp } from '../src/fleet/server/app.js';
-import { FleetStore } from '../src/fleet/store/fleet-store.js';
-import { openDriver, openStore } from '../src/fleet/store/open-store.js';
-import { StorageError, type SqlDriver } from '../src/fleet/store/sql-driver.js';
-import { validateReport } from '../src/fleet/validate-report.js';
-import { fixtureReport } from './helpers/seed-fleet.js';
-import { ADMIN, request, SECRET, startServer, stopServer } from './helpers/fleet-server.js';
+import { createApp } from '../../../src/fleet/server/app.js';
+import { FleetStore } from '../../../src/fleet/store/fleet-store.js';
+import { openDriver, openStore } from '../../../src/fleet/store/open-store.js';
+import { StorageError, type SqlDriver } from '../../../src/fleet/store/sql-driver.js';
+import { validateReport } from '../../../src/fleet/validate-report.js';
+import { fixtureReport } from '../../helpers/seed-fleet.js';
+import { ADMIN, request, SECRET, startServer, stopServer } from '../../helpers/fleet-server.js';
 
 const mode = (f: string) => fs.statSync(f).mode & 0o777;
 

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FleetStore } from '../src/fleet/store/fleet-store.js';
-import { StorageError, type SqlDriver } from '../src/fleet/store/sql-driver.js';
-import { MIGRATIONS } from '../src/fleet/store/migrations.js';
-import { findRule } from '../src/rules/catalogue.js';
-import { loadBuiltinAdvisories } from '../src/advisories/load-advisories.js';
-import { openDriver, openStore } from '../src/fleet/store/open-store.js';
-import { parseReport, validateReport, type NodeReport } from '../src/fleet/validate-report.js';
+import { FleetStore } from '../../../src/fleet/store/fleet-store.js';
+import { StorageError, type SqlDriver } from '../../../src/fleet/store/sql-driver.js';
+import { MIGRATIONS } from '../../../src/fleet/store/migrations.js';
+import { findRule } from '../../../src/rules/catalogue.js';
+import { loadBuiltinAdvisories } from '../../../src/advisories/load-advisories.js';
+import { openDriver, openStore } from '../../../src/fleet/store/open-store.js';
+import { parseReport, validateReport, type NodeReport } from '../../../src/fleet/validate-report.js';
 
 const pgUrl = process.env.CTRSAFE_TEST_PG;
 if (process.env.CI && !pgUrl)
@@ -277,8 +277,8 @@ for (const [name, url] of backends) {
   test(`${name}: a database from before the counters is upgraded, its rows kept and the counters rebuilt`, async () => {
     const u = await url();
     const driver = u.startsWith('sqlite:')
-      ? await (await import('../src/fleet/store/open-store.js')).openDriver(u)
-      : (await import('../src/fleet/store/postgres-driver.js')).openPostgres(u);
+      ? await (await import('../../../src/fleet/store/open-store.js')).openDriver(u)
+      : (await import('../../../src/fleet/store/postgres-driver.js')).openPostgres(u);
     // Schema version 2, as the first release wrote it, with one node in it.
     await driver.run('CREATE TABLE schema_version (version INTEGER NOT NULL)');
     for (const [i, m] of MIGRATIONS.slice(0, 2).entries()) {

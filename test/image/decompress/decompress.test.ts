@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { decompress, type Compressor } from '../src/image/decompress/decompress.js';
-import { XzStreamDecoder } from '../src/image/decompress/xz-stream.js';
-import { ImageFormatError } from '../src/image/image-entry.js';
-import { prng } from './helpers/prng.js';
-import { cpuMark, cpuMsSince } from './helpers/cpu-time.js';
+import { decompress, type Compressor } from '../../../src/image/decompress/decompress.js';
+import { XzStreamDecoder } from '../../../src/image/decompress/xz-stream.js';
+import { ImageFormatError } from '../../../src/image/image-entry.js';
+import { prng } from '../../helpers/prng.js';
+import { cpuMark, cpuMsSince } from '../../helpers/cpu-time.js';
 
 function tool(cmd: string, args: string[], input: Buffer): Buffer {
   const r = spawnSync(cmd, args, { input, maxBuffer: 512 * 1024 * 1024 });

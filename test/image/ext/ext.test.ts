@@ -1,17 +1,17 @@
 // The ext reader lists mke2fs -d images exactly as the planted tree, and ends corrupt ones with ImageFormatError.
-import { cpuMark, cpuMsSince } from './helpers/cpu-time.js';
+import { cpuMark, cpuMsSince } from '../../helpers/cpu-time.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readExtEntries } from '../src/image/ext/read-ext.js';
+import { readExtEntries } from '../../../src/image/ext/read-ext.js';
 import {
   DEFAULT_LIMITS,
   ImageFormatError,
   type ImageEntry,
   type ReadLimits,
-} from '../src/image/image-entry.js';
+} from '../../../src/image/image-entry.js';
 import {
   ACL_USER_1234,
   assertSameAsTree,
@@ -22,7 +22,7 @@ import {
   snapshotTree,
   tempDir,
   type TreeEntry,
-} from './helpers/write-sif.js';
+} from '../../helpers/write-sif.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = ['mke2fs', 'debugfs', 'e2fsck', 'setcap'].every((t) =>

@@ -7,13 +7,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ImageFormatError, type ImageEntry } from '../src/image/image-entry.js';
+import { ImageFormatError, type ImageEntry } from '../../../src/image/image-entry.js';
 import {
   detectArchiveKind,
   readLayeredImage,
   type LayeredReadOptions,
-} from '../src/image/oci/layered-image.js';
-import type { ShadowedEntry } from '../src/image/oci/whiteouts.js';
+} from '../../../src/image/oci/layered-image.js';
+import type { ShadowedEntry } from '../../../src/image/oci/whiteouts.js';
 
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const ROOT = process.getuid?.() === 0;

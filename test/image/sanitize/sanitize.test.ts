@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { plantTree } from './helpers/plant-tree.js';
-import { runCli } from './helpers/run-cli.js';
-import { tempDir } from './helpers/write-sif.js';
+import { plantTree } from '../../helpers/plant-tree.js';
+import { runCli } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/write-sif.js';
 
 const tree = plantTree();
 const work = tempDir('ctrsafe-sanitize-');
@@ -82,7 +82,7 @@ test('sanitize refuses an existing output, unsupported inputs, and a result the 
 });
 
 test('sanitize writes the exact size of a member of 8 GiB or more (base-256), as GNU tar reads it', async () => {
-  const { SanitizeTar } = await import('../src/image/sanitize/rewrite-tar.js');
+  const { SanitizeTar } = await import('../../../src/image/sanitize/rewrite-tar.js');
   const size = 9 * 1024 ** 3 + 12345; // past the 11 octal digits' 8 GiB - 1
   const h = Buffer.alloc(512);
   h.write('./big.bin', 0);

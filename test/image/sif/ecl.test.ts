@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCheck } from '../src/cli/check-command.js';
-import { parseEcl, validateEcl } from '../src/image/sif/ecl.js';
-import { FIXTURES, REPO } from './helpers/tree.js';
-import { runCli } from './helpers/run-cli.js';
-import { tempDir } from './helpers/write-sif.js';
+import { runCheck } from '../../../src/cli/check-command.js';
+import { parseEcl, validateEcl } from '../../../src/image/sif/ecl.js';
+import { FIXTURES, REPO } from '../../helpers/tree.js';
+import { runCli } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/write-sif.js';
 
 const KEYS = path.join(REPO, '../shared/reference/sif-samples/keys');
 const skip = !fs.existsSync(KEYS) && !process.env.CI ? 'needs ../shared/reference/sif-samples/keys' : false;

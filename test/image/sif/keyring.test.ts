@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../src/errors.js';
-import { loadKeyring, MAX_KEY_FILES } from '../src/image/sif/keyring.js';
-import { REPO } from './helpers/tree.js';
-import { tempDir } from './helpers/write-sif.js';
+import { InputError } from '../../../src/errors.js';
+import { loadKeyring, MAX_KEY_FILES } from '../../../src/image/sif/keyring.js';
+import { REPO } from '../../helpers/tree.js';
+import { tempDir } from '../../helpers/write-sif.js';
 
 const KEYS = path.join(REPO, '../shared/reference/sif-samples/keys');
 const skip = !fs.existsSync(KEYS) && !process.env.CI ? 'needs ../shared/reference/sif-samples/keys' : false;

@@ -1,18 +1,18 @@
 // SIF: the sylabs samples list as siftool lists them; written SIFs list their partitions; corrupt ones fail.
-import { cpuMark, cpuMsSince } from './helpers/cpu-time.js';
+import { cpuMark, cpuMsSince } from '../../helpers/cpu-time.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ImageFormatError, type ImageEntry } from '../src/image/image-entry.js';
-import { readSif, type SifInfo, type SifObject } from '../src/image/sif/read-sif.js';
+import { ImageFormatError, type ImageEntry } from '../../../src/image/image-entry.js';
+import { readSif, type SifInfo, type SifObject } from '../../../src/image/sif/read-sif.js';
 import {
   ENCRYPTED_REASON,
   partitionContents,
   primaryPartitionContents,
-} from '../src/image/sif/sif-partition.js';
-import { REPO } from './helpers/tree.js';
+} from '../../../src/image/sif/sif-partition.js';
+import { REPO } from '../../helpers/tree.js';
 import {
   assertSameAsTree,
   buildExt,
@@ -29,7 +29,7 @@ import {
   tempDir,
   writeSif,
   type TreeEntry,
-} from './helpers/write-sif.js';
+} from '../../helpers/write-sif.js';
 
 const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
 const haveSamples = fs.existsSync(path.join(SAMPLES, 'one-group.sif'));

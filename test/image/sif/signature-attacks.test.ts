@@ -4,8 +4,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadKeyring } from '../src/image/sif/keyring.js';
-import { verifySif } from '../src/image/sif/verify-sif.js';
+import { loadKeyring } from '../../../src/image/sif/keyring.js';
+import { verifySif } from '../../../src/image/sif/verify-sif.js';
 import {
   clearsign,
   dsseEnvelope,
@@ -13,7 +13,7 @@ import {
   metadataFor,
   pgpPair,
   writeSignedSif,
-} from './helpers/sign-sif.js';
+} from '../../helpers/sign-sif.js';
 import {
   DT,
   FS,
@@ -23,7 +23,7 @@ import {
   tempDir,
   writeSif,
   type SifObjectSpec,
-} from './helpers/write-sif.js';
+} from '../../helpers/write-sif.js';
 
 const work = tempDir('ctrsafe-sigatk-');
 after(() => fs.rmSync(work, { recursive: true, force: true }));

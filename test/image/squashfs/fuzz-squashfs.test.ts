@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { DEFAULT_LIMITS, ImageFormatError } from '../src/image/image-entry.js';
-import { readSquashfsEntries } from '../src/image/squashfs/read-squashfs.js';
-import { prng } from './helpers/prng.js';
+import { DEFAULT_LIMITS, ImageFormatError } from '../../../src/image/image-entry.js';
+import { readSquashfsEntries } from '../../../src/image/squashfs/read-squashfs.js';
+import { prng } from '../../helpers/prng.js';
 
 const PY = '/usr/bin/python3';
 

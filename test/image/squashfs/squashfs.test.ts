@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_LIMITS, ImageFormatError, type ImageEntry } from '../src/image/image-entry.js';
-import { readSquashfsEntries, squashfsInfo } from '../src/image/squashfs/read-squashfs.js';
-import { cpuMark, cpuMsSince } from './helpers/cpu-time.js';
+import { DEFAULT_LIMITS, ImageFormatError, type ImageEntry } from '../../../src/image/image-entry.js';
+import { readSquashfsEntries, squashfsInfo } from '../../../src/image/squashfs/read-squashfs.js';
+import { cpuMark, cpuMsSince } from '../../helpers/cpu-time.js';
 
 const PY = '/usr/bin/python3';
 const COMPRESSORS = ['gzip', 'lzo', 'lz4', 'xz', 'zstd', 'lzma'] as const;

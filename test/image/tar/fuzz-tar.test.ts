@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from '../src/image/image-entry.js';
-import { detectArchiveKind, readLayeredImage } from '../src/image/oci/layered-image.js';
-import { ByteBudget, decompress } from '../src/image/tar/compression.js';
-import { readTarFileEntries } from '../src/image/tar/read-tar-file.js';
-import { readTarEntries } from '../src/image/tar/tar-reader.js';
-import { prng } from './helpers/prng.js';
+import { DEFAULT_LIMITS, ImageFormatError, type ReadLimits } from '../../../src/image/image-entry.js';
+import { detectArchiveKind, readLayeredImage } from '../../../src/image/oci/layered-image.js';
+import { ByteBudget, decompress } from '../../../src/image/tar/compression.js';
+import { readTarFileEntries } from '../../../src/image/tar/read-tar-file.js';
+import { readTarEntries } from '../../../src/image/tar/tar-reader.js';
+import { prng } from '../../helpers/prng.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 32);
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 4000);

@@ -12,10 +12,10 @@ import {
   ImageFormatError,
   normalizeImagePath,
   type ImageEntry,
-} from '../src/image/image-entry.js';
-import { ByteBudget, detectCompression, openTarStream } from '../src/image/tar/compression.js';
-import { readTarFileEntries } from '../src/image/tar/read-tar-file.js';
-import { readTarEntries } from '../src/image/tar/tar-reader.js';
+} from '../../../src/image/image-entry.js';
+import { ByteBudget, detectCompression, openTarStream } from '../../../src/image/tar/compression.js';
+import { readTarFileEntries } from '../../../src/image/tar/read-tar-file.js';
+import { readTarEntries } from '../../../src/image/tar/tar-reader.js';
 
 const ROOT = process.getuid?.() === 0;
 const TEMP: string[] = [];
