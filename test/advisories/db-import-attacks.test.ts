@@ -7,14 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readStore } from '../../src/advisories/advisory-store.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { writeTree } from '../helpers/tree.js';
 import { writeSharedHeaderBomb, writeZip } from '../helpers/write-zip.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-dbx-'));
 const KERNEL_CVSS_CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H';
 
-function status(db: string) {
-  const r = runCli(['db', 'status', '--db', db, '--format', 'json']);
+async function status(db: string) {
+  const r = await runMain(['db', 'status', '--db', db, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as {
     imported: number;
@@ -38,7 +39,7 @@ const osv = (over: Record<string, unknown>) => ({
   ...over,
 });
 
-test('a record with a shipped id does not replace the reviewed record without --replace-shipped', () => {
+test('a record with a shipped id does not replace the reviewed record without --replace-shipped', async () => {
   const db = tmp();
   // The issue 13 attack: a plain OSV record named CVE-2024-1086 whose range ends at 0.0.1 clears every kernel.
   const fake = osv({
@@ -51,19 +52,19 @@ test('a record with a shipped id does not replace the reviewed record without --
     ],
   });
   const from = writeTree({ 'fake.json': JSON.stringify(fake) });
-  const r = runCli(['db', 'update', '--from', from, '--db', db]);
+  const r = await runMain(['db', 'update', '--from', from, '--db', db]);
   assert.equal(r.code, 4, r.stdout);
   assert.match(r.stdout, /REPLACES 1 shipped reviewed record\(s\) with the same id:\n {2}CVE-2024-1086/);
   assert.match(r.stderr, /would replace 1 shipped record\(s\).*--replace-shipped.*the database is unchanged/);
   assert.equal(fs.existsSync(path.join(db, 'store.json')), false, 'nothing written');
-  const ok = runCli(['db', 'update', '--from', from, '--db', db, '--replace-shipped']);
+  const ok = await runMain(['db', 'update', '--from', from, '--db', db, '--replace-shipped']);
   assert.equal(ok.code, 0, ok.stderr);
   const stored = readStore(db)!.advisories.find((a) => a.id === 'CVE-2024-1086')!;
   assert.equal(stored.ctrsafe.imported?.from, from, 'an accepted replacement is still marked as imported');
   assert.equal(stored.ctrsafe.known_exploited, undefined);
 });
 
-test("an import's own database_specific.ctrsafe is ignored: never reviewed, never known-exploited by its own word", () => {
+test("an import's own database_specific.ctrsafe is ignored: never reviewed, never known-exploited by its own word", async () => {
   const db = tmp();
   const rec = osv({
     id: 'GHSA-FAKE-REVIEWED',
@@ -86,7 +87,14 @@ test("an import's own database_specific.ctrsafe is ignored: never reviewed, neve
       },
     ],
   });
-  const r = runCli(['db', 'update', '--from', writeTree({ 'r.json': JSON.stringify(rec) }), '--db', db]);
+  const r = await runMain([
+    'db',
+    'update',
+    '--from',
+    writeTree({ 'r.json': JSON.stringify(rec) }),
+    '--db',
+    db,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const a = readStore(db)!.advisories[0]!;
   assert.equal(a.ctrsafe.severity, 'low', "severity from the record's CVSS vector, not its ctrsafe block");
@@ -98,10 +106,10 @@ test("an import's own database_specific.ctrsafe is ignored: never reviewed, neve
   assert.match(r.stdout, /UNREVIEWED: 1 new record/);
 });
 
-test('a record dated in the future is refused and cannot silence the staleness warning', () => {
+test('a record dated in the future is refused and cannot silence the staleness warning', async () => {
   const db = tmp();
-  const before = status(db);
-  const r = runCli([
+  const before = await status(db);
+  const r = await runMain([
     'db',
     'update',
     '--from',
@@ -111,7 +119,7 @@ test('a record dated in the future is refused and cannot silence the staleness w
   ]);
   assert.equal(r.code, 4);
   assert.match(r.stderr, /"modified" 2099-01-01T00:00:00Z is in the future/);
-  assert.equal(status(db).newest_record, before.newest_record);
+  assert.equal((await status(db)).newest_record, before.newest_record);
   // A store edited by hand (or by an older ctrsafe) with a 2099 record still reads as stale when the rest is old.
   fs.writeFileSync(
     path.join(db, 'store.json'),
@@ -128,7 +136,7 @@ test('a record dated in the future is refused and cannot silence the staleness w
     }),
   );
   assert.equal(
-    status(db).newest_record,
+    (await status(db)).newest_record,
     before.newest_record,
     'the 2099 date is not taken as the newest record',
   );
@@ -178,7 +186,7 @@ test('an export is read entry by entry: 400 MiB of JSON in 400 members imports u
   assert.match(r.stdout, /400 records read .* 400 not container-relevant/);
 });
 
-test('zip64: an export with more than 65,535 entries (written by Python zipfile) and a small forced-zip64 one', () => {
+test('zip64: an export with more than 65,535 entries (written by Python zipfile) and a small forced-zip64 one', async () => {
   const dir = tmp();
   const zip = path.join(dir, 'all.zip');
   const py = [
@@ -191,19 +199,19 @@ test('zip64: an export with more than 65,535 entries (written by Python zipfile)
   ].join('\n');
   const py_r = spawnSync('/usr/bin/python3', ['-c', py, zip, JSON.stringify(osv({ id: 'GHSA-Z64' }))]);
   assert.equal(py_r.status, 0, py_r.stderr.toString());
-  const r = runCli(['db', 'update', '--from', zip, '--db', tmp()]);
+  const r = await runMain(['db', 'update', '--from', zip, '--db', tmp()]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /70001 records read .* 1 new, .* 70000 not container-relevant/);
   const small = path.join(dir, 'small64.zip');
   writeZip(small, [{ name: 'GHSA-Z64B.json', data: Buffer.from(JSON.stringify(osv({ id: 'GHSA-Z64B' }))) }], {
     zip64: true,
   });
-  const s = runCli(['db', 'update', '--from', small, '--db', tmp()]);
+  const s = await runMain(['db', 'update', '--from', small, '--db', tmp()]);
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stdout, /1 new/);
 });
 
-test('an invented critical CVE for every Ubuntu 22.04 kernel is listed as unreviewed, and --dry-run writes nothing', () => {
+test('an invented critical CVE for every Ubuntu 22.04 kernel is listed as unreviewed, and --dry-run writes nothing', async () => {
   const db = tmp();
   const invented = {
     id: 'UBUNTU-CVE-2026-99999',
@@ -220,7 +228,7 @@ test('an invented critical CVE for every Ubuntu 22.04 kernel is listed as unrevi
     ],
   };
   const from = writeTree({ 'u.json': JSON.stringify(invented) });
-  const dry = runCli(['db', 'update', '--from', from, '--db', db, '--dry-run']);
+  const dry = await runMain(['db', 'update', '--from', from, '--db', db, '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(
     dry.stdout,
@@ -228,13 +236,16 @@ test('an invented critical CVE for every Ubuntu 22.04 kernel is listed as unrevi
   );
   assert.match(dry.stdout, /--dry-run: nothing written/);
   assert.equal(fs.existsSync(path.join(db, 'store.json')), false);
-  assert.equal(runCli(['db', 'update', '--from', from, '--db', db]).code, 0);
-  const s = status(db);
+  assert.equal((await runMain(['db', 'update', '--from', from, '--db', db])).code, 0);
+  const s = await status(db);
   assert.equal(s.unreviewed, 1);
-  assert.match(runCli(['db', 'status', '--db', db]).stdout, /1 imported into .*, 1 of them unreviewed/);
+  assert.match(
+    (await runMain(['db', 'status', '--db', db])).stdout,
+    /1 imported into .*, 1 of them unreviewed/,
+  );
 });
 
-test('an OSV record of a CVE the reviewed records describe adds distribution rows, not a second advisory', () => {
+test('an OSV record of a CVE the reviewed records describe adds distribution rows, not a second advisory', async () => {
   const db = tmp();
   const alma = {
     id: 'ALSA-2099:0001',
@@ -252,7 +263,14 @@ test('an OSV record of a CVE the reviewed records describe adds distribution row
       },
     ],
   };
-  const r = runCli(['db', 'update', '--from', writeTree({ 'a.json': JSON.stringify(alma) }), '--db', db]);
+  const r = await runMain([
+    'db',
+    'update',
+    '--from',
+    writeTree({ 'a.json': JSON.stringify(alma) }),
+    '--db',
+    db,
+  ]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /1 covered by reviewed records; distribution rows: almalinux-osv 1/);
   const store = readStore(db)!;
@@ -264,12 +282,12 @@ test('an OSV record of a CVE the reviewed records describe adds distribution row
     [['CVE-2024-1086', 'AlmaLinux:10', 'kernel', '6.12.0-1.el10']],
     'the AlmaLinux 8 row equals the shipped one and is not repeated',
   );
-  const src = status(db).sources.find((s) => s.id === 'almalinux-osv')!;
+  const src = (await status(db)).sources.find((s) => s.id === 'almalinux-osv')!;
   assert.equal(src.origin, 'imported');
   assert.equal(src.license, 'MIT');
 });
 
-test('a distribution row that contradicts a shipped one is listed and needs --replace-shipped', () => {
+test('a distribution row that contradicts a shipped one is listed and needs --replace-shipped', async () => {
   const db = tmp();
   const lie = {
     id: 'ALSA-2099:0002',
@@ -283,7 +301,14 @@ test('a distribution row that contradicts a shipped one is listed and needs --re
       },
     ],
   };
-  const r = runCli(['db', 'update', '--from', writeTree({ 'a.json': JSON.stringify(lie) }), '--db', db]);
+  const r = await runMain([
+    'db',
+    'update',
+    '--from',
+    writeTree({ 'a.json': JSON.stringify(lie) }),
+    '--db',
+    db,
+  ]);
   assert.equal(r.code, 4);
   assert.match(
     r.stdout,
@@ -291,7 +316,7 @@ test('a distribution row that contradicts a shipped one is listed and needs --re
   );
 });
 
-test('the Debian security tracker JSON and a tar.xz of OSV records are read', () => {
+test('the Debian security tracker JSON and a tar.xz of OSV records are read', async () => {
   const db = tmp();
   const tracker = {
     linux: {
@@ -320,13 +345,13 @@ test('the Debian security tracker JSON and a tar.xz of OSV records are read', ()
   const file = path.join(tmp(), 'tracker.json');
   fs.writeFileSync(file, JSON.stringify(tracker));
   // Shipped: buster fixed in 4.19.316-1 (DLA-3840-1); this export says open. Listed, refused without the flag.
-  const r = runCli(['db', 'update', '--from', file, '--db', db]);
+  const r = await runMain(['db', 'update', '--from', file, '--db', db]);
   assert.equal(r.code, 4, r.stdout);
   assert.match(
     r.stdout,
     /CHANGES 1 shipped distribution row\(s\):\n {2}CVE-2024-1086 Debian:10 linux: fixed 4\.19\.316-1 \(debian-tracker\) → unfixed \(debian-tracker\)/,
   );
-  const ok = runCli(['db', 'update', '--from', file, '--db', db, '--replace-shipped']);
+  const ok = await runMain(['db', 'update', '--from', file, '--db', db, '--replace-shipped']);
   assert.equal(ok.code, 0, ok.stderr + ok.stdout);
   const rows = readStore(db)!.distro.find((s) => s.id === 'debian-tracker')!.fixes;
   assert.deepEqual(
@@ -337,29 +362,29 @@ test('the Debian security tracker JSON and a tar.xz of OSV records are read', ()
   const dir = writeTree({ 'osv/cve/2026/GHSA-TAR-1.json': JSON.stringify(osv({ id: 'GHSA-TAR-1' })) });
   const tar = path.join(tmp(), 'osv-all.tar.xz');
   assert.equal(spawnSync('tar', ['-cJf', tar, '-C', dir, 'osv']).status, 0);
-  const t = runCli(['db', 'update', '--from', tar, '--db', db]);
+  const t = await runMain(['db', 'update', '--from', tar, '--db', db]);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /1 records read from .*osv-all\.tar\.xz: 1 new/);
-  const s = status(db);
+  const s = await status(db);
   assert.ok(s.sources.some((x) => x.id === 'debian-tracker' && x.origin === 'imported'));
 });
 
-test('db status lists every distribution source with its date, row count and licence', () => {
-  const s = status(tmp());
+test('db status lists every distribution source with its date, row count and licence', async () => {
+  const s = await status(tmp());
   for (const src of s.sources) {
     assert.match(src.date, /^\d{4}-\d{2}-\d{2}$/, src.id);
     assert.ok(src.records >= 0 && src.license.length > 0, src.id);
   }
-  const text = runCli(['db', 'status', '--db', tmp()]).stdout;
+  const text = (await runMain(['db', 'status', '--db', tmp()])).stdout;
   assert.match(text, /distribution data:\n/);
   for (const src of s.sources)
     assert.ok(text.includes(`  ${src.id} (built-in): ${src.records} rows, newest ${src.date}`), src.id);
 });
 
-test('a database directory others can write is refused before anything is written', () => {
+test('a database directory others can write is refused before anything is written', async () => {
   const db = tmp();
   fs.chmodSync(db, 0o777);
-  const r = runCli([
+  const r = await runMain([
     'db',
     'update',
     '--from',
@@ -372,26 +397,28 @@ test('a database directory others can write is refused before anything is writte
   const huge = path.join(tmp(), 'huge.json');
   fs.writeFileSync(huge, '[');
   fs.truncateSync(huge, 300 * 1024 * 1024);
-  const h = runCli(['db', 'update', '--from', huge, '--db', tmp()]);
+  const h = await runMain(['db', 'update', '--from', huge, '--db', tmp()]);
   assert.equal(h.code, 4);
   assert.match(h.stderr, /300 MiB is larger than the 256 MiB a JSON input may be/);
 });
 
-test('a store file another user owns is not loaded: whoever planted it would decide every verdict', (t) => {
+test('a store file another user owns is not loaded: whoever planted it would decide every verdict', async (t) => {
   if (process.geteuid?.() !== 0) return t.skip('needs root to give the file to another user');
   const db = tmp();
   assert.equal(
-    runCli([
-      'db',
-      'update',
-      '--from',
-      writeTree({ 'r.json': JSON.stringify(osv({ id: 'GHSA-P' })) }),
-      '--db',
-      db,
-    ]).code,
+    (
+      await runMain([
+        'db',
+        'update',
+        '--from',
+        writeTree({ 'r.json': JSON.stringify(osv({ id: 'GHSA-P' })) }),
+        '--db',
+        db,
+      ])
+    ).code,
     0,
   );
-  assert.equal(status(db).imported, 1);
+  assert.equal((await status(db)).imported, 1);
   fs.chownSync(path.join(db, 'store.json'), 65534, 65534);
   const s = readStore(db)!;
   assert.equal(s.advisories.length, 0);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { writeTree } from '../helpers/tree.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-db-'));
@@ -39,31 +39,34 @@ const npmRecord = {
   ],
 };
 
-function status(db: string): {
+async function status(db: string): Promise<{
   imported: number;
   total: number;
   stale: boolean;
   age_days: number | null;
   imports: unknown[];
-} {
-  const r = runCli(['db', 'status', '--db', db, '--format', 'json']);
+}> {
+  const r = await runMain(['db', 'status', '--db', db, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as ReturnType<typeof status>;
 }
 
-test('db update imports container-relevant OSV records, skips the rest, and check uses them', () => {
+test('db update imports container-relevant OSV records, skips the rest, and check uses them', async () => {
   const db = tmp();
   const from = writeTree({ 'runc.json': JSON.stringify(runcRecord), 'npm.json': JSON.stringify(npmRecord) });
-  const before = status(db);
-  const r = runCli(['db', 'update', '--from', from, '--db', db]);
+  const before = await status(db);
+  const r = await runMain(['db', 'update', '--from', from, '--db', db]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /2 records read from .*: 1 new, 0 updated, 0 unchanged, 1 not container-relevant/);
   assert.match(r.stdout, /UNREVIEWED: 1 new record \(1 high\)[^\n]*\n {2}GHSA-TEST-runc HIGH runc \(Go\)/);
-  const after = status(db);
+  const after = await status(db);
   assert.equal(after.imported, 1);
   assert.equal(after.total, before.total + 1);
   // Import again: unchanged.
-  assert.match(runCli(['db', 'update', '--from', from, '--db', db]).stdout, /0 new, 0 updated, 1 unchanged/);
+  assert.match(
+    (await runMain(['db', 'update', '--from', from, '--db', db])).stdout,
+    /0 new, 0 updated, 1 unchanged/,
+  );
   // The imported record is matched: a host tree with runc 1.1.5 from an upstream build.
   const host = writeTree({
     'etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
@@ -81,7 +84,7 @@ test('db update imports container-relevant OSV records, skips the rest, and chec
       },
     }),
   });
-  const check = runCli(['check', '--root', host, '--db', db, '--format', 'json']);
+  const check = await runMain(['check', '--root', host, '--db', db, '--format', 'json']);
   const v = (
     JSON.parse(check.stdout) as { vulnerabilities: { id: string; status: string; severity: string }[] }
   ).vulnerabilities.find((x) => x.id === 'GHSA-TEST-runc');
@@ -89,7 +92,7 @@ test('db update imports container-relevant OSV records, skips the rest, and chec
   assert.equal(v?.severity, 'high', 'severity from the CVSS v3.1 vector (8.8)');
 });
 
-test('db update reads a zip of an OSV export', () => {
+test('db update reads a zip of an OSV export', async () => {
   const db = tmp();
   const dir = tmp();
   fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify(runcRecord));
@@ -97,15 +100,24 @@ test('db update reads a zip of an OSV export', () => {
   const py =
     'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)\nz.write(sys.argv[2], "GHSA-TEST-runc.json")\nz.writestr("README.txt", "not json")\nz.close()\n';
   assert.equal(spawnSync('/usr/bin/python3', ['-c', py, zip, path.join(dir, 'a.json')]).status, 0);
-  const r = runCli(['db', 'update', '--from', zip, '--db', db]);
+  const r = await runMain(['db', 'update', '--from', zip, '--db', db]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /1 new/);
 });
 
-test('malformed input is refused with a clear message and the old database stays', () => {
+test('malformed input is refused with a clear message and the old database stays', async () => {
   const db = tmp();
   assert.equal(
-    runCli(['db', 'update', '--from', writeTree({ 'ok.json': JSON.stringify(runcRecord) }), '--db', db]).code,
+    (
+      await runMain([
+        'db',
+        'update',
+        '--from',
+        writeTree({ 'ok.json': JSON.stringify(runcRecord) }),
+        '--db',
+        db,
+      ])
+    ).code,
     0,
   );
   const cases: Record<string, string | Buffer> = {
@@ -131,35 +143,35 @@ test('malformed input is refused with a clear message and the old database stays
       'good.json': JSON.stringify({ ...runcRecord, id: 'GHSA-TEST-second' }),
       [name]: body,
     });
-    const r = runCli(['db', 'update', '--from', from, '--db', db]);
+    const r = await runMain(['db', 'update', '--from', from, '--db', db]);
     assert.equal(r.code, 4, `${name}: ${r.stdout}`);
     assert.match(r.stderr, /db update refused: 1 malformed input; the database is unchanged/);
     assert.match(r.stderr, /not valid JSON|neither ranges nor versions|unknown ecosystem "Frobnix"/);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
-    assert.equal(status(db).imported, 1, `${name}: the old database stays`);
+    assert.equal((await status(db)).imported, 1, `${name}: the old database stays`);
   }
   const big = path.join(tmp(), 'huge.json');
   fs.writeFileSync(big, '');
   fs.truncateSync(big, 100 * 1024 * 1024);
-  const r = runCli(['db', 'update', '--from', big, '--db', db]);
+  const r = await runMain(['db', 'update', '--from', big, '--db', db]);
   assert.equal(r.code, 4);
   assert.match(r.stderr, /not a zip, tar or JSON file/);
-  assert.equal(status(db).imported, 1);
+  assert.equal((await status(db)).imported, 1);
 });
 
-test('a zip bomb is refused before it is inflated past its limit', () => {
+test('a zip bomb is refused before it is inflated past its limit', async () => {
   const dir = tmp();
   const zip = path.join(dir, 'bomb.zip');
   // 200 MiB of zeros compresses to ~200 KiB; the entry is over the 8 MiB a record may be.
   const py =
     'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)\nz.writestr("bomb.json", b"0" * (200 * 1024 * 1024))\nz.close()\n';
   assert.equal(spawnSync('/usr/bin/python3', ['-c', py, zip]).status, 0);
-  const r = runCli(['db', 'update', '--from', zip, '--db', tmp()]);
+  const r = await runMain(['db', 'update', '--from', zip, '--db', tmp()]);
   assert.equal(r.code, 4);
   assert.match(r.stderr, /larger than 8388608 bytes/);
 });
 
-test('a database older than 90 days is flagged in every report', () => {
+test('a database older than 90 days is flagged in every report', async () => {
   const old = writeTree({
     'old.json': JSON.stringify({
       ...runcRecord,
@@ -169,7 +181,7 @@ test('a database older than 90 days is flagged in every report', () => {
       },
     }),
   });
-  const r = runCli([
+  const r = await runMain([
     'check',
     '--root',
     writeTree({ 'etc/os-release': 'ID=debian\n' }),
@@ -181,7 +193,7 @@ test('a database older than 90 days is flagged in every report', () => {
   const adv = (JSON.parse(r.stdout) as { advisories: { stale: boolean; age_days: number } }).advisories;
   assert.equal(adv.stale, true);
   assert.ok(adv.age_days > 90);
-  const text = runCli([
+  const text = await runMain([
     'check',
     '--root',
     writeTree({ 'etc/os-release': 'ID=debian\n' }),
@@ -189,7 +201,7 @@ test('a database older than 90 days is flagged in every report', () => {
     old,
   ]);
   assert.match(text.stdout, /WARNING: the advisory database is \d+ days old/);
-  const fresh = status(tmp());
+  const fresh = await status(tmp());
   assert.equal(fresh.stale, false, 'the shipped database is fresh');
 });
 

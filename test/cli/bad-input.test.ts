@@ -4,18 +4,18 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCheck } from '../../src/cli/check-command.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { writeTree } from '../helpers/tree.js';
 
-test('a --root that does not exist: exit 3 and one line on stderr', () => {
-  const r = runCli(['check', '--root', '/nonexistent/ctrsafe']);
+test('a --root that does not exist: exit 3 and one line on stderr', async () => {
+  const r = await runMain(['check', '--root', '/nonexistent/ctrsafe']);
   assert.equal(r.code, 3);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /^ctrsafe: --root \/nonexistent\/ctrsafe: does not exist/);
   assert.equal(r.stdout, '');
 });
 
-test('usage errors exit 2 with one line', () => {
+test('usage errors exit 2 with one line', async () => {
   for (const args of [
     ['check', '--bogus'],
     ['check', '--format', 'yaml'],
@@ -23,7 +23,7 @@ test('usage errors exit 2 with one line', () => {
     ['check', '--explain', 'CS-NOPE'],
     ['frobnicate'],
   ]) {
-    const r = runCli(args);
+    const r = await runMain(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, args.join(' '));
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
@@ -75,7 +75,7 @@ test('check --root never writes into the tree', async () => {
   });
   const before = fs.readdirSync(dir, { recursive: true }).sort();
   const mtime = fs.statSync(dir).mtimeMs;
-  const r = runCli(['check', '--root', dir]);
+  const r = await runMain(['check', '--root', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(fs.readdirSync(dir, { recursive: true }).sort(), before);
   assert.equal(fs.statSync(dir).mtimeMs, mtime);

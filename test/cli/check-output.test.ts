@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runCli, runJson } from '../helpers/run-cli.js';
+import { runMain, runMainJson } from '../helpers/run-main.js';
 import { FIXTURES } from '../helpers/tree.js';
 
 const ROCKY8 = path.join(FIXTURES, 'rocky8');
 const NO_STORE = ['--db', '/nonexistent/ctrsafe-db'];
 
-test('check prints affected/fixed/unknown per package and the oldest date of the deciding data', () => {
-  const r = runCli(['check', '--root', ROCKY8, ...NO_STORE]);
+test('check prints affected/fixed/unknown per package and the oldest date of the deciding data', async () => {
+  const r = await runMain(['check', '--root', ROCKY8, ...NO_STORE]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
@@ -19,7 +19,7 @@ test('check prints affected/fixed/unknown per package and the oldest date of the
   assert.match(r.stdout, /\n {2}kernel 4\.18\.0-553\.27\.1\.el8_10 +\d+ affected, \d+ unknown, \d+ fixed/);
   assert.match(r.stdout, /fixed or not affected are not listed \(--all lists them/);
   assert.doesNotMatch(r.stdout, /\n {2}fixed {8}/);
-  const all = runCli(['check', '--root', ROCKY8, '--all', ...NO_STORE]);
+  const all = await runMain(['check', '--root', ROCKY8, '--all', ...NO_STORE]);
   assert.match(
     all.stdout,
     /\n {2}fixed {8}high {5}CVE-2016-5195 kernel 4\.18\.0-553\.27\.1\.el8_10 \(fix 4\.9\)/,
@@ -27,18 +27,18 @@ test('check prints affected/fixed/unknown per package and the oldest date of the
   assert.match(all.stdout, /upstream base 4\.18\.0 already contains the mainline fix \(4\.9\)/);
 });
 
-test('--explain CVE-... shows the verdict, the fixed version and what decided it', () => {
-  const r = runCli(['check', '--root', ROCKY8, '--explain', 'CVE-2016-5195', ...NO_STORE]);
+test('--explain CVE-... shows the verdict, the fixed version and what decided it', async () => {
+  const r = await runMain(['check', '--root', ROCKY8, '--explain', 'CVE-2016-5195', ...NO_STORE]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /on this host: fixed \(kernel 4\.18\.0-553\.27\.1\.el8_10\)/);
   assert.match(r.stdout, /decided by: Linux\/Kernel: ctrsafe advisory record CVE-2016-5195/);
-  const none = runCli(['check', '--root', ROCKY8, '--explain', 'CVE-1999-0001', ...NO_STORE]);
+  const none = await runMain(['check', '--root', ROCKY8, '--explain', 'CVE-1999-0001', ...NO_STORE]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no advisory of that id applies to this host/);
 });
 
-test('every verdict in the JSON report carries its fixed version, advisory, deciding source and date', () => {
-  const { json } = runJson(['check', '--root', ROCKY8, ...NO_STORE]);
+test('every verdict in the JSON report carries its fixed version, advisory, deciding source and date', async () => {
+  const { json } = await runMainJson(['check', '--root', ROCKY8, ...NO_STORE]);
   const verdicts = [
     ...(json.vulnerabilities as Record<string, unknown>[]),
     ...(json.resolved as Record<string, unknown>[]),

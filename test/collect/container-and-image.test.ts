@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { runCheck } from '../../src/cli/check-command.js';
 import { rootIsMountPoint } from '../../src/collect/collect-container.js';
 import { BIN, writeTree } from '../helpers/tree.js';
-import { runJson } from '../helpers/run-cli.js';
+import { runMainJson } from '../helpers/run-main.js';
 
 test("inside a user namespace (as in Charliecloud or rootless Podman) readiness is unknown, never the container's answer", () => {
   const r = spawnSync(
@@ -33,7 +33,7 @@ test('runtime environment markers are recognised', async () => {
   const { report } = await runCheck({ env: { ...process.env, APPTAINER_CONTAINER: '/scratch/lolcow.sif' } });
   assert.equal(report.host.container.inside, true);
   assert.equal(report.host.container.kind, 'apptainer');
-  const plain = runJson(['check']);
+  const plain = await runMainJson(['check']);
   assert.equal((plain.json.host as { container: { inside: boolean } }).container.inside, false);
 });
 

@@ -8,7 +8,7 @@ import { evaluateGate, gateLine, type GateInput } from '../../src/gate/evaluate-
 import { DEFAULT_GATE_POLICY, loadGatePolicy, parseGatePolicy } from '../../src/gate/gate-policy.js';
 import { gateOutcome, tellsSlurm } from '../../src/gate/gate-outcome.js';
 import { parseScontrolNode, pickNodeName, planSlurmAction } from '../../src/gate/slurm-node.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { withStuckCheck } from '../helpers/stuck-check.js';
 import { BIN, FIXTURES, REPO, writeTree } from '../helpers/tree.js';
 import { DT, FS, PART, partitionExtra, writeSif } from '../helpers/write-sif.js';
@@ -207,18 +207,18 @@ test('Slurm plan: drain on fail, never override an operator, resume only what ct
   assert.equal(parseScontrolNode('slurm_load_node error: Unable to contact slurm controller'), null);
 });
 
-test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output', () => {
-  const sles = runCli(['gate', '--root', path.join(FIXTURES, 'sles11sp3')]);
+test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output', async () => {
+  const sles = await runMain(['gate', '--root', path.join(FIXTURES, 'sles11sp3')]);
   assert.equal(sles.code, 1, sles.stderr);
   assert.equal(sles.stdout, 'ctrsafe: CS-K001 failed (critical: PR_SET_NO_NEW_PRIVS works)\n');
-  const rocky = runCli(['gate', '--root', path.join(FIXTURES, 'rocky9'), '--format', 'json']);
+  const rocky = await runMain(['gate', '--root', path.join(FIXTURES, 'rocky9'), '--format', 'json']);
   assert.equal(rocky.code, 0, rocky.stderr);
   const j = JSON.parse(rocky.stdout) as { schema: string; pass: boolean; steps: string[] };
   assert.equal(j.schema, 'ctrsafe.gate/1');
   assert.equal(j.pass, true);
   assert.ok(j.steps.includes('reading mounts'), 'the check reports its steps to the watchdog');
   const strict = writeTree({ 'gate.yaml': 'version: 1\nrequire_ready: [apptainer, enroot]\nfail_on: low\n' });
-  const r = runCli([
+  const r = await runMain([
     'gate',
     '--root',
     path.join(FIXTURES, 'rocky9'),
@@ -229,7 +229,7 @@ test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^ctrsafe: enroot is not installed; CS-K007 failed \(low: /);
   const broken = writeTree({ 'gate.yaml': 'version: 1\nfail_on: [high\n' });
-  const b = runCli(['gate', '--policy', path.join(broken, 'gate.yaml')]);
+  const b = await runMain(['gate', '--policy', path.join(broken, 'gate.yaml')]);
   assert.equal(b.code, 4);
   assert.match(b.stderr, /^ctrsafe: .*gate\.yaml: not valid YAML: /);
   assert.equal(b.stderr.trim().split('\n').length, 1);
@@ -269,16 +269,16 @@ test('check --root has the gate’s watchdog: a stuck check ends with one line n
   assert.equal(r.stdout, '');
   assert.ok(r.ms < 10_000, `${r.ms} ms`);
   // Under the watchdog the report is the same as without it.
-  const check = (...extra: string[]) =>
-    runCli(['check', '--root', path.join(FIXTURES, 'debian12'), '--format', 'json', ...extra]);
+  const check = async (...extra: string[]) =>
+    await runMain(['check', '--root', path.join(FIXTURES, 'debian12'), '--format', 'json', ...extra]);
   const strip = (t: string) => {
     const j = JSON.parse(t) as Record<string, unknown>;
     delete j.report_id;
     delete j.generated_at;
     return j;
   };
-  assert.equal(check('--timeout', '0').code, 2, 'a zero watchdog is a usage error');
-  assert.deepEqual(strip(check('--timeout', '60').stdout), strip(check().stdout));
+  assert.equal((await check('--timeout', '0')).code, 2, 'a zero watchdog is a usage error');
+  assert.deepEqual(strip((await check('--timeout', '60')).stdout), strip((await check()).stdout));
 });
 
 test('NHC: the check file fails the node with the gate line (real NHC when present, else the stand-in)', () => {
@@ -318,7 +318,7 @@ test('NHC: the check file fails the node with the gate line (real NHC when prese
   );
 });
 
-test('image gate: a setuid file refuses the image, a clean one passes, verdicts are cached by content digest', () => {
+test('image gate: a setuid file refuses the image, a clean one passes, verdicts are cached by content digest', async () => {
   const mk = (files: Record<string, string>, mode?: [string, number]) => {
     const tree = writeTree(files);
     if (mode) fs.chmodSync(path.join(tree, mode[0]), mode[1]);
@@ -330,44 +330,44 @@ test('image gate: a setuid file refuses the image, a clean one passes, verdicts 
     return img;
   };
   const cache = path.join(writeTree({}), 'cache');
-  const gate = (img: string, c = cache) => {
-    const r = runCli(['gate', '--image', img, '--cache', c, '--format', 'json']);
+  const gate = async (img: string, c = cache) => {
+    const r = await runMain(['gate', '--image', img, '--cache', c, '--format', 'json']);
     return {
       code: r.code,
       j: JSON.parse(r.stdout) as { pass: boolean; line: string; source: string; digest: string },
     };
   };
   const bad = mk({ 'usr/bin/su2': '#!/bin/sh\n' }, ['usr/bin/su2', 0o4755]);
-  const first = gate(bad);
+  const first = await gate(bad);
   assert.equal(first.code, 1);
   assert.match(first.j.line, /^ctrsafe: image refused: setuid \/usr\/bin\/su2: /);
   assert.equal(first.j.source, 'audit');
-  const again = gate(bad);
+  const again = await gate(bad);
   assert.deepEqual(
     [again.code, again.j.source, again.j.line],
     [1, 'cache', first.j.line],
     'the same image is not read again',
   );
   const good = mk({ 'etc/os-release': 'ID=alpine\n' });
-  const ok = gate(good);
+  const ok = await gate(good);
   assert.equal(ok.code, 0, ok.j.line);
   assert.match(ok.j.line, /^ctrsafe: image accepted \(squashfs, /);
   // The same bytes under another name share the verdict; a changed file is judged afresh.
   const copy = path.join(writeTree({}), 'copy.sqfs');
   fs.copyFileSync(bad, copy);
-  assert.equal(gate(copy).j.source, 'cache');
+  assert.equal((await gate(copy)).j.source, 'cache');
   fs.copyFileSync(good, copy);
-  const changed = gate(copy);
+  const changed = await gate(copy);
   assert.deepEqual([changed.code, changed.j.digest], [0, ok.j.digest]);
   // A cache others can write is not trusted: someone could plant a passing verdict there.
   const open = path.join(writeTree({}), 'open-cache');
   fs.mkdirSync(open, { mode: 0o777 });
   fs.chmodSync(open, 0o777);
-  gate(bad, open);
-  assert.equal(gate(bad, open).j.source, 'audit');
+  await gate(bad, open);
+  assert.equal((await gate(bad, open)).j.source, 'audit');
 });
 
-test('a SIF with two primary partitions fails the audit and the gate, and no verdict is cached for it', () => {
+test('a SIF with two primary partitions fails the audit and the gate, and no verdict is cached for it', async () => {
   const dir = writeTree({});
   const sqfs = (files: Record<string, string>, setuid?: string) => {
     const tree = writeTree(files);
@@ -386,11 +386,11 @@ test('a SIF with two primary partitions fails the audit and the gate, and no ver
     { type: DT.partition, data: sqfs({ 'bin/sh2': '#!/bin/sh\n' }, 'bin/sh2'), group: 1, extra: prim },
   ]);
   fs.chmodSync(sif, 0o644);
-  const audit = runCli(['image', 'audit', sif]);
+  const audit = await runMain(['image', 'audit', sif]);
   assert.match(audit.stdout, /fail high +ambiguous-sif +\(image file\): SIF: 2 primary system partitions/);
   const cache = path.join(dir, 'cache');
   for (let i = 0; i < 2; i++) {
-    const r = runCli(['gate', '--image', sif, '--cache', cache, '--format', 'json']);
+    const r = await runMain(['gate', '--image', sif, '--cache', cache, '--format', 'json']);
     assert.equal(r.code, 1, r.stdout);
     const j = JSON.parse(r.stdout) as { line: string; source: string };
     assert.match(j.line, /^ctrsafe: image refused: ambiguous-sif: SIF: 2 primary system partitions/);

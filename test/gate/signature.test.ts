@@ -8,7 +8,7 @@ import { parseGatePolicy } from '../../src/gate/gate-policy.js';
 import { readSif } from '../../src/image/sif/read-sif.js';
 import { InputError } from '../../src/errors.js';
 import { REPO } from '../helpers/tree.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { tempDir } from '../helpers/write-sif.js';
 
 const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
@@ -25,8 +25,8 @@ interface GateJson {
   source: 'audit' | 'cache';
 }
 
-function gate(image: string, args: string[]): GateJson {
-  const r = runCli(['gate', '--image', image, '--format', 'json', ...args]);
+async function gate(image: string, args: string[]): Promise<GateJson> {
+  const r = await runMain(['gate', '--image', image, '--format', 'json', ...args]);
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
   const j = JSON.parse(r.stdout) as GateJson;
   assert.equal(r.code, j.pass ? 0 : 1);
@@ -63,26 +63,26 @@ function trustedGate(tag: string, keys: string[]): { args: string[]; policy: str
 test(
   'gate --image under require_signature: trusted accepts the signed sample and refuses it tampered',
   { skip },
-  () => {
+  async () => {
     const { args, keyDir: keys } = trustedGate('tamper', ['pgp-public.asc']);
     for (const name of ['one-group-signed-pgp.sif', 'two-groups-signed-dsse.sif']) {
       if (name.includes('dsse'))
         fs.copyFileSync(path.join(SAMPLES, 'keys/ed25519-public.pem'), path.join(keys, 'dsse.pem'));
       const original = imageCopy(name, 'orig');
-      const ok = gate(original, args);
+      const ok = await gate(original, args);
       assert.equal(ok.pass, true, ok.line);
       assert.match(ok.line, /^ctrsafe: image accepted \(sif, /);
       // One byte of the primary partition's data, flipped in a copy: changed after signing.
       const primary = readSif(original).primary!;
       const tampered = imageCopy(name, 'tampered', () => primary.offset + 100);
-      const bad = gate(tampered, args);
+      const bad = await gate(tampered, args);
       assert.equal(bad.pass, false);
       assert.match(
         bad.line,
         /^ctrsafe: image refused: sif-signature-invalid: signature-invalid: .*data of object 2 changed after signing/,
       );
-      assert.equal(gate(tampered, args).source, 'cache');
-      assert.equal(gate(tampered, args).pass, false);
+      assert.equal((await gate(tampered, args)).source, 'cache');
+      assert.equal((await gate(tampered, args)).pass, false);
     }
   },
 );
@@ -90,20 +90,20 @@ test(
 test(
   'the verdict cache is keyed by the keyring: removing the signer refuses an image it accepted',
   { skip },
-  () => {
+  async () => {
     const { args, policy, keyDir: keys } = trustedGate('keyed', ['rsa-public.pem']);
     const image = imageCopy('one-group-signed-dsse.sif', 'keyed');
-    let r = gate(image, args);
+    let r = await gate(image, args);
     assert.deepEqual([r.pass, r.source], [true, 'audit']);
-    assert.equal(gate(image, args).source, 'cache');
+    assert.equal((await gate(image, args)).source, 'cache');
     fs.rmSync(path.join(keys, 'rsa-public.pem'));
     fs.copyFileSync(path.join(SAMPLES, 'keys/ecdsa-public.pem'), path.join(keys, 'ecdsa.pem'));
-    r = gate(image, args);
+    r = await gate(image, args);
     assert.deepEqual([r.pass, r.source], [false, 'audit'], r.line);
     assert.match(r.line, /sif-untrusted-key/);
     // Without the requirement the same image passes (an untrusted signer only warns).
     fs.writeFileSync(policy, 'version: 1\n');
-    assert.equal(gate(image, args).pass, true);
+    assert.equal((await gate(image, args)).pass, true);
   },
 );
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SafeDir } from '../../src/host/safe-write.js';
 import { FIXTURES, writeTree } from '../helpers/tree.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 
 const asRoot = process.getuid?.() === 0;
 if (process.env.CI && !asRoot) throw new Error('CI runs the write attacks as root, planting as ctrtest');
@@ -38,10 +38,10 @@ function rootSecret(): { file: string; intact: () => void } {
 test(
   'snapshot -o refuses a directory another user owns, even empty, and a link planted in /tmp',
   { skip: !asRoot },
-  () => {
+  async () => {
     const secret = rootSecret();
     const theirs = usersDir();
-    const r = runCli(['snapshot', '-o', theirs]);
+    const r = await runMain(['snapshot', '-o', theirs]);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /owner uid \d+ \(ctrtest\)/);
     assert.deepEqual(fs.readdirSync(theirs), []);
@@ -51,7 +51,7 @@ test(
     fs.symlinkSync(target, link);
     fs.lchownSync(link, UID, UID);
     try {
-      const l = runCli(['snapshot', '-o', path.join(link, 'snap')]);
+      const l = await runMain(['snapshot', '-o', path.join(link, 'snap')]);
       assert.equal(l.code, 4, l.stderr);
       assert.match(l.stderr, /is a symbolic link in a directory others can write/);
       assert.deepEqual(fs.readdirSync(target), []);
@@ -65,7 +65,7 @@ test(
 test(
   'image sanitize never writes beside OUT in a user’s directory, nor through links planted there',
   { skip: !asRoot },
-  () => {
+  async () => {
     const secret = rootSecret();
     const theirs = usersDir();
     const out = path.join(theirs, 'out.sqfs');
@@ -73,7 +73,7 @@ test(
     const next = Number(fs.readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
     for (let pid = next; pid < next + 200; pid++) fs.symlinkSync(secret.file, `${out}.ctrsafe-${pid}.tmp`);
     const tree = writeTree({ 'etc/os-release': 'ID=alpine\n' });
-    const r = runCli(['image', 'sanitize', tree, out]);
+    const r = await runMain(['image', 'sanitize', tree, out]);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /out\.sqfs|ctrsafe-users-/);
     assert.match(r.stderr, /ctrtest/);
@@ -81,7 +81,7 @@ test(
     secret.intact();
     // Where only root writes, it works, and leaves nothing but OUT.
     const mine = writeTree({});
-    const ok = runCli(['image', 'sanitize', tree, path.join(mine, 'out.sqfs')]);
+    const ok = await runMain(['image', 'sanitize', tree, path.join(mine, 'out.sqfs')]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(fs.readdirSync(mine), ['out.sqfs']);
     assert.equal(fs.statSync(path.join(mine, 'out.sqfs')).mode & 0o777, 0o644);
@@ -91,15 +91,15 @@ test(
 test(
   'check --push --state refuses a state directory another user can write: no forged spool, no token for them',
   { skip: !asRoot },
-  () => {
+  async () => {
     const secret = rootSecret();
     const theirs = usersDir();
     fs.mkdirSync(path.join(theirs, 'spool'));
     fs.writeFileSync(path.join(theirs, 'spool', '000000000000001-forged.json'), '{"forged":true}');
     for (let pid = 1; pid < 50; pid++)
       fs.symlinkSync(secret.file, path.join(theirs, `node-token.${pid}.tmp`));
-    const push = (state: string) =>
-      runCli(
+    const push = async (state: string) =>
+      await runMain(
         [
           'check',
           '--root',
@@ -115,7 +115,7 @@ test(
           CTRSAFE_ENROLL_SECRET: 'x',
         },
       );
-    const r = push(theirs);
+    const r = await push(theirs);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /ctrsafe-users-.*owner uid \d+ \(ctrtest\)/);
     assert.deepEqual(fs.readdirSync(path.join(theirs, 'spool')), ['000000000000001-forged.json']);
@@ -123,10 +123,10 @@ test(
     // Root's own directory, but open to everyone: refused too.
     const open = writeTree({});
     fs.chmodSync(open, 0o777);
-    assert.equal(push(open).code, 4);
+    assert.equal((await push(open)).code, 4);
     // A new state directory is created 0700 and its spool written whole.
     const fresh = path.join(writeTree({}), 'state');
-    const f = push(fresh);
+    const f = await push(fresh);
     assert.match(f.stderr, /server unreachable/);
     assert.equal(fs.statSync(fresh).mode & 0o777, 0o700);
     const spooled = fs.readdirSync(path.join(fresh, 'spool'));
@@ -135,9 +135,9 @@ test(
   },
 );
 
-test('--textfile-dir refuses a directory another user can write', { skip: !asRoot }, () => {
+test('--textfile-dir refuses a directory another user can write', { skip: !asRoot }, async () => {
   const theirs = usersDir();
-  const r = runCli([
+  const r = await runMain([
     'check',
     '--root',
     path.join(FIXTURES, 'debian12'),

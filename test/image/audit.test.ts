@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { auditImage } from '../../src/image/audit-image.js';
 import { loadPolicy } from '../../src/image/image-policy.js';
 import { PLANTED, plantTree } from '../helpers/plant-tree.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { writeTree } from '../helpers/tree.js';
 
 const tree = plantTree();
@@ -71,7 +71,7 @@ test('a site policy allows, warns and waives, and an expired waiver stops applyi
   );
 });
 
-test('a malformed policy is a clear one-line error with exit 4', () => {
+test('a malformed policy is a clear one-line error with exit 4', async () => {
   const dir = writeTree({
     'bad-kind.yaml': 'version: 1\nkinds:\n  setuidd: deny\n',
     'no-reason.yaml': 'version: 1\nwaivers:\n  - kind: setuid\n    reason: ""\n    expires: 2030-01-01\n',
@@ -88,7 +88,7 @@ test('a malformed policy is a clear one-line error with exit 4', () => {
     'garbage.yaml': /not valid YAML/,
   };
   for (const [name, re] of Object.entries(want)) {
-    const r = runCli(['image', 'audit', tree, '--policy', path.join(dir, name)]);
+    const r = await runMain(['image', 'audit', tree, '--policy', path.join(dir, name)]);
     assert.equal(r.code, 4, `${name}: ${r.stderr}`);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -105,10 +105,10 @@ test('the image file itself: writable by its group, owned by a user', async () =
   assert.ok(r.findings.some((f) => f.id === 'image-owner' && f.path === null));
 });
 
-test('image audit CLI: --fail-on, JSON contract, SARIF', () => {
-  assert.equal(runCli(['image', 'audit', tree]).code, 0);
-  assert.equal(runCli(['image', 'audit', tree, '--fail-on', 'high']).code, 1);
-  const j = JSON.parse(runCli(['image', 'audit', tree, '--format', 'json']).stdout) as {
+test('image audit CLI: --fail-on, JSON contract, SARIF', async () => {
+  assert.equal((await runMain(['image', 'audit', tree])).code, 0);
+  assert.equal((await runMain(['image', 'audit', tree, '--fail-on', 'high'])).code, 1);
+  const j = JSON.parse((await runMain(['image', 'audit', tree, '--format', 'json'])).stdout) as {
     schema: string;
     findings: { id: string; severity: string; status: string; path: string | null; evidence: string }[];
   };
@@ -120,7 +120,7 @@ test('image audit CLI: --fail-on, JSON contract, SARIF', () => {
         .sort(),
       ['evidence', 'id', 'path', 'severity', 'status'],
     );
-  const sarif = JSON.parse(runCli(['image', 'audit', tree, '--format', 'sarif']).stdout) as {
+  const sarif = JSON.parse((await runMain(['image', 'audit', tree, '--format', 'sarif'])).stdout) as {
     version: string;
     runs: { results: unknown[] }[];
   };

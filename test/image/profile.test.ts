@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { auditImage, type ImageReport } from '../../src/image/audit-image.js';
 import { loadPolicy } from '../../src/image/image-policy.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { writeTree } from '../helpers/tree.js';
 
 const work = writeTree({});
@@ -98,7 +98,7 @@ test("a site's policy speaks before the profile: its deny still fails a baseline
   const strict = await auditImage(image, { policy: loadPolicy(path.join(dir, 'strict.yaml')) });
   assert.deepEqual(notPassed(strict), STRICT);
   assert.throws(() => loadPolicy(path.join(dir, 'bad.yaml')), /profile: must be baseline or strict/);
-  const cli = runCli([
+  const cli = await runMain([
     'image',
     'audit',
     image,
@@ -109,7 +109,7 @@ test("a site's policy speaks before the profile: its deny still fails a baseline
   ]);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stdout, /\/dev\/null/);
-  const json = JSON.parse(runCli(['image', 'audit', image, '--format', 'json']).stdout) as {
+  const json = JSON.parse((await runMain(['image', 'audit', image, '--format', 'json'])).stdout) as {
     profile: string;
   };
   assert.equal(json.profile, 'baseline');

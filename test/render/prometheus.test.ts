@@ -7,11 +7,17 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { ADMIN, request, SECRET, startServer, stopServer } from '../helpers/fleet-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { FIXTURES, writeTree } from '../helpers/tree.js';
 
-test('every line is a HELP, a TYPE or a sample of a ctrsafe_ gauge, and each runtime has exactly one state set', () => {
-  const r = runCli(['check', '--root', path.join(FIXTURES, 'centos7-default'), '--format', 'prometheus']);
+test('every line is a HELP, a TYPE or a sample of a ctrsafe_ gauge, and each runtime has exactly one state set', async () => {
+  const r = await runMain([
+    'check',
+    '--root',
+    path.join(FIXTURES, 'centos7-default'),
+    '--format',
+    'prometheus',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const names = new Set<string>();
@@ -33,9 +39,9 @@ test('every line is a HELP, a TYPE or a sample of a ctrsafe_ gauge, and each run
   ]);
 });
 
-test('--textfile-dir writes ctrsafe.prom by rename, leaving no temporary file', () => {
+test('--textfile-dir writes ctrsafe.prom by rename, leaving no temporary file', async () => {
   const dir = writeTree({});
-  const r = runCli([
+  const r = await runMain([
     'check',
     '--root',
     path.join(FIXTURES, 'rocky9'),
@@ -52,9 +58,9 @@ test('--textfile-dir writes ctrsafe.prom by rename, leaving no temporary file', 
   );
 });
 
-test("promtool check metrics (Debian's prometheus) accepts check's output: names, units, types, help", () => {
+test("promtool check metrics (Debian's prometheus) accepts check's output: names, units, types, help", async () => {
   for (const host of ['centos7-default', 'ubuntu2404']) {
-    const r = runCli(['check', '--root', path.join(FIXTURES, host), '--format', 'prometheus']);
+    const r = await runMain(['check', '--root', path.join(FIXTURES, host), '--format', 'prometheus']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ctrsafe_advisory_newest_record_timestamp_seconds \d{10}$/m);
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: r.stdout, encoding: 'utf8' });
@@ -75,7 +81,7 @@ test("promtool check metrics accepts the fleet server's /metrics, with a node's 
     const token = (
       await request(agent, server.port, 'POST', '/api/v1/enroll', { hostname: 'cn0301', secret: SECRET })
     ).json.node_token as string;
-    const report = runCli(['check', '--root', path.join(FIXTURES, 'rocky9'), '--format', 'json']);
+    const report = await runMain(['check', '--root', path.join(FIXTURES, 'rocky9'), '--format', 'json']);
     assert.equal(report.code, 0, report.stderr);
     const stored = await request(agent, server.port, 'POST', '/api/v1/reports', report.stdout, token);
     assert.equal(stored.status, 201, JSON.stringify(stored.json));

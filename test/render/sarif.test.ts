@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { FIXTURES, REPO } from '../helpers/tree.js';
 
 const require = createRequire(import.meta.url);
@@ -23,13 +23,13 @@ function validator() {
   return ajv.compile(schema);
 }
 
-test('SARIF output of a live check and of a failing fixture validates against the SARIF 2.1.0 schema', () => {
+test('SARIF output of a live check and of a failing fixture validates against the SARIF 2.1.0 schema', async () => {
   const validate = validator();
   for (const args of [
     ['check', '--format', 'sarif'],
     ['check', '--root', path.join(FIXTURES, 'sles11sp3'), '--format', 'sarif'],
   ]) {
-    const r = runCli(args);
+    const r = await runMain(args);
     assert.equal(r.code, 0, r.stderr);
     const log = JSON.parse(r.stdout) as {
       version: string;
@@ -42,7 +42,7 @@ test('SARIF output of a live check and of a failing fixture validates against th
       assert.ok(ids.has(res.ruleId), `result ${res.ruleId} has no rule`);
   }
   const sles = JSON.parse(
-    runCli(['check', '--root', path.join(FIXTURES, 'sles11sp3'), '--format', 'sarif']).stdout,
+    (await runMain(['check', '--root', path.join(FIXTURES, 'sles11sp3'), '--format', 'sarif'])).stdout,
   ) as { runs: { results: { ruleId: string; level: string }[] }[] };
   const k001 = sles.runs[0]!.results.find((x) => x.ruleId === 'CS-K001');
   assert.equal(k001?.level, 'error', 'missing no_new_privs is an error');
@@ -52,9 +52,9 @@ const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
 test(
   'image SARIF of signed SIFs validates and lists each verdict, verified ones too',
   { skip: !fs.existsSync(SAMPLES) && !process.env.CI ? 'needs ../shared/reference/sif-samples' : false },
-  () => {
+  async () => {
     const validate = validator();
-    const r = runCli([
+    const r = await runMain([
       'image',
       'audit',
       path.join(SAMPLES, 'one-group-signed-pgp.sif'),

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { escapeControl, escapeStrings } from '../../src/render/terminal-text.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 import { FIXTURES, writeTree } from '../helpers/tree.js';
 
 const FORGED = '\x1b]0;pwned\x07\x1b[2J\x1b[H\r\n0 passed, 0 failed, 0 unknown. host OK\u202e\x9b31m';
@@ -35,8 +35,8 @@ test('escapeControl shows every control and format character, and nothing else c
   });
 });
 
-test('check --root: a hostile os-release and hostname are shown, not obeyed; the summary line is the real one', () => {
-  const r = runCli(['check', '--root', hostileTree(), '--format', 'text', '--color', 'always', '-v']);
+test('check --root: a hostile os-release and hostname are shown, not obeyed; the summary line is the real one', async () => {
+  const r = await runMain(['check', '--root', hostileTree(), '--format', 'text', '--color', 'always', '-v']);
   assert.equal(r.code, 0, r.stderr);
   // Colour is ctrsafe's own SGR only; strip it, then nothing active may be left.
   // eslint-disable-next-line no-control-regex -- ctrsafe's own colour codes
@@ -50,11 +50,11 @@ test('check --root: a hostile os-release and hostname are shown, not obeyed; the
   assert.equal(summary.length, 1, 'one summary line: the forged one stays inside the OS line');
   assert.doesNotMatch(summary[0]!, /host OK/);
   // --explain shows a finding's evidence from the same tree.
-  const e = runCli(['check', '--root', hostileTree(), '--explain', 'CS-K001']);
+  const e = await runMain(['check', '--root', hostileTree(), '--explain', 'CS-K001']);
   assert.doesNotMatch(e.stdout, ACTIVE);
 });
 
-test('image audit, gate --image and sanitize notes show hostile member names escaped', () => {
+test('image audit, gate --image and sanitize notes show hostile member names escaped', async () => {
   const dir = writeTree({});
   const tree = path.join(dir, 'tree');
   fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
@@ -63,16 +63,16 @@ test('image audit, gate --image and sanitize notes show hostile member names esc
   fs.chmodSync(evil, 0o4755);
   const tar = path.join(dir, 'image.tar');
   execFileSync('tar', ['-C', tree, '-cf', tar, '.']);
-  const audit = runCli(['image', 'audit', tar]);
+  const audit = await runMain(['image', 'audit', tar]);
   assert.match(audit.stdout, /^FAIL /, audit.stderr);
   assert.match(audit.stdout, /su\\x1b\[2J\\x07/);
   assert.doesNotMatch(audit.stdout, ACTIVE);
-  const gate = runCli(['gate', '--image', tar, '--cache', path.join(dir, 'cache')]);
+  const gate = await runMain(['gate', '--image', tar, '--cache', path.join(dir, 'cache')]);
   assert.equal(gate.code, 1);
   assert.match(gate.stdout, /^ctrsafe: image refused: setuid \/bin\/su\\x1b\[2J\\x07/);
   assert.doesNotMatch(gate.stdout, ACTIVE);
   const out = path.join(dir, 'clean.sqfs');
-  const s = runCli(['image', 'sanitize', tar, out]);
+  const s = await runMain(['image', 'sanitize', tar, out]);
   assert.equal(s.code, 0, s.stderr);
   assert.doesNotMatch(s.stdout + s.stderr, ACTIVE);
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli, runJson } from '../helpers/run-cli.js';
+import { runMain, runMainJson } from '../helpers/run-main.js';
 
 interface Report {
   features: { id: string; state: string; how: string; evidence: string }[];
@@ -20,13 +20,13 @@ interface Report {
   host: { hostname: string; kernel: unknown; os: unknown; source: string };
 }
 
-test('a snapshot reproduces the live verdicts on check --root', () => {
+test('a snapshot reproduces the live verdicts on check --root', async () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-snap-')), 'node001');
-  const s = runCli(['snapshot', '-o', out]);
+  const s = await runMain(['snapshot', '-o', out]);
   assert.equal(s.code, 0, s.stderr);
   assert.ok(fs.existsSync(path.join(out, '.ctrsafe-snapshot.json')));
-  const live = runJson(['check']).json as unknown as Report;
-  const snap = runJson(['check', '--root', out]).json as unknown as Report;
+  const live = (await runMainJson(['check'])).json as unknown as Report;
+  const snap = (await runMainJson(['check', '--root', out])).json as unknown as Report;
   assert.equal(snap.host.source, 'root');
   assert.equal(snap.host.hostname, live.host.hostname);
   assert.deepEqual(snap.host.kernel, live.host.kernel);
@@ -53,10 +53,10 @@ test('a snapshot reproduces the live verdicts on check --root', () => {
   assert.equal(snap.features.find((f) => f.id === 'no_new_privs')!.how, 'probe');
 });
 
-test('snapshot refuses a non-empty directory', () => {
+test('snapshot refuses a non-empty directory', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-snap-'));
   fs.writeFileSync(path.join(dir, 'keep'), 'x');
-  const s = runCli(['snapshot', '-o', dir]);
+  const s = await runMain(['snapshot', '-o', dir]);
   assert.equal(s.code, 4);
   assert.match(s.stderr, /not empty/);
 });

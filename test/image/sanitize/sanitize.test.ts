@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { plantTree } from '../../helpers/plant-tree.js';
-import { runCli } from '../../helpers/run-cli.js';
+import { runMain } from '../../helpers/run-main.js';
 import { tempDir } from '../../helpers/write-sif.js';
 
 const tree = plantTree();
@@ -18,7 +18,7 @@ function listing(img: string): string[] {
     .filter((l) => /^[-dlcbps]/.test(l));
 }
 
-test('a planted directory, squashfs and tar.gz come out without setuid, devices, xattrs, foreign owners or escaping links', () => {
+test('a planted directory, squashfs and tar.gz come out without setuid, devices, xattrs, foreign owners or escaping links', async () => {
   const inputs: Record<string, string> = { dir: tree };
   inputs.sqfs = path.join(work, 'in.sqfs');
   execFileSync('mksquashfs', [tree, inputs.sqfs, '-noappend', '-quiet', '-no-progress'], { stdio: 'pipe' });
@@ -26,7 +26,7 @@ test('a planted directory, squashfs and tar.gz come out without setuid, devices,
   execFileSync('tar', ['-C', tree, '--xattrs', '--xattrs-include=*', '-czf', inputs.tgz, '.']);
   for (const [name, input] of Object.entries(inputs)) {
     const out = path.join(work, `out-${name}.sqfs`);
-    const r = runCli(['image', 'sanitize', input, out]);
+    const r = await runMain(['image', 'sanitize', input, out]);
     assert.equal(r.code, 0, `${name}: ${r.stderr}`);
     assert.match(r.stdout, /cleared setuid\/setgid on 2, dropped 2 device nodes/);
     const lines = listing(out);
@@ -45,7 +45,7 @@ test('a planted directory, squashfs and tar.gz come out without setuid, devices,
       execFileSync('unsquashfs', ['-s', out], { encoding: 'utf8' }),
       /Xattrs are not stored|Number of xattr ids 0/,
     );
-    const audit = runCli(['image', 'audit', out, '--format', 'json']);
+    const audit = await runMain(['image', 'audit', out, '--format', 'json']);
     const j = JSON.parse(audit.stdout) as { findings: { id: string; status: string }[] };
     assert.deepEqual(
       j.findings.filter((f) => f.status === 'fail').map((f) => f.id),
@@ -55,14 +55,14 @@ test('a planted directory, squashfs and tar.gz come out without setuid, devices,
   }
 });
 
-test('sanitize refuses an existing output, unsupported inputs, and a result the site policy still rejects', () => {
+test('sanitize refuses an existing output, unsupported inputs, and a result the site policy still rejects', async () => {
   const out = path.join(work, 'exists.sqfs');
   fs.writeFileSync(out, 'x');
-  assert.equal(runCli(['image', 'sanitize', tree, out]).code, 2);
+  assert.equal((await runMain(['image', 'sanitize', tree, out])).code, 2);
   const policy = path.join(work, 'strict.yaml');
   fs.writeFileSync(policy, 'version: 1\nkinds:\n  absolute-symlink: deny\n');
   const refused = path.join(work, 'refused.sqfs');
-  const r = runCli(['image', 'sanitize', tree, refused, '--policy', policy]);
+  const r = await runMain(['image', 'sanitize', tree, refused, '--policy', policy]);
   assert.equal(r.code, 4, r.stderr);
   assert.match(
     r.stderr,
@@ -76,7 +76,7 @@ test('sanitize refuses an existing output, unsupported inputs, and a result the 
   );
   const ext = path.join(work, 'in.ext3');
   execFileSync('mke2fs', ['-q', '-F', '-t', 'ext3', '-d', tree, ext, '8192k']);
-  const e = runCli(['image', 'sanitize', ext, path.join(work, 'from-ext.sqfs')]);
+  const e = await runMain(['image', 'sanitize', ext, path.join(work, 'from-ext.sqfs')]);
   assert.equal(e.code, 4);
   assert.match(e.stderr, /reads squashfs, tar .* and directories/);
 });

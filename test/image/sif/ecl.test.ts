@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { runCheck } from '../../../src/cli/check-command.js';
 import { parseEcl, validateEcl } from '../../../src/image/sif/ecl.js';
 import { FIXTURES, REPO } from '../../helpers/tree.js';
-import { runCli } from '../../helpers/run-cli.js';
+import { runMain } from '../../helpers/run-main.js';
 import { tempDir } from '../../helpers/write-sif.js';
 
 const KEYS = path.join(REPO, '../shared/reference/sif-samples/keys');
@@ -38,10 +38,10 @@ const realDir = (p: string) => {
 test(
   'an ecl.toml written from the sample keyring parses in go-toml as the runtimes expect and validates',
   { skip: skipToml },
-  () => {
+  async () => {
     const images = fs.realpathSync(fs.mkdtempSync(path.join(work, 'images-')));
     const out = path.join(work, 'ecl.toml');
-    const r = runCli(['image', 'ecl', '--keyring', KEYS, '--path', images, '--path', '/', '-o', out]);
+    const r = await runMain(['image', 'ecl', '--keyring', KEYS, '--path', images, '--path', '/', '-o', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /wrote .*ecl\.toml: 1 OpenPGP key, 2 execgroups/);
     assert.match(r.stderr, /3 PEM keys not in the ECL/);
@@ -61,7 +61,7 @@ test(
     // Written again over itself: replaced, not appended, never through a link.
     fs.rmSync(out);
     fs.symlinkSync(path.join(work, 'elsewhere'), out);
-    assert.equal(runCli(['image', 'ecl', '--keyring', KEYS, '-o', out]).code, 0);
+    assert.equal((await runMain(['image', 'ecl', '--keyring', KEYS, '-o', out])).code, 0);
     assert.ok(!fs.existsSync(path.join(work, 'elsewhere')), 'nothing was written through the link');
     assert.ok(fs.lstatSync(out).isFile());
     assert.deepEqual(
@@ -74,20 +74,20 @@ test(
 test(
   'ecl refuses what the runtimes would refuse: PEM-only keyrings, unresolved paths, writable directories',
   { skip },
-  () => {
-    let r = runCli(['image', 'ecl', '--keyring', path.join(KEYS, 'rsa-public.pem')]);
+  async () => {
+    let r = await runMain(['image', 'ecl', '--keyring', path.join(KEYS, 'rsa-public.pem')]);
     assert.equal(r.code, 4);
     assert.match(r.stderr, /no OpenPGP public key; an ECL lists OpenPGP fingerprints only/);
     fs.symlinkSync('/tmp', path.join(work, 'tmp-link'));
-    r = runCli(['image', 'ecl', '--keyring', KEYS, '--path', path.join(work, 'tmp-link')]);
+    r = await runMain(['image', 'ecl', '--keyring', KEYS, '--path', path.join(work, 'tmp-link')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /is not clean with links resolved \(\/tmp\)/);
-    r = runCli(['image', 'ecl', '--keyring', KEYS, '--path', '/no/such/dir']);
+    r = await runMain(['image', 'ecl', '--keyring', KEYS, '--path', '/no/such/dir']);
     assert.match(r.stderr, /dirpath \/no\/such\/dir does not exist/);
     const open = path.join(work, 'open');
     fs.mkdirSync(open);
     fs.chmodSync(open, 0o777);
-    r = runCli(['image', 'ecl', '--keyring', KEYS, '-o', path.join(open, 'ecl.toml')]);
+    r = await runMain(['image', 'ecl', '--keyring', KEYS, '-o', path.join(open, 'ecl.toml')]);
     assert.equal(r.code, 4);
     assert.match(
       r.stderr,
@@ -175,7 +175,7 @@ test(
     assert.match(r['CS-R020']!, /^fail/);
     assert.match(r['CS-R022']!, /^fail/);
     // ctrsafe's own list, written from the keyring, passes what it can pass.
-    const written = runCli(['image', 'ecl', '--keyring', KEYS]).stdout;
+    const written = (await runMain(['image', 'ecl', '--keyring', KEYS])).stdout;
     r = await eclResults({ 'etc/apptainer/ecl.toml': written, 'etc/ctrsafe/keys/site.asc': key });
     assert.deepEqual(
       [r['CS-R020'], r['CS-R021'], r['CS-R022']].map((x) => x!.split(':')[0]),
