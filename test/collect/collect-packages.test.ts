@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { readDpkgPackages } from '../src/collect/collect-packages.js';
-import { HostRoot } from '../src/host/host-root.js';
-import { writeTree } from './helpers/tree.js';
+import { readDpkgPackages } from '../../src/collect/collect-packages.js';
+import { HostRoot } from '../../src/host/host-root.js';
+import { writeTree } from '../helpers/tree.js';
 
 test('dpkg status: UTF-8 in descriptions and maintainers never changes the versions read', () => {
   const status = [
