@@ -9,7 +9,9 @@ const { runBundle, runWithCodeCache } = require('./code-cache.cjs');
 const source = sea.getAsset('ctrsafe.cjs', 'utf8').replace(/^#!/, '//');
 // In a chroot without /proc, Node cannot read /proc/self/exe and execPath is the bare name the shell ran ("ctrsafe"):
 // the build cannot be identified then, so the bundle runs without a cache rather than failing to start.
-const st = path.isAbsolute(process.execPath) ? fs.statSync(process.execPath, { throwIfNoEntry: false }) : undefined;
+const st = path.isAbsolute(process.execPath)
+  ? fs.statSync(process.execPath, { throwIfNoEntry: false })
+  : undefined;
 const bundle = {
   source,
   filename: process.execPath,
