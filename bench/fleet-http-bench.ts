@@ -25,7 +25,8 @@ const WINDOW = 1000;
 const TARGET_RATE = 2000;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const SECRET = 'bench-enrol-secret-0123456789abcdef';
-const BIN = new URL('../bundle/ctrsafe.cjs', import.meta.url).pathname;
+/** The build under test: the bundle, or BENCH_BIN (dist/src/cli/bin.js gives profiles with readable names). */
+const BIN = process.env.BENCH_BIN ?? new URL('../bundle/ctrsafe.cjs', import.meta.url).pathname;
 /** Node options for the servers (e.g. --cpu-prof to profile them). */
 const NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 

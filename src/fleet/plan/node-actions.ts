@@ -31,11 +31,25 @@ export const KNOWN_EXPLOITED_WEIGHT = 1_000_000_000;
 const weightOf = (v: { severity: string; known_exploited?: unknown }) =>
   v.known_exploited ? KNOWN_EXPLOITED_WEIGHT : (SEVERITY_WEIGHT[v.severity] ?? 1);
 
-const keyOf = (kind: ActionKind, parts: (string | null | undefined)[]) =>
-  `${kind}:${createHash('sha256')
-    .update(parts.map((p) => p ?? '').join('\n'))
-    .digest('hex')
-    .slice(0, 20)}`;
+/**
+ * Keys already made: the same update on thousands of nodes is hashed once (a third of deriving a report's state
+ * went to SHA-256 at ingest). Bounded: short inputs only, and forgotten when full.
+ */
+const keysMade = new Map<string, string>();
+
+export const actionKey = (kind: ActionKind, parts: (string | null | undefined)[]) => {
+  const text = parts.map((p) => p ?? '').join('\n');
+  const memo = `${kind}\n${text}`;
+  let key = keysMade.get(memo);
+  if (key === undefined) {
+    key = `${kind}:${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+    if (memo.length <= 1024) {
+      if (keysMade.size >= 20_000) keysMade.clear();
+      keysMade.set(memo, key);
+    }
+  }
+  return key;
+};
 
 type Vuln = FleetReport['vulnerabilities'][number];
 
@@ -74,7 +88,7 @@ function updates(kind: 'kernel-update' | 'package-update', affected: Vuln[]): No
       const advisories = [...new Set(atX.map((v) => v.advisory).filter((a): a is string => !!a))].sort();
       const kev = atX.filter((v) => v.known_exploited).map((v) => v.id);
       out.push({
-        key: keyOf(kind, [pkg, x]),
+        key: actionKey(kind, [pkg, x]),
         kind,
         title: `Update ${what} (${pkg}) to at least ${x}${advisories.length ? ` (${advisories.join(', ')})` : ''}${kev.length ? `; known exploited: ${kev.join(', ')}` : ''}`,
         fixes: [...advisories, ...atX.map((v) => v.id)],
@@ -84,7 +98,7 @@ function updates(kind: 'kernel-update' | 'package-update', affected: Vuln[]): No
     }
     if (unfixed.length > 0)
       out.push({
-        key: keyOf(kind, [pkg, 'no fix released', ...unfixed.map((v) => v.id)]),
+        key: actionKey(kind, [pkg, 'no fix released', ...unfixed.map((v) => v.id)]),
         kind,
         title: `No fix released for ${what} (${pkg}) yet: mitigate ${unfixed.map((v) => v.id).join(', ')} until one is`,
         fixes: unfixed.map((v) => v.id),
@@ -110,7 +124,7 @@ export function actionsForReport(r: FleetReport): NodeAction[] {
     if (f.status !== 'fail') continue;
     const what = f.remediation ?? `make rule ${f.id} pass`;
     out.push({
-      key: keyOf('rule-fix', [f.id, what]),
+      key: actionKey('rule-fix', [f.id, what]),
       kind: 'rule-fix',
       title: `${f.id}${f.title ? ` (${f.title})` : ''}: ${what}`,
       fixes: [f.id],

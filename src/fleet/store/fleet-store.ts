@@ -60,6 +60,8 @@ export class FleetStore extends FleetReader {
   /** After a storage failure, new writes are refused at once until this time (then one batch tries again). */
   private downUntil = 0;
   private failures = 0;
+  /** Set when a sync failed (writeThenSync). */
+  private broken: StorageError | null = null;
   /** Action keys known to be stored (bounded). */
   private readonly knownActions = new Set<string>();
   private knownSince = Date.now();
@@ -67,7 +69,7 @@ export class FleetStore extends FleetReader {
   private rolled = { at: 0, day: '' };
 
   private readonly batches = new GroupCommit<BatchWrites, ReportItem>({
-    transaction: (fn) => this.retrying(() => this.write(fn)),
+    transaction: (fn) => this.retrying(() => this.writeThenSync(fn)),
     bulk: (tx, items, part) => ingestReports(tx, items, this.knownActions, part),
     context: () => ({ deltas: [], actions: [], stored: 0, day: null, rolled: null }),
     merge: (into, part) => {
@@ -115,6 +117,7 @@ export class FleetStore extends FleetReader {
 
   /** Fails at once while the database is known to be down (backoff), else joins the next transaction. */
   private batched<T>(key: string, run: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
     return Date.now() < this.downUntil ? Promise.reject(down()) : this.batches.submit(key, run);
   }
 
@@ -130,11 +133,35 @@ export class FleetStore extends FleetReader {
 
   /** Runs fn in a write transaction, after every earlier one; fails fast while the database is known to be down. */
   write<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return this.writeThenSync(fn).then(async (r) => {
+      await r.durable;
+      return r.value;
+    });
+  }
+
+  /**
+   * write, resolved once committed, with the promise of durability (sql-driver.ts, commitThenSync): the next
+   * transaction may start before this one is synced. A failed sync leaves the store broken: what was committed
+   * may not be on the disk, and writing more after it would not make that sure (Linux may forget the failed
+   * pages; PostgreSQL stops for the same reason), so every later write is refused until the server restarts and
+   * SQLite recovers from what the disk holds.
+   */
+  private writeThenSync<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
     const run = async () => {
+      if (this.broken) throw this.broken;
       if (Date.now() < this.downUntil) throw down();
       try {
-        const r = await this.db.transaction(fn);
+        const r = this.db.commitThenSync
+          ? await this.db.commitThenSync(fn)
+          : { value: await this.db.transaction(fn), durable: Promise.resolve() };
         this.failures = 0;
+        r.durable.catch((e: unknown) => {
+          this.broken ??= new StorageError(
+            `${(e as Error).message}; nothing more is written until the server restarts`,
+            e instanceof StorageError ? e.code : 'sync',
+            true,
+          );
+        });
         return r;
       } catch (e) {
         if (e instanceof StorageError && e.transient) {
@@ -189,6 +216,7 @@ export class FleetStore extends FleetReader {
 
   /** A report already parsed, checked and derived (where it arrived: the request path of `fleet serve`). */
   ingestItem(item: ReportItem): Promise<IngestResult> {
+    if (this.broken) return Promise.reject(this.broken);
     if (Date.now() < this.downUntil) return Promise.reject(down());
     return this.batches.submitBulk(item.host, item.raw.length > LARGE_REPORT, item);
   }

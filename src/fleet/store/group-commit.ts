@@ -16,8 +16,11 @@ interface Job<C, I> {
 }
 
 export interface GroupCommitOptions<C, I> {
-  /** Runs one transaction (after any other write), retried when PostgreSQL broke a deadlock with it. */
-  transaction: <T>(fn: (tx: SqlDriver) => Promise<T>) => Promise<T>;
+  /**
+   * Runs one transaction (after any other write), retried when PostgreSQL broke a deadlock with it; resolves once
+   * it is committed, with `durable`, which resolves once the commit would survive a power loss.
+   */
+  transaction: <T>(fn: (tx: SqlDriver) => Promise<T>) => Promise<{ value: T; durable: Promise<void> }>;
   /** Writes bulk items together; returns one result per item. */
   bulk: (tx: SqlDriver, items: I[], part: C) => Promise<unknown[]>;
   /** What jobs leave for the batch's end (counter moves, say): fresh per attempt, merged when it succeeds. */
@@ -82,25 +85,41 @@ export class GroupCommit<C, I> {
   private async flush(): Promise<void> {
     if (this.flushing) return; // the running flush takes what is queued when it finishes
     this.flushing = true;
+    // The sync of the batch before the last: a batch runs while the one before it syncs, never further ahead.
+    let syncing: Promise<void> = Promise.resolve();
     try {
       while (this.queue.length) {
         const batch = this.take();
         let results: Outcome[];
         let done: C | null = null;
+        let durable = Promise.resolve();
         const t0 = performance.now();
         try {
-          [results, done] = await this.o.transaction((tx) => this.run(tx, batch));
+          const t = await this.o.transaction((tx) => this.run(tx, batch));
+          [results, done] = t.value;
+          durable = t.durable;
         } catch (error) {
           results = batch.map(() => ({ ok: false, error }));
         }
         const took = performance.now() - t0;
+        // What the batch leaves in memory (known actions) may be noted now: the next batch reads the same store.
         if (done) this.o.committed(done);
-        results.forEach((x, i) => (x.ok ? batch[i]!.resolve(x.value) : batch[i]!.reject(x.error)));
-        // What arrived during the commit (requests, messages) joins the next batch. When commits are slow (a sync
-        // takes milliseconds), wait a little longer, as PostgreSQL's commit_delay does: the answers just sent bring
-        // the next reports, and one sync for twice the reports halves the cost of each.
+        // Each caller is answered once the commit is durable; the next batch runs meanwhile (a later sync covers
+        // it too). A sync that fails fails the batch: nothing of it was acknowledged.
+        void durable.then(
+          () => results.forEach((x, i) => (x.ok ? batch[i]!.resolve(x.value) : batch[i]!.reject(x.error))),
+          (error: unknown) => batch.forEach((j) => j.reject(error)),
+        );
+        // What arrived during the commit (requests, messages) joins the next batch. When commits are slow (a
+        // PostgreSQL COMMIT waits for its WAL flush), wait a little longer, as PostgreSQL's commit_delay does: the
+        // answers just sent bring the next reports, and one sync for twice the reports halves the cost of each.
         const wait = took > 2 && this.queue.length < this.o.maxBatch ? Math.min(5, took / 2) : 0;
         await new Promise((r) => (wait ? setTimeout(r, wait) : setImmediate(r)));
+        // The next batch runs while this one syncs only when as many reports wait as this batch held: otherwise
+        // what arrives during the sync makes the next batch larger, instead of making more small ones (each costs
+        // its own statements, counter rows and WAL pages: CPU a busy machine does not have).
+        await (this.queue.length < batch.length ? durable : syncing).catch(() => undefined);
+        syncing = durable;
       }
     } finally {
       this.flushing = false;

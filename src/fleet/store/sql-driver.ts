@@ -5,8 +5,18 @@ export interface SqlDriver {
   /** Runs a statement; returns the number of rows it changed. */
   run(sql: string, params?: unknown[]): Promise<number>;
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Runs fn in one transaction: everything fn did is committed together or not at all. */
+  /**
+   * Runs fn in one transaction: everything fn did is committed together or not at all. Resolves once the commit
+   * is durable (it survives a power loss).
+   */
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  /**
+   * Like transaction, but resolves as soon as the commit is made (readers see it), with `durable`, which resolves
+   * once it would survive a power loss (and rejects with a StorageError if that cannot be made sure). The group
+   * commit runs its next batch meanwhile and answers this one's callers after `durable`. Absent where COMMIT
+   * is durable by itself (PostgreSQL).
+   */
+  commitThenSync?<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<{ value: T; durable: Promise<void> }>;
   close(): Promise<void>;
 }
 

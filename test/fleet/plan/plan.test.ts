@@ -6,10 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  actionKey,
   actionsForReport,
   KNOWN_EXPLOITED_WEIGHT,
   SEVERITY_WEIGHT,
 } from '../../../src/fleet/plan/node-actions.js';
+import { createHash } from 'node:crypto';
 import { openStore } from '../../../src/fleet/store/open-store.js';
 import { validateReport, type NodeReport } from '../../../src/fleet/validate-report.js';
 
@@ -143,4 +145,18 @@ test('the plan lists each update with its Slurm hostlist, known-exploited first'
   } finally {
     await store.close();
   }
+});
+
+test('action keys: SHA-256 of what the action is, the same when remembered, never shared across kinds', () => {
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 20);
+  for (let round = 0; round < 2; round++) {
+    assert.equal(actionKey('package-update', ['runc', '1.1.12']), `package-update:${sha('runc\n1.1.12')}`);
+    assert.equal(actionKey('kernel-update', ['runc', '1.1.12']), `kernel-update:${sha('runc\n1.1.12')}`);
+    assert.equal(actionKey('rule-fix', ['CS-1', null]), `rule-fix:${sha('CS-1\n')}`);
+    assert.notEqual(actionKey('rule-fix', ['a\nb']), actionKey('rule-fix', ['a', 'b\n']));
+  }
+  // An input too long to remember is hashed every time, to the same key.
+  const long = ['x'.repeat(5000)];
+  assert.equal(actionKey('rule-fix', long), `rule-fix:${sha(long[0]!)}`);
+  assert.equal(actionKey('rule-fix', long), actionKey('rule-fix', long));
 });

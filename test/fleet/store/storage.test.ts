@@ -9,6 +9,9 @@ import * as path from 'node:path';
 import { createApp } from '../../../src/fleet/server/app.js';
 import { FleetStore } from '../../../src/fleet/store/fleet-store.js';
 import { openDriver, openStore } from '../../../src/fleet/store/open-store.js';
+import { sqliteConnector } from '../../../src/fleet/store/sqlite-connection.js';
+import { openSqlite } from '../../../src/fleet/store/sqlite-driver.js';
+import { coalesced } from '../../../src/fleet/store/wal-sync.js';
 import { StorageError, type SqlDriver } from '../../../src/fleet/store/sql-driver.js';
 import { validateReport } from '../../../src/fleet/validate-report.js';
 import { fixtureReport } from '../../helpers/seed-fleet.js';
@@ -204,3 +207,95 @@ test(
     }
   },
 );
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+test('a report is acknowledged only once the WAL holding it is synced; a failed sync fails it and stops writes', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-walsync-'));
+  const file = path.join(dir, 'fleet.db');
+  await (await openStore(`sqlite:${file}`)).close();
+  const { connect } = await sqliteConnector();
+  // The WAL's fdatasync held until the test lets it end (or fail).
+  const held: ((fail?: Error) => void)[] = [];
+  const driver = openSqlite(file, connect, {
+    sync: () => new Promise<void>((res, rej) => held.push((fail) => (fail ? rej(fail) : res()))),
+  });
+  const store = new FleetStore(driver);
+  const reader = await openDriver(`sqlite:${file}`, { reader: true });
+  const report = (k: number) => {
+    const v = validateReport(reportOf('sync01', k));
+    assert.ok(v.ok);
+    return v.report;
+  };
+  const committed = async (id: string) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await reader.all('SELECT 1 FROM reports_seen WHERE report_id = ?', [id])).length) return;
+      await sleep(5);
+    }
+    assert.fail(`${id} was never committed`);
+  };
+  try {
+    const first = report(0);
+    let acked = false;
+    const p = store.ingest(first, Date.now()).then((r) => ((acked = true), r));
+    await committed(first.report_id);
+    await sleep(20);
+    assert.equal(acked, false, 'committed, but not acknowledged before its sync');
+    assert.equal(held.length, 1);
+    held.shift()!();
+    assert.equal((await p).stored, true);
+
+    const second = report(1);
+    const p2 = store.ingest(second, Date.now());
+    await committed(second.report_id);
+    while (!held.length) await sleep(5);
+    held.shift()!(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await assert.rejects(
+      p2,
+      (e: unknown) =>
+        e instanceof StorageError && /could not be synced to disk \(EIO/.test(e.message) && e.transient,
+    );
+    // What was committed may not be on the disk: nothing more is written (503) until a restart.
+    await assert.rejects(
+      store.ingest(report(2), Date.now()),
+      /nothing more is written until the server restarts/,
+    );
+    await assert.rejects(
+      store.audit({ at: Date.now(), actor: 'admin', action: 'x' }),
+      /until the server restarts/,
+    );
+  } finally {
+    for (const h of held) h();
+    await store.close();
+    await reader.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('WAL syncs coalesce: callers while one runs share the next, which starts after it', async () => {
+  let started = 0;
+  const ends: (() => void)[] = [];
+  const sync = coalesced(
+    () =>
+      new Promise<void>((res) => {
+        started++;
+        ends.push(res);
+      }),
+  );
+  const a = sync();
+  const [b, c] = [sync(), sync()];
+  assert.equal(started, 1, 'b and c wait: the running sync may have begun before their commits');
+  let bDone = false;
+  void b.then(() => (bDone = true));
+  ends.shift()!();
+  await a;
+  await sleep(0);
+  assert.equal(started, 2, 'one more sync for b and c together');
+  assert.equal(bDone, false);
+  ends.shift()!();
+  await Promise.all([b, c]);
+  const d = sync();
+  assert.equal(started, 3, 'none running: a call starts one at once');
+  ends.shift()!();
+  await d;
+});
