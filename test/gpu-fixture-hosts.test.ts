@@ -147,7 +147,7 @@ test(
     const r = await check('ib-low-memlock');
     const x = r.accelerators.rdma;
     assert.equal(x.present, 'yes');
-    assert.equal(x.summary, 'RDMA: 1 verbs devices, memlock 64 KiB');
+    assert.equal(x.summary, 'RDMA: 1 verbs device, memlock 64 KiB');
     assert.equal(x.memlock.bytes, 64 * 1024);
     assert.match(x.memlock.source!, /limits\.conf:17: \* soft memlock 64 KiB/);
     assert.deepEqual(ready(x), { podman: 'no' });

@@ -518,7 +518,8 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
         `Slurm does not propagate MEMLOCK (${except ? `PropagateResourceLimitsExcept=${except}` : `PropagateResourceLimits=${prop}`})`,
       );
   }
-  s.summary = `RDMA: ${devs.filter((d) => /uverbs/.test(d)).length} verbs devices, memlock ${mem.bytes === null ? 'unknown' : formatMemlock(mem.bytes)}`;
+  const verbs = devs.filter((d) => /uverbs/.test(d)).length;
+  s.summary = `RDMA: ${verbs} verbs device${verbs === 1 ? '' : 's'}, memlock ${mem.bytes === null ? 'unknown' : formatMemlock(mem.bytes)}`;
   s.runtimes = sameForEach(runtimes, RDMA_HOW, base, 'RDMA');
   return s;
 }
