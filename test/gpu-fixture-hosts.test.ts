@@ -57,6 +57,9 @@ test(
       vuln(r, 'CVE-2025-23266').reason,
       /reachable: cdi-hooks: NVIDIA toolkit hooks in CDI specs: .*nvidia\.yaml: createContainer \/usr\/bin\/nvidia-cdi-hook create-symlinks/,
     );
+    // The packaged config.toml: the host's ldconfig, the envvar key left commented out (its default, true).
+    const rule = (id: string) => r.findings.find((f) => f.id === id)?.status;
+    assert.deepEqual(['CS-A002', 'CS-A003', 'CS-A004'].map(rule), ['pass', 'fail', 'pass']);
   },
 );
 
