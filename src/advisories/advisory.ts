@@ -1,6 +1,6 @@
 // An advisory record: the OSV 1.6 fields ctrsafe reads plus database_specific.ctrsafe (docs/advisory-format.md).
 // The record's parts are declared once, in src/schema/advisory-record.ts (type-only here: a check loads no schema
-// library; the declaration and this reader are held to agree by test/schema-advisory.test.ts).
+// library; the declaration and this reader are held to agree by test/schema/advisory.test.ts).
 import type {
   AdvisoryRecord,
   Affected as RecordAffected,

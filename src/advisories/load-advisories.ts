@@ -19,7 +19,7 @@ export interface AdvisorySet {
 }
 
 /**
- * The records built into ctrsafe were validated when they were shipped (test/advisories.test.ts runs
+ * The records built into ctrsafe were validated when they were shipped (test/advisories/advisories.test.ts runs
  * parseAdvisory on every file), so they are only reshaped here: this runs on every check.
  */
 export function loadBuiltinAdvisories(): AdvisorySet {
@@ -36,7 +36,7 @@ export function loadBuiltinAdvisories(): AdvisorySet {
       unconfirmed: database_specific.ctrsafe.unconfirmed ?? [],
     },
   }));
-  // Validated when shipped (test/distro-fix.test.ts), like the records.
+  // Validated when shipped (test/advisories/distro-fix.test.ts), like the records.
   const distro = (
     JSON.parse(DISTRO_FIX_JSON) as (Omit<DistroFixSource, 'fixes'> & { fixes: DistroFixRow[] })[]
   ).map(reshapeDistroFixSource);

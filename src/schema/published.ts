@@ -1,5 +1,5 @@
 // The JSON Schema files ctrsafe publishes (docs/schema/), each from a declaration of this folder, with its version
-// and a digest of its content: a declaration that changes without a version bump is caught (test/schema.test.ts).
+// and a digest of its content: a declaration that changes without a version bump is caught (test/schema/schema.test.ts).
 import { createHash } from 'node:crypto';
 import type { TSchema } from 'typebox';
 import { ADVISORY_RECORD_VERSION, AdvisoryRecord } from './advisory-record.js';

@@ -1,5 +1,6 @@
 // Runs the real ctrsafe bin in a child process and captures what a user would see.
 import { spawnSync } from 'node:child_process';
+import { jsonOf } from './run-main.js';
 import { BIN } from './tree.js';
 
 export interface CliRun {
@@ -23,11 +24,5 @@ export function runJson(args: string[]): {
   stderr: string;
 } {
   const r = runCli([...args, '--format', 'json']);
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(r.stdout) as Record<string, unknown>;
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 300)}`);
-  }
-  return { code: r.code, json, stderr: r.stderr };
+  return { code: r.code, json: jsonOf(r), stderr: r.stderr };
 }

@@ -1,0 +1,150 @@
+// The scanner conventions on a real fixture host: --severity, --exit-code, an ignore file with end dates, -o, and
+// the csv and junit formats.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runMain } from '../helpers/run-main.js';
+import { FIXTURES, writeTree } from '../helpers/tree.js';
+
+const HOST = path.join(FIXTURES, 'centos7-default');
+
+async function reportOf(argv: string[]) {
+  const r = await runMain(['check', '--root', HOST, '--format', 'json', ...argv]);
+  return {
+    ...r,
+    json: JSON.parse(r.stdout) as {
+      findings: { id: string; status: string; severity: string }[];
+      vulnerabilities: { id: string; status: string; severity: string }[];
+    },
+  };
+}
+
+test('--severity narrows what counts; --exit-code turns what remains into a status', async () => {
+  const all = await reportOf([]);
+  const mediumFails = all.json.findings.filter((f) => f.status === 'fail' && f.severity === 'medium');
+  assert.ok(mediumFails.length >= 2, 'the CentOS 7 fixture fails medium rules (user namespaces off, nosuid)');
+  const medium = await reportOf(['--severity', 'medium', '--exit-code', '3']);
+  assert.equal(medium.code, 3);
+  assert.ok(medium.json.findings.every((f) => f.severity === 'medium' || f.status === 'pass'));
+  assert.ok(medium.json.vulnerabilities.every((v) => v.severity === 'medium'));
+  const critical = await reportOf(['--severity', 'CRITICAL', '--exit-code', '3']);
+  assert.equal(
+    critical.code,
+    critical.json.findings.some((f) => f.status === 'fail') ||
+      critical.json.vulnerabilities.some((v) => v.status === 'affected')
+      ? 3
+      : 0,
+  );
+  assert.equal((await runMain(['check', '--root', HOST, '--severity', 'urgent'])).code, 2);
+});
+
+test('an ignore file sets findings aside with a reason until its end date, then stops', async () => {
+  const all = await reportOf(['--severity', 'medium']);
+  const failing = [
+    ...all.json.findings.filter((f) => f.status === 'fail'),
+    ...all.json.vulnerabilities.filter((v) => v.status === 'affected'),
+  ];
+  const dir = writeTree({
+    'ignore.yaml': failing
+      .map(
+        (f) => `- id: ${f.id}\n  scope: cn01*\n  reason: accepted risk, ticket 4411\n  expires: 2999-12-31\n`,
+      )
+      .join(''),
+    'expired.yaml': `- id: ${failing[0]!.id}\n  reason: was accepted\n  expires: 2020-01-31\n`,
+    'elsewhere.yaml': `- id: ${failing[0]!.id}\n  scope: gpu*\n  reason: only the GPU nodes\n  expires: 2999-12-31\n`,
+  });
+  const ignored = await reportOf([
+    '--severity',
+    'medium',
+    '--exit-code',
+    '3',
+    '--ignorefile',
+    path.join(dir, 'ignore.yaml'),
+  ]);
+  assert.equal(ignored.code, 0, ignored.stderr);
+  assert.match(ignored.stderr, new RegExp(`${failing.length} results? ignored`));
+  const expired = await reportOf([
+    '--severity',
+    'medium',
+    '--exit-code',
+    '3',
+    '--ignorefile',
+    path.join(dir, 'expired.yaml'),
+  ]);
+  assert.equal(expired.code, 3);
+  assert.match(expired.stderr, /expired on 2020-01-31 .*not applied/);
+  const scoped = await reportOf([
+    '--severity',
+    'medium',
+    '--exit-code',
+    '3',
+    '--ignorefile',
+    path.join(dir, 'elsewhere.yaml'),
+  ]);
+  assert.equal(scoped.code, 3, 'an entry scoped to other hosts does not apply to cn0101');
+  const broken = writeTree({ 'i.yaml': '- id: CS-K002\n  reason: x\n' });
+  const r = await runMain(['check', '--root', HOST, '--ignorefile', path.join(broken, 'i.yaml')]);
+  assert.equal(r.code, 4);
+  assert.match(r.stderr, /entry 1\.reason: a waiver must say why|entry 1\.expires/);
+});
+
+test('-o writes a new file atomically and replaces a planted link, never its target', async () => {
+  const dir = writeTree({ 'victim.txt': 'keep me\n' });
+  fs.symlinkSync(path.join(dir, 'victim.txt'), path.join(dir, 'out.json'));
+  const r = await runMain(['check', '--root', HOST, '--format', 'json', '-o', path.join(dir, 'out.json')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(fs.readFileSync(path.join(dir, 'victim.txt'), 'utf8'), 'keep me\n');
+  assert.ok(fs.lstatSync(path.join(dir, 'out.json')).isFile());
+  assert.equal(
+    (JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as { schema: string }).schema,
+    'ctrsafe.report/1',
+  );
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['out.json', 'victim.txt'], 'no temporary file left');
+  const bad = await runMain(['check', '--root', HOST, '-o', '/nonexistent/dir/out.json']);
+  assert.equal(bad.code, 4);
+  assert.match(bad.stderr, /-o \/nonexistent\/dir\/out\.json: cannot create a file in \/nonexistent\/dir/);
+});
+
+test('csv and junit carry every rule and vulnerability', async () => {
+  const json = await reportOf([]);
+  const csv = (await runMain(['check', '--root', HOST, '--format', 'csv'])).stdout
+    .split('\r\n')
+    .filter(Boolean);
+  assert.equal(csv.length, 1 + json.json.findings.length + json.json.vulnerabilities.length);
+  const dir = writeTree({});
+  const out = path.join(dir, 'junit.xml');
+  assert.equal((await runMain(['check', '--root', HOST, '--format', 'junit', '-o', out])).code, 0);
+  // Parsed by a real XML parser: well-formed, and the counts add up.
+  const counts = execFileSync(
+    'python3',
+    [
+      '-c',
+      'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(r.get("tests"), r.get("failures"), len(r.findall(".//testcase")), len(r.findall(".//failure")))',
+      out,
+    ],
+    { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } },
+  )
+    .trim()
+    .split(' ')
+    .map(Number);
+  const failures =
+    json.json.findings.filter((f) => f.status === 'fail').length +
+    json.json.vulnerabilities.filter((v) => v.status === 'affected').length;
+  assert.deepEqual(counts, [csv.length - 1, failures, csv.length - 1, failures]);
+});
+
+test('text output: a runtime that is not installed says so, and its readiness is shown as hypothetical', async () => {
+  const r = await runMain(['check', '--root', HOST]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = (await reportOf([])).json as unknown as { runtimes: { id: string; installed: boolean }[] };
+  const missing = json.runtimes.filter((rt) => !rt.installed).map((rt) => rt.id);
+  assert.ok(missing.length > 0, 'the CentOS 7 fixture lacks some runtimes');
+  for (const id of missing) {
+    const line = r.stdout.split('\n').find((l) => l.startsWith(`${id} `))!;
+    assert.match(line, /^\S+\s+not installed\s+\(default: \S+\)\s+\((yes|no|unknown)\)\s+\(\w+\)$/, line);
+  }
+  assert.match(r.stdout, /in parentheses: not installed/);
+});

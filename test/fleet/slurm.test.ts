@@ -1,0 +1,141 @@
+// `fleet collect --slurm` on a real single-node Slurm (started by the test command): srun fans the check out, reports are stored.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BIN, FIXTURES, writeTree } from '../helpers/tree.js';
+
+/**
+ * A compromised node's ctrsafe: `fleet collect` runs the same program on every node (its own path), so a copy of
+ * ctrsafe that lies when asked to `check` plays the hostile node. It reports a clean fixture host under the name
+ * `victim`, dated 14 minutes ahead; for every other command it is the real ctrsafe.
+ */
+function hostileCtrsafe(victim: string): string {
+  const dir = writeTree({});
+  const file = path.join(dir, 'ctrsafe-hostile.cjs');
+  fs.writeFileSync(
+    file,
+    `if (process.argv[2] === 'check') {
+  const out = require('node:child_process').execFileSync(process.execPath, [${JSON.stringify(BIN)}, 'check', '--root', ${JSON.stringify(path.join(FIXTURES, 'rocky9'))}, '--format', 'json'], { encoding: 'utf8' });
+  const r = JSON.parse(out);
+  r.host.hostname = ${JSON.stringify(victim)};
+  r.generated_at = new Date(Date.now() + 14 * 60000).toISOString();
+  // Printed as check prints it, one value per line: pdsh cuts a line at 128 KiB.
+  process.stdout.write(JSON.stringify(r, null, 2) + '\\n');
+} else require(${JSON.stringify(BIN)});
+`,
+  );
+  fs.chmodSync(dir, 0o755);
+  return file;
+}
+
+const conf = process.env.CTRSAFE_TEST_SLURM_CONF;
+if (process.env.CI && !conf)
+  throw new Error('CI must run fleet collect on Slurm: CTRSAFE_TEST_SLURM_CONF is not set');
+
+test(
+  'fleet collect --slurm stores each node once and names the nodes Slurm does not know',
+  { skip: conf ? false : 'no Slurm started (run the test command as root)' },
+  () => {
+    const env = { ...process.env, SLURM_CONF: conf! };
+    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+    const me = os.hostname().split('.')[0]!;
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 120000 });
+    // A site's own srun options pass through (a time limit here; a reservation or account on a busy cluster).
+    const r = run([
+      'fleet',
+      'collect',
+      '--slurm',
+      '--nodes',
+      `${me},ghost[1-2]`,
+      '--srun-arg=--time=5',
+      '--db',
+      db,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
+    assert.match(r.stdout, /unknown to Slurm: ghost\[1-2\]/);
+    const clash = run(['fleet', 'collect', '--slurm', '--srun-arg=--nodes=3', '--db', db]);
+    assert.equal(clash.status, 2, 'an option ctrsafe sets itself is refused');
+    const again = run(['fleet', 'collect', '--slurm', '--db', db]);
+    assert.match(
+      again.stdout,
+      /collected 1 of 2 nodes: 1 stored/,
+      'a second run is a new report of the same node',
+    );
+    // The test cluster's second node never runs slurmd: srun would wait for it forever, so it is not asked.
+    assert.match(again.stdout, /not asked, Slurm has them [a-z+*~#%!@$^-]+: gatetest/);
+    const s = JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
+      nodes: number;
+    };
+    assert.equal(s.nodes, 1);
+    const n = JSON.parse(run(['fleet', 'nodes', '--db', db, '--format', 'json']).stdout) as {
+      nodes: { hostname: string; report_id: string }[];
+    };
+    assert.equal(n.nodes[0]!.hostname, os.hostname());
+
+    // Attack: the node's task prints a report claiming another node (here the machine's own FQDN would be
+    // allowed; "victim01" is not this node's name): srun wrote it to <node>.json, so it is refused and logged.
+    const hostile = spawnSync(
+      process.execPath,
+      [hostileCtrsafe('victim01'), 'fleet', 'collect', '--slurm', '--nodes', me, '--db', db],
+      { encoding: 'utf8', env, timeout: 120000 },
+    );
+    assert.equal(hostile.status, 0, hostile.stderr);
+    assert.match(hostile.stdout, /collected 0 of 1 nodes: 0 stored/);
+    assert.match(
+      hostile.stdout,
+      new RegExp(`refused ${me}\\.json: the report claims to be victim01's, but ${me} produced it`),
+    );
+    assert.match(run(['fleet', 'audit', '--db', db]).stdout, /report:refused-other-node .* by collect:slurm/);
+    assert.equal(
+      (JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as { nodes: number })
+        .nodes,
+      1,
+    );
+  },
+);
+
+test('fleet collect --pdsh regroups pdsh output per host, stores each for its host only, names the silent ones', () => {
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  const run = (args: string[], bin = BIN) =>
+    spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120000 });
+  // pdsh's exec module runs the command here once per target; the target named like this machine is stored.
+  const me = os.hostname();
+  const r = run(['fleet', 'collect', '--pdsh', me, '--rcmd', 'exec', '--db', db]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /collected 1 of 1 nodes: 1 stored/);
+  // Attack: targets node1 and node2 answer with this machine's report: each claims a host that is not the pdsh
+  // target that printed it, so both are refused (pdsh, not the node, wrote the "node1: " prefix).
+  const two = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'exec', '--db', db]);
+  assert.equal(two.status, 0, two.stderr);
+  assert.match(two.stdout, /collected 0 of 2 nodes: 0 stored/);
+  assert.match(
+    two.stdout,
+    new RegExp(`refused node1\\.json: the report claims to be ${me}'s, but node1 produced it`),
+  );
+  // And a hostile ctrsafe on the target claiming another node, dated ahead: refused too.
+  const hostile = run(
+    ['fleet', 'collect', '--pdsh', me, '--rcmd', 'exec', '--db', db],
+    hostileCtrsafe('victim01'),
+  );
+  assert.match(hostile.stdout, /collected 0 of 1 nodes: 0 stored/);
+  assert.match(hostile.stdout, /claims to be victim01's/);
+  const s = JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as { nodes: number };
+  assert.equal(s.nodes, 1, 'only the genuine report is stored');
+  assert.match(
+    run(['fleet', 'audit', '--db', db]).stdout,
+    /report:refused-other-node\s+node2 .*by collect:pdsh/,
+  );
+  const bad = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'no-such-module', '--db', db]);
+  assert.match(bad.stdout, /collected 0 of 2 nodes/);
+  assert.match(bad.stdout, /did not answer: node\[1-2\]/);
+  assert.equal(
+    run(['fleet', 'collect', '--pdsh', 'a..b', '--rcmd', 'exec', '--db', db]).status,
+    2,
+    'not a host name',
+  );
+});

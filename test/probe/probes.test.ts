@@ -1,0 +1,99 @@
+// Probe output is interpreted step by step, including real kernel refusals produced in a nested user namespace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import type { Facts } from '../../src/facts/fact.js';
+import { interpretProbes } from '../../src/probe/interpret-probes.js';
+import { planProbes, probeResultFrom } from '../../src/probe/probes.js';
+import { runBatch } from '../../src/probe/run-batch.js';
+import { deriveFeatures } from '../../src/evaluate/derive-features.js';
+
+const plan = (id: string) => planProbes().find((p) => p.id === id)!;
+
+test('a user namespace refused by the kernel is "no" by probe, with the kernel\'s own error', () => {
+  // Inside a private user namespace we are its root and may set its own limit to 0 (namespaces(7)):
+  // the probe that runs next meets a real refusal without touching the host's settings.
+  const p = plan('userns');
+  const r = spawnSync(
+    'unshare',
+    [
+      '--user',
+      '--map-root-user',
+      '/bin/sh',
+      '-c',
+      'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"',
+      'limit',
+      ...p.argv!,
+    ],
+    { encoding: 'utf8' },
+  );
+  const job = { started: true, exitCode: r.status, output: r.stdout + r.stderr, timedOut: false };
+  const facts: Facts = new Map();
+  interpretProbes({ userns: probeResultFrom(p, 'root-in-userns', job) }, facts, '');
+  assert.equal(facts.get('probe.userns')?.value, false);
+  assert.match(facts.get('probe.userns')!.evidence, /No space left on device|Operation not permitted/);
+  const userns = deriveFeatures(facts).find((f) => f.id === 'unprivileged_userns')!;
+  assert.equal(userns.state, 'no');
+  assert.equal(userns.how, 'probe');
+});
+
+test("the no_new_privs probe reports Singularity's two steps; EINVAL means no", () => {
+  const facts: Facts = new Map();
+  const p = plan('no_new_privs');
+  // What a kernel without PR_SET_NO_NEW_PRIVS prints through the same script (prctl(2): EINVAL for unknown options).
+  interpretProbes(
+    {
+      no_new_privs: probeResultFrom(p, 'nobody', {
+        started: true,
+        exitCode: 0,
+        output:
+          'set=-1\nset_errno=22\nget=-1\nget_errno=22\nseccomp_mode=-1\nseccomp_mode_errno=22\nfilter=-1\nfilter_errno=22\n',
+        timedOut: false,
+      }),
+    },
+    facts,
+    '',
+  );
+  assert.equal(facts.get('probe.no_new_privs')?.value, false);
+  assert.match(facts.get('probe.no_new_privs')!.evidence, /returned -1 \(EINVAL\)/);
+  assert.equal(facts.get('probe.seccomp_filter')?.value, false);
+  const f = deriveFeatures(facts).find((x) => x.id === 'no_new_privs')!;
+  assert.deepEqual([f.state, f.how], ['no', 'probe']);
+});
+
+test('a probe that could not start or timed out gives no verdict', async () => {
+  const facts: Facts = new Map();
+  const p = plan('userns');
+  interpretProbes(
+    {
+      userns: probeResultFrom(p, 'nobody', {
+        started: false,
+        exitCode: null,
+        output: 'cannot start /bin/sh: spawn EINVAL',
+        timedOut: false,
+      }),
+    },
+    facts,
+    '',
+  );
+  assert.equal(facts.has('probe.userns'), false);
+  assert.match(String(facts.get('probe.userns.error')?.value), /spawn EINVAL/);
+  const slow = await runBatch([{ tag: 'slow', argv: ['sleep', '5'] }], { timeoutMs: 300 });
+  assert.equal(slow.get('slow')!.timedOut, true);
+  const facts2: Facts = new Map();
+  interpretProbes({ userns: probeResultFrom(p, 'nobody', slow.get('slow')) }, facts2, '');
+  assert.equal(facts2.has('probe.userns'), false);
+});
+
+test("the batch runner keeps each job's output and status apart", async () => {
+  const jobs = Array.from({ length: 9 }, (_, i) => ({
+    tag: `j${i}`,
+    argv: ['/bin/sh', '-c', `echo out${i}; echo err${i} >&2; exit ${i}`],
+  }));
+  const r = await runBatch(jobs, { timeoutMs: 3000 });
+  for (let i = 0; i < 9; i++) {
+    assert.equal(r.get(`j${i}`)!.exitCode, i);
+    assert.match(r.get(`j${i}`)!.output, new RegExp(`out${i}\\n`));
+    assert.match(r.get(`j${i}`)!.output, new RegExp(`err${i}`));
+  }
+});
