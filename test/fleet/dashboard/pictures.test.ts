@@ -122,6 +122,15 @@ const shot = async (page: Page, name: string) => {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
 };
 
+/** A matrix page's end: symbols under their heads, nothing overflowing, its picture, no CSP violation; closed. */
+async function matrixDone(page: Page, name: string): Promise<void> {
+  assert.deepEqual(await misaligned(page), []);
+  assert.deepEqual(await overflowing(page), []);
+  await shot(page, name);
+  assert.deepEqual(await cspViolations(page), []);
+  await page.close();
+}
+
 describe('dashboard pictures in chromium', () => {
   before(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-pictures-'));
@@ -278,11 +287,7 @@ describe('dashboard pictures in chromium', () => {
     const want = first.runtimes.apptainer!;
     assert.equal(await cell.locator('.cell').getAttribute('class'), `cell v-${want.verdict}`);
     assert.match((await cell.locator('.sr-only').textContent()) ?? '', new RegExp(`^${want.verdict}`));
-    assert.deepEqual(await misaligned(page), []);
-    assert.deepEqual(await overflowing(page), []);
-    await shot(page, 'matrix');
-    assert.deepEqual(await cspViolations(page), []);
-    await page.close();
+    await matrixDone(page, 'matrix');
   });
 
   test('partition grid: partitions from slurm.conf, a cell per node; arrows move the focus, which names the node and why', async () => {
@@ -500,11 +505,7 @@ describe('GPU and RDMA matrix in chromium', { skip: DEVICES_SKIP }, () => {
     const amd = got.get('amd001')!.get('apptainer')!;
     assert.equal(amd[0], 'cell v-unknown');
     assert.match(amd[1], /^unknown: only members of the owning group can open: .*\/dev\/kfd/);
-    assert.deepEqual(await misaligned(page), []);
-    assert.deepEqual(await overflowing(page), []);
-    await shot(page, 'matrix-gpu');
-    assert.deepEqual(await cspViolations(page), []);
-    await page.close();
+    await matrixDone(page, 'matrix-gpu');
   });
 
   test('the RDMA view: the InfiniBand nodes, podman blocked by memlock; keyboard to the blocked nodes and to a node', async () => {
