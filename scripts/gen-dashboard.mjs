@@ -1,4 +1,5 @@
-// Writes src/fleet/dashboard/assets.generated.ts: the dashboard page, its script (bundled from TypeScript) and style.
+// Writes src/fleet/dashboard/assets.generated.ts: the dashboard page, its script (bundled from TypeScript), style and
+// icon.
 import { buildSync } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -17,6 +18,7 @@ const out = [
   `export const DASHBOARD_HTML = ${JSON.stringify(readFileSync(`${dir}index.html`, 'utf8'))};`,
   `export const DASHBOARD_CSS = ${JSON.stringify(readFileSync(`${dir}dashboard.css`, 'utf8'))};`,
   `export const DASHBOARD_JS = ${JSON.stringify(js)};`,
+  `export const DASHBOARD_ICON = ${JSON.stringify(readFileSync(`${dir}icon.svg`, 'utf8'))};`,
   '',
 ].join('\n');
 writeFileSync(`${dir}assets.generated.ts`, out);

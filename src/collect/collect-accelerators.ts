@@ -248,10 +248,29 @@ function collectToolkitConfig(root: HostRoot, facts: Facts): void {
     'accept_envvar_unprivileged',
     'boolean',
   );
+  // Left out, it is true: the packaged config.toml's commented default line, and internal/config's default.
+  if (doc['accept-nvidia-visible-devices-envvar-when-unprivileged'] === undefined)
+    addFact(
+      facts,
+      'nvidia_toolkit.accept_envvar_unprivileged',
+      true,
+      'file',
+      `${at}: accept-nvidia-visible-devices-envvar-when-unprivileged not set (the toolkit's default, true)`,
+    );
   take(doc, '', 'accept-nvidia-visible-devices-as-volume-mounts', 'accept_volume_mounts', 'boolean');
   const cli = table('nvidia-container-cli');
   take(cli, '[nvidia-container-cli] ', 'no-cgroups', 'no_cgroups', 'boolean');
   take(cli, '[nvidia-container-cli] ', 'ldconfig', 'ldconfig', 'string');
+  // "@" marks a host path; any other is resolved in the container's root (libnvidia-container's --ldconfig). A fact
+  // of its own because the rules' string operators match whole words (CS-A002).
+  if (typeof cli.ldconfig === 'string')
+    addFact(
+      facts,
+      'nvidia_toolkit.ldconfig_host',
+      cli.ldconfig.startsWith('@'),
+      'file',
+      `${at}: [nvidia-container-cli] ldconfig = ${JSON.stringify(cli.ldconfig).slice(0, 120)} (${cli.ldconfig.startsWith('@') ? "the host's" : "a path in the container's root"})`,
+    );
   take(cli, '[nvidia-container-cli] ', 'path', 'cli_path', 'string');
   take(table('nvidia-container-runtime'), '[nvidia-container-runtime] ', 'mode', 'runtime_mode', 'string');
   take(
@@ -270,6 +289,15 @@ function collectToolkitConfig(root: HostRoot, facts: Facts): void {
     'allow_cuda_compat_libs_from_container',
     'boolean',
   );
+  // A feature flag, off unless set (toolkit 1.17.4 CHANGELOG).
+  if (features['allow-cuda-compat-libs-from-container'] === undefined)
+    addFact(
+      facts,
+      'nvidia_toolkit.allow_cuda_compat_libs_from_container',
+      false,
+      'file',
+      `${at}: [features] allow-cuda-compat-libs-from-container not set (off)`,
+    );
 }
 
 /** Where the GPU integrations of each runtime live (their packages' default paths). */

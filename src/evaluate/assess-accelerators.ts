@@ -341,19 +341,8 @@ function gpuSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['gpu'] {
     notes.push(
       `NVIDIA container toolkit ${toolkit} (${ev(f, 'component.nvidia-container-toolkit.version')})`,
     );
-  const ld = str(f, 'nvidia_toolkit.ldconfig');
-  if (ld !== null && !ld.startsWith('@'))
-    notes.push(
-      `config.toml ldconfig = "${ld}" has no "@": the container's own ldconfig runs during setup, not the host's`,
-    );
-  if (f.get('nvidia_toolkit.accept_envvar_unprivileged')?.value !== false && str(f, 'nvidia_toolkit.config'))
-    notes.push(
-      'accept-nvidia-visible-devices-envvar-when-unprivileged is true (the default): any container may ask for every GPU with NVIDIA_VISIBLE_DEVICES; NVIDIA advises false with accept-nvidia-visible-devices-as-volume-mounts = true where GPUs are allocated per job',
-    );
-  if (f.get('nvidia_toolkit.allow_cuda_compat_libs_from_container')?.value === true)
-    notes.push(
-      'allow-cuda-compat-libs-from-container = true restores the behaviour CVE-2025-23359 was fixed by removing',
-    );
+  // config.toml's ldconfig, envvar and compat-library settings are catalogue rules (CS-A002-A004,
+  // src/rules/catalogue/nvidia-toolkit-rules.ts): findings, not notes here.
   if (vendor === null) {
     if (nv === null && amd === null) {
       s.summary = toolkit
@@ -518,7 +507,8 @@ function rdmaSection(f: Facts, runtimes: RuntimeVerdict[]): Accelerators['rdma']
         `Slurm does not propagate MEMLOCK (${except ? `PropagateResourceLimitsExcept=${except}` : `PropagateResourceLimits=${prop}`})`,
       );
   }
-  s.summary = `RDMA: ${devs.filter((d) => /uverbs/.test(d)).length} verbs devices, memlock ${mem.bytes === null ? 'unknown' : formatMemlock(mem.bytes)}`;
+  const verbs = devs.filter((d) => /uverbs/.test(d)).length;
+  s.summary = `RDMA: ${verbs} verbs device${verbs === 1 ? '' : 's'}, memlock ${mem.bytes === null ? 'unknown' : formatMemlock(mem.bytes)}`;
   s.runtimes = sameForEach(runtimes, RDMA_HOW, base, 'RDMA');
   return s;
 }

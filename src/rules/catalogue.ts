@@ -1,5 +1,6 @@
 // The rule catalogue: every rule ctrsafe knows, in a stable order.
 import { ACCELERATOR_RULES } from './catalogue/accelerator-rules.js';
+import { NVIDIA_TOOLKIT_RULES } from './catalogue/nvidia-toolkit-rules.js';
 import { ECL_RULES } from './catalogue/ecl-rules.js';
 import { HOST_RULES } from './catalogue/host-rules.js';
 import { KERNEL_RULES } from './catalogue/kernel-rules.js';
@@ -14,6 +15,7 @@ export const RULES: readonly Rule[] = [
   ...RUNTIME_CONFIG_RULES,
   ...ECL_RULES,
   ...ACCELERATOR_RULES,
+  ...NVIDIA_TOOLKIT_RULES,
 ];
 
 export function findRule(id: string): Rule | undefined {

@@ -57,6 +57,9 @@ test(
       vuln(r, 'CVE-2025-23266').reason,
       /reachable: cdi-hooks: NVIDIA toolkit hooks in CDI specs: .*nvidia\.yaml: createContainer \/usr\/bin\/nvidia-cdi-hook create-symlinks/,
     );
+    // The packaged config.toml: the host's ldconfig, the envvar key left commented out (its default, true).
+    const rule = (id: string) => r.findings.find((f) => f.id === id)?.status;
+    assert.deepEqual(['CS-A002', 'CS-A003', 'CS-A004'].map(rule), ['pass', 'fail', 'pass']);
   },
 );
 
@@ -147,7 +150,7 @@ test(
     const r = await check('ib-low-memlock');
     const x = r.accelerators.rdma;
     assert.equal(x.present, 'yes');
-    assert.equal(x.summary, 'RDMA: 1 verbs devices, memlock 64 KiB');
+    assert.equal(x.summary, 'RDMA: 1 verbs device, memlock 64 KiB');
     assert.equal(x.memlock.bytes, 64 * 1024);
     assert.match(x.memlock.source!, /limits\.conf:17: \* soft memlock 64 KiB/);
     assert.deepEqual(ready(x), { podman: 'no' });

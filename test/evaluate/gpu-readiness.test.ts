@@ -498,3 +498,53 @@ test("Sarus GPU: NVIDIA's hook in hooksDir makes it ready (and a user of nvidia-
   );
   assert.match(none.remediation.join('\n'), /nvidia-container-runtime-hook .*hooksDir/);
 });
+
+test("config.toml's ldconfig, envvar and compat-library settings are catalogue findings (CS-A002-A004), not GPU notes", async () => {
+  const status = (r: Report, id: string) => r.findings.find((f) => f.id === id)!;
+  const withConfig = async (config: string | null) =>
+    (
+      await runCheck({
+        root: nvidiaNode(
+          '1.17.8',
+          config === null ? {} : { 'etc/nvidia-container-runtime/config.toml': config },
+        ),
+      })
+    ).report;
+  // As the packages ship it: the host's ldconfig, the envvar key left out (the toolkit's default, true).
+  const shipped = await withConfig(TOOLKIT_CONFIG('#no-cgroups = false'));
+  assert.equal(status(shipped, 'CS-A002').status, 'pass');
+  assert.match(status(shipped, 'CS-A002').evidence, /ldconfig = "@\/sbin\/ldconfig\.real" \(the host's\)/);
+  assert.equal(status(shipped, 'CS-A003').status, 'fail');
+  assert.match(
+    status(shipped, 'CS-A003').evidence,
+    /accept-nvidia-visible-devices-envvar-when-unprivileged not set \(the toolkit's default, true\)/,
+  );
+  assert.equal(status(shipped, 'CS-A004').status, 'pass');
+  assert.match(status(shipped, 'CS-A004').evidence, /allow-cuda-compat-libs-from-container not set \(off\)/);
+  // Each setting turned the other way.
+  const turned = await withConfig(
+    TOOLKIT_CONFIG('#no-cgroups = false')
+      .replace('ldconfig = "@/sbin/ldconfig.real"', 'ldconfig = "/sbin/ldconfig"')
+      .replace(
+        '#accept-nvidia-visible-devices-envvar-when-unprivileged = true',
+        'accept-nvidia-visible-devices-envvar-when-unprivileged = false',
+      ) + '\n[features]\nallow-cuda-compat-libs-from-container = true\n',
+  );
+  assert.equal(status(turned, 'CS-A002').status, 'fail');
+  assert.match(status(turned, 'CS-A002').evidence, /"\/sbin\/ldconfig" \(a path in the container's root\)/);
+  assert.equal(status(turned, 'CS-A003').status, 'pass');
+  assert.match(status(turned, 'CS-A003').evidence, /envvar-when-unprivileged = false/);
+  assert.equal(status(turned, 'CS-A004').status, 'fail');
+  assert.match(status(turned, 'CS-A004').evidence, /allow-cuda-compat-libs-from-container = true/);
+  // One source of truth: the GPU section no longer repeats them as notes.
+  for (const r of [shipped, turned])
+    assert.deepEqual(
+      r.accelerators.gpu.notes.filter((n) => /ldconfig|envvar|compat-libs/.test(n)),
+      [],
+      r.accelerators.gpu.notes.join('\n'),
+    );
+  // No config.toml: none of them applies.
+  const none = await withConfig(null);
+  for (const id of ['CS-A002', 'CS-A003', 'CS-A004'])
+    assert.equal(status(none, id).status, 'not-applicable', id);
+});

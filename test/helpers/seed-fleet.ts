@@ -1,17 +1,24 @@
 // Fills a fleet store with real reports of the fixture hosts under many node names, as a cluster would send them.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FleetStore } from '../../src/fleet/store/fleet-store.js';
 import { validateReport } from '../../src/fleet/validate-report.js';
+import { layeredHost } from './layered-host.js';
 import { runCli } from './run-cli.js';
 import { FIXTURES } from './tree.js';
 
 const cache = new Map<string, string>();
 
-/** `ctrsafe check --root FIXTURE --format json`, run once per fixture. */
+/**
+ * `ctrsafe check --root FIXTURE --format json`, run once per fixture; a layered fixture (a GPU or InfiniBand node)
+ * is checked in its scratch tree, which needs DEVICES_SKIP to be false.
+ */
 export function fixtureReport(fixture: string): Record<string, unknown> {
   let out = cache.get(fixture);
   if (!out) {
-    const r = runCli(['check', '--root', path.join(FIXTURES, fixture), '--format', 'json']);
+    const dir = path.join(FIXTURES, fixture);
+    const root = fs.existsSync(path.join(dir, 'layer.json')) ? layeredHost(fixture) : dir;
+    const r = runCli(['check', '--root', root, '--format', 'json']);
     if (!r.stdout.startsWith('{')) throw new Error(`check of ${fixture} failed: ${r.stderr}`);
     out = r.stdout;
     cache.set(fixture, out);

@@ -1,5 +1,11 @@
-// Serves the dashboard's three static files; they hold no data (the page fetches the API with the admin token).
-import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from '../dashboard/assets.generated.js';
+// Serves the dashboard's static files (page, script, style, icon); they hold no data (the page fetches
+// the API with the admin token).
+import {
+  DASHBOARD_CSS,
+  DASHBOARD_HTML,
+  DASHBOARD_ICON,
+  DASHBOARD_JS,
+} from '../dashboard/assets.generated.js';
 import type { ApiResponse } from './app.js';
 import { SECURITY_HEADERS as ALWAYS } from './responses.js';
 
@@ -20,6 +26,9 @@ const FILES: Record<string, [string, string]> = {
   '/': ['text/html; charset=utf-8', DASHBOARD_HTML],
   '/assets/dashboard.js': ['text/javascript; charset=utf-8', DASHBOARD_JS],
   '/assets/dashboard.css': ['text/css; charset=utf-8', DASHBOARD_CSS],
+  // Declared by the page, so a browser never asks for /favicon.ico, which (like every other path) needs the admin
+  // token: each page load logged a 401 in the console.
+  '/assets/icon.svg': ['image/svg+xml', DASHBOARD_ICON],
 };
 
 export function dashboardRoute(method: string, pathname: string): ApiResponse | null {

@@ -2,6 +2,26 @@
 import type { Reference } from '../rule.js';
 
 export const REF = {
+  nvidiaToolkitLdconfig: {
+    title:
+      'NVIDIA Container Toolkit 1.17.3 (PR #812, backport of #690): only host-relative ldconfig paths (starting with "@") by default; features.allow-ldconfig-from-container restores container paths',
+    url: 'https://github.com/NVIDIA/nvidia-container-toolkit/pull/812',
+  },
+  nvidiaToolkitReleaseNotes: {
+    title:
+      'NVIDIA Container Toolkit release notes (1.17.3: host-relative ldconfig paths; 1.17.4: CUDA compat libraries from the container disabled by default)',
+    url: 'https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/release-notes.html',
+  },
+  nvidiaToolkitConfig: {
+    title:
+      'nvidia-container-toolkit internal/config/config.go: accept-nvidia-visible-devices-envvar-when-unprivileged (default true) and accept-nvidia-visible-devices-as-volume-mounts',
+    url: 'https://github.com/NVIDIA/nvidia-container-toolkit/blob/main/internal/config/config.go',
+  },
+  nvidiaToolkit1174: {
+    title:
+      'NVIDIA Container Toolkit v1.17.4 CHANGELOG: mounting CUDA compat libraries from the container disabled by default (the fix of CVE-2025-23359, advisories/CVE-2025-23359.json)',
+    url: 'https://github.com/NVIDIA/nvidia-container-toolkit/blob/v1.17.4/CHANGELOG.md',
+  },
   openMpiOpenFabrics: {
     title:
       'Open MPI FAQ: OpenFabrics (InfiniBand, RoCE): registered ("pinned") memory and locked memory limits',

@@ -11,6 +11,8 @@ import { serveDashboard } from '../../helpers/chromium.js';
 import type { FleetStore } from '../../../src/fleet/store/fleet-store.js';
 import { openStore } from '../../../src/fleet/store/open-store.js';
 import { ingestAs } from '../../helpers/seed-fleet.js';
+import { DEVICES_SKIP } from '../../helpers/layered-host.js';
+import { deviceMatrix } from '../../../src/fleet/node-grid.js';
 
 const ADMIN = 'admin-token-for-picture-tests-0123';
 const DAY = 86_400_000;
@@ -33,14 +35,24 @@ let browser: Browser;
 let base: string;
 let total = 0;
 const alerts: string[] = [];
+/** Every console error of every page, with its page's URL. */
+const consoleErrors: string[] = [];
 
-async function open(path = '/', viewport = { width: 1920, height: 1080 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+async function open(
+  path = '/',
+  viewport = { width: 1920, height: 1080 },
+  site: { base: string; browser: Browser } = { base, browser },
+): Promise<Page> {
+  const { base: url } = site;
+  const page = await site.browser.newPage({ viewport });
   page.on('dialog', (d) => {
     alerts.push(d.message());
     void d.dismiss();
   });
   page.on('pageerror', (e) => alerts.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
   // Every CSP violation the page meets is kept where the test can read it (securitypolicyviolation, CSP 3 §5.3).
   await page.addInitScript(() => {
     const w = window as unknown as { cspViolations: string[] };
@@ -49,12 +61,12 @@ async function open(path = '/', viewport = { width: 1920, height: 1080 }): Promi
       w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
     );
   });
-  await page.goto(`${base}/`);
+  await page.goto(`${url}/`);
   await page.fill('input[name=token]', ADMIN);
   await page.click('form.signin button[type=submit]');
   await page.waitForSelector('.cards');
   if (path !== '/') {
-    await page.goto(`${base}/#${path}`);
+    await page.goto(`${url}/#${path}`);
   }
   return page;
 }
@@ -83,11 +95,41 @@ async function overflowing(page: Page): Promise<string[]> {
   });
 }
 
+/** Cells whose symbol does not sit under its column's head (a one-column table showed them a screen apart). */
+async function misaligned(page: Page): Promise<string[]> {
+  return page.locator('table.matrix').evaluate((t) => {
+    const heads = [...t.querySelectorAll('thead th')].map((th) => th.querySelector('a') ?? th);
+    const out: string[] = [];
+    for (const tr of t.querySelectorAll('tbody tr'))
+      [...tr.children].forEach((td, i) => {
+        const sym = td.querySelector('.cell');
+        if (!sym) return;
+        const s = sym.getBoundingClientRect();
+        const h = heads[i]!.getBoundingClientRect();
+        const mid = s.left + s.width / 2;
+        if (mid < h.left || mid > h.right)
+          out.push(
+            `${tr.firstElementChild!.textContent} col ${i}: symbol at ${mid}, head ${h.left}-${h.right}`,
+          );
+      });
+    return out.slice(0, 5);
+  });
+}
+
 const shot = async (page: Page, name: string) => {
   // The pointer rests off the charts: a hover outline is not part of the picture.
   await page.mouse.move(1, 1);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
 };
+
+/** A matrix page's end: symbols under their heads, nothing overflowing, its picture, no CSP violation; closed. */
+async function matrixDone(page: Page, name: string): Promise<void> {
+  assert.deepEqual(await misaligned(page), []);
+  assert.deepEqual(await overflowing(page), []);
+  await shot(page, name);
+  assert.deepEqual(await cspViolations(page), []);
+  await page.close();
+}
 
 describe('dashboard pictures in chromium', () => {
   before(async () => {
@@ -245,10 +287,7 @@ describe('dashboard pictures in chromium', () => {
     const want = first.runtimes.apptainer!;
     assert.equal(await cell.locator('.cell').getAttribute('class'), `cell v-${want.verdict}`);
     assert.match((await cell.locator('.sr-only').textContent()) ?? '', new RegExp(`^${want.verdict}`));
-    assert.deepEqual(await overflowing(page), []);
-    await shot(page, 'matrix');
-    assert.deepEqual(await cspViolations(page), []);
-    await page.close();
+    await matrixDone(page, 'matrix');
   });
 
   test('partition grid: partitions from slurm.conf, a cell per node; arrows move the focus, which names the node and why', async () => {
@@ -336,5 +375,210 @@ describe('dashboard pictures in chromium', () => {
     }
     assert.deepEqual(await cspViolations(page), []);
     await page.close();
+  });
+});
+
+/**
+ * GPU and InfiniBand nodes (the layered fixture hosts of issue 19, checked for real): NVIDIA nodes with the toolkit at
+ * a vulnerable and at a fixed version, AMD ROCm nodes, InfiniBand nodes with a 64 KiB memlock limit and CPU nodes.
+ */
+const ACCEL_GROUPS: [string, number, string, string[]][] = [
+  ['gpu', 8, 'gpu-nvidia-vulnerable', ['gpu']],
+  ['gpu', 8, 'gpu-nvidia-fixed', ['gpu']],
+  ['amd', 4, 'gpu-amd-rocm', ['gpu-amd']],
+  ['ib', 6, 'ib-low-memlock', []],
+  ['cpu', 6, 'gpu-none', ['batch']],
+];
+
+describe('GPU and RDMA matrix in chromium', { skip: DEVICES_SKIP }, () => {
+  let accStore: FleetStore;
+  let accDash: Awaited<ReturnType<typeof serveDashboard>> | undefined;
+  let site: { base: string; browser: Browser };
+
+  before(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-pictures-acc-'));
+    accStore = await openStore(`sqlite:${path.join(dir, 'fleet.db')}`);
+    const now = Date.now();
+    let n = 0;
+    const next = new Map<string, number>();
+    for (const [prefix, count, fixture, partitions] of ACCEL_GROUPS)
+      for (let i = 0; i < count; i++, n++) {
+        const k = (next.get(prefix) ?? 0) + 1;
+        next.set(prefix, k);
+        await ingestAs(accStore, `${prefix}${String(k).padStart(3, '0')}`, fixture, {
+          generatedAt: now - 60_000 + n,
+          receivedAt: now - 60_000 + n,
+          edit: (r) => {
+            // The InfiniBand fixture has a slurm.conf of its own, whose partitions are kept.
+            const facts = r.facts as { id: string }[];
+            if (!facts.some((f) => f.id === 'slurm.partitions'))
+              facts.push({
+                id: 'slurm.partitions',
+                value: partitions,
+                how: 'file',
+                evidence: `/etc/slurm/slurm.conf: PartitionName=${partitions.join(', ')}`,
+              } as { id: string });
+          },
+        });
+      }
+    accDash = await serveDashboard(accStore, ADMIN, DAY);
+    site = { base: accDash.base, browser: accDash.browser };
+  });
+
+  after(async () => {
+    await accDash?.close();
+    await accStore?.close();
+  });
+
+  /** The store's device matrix, as the page must show it: hostname -> runtime -> [verdict, why]. */
+  async function stored(device: 'gpu' | 'rdma'): Promise<Map<string, Map<string, [string, string]>>> {
+    const views = (await accStore.nodeViews({ offset: 0, limit: 100, device })).nodes;
+    return new Map(
+      deviceMatrix(views, device).map((n) => [
+        n.hostname,
+        new Map(Object.entries(n.runtimes).map(([rt, v]) => [rt, [v.verdict, v.why ?? '']])),
+      ]),
+    );
+  }
+
+  /** What the matrix on the page says: hostname -> runtime -> [cell class, words read out, tooltip]. */
+  async function shown(page: Page): Promise<Map<string, Map<string, [string, string, string]>>> {
+    const heads = (await page.locator('table.matrix thead th').allTextContents()).slice(2);
+    const rows = await page.locator('table.matrix tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        host: tr.querySelector('th')!.textContent ?? '',
+        cells: [...tr.querySelectorAll('td.mcell')].map((td) => [
+          td.querySelector('.cell')!.className,
+          td.querySelector('.sr-only')!.textContent ?? '',
+          td.getAttribute('title') ?? '',
+        ]),
+      })),
+    );
+    return new Map(
+      rows.map((r) => [r.host, new Map(heads.map((rt, i) => [rt, r.cells[i] as [string, string, string]]))]),
+    );
+  }
+
+  test('keyboard to the GPU view: a row per GPU node only, each cell the stored readiness with its reason', async () => {
+    const page = await open('/matrix', undefined, site);
+    await page.waitForSelector('table.matrix tbody tr');
+    // The view switcher is reached with Tab and followed with Enter, as every other link.
+    let label = '';
+    for (let i = 0; i < 40 && label !== 'GPU'; i++) {
+      await page.keyboard.press('Tab');
+      label = await page.evaluate(() =>
+        document.activeElement?.closest('.span-pick') ? (document.activeElement.textContent ?? '') : '',
+      );
+    }
+    assert.equal(label, 'GPU', 'the GPU view link takes the focus');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash === '#/matrix?device=gpu');
+    await page.waitForSelector('h1:has-text("GPU readiness")');
+    const got = await shown(page);
+    const want = await stored('gpu');
+    const nvidia = [...Array(16).keys()].map((i) => `gpu${String(i + 1).padStart(3, '0')}`);
+    assert.deepEqual(
+      [...got.keys()].sort(),
+      [...nvidia, 'amd001', 'amd002', 'amd003', 'amd004'].sort(),
+      'the NVIDIA and AMD nodes; no InfiniBand-only or CPU node',
+    );
+    assert.deepEqual(await page.locator('table.matrix thead th a').allTextContents(), [
+      'apptainer',
+      'podman',
+    ]);
+    for (const [host, cells] of got)
+      for (const [rt, [cls, words, title]] of cells) {
+        const [verdict, why] = want.get(host)!.get(rt)!;
+        assert.equal(cls, `cell v-${verdict}`, `${host} ${rt}`);
+        // A cell that is not ready says why (the store keeps the deciding reason); a ready one says ready.
+        if (verdict === 'ready') assert.equal(words, 'ready', `${host} ${rt}`);
+        else {
+          assert.ok(why.length > 0, `${host} ${rt}: the store holds a reason`);
+          assert.ok(words.endsWith(`: ${why}`), `${host} ${rt}: "${words}" gives the reason`);
+        }
+        assert.equal(title, `${host} ${rt} GPU: ${words}`);
+      }
+    // What the fixtures are: NVIDIA device nodes open to users, ready in both runtimes; AMD's kfd and render node
+    // open to one group only, unknown (whether the user is in it is not known).
+    for (const host of nvidia)
+      for (const rt of ['apptainer', 'podman']) assert.equal(got.get(host)!.get(rt)![0], 'cell v-ready');
+    const amd = got.get('amd001')!.get('apptainer')!;
+    assert.equal(amd[0], 'cell v-unknown');
+    assert.match(amd[1], /^unknown: only members of the owning group can open: .*\/dev\/kfd/);
+    await matrixDone(page, 'matrix-gpu');
+  });
+
+  test('the RDMA view: the InfiniBand nodes, podman blocked by memlock; keyboard to the blocked nodes and to a node', async () => {
+    const page = await open('/matrix?device=gpu', undefined, site);
+    await page.waitForSelector('h1:has-text("GPU readiness")');
+    await page.click('.span-pick a:text-is("RDMA")');
+    await page.waitForSelector('h1:has-text("RDMA readiness")');
+    const got = await shown(page);
+    assert.deepEqual(
+      [...got.keys()],
+      ['ib001', 'ib002', 'ib003', 'ib004', 'ib005', 'ib006'],
+      'only the nodes with a verbs device',
+    );
+    assert.deepEqual(await page.locator('table.matrix thead th a').allTextContents(), ['podman']);
+    const want = await stored('rdma');
+    for (const [host, cells] of got) {
+      const [cls, words, title] = cells.get('podman')!;
+      const [verdict, why] = want.get(host)!.get('podman')!;
+      assert.equal(verdict, 'blocked');
+      assert.equal(cls, 'cell v-blocked');
+      assert.match(
+        words,
+        /^blocked \(cannot run\): memlock 64 KiB is below 64 MiB: MPI over verbs will fail/,
+      );
+      assert.ok(words.endsWith(why) && title.endsWith(why), `${host}: the stored reason`);
+    }
+    assert.deepEqual(await misaligned(page), []);
+    assert.deepEqual(await overflowing(page), []);
+    await shot(page, 'matrix-rdma');
+    // The column head leads to the nodes where podman cannot give users the device: Tab to it, Enter.
+    let href = '';
+    for (let i = 0; i < 40 && !href.startsWith('#/nodes?'); i++) {
+      await page.keyboard.press('Tab');
+      href = await page.evaluate(() =>
+        document.activeElement?.closest('table.matrix thead')
+          ? (document.activeElement.getAttribute('href') ?? '')
+          : '',
+      );
+    }
+    assert.equal(href, '#/nodes?device=rdma&runtime=podman&ready=no');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((h) => location.hash === h, href);
+    await page.waitForSelector('text=6 nodes');
+    // A row's node link opens the node, whose page says why podman cannot give it the verbs device.
+    await page.goto(`${site.base}/#/matrix?device=rdma`);
+    await page.waitForSelector('h1:has-text("RDMA readiness")');
+    let node = '';
+    for (let i = 0; i < 40 && node !== 'ib001'; i++) {
+      await page.keyboard.press('Tab');
+      node = await page.evaluate(() =>
+        document.activeElement?.closest('table.matrix tbody')
+          ? (document.activeElement.textContent ?? '')
+          : '',
+      );
+    }
+    assert.equal(node, 'ib001');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1:has-text("ib001")');
+    const rdma = page.locator('section', { has: page.locator('h2', { hasText: /^GPU and RDMA$/ }) });
+    await rdma.waitFor();
+    const row = rdma.locator('tr', { hasText: 'RDMA' }).filter({ hasText: 'podman' });
+    assert.equal(await row.count(), 1, 'one row for RDMA in podman');
+    assert.match((await row.textContent()) ?? '', /no.*memlock 64 KiB is below 64 MiB/);
+    assert.match((await rdma.textContent()) ?? '', /memlock unlimited/, 'the remediation is shown');
+    await rdma.evaluate((e) => e.scrollIntoView());
+    await shot(page, 'node-rdma');
+    assert.deepEqual(await overflowing(page), []);
+    assert.deepEqual(await cspViolations(page), []);
+    await page.close();
+  });
+
+  test('no console error and no page error on any GPU or RDMA page', () => {
+    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(alerts, []);
   });
 });

@@ -86,7 +86,7 @@ export async function renderMatrix(main: HTMLElement, params: URLSearchParams): 
             ...d.runtimes.map((rt) =>
               h(
                 'th',
-                { scope: 'col' },
+                { scope: 'col', class: 'rt' },
                 device
                   ? h('a', { href: route('/nodes', { device, runtime: rt, ready: 'no' }) }, rt)
                   : h('a', { href: route('/grid', { runtime: rt }) }, rt),

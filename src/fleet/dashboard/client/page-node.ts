@@ -1,4 +1,5 @@
-// One node: its facts, runtimes, needed actions, failing rules, vulnerabilities and history of changes.
+// One node: its facts, runtimes, GPU and RDMA readiness, needed actions, failing rules, vulnerabilities and history of
+// changes.
 import { download, getJson } from './api.js';
 import { badge, button, fmtTime, h, route, section, table } from './dom.js';
 import { driftView } from './drift-view.js';
@@ -21,6 +22,64 @@ function reasons(v: unknown): HTMLElement {
     {},
     h('summary', {}, all[0] ?? ''),
     h('ul', {}, ...all.slice(1).map((s) => h('li', {}, s))),
+  );
+}
+
+const readyBadge = (v: unknown) =>
+  badge(text(v), text(v) === 'yes' ? 'ok' : text(v) === 'no' ? 'bad' : 'warn');
+
+/**
+ * The report's GPU and RDMA section (issue 19): per device what the node has, each runtime's readiness with its
+ * reasons and fixes, and the notes; the matrix's GPU and RDMA views link here. A report from before the section
+ * says so rather than "no device".
+ */
+function accelerators(v: unknown): HTMLElement {
+  const a = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  if (!a) return section('GPU and RDMA', h('p', { class: 'muted' }, 'Not in this report.'));
+  const kinds = (['gpu', 'rdma'] as const).map((k): [string, Record<string, unknown>] => [
+    k === 'gpu' ? 'GPU' : 'RDMA',
+    typeof a[k] === 'object' && a[k] !== null ? (a[k] as Record<string, unknown>) : {},
+  ]);
+  const notes = (x: Record<string, unknown>) =>
+    [x.problems, x.notes]
+      .flatMap((v): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []))
+      .slice(0, 30)
+      .map(text);
+  return section(
+    'GPU and RDMA',
+    h(
+      'dl',
+      { class: 'facts' },
+      ...kinds.flatMap(([label, x]) => [h('dt', {}, label), h('dd', {}, text(x.summary) || '(unknown)')]),
+    ),
+    table(
+      ['Device', 'Runtime', 'Ready', 'Why', 'What to change'],
+      kinds.flatMap(([label, x]) =>
+        list(x.runtimes, 20).map((r) => [
+          label,
+          text(r.runtime),
+          readyBadge(r.ready),
+          reasons(r.reasons),
+          h(
+            'ul',
+            {},
+            ...(Array.isArray(r.remediation) ? (r.remediation as unknown[]) : [])
+              .slice(0, 10)
+              .map((s) => h('li', {}, text(s))),
+          ),
+        ]),
+      ),
+    ),
+    ...kinds
+      .filter(([, x]) => notes(x).length > 0)
+      .map(([label, x]) =>
+        h(
+          'details',
+          {},
+          h('summary', {}, `${label} notes`),
+          h('ul', {}, ...notes(x).map((s) => h('li', {}, s))),
+        ),
+      ),
   );
 }
 
@@ -103,12 +162,13 @@ export async function renderNode(
           text(x.name) || text(x.id),
           x.installed === true ? text(x.version) || 'yes' : 'no',
           text(x.mode ?? x.judged_mode),
-          badge(text(x.ready), text(x.ready) === 'yes' ? 'ok' : text(x.ready) === 'no' ? 'bad' : 'warn'),
+          readyBadge(x.ready),
           badge(text(x.risk), text(x.risk)),
           reasons(x.reasons),
         ]),
       ),
     ),
+    accelerators(r.accelerators),
     section(
       'History',
       driftView(
