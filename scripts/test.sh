@@ -33,7 +33,9 @@ fi
 # minutes, so it starts now and runs while npm installs and builds; the test waits for its status file.
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_DEBIAN_ROOT:-}" ]; then
   DEBROOT=$(mktemp -d /tmp/ctrsafe-debian.XXXXXX)
-  (debootstrap --variant=minbase --include=systemd bookworm "$DEBROOT/tree" http://deb.debian.org/debian \
+  # In a mount namespace of its own: debootstrap mounts /proc and /sys in the tree while it works, and tests that
+  # read the host's mounts (live-check, run's nosuid proof) must not see them.
+  (unshare --mount --propagation private debootstrap --variant=minbase --include=systemd bookworm "$DEBROOT/tree" http://deb.debian.org/debian \
     >"$DEBROOT/log" 2>&1; echo $? >"$DEBROOT/status") &
   DEBPID=$!
   export CTRSAFE_TEST_DEBIAN_ROOT="$DEBROOT"
