@@ -69,12 +69,12 @@ const NAMES_MISSING =
 const SHORT_OF_DATA: Record<string, { kernel?: string; all?: string }> = {
   sles12sp5: {
     kernel:
-      "SUSE data (35/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves) name SLES 12 SP5 under no status for CVE-2017-1000112, CVE-2018-18955 (ProductStatuses null) and CVE-2022-1015 (each read whole), and CVE-2022-32250's Fixed list has no 12 SP5 entry in the parts read; the product entries of CVE-2022-25636, CVE-2023-32233 and CVE-2023-3390 were not read",
+      "SUSE data (38/42): SUSE's per-CVE records (scripts/distro-data/inputs/suse-cves), each read whole, name SLES 12 SP5 under no status for CVE-2017-1000112, CVE-2018-18955 (ProductStatuses null), CVE-2022-1015 and CVE-2022-32250 (no 12 SP5 product or image under Fixed, Known Not Affected or Known Affected)",
     all: 'SUSE data',
   },
   sles15sp3: {
     kernel:
-      "SUSE data (39/42): CVE-2022-1015's record, read whole, names SLES 15 SP3 under no status; CVE-2024-53150's names no 15 SP3 product in the 80,000 of 86,526 characters read (its Fixed list goes from Server 12 SP5-LTSS to 15 SP5-LTSS), and CVE-2024-53197's Fixed list, read in part, names none either",
+      'SUSE data (39/42): the records of CVE-2022-1015, CVE-2024-53150 and CVE-2024-53197, each read whole, name no SLES 15 SP3 product or image under any status (the last two list only its container-host images, under Known Affected and without a package)',
     all: 'SUSE data',
   },
 };
