@@ -18,6 +18,14 @@ export const fixedList = (entries: readonly Affected[]): string | null =>
     .filter((x): x is string => x !== null)
     .join(', ') || null;
 
+function ownFix(r: AffectedRange, entries: readonly Affected[], elsewhere: string | null): string {
+  const fix = fixedOf(r) ?? fixedList(entries);
+  if (fix) return `fixed in ${fix}`;
+  return elsewhere
+    ? `no release of its line fixes it (fixed upstream in ${elsewhere})`
+    : 'fixed in no release yet';
+}
+
 /** Outside every range: past a fix of a line it belongs to (fixed), or before the flaw (not affected). */
 function outside(version: string, rs: AffectedRange[], cmp: Compare, label: string): RangeVerdict {
   const past = rs.find((r) => {
@@ -38,12 +46,17 @@ function outside(version: string, rs: AffectedRange[], cmp: Compare, label: stri
     : { status: 'not-affected', fixed: null, why: `${label} ${version} predates every affected range` };
 }
 
-/** Plain ranges (Go modules, upstream releases): any range holding the version convicts it. */
+/**
+ * Plain ranges (Go modules, upstream releases): any range holding the version convicts it. `elsewhere` lists the
+ * fixes of the advisory's other lines (Podman 5.2.4 for a 4.x whose Go module range ends at 5.0.0 unfixed), said
+ * when the version's own line has none.
+ */
 export function judgeRanges(
   version: string,
   entries: readonly Affected[],
   cmp: Compare,
   label: string,
+  elsewhere: string | null = null,
 ): RangeVerdict {
   const rs = ranges(entries);
   if (entries.some((a) => a.versions?.includes(version)))
@@ -59,7 +72,7 @@ export function judgeRanges(
       return {
         status: 'affected',
         fixed: fixedOf(r) ?? fixedList(entries),
-        why: `${label} ${version} is affected; fixed in ${fixedOf(r) ?? fixedList(entries) ?? 'no release yet'}`,
+        why: `${label} ${version} is affected; ${ownFix(r, entries, elsewhere)}`,
       };
     if (hit === null) unknown = true;
   }

@@ -122,6 +122,8 @@ function matchTarget(
     date: adv.modified?.slice(0, 10) ?? null,
   };
   const make = matchMaker(adv, t.id, () => t.describe, record);
+  // The fixes of every upstream line, said where the installed line has none of its own.
+  const elsewhere = fixedList(entries.filter((a) => !isDistroEcosystem(a.package.ecosystem)));
   // 1. The distribution's own record for the source package it built this from.
   if (t.distro?.built) {
     const names = [...new Set([t.distro.source, t.distro.name].filter((x): x is string => x !== null))];
@@ -135,7 +137,7 @@ function matchTarget(
       // No fix released by the distribution: upstream's ranges say whether this version has the flaw at all.
       const v =
         t.upstream !== null && upstreamEntries.length > 0
-          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream')
+          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream', elsewhere)
           : null;
       if (v && v.status !== 'unknown')
         return make(
@@ -151,7 +153,7 @@ function matchTarget(
       // rebased on an upstream release past the fix carries the fix all the same.
       const past =
         d.status === 'affected' && d.fixed === null && t.upstream !== null && upstreamEntries.length > 0
-          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream')
+          ? judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream', elsewhere)
           : null;
       if (past?.status === 'fixed')
         return make(
@@ -212,11 +214,11 @@ function matchTarget(
     );
   // 3. Upstream ranges: decide an upstream build; clear a distribution build that is past the fix or before
   // the flaw; a distribution build inside the range may carry a backport that only its record can tell.
-  const v = judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream');
+  const v = judgeRanges(t.upstream, upstreamEntries, compareUpstream, 'upstream', elsewhere);
   if (v.status === 'affected' && t.distro?.built)
     return make(
       'unknown',
-      `upstream ${t.upstream} is in the affected range (fixed upstream in ${v.fixed ?? 'no release'}), but ${t.distro.version} is a ${host.osLabel} build that may carry a backported fix: the database has no ${host.osLabel} record for ${t.distro.source ?? t.distro.name} and its changelog does not name ${rowIds(adv)[0]}`,
+      `upstream ${t.upstream} is in the affected range (fixed upstream in ${v.fixed ?? elsewhere ?? 'no release yet'}), but ${t.distro.version} is a ${host.osLabel} build that may carry a backported fix: the database has no ${host.osLabel} record for ${t.distro.source ?? t.distro.name} and its changelog does not name ${rowIds(adv)[0]}`,
       upstreamPkg,
       t.upstream,
       v.fixed,

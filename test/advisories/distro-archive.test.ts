@@ -8,7 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DistroFixSource } from '../../src/advisories/distro-fix.js';
 import { loadBuiltinAdvisories } from '../../src/advisories/load-advisories.js';
-import { noFixRows, type ArchiveNewestExtract } from '../../src/advisories/sources/archive-no-fix.js';
+import {
+  BUILT_WITH,
+  noFixRows,
+  type ArchiveNewestExtract,
+} from '../../src/advisories/sources/archive-no-fix.js';
 import type { ChangelogExtract } from '../../src/advisories/sources/fetch-changelogs.js';
 import { buildVulnerabilities } from '../../src/evaluate/build-vulnerabilities.js';
 import type { Facts, FactValue } from '../../src/facts/fact.js';
@@ -30,16 +34,18 @@ function facts(o: Record<string, FactValue>, evidence: Record<string, string>): 
 /** A host of `os` whose runtime `rt` is the dpkg package `pkg` (source `src`) at `version`. */
 function host(os: [string, string], rt: string, pkg: string, src: string, version: string): Facts {
   const upstream = version.replace(/^\d+:/, '').replace(/[+~-].*$/, '');
+  // Runtimes ctrsafe checks for readiness are facts of runtime.*, the engines under them of component.*.
+  const pfx = rt === 'podman' ? `runtime.${rt}` : `component.${rt}`;
   return facts(
     {
       'os.id': os[0],
       'os.version_id': os[1],
-      [`component.${rt}.installed`]: true,
-      [`component.${rt}.version`]: upstream,
-      [`component.${rt}.package`]: `${pkg} ${version}`,
-      [`component.${rt}.package_source`]: src,
+      [`${pfx}.installed`]: true,
+      [`${pfx}.version`]: upstream,
+      [`${pfx}.package`]: `${pkg} ${version}`,
+      [`${pfx}.package_source`]: src,
     },
-    { [`component.${rt}.package`]: `package ${pkg} (dpkg status /var/lib/dpkg/status)` },
+    { [`${pfx}.package`]: `package ${pkg} (dpkg status /var/lib/dpkg/status)` },
   );
 }
 
@@ -61,6 +67,8 @@ const bullseye = input<ArchiveNewestExtract>('archive-newest/debian-bullseye.jso
 
 test('the newest bullseye uploads the archive lists are the files fetch-changelogs read, and their CVEs agree', () => {
   for (const [pkg, version, , url, sha, named] of bullseye.packages) {
+    // The sources podman is built with have no changelog extract: no reviewed record names them.
+    if (BUILT_WITH.podman!.includes(pkg)) continue;
     const cl = input<ChangelogExtract>(`changelogs/debian-bullseye-${pkg}.json`);
     const read = cl.read.find(([u]) => u === url);
     assert.ok(read, `${pkg}: the changelog extract read ${url}`);
@@ -177,4 +185,75 @@ test("Ubuntu 24.04's crun: the tracker's needs-triage and the archive's no fix, 
   assert.equal(shipped.verdict, 'affected', shipped.reason);
   assert.match(shipped.reason, /has not decided yet .*no fix released by Ubuntu 24\.04/);
   assert.equal(verdict('CVE-2025-24965', noble('1.20-1'), 'crun').verdict, 'fixed');
+});
+
+test("Debian 12's libpod: podman's CVEs no bookworm upload names are affected, no fix released (issue 12: this machine)", () => {
+  // The podman of this machine and of the debian12 fixture: a binNMU (+b3) of bookworm's newest libpod upload.
+  const deb12 = host(['debian', '12'], 'podman', 'podman', 'libpod', '4.3.1+ds1-8+deb12u1+b3');
+  for (const cve of ['CVE-2022-4122', 'CVE-2024-9407', 'CVE-2026-55686']) {
+    const v = verdict(cve, deb12, 'podman');
+    assert.equal(v.verdict, 'affected', `${cve}: ${v.reason}`);
+    assert.match(v.reason, /no fix released by Debian 12: no upload of libpod there names the CVE/, cve);
+  }
+  // Podman fixed CVE-2024-9407 in 5.2.4 only: the 4.x line has no fix of its own, and the reason says where it is.
+  assert.match(
+    verdict('CVE-2024-9407', deb12, 'podman').reason,
+    /upstream 4\.3\.1 is affected; no release of its line fixes it \(fixed upstream in 5\.2\.4\)/,
+  );
+  // A CVE a bookworm upload names stays decided by that upload.
+  assert.equal(verdict('CVE-2023-0778', deb12, 'podman').verdict, 'fixed');
+});
+
+test('a CVE the changelog of a source the runtime is built with names gets no row: a rebuild may carry its fix', () => {
+  const extract: ArchiveNewestExtract = {
+    ...bullseye,
+    ecosystem: 'Debian:12',
+    packages: [
+      [
+        'golang-github-containers-buildah',
+        '1.28.2+ds1-3+deb12u1',
+        '2025-01-27',
+        'u1',
+        's1',
+        ['CVE-2024-9407'],
+      ],
+      ['libpod', '4.3.1+ds1-8+deb12u1', '2024-01-01', 'u2', 's2', ['CVE-2023-0778']],
+    ],
+  };
+  const scope = new Map([
+    ['CVE-2024-9407', new Set(['podman'])],
+    ['CVE-2022-4122', new Set(['podman'])],
+    ['CVE-2023-0778', new Set(['podman'])],
+  ]);
+  assert.deepEqual(
+    noFixRows(extract, scope, new Set()).map((r) => [r.cve, r.package]),
+    [['CVE-2022-4122', 'libpod']],
+  );
+});
+
+test('every release whose archive is complete was read, with the sources podman is built with', () => {
+  for (const name of [
+    'debian-bullseye',
+    'debian-bookworm',
+    'debian-trixie',
+    'ubuntu-jammy',
+    'ubuntu-noble',
+  ]) {
+    const x = input<ArchiveNewestExtract>(`archive-newest/${name}.json`);
+    assert.ok(
+      x.packages.some(([p]) => p === 'golang-github-containers-buildah'),
+      `${name}: buildah's source read beside podman's`,
+    );
+  }
+});
+
+test('a source the runtime is built with whose changelog could not be read: no row for that runtime', () => {
+  const extract: ArchiveNewestExtract = {
+    ...bullseye,
+    packages: [['libpod', '3.0.1+dfsg1-3+deb11u5', '2023-12-29', 'u', 's', []]],
+    unread: [['golang-github-containers-buildah', '1.19.6+dfsg1-1']],
+  };
+  const scope = new Map([['CVE-2022-4122', new Set(['podman'])]]);
+  assert.deepEqual(noFixRows(extract, scope, new Set()), []);
+  assert.equal(noFixRows({ ...extract, unread: [] }, scope, new Set()).length, 1);
 });

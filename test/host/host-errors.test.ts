@@ -273,3 +273,16 @@ test('live: a runtime whose package gives its version is not run for it (podman,
     /^package podman .* \(dpkg status/,
   );
 });
+
+test("live: every advisory of this machine's Debian-packaged podman and crun is decided (issue 12, Done when)", async (t) => {
+  if (!fs.existsSync('/var/lib/dpkg/info/podman.list') || !fs.existsSync('/etc/debian_version'))
+    return t.skip('podman is not a Debian package here');
+  const { report } = await runCheck({ dbDir: '/nonexistent/ctrsafe-db' });
+  const mine = all(report).filter((v) => v.target === 'podman' || v.target === 'crun');
+  assert.ok(mine.length >= 10, `${mine.length} podman and crun verdicts`);
+  const open = mine.filter((v) => v.verdict === 'unknown');
+  assert.deepEqual(
+    open.map((v) => `${v.id} ${v.target}: ${v.reason}`),
+    [],
+  );
+});

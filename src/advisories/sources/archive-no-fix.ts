@@ -22,15 +22,37 @@ export interface ArchiveNewestExtract {
   indices: [string, string][];
   /** [source package, newest version, its changelog entry's date, changelog file URL, sha256, every CVE id the changelog names]. */
   packages: [string, string, string, string, string, string[]][];
+  /** [source package, newest version] of uploads whose changelog could not be read (no row relies on them). */
+  unread?: [string, string][];
 }
 
 export const readArchiveNewestExtracts = (dir: string) => readJsonFiles<ArchiveNewestExtract>(dir);
 
 /**
+ * The Go library sources a runtime's package is built with (its Build-Depends in the releases read: bookworm's
+ * libpod names golang-github-containers-buildah-dev, -common-dev, -image-dev; trixie's podman the same). Debian
+ * and Ubuntu link them in at build time, so a fix uploaded to one of them reaches the runtime through a rebuild
+ * (a binNMU, "+bN") that adds no entry to the runtime's own changelog: a CVE their changelogs name is no proof that
+ * no fix was released.
+ */
+export const BUILT_WITH: Readonly<Record<string, readonly string[]>> = {
+  podman: [
+    'golang-github-containers-buildah',
+    'golang-github-containers-common',
+    'golang-github-containers-image',
+    'golang-github-containers-storage',
+  ],
+};
+
+/** The source packages fetch-archive-newest reads by default: the runtimes and the sources they are built with. */
+export const ARCHIVE_PACKAGES = ['runc', 'runc-app', 'crun', 'libpod', 'podman', ...BUILT_WITH.podman!];
+
+/**
  * Rows for each CVE of a reviewed record of the package's family that the newest upload's changelog does not
- * name, except where a distribution record already decides the key (`decided`: fixed, not affected or affected).
- * A family the release ships from two sources (Ubuntu's runc and runc-app) gets none: a host's binary may come
- * from the other one, whose upload may carry the fix.
+ * name, except where a distribution record already decides the key (`decided`: fixed, not affected or affected)
+ * or where the newest upload of a source the runtime is built with names the CVE. A family the release ships from
+ * two sources (Ubuntu's runc and runc-app) gets none: a host's binary may come from the other one, whose upload
+ * may carry the fix.
  */
 export function noFixRows(
   x: ArchiveNewestExtract,
@@ -39,10 +61,13 @@ export function noFixRows(
 ): DistroFix[] {
   const out: DistroFix[] = [];
   const families = x.packages.map(([pkg]) => packageFamily(pkg));
+  const namedBy = new Map(x.packages.map(([pkg, , , , , named]) => [pkg, named]));
   for (const [pkg, , , , , named] of x.packages) {
     const family = packageFamily(pkg);
     if (families.filter((f) => f === family).length > 1) continue;
-    const names = new Set(named);
+    // A source it is built with that could not be read may name the fix: no row can be made without it.
+    if ((BUILT_WITH[family] ?? []).some((b) => x.unread?.some(([u]) => u === b))) continue;
+    const names = new Set([...named, ...(BUILT_WITH[family] ?? []).flatMap((b) => namedBy.get(b) ?? [])]);
     for (const [cve, of] of scope) {
       if (!of.has(family) || names.has(cve)) continue;
       if (decided.has(`${cve}\0${x.ecosystem}\0${pkg}`)) continue;

@@ -9,7 +9,7 @@ import {
   type DistroFix,
   type DistroFixSource,
 } from '../distro-fix.js';
-import { buildArchiveNoFix, readArchiveNewestExtracts } from './archive-no-fix.js';
+import { ARCHIVE_PACKAGES, buildArchiveNoFix, readArchiveNewestExtracts } from './archive-no-fix.js';
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
 import { ARCHIVE_COMPLETE, fetchArchiveNewest } from './fetch-archive-newest.js';
@@ -32,7 +32,7 @@ import { kevExtract, parseKevCatalog, stampKnownExploited, cvesOfRecord, type Ke
 export const USAGE = `Usage: build-distro-data kev --from KEV_DATA   (a cisagov/kev-data checkout or mirror)
        build-distro-data fetch-changelogs [--releases bookworm,jammy] [--packages 'linux|runc'] [--cache DIR]
                                            (network: Debian and Ubuntu archives -> inputs/changelogs)
-       build-distro-data fetch-archive-newest [--releases bullseye,jammy,noble] [--packages 'runc|runc-app|crun|libpod|podman']
+       build-distro-data fetch-archive-newest [--releases bullseye,bookworm,trixie,jammy,noble] [--packages 'runc|crun|...']
                                            (network: each release's newest runtime uploads -> inputs/archive-newest)
        build-distro-data build [--alma DIR] [--rocky DIR]   (offline: inputs + mirrors -> advisories/distro)
 Paths are relative to the repository; --repo DIR names another checkout.`;
@@ -223,7 +223,7 @@ export async function main(
       out: path.join(paths.inputs, 'archive-newest'),
       cache: opt('cache') ?? '/tmp/ctrsafe-distro-cache',
       releases: opt('releases')?.split(',') ?? ARCHIVE_COMPLETE,
-      packages: new RegExp(`^(${opt('packages') ?? 'runc|runc-app|crun|libpod|podman'})$`),
+      packages: new RegExp(`^(${opt('packages') ?? ARCHIVE_PACKAGES.join('|')})$`),
       today: new Date().toISOString().slice(0, 10),
       log,
     });

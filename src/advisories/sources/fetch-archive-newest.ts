@@ -11,8 +11,10 @@ import {
   RELEASES,
   Fetcher,
   byVersionDesc,
+  changelogFromDeb,
   changelogFromSource,
   decompressIndex,
+  readIndexes,
 } from './fetch-changelogs.js';
 import { parseChangelog } from './package-changelog.js';
 
@@ -20,10 +22,12 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * Releases whose public archive holds every fix the distribution releases: Debian 11 (its LTS uploads went to
- * bullseye-security) and Ubuntu 22.04 and 24.04 in standard support. Older Ubuntu releases get fixes through ESM,
- * which the public archive does not hold, so "no upload names it" would not mean "no fix released" there.
+ * bullseye-security), Debian 12 and 13 (security uploads go to -security, the others to the release at its point
+ * releases; what waits in -proposed-updates is not released) and Ubuntu 22.04 and 24.04 in standard support.
+ * Older Ubuntu releases get fixes through ESM, which the public archive does not hold, so "no upload names it"
+ * would not mean "no fix released" there.
  */
-export const ARCHIVE_COMPLETE = ['bullseye', 'jammy', 'noble'];
+export const ARCHIVE_COMPLETE = ['bullseye', 'bookworm', 'trixie', 'jammy', 'noble'];
 
 export async function fetchArchiveNewest(opts: {
   out: string;
@@ -52,15 +56,32 @@ export async function fetchArchiveNewest(opts: {
           break;
         }
     const packages: ArchiveNewestExtract['packages'] = [];
+    const unread: [string, string][] = [];
+    let binaries: Awaited<ReturnType<typeof readIndexes>>['binaries'] | undefined;
     for (const pkg of [...new Set(sources.map((s) => s.package))].sort()) {
       const newest = sources.filter((s) => s.package === pkg).sort(byVersionDesc)[0]!;
       const file = newest.files.find((x) => /\.(debian\.tar\.[xg]z|diff\.gz)$/.test(x));
-      const url = file ? `${newest.base}/${newest.directory}/${file}` : null;
-      const buf = url ? await f.get(url) : null;
-      const text = buf && file ? changelogFromSource(file, buf, pkg) : null;
+      let url = file ? `${newest.base}/${newest.directory}/${file}` : null;
+      let buf = url ? await f.get(url) : null;
+      let text = buf && file ? changelogFromSource(file, buf, pkg) : null;
+      if (!text) {
+        // A mirror may serve the binaries but not the source: a binary built from it carries its whole
+        // changelog (changelog.Debian.gz; a binNMU's own entry is kept apart), the smallest is read.
+        binaries ??= (await readIndexes(f, rel, 'binary-amd64')).binaries;
+        const built = binaries
+          .filter((b) => b.source === pkg && b.sourceVersion === newest.version)
+          .sort((a, b) => a.size - b.size);
+        for (const b of built.slice(0, 8)) {
+          url = `${b.base}/${b.filename}`;
+          buf = await f.get(url);
+          text = buf ? changelogFromDeb(buf, f.cache) : null;
+          if (text) break;
+        }
+      }
       const entries = text ? parseChangelog(text) : [];
       if (!url || !buf || entries[0]?.version !== newest.version) {
         opts.log(`${rel.ecosystem} ${pkg}: the changelog of ${newest.version} could not be read; left out`);
+        unread.push([pkg, newest.version]);
         continue;
       }
       const named = [...new Set(entries.flatMap((e) => e.cves))].sort();
@@ -75,6 +96,7 @@ export async function fetchArchiveNewest(opts: {
       license:
         "facts (versions, dates, CVE ids) from the archives' Sources indices and the packages' debian/changelog",
       indices,
+      ...(unread.length ? { unread } : {}),
     };
     const name = `${rel.distribution.toLowerCase()}-${rel.codename}.json`;
     fs.writeFileSync(path.join(opts.out, name), serializeWithRows(extract, 'packages', packages));

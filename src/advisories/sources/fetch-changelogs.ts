@@ -113,7 +113,7 @@ export function decompressIndex(buf: Buffer, name: string): string {
   return out.toString('utf8');
 }
 
-async function readIndexes(f: Fetcher, rel: Release, kind: 'source' | 'binary-amd64') {
+export async function readIndexes(f: Fetcher, rel: Release, kind: 'source' | 'binary-amd64') {
   const sources: (SourceVersion & { base: string })[] = [];
   const binaries: (BinaryVersion & { base: string })[] = [];
   for (const s of rel.suites)
@@ -161,7 +161,7 @@ export function changelogFromSource(file: string, buf: Buffer, pkg: string): str
   return null;
 }
 
-function changelogFromDeb(buf: Buffer, scratch: string): string | null {
+export function changelogFromDeb(buf: Buffer, scratch: string): string | null {
   // dpkg-deb seeks in its input: it reads a file, not a pipe.
   const deb = path.join(scratch, `changelog-${process.pid}.deb`);
   fs.writeFileSync(deb, buf);
