@@ -32,7 +32,7 @@ import {
 import { readValueFile } from './read-helpers.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIMES } from '../runtimes/locations.js';
-import { runCollectors, type CollectorId } from './collectors.js';
+import { collectorsAt, FILE_COLLECTORS, runCollectors, type CollectorId, type Stage } from './collectors.js';
 
 export interface CollectOptions {
   root: HostRoot;
@@ -186,10 +186,12 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   const batchP = jobs.length > 0 ? runBatch(jobs, { timeoutMs, ...(user ? { user } : {}) }) : noJobs();
 
   const env = { env: opts.env ?? process.env, onStep: step };
-  const ran = runCollectors(['os', 'kernel', 'sysctls'], root, facts, env);
+  /** Every registered collector of the stage (collectors.ts): a new one runs in check without an edit here. */
+  const stage = (s: Stage) => runCollectors(collectorsAt(s, FILE_COLLECTORS), root, facts, env);
+  const ran = stage('host');
   step('reading mounts');
   const mounts = collectMountFacts(root, facts);
-  ran.push(...runCollectors(['subid', 'container'], root, facts, env));
+  ran.push(...stage('files'));
   for (const [id, problem] of [
     ['packages.dpkg_problem', dpkg.problem],
     ['packages.rpm_problem', rpm.problem],
@@ -243,9 +245,9 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   collectHelperFacts(root, facts, helpers, mounts, caps);
   const outputs = new Map(Object.entries(commandRecords));
   collectRuntimeFacts(root, facts, binaries, outputs, pkgs);
-  ran.push(...runCollectors(['ecl'], root, facts, env));
+  ran.push(...stage('runtimes'));
   collectComponentFacts(root, facts, componentBins, outputs, pkgs);
-  ran.push(...runCollectors(['accelerators', 'apparmor'], root, facts, env));
+  ran.push(...stage('devices'));
   const origin = root.isLive
     ? ''
     : `, recorded in the snapshot${root.manifest?.taken_at ? ` of ${root.manifest.taken_at}` : ''}`;

@@ -1,6 +1,7 @@
 // The registry of file collectors: what each reads the facts from, which facts it writes, whether it works on a
-// copied tree (--root, snapshots) or needs the live host, and what it costs. `check` (collect-host.ts) and the
-// run's readiness (run/host-readiness.ts) take their collectors from here by id, so a collector is declared once.
+// copied tree (--root, snapshots) or needs the live host, what it costs and at which stage of a check it runs.
+// Nothing lists collectors elsewhere: `check` (collect-host.ts, and with it `snapshot` and the gate's check) runs
+// every collector of a stage, the run's readiness (run/host-readiness.ts) every one that provides a fact it reads.
 //
 // The stages that depend on one another (package databases, then probes and version commands, then helpers and
 // runtimes judged from their results) stay in collect-host.ts; they are not plain file readers.
@@ -15,8 +16,17 @@ import { collectOsFacts } from './collect-os.js';
 import { collectSubidFacts } from './collect-subid.js';
 import { collectSysctlFacts } from './collect-sysctls.js';
 
+/**
+ * Where in a check a collector runs, in this order: "host" first (os-release, the kernel, sysctls: what the rest
+ * is judged by), "files" while the probes run, "runtimes" once the runtimes are found, "devices" last (GPU and RDMA
+ * readiness reads the runtimes' facts; AppArmor's condition reads a sysctl).
+ */
+export const STAGES = ['host', 'files', 'runtimes', 'devices'] as const;
+export type Stage = (typeof STAGES)[number];
+
 export interface FileCollector {
   id: string;
+  stage: Stage;
   /** The step a watchdog names if it hangs (a stat on a dead NFS mount). */
   step: string;
   /** The fact ids it writes: a prefix ending in "." or a whole id. */
@@ -36,6 +46,7 @@ export interface FileCollector {
 export const FILE_COLLECTORS = [
   {
     id: 'os',
+    stage: 'host',
     step: 'reading os-release',
     provides: ['os.', 'host.hostname'],
     needs: 'tree',
@@ -44,6 +55,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'kernel',
+    stage: 'host',
     step: 'reading kernel facts',
     provides: ['kernel.', 'host.has_proc', 'dev.fuse_world_rw', 'lsm.', 'proc.', 'status.'],
     needs: 'tree',
@@ -52,6 +64,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'sysctls',
+    stage: 'host',
     step: 'reading sysctls',
     provides: ['sysctl.'],
     needs: 'tree',
@@ -60,6 +73,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'subid',
+    stage: 'files',
     step: 'reading subordinate ids',
     provides: ['subid.'],
     needs: 'tree',
@@ -68,6 +82,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'container',
+    stage: 'files',
     step: 'looking for a container or chroot around ctrsafe',
     provides: ['container.'],
     needs: 'tree',
@@ -76,6 +91,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'ecl',
+    stage: 'runtimes',
     step: "reading the runtimes' execution control lists",
     provides: ['runtime.', 'ctrsafe.keyring.'],
     needs: 'tree',
@@ -84,6 +100,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'accelerators',
+    stage: 'devices',
     step: 'reading GPU and RDMA devices',
     provides: [
       'gpu.',
@@ -106,6 +123,7 @@ export const FILE_COLLECTORS = [
   },
   {
     id: 'apparmor',
+    stage: 'devices',
     step: 'reading AppArmor profiles',
     provides: ['apparmor.', 'runtime.'],
     needs: 'tree',
@@ -117,6 +135,31 @@ export const FILE_COLLECTORS = [
 ] as const satisfies readonly FileCollector[];
 
 export type CollectorId = (typeof FILE_COLLECTORS)[number]['id'];
+
+/** The collectors of one stage of a check, in the registry's order. */
+export function collectorsAt<C extends FileCollector>(stage: Stage, registry: readonly C[]): C['id'][] {
+  return registry.filter((c) => c.stage === stage).map((c) => c.id);
+}
+
+/** Does a fact id or prefix ("kernel." or "kernel.release") one collector provides meet one a reader reads? */
+const meets = (provided: string, read: string) =>
+  provided === read ||
+  (provided.endsWith('.') && read.startsWith(provided)) ||
+  (read.endsWith('.') && provided.startsWith(read));
+
+/**
+ * The collectors a reader needs, in the registry's order (which is the order their conditions need): every one
+ * that provides a fact it reads; on a tree (`live` false) those that need the live host are left out.
+ */
+export function collectorsReading<C extends FileCollector>(
+  reads: readonly string[],
+  registry: readonly C[],
+  live: boolean,
+): C['id'][] {
+  return registry
+    .filter((c) => (live || c.needs === 'tree') && c.provides.some((p) => reads.some((r) => meets(p, r))))
+    .map((c) => c.id);
+}
 
 /** Runs the named collectors in the order given (each when its condition holds); returns the ids that ran. */
 export function runCollectors(

@@ -1,20 +1,12 @@
 // The partition grid and the node x runtime matrix as compact data for the page (pure): reasons said once each.
-import { VERDICTS, type Verdict } from './runtime-verdict.js';
-import type { NodeView } from '../schema/fleet-api.js';
+import { VERDICTS } from './runtime-verdict.js';
+import type { MatrixNode, NodeView, PartitionGrid } from '../schema/fleet-api.js';
 import type { AcceleratorKind } from './store/accelerator-state.js';
 
 /** Nodes whose report names no partition (no slurm.conf, or a report from before the partitions). */
 export const NO_PARTITION = '(no partition reported)';
 
-export interface PartitionGrid {
-  runtime: string;
-  verdicts: readonly Verdict[];
-  /** Each distinct reason once; cells point into it (a cluster has thousands of nodes and a handful of reasons). */
-  reasons: string[];
-  /** Per partition, its nodes as [hostname, verdict index, reason index or -1]; "–1" verdict: not reported. */
-  partitions: { name: string; counts: Record<string, number>; nodes: [string, number, number][] }[];
-  total: number;
-}
+export type { PartitionGrid };
 
 /** A node appears in every partition it is in, as sinfo lists it; partitions by name, nodes by host name. */
 export function partitionGrid(nodes: (NodeView & { hostname: string })[], runtime: string): PartitionGrid {
@@ -42,7 +34,7 @@ export function partitionGrid(nodes: (NodeView & { hostname: string })[], runtim
   }
   return {
     runtime,
-    verdicts: VERDICTS,
+    verdicts: [...VERDICTS],
     reasons,
     partitions: [...parts.values()].sort((a, b) =>
       a.name === NO_PARTITION ? 1 : b.name === NO_PARTITION ? -1 : a.name < b.name ? -1 : 1,
@@ -68,7 +60,7 @@ export function matrixRuntimes(nodes: NodeView[]): string[] {
 export function deviceMatrix(
   nodes: (NodeView & { hostname: string })[],
   kind: AcceleratorKind,
-): (NodeView & { hostname: string; present: string | null })[] {
+): MatrixNode[] {
   return nodes.map((n) => ({
     ...n,
     present: n.accelerators?.[kind]?.present ?? null,

@@ -7,21 +7,10 @@ import { pct } from '../render/svg.js';
 import type { Trend } from './store/daily-rollups.js';
 import { groupKernels } from './kernel-groups.js';
 import { VERDICT_LABEL, VERDICTS, type Verdict } from './runtime-verdict.js';
-import type { PlanItem, Summary } from '../schema/fleet-api.js';
+import type { ChartCell as Cell, ChartPanel, PlanItem, Summary } from '../schema/fleet-api.js';
 
-/** A table cell: text, or a link inside the dashboard; `code` in monospace, a `hostlist` breaks after commas only. */
-export type Cell = string | number | { text: string; href?: string; code?: boolean; hostlist?: boolean };
-
-export interface ChartPanel {
-  id: string;
-  title: string;
-  /** Server-rendered SVG (no script, no style attribute); the page inserts it after checking its elements. */
-  svg: string;
-  /** The chart in words: its text alternative. */
-  alt: string;
-  columns: string[];
-  rows: Cell[][];
-}
+// A panel's shape (svg, alt, the table behind it) is declared with the overview's answer in schema/fleet-api.ts.
+export type { Cell, ChartPanel };
 
 /** A dashboard route, encoded as the page's own links are (client/dom.ts route). */
 export function route(path: string, params: Record<string, string | number> = {}): string {

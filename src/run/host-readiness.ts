@@ -1,6 +1,6 @@
 // Before a launch: can this host give an unprivileged user a user namespace and no_new_privs? From the same
 // collectors and features as `ctrsafe check` (files only, no probes: a launch must start fast).
-import { runCollectors } from '../collect/collectors.js';
+import { collectorsReading, FILE_COLLECTORS, runCollectors } from '../collect/collectors.js';
 import { deriveFeatures } from '../evaluate/derive-features.js';
 import type { Facts } from '../facts/fact.js';
 import type { HostRoot } from '../host/host-root.js';
@@ -39,8 +39,19 @@ export function judgeReadiness(facts: Facts): Readiness {
   return { ok: refusals.length === 0, refusals, unknowns };
 }
 
+/**
+ * The facts judgeReadiness reads, through deriveFeatures' no_new_privs and unprivileged_userns (the kernel and its
+ * family from os-release, /proc/self/status, /proc's setgroups file, the user namespace sysctls) and the AppArmor
+ * profiles that allow bwrap a user namespace. The collectors are the registry's that provide them.
+ */
+export const READINESS_READS = ['os.', 'kernel.', 'status.', 'proc.', 'sysctl.', 'apparmor.'] as const;
+
+/** The registered collectors the readiness runs, in order: every one providing a fact it reads. */
+export const readinessCollectors = (live: boolean) =>
+  collectorsReading(READINESS_READS, FILE_COLLECTORS, live);
+
 export function collectReadinessFacts(root: HostRoot): Facts {
   const facts: Facts = new Map();
-  runCollectors(['os', 'kernel', 'sysctls', 'apparmor'], root, facts);
+  runCollectors(readinessCollectors(root.isLive), root, facts);
   return facts;
 }

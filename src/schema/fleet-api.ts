@@ -6,7 +6,7 @@ import { Enum, Nullable } from './kinds.js';
 import { RUNTIME_VERDICTS } from './report-values.js';
 
 /** The version of these answers: bump it (and add a CHANGELOG line) whenever a declaration below changes. */
-export const FLEET_API_VERSION = '1.1.0';
+export const FLEET_API_VERSION = '1.2.0';
 
 /** An answer holds exactly its declared fields: a field the server adds without declaring it fails the tests. */
 const Body = <P extends TProperties>(properties: P, description?: string): TObject<P> =>
@@ -167,6 +167,136 @@ export const NodeView = Type.Object({
 });
 export type NodeView = Static<typeof NodeView>;
 
+/** GET /api/v1/summary/SECTION: one section of the summary, as the summary holds it (also as CSV, ?format=csv). */
+export const SUMMARY_SECTIONS = {
+  readiness: Type.Record(Type.String(), Counts, { description: 'GET /api/v1/summary/readiness' }),
+  kernels: { ...Summary.properties.kernels, description: 'GET /api/v1/summary/kernels' },
+  vulnerabilities: {
+    ...Summary.properties.vulnerabilities,
+    description: 'GET /api/v1/summary/vulnerabilities',
+  },
+  rules: { ...Summary.properties.rules, description: 'GET /api/v1/summary/rules' },
+} as const;
+export type SummarySection = keyof typeof SUMMARY_SECTIONS;
+
+/** A cell of a chart's table: text, or a link inside the dashboard; `code` in monospace, a `hostlist` breaks after commas only. */
+export const ChartCell = Type.Union([
+  Type.String(),
+  Type.Number(),
+  Body({
+    text: Type.String(),
+    href: Type.Optional(Type.String()),
+    code: Type.Optional(Type.Boolean()),
+    hostlist: Type.Optional(Type.Boolean()),
+  }),
+]);
+export type ChartCell = Static<typeof ChartCell>;
+
+/** One chart of the overview, drawn on the server: its picture, the picture in words, and the table behind it. */
+export const ChartPanel = Body({
+  id: Type.String(),
+  title: Type.String(),
+  /** SVG text (no script, no style attribute); the page keeps only its allowlisted elements before showing it. */
+  svg: Type.String(),
+  /** The chart in words: its text alternative. */
+  alt: Type.String(),
+  columns: Type.Array(Type.String()),
+  rows: Type.Array(Type.Array(ChartCell)),
+});
+export type ChartPanel = Static<typeof ChartPanel>;
+
+/** GET /api/v1/overview: the first screen, the cards' counts and every chart (the trends over 30 or 90 days). */
+export const Overview = Body(
+  {
+    nodes: Count,
+    stale: Count,
+    critical_nodes: Count,
+    vulnerable_nodes: Count,
+    days: Type.Union([Type.Literal(30), Type.Literal(90)]),
+    charts: Type.Array(ChartPanel),
+  },
+  'GET /api/v1/overview',
+);
+export type Overview = Static<typeof Overview>;
+
+/** A row of the node x runtime matrix: a node's view with its name. */
+export const MatrixNode = Body({
+  hostname: Type.String(),
+  ...NodeView.properties,
+  /**
+   * With ?device=: whether the node has that device ("yes", "no", "unknown"), or null when its report predates the
+   * section; the runtimes are then their readiness for the device.
+   */
+  present: Type.Optional(Nullable(Type.String())),
+});
+export type MatrixNode = Static<typeof MatrixNode>;
+
+/** GET /api/v1/matrix: a page of nodes (the node table's filters), a column per runtime, installed ones first. */
+export const MatrixPage = Body(
+  {
+    total: Count,
+    nodes: Type.Array(MatrixNode),
+    runtimes: Type.Array(Type.String()),
+    /** ?device=gpu|rdma: the view of that device's readiness (issue 19). */
+    device: Type.Optional(Enum(['gpu', 'rdma'])),
+  },
+  'GET /api/v1/matrix',
+);
+export type MatrixPage = Static<typeof MatrixPage>;
+
+/** Index into a list of the answer, or -1 for none. */
+const Index = Type.Integer({ minimum: -1 });
+/**
+ * A grid cell, [hostname, verdict index, reason index], as a JSON Schema 2020-12 tuple (prefixItems): TypeBox's
+ * Tuple writes the draft-07 form (an `items` array), which the published file's dialect refuses.
+ */
+const GridCell = Type.Unsafe<[string, number, number]>({
+  type: 'array',
+  prefixItems: [Type.String(), Index, Index],
+  items: false,
+  minItems: 3,
+});
+
+/** GET /api/v1/grid: every node by one runtime's verdict, per Slurm partition; each reason said once. */
+export const PartitionGrid = Body(
+  {
+    runtime: Type.String(),
+    verdicts: Type.Array(RuntimeVerdict),
+    /** Each distinct reason once; cells point into it (thousands of nodes share a handful of reasons). */
+    reasons: Type.Array(Type.String()),
+    /** Partitions by name, the nodes without one last. */
+    partitions: Type.Array(
+      Body({
+        name: Type.String(),
+        /** Nodes per verdict, and "not reported". */
+        counts: Counts,
+        /** [hostname, index into verdicts (-1: not reported), index into reasons (-1: none)], by host name. */
+        nodes: Type.Array(GridCell),
+      }),
+    ),
+    total: Count,
+  },
+  'GET /api/v1/grid',
+);
+export type PartitionGrid = Static<typeof PartitionGrid>;
+
+/** One entry of the audit trail: who did what to which node, from where. */
+export const AuditEntry = Body({
+  id: Type.Integer({ minimum: 1 }),
+  at: Millis,
+  /** "node", "admin", "cli:<user>", "collect". */
+  actor: Type.String(),
+  action: Type.String(),
+  hostname: Nullable(Type.String()),
+  peer: Nullable(Type.String()),
+  detail: Nullable(Type.String()),
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+
+/** GET /api/v1/audit: the audit trail, newest first (?node=, ?limit=). */
+export const AuditTrail = Body({ events: Type.Array(AuditEntry) }, 'GET /api/v1/audit');
+export type AuditTrail = Static<typeof AuditTrail>;
+
 /** POST /api/v1/enroll, 201: the node's token, shown once (the server keeps only its hash). */
 export const Enrolled = Body({ node_token: Type.String({ minLength: 1 }) }, 'POST /api/v1/enroll (201)');
 export type Enrolled = Static<typeof Enrolled>;
@@ -228,6 +358,14 @@ export type ErrorAnswer = Static<typeof ErrorAnswer>;
 /** The answers published, by the name of their file (docs/schema/ctrsafe.fleet-api-1.NAME.json). */
 export const FLEET_API_BODIES = {
   summary: Summary,
+  'summary-readiness': SUMMARY_SECTIONS.readiness,
+  'summary-kernels': SUMMARY_SECTIONS.kernels,
+  'summary-vulnerabilities': SUMMARY_SECTIONS.vulnerabilities,
+  'summary-rules': SUMMARY_SECTIONS.rules,
+  overview: Overview,
+  matrix: MatrixPage,
+  grid: PartitionGrid,
+  audit: AuditTrail,
   nodes: NodesPage,
   node: NodeDetail,
   plan: PlanPage,

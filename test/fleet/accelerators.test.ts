@@ -4,9 +4,6 @@
 // from the store's version 7 that fills them in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { runCheck } from '../../src/cli/check-command.js';
 import { deviceMatrix, matrixRuntimes } from '../../src/fleet/node-grid.js';
 import { renderFleetMetrics } from '../../src/fleet/server/metrics.js';
@@ -18,8 +15,8 @@ import { openDriver, openStore } from '../../src/fleet/store/open-store.js';
 import { validateReport, type NodeReport } from '../../src/fleet/validate-report.js';
 import { assertPromtoolAccepts } from '../helpers/promtool.js';
 import { DEVICES_SKIP, layeredHost } from '../helpers/layered-host.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
-const pgUrl = process.env.CTRSAFE_TEST_PG;
 const T0 = Date.UTC(2026, 10, 2);
 let seq = 0;
 
@@ -36,26 +33,7 @@ function valid(raw: unknown): NodeReport {
   return v.report;
 }
 
-/** PostgreSQL: a database of this file's own, so it never meets the contract suite's schema resets. */
-async function pgDatabase(): Promise<string> {
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: pgUrl });
-  await c.connect();
-  await c.query('DROP DATABASE IF EXISTS ctrsafe_test_accelerators');
-  await c.query('CREATE DATABASE ctrsafe_test_accelerators');
-  await c.end();
-  const u = new URL(pgUrl!);
-  u.pathname = '/ctrsafe_test_accelerators';
-  return u.toString();
-}
-
-const backends: [string, () => Promise<string>][] = [
-  [
-    'sqlite',
-    async () => `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-acc-')), 'fleet.db')}`,
-  ],
-];
-if (pgUrl) backends.push(['postgres', pgDatabase]);
+const backends = storeBackends('ctrsafe_test_accelerators');
 
 for (const [name, url] of backends)
   test(

@@ -8,7 +8,7 @@ import { createApp, type AppConfig } from '../../src/fleet/server/app.js';
 import { openStore } from '../../src/fleet/store/open-store.js';
 import type { FleetStore } from '../../src/fleet/store/fleet-store.js';
 import { validateReport } from '../../src/fleet/validate-report.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runMain } from '../helpers/run-main.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const SECRET = 'enrol-secret-for-tests-0123456789';
@@ -225,7 +225,7 @@ test('the administrator does the same from the command line; every action is in 
   const db = `sqlite:${dbFile}`;
   const token = (await enrol('node004')).json.node_token as string;
   await store.close();
-  const rekey = runCli([
+  const rekey = await runMain([
     'fleet',
     'rekey',
     'node004',
@@ -238,12 +238,12 @@ test('the administrator does the same from the command line; every action is in 
   ]);
   assert.equal(rekey.code, 0, rekey.stderr);
   assert.match(rekey.stdout, /node004's token no longer works; it may enrol again .* from 10\.0\.0\.4/);
-  const issued = runCli(['fleet', 'rekey', 'node004', '--db', db, '--issue-token']);
+  const issued = await runMain(['fleet', 'rekey', 'node004', '--db', db, '--issue-token']);
   assert.match(issued.stdout, /^[A-Za-z0-9_-]{43}\n$/);
-  assert.equal(runCli(['fleet', 'revoke', 'node004', '--db', db]).code, 0);
-  assert.equal(runCli(['fleet', 'revoke', 'node004', '--db', db]).code, 1, 'nothing left to revoke');
-  assert.equal(runCli(['fleet', 'rekey', '..', '--db', db]).code, 2);
-  const audit = runCli(['fleet', 'audit', '--db', db, '--node', 'node004']).stdout;
+  assert.equal((await runMain(['fleet', 'revoke', 'node004', '--db', db])).code, 0);
+  assert.equal((await runMain(['fleet', 'revoke', 'node004', '--db', db])).code, 1, 'nothing left to revoke');
+  assert.equal((await runMain(['fleet', 'rekey', '..', '--db', db])).code, 2);
+  const audit = (await runMain(['fleet', 'audit', '--db', db, '--node', 'node004'])).stdout;
   assert.match(audit, /revoke\s+node004\s+by cli:/);
   assert.match(audit, /rekey:token-issued\s+node004\s+by cli:/);
   assert.match(audit, /rekey:enrolment-window\s+node004\s+by cli:.*from 10\.0\.0\.4/);

@@ -2,7 +2,13 @@
 import { isIP } from 'node:net';
 import { isHostname } from '../hostname.js';
 import type { AuditEvent } from '../store/node-identity.js';
-import type { EnrolmentRequest, EnrolmentRequests, Rekeyed, Revoked } from '../../schema/fleet-api.js';
+import type {
+  AuditTrail,
+  EnrolmentRequest,
+  EnrolmentRequests,
+  Rekeyed,
+  Revoked,
+} from '../../schema/fleet-api.js';
 import type { FleetBackend } from './backend.js';
 import type { ApiResponse } from './app.js';
 import { errorResponse, jsonResponse } from './responses.js';
@@ -115,7 +121,7 @@ export async function adminRoute(
         limit,
         ...(node && isHostname(node) ? { hostname: node } : {}),
       }),
-    });
+    } satisfies AuditTrail);
   }
   return null;
 }

@@ -2,7 +2,17 @@
 import { renderCsv } from '../../render/csv.js';
 import { NODE_CSV_COLUMNS, nodeCsvCells } from '../../render/render-fleet.js';
 import type { FleetReader, NodeQuery } from '../store/fleet-reader.js';
-import type { DriftPage, NodeDetail, NodesPage, PlanPage, Summary } from '../../schema/fleet-api.js';
+import type {
+  DriftPage,
+  MatrixPage,
+  NodeDetail,
+  NodesPage,
+  Overview,
+  PartitionGrid,
+  PlanPage,
+  Summary,
+  SummarySection,
+} from '../../schema/fleet-api.js';
 import {
   affectedTrendChart,
   kernelChart,
@@ -34,7 +44,10 @@ function table(name: string, format: string | null, columns: string[], rows: unk
   };
 }
 
-const SECTIONS: Record<string, (s: Summary) => [string[], unknown[][], unknown]> = {
+/** Each section's CSV columns and rows, and its JSON: the summary's own part (schema/fleet-api.ts SUMMARY_SECTIONS). */
+const SECTIONS: {
+  [K in SummarySection]: (s: Summary) => [string[], unknown[][], Summary[K]];
+} = {
   readiness: (s) => [
     ['runtime', 'yes', 'no', 'unknown'],
     Object.entries(s.readiness).map(([rt, by]) => [rt, by.yes ?? 0, by.no ?? 0, by.unknown ?? 0]),
@@ -106,11 +119,11 @@ export async function readRoute(
         affectedTrendChart(trend),
         readinessTrendChart(trend),
       ],
-    });
+    } satisfies Overview);
   }
   const section = /^\/api\/v1\/summary\/([a-z]+)$/.exec(p)?.[1];
-  if (section && SECTIONS[section]) {
-    const [cols, rows, json] = SECTIONS[section](await store.summary(now, staleMs));
+  if (section && Object.hasOwn(SECTIONS, section)) {
+    const [cols, rows, json] = SECTIONS[section as SummarySection](await store.summary(now, staleMs));
     return table(section, format, cols, rows, json);
   }
   /** The node table's filters from the query string, shared by the nodes, the matrix and the grid. */
@@ -133,16 +146,22 @@ export async function readRoute(
     const device = q.get('device');
     if (device !== null && isAcceleratorKind(device)) {
       const nodes = deviceMatrix(r.nodes, device);
-      return jsonResponse(200, { ...r, device, nodes, runtimes: matrixRuntimes(nodes) });
+      return jsonResponse(200, {
+        ...r,
+        device,
+        nodes,
+        runtimes: matrixRuntimes(nodes),
+      } satisfies MatrixPage);
     }
-    return jsonResponse(200, { ...r, runtimes: matrixRuntimes(r.nodes) });
+    return jsonResponse(200, { ...r, runtimes: matrixRuntimes(r.nodes) } satisfies MatrixPage);
   }
   if (p === '/api/v1/grid') {
     // Every node (up to 20,000) coloured by one runtime's verdict; the runtime installed on most nodes by default.
     const query = nodeQuery(20_000);
     const runtime = query.runtime ?? (await mostInstalled(store, now, staleMs));
     delete query.runtime;
-    return jsonResponse(200, partitionGrid((await store.nodeViews({ ...query, offset: 0 })).nodes, runtime));
+    const grid = partitionGrid((await store.nodeViews({ ...query, offset: 0 })).nodes, runtime);
+    return jsonResponse(200, grid satisfies PartitionGrid);
   }
   if (p === '/api/v1/nodes') {
     const query = nodeQuery(limit(100));

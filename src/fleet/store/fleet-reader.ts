@@ -1,11 +1,12 @@
 // Read side of the fleet store: summary and plan from the counters, node pages, node detail, drift. Never writes.
 import { compressHostlist } from '../hostlist.js';
-import { auditEvents, listEnrolmentRequests, type AuditEvent } from './node-identity.js';
+import { auditEvents, listEnrolmentRequests } from './node-identity.js';
 import { decodeView } from './node-state.js';
 import { readSeries, readTrend, type Trend } from './daily-rollups.js';
 import { ruleFacts, vulnFacts } from './server-facts.js';
 import type { SqlDriver } from './sql-driver.js';
 import type {
+  AuditEntry,
   DriftPage,
   DriftRow,
   EnrolmentRequest,
@@ -92,7 +93,7 @@ export class FleetReader {
     return listEnrolmentRequests(this.db, status);
   }
 
-  auditEvents(q: { limit: number; hostname?: string }): Promise<(AuditEvent & { id: number })[]> {
+  auditEvents(q: { limit: number; hostname?: string }): Promise<AuditEntry[]> {
     return auditEvents(this.db, q);
   }
 

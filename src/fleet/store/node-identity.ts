@@ -1,5 +1,5 @@
 // Node identity in the store: enrolment binds a host name to one token once; only an administrator re-keys it.
-import type { EnrolmentRequest } from '../../schema/fleet-api.js';
+import type { AuditEntry, EnrolmentRequest } from '../../schema/fleet-api.js';
 import type { SqlDriver } from './sql-driver.js';
 
 /** What the site does with a second enrolment of a host name that has a token: refuse it, or hold it for approval. */
@@ -182,8 +182,8 @@ export async function decideEnrolment(
 export async function auditEvents(
   db: SqlDriver,
   q: { limit: number; hostname?: string },
-): Promise<(AuditEvent & { id: number })[]> {
-  const rows = await db.all<AuditEvent & { id: number }>(
+): Promise<AuditEntry[]> {
+  const rows = await db.all<AuditEntry>(
     `SELECT id, at, actor, action, hostname, peer, detail FROM audit_events ${q.hostname ? 'WHERE hostname = ?' : ''} ORDER BY id DESC LIMIT ?`,
     [...(q.hostname ? [q.hostname] : []), Math.min(Math.max(1, q.limit), 10_000)],
   );

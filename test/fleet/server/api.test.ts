@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createApp, type ApiRequest } from '../../../src/fleet/server/app.js';
 import { hashToken } from '../../../src/fleet/server/tokens.js';
 import { openStore } from '../../../src/fleet/store/open-store.js';
-import { runCli } from '../../helpers/run-cli.js';
+import { checkJson } from '../../helpers/check-report.js';
 import { FIXTURES } from '../../helpers/tree.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -28,10 +28,10 @@ async function setup() {
 }
 
 /** A real report of a fixture host, with its hostname set to the enrolled node's. */
-function reportFor(hostname: string, fixture = 'rocky9'): Record<string, unknown> {
-  const r = JSON.parse(
-    runCli(['check', '--root', path.join(FIXTURES, fixture), '--format', 'json']).stdout,
-  ) as Record<string, unknown> & { host: { hostname: string } };
+async function reportFor(hostname: string, fixture = 'rocky9'): Promise<Record<string, unknown>> {
+  const r = JSON.parse(await checkJson(path.join(FIXTURES, fixture))) as Record<string, unknown> & {
+    host: { hostname: string };
+  };
   r.host.hostname = hostname;
   return r;
 }
@@ -46,7 +46,7 @@ test('enrol, report once, read it back as admin', async () => {
     const e = await call('POST', '/api/v1/enroll', { hostname: 'node001', secret: SECRET });
     assert.equal(e.status, 201);
     const token = (JSON.parse(e.body) as { node_token: string }).node_token;
-    const rep = reportFor('node001');
+    const rep = await reportFor('node001');
     const first = await call('POST', '/api/v1/reports', rep, token);
     assert.equal(first.status, 201, first.body);
     assert.equal(
@@ -74,11 +74,11 @@ test('refusals: no token, wrong token, revoked token, another node, malformed JS
         node_token: string;
       }
     ).node_token;
-    const rep = reportFor('node001');
+    const rep = await reportFor('node001');
     assert.equal((await call('POST', '/api/v1/reports', rep)).status, 401, 'no token');
     assert.equal((await call('POST', '/api/v1/reports', rep, 'x'.repeat(43))).status, 401, 'wrong token');
     assert.equal(
-      (await call('POST', '/api/v1/reports', reportFor('node002'), token)).status,
+      (await call('POST', '/api/v1/reports', await reportFor('node002'), token)).status,
       403,
       "another host's report",
     );
@@ -140,7 +140,9 @@ test('dashboard files carry a strict CSP and no data; every read route needs the
         node_token: string;
       }
     ).node_token;
-    const formula = reportFor('formula01', 'centos7-default') as { host: { kernel: { release: string } } };
+    const formula = (await reportFor('formula01', 'centos7-default')) as {
+      host: { kernel: { release: string } };
+    };
     formula.host.kernel.release = '=cmd|x';
     assert.equal((await call('POST', '/api/v1/reports', formula, token)).status, 201);
     for (const path of [
@@ -207,8 +209,8 @@ test('a node that keeps sending large reports waits (503, Retry-After) while the
           ).body,
         ) as { node_token: string }
       ).node_token;
-    const send = (hostname: string, token: string) => {
-      const body = Buffer.from(JSON.stringify(reportFor(hostname)));
+    const send = async (hostname: string, token: string) => {
+      const body = Buffer.from(JSON.stringify(await reportFor(hostname)));
       return app({
         method: 'POST',
         url: '/api/v1/reports',

@@ -13,7 +13,7 @@ import { renderFleetMetrics } from '../../../src/fleet/server/metrics.js';
 import { openStore } from '../../../src/fleet/store/open-store.js';
 import { validateReport } from '../../../src/fleet/validate-report.js';
 import { fixtureReport } from '../../helpers/seed-fleet.js';
-import { runCli } from '../../helpers/run-cli.js';
+import { runMain } from '../../helpers/run-main.js';
 import { FIXTURES, REPO } from '../../helpers/tree.js';
 import { DEVICES_SKIP, layeredHost } from '../../helpers/layered-host.js';
 
@@ -85,7 +85,7 @@ test('every metric and label the PromQL names exists in what ctrsafe exports', a
   const names = new Map<string, Set<string>>();
   for (const fixture of NODES) {
     const root = fixture === 'rocky9' ? path.join(FIXTURES, fixture) : layeredHost(fixture);
-    const node = runCli(['check', '--root', root, '--format', 'prometheus']);
+    const node = await runMain(['check', '--root', root, '--format', 'prometheus']);
     assert.equal(node.code, 0, node.stderr);
     exported(node.stdout, names);
   }

@@ -3,7 +3,7 @@
 import { getJson } from './api.js';
 import { button, fmtInt, h, route } from './dom.js';
 import { look, VERDICT_LOOK } from './verdicts.js';
-import type { NodeView } from './types.js';
+import type { MatrixPage } from './types.js';
 
 const PAGE = 200;
 const DEVICES = { gpu: 'GPU', rdma: 'RDMA' } as const;
@@ -23,9 +23,7 @@ export async function renderMatrix(main: HTMLElement, params: URLSearchParams): 
   const api = new URLSearchParams(params);
   api.set('limit', String(PAGE));
   api.set('offset', String(offset));
-  const d = await getJson<{ total: number; runtimes: string[]; nodes: NodeView[]; device?: string }>(
-    `/api/v1/matrix?${api}`,
-  );
+  const d = await getJson<MatrixPage>(`/api/v1/matrix?${api}`);
   const current = Object.fromEntries(params) as Record<string, string>;
   const device = d.device === 'gpu' || d.device === 'rdma' ? d.device : null;
   const what = device ? DEVICES[device] : null;
