@@ -18,8 +18,8 @@ export const fixedList = (entries: readonly Affected[]): string | null =>
     .filter((x): x is string => x !== null)
     .join(', ') || null;
 
-function ownFix(r: AffectedRange, entries: readonly Affected[], elsewhere: string | null): string {
-  const fix = fixedOf(r) ?? fixedList(entries);
+/** Where the fix of an affected version is: its own line's, or, when that has none, the other lines'. */
+function fixedIn(fix: string | null, elsewhere: string | null): string {
   if (fix) return `fixed in ${fix}`;
   return elsewhere
     ? `no release of its line fixes it (fixed upstream in ${elsewhere})`
@@ -68,12 +68,14 @@ export function judgeRanges(
   let unknown = false;
   for (const r of rs) {
     const hit = inRange(version, r, cmp);
-    if (hit === true)
+    if (hit === true) {
+      const fixed = fixedOf(r) ?? fixedList(entries);
       return {
         status: 'affected',
-        fixed: fixedOf(r) ?? fixedList(entries),
-        why: `${label} ${version} is affected; ${ownFix(r, entries, elsewhere)}`,
+        fixed,
+        why: `${label} ${version} is affected; ${fixedIn(fixed, elsewhere)}`,
       };
+    }
     if (hit === null) unknown = true;
   }
   if (unknown)
