@@ -9,13 +9,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from '../helpers/tree.js';
 
-/** The package's bin: the launcher that loads the bundle with the cache. */
-const BIN = path.join(REPO, 'dist/bundle/ctrsafe-launch.cjs');
+/**
+ * The package's bin (the launcher that loads the bundle with the cache) and Node 24, copied where the test user can
+ * read them: a checkout may sit in a directory closed to others (`mktemp -d` makes it 0700), and Node 24 is kept
+ * inside the checkout (node_modules/.cache).
+ */
+const STAGE = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-cc-bin-'));
+fs.chmodSync(STAGE, 0o755);
+for (const f of fs.readdirSync(path.join(REPO, 'dist/bundle')))
+  fs.cpSync(path.join(REPO, 'dist/bundle', f), path.join(STAGE, f), { preserveTimestamps: true });
+const BIN = path.join(STAGE, 'ctrsafe-launch.cjs');
 
 // The machine's Node and Node 24 LTS from the registry (scripts/fetch-node.mjs): the cache is V8's, so each keeps its own.
-const node24 = execFileSync(process.execPath, [path.join(REPO, 'scripts/fetch-node.mjs')], {
-  encoding: 'utf8',
-}).trim();
+const node24 = path.join(STAGE, 'node24');
+fs.copyFileSync(
+  execFileSync(process.execPath, [path.join(REPO, 'scripts/fetch-node.mjs')], { encoding: 'utf8' }).trim(),
+  node24,
+);
+fs.chmodSync(node24, 0o755);
+process.on('exit', () => fs.rmSync(STAGE, { recursive: true, force: true }));
 
 /** Runs the bin as a user (ctrtest when the suite runs as root) with its cache under cacheHome. */
 function runAsUser(node: string, cacheHome: string, args: string[]): { stdout: string; stderr: string } {
