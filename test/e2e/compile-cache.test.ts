@@ -27,6 +27,10 @@ fs.copyFileSync(
   node24,
 );
 fs.chmodSync(node24, 0o755);
+/** The Node running the tests, copied too: under scripts/test.sh's second pass it is Node 24 in the checkout. */
+const machineNode = path.join(STAGE, 'node');
+fs.copyFileSync(process.execPath, machineNode);
+fs.chmodSync(machineNode, 0o755);
 process.on('exit', () => fs.rmSync(STAGE, { recursive: true, force: true }));
 
 /** Runs the bin as a user (ctrtest when the suite runs as root) with its cache under cacheHome. */
@@ -57,7 +61,7 @@ function userCacheHome(): string {
 }
 
 for (const [label, node] of [
-  ['the machine', process.execPath],
+  ['the machine', machineNode],
   ['Node 24 LTS', node24],
 ] as const)
   test(`${label}'s Node: the first start writes a code cache in the user's own directory, the next uses it`, () => {
@@ -81,7 +85,7 @@ test('no cache below a directory others can write (a cache home in /tmp): nothin
   const open = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-cc-open-'));
   fs.chmodSync(open, 0o1777);
   const cacheHome = path.join(open, 'cache');
-  const r = runAsUser(process.execPath, cacheHome, ['--version']);
+  const r = runAsUser(machineNode, cacheHome, ['--version']);
   assert.match(r.stdout, /^ctrsafe \d/);
   // The first directory on the way that others can write is named: /tmp itself, or the one made for the test.
   const named = /code cache not used: (\S+) is not root's or this user's directory/.exec(r.stderr)?.[1];
@@ -91,14 +95,14 @@ test('no cache below a directory others can write (a cache home in /tmp): nothin
 
 test('a damaged cache never reaches V8 (its deserializer would abort Node): it is replaced, and the command runs', () => {
   const cacheHome = userCacheHome();
-  runAsUser(process.execPath, cacheHome, ['rules', '--format', 'json']);
+  runAsUser(machineNode, cacheHome, ['rules', '--format', 'json']);
   const dir = path.join(cacheHome, 'ctrsafe/compile');
   const [entry] = fs.readdirSync(dir);
   assert.match(entry!, /^rules-/, 'one cache per command word');
   const file = path.join(dir, entry!);
   const good = fs.readFileSync(file);
   fs.writeFileSync(file, Buffer.concat([good.subarray(0, 64), Buffer.alloc(good.length - 64, 0x41)]));
-  const r = runAsUser(process.execPath, cacheHome, ['rules', '--format', 'json']);
+  const r = runAsUser(machineNode, cacheHome, ['rules', '--format', 'json']);
   assert.ok((JSON.parse(r.stdout) as unknown[]).length > 10, 'the rules were listed');
   assert.match(r.stderr, /code cache \S+ damaged[\s\S]*written/);
   assert.notEqual(fs.readFileSync(file).subarray(-16).toString('latin1'), 'A'.repeat(16), 'rewritten');
