@@ -74,6 +74,10 @@ const ROOTFS = miniRootfs();
 const BIN = path.join(scratch('ctrsafe-bin-'), 'ctrsafe.cjs');
 fs.copyFileSync(REPO_BIN, BIN);
 fs.chmodSync(BIN, 0o755);
+/** The Node running the tests, copied beside it: in test.sh's second pass it is Node 24 inside the checkout. */
+const NODE = path.join(path.dirname(BIN), 'node');
+fs.copyFileSync(process.execPath, NODE);
+fs.chmodSync(NODE, 0o755);
 
 /** The mini root file system as a squashfs, and as a SIF whose primary partition is that squashfs. */
 function squashfsAndSif(dir: string): { sqfs: string; sif: string } {
@@ -97,7 +101,7 @@ function spawnAsUser(argv: string[]): ChildProcessWithoutNullStreams {
 
 /** `ctrsafe run ...` as the unprivileged user, from a directory they can enter. */
 function run(args: string[], env: Record<string, string> = {}) {
-  const argv = [process.execPath, BIN, 'run', ...args];
+  const argv = [NODE, BIN, 'run', ...args];
   const cmd = asRoot
     ? ['runuser', '-u', USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv]
     : argv;
@@ -192,7 +196,7 @@ test('binds: writable where asked, read-only where asked; the command’s exit c
 
 test('a signal sent to ctrsafe reaches the command, whose own exit code comes back', async () => {
   const argv = [
-    process.execPath,
+    NODE,
     BIN,
     'run',
     ROOTFS,
@@ -472,7 +476,7 @@ test(
       '2',
       '-t',
       '2',
-      process.execPath,
+      NODE,
       BIN,
       'run',
       ROOTFS,
@@ -586,7 +590,7 @@ test('the tasks of one job share one unpack of an image (srun -n 4 on one node)'
   if (asRoot) fs.chownSync(path.dirname(cache), UID, UID);
   const one = () =>
     new Promise<number | null>((resolve) => {
-      const argv = [process.execPath, BIN, 'run', '--cache', cache, tgz, '--', '/bin/true'];
+      const argv = [NODE, BIN, 'run', '--cache', cache, tgz, '--', '/bin/true'];
       spawnAsUser(argv).on('close', resolve);
     });
   assert.deepEqual(await Promise.all([one(), one(), one(), one()]), [0, 0, 0, 0]);
@@ -623,7 +627,7 @@ test(
   { skip: !asRoot },
   () => {
     const asRootRun = (args: string[], env: Record<string, string>) => {
-      const r = spawnSync(process.execPath, [BIN, 'run', ...args], {
+      const r = spawnSync(NODE, [BIN, 'run', ...args], {
         encoding: 'utf8',
         cwd: '/tmp',
         timeout: 120_000,
