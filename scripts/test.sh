@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # signed SIFs; go-toml's tomljson (v1; Apptainer links v2) parses the ecl.toml ctrsafe writes; db5.3-util writes
 # the Berkeley DB package databases the RPM readers are tested on; binutils' objcopy puts Go build information
 # into a real ELF; lintian, rpmlint and debootstrap check and install the packages; zsh reads its completion script;
-# promtool, from prometheus, lints the metrics; qemu-user-static and the arm64 cross libraries run the arm64 executable).
-pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm db5.3-util binutils squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge pdsh chromium fonts-liberation siftool golang-github-pelletier-go-toml zsh lintian rpmlint debootstrap prometheus qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
+# promtool, from prometheus, lints the metrics; qemu-user-static and the arm64 cross libraries run the arm64 executable;
+# squashfuse is the FUSE mount the in-process gate must refuse to read).
+pkgs=(charliecloud-runtime podman uidmap bubblewrap util-linux perl libcap2-bin squashfs-tools spectre-meltdown-checker hyperfine time python3-rpm rpm db5.3-util binutils squashfs-tools-ng umoci skopeo zstd xz-utils e2fsprogs attr postgresql slurm-wlm slurmctld slurmd slurm-client munge pdsh chromium fonts-liberation siftool golang-github-pelletier-go-toml zsh lintian rpmlint debootstrap prometheus qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross squashfuse)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,6 +9,7 @@ import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
+import type { PathGuard } from '../host/path-guard.js';
 import { SafeDir } from '../host/safe-write.js';
 import { findRule } from '../rules/catalogue.js';
 import type { ContainerModel } from '../rules/rule.js';
@@ -42,8 +43,10 @@ export async function runCheck(opts: {
   advisoriesDir?: string;
   dbDir?: string;
   onStep?: (step: string) => void;
+  /** Live paths not to read in this process (the in-process gate); root.refused() names the first one asked for. */
+  guard?: PathGuard;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
-  const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live();
+  const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live(opts.guard);
   // The probes first: they are the longest wait, and the database loads while they run.
   opts.onStep?.('starting probes');
   const probes = startProbes(root, opts);

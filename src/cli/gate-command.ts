@@ -3,10 +3,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { gateOutcome, tellsSlurm } from '../gate/gate-outcome.js';
 import { DEFAULT_GATE_POLICY, loadGatePolicy, type GatePolicy } from '../gate/gate-policy.js';
-import { runCheckChild } from '../gate/run-check-child.js';
-import { GateInput } from '../schema/node-report.js';
 import { asciiLine } from '../render/terminal-text.js';
 import { toolVersion } from '../tool-version.js';
+import { gateCheck } from './gate-check.js';
 import type { CommandContext } from './spec.js';
 
 const DEFAULT_POLICY_FILE = '/etc/ctrsafe/gate.yaml';
@@ -39,10 +38,18 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
     return r.pass ? 0 : 1;
   }
 
-  const pass = (name: string) => (opts.get(name) !== undefined ? [`--${name}`, opts.get(name)!] : []);
-  const child = await runCheckChild(
-    [...pass('root'), ...pass('as-user'), ...pass('probe-timeout'), ...pass('advisories'), ...pass('db')],
-    { timeoutMs: timeoutS * 1000, accept: GateInput, env: io.env, ...(io.self ? { argv0: io.self } : {}) },
+  const probeTimeoutMs = opts.int('probe-timeout', 60000);
+  const { child, how } = await gateCheck(
+    {
+      ...(opts.get('root') !== undefined ? { root: opts.get('root')! } : {}),
+      ...(opts.get('as-user') !== undefined ? { asUser: opts.get('as-user')! } : {}),
+      ...(opts.get('advisories') !== undefined ? { advisoriesDir: opts.get('advisories')! } : {}),
+      ...(opts.get('db') !== undefined ? { dbDir: opts.get('db')! } : {}),
+      ...(probeTimeoutMs !== undefined ? { probeTimeoutMs } : {}),
+      timeoutMs: timeoutS * 1000,
+      watchdog: opts.has('watchdog'),
+    },
+    io,
   );
   const outcome = gateOutcome(child, policy, onError, new Date());
 
@@ -74,6 +81,7 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
           policy_digest: policyFile
             ? createHash('sha256').update(fs.readFileSync(policyFile)).digest('hex')
             : null,
+          check: how,
           ...outcome,
           slurm,
         },
@@ -87,6 +95,9 @@ export async function gateCommand({ io, opts }: CommandContext): Promise<number>
       for (const f of outcome.verdict?.failures.slice(2) ?? [])
         io.stdout.write(`  also: ${asciiLine(f, 300)}\n`);
       for (const n of outcome.verdict?.notes ?? []) io.stdout.write(`  note: ${asciiLine(n, 300)}\n`);
+      io.stdout.write(
+        `  note: the check ran ${how.mode === 'in-process' ? 'in this process' : `in a child under the watchdog (${asciiLine(how.why ?? '', 200)})`}\n`,
+      );
     }
     if (slurm) io.stderr.write(`ctrsafe: ${asciiLine(slurm.message, 300)}\n`);
   }

@@ -1,6 +1,7 @@
 // Reads a host only through its root directory: bounded, read-only, and confined (symlinks never leave the root).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { PathGuard } from './path-guard.js';
 import { HostRootError } from '../errors.js';
 import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './snapshot-manifest.js';
 
@@ -76,6 +77,9 @@ export class HostRoot {
   /** Reads are memoised: several collectors look at /proc/self/mountinfo and friends, and a check is one moment. */
   private readonly cache = new Map<string, BytesResult>();
   private readonly logged = new Set<string>();
+  /** Live paths that may not be read in this process (path-guard.ts), and the first one a collector asked for. */
+  private guard: PathGuard | null = null;
+  #refused: string | null = null;
 
   private constructor(
     dir: string,
@@ -89,8 +93,26 @@ export class HostRoot {
     this.manifestProblem = problem;
   }
 
-  static live(): HostRoot {
-    return new HostRoot('/', true, null, null);
+  /**
+   * The live host. With a guard, a path it refuses is not touched: the read fails as "not read", and refused()
+   * names it, so that the caller can run the check again where a hang cannot hurt (the gate's watchdog child).
+   */
+  static live(guard?: PathGuard): HostRoot {
+    const root = new HostRoot('/', true, null, null);
+    root.guard = guard ?? null;
+    return root;
+  }
+
+  /** The first live path the guard kept this check from reading, if any: its facts are then incomplete. */
+  refused(): string | null {
+    return this.#refused;
+  }
+
+  private refuse(p: string): { ok: false; reason: string; missing: false } | null {
+    const why = this.guard?.(p) ?? null;
+    if (why === null) return null;
+    this.#refused ??= why;
+    return { ok: false, reason: `not read in this process: ${why}`, missing: false };
   }
 
   /** Opens a copied tree; throws HostRootError (one line) when it is not a readable directory. */
@@ -248,6 +270,8 @@ export class HostRoot {
     const p = path.posix.normalize('/' + hostPath);
     let fd: number;
     if (this.isLive) {
+      const no = this.refuse(p);
+      if (no) return no;
       try {
         fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       } catch (e) {
@@ -336,6 +360,8 @@ export class HostRoot {
     this.note('stat', p);
     let st: fs.Stats;
     if (this.isLive) {
+      const no = this.refuse(p);
+      if (no) return no;
       try {
         st = fs.statSync(p);
       } catch (e) {
@@ -382,6 +408,8 @@ export class HostRoot {
     this.note('list', p);
     let dir: fs.Dir;
     if (this.isLive) {
+      const no = this.refuse(p);
+      if (no) return no;
       try {
         dir = fs.opendirSync(p);
       } catch (e) {

@@ -10,6 +10,8 @@ import { gateOutcome, tellsSlurm } from '../../src/gate/gate-outcome.js';
 import { parseScontrolNode, pickNodeName, planSlurmAction } from '../../src/gate/slurm-node.js';
 import { runMain } from '../helpers/run-main.js';
 import { withStuckCheck } from '../helpers/stuck-check.js';
+import { hangProne } from '../../src/host/path-guard.js';
+import { parseMountinfo } from '../../src/parse/mounts.js';
 import { BIN, FIXTURES, REPO, writeTree } from '../helpers/tree.js';
 import { DT, FS, PART, partitionExtra, writeSif } from '../helpers/write-sif.js';
 
@@ -235,8 +237,100 @@ test('CLI: a fixture host that fails, one that passes, a bad policy, JSON output
   assert.equal(b.stderr.trim().split('\n').length, 1);
 });
 
+// --watchdog: on this host the check would otherwise run in the gate's own process, with no child to stop.
 const gateWithStuckCheck = (extra: string[]) =>
-  withStuckCheck([process.execPath, BIN, 'gate', '--timeout', '2', ...extra]);
+  withStuckCheck([process.execPath, BIN, 'gate', '--watchdog', '--timeout', '2', ...extra]);
+
+const hangProneMounts = () =>
+  parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')).filter(
+    (m) => hangProne(m.fstype) && !/^\/(proc|sys)\//.test(m.mountpoint),
+  );
+
+test('gate runs the check in its own process where nothing it reads can hang, with the verdict the watchdog gives', async (t) => {
+  if (hangProneMounts().length > 0)
+    return t.skip(
+      `this host has network or FUSE mounts: ${hangProneMounts()
+        .map((m) => m.mountpoint)
+        .join(', ')}`,
+    );
+  const gate = (...extra: string[]) =>
+    spawnSync(process.execPath, [BIN, 'gate', '--format', 'json', ...extra], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  const inProcess = gate();
+  const child = gate('--watchdog');
+  const a = JSON.parse(inProcess.stdout) as Record<string, unknown>;
+  const b = JSON.parse(child.stdout) as Record<string, unknown>;
+  assert.deepEqual(a.check, { mode: 'in-process', why: null });
+  assert.deepEqual(b.check, { mode: 'watchdog', why: '--watchdog' });
+  assert.equal(inProcess.status, child.status);
+  for (const k of ['pass', 'line', 'verdict', 'error']) assert.deepEqual(a[k], b[k], k);
+  // A tree is always read under the watchdog: it is often on a shared file system.
+  const tree = await runMain(['gate', '--format', 'json', '--root', path.join(FIXTURES, 'debian12')]);
+  assert.deepEqual((JSON.parse(tree.stdout) as { check: unknown }).check, {
+    mode: 'watchdog',
+    why: '--root',
+  });
+});
+
+test('gate falls back to the watchdog when the check would read a FUSE mount, naming the path (squashfuse, root)', (t) => {
+  if (process.getuid!() !== 0) return t.skip('mounts in a namespace of its own: root only');
+  const img = path.join(writeTree({}), 'apps.sqfs');
+  execFileSync('mksquashfs', [
+    writeTree({ 'bin/enroot': '#!/bin/sh\n' }),
+    img,
+    '-noappend',
+    '-quiet',
+    '-no-progress',
+  ]);
+  // /opt/apptainer is one of the places the check looks for Apptainer; /usr/local/bin/enroot, a link onto the mount,
+  // one of enroot's. Both in a private mount namespace, on tmpfs over the host's /opt and /usr/local/bin.
+  const script = [
+    'set -e',
+    'mount -t tmpfs ctrsafe-test /opt',
+    'mkdir /opt/apptainer',
+    `squashfuse ${img} /opt/apptainer`,
+    'mount -t tmpfs ctrsafe-test /usr/local/bin',
+    'ln -s /opt/apptainer/bin/enroot /usr/local/bin/enroot',
+    `"$@"`,
+  ].join('\n');
+  const run = (...extra: string[]) => {
+    const r = spawnSync(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        process.execPath,
+        BIN,
+        'gate',
+        ...extra,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    return r;
+  };
+  const j = JSON.parse(run('--format', 'json').stdout) as {
+    check: { mode: string; why: string };
+    error: unknown;
+  };
+  assert.equal(j.check.mode, 'watchdog');
+  assert.match(
+    j.check.why,
+    /^the check reads \/(opt\/apptainer\S* \((on \/opt\/apptainer, )?fuse\.squashfuse\)|usr\/local\/bin\/enroot, which leads to \/opt\/apptainer \(fuse\.squashfuse\)), on a file system where a read can hang$/,
+  );
+  assert.equal(j.error, null, 'the child read it and judged the node');
+  assert.match(
+    run('-v').stdout,
+    /\n {2}note: the check ran in a child under the watchdog \(the check reads \/.*fuse\.squashfuse/,
+  );
+});
 
 test('watchdog: a check that hangs is killed, the step is named, and the node is not failed for it', async () => {
   const r = await gateWithStuckCheck([]);

@@ -6,7 +6,7 @@ export const GATE: CommandSpec = {
   name: 'gate',
   summary: 'pass or fail this node (or an image) against the site policy, in one line for Slurm and NHC',
   description:
-    'Runs the check under a watchdog and judges it against the site policy (required runtimes, severity thresholds, waivers with end dates), printing one line in the style of NHC. With --slurm-drain it drains the node with a ctrsafe reason when it fails and resumes it when it passes, only if ctrsafe drained it. With --image it judges one image against the image policy instead, caching verdicts by content.',
+    'Runs the check and judges it against the site policy (required runtimes, severity thresholds, waivers with end dates), printing one line in the style of NHC. The check runs in the gate’s own process when nothing it reads is on a network, FUSE or automount file system (where a dead server would block it), else in a child under a watchdog that ends it after --timeout. With --slurm-drain it drains the node with a ctrsafe reason when it fails and resumes it when it passes, only if ctrsafe drained it. With --image it judges one image against the image policy instead, caching verdicts by content.',
   options: [
     {
       name: 'policy',
@@ -42,9 +42,14 @@ export const GATE: CommandSpec = {
       default: '10',
     },
     {
+      name: 'watchdog',
+      description:
+        'always run the check in a child under the watchdog (a second Node start), even when it could run in-process',
+    },
+    {
       name: 'timeout',
       value: 'SEC',
-      description: 'watchdog for the whole check',
+      description: 'watchdog for the whole check (in-process: the bound on every probe)',
       default: "the policy's timeout_seconds, 30",
     },
     {
