@@ -5,6 +5,7 @@ import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { advisoryCves } from '../advisories/distro-index.js';
 import { collectHost, startProbes } from '../collect/collect-host.js';
+import { FactCache } from '../collect/fact-cache.js';
 import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
@@ -55,8 +56,11 @@ export async function runCheck(opts: {
     opts.advisoriesDir !== undefined
       ? loadAdvisoryDir(opts.advisoriesDir)
       : loadDatabase(opts.dbDir ?? defaultStoreDir(opts.env ?? process.env));
+  // Live only: a tree is read once, and its files are not this host's.
+  const cache = root.isLive ? FactCache.forUser(opts.env ?? process.env, toolVersion()) : FactCache.none();
   const collected = await collectHost({
     root,
+    cache,
     cves: advisoryCves(db.advisories),
     ...(probes ? { probes } : {}),
     ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
@@ -64,6 +68,7 @@ export async function runCheck(opts: {
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.onStep ? { onStep: opts.onStep } : {}),
   });
+  cache.save();
   opts.onStep?.('matching advisories and evaluating rules');
   const report = buildReport(
     collected.facts,

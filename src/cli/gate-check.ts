@@ -1,8 +1,8 @@
 // Where the gate's check runs: in the gate's own process (one Node start) when no read can block, else in a child
 // under the watchdog (two starts), as the gate always did before issue 16.
 import { livePathGuard } from '../host/path-guard.js';
-import { runCheckChild, type CheckChildResult } from '../gate/run-check-child.js';
-import { GateInput } from '../schema/node-report.js';
+import type { CheckChildResult } from '../gate/run-check-child.js';
+import type { GateInput } from '../schema/node-report.js';
 import { describeError } from '../errors.js';
 import type { CliIo } from './io.js';
 
@@ -63,6 +63,12 @@ export async function gateCheck(
   }
   const pass = (name: string, v: string | number | undefined) =>
     v !== undefined ? [`--${name}`, String(v)] : [];
+  // Loaded only here: the child's report is validated against the schema (typebox), which the in-process check,
+  // typed at build time, does not need; a gate that runs in-process starts faster without it.
+  const [{ runCheckChild }, { GateInput }] = await Promise.all([
+    import('../gate/run-check-child.js'),
+    import('../schema/node-report.js'),
+  ]);
   const child = await runCheckChild(
     [
       ...pass('root', o.root),

@@ -2,11 +2,12 @@
 import { gunzipSync } from 'node:zlib';
 import type { HostRoot } from '../host/host-root.js';
 import { changelogFacts, debianChangelogCves, rpmChangelogCves } from '../parse/changelog-cves.js';
-import { parseDpkgStatus } from '../parse/dpkg-status.js';
+import { parseDpkgStatus, type DpkgPackage } from '../parse/dpkg-status.js';
 import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIMES } from '../runtimes/locations.js';
 import type { KernelPackageEntry } from '../version/kernel-package.js';
 import { rpmKernelIsRunning, rpmSourceName } from '../version/kernel-package.js';
+import { FactCache, fileIdentity, setDigest } from './fact-cache.js';
 import { readRpmDatabase } from './read-rpmdb.js';
 
 export interface PackageVersion {
@@ -64,56 +65,96 @@ export const RPM_KERNEL_NAMES = [
 const isDebianKernel = (n: string) => n.startsWith('linux-image-');
 const MAX_CHANGELOG = 16 * 1024 * 1024;
 
-/** A Debian changelog of one package (changelog.Debian.gz, or changelog.gz for the kernel image), bounded. */
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The CVE facts of one changelog (changelog.Debian.gz, or changelog.gz for the kernel image), bounded; null if none. */
+function changelogFixes(root: HostRoot, p: string, cves: ReadonlySet<string>): string[] | null {
+  const r = root.readBytes(p, 4 * 1024 * 1024);
+  if (!r.ok || r.truncated) return null;
+  try {
+    const text = gunzipSync(r.data, { maxOutputLength: MAX_CHANGELOG }).toString('utf8');
+    return changelogFacts(debianChangelogCves(text, cves));
+  } catch {
+    return null; // not gzip, or larger than 16 MiB: no evidence, never an error
+  }
+}
+
+/**
+ * A Debian changelog of one package. Inflating and scanning it is most of this reader's time, and its answer
+ * changes only with the file or the CVE ids searched for: both are the cache key.
+ */
 function debianChangelog(
   root: HostRoot,
   pkg: string,
   cves: ReadonlySet<string>,
+  cache: FactCache,
+  cvesKey: string,
 ): { changelogFixes: string[]; changelogFrom: string } | undefined {
   if (cves.size === 0) return undefined;
   for (const name of ['changelog.Debian.gz', 'changelog.gz']) {
     const p = `/usr/share/doc/${pkg}/${name}`;
-    const r = root.readBytes(p, 4 * 1024 * 1024);
-    if (!r.ok || r.truncated) continue;
-    try {
-      const text = gunzipSync(r.data, { maxOutputLength: MAX_CHANGELOG }).toString('utf8');
-      return {
-        changelogFixes: changelogFacts(debianChangelogCves(text, cves)),
-        changelogFrom: root.display(p),
-      };
-    } catch {
-      return undefined; // not gzip, or larger than 16 MiB: no evidence, never an error
-    }
+    const st = root.liveStat(p);
+    const key = st ? `${fileIdentity(st)} ${cvesKey}` : null;
+    const hit = key ? cache.get(`changelog ${p}`, key, isStrings) : undefined;
+    const fixes = hit ?? changelogFixes(root, p, cves);
+    if (fixes === null) continue;
+    if (key && !hit) cache.set(`changelog ${p}`, key, fixes);
+    return { changelogFixes: fixes, changelogFrom: root.display(p) };
   }
   return undefined;
+}
+
+type DpkgRows = [string, DpkgPackage][];
+const isDpkgRows = (v: unknown): v is DpkgRows =>
+  Array.isArray(v) &&
+  v.every(
+    (r) =>
+      Array.isArray(r) &&
+      typeof r[0] === 'string' &&
+      typeof r[1] === 'object' &&
+      r[1] !== null &&
+      typeof (r[1] as DpkgPackage).version === 'string' &&
+      typeof (r[1] as DpkgPackage).source === 'string',
+  );
+
+/** The wanted packages of dpkg's status file, parsed, or why not; from the cache while the file is the same. */
+function dpkgRows(root: HostRoot, p: string, cache: FactCache): DpkgRows | { problem: string | null } {
+  const st = root.liveStat(p);
+  const key = st ? fileIdentity(st) : null;
+  const hit = key ? cache.get('dpkg status', key, isDpkgRows) : undefined;
+  if (hit) return hit;
+  const r = root.readBytes(p, 64 * 1024 * 1024);
+  if (!r.ok) return { problem: r.missing ? null : `${root.display(p)}: ${r.reason}` };
+  if (r.data.includes(0) || r.truncated)
+    return { problem: `${root.display(p)}: ${r.truncated ? 'larger than 64 MiB' : 'not text'}` };
+  // Decoded as latin1, one byte per character: the fields read here are ASCII (Debian Policy 5.6.1 Source, 5.6.7
+  // Package, 5.6.12 Version; Status holds dpkg's own words), and only descriptions and maintainers' names carry UTF-8,
+  // which no check reads. UTF-8 decoding was most of this reader's time on every check (issue 16).
+  const rows = [
+    ...parseDpkgStatus(r.data.toString('latin1'), (n) => PACKAGE_NAMES.has(n) || isDebianKernel(n)),
+  ];
+  if (key) cache.set('dpkg status', key, rows);
+  return rows;
 }
 
 export function readDpkgPackages(
   root: HostRoot,
   cves: ReadonlySet<string>,
+  cache: FactCache = FactCache.none(),
 ): { byName: Map<string, PackageVersion>; kernels: KernelPackageEntry[]; problem: string | null } {
   const byName = new Map<string, PackageVersion>();
   const kernels: KernelPackageEntry[] = [];
   const p = '/var/lib/dpkg/status';
-  const r = root.readBytes(p, 64 * 1024 * 1024);
-  if (!r.ok) return { byName, kernels, problem: r.missing ? null : `${root.display(p)}: ${r.reason}` };
-  if (r.data.includes(0) || r.truncated)
-    return {
-      byName,
-      kernels,
-      problem: `${root.display(p)}: ${r.truncated ? 'larger than 64 MiB' : 'not text'}`,
-    };
+  const rows = dpkgRows(root, p, cache);
+  if (!Array.isArray(rows)) return { byName, kernels, problem: rows.problem };
   const from = `dpkg status (${root.display(p)})`;
-  // Decoded as latin1, one byte per character: the fields read here are ASCII (Debian Policy 5.6.1 Source, 5.6.7
-  // Package, 5.6.12 Version; Status holds dpkg's own words), and only descriptions and maintainers' names carry UTF-8,
-  // which no check reads. UTF-8 decoding was most of this reader's time on every check (issue 16).
-  const text = r.data.toString('latin1');
-  for (const [name, v] of parseDpkgStatus(text, (n) => PACKAGE_NAMES.has(n) || isDebianKernel(n))) {
+  const cvesKey = setDigest(cves);
+  for (const [name, v] of rows) {
     if (isDebianKernel(name)) {
       kernels.push({ name, version: v.version, sourcePackage: v.source, from });
       continue;
     }
-    const fixes = debianChangelog(root, name, cves);
+    const fixes = debianChangelog(root, name, cves, cache, cvesKey);
     byName.set(name, {
       version: v.version,
       source: from,

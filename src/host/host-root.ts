@@ -446,6 +446,22 @@ export class HostRoot {
     return { ok: true, names, truncated };
   }
 
+  /**
+   * The live file's stat, for a cache of what was derived from it (collect/fact-cache.ts); null in a tree, where
+   * nothing is cached. Noted as a read: a snapshot copies the file the cached facts came from.
+   */
+  liveStat(hostPath: string): fs.Stats | null {
+    const p = path.posix.normalize('/' + hostPath);
+    if (!this.isLive || this.refuse(p)) return null;
+    this.note('read', p);
+    try {
+      const st = fs.statSync(p);
+      return st.isFile() ? st : null;
+    } catch {
+      return null;
+    }
+  }
+
   exists(hostPath: string): boolean {
     return this.stat(hostPath).ok;
   }
