@@ -66,7 +66,11 @@ test('a damaged cache, one in a directory others can write, and none at all are 
   planted.set('a', 'k', 2);
   planted.save();
   assert.equal(
-    JSON.parse(fs.readFileSync(path.join(open, 'facts.json'), 'utf8')).entries.a.value,
+    (
+      JSON.parse(fs.readFileSync(path.join(open, 'facts.json'), 'utf8')) as {
+        entries: { a: { value: number } };
+      }
+    ).entries.a.value,
     1,
     'not written',
   );
