@@ -54,7 +54,8 @@ export function buildDistroIndex(
   };
   for (const s of sources) {
     const label = `${s.publisher}, ${s.repository}@${s.revision.slice(0, 12)} (${s.date})`;
-    for (const f of s.fixes) if (wanted.has(f.ecosystem)) put(f, { fix: f, source: label, date: s.date });
+    for (const f of s.fixesIn ? s.fixesIn(wanted) : s.fixes)
+      if (wanted.has(f.ecosystem)) put(f, { fix: f, source: label, date: s.date });
   }
   // A reviewed record's own distribution entries ("Ubuntu:16.04:LTS linux fixed 4.4.0-45.66") are rows too.
   for (const a of advisories)

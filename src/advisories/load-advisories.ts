@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { mergeAdvisories, mergeDistroSources, readStore } from './advisory-store.js';
 import { parseAdvisory, type Advisory } from './advisory.js';
 import { ADVISORY_JSON, DISTRO_FIX_JSON } from './database.generated.js';
-import { reshapeDistroFixSource, type DistroFixRow, type DistroFixSource } from './distro-fix.js';
+import { unpackDistroFixSource, type DistroFixSource, type PackedDistroFixSource } from './distro-fix.js';
 
 const MAX_FILES = 20000;
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -36,10 +36,9 @@ export function loadBuiltinAdvisories(): AdvisorySet {
       unconfirmed: database_specific.ctrsafe.unconfirmed ?? [],
     },
   }));
-  // Validated when shipped (test/advisories/distro-fix.test.ts), like the records.
-  const distro = (
-    JSON.parse(DISTRO_FIX_JSON) as (Omit<DistroFixSource, 'fixes'> & { fixes: DistroFixRow[] })[]
-  ).map(reshapeDistroFixSource);
+  // Validated when shipped (test/advisories/distro-fix.test.ts), like the records; rows are parsed per release
+  // when the matcher asks for them.
+  const distro = (JSON.parse(DISTRO_FIX_JSON) as PackedDistroFixSource[]).map(unpackDistroFixSource);
   return { advisories, distro, source: `built-in database (${advisories.length} advisories)`, problems: [] };
 }
 

@@ -2,9 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  packedRows,
   parseDistroFixSource,
   serializeDistroFixSource,
+  unpackDistroFixSource,
   type DistroFixSource,
+  type PackedDistroFixSource,
 } from '../../src/advisories/distro-fix.js';
 import { DISTRO_FIX_JSON } from '../../src/advisories/database.generated.js';
 
@@ -62,9 +65,28 @@ test('malformed rows are refused with the row named', () => {
 });
 
 test('every shipped distribution source validates', () => {
-  const shipped = JSON.parse(DISTRO_FIX_JSON) as unknown[];
-  for (const s of shipped) {
-    const r = parseDistroFixSource(s);
+  const shipped = JSON.parse(DISTRO_FIX_JSON) as PackedDistroFixSource[];
+  assert.ok(shipped.length > 0);
+  for (const p of shipped) {
+    const { fixes_by_ecosystem, ...meta } = p;
+    const rows = packedRows(p);
+    assert.ok(
+      rows.every((row) => Object.hasOwn(fixes_by_ecosystem, row[1])),
+      'each row in its release group',
+    );
+    const r = parseDistroFixSource({ ...meta, fixes: rows });
     assert.ok(r.ok, r.ok ? '' : r.reason);
+    // Unpacked, every row comes back, and a release's rows are those of that release only.
+    const u = unpackDistroFixSource(p);
+    assert.equal(u.fixes.length, rows.length);
+    for (const eco of Object.keys(fixes_by_ecosystem).slice(0, 3)) {
+      const only = u.fixesIn!(new Set([eco]));
+      assert.deepEqual(
+        only,
+        u.fixes.filter((f) => f.ecosystem === eco),
+      );
+    }
+    assert.deepEqual(u.fixesIn!(new Set(['__proto__', 'No Such:1'])), []);
+    assert.equal((JSON.parse(JSON.stringify(u)) as { fixes: unknown[] }).fixes.length, rows.length);
   }
 });
