@@ -39,6 +39,25 @@ const lazyOpenpgp = {
   },
 };
 
+/**
+ * `import * as fs from 'node:fs'` in 59 modules made esbuild copy fs's hundred properties into a new namespace object
+ * (__toESM) in each of them as it was initialised: about 2 ms of every check (issue 16). Each built-in namespace
+ * imported that way is one module here, re-exporting the built-in, initialised once and shared; it is still
+ * required only when the first module that imports it is initialised.
+ */
+const sharedBuiltins = {
+  name: 'shared-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(fs|path|os|zlib|worker_threads|http)$/ }, (args) =>
+      args.namespace === 'shared-builtins' ? undefined : { path: args.path, namespace: 'shared-builtins' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'shared-builtins' }, (args) => ({
+      loader: 'js',
+      contents: `export * from ${JSON.stringify(args.path)};`,
+    }));
+  },
+};
+
 await build({
   entryPoints: [new URL('../src/cli/bin.ts', import.meta.url).pathname],
   outfile: new URL('../dist/bundle/ctrsafe.cjs', import.meta.url).pathname,
@@ -50,11 +69,13 @@ await build({
   target: 'node20',
   // CTRSAFE_UNMINIFIED=1 for profiles with names and lines.
   minify: !unminified,
-  keepNames: true,
+  // No keepNames: its __name() call on every function and class cost about 2 ms of each start (issue 16), and no
+  // code reads a function's name (error classes name themselves; messages never show the class).
+  keepNames: false,
   legalComments: 'none',
   // The fleet server's database drivers stay in node_modules (better-sqlite3 is native); compute-node commands never load them.
   external: ['better-sqlite3', 'pg'],
-  plugins: [lazyOpenpgp],
+  plugins: [lazyOpenpgp, sharedBuiltins],
   define: { 'process.env.CTRSAFE_BUNDLED_VERSION': JSON.stringify(version) },
   // import() of node:sqlite, better-sqlite3 and pg as require(): the launcher runs the bundle as a vm.Script, which
   // has no loader for import() without an experimental option.
