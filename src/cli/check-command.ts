@@ -5,11 +5,11 @@ import { defaultStoreDir } from '../advisories/advisory-store.js';
 import { loadAdvisoryDir, loadDatabase } from '../advisories/load-advisories.js';
 import { advisoryCves } from '../advisories/distro-index.js';
 import { collectHost, startProbes } from '../collect/collect-host.js';
-import { FactCache } from '../collect/fact-cache.js';
 import { HostRootError, InputError, UsageError } from '../errors.js';
 import { buildReport, type Report } from '../evaluate/build-report.js';
 import { evaluateRule } from '../evaluate/evaluate-rules.js';
 import { HostRoot } from '../host/host-root.js';
+import { FactCache } from '../host/fact-cache.js';
 import type { PathGuard } from '../host/path-guard.js';
 import { SafeDir } from '../host/safe-write.js';
 import { findRule } from '../rules/catalogue.js';
@@ -47,7 +47,14 @@ export async function runCheck(opts: {
   /** Live paths not to read in this process (the in-process gate); root.refused() names the first one asked for. */
   guard?: PathGuard;
 }): Promise<{ report: Report; collected: Awaited<ReturnType<typeof collectHost>>; root: HostRoot }> {
-  const root = opts.root !== undefined ? HostRoot.open(opts.root) : HostRoot.live(opts.guard);
+  // The fact cache is the live host's only: a tree is read once, and its files are not this host's.
+  const root =
+    opts.root !== undefined
+      ? HostRoot.open(opts.root)
+      : HostRoot.live({
+          ...(opts.guard ? { guard: opts.guard } : {}),
+          cache: FactCache.forUser(opts.env ?? process.env, toolVersion()),
+        });
   // The probes first: they are the longest wait, and the database loads while they run.
   opts.onStep?.('starting probes');
   const probes = startProbes(root, opts);
@@ -56,11 +63,8 @@ export async function runCheck(opts: {
     opts.advisoriesDir !== undefined
       ? loadAdvisoryDir(opts.advisoriesDir)
       : loadDatabase(opts.dbDir ?? defaultStoreDir(opts.env ?? process.env));
-  // Live only: a tree is read once, and its files are not this host's.
-  const cache = root.isLive ? FactCache.forUser(opts.env ?? process.env, toolVersion()) : FactCache.none();
   const collected = await collectHost({
     root,
-    cache,
     cves: advisoryCves(db.advisories),
     ...(probes ? { probes } : {}),
     ...(opts.asUser !== undefined ? { asUser: opts.asUser } : {}),
@@ -68,7 +72,7 @@ export async function runCheck(opts: {
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.onStep ? { onStep: opts.onStep } : {}),
   });
-  cache.save();
+  root.factCache.save();
   opts.onStep?.('matching advisories and evaluating rules');
   const report = buildReport(
     collected.facts,

@@ -16,7 +16,6 @@ import {
 } from './collect-components.js';
 import { collectHelperFacts, findHelpers, type FoundHelper } from './collect-helpers.js';
 import { collectKernelPackageFacts } from './collect-kernel-package.js';
-import type { FactCache } from './fact-cache.js';
 import { collectMountFacts } from './collect-mounts.js';
 import {
   manifestPackages,
@@ -46,8 +45,6 @@ export interface CollectOptions {
   onStep?: (step: string) => void;
   /** The live probes, when the caller started them earlier (startProbes) to overlap them with its own work. */
   probes?: StartedProbes;
-  /** Facts kept from earlier checks, keyed by the files they came from (fact-cache.ts); none by default. */
-  cache?: FactCache;
 }
 
 /** The live probes, running: their plans, the user they run as, the helpers getcap reads, and the results to come. */
@@ -171,7 +168,7 @@ export async function collectHost(opts: CollectOptions): Promise<Collected> {
   step('reading the package database');
   const osrelease = readValueFile(root, '/proc/sys/kernel/osrelease');
   const cves = opts.cves ?? new Set<string>();
-  const dpkg = readDpkgPackages(root, cves, opts.cache);
+  const dpkg = readDpkgPackages(root, cves);
   const rpm = readRpmPackages(root, osrelease.ok ? osrelease.value : null, cves);
   const pkgs = new Map<string, PackageVersion>([...dpkg.byName, ...manifestPackages(root), ...rpm.byName]);
   const commands = root.isLive

@@ -5,6 +5,7 @@ import { addFact, type Facts } from '../facts/fact.js';
 import { extractKernelConfig } from '../parse/kernel-config.js';
 import { compareLooseVersion } from '../version/compare-loose.js';
 import { classifyKernel } from '../version/classify-kernel.js';
+import { fileIdentity, setDigest } from '../host/fact-cache.js';
 import { readProblem, readValueFile } from './read-helpers.js';
 
 /** The config symbols the rules and readiness checks read (kernel Kconfig names). */
@@ -61,10 +62,34 @@ function newestModulesRelease(root: HostRoot): { release: string; evidence: stri
   return { release, evidence: `node image without /proc: ${root.display(where)} holds ${release}${more}` };
 }
 
+const isPairs = (v: unknown): v is [string, string][] =>
+  Array.isArray(v) &&
+  v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
+
+/**
+ * The wanted options of one kernel config file: parsed by `parse`, or taken from the fact cache while the file, the
+ * running kernel and the options asked for are the same (inflating /proc/config.gz and scanning some 10,000 lines
+ * was a millisecond or two of every check, issue 16). A config that does not parse is not kept.
+ */
+function configOf(
+  root: HostRoot,
+  p: string,
+  release: string | null,
+  parse: () => Map<string, string> | null,
+): Map<string, string> | null {
+  const st = root.liveStat(p);
+  const key = st ? `${fileIdentity(st)} ${release ?? '?'} ${setDigest(CONFIG_KEYS)}` : null;
+  const hit = key ? root.factCache.get(`kernel config ${p}`, key, isPairs) : undefined;
+  if (hit) return new Map(hit);
+  const config = parse();
+  if (key && config) root.factCache.set(`kernel config ${p}`, key, [...config]);
+  return config;
+}
+
 function readConfig(
   root: HostRoot,
   release: string | null,
-): { text: string; source: string } | { problem: string } | null {
+): { config: Map<string, string> | null; source: string } | { problem: string } | null {
   const candidates = release
     ? [
         `/boot/config-${release}`,
@@ -74,10 +99,16 @@ function readConfig(
       ]
     : [];
   for (const p of candidates) {
-    const r = root.readText(p, MAX_CONFIG);
-    const problem = readProblem(r, root, MAX_CONFIG);
-    if (problem === null) return { text: (r as { text: string }).text, source: root.display(p) };
-    if (r.ok || !r.missing) return { problem };
+    let problem: string | null = null;
+    let missing = false;
+    const config = configOf(root, p, release, () => {
+      const r = root.readText(p, MAX_CONFIG);
+      problem = readProblem(r, root, MAX_CONFIG);
+      missing = !r.ok && r.missing;
+      return problem === null ? extractKernelConfig((r as { text: string }).text, CONFIG_KEYS) : null;
+    });
+    if (problem === null && !missing) return { config, source: root.display(p) };
+    if (problem !== null && !missing) return { problem };
   }
   return null;
 }
@@ -124,16 +155,24 @@ export function collectKernelFacts(root: HostRoot, facts: Facts): void {
   // Kernel configuration: /proc/config.gz (CONFIG_IKCONFIG_PROC) first, then the files distributions install.
   let config: Map<string, string> | null = null;
   let configSource = '';
-  const gzr = root.readBytes('/proc/config.gz', 1024 * 1024);
-  const gz = gzr.ok && !gzr.truncated ? gzr.data : null;
-  if (gz) {
+  let gzProblem = false;
+  const fromGz = configOf(root, '/proc/config.gz', release, () => {
+    const gzr = root.readBytes('/proc/config.gz', 1024 * 1024);
+    if (!gzr.ok || gzr.truncated) return null;
     try {
-      config = extractKernelConfig(
-        gunzipSync(gz, { maxOutputLength: MAX_CONFIG }).toString('utf8'),
+      return extractKernelConfig(
+        gunzipSync(gzr.data, { maxOutputLength: MAX_CONFIG }).toString('utf8'),
         CONFIG_KEYS,
       );
-      configSource = root.display('/proc/config.gz');
     } catch {
+      gzProblem = true;
+      return null;
+    }
+  });
+  if (fromGz || gzProblem) {
+    config = fromGz;
+    if (fromGz) configSource = root.display('/proc/config.gz');
+    else {
       addFact(
         facts,
         'kernel.config.problem',
@@ -145,8 +184,8 @@ export function collectKernelFacts(root: HostRoot, facts: Facts): void {
   }
   if (!config) {
     const c = readConfig(root, release);
-    if (c && 'text' in c) {
-      config = extractKernelConfig(c.text, CONFIG_KEYS);
+    if (c && 'config' in c) {
+      config = c.config;
       configSource = c.source;
     } else if (c && 'problem' in c) addFact(facts, 'kernel.config.problem', c.problem, 'file', c.problem);
   }

@@ -7,7 +7,7 @@ import { COMPONENTS } from '../runtimes/components.js';
 import { RUNTIMES } from '../runtimes/locations.js';
 import type { KernelPackageEntry } from '../version/kernel-package.js';
 import { rpmKernelIsRunning, rpmSourceName } from '../version/kernel-package.js';
-import { FactCache, fileIdentity, setDigest } from './fact-cache.js';
+import { fileIdentity, setDigest, type FactCache } from '../host/fact-cache.js';
 import { readRpmDatabase } from './read-rpmdb.js';
 
 export interface PackageVersion {
@@ -140,8 +140,8 @@ function dpkgRows(root: HostRoot, p: string, cache: FactCache): DpkgRows | { pro
 export function readDpkgPackages(
   root: HostRoot,
   cves: ReadonlySet<string>,
-  cache: FactCache = FactCache.none(),
 ): { byName: Map<string, PackageVersion>; kernels: KernelPackageEntry[]; problem: string | null } {
+  const cache = root.factCache;
   const byName = new Map<string, PackageVersion>();
   const kernels: KernelPackageEntry[] = [];
   const p = '/var/lib/dpkg/status';

@@ -1,6 +1,7 @@
 // Reads a host only through its root directory: bounded, read-only, and confined (symlinks never leave the root).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FactCache } from './fact-cache.js';
 import type { PathGuard } from './path-guard.js';
 import { HostRootError } from '../errors.js';
 import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './snapshot-manifest.js';
@@ -79,6 +80,8 @@ export class HostRoot {
   private readonly logged = new Set<string>();
   /** Live paths that may not be read in this process (path-guard.ts), and the first one a collector asked for. */
   private guard: PathGuard | null = null;
+  /** Facts derived from this host's files, kept between checks (fact-cache.ts); a tree keeps none. */
+  factCache: FactCache = FactCache.none();
   #refused: string | null = null;
 
   private constructor(
@@ -97,9 +100,10 @@ export class HostRoot {
    * The live host. With a guard, a path it refuses is not touched: the read fails as "not read", and refused()
    * names it, so that the caller can run the check again where a hang cannot hurt (the gate's watchdog child).
    */
-  static live(guard?: PathGuard): HostRoot {
+  static live(opts: { guard?: PathGuard; cache?: FactCache } = {}): HostRoot {
     const root = new HostRoot('/', true, null, null);
-    root.guard = guard ?? null;
+    root.guard = opts.guard ?? null;
+    if (opts.cache) root.factCache = opts.cache;
     return root;
   }
 

@@ -124,7 +124,7 @@ test('HostRoot.live with a guard: a refused path is not read, reads as not read,
     ...parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
     mount(path.join(dir, 'net'), 'nfs'),
   ];
-  const root = HostRoot.live(makePathGuard(mounts));
+  const root = HostRoot.live({ guard: makePathGuard(mounts) });
   const local = root.readText(path.join(dir, 'local'));
   assert.ok(local.ok && local.text === 'fine');
   assert.equal(root.refused(), null);

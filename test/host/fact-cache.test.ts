@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FactCache, fileIdentity, setDigest } from '../../src/collect/fact-cache.js';
+import { FactCache, fileIdentity, setDigest } from '../../src/host/fact-cache.js';
 import { readDpkgPackages } from '../../src/collect/collect-packages.js';
 import { HostRoot } from '../../src/host/host-root.js';
 import { writeTree } from '../helpers/tree.js';
@@ -105,14 +105,14 @@ test('live: the dpkg database and changelogs read through the cache give what a 
   const fresh = readDpkgPackages(HostRoot.live(), cves);
   const dir = cacheDir();
   const first = FactCache.openAt({ dir, create: false }, 'test');
-  const viaMiss = readDpkgPackages(HostRoot.live(), cves, first);
+  const viaMiss = readDpkgPackages(HostRoot.live({ cache: first }), cves);
   first.save();
   const kept = JSON.parse(fs.readFileSync(path.join(dir, 'facts.json'), 'utf8')) as {
     entries: Record<string, { key: string }>;
   };
   assert.ok(kept.entries['dpkg status'], 'the parsed status file is kept');
-  const root = HostRoot.live();
-  const viaHit = readDpkgPackages(root, cves, FactCache.openAt({ dir, create: false }, 'test'));
+  const root = HostRoot.live({ cache: FactCache.openAt({ dir, create: false }, 'test') });
+  const viaHit = readDpkgPackages(root, cves);
   for (const r of [viaMiss, viaHit]) {
     assert.deepEqual([...r.byName], [...fresh.byName]);
     assert.deepEqual(r.kernels, fresh.kernels);
@@ -128,6 +128,9 @@ test('live: the dpkg database and changelogs read through the cache give what a 
     value: [['podman', { version: '99', source: 'podman' }]],
   };
   fs.writeFileSync(path.join(dir, 'facts.json'), JSON.stringify(forged));
-  const stale = readDpkgPackages(HostRoot.live(), cves, FactCache.openAt({ dir, create: false }, 'test'));
+  const stale = readDpkgPackages(
+    HostRoot.live({ cache: FactCache.openAt({ dir, create: false }, 'test') }),
+    cves,
+  );
   assert.deepEqual([...stale.byName], [...fresh.byName]);
 });

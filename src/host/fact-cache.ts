@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { SafeDir } from '../host/safe-write.js';
+import { SafeDir } from './safe-write.js';
 
 /**
  * Bumped whenever what is cached is derived differently (the parsers, the packages read): a cache of another
