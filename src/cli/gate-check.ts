@@ -1,6 +1,10 @@
 // Where the gate's check runs: in the gate's own process (one Node start) when no read can block, else in a child
 // under the watchdog (two starts), as the gate always did before issue 16.
+import { defaultStoreDir } from '../advisories/advisory-store.js';
+import { GETCAP } from '../collect/collect-host.js';
+import { cacheDir } from '../host/fact-cache.js';
 import { livePathGuard } from '../host/path-guard.js';
+import { probeToolPaths } from '../probe/probes.js';
 import type { CheckChildResult } from '../gate/run-check-child.js';
 import type { GateInput } from '../schema/node-report.js';
 import { describeError } from '../errors.js';
@@ -31,6 +35,25 @@ export interface GateCheckMode {
  * Its waits on child processes (probes, version commands) are bounded by their own timeouts, kept within the
  * gate's. A tree (--root) is read in the child always: it is often on a shared file system.
  */
+/**
+ * The live paths the check reads directly, not through HostRoot (where the guard stands): the root directory (an
+ * NFS root holds everything), the shell and timeout(1) the probes run in, the probe user's passwd entry, the
+ * probe tools and getcap it looks for, the fact cache and the advisory store. Judged before the check starts.
+ */
+function fixedPaths(env: NodeJS.ProcessEnv): string[] {
+  const cache = cacheDir(env);
+  return [
+    '/',
+    '/bin/sh',
+    '/usr/bin/timeout',
+    '/etc/passwd',
+    ...probeToolPaths(),
+    ...GETCAP,
+    ...(cache ? [`${cache.dir}/facts.json`] : []),
+    defaultStoreDir(env),
+  ];
+}
+
 export async function gateCheck(
   o: GateCheckOptions,
   io: CliIo,
@@ -38,7 +61,13 @@ export async function gateCheck(
   let why = o.watchdog ? '--watchdog' : o.root !== undefined ? '--root' : null;
   if (why === null) {
     const g = livePathGuard();
+    const early = g.ok
+      ? fixedPaths(io.env)
+          .map(g.guard)
+          .find((w) => w !== null)
+      : undefined;
     if (!g.ok) why = g.reason;
+    else if (early) why = `the check reads ${early}, on a file system where a read can hang`;
     else {
       const { runCheck } = await import('./check-command.js');
       const steps: string[] = [];

@@ -57,7 +57,7 @@ export interface StartedProbes {
 
 const noJobs = () => Promise.resolve(new Map<string, JobResult>());
 
-const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
+export const GETCAP = ['/usr/sbin/getcap', '/sbin/getcap', '/usr/bin/getcap'];
 
 /** getcap(8) on the helpers' real files, when there are helpers and a getcap. */
 function getcapJob(helpers: FoundHelper[]): BatchJob[] {

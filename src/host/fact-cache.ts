@@ -25,7 +25,7 @@ interface Entry {
  * else: facts read from a file another user could write would be that user's word. SafeDir opens the directory
  * one component at a time and refuses one another user can write on the way.
  */
-function cacheDir(env: NodeJS.ProcessEnv): { dir: string; create: boolean } | null {
+export function cacheDir(env: NodeJS.ProcessEnv): { dir: string; create: boolean } | null {
   if (process.geteuid?.() === 0) return { dir: '/var/cache/ctrsafe', create: false };
   const base = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : '');
   return base.startsWith('/') ? { dir: path.join(base, 'ctrsafe'), create: true } : null;

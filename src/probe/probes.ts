@@ -108,8 +108,15 @@ export interface ProbeOptions {
   timeoutMs: number;
 }
 
+const TOOL_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin'];
+
+/** Every path the probe planner may look at (access(2)) for its tools: what the in-process gate checks first. */
+export function probeToolPaths(): string[] {
+  return ['perl', 'python3', 'unshare'].flatMap((cmd) => TOOL_DIRS.map((dir) => `${dir}/${cmd}`));
+}
+
 function which(cmd: string): string | null {
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
+  for (const dir of TOOL_DIRS) {
     const p = `${dir}/${cmd}`;
     try {
       fs.accessSync(p, fs.constants.X_OK);

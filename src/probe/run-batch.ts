@@ -1,6 +1,7 @@
 // Runs several probe programs, each in its own process under timeout(1), from one shell: one spawn from Node
 // instead of one per probe (each Node spawn costs milliseconds of main-thread time), each job on its own pipe.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { ChildUser } from './run-child.js';
 
 export interface BatchJob {
@@ -22,13 +23,19 @@ const FIRST_FD = 3;
 const FDS_PER_SHELL = 7; // POSIX sh redirects single-digit descriptors only: 3..9
 const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/**
+ * timeout(1) by its path: looked up through PATH, a dead NFS or FUSE /usr/local/bin would hold every job before it
+ * starts (the probe tools are named by path already).
+ */
+const TIMEOUT = ['/usr/bin/timeout', '/bin/timeout'].find((p) => fs.existsSync(p)) ?? 'timeout';
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function script(jobs: BatchJob[], timeoutSec: number): string {
   // timeout(1) exits 137 when it had to SIGKILL the job; "@@rc" carries the job's own status.
   const lines = jobs.map(
     (j, i) =>
-      `{ timeout -s KILL ${timeoutSec} ${j.argv.map(quote).join(' ')} 2>&1; echo "@@rc $?"; } >&${FIRST_FD + i} &`,
+      `{ ${TIMEOUT} -s KILL ${timeoutSec} ${j.argv.map(quote).join(' ')} 2>&1; echo "@@rc $?"; } >&${FIRST_FD + i} &`,
   );
   return [...lines, 'wait'].join('\n');
 }
@@ -70,17 +77,12 @@ function runShell(
         lens[i]! += b.length;
       });
     });
-    // A hard stop for the shell itself, a little after every job's own timeout.
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs + 2000);
+    let done = false;
     let spawnError: string | null = null;
-    child.on('error', (e) => {
-      spawnError = e.message;
-    });
-    child.on('close', () => {
+    const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       jobs.forEach((j, i) => {
         const text = Buffer.concat(bufs[i]!).subarray(0, MAX_JOB_OUTPUT).toString('utf8');
@@ -99,11 +101,26 @@ function runShell(
             started: true,
             exitCode,
             output,
-            timedOut: killed || exitCode === 137 || exitCode === 124,
+            // A job whose status line came back finished, even if something it started outlived the hard stop.
+            timedOut: (killed && !m) || exitCode === 137 || exitCode === 124,
           });
       });
       resolve(results);
+    };
+    // A hard stop a little after every job's own timeout: the whole group is killed, and the results are taken
+    // then, without waiting for the pipes to close. A job stuck in the kernel (a read on a dead NFS server) cannot
+    // be reaped, and a grandchild may hold a pipe open: either would otherwise keep the check waiting for ever.
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+      for (const s of child.stdio) (s as { destroy?: () => void } | null)?.destroy?.();
+      child.unref();
+      finish();
+    }, opts.timeoutMs + 2000);
+    child.on('error', (e) => {
+      spawnError = e.message;
     });
+    child.on('close', finish);
   });
 }
 

@@ -293,7 +293,12 @@ test('gate falls back to the watchdog when the check would read a FUSE mount, na
     `squashfuse ${img} /opt/apptainer`,
     'mount -t tmpfs ctrsafe-test /usr/local/bin',
     'ln -s /opt/apptainer/bin/enroot /usr/local/bin/enroot',
+    'set +e',
     `"$@"`,
+    'rc=$?',
+    // The daemon ends with its mount; left mounted, it would outlive the namespace's other processes.
+    'umount /opt/apptainer',
+    'exit $rc',
   ].join('\n');
   const run = (...extra: string[]) => {
     const r = spawnSync(
@@ -329,6 +334,48 @@ test('gate falls back to the watchdog when the check would read a FUSE mount, na
   assert.match(
     run('-v').stdout,
     /\n {2}note: the check ran in a child under the watchdog \(the check reads \/.*fuse\.squashfuse/,
+  );
+});
+
+test('a dead FUSE daemon over /usr/local/bin: the gate neither reads it in-process nor hangs (root)', (t) => {
+  if (process.getuid!() !== 0) return t.skip('mounts in a namespace of its own: root only');
+  // A FUSE mount whose /dev/fuse descriptor nobody answers: every lookup below it waits, as on a dead server. The
+  // shell keeps the descriptor while the gate runs (the gate does not inherit it) and closes it when done, which
+  // aborts the connection, so nothing is left waiting. After the mount every command is named by its path.
+  const script = [
+    'exec 3<>/dev/fuse',
+    '/usr/bin/mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 ctrsafe-dead /usr/local/bin || exit 99',
+    `"$@" 3>&-`,
+  ].join('\n');
+  const t0 = Date.now();
+  const r = spawnSync(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '/bin/sh',
+      '-c',
+      script,
+      'sh',
+      process.execPath,
+      BIN,
+      'gate',
+      '--format',
+      'json',
+      '--timeout',
+      '4',
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  const ms = Date.now() - t0;
+  assert.ok(r.status === 0 || r.status === 1, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  assert.ok(ms < 20_000, `${ms} ms`);
+  const j = JSON.parse(r.stdout) as { check: { mode: string; why: string } };
+  assert.equal(j.check.mode, 'watchdog');
+  assert.match(
+    j.check.why,
+    /^the check reads \/usr\/local\/bin\/\S+ \(on \/usr\/local\/bin, fuse\), on a file system/,
   );
 });
 

@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hangProne, makePathGuard, type GuardOps } from '../../src/host/path-guard.js';
+import {
+  guardFromMountinfo,
+  hangProne,
+  makePathGuard,
+  overlayLayers,
+  type GuardOps,
+} from '../../src/host/path-guard.js';
 import { HostRoot } from '../../src/host/host-root.js';
 import { parseMountinfo, type Mount } from '../../src/parse/mounts.js';
 import { writeTree } from '../helpers/tree.js';
@@ -104,12 +110,21 @@ test('links are followed, absolute and relative, and one that leads onto a hang-
   assert.ok(ops.asked.includes('/usr/bin/podman-real'));
 });
 
-test('a link loop, an absent path and /proc end the lookup without a refusal or a hang', () => {
-  const ops = fakeOps({ '/loop/a': '/loop/b', '/loop/b': '/loop/a' });
+test('a link loop and an absent path end the lookup without a refusal or a hang; /proc only through its links', () => {
+  const ops = fakeOps({
+    '/loop/a': '/loop/b',
+    '/loop/b': '/loop/a',
+    '/etc/x': '/proc/self/root/home/x',
+  });
   const guard = makePathGuard(TABLE, ops);
   assert.equal(guard('/loop/a/x'), null);
   assert.equal(guard('/absent/x'), null);
-  assert.equal(guard('/proc/self/root/home/x'), null, 'below /proc nothing is looked up');
+  assert.equal(guard('/proc/self/mountinfo'), null, 'below /proc nothing waits on a server');
+  assert.equal(guard('/proc/sys/kernel/osrelease'), null);
+  // The kernel follows these to wherever the process is: /proc/self/root/home/x is /home/x.
+  for (const p of ['/proc/self/root/home/x', '/proc/1/cwd/x', '/proc/12/task/12/root/x', '/proc/self/fd/3'])
+    assert.match(guard(p)!, /a \/proc link to anywhere\)$/, p);
+  assert.match(guard('/etc/x')!, /^\/etc\/x \(through \/proc\/self\/root, a \/proc link to anywhere\)$/);
   assert.ok(!ops.asked.some((p) => p.startsWith('/proc/')));
   // Each link costs two lstats here (/loop, then the link): bounded by the kernel's 40 links.
   const loops = ops.asked.filter((p) => p.startsWith('/loop')).length;
@@ -136,4 +151,67 @@ test('HostRoot.live with a guard: a refused path is not read, reads as not read,
   // Without a guard the same host reads it.
   const plain = HostRoot.live().readText(path.join(dir, 'link'));
   assert.ok(plain.ok && plain.text === 'secret');
+});
+
+test('an NFS root refuses every path, the root itself included', () => {
+  const ops = fakeOps({});
+  const guard = makePathGuard([mount('/', 'nfs4'), mount('/usr', 'ext4'), mount('/proc', 'proc')], ops);
+  assert.equal(guard('/'), '/ (nfs4)');
+  assert.equal(
+    guard('/usr/bin/apptainer'),
+    '/usr/bin/apptainer (on /, nfs4)',
+    '/usr is looked up on the NFS root',
+  );
+  assert.deepEqual(ops.asked, []);
+});
+
+const line = (id: number, mp: string, type: string, src: string, opts = 'rw') =>
+  `${id} 1 0:${id} / ${mp} rw,relatime - ${type} ${src} ${opts}`;
+
+test('an overlay with a layer on NFS and a file system on a loop file kept on NFS are hang-prone too', () => {
+  const text = [
+    line(1, '/', 'ext4', '/dev/sda1'),
+    line(2, '/nfs', 'nfs4', 'srv:/export'),
+    line(3, '/merged', 'overlay', 'overlay', 'rw,lowerdir=/nfs/lower:/usr,upperdir=/var/u,workdir=/var/w'),
+    line(4, '/img', 'squashfs', '/dev/loop7', 'ro'),
+    line(5, '/stacked', 'overlay', 'overlay', 'rw,lowerdir=/img/root,upperdir=/var/u2,workdir=/var/w2'),
+    line(
+      6,
+      '/fine',
+      'overlay',
+      'overlay',
+      'rw,lowerdir=/usr\\:odd:/usr/lib,upperdir=/var/u3,workdir=/var/w3',
+    ),
+    line(7, '/localimg', 'squashfs', '/dev/loop8', 'ro'),
+  ].join('\n');
+  const backing = (dev: string) =>
+    ({ '/dev/loop7': '/nfs/images/app.sqfs', '/dev/loop8': '/var/img.sqfs' })[dev] ?? null;
+  const g = guardFromMountinfo(text, backing, fakeOps({}));
+  assert.ok(g.ok);
+  if (!g.ok) return;
+  assert.equal(
+    g.guard('/merged/bin/x'),
+    '/merged/bin/x (on /merged, overlay on a network or FUSE file system)',
+  );
+  assert.match(g.guard('/img/root/bin/sh')!, /on \/img, squashfs on a network or FUSE file system/);
+  assert.match(
+    g.guard('/stacked/etc/passwd')!,
+    /on \/stacked, overlay on a network/,
+    'an overlay on that loop mount',
+  );
+  assert.equal(g.guard('/fine/x'), null, 'layers on local file systems');
+  assert.equal(g.guard('/localimg/x'), null, 'a loop file on a local file system');
+  const m = parseMountinfo(
+    line(6, '/fine', 'overlay', 'overlay', 'rw,lowerdir=/a\\:b:/c\\040d,upperdir=/u,workdir=/w'),
+  )[0]!;
+  assert.deepEqual(overlayLayers(m), ['/a:b', '/c d', '/u', '/w']);
+});
+
+test('a mount table too long to judge, or with lines that do not parse, gives no guard (the watchdog is used)', () => {
+  const many = Array.from({ length: 100_001 }, (_, i) => line(i + 1, `/m${i}`, 'tmpfs', 'tmpfs')).join('\n');
+  const long = guardFromMountinfo(many, () => null, fakeOps({}));
+  assert.deepEqual(long, { ok: false, reason: 'the mount table has 100001 entries (more than 100000)' });
+  const odd = guardFromMountinfo(`${line(1, '/', 'ext4', '/dev/sda1')}\ngarbage`, () => null, fakeOps({}));
+  assert.equal(odd.ok, false);
+  assert.equal(guardFromMountinfo('', () => null, fakeOps({})).ok, false);
 });

@@ -97,3 +97,34 @@ test("the batch runner keeps each job's output and status apart", async () => {
     assert.match(r.get(`j${i}`)!.output, new RegExp(`err${i}`));
   }
 });
+
+test('the batch runner ends at its hard stop even when a job leaves something holding its pipe, or cannot be reaped', async () => {
+  // The job exits at once, but what it started in the background keeps the pipe open; a job stuck in the kernel on
+  // a dead NFS server looks the same from here. The results come at the hard stop (timeout + 2 s), not when the
+  // straggler ends (before, 30 s here).
+  const t0 = Date.now();
+  const r = await runBatch(
+    [
+      { tag: 'left', argv: ['/bin/sh', '-c', 'sleep 30 & echo $! ; echo started'] },
+      { tag: 'stuck', argv: ['/bin/sh', '-c', 'trap "" TERM; exec sleep 30'] },
+    ],
+    { timeoutMs: 500 },
+  );
+  const ms = Date.now() - t0;
+  assert.ok(ms >= 2400 && ms < 6000, `${ms} ms`);
+  const left = r.get('left')!;
+  assert.equal(left.exitCode, 0);
+  assert.equal(left.timedOut, false, 'its status line came back');
+  assert.match(left.output, /started/);
+  assert.equal(r.get('stuck')!.timedOut, true);
+  // timeout(1) runs each job in a process group of its own: a straggler that outlived its job is left to end on
+  // its own (here it is the test's to clean up); what matters is that the check no longer waits for it.
+  const pid = Number(left.output.split('\n')[0]);
+  if (pid > 1) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
