@@ -67,15 +67,23 @@ const MAX_CHANGELOG = 16 * 1024 * 1024;
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-/** The CVE facts of one changelog (changelog.Debian.gz, or changelog.gz for the kernel image), bounded; null if none. */
-function changelogFixes(root: HostRoot, p: string, cves: ReadonlySet<string>): string[] | null {
+/**
+ * The CVE facts of one changelog (changelog.Debian.gz, or changelog.gz for the kernel image), bounded: 'absent' when
+ * it cannot be read (the next name is tried), 'damaged' when it is not gzip or inflates past 16 MiB (no evidence,
+ * never an error, and no other changelog stands in for it).
+ */
+function changelogFixes(
+  root: HostRoot,
+  p: string,
+  cves: ReadonlySet<string>,
+): string[] | 'absent' | 'damaged' {
   const r = root.readBytes(p, 4 * 1024 * 1024);
-  if (!r.ok || r.truncated) return null;
+  if (!r.ok || r.truncated) return 'absent';
   try {
     const text = gunzipSync(r.data, { maxOutputLength: MAX_CHANGELOG }).toString('utf8');
     return changelogFacts(debianChangelogCves(text, cves));
   } catch {
-    return null; // not gzip, or larger than 16 MiB: no evidence, never an error
+    return 'damaged';
   }
 }
 
@@ -97,7 +105,8 @@ function debianChangelog(
     const key = st ? `${fileIdentity(st)} ${cvesKey}` : null;
     const hit = key ? cache.get(`changelog ${p}`, key, isStrings) : undefined;
     const fixes = hit ?? changelogFixes(root, p, cves);
-    if (fixes === null) continue;
+    if (fixes === 'absent') continue;
+    if (fixes === 'damaged') return undefined;
     if (key && !hit) cache.set(`changelog ${p}`, key, fixes);
     return { changelogFixes: fixes, changelogFrom: root.display(p) };
   }

@@ -259,6 +259,14 @@ test('a package changelog on the host that names the CVE is evidence of the fix 
   const d = all(await withoutRows(deb)).find((x) => x.id === 'CVE-2023-0778' && x.target === 'podman')!;
   assert.equal(d.verdict, 'fixed', d.reason);
   assert.match(d.decided_by, /usr\/share\/doc\/podman\/changelog\.Debian\.gz/);
+  // A damaged changelog.Debian.gz is no evidence, and upstream's changelog.gz does not stand in for it.
+  fs.renameSync(
+    path.join(deb, 'usr/share/doc/podman/changelog.Debian.gz'),
+    path.join(deb, 'usr/share/doc/podman/changelog.gz'),
+  );
+  fs.writeFileSync(path.join(deb, 'usr/share/doc/podman/changelog.Debian.gz'), 'not gzip');
+  const e = all(await withoutRows(deb)).find((x) => x.id === 'CVE-2023-0778' && x.target === 'podman')!;
+  assert.doesNotMatch(e.decided_by ?? '', /changelog/, e.decided_by ?? '');
 });
 
 test('live: a runtime whose package gives its version is not run for it (podman, crun from Debian packages)', async () => {
