@@ -1,7 +1,14 @@
 // Collects the mount table and judges the file systems ordinary users can write to (nosuid, nodev).
 import type { HostRoot } from '../host/host-root.js';
 import { addFact, type Facts } from '../facts/fact.js';
-import { mountFor, parseMountinfo, parseMountsTable, parseMountUnit, type Mount } from '../parse/mounts.js';
+import {
+  mountFor,
+  parseMountinfo,
+  parseMountsTable,
+  parseMountUnit,
+  SHARED_FS_TYPES,
+  type Mount,
+} from '../parse/mounts.js';
 
 /** Places users write to on HPC systems, and network/parallel file systems that are user-writable by design. */
 export const USER_WRITABLE_PATHS = [
@@ -14,21 +21,6 @@ export const USER_WRITABLE_PATHS = [
   '/projects',
   '/lustre',
   '/gpfs',
-];
-export const SHARED_FS_TYPES = [
-  'nfs',
-  'nfs4',
-  'lustre',
-  'gpfs',
-  'beegfs',
-  'cephfs',
-  'ceph',
-  'panfs',
-  'wekafs',
-  'fuse.sshfs',
-  'glusterfs',
-  'cifs',
-  'smb3',
 ];
 const VIRTUAL_FS = new Set([
   'proc',

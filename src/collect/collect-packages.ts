@@ -157,7 +157,8 @@ export function readDpkgPackages(
   const rows = dpkgRows(root, p, cache);
   if (!Array.isArray(rows)) return { byName, kernels, problem: rows.problem };
   const from = `dpkg status (${root.display(p)})`;
-  const cvesKey = setDigest(cves);
+  // Part of a changelog's cache key; nothing is cached in a tree, so nothing to digest there.
+  const cvesKey = root.isLive ? setDigest(cves) : '';
   for (const [name, v] of rows) {
     if (isDebianKernel(name)) {
       kernels.push({ name, version: v.version, sourcePackage: v.source, from });

@@ -3,30 +3,19 @@
 // gate then runs the check in a child under its watchdog instead (issue 16: one Node start where it is safe).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mountFor, parseMountinfo, type Mount } from '../parse/mounts.js';
+import { mountFor, parseMountinfo, SHARED_FS_TYPES, type Mount } from '../parse/mounts.js';
 
 /**
- * File systems whose operations wait on another machine or on a user-space daemon: NFS, SMB, the parallel file
- * systems HPC sites mount (Lustre, GPFS/Spectrum Scale, BeeGFS, CephFS, PanFS, WekaFS, OrangeFS), cluster file
- * systems that wait on a lock manager (GFS2, OCFS2), AFS, 9p, automount points (the lookup itself mounts), and
- * every FUSE file system (CVMFS, sshfs, squashfuse), whose daemon may have died or stopped answering.
+ * File systems whose operations wait on another machine or on a user-space daemon: the shared file systems the
+ * mount rules judge (NFS, SMB, Lustre, GPFS/Spectrum Scale, BeeGFS, CephFS, PanFS, WekaFS), and besides them
+ * OrangeFS, cluster file systems that wait on a lock manager (GFS2, OCFS2), AFS, 9p, automount points (the lookup
+ * itself mounts), and every FUSE file system (CVMFS, sshfs, squashfuse), whose daemon may have died.
  */
 const HANG_PRONE = new Set([
-  'nfs',
-  'nfs4',
-  'cifs',
-  'smb3',
+  ...SHARED_FS_TYPES,
   'smbfs',
-  'lustre',
-  'gpfs',
-  'beegfs',
-  'ceph',
-  'cephfs',
-  'panfs',
-  'wekafs',
   'orangefs',
   'pvfs2',
-  'glusterfs',
   'gfs2',
   'ocfs2',
   'afs',

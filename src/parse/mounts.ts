@@ -1,5 +1,22 @@
 // Parses /proc/self/mountinfo, /proc/mounts and /etc/fstab into one mount shape.
 
+/** Network and parallel file systems, user-writable by design on HPC systems (and where a read waits on a server). */
+export const SHARED_FS_TYPES: readonly string[] = [
+  'nfs',
+  'nfs4',
+  'lustre',
+  'gpfs',
+  'beegfs',
+  'cephfs',
+  'ceph',
+  'panfs',
+  'wekafs',
+  'fuse.sshfs',
+  'glusterfs',
+  'cifs',
+  'smb3',
+];
+
 export interface Mount {
   device: string;
   mountpoint: string;

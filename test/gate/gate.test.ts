@@ -274,6 +274,32 @@ test('gate runs the check in its own process where nothing it reads can hang, wi
   });
 });
 
+/**
+ * `ctrsafe gate EXTRA...` run by SCRIPT's `"$@"` in a private mount namespace of its own (the script makes the
+ * mounts first); it must end with a verdict, pass or fail.
+ */
+function gateInMountNamespace(script: string, extra: string[]) {
+  const r = spawnSync(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '/bin/sh',
+      '-c',
+      script,
+      'sh',
+      process.execPath,
+      BIN,
+      'gate',
+      ...extra,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.ok(r.status === 0 || r.status === 1, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  return r;
+}
+
 test('gate falls back to the watchdog when the check would read a FUSE mount, naming the path (squashfuse, root)', (t) => {
   if (process.getuid!() !== 0) return t.skip('mounts in a namespace of its own: root only');
   const img = path.join(writeTree({}), 'apps.sqfs');
@@ -300,27 +326,7 @@ test('gate falls back to the watchdog when the check would read a FUSE mount, na
     'umount /opt/apptainer',
     'exit $rc',
   ].join('\n');
-  const run = (...extra: string[]) => {
-    const r = spawnSync(
-      'unshare',
-      [
-        '--mount',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        script,
-        'sh',
-        process.execPath,
-        BIN,
-        'gate',
-        ...extra,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.ok(r.status === 0 || r.status === 1, r.stderr);
-    return r;
-  };
+  const run = (...extra: string[]) => gateInMountNamespace(script, extra);
   const j = JSON.parse(run('--format', 'json').stdout) as {
     check: { mode: string; why: string };
     error: unknown;
@@ -348,28 +354,8 @@ test('a dead FUSE daemon over /usr/local/bin: the gate neither reads it in-proce
     `"$@" 3>&-`,
   ].join('\n');
   const t0 = Date.now();
-  const r = spawnSync(
-    'unshare',
-    [
-      '--mount',
-      '--propagation',
-      'private',
-      '/bin/sh',
-      '-c',
-      script,
-      'sh',
-      process.execPath,
-      BIN,
-      'gate',
-      '--format',
-      'json',
-      '--timeout',
-      '4',
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
+  const r = gateInMountNamespace(script, ['--format', 'json', '--timeout', '4']);
   const ms = Date.now() - t0;
-  assert.ok(r.status === 0 || r.status === 1, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
   assert.ok(ms < 20_000, `${ms} ms`);
   const j = JSON.parse(r.stdout) as { check: { mode: string; why: string } };
   assert.equal(j.check.mode, 'watchdog');
