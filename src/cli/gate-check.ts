@@ -5,6 +5,7 @@ import { GETCAP } from '../collect/collect-host.js';
 import { cacheDir } from '../host/fact-cache.js';
 import { livePathGuard } from '../host/path-guard.js';
 import { probeToolPaths } from '../probe/probes.js';
+import { TIMEOUT } from '../probe/run-batch.js';
 import type { CheckChildResult } from '../gate/run-check-child.js';
 import type { GateInput } from '../schema/node-report.js';
 import { describeError } from '../errors.js';
@@ -28,14 +29,6 @@ export interface GateCheckMode {
 }
 
 /**
- * A stuck read blocks the thread that made it, and a timer of that process never fires: the reason the gate ran
- * every check in a child. On the live host the reads that can block are those that reach a network, FUSE or
- * automount file system (path-guard.ts), so the check runs here with those refused. If it asks for one (a
- * runtime on CVMFS, a root file system on NFS), or fails, it runs again in the child, which may read everything.
- * Its waits on child processes (probes, version commands) are bounded by their own timeouts, kept within the
- * gate's. A tree (--root) is read in the child always: it is often on a shared file system.
- */
-/**
  * The live paths the check reads directly, not through HostRoot (where the guard stands): the root directory (an
  * NFS root holds everything), the shell and timeout(1) the probes run in, the probe user's passwd entry, the
  * probe tools and getcap it looks for, the fact cache and the advisory store. Judged before the check starts.
@@ -45,7 +38,7 @@ function fixedPaths(env: NodeJS.ProcessEnv): string[] {
   return [
     '/',
     '/bin/sh',
-    '/usr/bin/timeout',
+    TIMEOUT,
     '/etc/passwd',
     ...probeToolPaths(),
     ...GETCAP,
@@ -54,6 +47,14 @@ function fixedPaths(env: NodeJS.ProcessEnv): string[] {
   ];
 }
 
+/**
+ * A stuck read blocks the thread that made it, and a timer of that process never fires: the reason the gate ran
+ * every check in a child. On the live host the reads that can block are those that reach a network, FUSE or
+ * automount file system (path-guard.ts), so the check runs here with those refused. If it asks for one (a
+ * runtime on CVMFS, a root file system on NFS), or fails, it runs again in the child, which may read everything.
+ * Its waits on child processes (probes, version commands) are bounded by their own timeouts, kept within the
+ * gate's. A tree (--root) is read in the child always: it is often on a shared file system.
+ */
 export async function gateCheck(
   o: GateCheckOptions,
   io: CliIo,

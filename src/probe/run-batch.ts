@@ -27,7 +27,7 @@ const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
  * timeout(1) by its path: looked up through PATH, a dead NFS or FUSE /usr/local/bin would hold every job before it
  * starts (the probe tools are named by path already).
  */
-const TIMEOUT = ['/usr/bin/timeout', '/bin/timeout'].find((p) => fs.existsSync(p)) ?? 'timeout';
+export const TIMEOUT = ['/usr/bin/timeout', '/bin/timeout'].find((p) => fs.existsSync(p)) ?? 'timeout';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
