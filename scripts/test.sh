@@ -30,6 +30,31 @@ if [ "$(id -u)" -eq 0 ] && ! id ctrtest >/dev/null 2>&1; then
   useradd -m ctrtest
 fi
 
+# Everything the suite starts or leaves is undone in one place, whichever step fails.
+cleanup() {
+  [ -n "${CTRSAFE_TEST_SLURM_CONF_OURS:-}" ] && { bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF_OURS" || true; }
+  [ -n "${PGS:-}" ] && {
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1
+    rm -rf "$PGS" || true
+  }
+  if [ -n "${DEBROOT:-}" ]; then
+    kill "$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
+    rm -rf --one-file-system "$DEBROOT" || true
+  fi
+  [ -n "${SCRATCH:-}" ] && { rm -rf --one-file-system "$SCRATCH" || true; }
+  return 0
+}
+trap cleanup EXIT
+
+# The tests' own temporary files go to one scratch directory, removed at the end: a run leaves nothing in /tmp
+# (os.tmpdir() reads TMPDIR). Others may pass through it (the --as-user tests run as ctrtest) but not write in it.
+# CTRSAFE_TEST_KEEP_TMPDIR=1 keeps the caller's TMPDIR, to look at what the tests wrote.
+if [ -z "${CTRSAFE_TEST_KEEP_TMPDIR:-}" ]; then
+  SCRATCH=$(mktemp -d /tmp/ctrsafe-test.XXXXXX)
+  chmod 0755 "$SCRATCH"
+  export TMPDIR="$SCRATCH"
+fi
+
 # A fresh Debian tree for the package test (test/e2e/package.test.ts installs the .deb into it). debootstrap takes
 # minutes, so it starts now and runs while npm installs and builds; the test waits for its status file.
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_DEBIAN_ROOT:-}" ]; then
@@ -41,11 +66,6 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_DEBIAN_ROOT:-}" ]; then
   DEBPID=$!
   export CTRSAFE_TEST_DEBIAN_ROOT="$DEBROOT"
 fi
-cleanup_debian() {
-  [ -n "${DEBROOT:-}" ] || return 0
-  kill "$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
-  rm -rf --one-file-system "$DEBROOT"
-}
 
 # PostgreSQL for the fleet store's contract suite (recipes.md): a scratch cluster on a loopback port.
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_PG:-}" ]; then
@@ -55,7 +75,6 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_PG:-}" ]; then
   mkdir -p "$PGS/sock" && chown -R postgres "$PGS"
   runuser -u postgres -- "$PGBIN/initdb" -D "$PGS/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 -N >/dev/null
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" -l "$PGS/log" -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGS/sock -c fsync=off" start -w >/dev/null
-  trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"; cleanup_debian' EXIT
   runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres ctrsafe_test
   export CTRSAFE_TEST_PG="postgres://postgres@127.0.0.1:$PGPORT/ctrsafe_test"
 fi
@@ -64,7 +83,7 @@ fi
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_SLURM_CONF:-}" ]; then
   CTRSAFE_TEST_SLURM_CONF=$(bash scripts/start-slurm.sh)
   export CTRSAFE_TEST_SLURM_CONF
-  trap 'bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF"; [ -n "${PGS:-}" ] && { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1; rm -rf "$PGS"; }; cleanup_debian' EXIT
+  CTRSAFE_TEST_SLURM_CONF_OURS=$CTRSAFE_TEST_SLURM_CONF
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

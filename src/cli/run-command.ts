@@ -78,6 +78,19 @@ function identityFiles(rootfs: string, runDir: string, uid: number, gid: number,
   return files;
 }
 
+/** The launch's own directory (identity files, binds), in TMPDIR: one clear line when the user cannot write there. */
+function makeRunDir(uid: number): string {
+  const base = os.tmpdir();
+  try {
+    return fs.mkdtempSync(path.join(base, `ctrsafe-run-${uid}-`));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new InputError(
+      `cannot make a working directory in ${base} (${code}); set TMPDIR to a directory you can write`,
+    );
+  }
+}
+
 export async function runCommand({ io, opts, args, command }: CommandContext): Promise<number> {
   // Every failure of ctrsafe's own is 125, as podman and docker do: a job script can tell it from the command's
   // (the declaration says so too, for errors on the command line: src/cli/commands/run.ts).
@@ -193,7 +206,7 @@ async function runLaunch(spec: RunSpec, io: CliIo): Promise<number> {
         }
       }
     }
-    runDir = fs.mkdtempSync(path.join(os.tmpdir(), `ctrsafe-run-${uid}-`));
+    runDir = makeRunDir(uid);
     const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u), bytes);
     const gpu = spec.gpu ? findGpu(io.env, who.privileged) : null;
     if (gpu && gpu.devices.length === 0)

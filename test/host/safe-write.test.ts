@@ -46,7 +46,9 @@ test(
     assert.match(r.stderr, /owner uid \d+ \(ctrtest\)/);
     assert.deepEqual(fs.readdirSync(theirs), []);
     // A link in a sticky, world-writable directory is the user's, whoever it points at.
-    const link = path.join(os.tmpdir(), `ctrsafe-planted-${process.pid}`);
+    const sticky = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sticky-'));
+    fs.chmodSync(sticky, 0o1777);
+    const link = path.join(sticky, 'planted');
     const target = writeTree({});
     fs.symlinkSync(target, link);
     fs.lchownSync(link, UID, UID);
@@ -56,7 +58,7 @@ test(
       assert.match(l.stderr, /is a symbolic link in a directory others can write/);
       assert.deepEqual(fs.readdirSync(target), []);
     } finally {
-      fs.rmSync(link);
+      fs.rmSync(sticky, { recursive: true });
     }
     secret.intact();
   },

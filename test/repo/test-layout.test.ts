@@ -56,7 +56,7 @@ test('only test files, helpers and their data sit under test/ outside fixtures/'
   assert.deepEqual(other, [], 'a helper goes to test/helpers/, data to test/fixtures/');
 });
 
-test('the runner is given every test file, in both the unit and the e2e lists', () => {
+test('the runner is given every test file, slowest first, in both the unit and the e2e lists', async () => {
   const list = (...args: string[]): string[] => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'scripts/test-files.mjs'), ...args], {
       encoding: 'utf8',
@@ -67,10 +67,21 @@ test('the runner is given every test file, in both the unit and the e2e lists', 
   const expected = testTree()
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `dist/test/${f.replace(/\.ts$/, '.js')}`);
-  assert.deepEqual(list(), expected);
+  const all = list();
+  assert.deepEqual([...all].sort(), [...expected].sort());
+  assert.equal(new Set(all).size, all.length, 'no file is given twice');
+  // The slowest files start first (scripts/test-files.mjs, SLOW_FIRST); each named there still exists.
+  const { SLOW_FIRST } = (await import(path.join(REPO, 'scripts/test-files.mjs'))) as {
+    SLOW_FIRST: string[];
+  };
+  assert.ok(SLOW_FIRST.length > 0);
+  assert.deepEqual(
+    all.slice(0, SLOW_FIRST.length),
+    SLOW_FIRST.map((f) => `dist/${f.replace(/\.ts$/, '.js')}`),
+  );
   const unit = list('--unit');
   const e2e = list('--e2e');
-  assert.deepEqual([...unit, ...e2e].sort(), expected);
+  assert.deepEqual([...unit, ...e2e].sort(), [...expected].sort());
   assert.ok(e2e.length > 0 && e2e.every((f) => f.startsWith('dist/test/e2e/')), e2e.join(' '));
   // Each listed file was compiled: a test the build leaves out would otherwise pass by not running.
   const missing = expected.filter((f) => !fs.existsSync(path.join(REPO, f)));

@@ -21,6 +21,18 @@ const USER = 'ctrtest';
 const uidOf = (u: string) => Number(execFileSync('id', ['-u', u], { encoding: 'utf8' }).trim());
 const UID = asRoot ? uidOf(USER) : process.getuid!();
 
+/**
+ * The unprivileged user's environment: root's, with a TMPDIR of the user's own (scripts/test.sh points TMPDIR at a
+ * scratch directory only root may write, which `ctrsafe run` would rightly be unable to use).
+ */
+const USER_ENV: NodeJS.ProcessEnv = asRoot
+  ? (() => {
+      const t = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-usertmp-'));
+      fs.chownSync(t, UID, UID);
+      return { ...process.env, TMPDIR: t };
+    })()
+  : process.env;
+
 /** A world-readable scratch directory (mkdtemp's 0700 would keep the unprivileged user out). */
 function scratch(prefix: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -95,7 +107,7 @@ function squashfsAndSif(dir: string): { sqfs: string; sif: string } {
 /** ARGV started as the unprivileged user (runuser when the tests run as root), from a directory they can enter. */
 function spawnAsUser(argv: string[]): ChildProcessWithoutNullStreams {
   return asRoot
-    ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp' })
+    ? spawn('runuser', ['-u', USER, '--', ...argv], { cwd: '/tmp', env: USER_ENV })
     : spawn(argv[0]!, argv.slice(1), { cwd: '/tmp' });
 }
 
@@ -109,10 +121,26 @@ function run(args: string[], env: Record<string, string> = {}) {
     encoding: 'utf8',
     cwd: '/tmp',
     timeout: 120_000,
-    env: { ...process.env, ...env },
+    env: { ...USER_ENV, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+test('a TMPDIR the user cannot write is one line naming it, exit 125, not an internal error', () => {
+  const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-closed-'));
+  fs.chmodSync(closed, 0o755);
+  if (!asRoot) fs.chmodSync(closed, 0o555);
+  try {
+    const r = run([ROOTFS, '--', '/bin/true'], { TMPDIR: closed });
+    assert.equal(r.code, 125, r.stderr);
+    assert.equal(
+      r.stderr,
+      `ctrsafe run: cannot make a working directory in ${closed} (EACCES); set TMPDIR to a directory you can write\n`,
+    );
+  } finally {
+    fs.rmSync(closed, { recursive: true, force: true });
+  }
+});
 
 test('setuid and file capabilities give nothing; no_new_privs 1, CapEff 0; the image is read-only; all nosuid', () => {
   const id = run([ROOTFS, '--', '/usr/bin/suid-id', '-u']);
@@ -229,7 +257,7 @@ test('--dry-run prints a command line that runs as printed, keeping the files it
   assert.ok(kept && fs.existsSync(path.join(kept, 'passwd')), dry.stderr);
   // Run it through the shell exactly as printed, as the same user.
   const sh = asRoot ? ['runuser', '-u', USER, '--', 'sh', '-c', dry.stdout] : ['sh', '-c', dry.stdout];
-  const r = spawnSync(sh[0]!, sh.slice(1), { encoding: 'utf8', cwd: '/tmp' });
+  const r = spawnSync(sh[0]!, sh.slice(1), { encoding: 'utf8', cwd: '/tmp', env: USER_ENV });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), String(UID));
   fs.rmSync(kept, { recursive: true, force: true });
@@ -492,7 +520,7 @@ test(
         encoding: 'utf8',
         cwd: '/tmp',
         timeout: 120_000,
-        env: { ...process.env, SLURM_CONF: slurmConf! },
+        env: { ...USER_ENV, SLURM_CONF: slurmConf! },
       },
     );
     assert.equal(r.status, 0, r.stderr);
