@@ -4,7 +4,7 @@
 export interface ProbeResult {
   /** False when the probe could not be started (helper missing, not the live host, timed out). */
   ran: boolean;
-  /** Which helper ran it, e.g. "perl syscall(157)" or "unshare -U -r -m". */
+  /** Which helper ran it, e.g. "perl syscall prctl" or "unshare -U -r -m". */
   method: string;
   /** The user the probe ran as. */
   user: string;

@@ -15,6 +15,36 @@ const PRCTL_NR: Record<string, number> = {
   arm: 172,
 };
 
+/**
+ * Perl's own architecture (its Config archname: `uname -m`, then the OS, as perl's Configure writes it) for each of
+ * Node's: the syscall number must be the one of the perl that calls it, which need not be Node's (an x64 executable
+ * run by an emulator on an arm64 node finds the node's own perl). x32 perls take other numbers and match none.
+ */
+const PERL_ARCHNAME: Record<string, string> = {
+  x64: '^x86_64-(?!.*x32)',
+  arm64: '^aarch64-',
+  riscv64: '^riscv64-',
+  ppc64: '^powerpc64',
+  s390x: '^s390x-',
+  ia32: '^i[3-6]86-',
+  arm: '^arm',
+};
+
+/** Arguments for PERL_NR: pairs of archname pattern and syscall number, from a per-architecture table. */
+export function perlSyscallArgs(table: Record<string, number>): string[] {
+  return Object.entries(table).flatMap(([arch, nr]) => {
+    const re = PERL_ARCHNAME[arch];
+    return re === undefined ? [] : [re, String(nr)];
+  });
+}
+
+/** Takes $nr for this perl's own architecture from the argument pairs; says so and stops when none matches. */
+const PERL_NR = `
+use Config; my $nr;
+while (@ARGV >= 2) { my ($re, $n) = splice(@ARGV, 0, 2); if ($Config{archname} =~ /$re/) { $nr = $n; last; } }
+unless (defined $nr) { print "no syscall number known for perl's architecture $Config{archname}\n"; exit 3; }
+`;
+
 /*
  * Singularity >= 2.5's exact test (src/util/privilege.c, singularity_priv_check_nonewprivs):
  * prctl(PR_SET_NO_NEW_PRIVS=38, 1) must return 0 and prctl(PR_GET_NO_NEW_PRIVS=39) must return 1.
@@ -23,8 +53,8 @@ const PRCTL_NR: Record<string, number> = {
  * exists and EINVAL when it does not (prctl(2)); nothing is installed either way.
  * All of it happens in the child only: no_new_privs dies with that process.
  */
-const NNP_PERL = `
-my $nr = shift; $! = 0;
+const NNP_PERL = `${PERL_NR}
+$! = 0;
 my $s = syscall($nr, 38, 1, 0, 0, 0); my $se = $! + 0; $! = 0;
 my $g = syscall($nr, 39, 0, 0, 0, 0); my $ge = $! + 0; $! = 0;
 my $m = syscall($nr, 21, 0, 0, 0, 0); my $me = $! + 0; $! = 0;
@@ -76,8 +106,7 @@ const MOUNT_NR: Record<string, number> = {
  * tmpfs, and an overlay on it?) with five fewer processes; those processes were the longest wait of a check
  * (issue 16). perl's syscall() passes a scalar's string as a pointer and wants it modifiable: hence the variables.
  */
-const USERNS_PERL = `
-my $nr = shift;
+const USERNS_PERL = `${PERL_NR}
 for my $map (qw(uid_map gid_map)) {
   my $m = ''; if (open(my $f, '<', "/proc/self/$map")) { while (my $l = <$f>) { my @p = split ' ', $l; $m .= "@p;"; } }
   print "$map=$m\n";
@@ -153,8 +182,8 @@ export function planProbes(): ProbePlan[] {
   if (perl && nr !== undefined)
     plans.push({
       id: 'no_new_privs',
-      method: `perl syscall(${nr}) prctl`,
-      argv: [perl, '-e', NNP_PERL, String(nr)],
+      method: 'perl syscall prctl',
+      argv: [perl, '-e', NNP_PERL, ...perlSyscallArgs(PRCTL_NR)],
     });
   else if (py)
     plans.push({ id: 'no_new_privs', method: 'python3 ctypes prctl', argv: [py, '-c', NNP_PYTHON] });
@@ -171,7 +200,16 @@ export function planProbes(): ProbePlan[] {
     plans.push({
       id: 'userns',
       method: 'unshare --user --map-root-user --mount, mount(2) from perl',
-      argv: [unshare, '--user', '--map-root-user', '--mount', perl, '-e', USERNS_PERL, String(mountNr)],
+      argv: [
+        unshare,
+        '--user',
+        '--map-root-user',
+        '--mount',
+        perl,
+        '-e',
+        USERNS_PERL,
+        ...perlSyscallArgs(MOUNT_NR),
+      ],
     });
   } else if (unshare) {
     plans.push({

@@ -61,6 +61,33 @@ test("the no_new_privs probe reports Singularity's two steps; EINVAL means no", 
   assert.deepEqual([f.state, f.how], ['no', 'probe']);
 });
 
+test("the perl probes take the syscall number of perl's own architecture, never Node's guess", (t) => {
+  const p = plan('no_new_privs');
+  if (!p.argv || !p.method.startsWith('perl')) return t.skip('no perl here');
+  const [perl, e, script, ...pairs] = p.argv as [string, string, string, ...string[]];
+  const own = spawnSync(perl, ['-MConfig', '-e', 'print $Config{archname}'], { encoding: 'utf8' }).stdout;
+  const run = (args: string[]) => spawnSync(perl, [e, script, ...args], { encoding: 'utf8' });
+  // The table the plan passes has one pattern for this perl, and the call works.
+  const mine = pairs.filter((x, i) => i % 2 === 0 && new RegExp(x).test(own));
+  assert.equal(mine.length, 1, `${own}: ${pairs.join(' ')}`);
+  assert.match(run(pairs).stdout, /^set=0$/m);
+  // A wrong number listed first under another architecture's pattern is passed over.
+  const right = pairs[pairs.indexOf(mine[0]!) + 1]!;
+  assert.match(run(['^no-such-arch-', '9999', mine[0]!, right]).stdout, /^set=0$/m);
+  // No pattern for this perl: one line saying so, exit 3, and no syscall made with a number meant for another.
+  const none = run(['^no-such-arch-', right]);
+  assert.equal(none.status, 3);
+  assert.equal(none.stdout, `no syscall number known for perl's architecture ${own}\n`);
+  const r = probeResultFrom(p, 'nobody', {
+    started: true,
+    exitCode: 3,
+    output: none.stdout,
+    timedOut: false,
+  });
+  assert.deepEqual(r.values, {});
+  assert.match(r.stderr, /no syscall number known/);
+});
+
 test('a probe that could not start or timed out gives no verdict', async () => {
   const facts: Facts = new Map();
   const p = plan('userns');
