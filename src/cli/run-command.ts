@@ -12,7 +12,7 @@ import { findGpu } from '../run/gpu.js';
 import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
 import { launch } from '../run/launch.js';
 import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
-import { untrustedPathProblem } from '../host/safe-write.js';
+import { SafeDir, untrustedPathProblem } from '../host/safe-write.js';
 import { progressLine } from './progress.js';
 import { defaultRootfsCache, touchCacheEntry, trimRootfsCache } from '../run/rootfs-cache.js';
 import { buildRunSpec, type RunSpec } from '../run/run-spec.js';
@@ -78,9 +78,15 @@ function identityFiles(rootfs: string, runDir: string, uid: number, gid: number,
   return files;
 }
 
-/** The launch's own directory (identity files, binds), in TMPDIR: one clear line when the user cannot write there. */
+/**
+ * The launch's own directory (identity files, binds), made new in TMPDIR. TMPDIR and every directory on the way
+ * must be one no other user can change (closed, or sticky as /tmp is): in a directory another user can write, they
+ * could rename this one and put a link in its place, and ctrsafe (root, too) would write through it. One clear line
+ * when it cannot be made.
+ */
 function makeRunDir(uid: number): string {
   const base = os.tmpdir();
+  SafeDir.open(base, { sticky: true }).close();
   try {
     return fs.mkdtempSync(path.join(base, `ctrsafe-run-${uid}-`));
   } catch (e) {

@@ -64,9 +64,11 @@ export class SafeDir {
    * directory nobody else can write (its target is walked the same way); a directory that others can write is
    * passed only when it is sticky (/tmp) and owned by root or this user; each directory opened with O_NOFOLLOW is
    * checked to be the one looked at. Missing components are created with MODE when given (a directory ctrsafe
-   * created is its own, wherever it sits). The last one must be owned by this user or root and closed to others.
+   * created is its own, wherever it sits). The last one must be owned by this user or root and closed to others;
+   * with `sticky`, it may also be a sticky one such as /tmp, for a caller that only makes a fresh directory there
+   * (others may add entries to it, but not rename or remove that one).
    */
-  static open(dir: string, opts: { create?: number } = {}): SafeDir {
+  static open(dir: string, opts: { create?: number; sticky?: boolean } = {}): SafeDir {
     const shown = dir;
     let cur = fs.openSync('/', O_RDONLY | O_DIRECTORY);
     let curSt = fs.fstatSync(cur);
@@ -121,7 +123,8 @@ export class SafeDir {
         if (pending.length > 0 && !passable(st))
           throw refusal(here, st, 'a directory on the way that another user can write');
       }
-      if (!closed(curSt)) throw refusal(curPath, curSt, 'others can write this directory');
+      if (!(opts.sticky ? passable(curSt) : closed(curSt)))
+        throw refusal(curPath, curSt, 'others can write this directory');
       return new SafeDir(curPath, cur);
     } catch (e) {
       fs.closeSync(cur);

@@ -180,3 +180,27 @@ test('SafeDir: links in directories only root can write are followed; a file whe
   assert.throws(() => SafeDir.open(path.join(real, 'state/.keep')), /is not a directory/);
   assert.throws(() => SafeDir.open(path.join(real, 'missing')), /does not exist/);
 });
+
+test(
+  'SafeDir sticky: a sticky directory of root passes only where asked; one of another user, never',
+  { skip: !asRoot },
+  () => {
+    const sticky = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sticky-'));
+    fs.chmodSync(sticky, 0o1777);
+    const theirs = usersDir();
+    fs.chmodSync(theirs, 0o1777);
+    try {
+      assert.throws(() => SafeDir.open(sticky), /others can write this directory \(owner uid 0/);
+      SafeDir.open(sticky, { sticky: true }).close();
+      assert.throws(
+        () => SafeDir.open(theirs, { sticky: true }),
+        /others can write this directory \(owner uid \d+ \(ctrtest\)/,
+      );
+      fs.chmodSync(sticky, 0o777);
+      assert.throws(() => SafeDir.open(sticky, { sticky: true }), /others can write this directory/);
+    } finally {
+      fs.rmSync(sticky, { recursive: true });
+      fs.rmSync(theirs, { recursive: true });
+    }
+  },
+);

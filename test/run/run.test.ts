@@ -142,6 +142,42 @@ test('a TMPDIR the user cannot write is one line naming it, exit 125, not an int
   }
 });
 
+test(
+  'as root, a TMPDIR another user can change is refused before anything is made in it; sticky /tmp is used',
+  { skip: !asRoot },
+  () => {
+    const asRootRun = (tmpdir: string) =>
+      spawnSync(NODE, [BIN, 'run', ROOTFS, '--', '/bin/true'], {
+        encoding: 'utf8',
+        cwd: '/tmp',
+        timeout: 120_000,
+        env: { ...process.env, TMPDIR: tmpdir },
+      });
+    const theirs = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-theirs-'));
+    fs.chownSync(theirs, UID, UID);
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-open-'));
+    fs.chmodSync(open, 0o777);
+    try {
+      for (const [dir, owner] of [
+        [theirs, `uid ${UID} (${USER})`],
+        [open, 'uid 0'],
+      ] as const) {
+        const r = asRootRun(dir);
+        assert.equal(r.status, 125, r.stderr);
+        assert.match(r.stderr, /^ctrsafe run: .*others can write this directory \(owner /);
+        assert.ok(r.stderr.includes(owner), r.stderr);
+        assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+        assert.deepEqual(fs.readdirSync(dir), [], `nothing was made in ${dir}`);
+      }
+      const sticky = asRootRun('/tmp');
+      assert.equal(sticky.status, 0, sticky.stderr);
+    } finally {
+      fs.rmSync(theirs, { recursive: true, force: true });
+      fs.rmSync(open, { recursive: true, force: true });
+    }
+  },
+);
+
 test('setuid and file capabilities give nothing; no_new_privs 1, CapEff 0; the image is read-only; all nosuid', () => {
   const id = run([ROOTFS, '--', '/usr/bin/suid-id', '-u']);
   assert.equal(id.code, 0, id.stderr);

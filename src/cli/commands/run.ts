@@ -63,7 +63,7 @@ export const RUN: CommandSpec = {
   name: 'run',
   summary: 'run a command in an image, unprivileged, on bubblewrap',
   description:
-    'Runs COMMAND in IMAGE (a directory, squashfs, SIF, OCI layout or archive, docker-save or tar archive) on bubblewrap, unprivileged: a user namespace mapping you to yourself, new mount and PID namespaces, no_new_privs, no capabilities, every mount nosuid and nodev, the image read-only. The host is checked first (user namespaces, no_new_privs) and, when the site has an image policy, the image too; either failing refuses the launch with the reason and the fix.',
+    'Runs COMMAND in IMAGE (a directory, squashfs, SIF, OCI layout or archive, docker-save or tar archive) on bubblewrap, unprivileged: a user namespace mapping you to yourself, new mount and PID namespaces, no_new_privs, no capabilities, every mount nosuid and nodev, the image read-only. The host is checked first (user namespaces, no_new_privs) and, when the site has an image policy, the image too; either failing refuses the launch with the reason and the fix. The launch keeps its identity files in a new directory under $TMPDIR (/tmp), which must be one no other user can change (closed to others, or sticky as /tmp is).',
   args: { usage: 'IMAGE -- COMMAND [ARG...]', min: 1, max: 1, dashCommand: true, complete: 'file' },
   options: [
     {
