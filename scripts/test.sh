@@ -44,7 +44,7 @@ cleanup() {
     rm -rf "$PGS"
   }
   if [ -n "$DEBROOT" ]; then
-    [ -n "$DEBPID" ] && kill "$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
+    [ -n "$DEBPID" ] && kill -- "-$DEBPID" 2>/dev/null && wait "$DEBPID" 2>/dev/null
     rm -rf --one-file-system "$DEBROOT"
   fi
   [ -n "$SCRATCH" ] && rm -rf --one-file-system "$SCRATCH"
@@ -66,9 +66,10 @@ fi
 if [ "$(id -u)" -eq 0 ] && [ -z "${CTRSAFE_TEST_DEBIAN_ROOT:-}" ]; then
   DEBROOT=$(mktemp -d /tmp/ctrsafe-debian.XXXXXX)
   # In a mount namespace of its own: debootstrap mounts /proc and /sys in the tree while it works, and tests that
-  # read the host's mounts (live-check, run's nosuid proof) must not see them.
-  (unshare --mount --propagation private debootstrap --variant=minbase --include=systemd bookworm "$DEBROOT/tree" http://deb.debian.org/debian \
-    >"$DEBROOT/log" 2>&1; echo $? >"$DEBROOT/status") &
+  # read the host's mounts (live-check, run's nosuid proof) must not see them. In a session of its own, so that
+  # cleanup stops debootstrap and everything it started, not only the shell waiting for it.
+  setsid bash -c 'unshare --mount --propagation private debootstrap --variant=minbase --include=systemd bookworm \
+    "$1/tree" http://deb.debian.org/debian >"$1/log" 2>&1; echo $? >"$1/status"' debootstrap "$DEBROOT" &
   DEBPID=$!
   export CTRSAFE_TEST_DEBIAN_ROOT="$DEBROOT"
 fi

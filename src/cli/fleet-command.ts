@@ -5,13 +5,13 @@ import { openStore, type StoreOptions } from '../fleet/store/open-store.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
-import * as os from 'node:os';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
 import { hostnameProblem } from '../fleet/hostname.js';
 import { escapeControl } from '../render/terminal-text.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
 import { UsageError } from '../errors.js';
+import { makeTempDir } from '../host/safe-write.js';
 import type { CliIo } from './io.js';
 import type { Options } from './options.js';
 import type { CommandContext } from './spec.js';
@@ -193,7 +193,7 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   // pdsh's prefix and the report file are named after these: each must be a host name (hostname.ts).
   for (const h of hosts)
     if (hostnameProblem(h)) throw new UsageError(`--pdsh: "${h.slice(0, 80)}": ${hostnameProblem(h)}`);
-  const outDir = opts.get('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-collect-'));
+  const outDir = opts.get('out') ?? makeTempDir('ctrsafe-collect-');
   const rcmd = opts.get('rcmd');
   const run = await runPdshCollect(
     hosts,

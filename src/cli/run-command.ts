@@ -12,7 +12,7 @@ import { findGpu } from '../run/gpu.js';
 import { collectReadinessFacts, judgeReadiness } from '../run/host-readiness.js';
 import { launch } from '../run/launch.js';
 import { ALLOW_ROOT_FILE, modeAllows, rootForOtherProblem, runIdentity } from '../run/run-identity.js';
-import { SafeDir, untrustedPathProblem } from '../host/safe-write.js';
+import { makeTempDir, untrustedPathProblem } from '../host/safe-write.js';
 import { progressLine } from './progress.js';
 import { defaultRootfsCache, touchCacheEntry, trimRootfsCache } from '../run/rootfs-cache.js';
 import { buildRunSpec, type RunSpec } from '../run/run-spec.js';
@@ -76,30 +76,6 @@ function identityFiles(rootfs: string, runDir: string, uid: number, gid: number,
   add('passwd', `${user.username}:x:${uid}:${gid}:${user.username}:${home}:/bin/sh`, 2, uid);
   add('group', `${user.username}:x:${gid}:`, 2, gid);
   return files;
-}
-
-/**
- * The launch's own directory (identity files, binds), made new in TMPDIR. TMPDIR and every directory on the way
- * must be one no other user can change (closed, or sticky as /tmp is): in a directory another user can write, they
- * could rename this one and put a link in its place, and ctrsafe (root, too) would write through it. One clear line
- * when it cannot be made.
- */
-function makeRunDir(uid: number): string {
-  const base = path.resolve(os.tmpdir());
-  try {
-    SafeDir.open(base, { sticky: true }).close();
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    throw new InputError(`TMPDIR ${e.message}`);
-  }
-  try {
-    return fs.mkdtempSync(path.join(base, `ctrsafe-run-${uid}-`));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new InputError(
-      `cannot make a working directory in ${base} (${code}); set TMPDIR to a directory you can write`,
-    );
-  }
 }
 
 export async function runCommand({ io, opts, args, command }: CommandContext): Promise<number> {
@@ -217,7 +193,7 @@ async function runLaunch(spec: RunSpec, io: CliIo): Promise<number> {
         }
       }
     }
-    runDir = makeRunDir(uid);
+    runDir = makeTempDir(`ctrsafe-run-${uid}-`);
     const rootfs = await rootfsFor(spec, io.env, runDir, (u) => (unmount = u), bytes);
     const gpu = spec.gpu ? findGpu(io.env, who.privileged) : null;
     if (gpu && gpu.devices.length === 0)

@@ -2,9 +2,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { launched } from './launched.js';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { makeTempDir } from '../host/safe-write.js';
 import { compressHostlist, expandHostlist } from './hostlist.js';
 
 export interface CollectPlan {
@@ -40,7 +40,7 @@ export function planSlurm(
     if (node) states.set(node, (state ?? 'unknown').toLowerCase());
   }
   const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...states.keys()];
-  const outDir = opts.outDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-collect-'));
+  const outDir = opts.outDir ?? makeTempDir('ctrsafe-collect-');
   return {
     nodes: wanted.filter((n) => states.has(n) && runnable(states.get(n)!)),
     unknown: wanted.filter((n) => !states.has(n)),

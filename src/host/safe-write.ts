@@ -2,6 +2,7 @@
 // descriptor, files created new (O_EXCL|O_NOFOLLOW), modes set on the open file, fsynced, renamed into place.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -293,4 +294,27 @@ export function untrustedPathProblem(p: string): string | null {
 /** The first of PATHS that exists and only root can have written, else null. */
 export function trustedProgram(paths: readonly string[]): string | null {
   return paths.find((p) => fs.existsSync(p) && untrustedPathProblem(p) === null) ?? null;
+}
+
+/**
+ * A new private directory (0700) in TMPDIR, for a command's own working files. TMPDIR and every directory on the
+ * way must be one no other user can change (closed, or sticky and root's or this user's, as /tmp is): in a
+ * directory another user can write, they could rename the new one and put a link in its place, and ctrsafe (root,
+ * too) would then write through it. Every failure is one line beginning "TMPDIR".
+ */
+export function makeTempDir(prefix: string, base = path.resolve(os.tmpdir())): string {
+  try {
+    SafeDir.open(base, { sticky: true }).close();
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`TMPDIR ${e.message}`);
+  }
+  try {
+    return fs.mkdtempSync(path.join(base, prefix));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new InputError(
+      `TMPDIR ${base}: cannot make a working directory there (${code}); set TMPDIR to a directory you can write`,
+    );
+  }
 }

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SafeDir } from '../../src/host/safe-write.js';
+import { makeTempDir, SafeDir } from '../../src/host/safe-write.js';
 import { FIXTURES, writeTree } from '../helpers/tree.js';
 import { runMain } from '../helpers/run-main.js';
 
@@ -201,6 +201,32 @@ test(
     } finally {
       fs.rmSync(sticky, { recursive: true });
       fs.rmSync(theirs, { recursive: true });
+    }
+  },
+);
+
+test(
+  'makeTempDir: a private directory in a sticky or closed TMPDIR; none where another user could swap it',
+  { skip: !asRoot },
+  () => {
+    const sticky = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sticky-'));
+    fs.chmodSync(sticky, 0o1777);
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-open-'));
+    fs.chmodSync(open, 0o777);
+    const theirs = usersDir();
+    try {
+      const made = makeTempDir('ctrsafe-x-', sticky);
+      assert.equal(path.dirname(made), sticky);
+      assert.equal(fs.statSync(made).mode & 0o7777, 0o700);
+      for (const [base, why] of [
+        [open, /: TMPDIR .*ctrsafe-open-\w+: others can write this directory/],
+        [theirs, /: TMPDIR .*ctrsafe-users-\w+: another user owns this directory/],
+      ] as const) {
+        assert.throws(() => makeTempDir('ctrsafe-x-', base), why);
+        assert.deepEqual(fs.readdirSync(base), [], `nothing made in ${base}`);
+      }
+    } finally {
+      for (const d of [sticky, open, theirs]) fs.rmSync(d, { recursive: true, force: true });
     }
   },
 );

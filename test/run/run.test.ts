@@ -135,7 +135,7 @@ test('a TMPDIR the user cannot write is one line naming it, exit 125, not an int
     assert.equal(r.code, 125, r.stderr);
     assert.equal(
       r.stderr,
-      `ctrsafe run: cannot make a working directory in ${closed} (EACCES); set TMPDIR to a directory you can write\n`,
+      `ctrsafe run: TMPDIR ${closed}: cannot make a working directory there (EACCES); set TMPDIR to a directory you can write\n`,
     );
   } finally {
     fs.rmSync(closed, { recursive: true, force: true });
@@ -220,13 +220,17 @@ test('setuid and file capabilities give nothing; no_new_privs 1, CapEff 0; the i
   assert.match(write.stderr, /Read-only file system/);
   assert.equal(fs.existsSync(path.join(ROOTFS, 'usr/written')), false);
   // A mount already below the host's /tmp when the container starts (bound in for MPI) must come in nosuid too.
-  const hostMount = asRoot ? scratch('ctrsafe-submount-') : null;
+  // Below /tmp itself, whatever TMPDIR is: the mounts the filter below skips are those under /tmp.
+  const hostMount = asRoot ? fs.mkdtempSync('/tmp/ctrsafe-submount-') : null;
   if (hostMount) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ctrsafe-probe', hostMount]);
   let mounts: string[];
   try {
     mounts = run([ROOTFS, '--', '/bin/cat', '/proc/self/mountinfo']).stdout.trim().split('\n');
   } finally {
-    if (hostMount) execFileSync('umount', [hostMount]);
+    if (hostMount) {
+      execFileSync('umount', [hostMount]);
+      fs.rmdirSync(hostMount);
+    }
   }
   assert.ok(mounts.length > 5);
   if (hostMount)
