@@ -13,7 +13,7 @@ import { ARCHIVE_PACKAGES, buildArchiveNoFix, readArchiveNewestExtracts } from '
 import { buildAlmaLinux, buildRockyLinux } from './build-from-mirrors.js';
 import { buildFromChangelogs, readChangelogExtracts } from './build-from-changelogs.js';
 import { ARCHIVE_COMPLETE, fetchArchiveNewest } from './fetch-archive-newest.js';
-import { fetchChangelogs } from './fetch-changelogs.js';
+import { defaultDistroCache, fetchChangelogs } from './fetch-changelogs.js';
 import {
   buildDebianTracker,
   buildRedHat,
@@ -35,7 +35,8 @@ export const USAGE = `Usage: build-distro-data kev --from KEV_DATA   (a cisagov/
        build-distro-data fetch-archive-newest [--releases bullseye,bookworm,trixie,jammy,noble] [--packages 'runc|crun|...']
                                            (network: each release's newest runtime uploads -> inputs/archive-newest)
        build-distro-data build [--alma DIR] [--rocky DIR]   (offline: inputs + mirrors -> advisories/distro)
-Paths are relative to the repository; --repo DIR names another checkout.`;
+Paths are relative to the repository; --repo DIR names another checkout. Downloads are cached in --cache DIR
+(default $XDG_CACHE_HOME/ctrsafe/distro-cache, ~/.cache/ctrsafe/distro-cache), a directory nobody else may write.`;
 
 export interface BuilderPaths {
   repo: string;
@@ -210,7 +211,7 @@ export async function main(
   if (cmd === 'fetch-changelogs') {
     await fetchChangelogs({
       out: path.join(paths.inputs, 'changelogs'),
-      cache: opt('cache') ?? '/tmp/ctrsafe-distro-cache',
+      cache: opt('cache') ?? defaultDistroCache(),
       keep: reviewedCves(paths.advisories),
       releases: opt('releases')?.split(','),
       packages: opt('packages') ? new RegExp(`^(${opt('packages')})$`) : undefined,
@@ -221,7 +222,7 @@ export async function main(
   if (cmd === 'fetch-archive-newest') {
     await fetchArchiveNewest({
       out: path.join(paths.inputs, 'archive-newest'),
-      cache: opt('cache') ?? '/tmp/ctrsafe-distro-cache',
+      cache: opt('cache') ?? defaultDistroCache(),
       releases: opt('releases')?.split(',') ?? ARCHIVE_COMPLETE,
       packages: new RegExp(`^(${opt('packages') ?? ARCHIVE_PACKAGES.join('|')})$`),
       today: new Date().toISOString().slice(0, 10),

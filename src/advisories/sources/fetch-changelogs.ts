@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { SafeDir } from '../../host/safe-write.js';
 import { compareDebian } from '../../version/compare-debian.js';
 import { serializeWithRows } from '../distro-fix.js';
 import {
@@ -74,25 +76,41 @@ const LICENSE = {
   Ubuntu: 'facts (versions, dates, CVE ids) from the packages’ changelogs in the Ubuntu archive',
 };
 
+/** Where the builder keeps what it downloaded: the user's own cache, never a fixed name in /tmp. */
+export function defaultDistroCache(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'ctrsafe', 'distro-cache');
+}
+
+/** Archive files are read whole; the largest (kernel image packages, Packages.xz) are well below this. */
+const MAX_CACHED = 1024 * 1024 * 1024;
+
+/**
+ * Downloads, cached by URL in a directory nobody else can write (SafeDir): what the cache holds decides the shipped
+ * data, so a directory another user could fill (as a fixed /tmp name could be) would let them choose it, and a
+ * link planted there would be written through.
+ */
 export class Fetcher {
+  readonly dir: SafeDir;
   constructor(readonly cache: string) {
-    fs.mkdirSync(cache, { recursive: true });
+    this.dir = SafeDir.open(cache, { create: 0o700 });
   }
   /** The body, or null on 404; cached by URL. */
   async get(url: string): Promise<Buffer | null> {
-    const file = path.join(this.cache, createHash('sha256').update(url).digest('hex'));
-    if (fs.existsSync(file)) return fs.readFileSync(file);
-    if (fs.existsSync(`${file}.404`)) return null;
+    const key = createHash('sha256').update(url).digest('hex');
+    const cached = this.dir.readFile(key, MAX_CACHED);
+    if (cached) return cached;
+    if (this.dir.readFile(`${key}.404`, 0)) return null;
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await fetch(url, { signal: AbortSignal.timeout(300_000) });
         if (r.status === 404) {
-          fs.writeFileSync(`${file}.404`, '');
+          this.dir.writeFile(`${key}.404`, '', 0o600);
           return null;
         }
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         const buf = Buffer.from(await r.arrayBuffer());
-        fs.writeFileSync(file, buf);
+        this.dir.writeFile(key, buf, 0o600);
         return buf;
       } catch (e) {
         if (attempt >= 2) throw new Error(`${url}: ${(e as Error).message}`);
@@ -161,12 +179,13 @@ export function changelogFromSource(file: string, buf: Buffer, pkg: string): str
   return null;
 }
 
-export function changelogFromDeb(buf: Buffer, scratch: string): string | null {
-  // dpkg-deb seeks in its input: it reads a file, not a pipe.
-  const deb = path.join(scratch, `changelog-${process.pid}.deb`);
-  fs.writeFileSync(deb, buf);
-  const tar = run('dpkg-deb', ['--fsys-tarfile', deb]);
-  fs.rmSync(deb, { force: true });
+export function changelogFromDeb(buf: Buffer, scratch: SafeDir): string | null {
+  // dpkg-deb seeks in its input: it reads a file, not a pipe (written where nobody else can write, read by name
+  // below the directory's descriptor).
+  const name = `changelog-${process.pid}.deb`;
+  scratch.writeFile(name, buf, 0o600);
+  const tar = run('dpkg-deb', ['--fsys-tarfile', scratch.at(name)]);
+  scratch.remove(name);
   if (!tar) return null;
   const gz = run('tar', ['-xO', '--wildcards', './usr/share/doc/*/changelog.Debian.gz'], tar);
   return gz && gz.length ? gunzipSync(gz).toString('utf8') : null;
@@ -249,7 +268,7 @@ async function chainBinaryChangelogs(
     tried.add(v);
     const url = urlFor(v);
     const buf = url ? await f.get(url) : null;
-    const text = buf ? changelogFromDeb(buf, f.cache) : null;
+    const text = buf ? changelogFromDeb(buf, f.dir) : null;
     if (!url || !buf || !text) return false;
     addRead(h, url, buf, parseChangelog(text));
     return true;
@@ -295,7 +314,7 @@ async function newestBinaryChangelog(
   for (const b of sorted.slice(0, 8)) {
     const url = `${b.base}/${b.filename}`;
     const buf = await f.get(url);
-    const text = buf ? changelogFromDeb(buf, f.cache) : null;
+    const text = buf ? changelogFromDeb(buf, f.dir) : null;
     if (buf && text) {
       addRead(h, url, buf, parseChangelog(text));
       return;
