@@ -11,7 +11,7 @@ import { hostnameProblem } from '../fleet/hostname.js';
 import { escapeControl } from '../render/terminal-text.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
 import { UsageError } from '../errors.js';
-import { makeTempDir } from '../host/safe-write.js';
+import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import type { CliIo } from './io.js';
 import type { Options } from './options.js';
 import type { CommandContext } from './spec.js';
@@ -193,7 +193,10 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   // pdsh's prefix and the report file are named after these: each must be a host name (hostname.ts).
   for (const h of hosts)
     if (hostnameProblem(h)) throw new UsageError(`--pdsh: "${h.slice(0, 80)}": ${hostnameProblem(h)}`);
-  const outDir = opts.get('out') ?? makeTempDir('ctrsafe-collect-');
+  // Reports are stored under the names of their files here: nobody else may write in it (collect-slurm.ts, too).
+  const given = opts.get('out');
+  if (given) SafeDir.open(given, { create: 0o700 }).close();
+  const outDir = given ?? makeTempDir('ctrsafe-collect-');
   const rcmd = opts.get('rcmd');
   const run = await runPdshCollect(
     hosts,

@@ -1,7 +1,6 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { SafeDir } from '../host/safe-write.js';
 import { MAX_REPORT_BYTES } from './validate-report.js';
 import { launched } from './launched.js';
 
@@ -44,7 +43,13 @@ export async function runPdshCollect(
     child.kill('SIGTERM');
   }, opts.timeoutMs);
   const exitCode = await launched(child, 'pdsh').finally(() => clearTimeout(timer));
-  for (const [host, lines] of buffers)
-    fs.writeFileSync(path.join(opts.outDir, `${host}.json`), lines.join('\n') + '\n');
+  // Through SafeDir: the directory is closed to other users (fleet-command.ts checked it), and a link at a name
+  // is replaced, never written through.
+  const out = SafeDir.open(opts.outDir);
+  try {
+    for (const [host, lines] of buffers) out.writeFile(`${host}.json`, lines.join('\n') + '\n', 0o600);
+  } finally {
+    out.close();
+  }
   return { exitCode, timedOut };
 }

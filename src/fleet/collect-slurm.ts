@@ -4,7 +4,7 @@ import { launched } from './launched.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { makeTempDir } from '../host/safe-write.js';
+import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import { compressHostlist, expandHostlist } from './hostlist.js';
 
 export interface CollectPlan {
@@ -28,6 +28,9 @@ export function planSlurm(
   opts: { partition?: string; nodes?: string; outDir?: string },
   env: NodeJS.ProcessEnv,
 ): CollectPlan {
+  // The reports srun writes in OUT are stored under the names of their files: a directory another user could write
+  // would let them add a report for any node, or plant a link srun writes through. Checked before anything runs.
+  if (opts.outDir) SafeDir.open(opts.outDir, { create: 0o700 }).close();
   const args = ['-h', '-N', '-o', '%N %T', ...(opts.partition ? ['-p', opts.partition] : [])];
   const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, env });
   if (r.error)

@@ -138,4 +138,16 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
     2,
     'not a host name',
   );
+  // --out where another user could add a report for any node, or plant a link: refused, nothing written.
+  if (process.getuid?.() === 0) {
+    const theirs = writeTree({});
+    const uid = Number(spawnSync('id', ['-u', 'ctrtest'], { encoding: 'utf8' }).stdout);
+    fs.chownSync(theirs, uid, uid);
+    for (const how of [['--pdsh', me, '--rcmd', 'exec'], ['--slurm']]) {
+      const out = run(['fleet', 'collect', ...how, '--out', theirs, '--db', db]);
+      assert.equal(out.status, 4, out.stderr);
+      assert.match(out.stderr, /another user owns this directory \(owner uid \d+ \(ctrtest\)/);
+      assert.deepEqual(fs.readdirSync(theirs), []);
+    }
+  }
 });

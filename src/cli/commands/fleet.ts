@@ -60,7 +60,8 @@ const TIMEOUT: OptionSpec = {
 const OUT: OptionSpec = {
   name: 'out',
   value: 'DIR',
-  description: 'where the nodes write their reports (NODE.json)',
+  description:
+    'where the nodes write their reports (NODE.json); one nobody else can write (made 0700 when missing)',
   default: 'a new directory under $TMPDIR',
   complete: 'dir',
 };
