@@ -128,13 +128,24 @@ export function staleMs(opts: Options): number {
 }
 
 /** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
+/** --out as given: a directory name srun takes as it is (no "%" patterns, no "\\" escapes), never empty. */
+function outOption(opts: Options): string | undefined {
+  const out = opts.get('out');
+  if (out === undefined) return undefined;
+  if (out === '') throw new UsageError('--out needs a directory');
+  // srun expands %N, %j and the like in --output, and "\\" turns expansion off: the files would go elsewhere.
+  if (/[%\\]/.test(out))
+    throw new UsageError(`--out: "${escapeControl(out.slice(0, 80))}": no "%" or "\\" in the directory name`);
+  return out;
+}
+
 async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<number> {
   const pdsh = opts.get('pdsh');
   if (pdsh) return collectPdsh(store, opts, pdsh, io);
   if (!opts.has('slurm')) throw new UsageError('fleet collect needs --slurm or --pdsh HOSTLIST');
   const partition = opts.get('partition');
   const nodes = opts.get('nodes');
-  const out = opts.get('out');
+  const out = outOption(opts);
   const plan = planSlurm(
     { ...(partition ? { partition } : {}), ...(nodes ? { nodes } : {}), ...(out ? { outDir: out } : {}) },
     io.env,
@@ -194,7 +205,7 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   for (const h of hosts)
     if (hostnameProblem(h)) throw new UsageError(`--pdsh: "${h.slice(0, 80)}": ${hostnameProblem(h)}`);
   // Reports are stored under the names of their files here: nobody else may write in it (collect-slurm.ts, too).
-  const given = opts.get('out');
+  const given = outOption(opts);
   if (given) SafeDir.open(given, { create: 0o700 }).close();
   const outDir = given ?? makeTempDir('ctrsafe-collect-');
   const rcmd = opts.get('rcmd');

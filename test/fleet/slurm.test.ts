@@ -150,4 +150,14 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
       assert.deepEqual(fs.readdirSync(theirs), []);
     }
   }
+  // An empty --out, or one srun would expand or escape elsewhere: a usage error, before anything runs.
+  for (const [how, out] of [
+    [['--pdsh', me, '--rcmd', 'exec'], ''],
+    [['--slurm'], path.join(os.tmpdir(), 'r%N')],
+    [['--pdsh', me, '--rcmd', 'exec'], path.join(os.tmpdir(), 'a\\b')],
+  ] as const) {
+    const u = run(['fleet', 'collect', ...how, '--out', out, '--db', db]);
+    assert.equal(u.status, 2, u.stderr);
+    assert.match(u.stderr, /--out/);
+  }
 });
