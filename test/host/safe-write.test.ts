@@ -22,6 +22,13 @@ function usersDir(): string {
   return d;
 }
 
+/** A directory of root's with MODE (1777 is /tmp's). */
+function rootsDir(prefix: string, mode: number): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(d, mode);
+  return d;
+}
+
 /** A root-only file a planted link would point at, and how to tell it was not touched. */
 function rootSecret(): { file: string; intact: () => void } {
   const file = path.join(writeTree({ secret: 'root only\n' }), 'secret');
@@ -46,8 +53,7 @@ test(
     assert.match(r.stderr, /owner uid \d+ \(ctrtest\)/);
     assert.deepEqual(fs.readdirSync(theirs), []);
     // A link in a sticky, world-writable directory is the user's, whoever it points at.
-    const sticky = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sticky-'));
-    fs.chmodSync(sticky, 0o1777);
+    const sticky = rootsDir('ctrsafe-sticky-', 0o1777);
     const link = path.join(sticky, 'planted');
     const target = writeTree({});
     fs.symlinkSync(target, link);
@@ -185,8 +191,7 @@ test(
   'SafeDir sticky: a sticky directory of root passes only where asked; one of another user, never',
   { skip: !asRoot },
   () => {
-    const sticky = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sticky-'));
-    fs.chmodSync(sticky, 0o1777);
+    const sticky = rootsDir('ctrsafe-sticky-', 0o1777);
     const theirs = usersDir();
     fs.chmodSync(theirs, 0o1777);
     try {
@@ -209,10 +214,8 @@ test(
   'makeTempDir: a private directory in a sticky or closed TMPDIR; none where another user could swap it',
   { skip: !asRoot },
   () => {
-    const sticky = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-sticky-'));
-    fs.chmodSync(sticky, 0o1777);
-    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-open-'));
-    fs.chmodSync(open, 0o777);
+    const sticky = rootsDir('ctrsafe-sticky-', 0o1777);
+    const open = rootsDir('ctrsafe-open-', 0o777);
     const theirs = usersDir();
     try {
       const made = makeTempDir('ctrsafe-x-', sticky);
