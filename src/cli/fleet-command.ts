@@ -128,14 +128,10 @@ export function staleMs(opts: Options): number {
 }
 
 /** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
-/** --out as given: a directory name srun takes as it is (no "%" patterns, no "\\" escapes), never empty. */
+/** --out as given, never empty (an empty name would be the current directory). */
 function outOption(opts: Options): string | undefined {
   const out = opts.get('out');
-  if (out === undefined) return undefined;
   if (out === '') throw new UsageError('--out needs a directory');
-  // srun expands %N, %j and the like in --output, and "\\" turns expansion off: the files would go elsewhere.
-  if (/[%\\]/.test(out))
-    throw new UsageError(`--out: "${escapeControl(out.slice(0, 80))}": no "%" or "\\" in the directory name`);
   return out;
 }
 
@@ -150,7 +146,7 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
     { ...(partition ? { partition } : {}), ...(nodes ? { nodes } : {}), ...(out ? { outDir: out } : {}) },
     io.env,
   );
-  // Each report is bound to its node through srun's %N file name (ingest-dir.ts): only host names are asked.
+  // Each report is bound to the node srun placed its task on (collect-slurm.ts): only host names are asked.
   const misnamed = plan.nodes.filter((n) => hostnameProblem(n) !== null);
   plan.nodes = plan.nodes.filter((n) => hostnameProblem(n) === null);
   // The nodes run this same ctrsafe (a shared installation), with the same Node.
@@ -158,7 +154,10 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const srunArgs = opts.all('srun-arg');
   for (const a of srunArgs)
-    if (!a.startsWith('--') || /^--(nodes|nodelist|ntasks|output|error)\b/.test(a))
+    if (
+      !a.startsWith('--') ||
+      /^--(nodes|nodelist|nodefile|exclude|relative|ntasks|distribution|label|output|error|input)\b/.test(a)
+    )
       throw new UsageError(
         `--srun-arg ${a}: one long srun option (not one ctrsafe sets itself), e.g. --srun-arg=--reservation=maint`,
       );

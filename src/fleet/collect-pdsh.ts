@@ -1,7 +1,6 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
 import { spawn } from 'node:child_process';
-import { SafeDir } from '../host/safe-write.js';
-import { MAX_REPORT_BYTES } from './validate-report.js';
+import { regroupLines, writeRegrouped } from './regroup-lines.js';
 import { launched } from './launched.js';
 
 /**
@@ -18,38 +17,15 @@ export async function runPdshCollect(
   const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
   const child = spawn('pdsh', args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
   const known = new Set(hosts);
-  const buffers = new Map<string, string[]>();
-  const sizes = new Map<string, number>();
-  let rest = '';
+  const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
   child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      // pdsh prefixes "host: "; a host name never contains ": ", so the first one splits host from output.
-      const at = line.indexOf(': ');
-      if (at <= 0) continue;
-      const host = line.slice(0, at);
-      if (!known.has(host)) continue;
-      const size = (sizes.get(host) ?? 0) + line.length - at - 1;
-      if (size > MAX_REPORT_BYTES) continue;
-      sizes.set(host, size);
-      (buffers.get(host) ?? buffers.set(host, []).get(host)!).push(line.slice(at + 2));
-    }
-  });
+  child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGTERM');
   }, opts.timeoutMs);
   const exitCode = await launched(child, 'pdsh').finally(() => clearTimeout(timer));
-  // Through SafeDir: the directory is closed to other users (fleet-command.ts checked it), and a link at a name
-  // is replaced, never written through.
-  const out = SafeDir.open(opts.outDir);
-  try {
-    for (const [host, lines] of buffers) out.writeFile(`${host}.json`, lines.join('\n') + '\n', 0o600);
-  } finally {
-    out.close();
-  }
+  writeRegrouped(opts.outDir, regroup.end());
   return { exitCode, timedOut };
 }

@@ -1,11 +1,12 @@
-// Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node, each writing its report to a directory.
+// Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
 import { spawn, spawnSync } from 'node:child_process';
 import { launched } from './launched.js';
+import { regroupLines, writeRegrouped } from './regroup-lines.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
-import { compressHostlist, expandHostlist } from './hostlist.js';
+import { expandHostlist } from './hostlist.js';
 
 export interface CollectPlan {
   nodes: string[];
@@ -54,7 +55,16 @@ export function planSlurm(
   };
 }
 
-/** srun writes each node's stdout to OUT/<node>.json (%N); progress counts the files as they appear. */
+/** The host file srun's arbitrary distribution reads: task i runs on line i's node (srun(1), --distribution). */
+const HOSTFILE = '.srun-hosts';
+
+/**
+ * Runs the check on every planned node, one task each, and writes each node's standard output to OUT/<node>.json.
+ * Each line comes back through srun itself, prefixed with its task id on this side (--label), and task i was placed
+ * on the i-th node of a host file this collector wrote (--distribution=arbitrary): nothing is opened on the nodes
+ * (an --output pattern such as %N would be opened by slurmstepd on each node, in a directory nobody checked there),
+ * and nothing a node prints can move its lines to another node. Progress counts the nodes heard from.
+ */
 export async function runSlurmCollect(
   plan: CollectPlan,
   checkArgv: string[],
@@ -68,38 +78,46 @@ export async function runSlurmCollect(
   },
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   if (plan.nodes.length === 0) return { exitCode: 0, timedOut: false };
+  const hosts = SafeDir.open(plan.outDir);
+  try {
+    hosts.writeFile(HOSTFILE, plan.nodes.join('\n') + '\n', 0o600);
+  } finally {
+    hosts.close();
+  }
   const args = [
     ...(opts.srunArgs ?? []),
-    `--nodes=${plan.nodes.length}`,
-    `--nodelist=${compressHostlist(plan.nodes)}`,
-    '--ntasks-per-node=1',
+    `--ntasks=${plan.nodes.length}`,
+    '--distribution=arbitrary',
+    '--label',
     '--kill-on-bad-exit=0',
     `--job-name=ctrsafe-check`,
     ...(opts.partition ? [`--partition=${opts.partition}`] : []),
-    `--output=${plan.outDir}/%N.json`,
-    `--error=${plan.outDir}/%N.err`,
     '--',
     ...checkArgv,
   ];
-  const child = spawn('srun', args, { stdio: ['ignore', 'ignore', 'pipe'], env: opts.env });
+  const child = spawn('srun', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...opts.env, SLURM_HOSTFILE: path.join(plan.outDir, HOSTFILE) },
+  });
+  const heard = new Set<string>();
+  const regroup = regroupLines((key) => {
+    const node = /^\d{1,9}$/.test(key) ? plan.nodes[Number(key)] : undefined;
+    if (node !== undefined) heard.add(node);
+    return node;
+  });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGTERM');
   }, opts.timeoutMs);
-  const tick = setInterval(
-    () =>
-      opts.onProgress?.(
-        fs
-          .readdirSync(plan.outDir)
-          .filter((f) => f.endsWith('.json') && fs.statSync(path.join(plan.outDir, f)).size > 0).length,
-        plan.nodes.length,
-      ),
-    500,
-  );
+  const tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
   const exitCode = await launched(child, 'srun').finally(() => {
     clearTimeout(timer);
     clearInterval(tick);
   });
+  writeRegrouped(plan.outDir, regroup.end());
+  fs.rmSync(path.join(plan.outDir, HOSTFILE), { force: true });
   return { exitCode, timedOut };
 }

@@ -32,7 +32,7 @@ export const isHostname = (name: unknown): name is string => hostnameProblem(nam
 
 /**
  * Whether a report naming `reported` may be stored for the node a collector knows as `expected` (a Slurm node name
- * from srun's %N, a pdsh target, a report file's name): the same name, or `expected` is the first label of the
+ * from srun's placement, a pdsh target, a report file's name): the same name, or `expected` is the first label of the
  * report's fully qualified name (Slurm node "cn001", host name "cn001.cluster.example").
  */
 export function sameNode(expected: string, reported: string): boolean {

@@ -16,7 +16,7 @@ export interface IngestSummary {
 const MAX_FILES = 1_000_000;
 
 /**
- * Stores every NODE.json in `dir`. The file's name says which node produced it (srun's --output=DIR/%N.json, the
+ * Stores every NODE.json in `dir`. The file's name says which node produced it (the node srun placed the task on, the
  * pdsh target's name, a node writing its own file), and a report is stored only for that node: one that names
  * another host is refused and recorded in the audit trail, so one node cannot overwrite another's state.
  * `actor` names the path in the audit trail ("collect:slurm", "collect:pdsh", "ingest").

@@ -58,8 +58,19 @@ test(
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
     assert.match(r.stdout, /unknown to Slurm: ghost\[1-2\]/);
-    const clash = run(['fleet', 'collect', '--slurm', '--srun-arg=--nodes=3', '--db', db]);
-    assert.equal(clash.status, 2, 'an option ctrsafe sets itself is refused');
+    for (const own of ['--nodes=3', '--distribution=block', '--label', '--output=/tmp/x'])
+      assert.equal(
+        run(['fleet', 'collect', '--slurm', `--srun-arg=${own}`, '--db', db]).status,
+        2,
+        `${own}: an option ctrsafe sets itself is refused`,
+      );
+    // Every report comes back through srun: the directory holds the node's report and nothing else (no host file,
+    // no file a node's slurmstepd opened).
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-out-'));
+    const kept = run(['fleet', 'collect', '--slurm', '--nodes', me, '--out', out, '--db', db]);
+    assert.equal(kept.status, 0, kept.stderr);
+    assert.deepEqual(fs.readdirSync(out), [`${me}.json`]);
+    assert.equal(fs.statSync(path.join(out, `${me}.json`)).mode & 0o777, 0o600);
     const again = run(['fleet', 'collect', '--slurm', '--db', db]);
     assert.match(
       again.stdout,
@@ -78,7 +89,7 @@ test(
     assert.equal(n.nodes[0]!.hostname, os.hostname());
 
     // Attack: the node's task prints a report claiming another node (here the machine's own FQDN would be
-    // allowed; "victim01" is not this node's name): srun wrote it to <node>.json, so it is refused and logged.
+    // allowed; "victim01" is not this node's name): its task's lines are the node's, so it is refused and logged.
     const hostile = spawnSync(
       process.execPath,
       [hostileCtrsafe('victim01'), 'fleet', 'collect', '--slurm', '--nodes', me, '--db', db],
@@ -150,13 +161,9 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
       assert.deepEqual(fs.readdirSync(theirs), []);
     }
   }
-  // An empty --out, or one srun would expand or escape elsewhere: a usage error, before anything runs.
-  for (const [how, out] of [
-    [['--pdsh', me, '--rcmd', 'exec'], ''],
-    [['--slurm'], path.join(os.tmpdir(), 'r%N')],
-    [['--pdsh', me, '--rcmd', 'exec'], path.join(os.tmpdir(), 'a\\b')],
-  ] as const) {
-    const u = run(['fleet', 'collect', ...how, '--out', out, '--db', db]);
+  // An empty --out (the current directory): a usage error, before anything runs.
+  for (const how of [['--pdsh', me, '--rcmd', 'exec'], ['--slurm']]) {
+    const u = run(['fleet', 'collect', ...how, '--out', '', '--db', db]);
     assert.equal(u.status, 2, u.stderr);
     assert.match(u.stderr, /--out/);
   }

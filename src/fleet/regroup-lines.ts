@@ -1,0 +1,52 @@
+// Regroups a fan-out tool's merged output ("KEY: line", the prefix added on the collecting side by pdsh or
+// srun --label) into each host's own lines, bounded per host; lines of keys no host answers to are dropped.
+import { SafeDir } from '../host/safe-write.js';
+import { MAX_REPORT_BYTES } from './validate-report.js';
+
+export interface Regrouper {
+  push(chunk: string): void;
+  /** Each host's lines, once the stream has ended. */
+  end(): Map<string, string[]>;
+}
+
+/**
+ * `hostOf` names the host a prefix belongs to (pdsh: the prefix is the target's name; srun: the task id, placed on
+ * a node by the collector's own host file), or undefined to drop the line. The key is what comes before the first
+ * ": ": a host name or a task id never contains one, so whatever the host printed cannot move its line elsewhere.
+ */
+export function regroupLines(hostOf: (key: string) => string | undefined): Regrouper {
+  const buffers = new Map<string, string[]>();
+  const sizes = new Map<string, number>();
+  let rest = '';
+  return {
+    push(chunk) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        const at = line.indexOf(': ');
+        if (at <= 0) continue;
+        const host = hostOf(line.slice(0, at).trim());
+        if (host === undefined) continue;
+        const size = (sizes.get(host) ?? 0) + line.length - at - 1;
+        if (size > MAX_REPORT_BYTES) continue;
+        sizes.set(host, size);
+        (buffers.get(host) ?? buffers.set(host, []).get(host)!).push(line.slice(at + 2));
+      }
+    },
+    end: () => buffers,
+  };
+}
+
+/**
+ * Writes each host's lines to OUT/<host>.json through SafeDir: OUT is closed to other users (fleet-command.ts
+ * checked it, or makeTempDir made it), and a link at a name is replaced, never written through. The file's name
+ * then binds the report to its host (ingest-dir.ts).
+ */
+export function writeRegrouped(outDir: string, byHost: Map<string, string[]>): void {
+  const out = SafeDir.open(outDir);
+  try {
+    for (const [host, lines] of byHost) out.writeFile(`${host}.json`, lines.join('\n') + '\n', 0o600);
+  } finally {
+    out.close();
+  }
+}
