@@ -127,14 +127,20 @@ export function staleMs(opts: Options): number {
   return 2 * (opts.int('interval-hours', 24 * 365) ?? 24) * 3600_000;
 }
 
-/** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
-/** --out as given, never empty (an empty name would be the current directory). */
+/**
+ * --out as given, checked before anything runs: never empty (that would be the current directory), and one nobody
+ * else can write (made 0700 when missing). Reports are stored under the names of their files there, so another
+ * user who could write in it could add one for any node, or plant a link the collector writes through.
+ */
 function outOption(opts: Options): string | undefined {
   const out = opts.get('out');
+  if (out === undefined) return undefined;
   if (out === '') throw new UsageError('--out needs a directory');
+  SafeDir.open(out, { create: 0o700 }).close();
   return out;
 }
 
+/** Fans out over Slurm, stores what came back, and names the nodes that did not answer. */
 async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<number> {
   const pdsh = opts.get('pdsh');
   if (pdsh) return collectPdsh(store, opts, pdsh, io);
@@ -203,10 +209,7 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   // pdsh's prefix and the report file are named after these: each must be a host name (hostname.ts).
   for (const h of hosts)
     if (hostnameProblem(h)) throw new UsageError(`--pdsh: "${h.slice(0, 80)}": ${hostnameProblem(h)}`);
-  // Reports are stored under the names of their files here: nobody else may write in it (collect-slurm.ts, too).
-  const given = outOption(opts);
-  if (given) SafeDir.open(given, { create: 0o700 }).close();
-  const outDir = given ?? makeTempDir('ctrsafe-collect-');
+  const outDir = outOption(opts) ?? makeTempDir('ctrsafe-collect-');
   const rcmd = opts.get('rcmd');
   const run = await runPdshCollect(
     hosts,

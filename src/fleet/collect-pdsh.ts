@@ -1,5 +1,6 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
 import { spawn } from 'node:child_process';
+import { SafeDir } from '../host/safe-write.js';
 import { regroupLines, writeRegrouped } from './regroup-lines.js';
 import { launched } from './launched.js';
 
@@ -26,6 +27,11 @@ export async function runPdshCollect(
     child.kill('SIGTERM');
   }, opts.timeoutMs);
   const exitCode = await launched(child, 'pdsh').finally(() => clearTimeout(timer));
-  writeRegrouped(opts.outDir, regroup.end());
+  const out = SafeDir.open(opts.outDir);
+  try {
+    writeRegrouped(out, regroup.end());
+  } finally {
+    out.close();
+  }
   return { exitCode, timedOut };
 }

@@ -2,8 +2,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { launched } from './launched.js';
 import { regroupLines, writeRegrouped } from './regroup-lines.js';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import { expandHostlist } from './hostlist.js';
@@ -29,9 +27,6 @@ export function planSlurm(
   opts: { partition?: string; nodes?: string; outDir?: string },
   env: NodeJS.ProcessEnv,
 ): CollectPlan {
-  // The reports srun writes in OUT are stored under the names of their files: a directory another user could write
-  // would let them add a report for any node, or plant a link srun writes through. Checked before anything runs.
-  if (opts.outDir) SafeDir.open(opts.outDir, { create: 0o700 }).close();
   const args = ['-h', '-N', '-o', '%N %T', ...(opts.partition ? ['-p', opts.partition] : [])];
   const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, env });
   if (r.error)
@@ -78,12 +73,23 @@ export async function runSlurmCollect(
   },
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   if (plan.nodes.length === 0) return { exitCode: 0, timedOut: false };
-  const hosts = SafeDir.open(plan.outDir);
+  // Held open for the whole run: the host file, the reports and the host file's removal all go below it.
+  const out = SafeDir.open(plan.outDir);
   try {
-    hosts.writeFile(HOSTFILE, plan.nodes.join('\n') + '\n', 0o600);
+    out.writeFile(HOSTFILE, plan.nodes.join('\n') + '\n', 0o600);
+    return await srunCollect(plan, checkArgv, opts, out);
   } finally {
-    hosts.close();
+    out.remove(HOSTFILE);
+    out.close();
   }
+}
+
+async function srunCollect(
+  plan: CollectPlan,
+  checkArgv: string[],
+  opts: Parameters<typeof runSlurmCollect>[2],
+  out: SafeDir,
+): Promise<{ exitCode: number | null; timedOut: boolean }> {
   const args = [
     ...(opts.srunArgs ?? []),
     `--ntasks=${plan.nodes.length}`,
@@ -97,7 +103,7 @@ export async function runSlurmCollect(
   ];
   const child = spawn('srun', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...opts.env, SLURM_HOSTFILE: path.join(plan.outDir, HOSTFILE) },
+    env: { ...opts.env, SLURM_HOSTFILE: out.at(HOSTFILE) },
   });
   const heard = new Set<string>();
   const regroup = regroupLines((key) => {
@@ -117,7 +123,6 @@ export async function runSlurmCollect(
     clearTimeout(timer);
     clearInterval(tick);
   });
-  writeRegrouped(plan.outDir, regroup.end());
-  fs.rmSync(path.join(plan.outDir, HOSTFILE), { force: true });
+  writeRegrouped(out, regroup.end());
   return { exitCode, timedOut };
 }

@@ -38,15 +38,10 @@ export function regroupLines(hostOf: (key: string) => string | undefined): Regro
 }
 
 /**
- * Writes each host's lines to OUT/<host>.json through SafeDir: OUT is closed to other users (fleet-command.ts
- * checked it, or makeTempDir made it), and a link at a name is replaced, never written through. The file's name
- * then binds the report to its host (ingest-dir.ts).
+ * Writes each host's lines to <host>.json below OUT (a SafeDir: closed to other users, checked by fleet-command.ts
+ * or made by makeTempDir): a link at a name is replaced, never written through. The file's name then binds the
+ * report to its host (ingest-dir.ts).
  */
-export function writeRegrouped(outDir: string, byHost: Map<string, string[]>): void {
-  const out = SafeDir.open(outDir);
-  try {
-    for (const [host, lines] of byHost) out.writeFile(`${host}.json`, lines.join('\n') + '\n', 0o600);
-  } finally {
-    out.close();
-  }
+export function writeRegrouped(out: SafeDir, byHost: Map<string, string[]>): void {
+  for (const [host, lines] of byHost) out.writeFile(`${host}.json`, lines.join('\n') + '\n', 0o600);
 }
