@@ -3,6 +3,8 @@
 import { SafeDir } from '../host/safe-write.js';
 import { MAX_REPORT_BYTES } from './validate-report.js';
 
+const MAX_LINE = MAX_REPORT_BYTES + 1024;
+
 export interface Regrouper {
   push(chunk: string): void;
   /** Each host's lines, once the stream has ended. */
@@ -17,20 +19,35 @@ export interface Regrouper {
 export function regroupLines(hostOf: (key: string) => string | undefined): Regrouper {
   const buffers = new Map<string, string[]>();
   const sizes = new Map<string, number>();
+  const take = (line: string) => {
+    const at = line.indexOf(': ');
+    if (at <= 0) return;
+    const host = hostOf(line.slice(0, at).trim());
+    if (host === undefined) return;
+    const size = (sizes.get(host) ?? 0) + line.length - at - 1;
+    if (size > MAX_REPORT_BYTES) return;
+    sizes.set(host, size);
+    (buffers.get(host) ?? buffers.set(host, []).get(host)!).push(line.slice(at + 2));
+  };
+  // The unfinished line is bounded too: a node printing without end-of-line would otherwise grow it without limit.
+  // A line longer than a whole report belongs to no report: it is dropped up to its end.
   let rest = '';
+  let skipping = false;
   return {
     push(chunk) {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        const at = line.indexOf(': ');
-        if (at <= 0) continue;
-        const host = hostOf(line.slice(0, at).trim());
-        if (host === undefined) continue;
-        const size = (sizes.get(host) ?? 0) + line.length - at - 1;
-        if (size > MAX_REPORT_BYTES) continue;
-        sizes.set(host, size);
-        (buffers.get(host) ?? buffers.set(host, []).get(host)!).push(line.slice(at + 2));
+      const parts = chunk.split('\n');
+      const last = parts.pop()!;
+      for (const part of parts) {
+        const line = skipping ? null : rest + part;
+        skipping = false;
+        rest = '';
+        if (line !== null && line.length <= MAX_LINE) take(line);
+      }
+      if (skipping) return;
+      rest += last;
+      if (rest.length > MAX_LINE) {
+        rest = '';
+        skipping = true;
       }
     },
     end: () => buffers,

@@ -39,3 +39,18 @@ test('each host is bounded on its own: past the report limit its lines are dropp
   assert.ok(kept <= MAX_REPORT_BYTES && kept > MAX_REPORT_BYTES - 2 * big.length, String(kept));
   assert.deepEqual(out.get('cn002'), ['small']);
 });
+
+test('a line without end is bounded: dropped up to its newline, and the lines after it are read', () => {
+  const r = regroupLines(byTask);
+  r.push('1: first\n0: ');
+  const piece = 'y'.repeat(1024 * 1024);
+  for (let i = 0; i * piece.length <= MAX_REPORT_BYTES + 2 * piece.length; i++) r.push(piece);
+  r.push('tail of the long line\n0: after\n');
+  assert.deepEqual(
+    [...r.end()],
+    [
+      ['cn002', ['first']],
+      ['cn001', ['after']],
+    ],
+  );
+});
