@@ -1,47 +1,38 @@
 // What the scanner conventions mean for every reporting command: where output goes (-o), which severities count
 // (--severity), what exit code they give (--exit-code, --fail-on), and what the ignore file set aside.
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
+import { SafeDir } from '../host/safe-write.js';
 import type { IgnoreOutcome } from '../evaluate/apply-ignores.js';
 import { SEVERITIES, type Severity } from '../rules/rule.js';
 import type { CliIo } from './io.js';
 import type { Options } from './options.js';
 
 /**
- * -o FILE: written to a new temporary name beside FILE (O_EXCL|O_NOFOLLOW: never through a planted link), flushed,
- * then renamed over FILE, so a reader sees the old file or the whole new one and nothing else.
+ * -o FILE: written whole or not at all through SafeDir (a new temporary name, O_EXCL|O_NOFOLLOW, fsynced, renamed
+ * over FILE), in a directory reached without passing through one another user can write, so a user cannot swap
+ * a directory or plant a link on the way and have ctrsafe, as root, write where they chose. A sticky directory such
+ * as /tmp will do: the temporary name is new, and the rename replaces FILE's name, never writing through it.
  */
-export function writeFileAtomically(file: string, body: string, mode = 0o644): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number;
+export function writeOutputFile(file: string, body: string, mode = 0o644): void {
+  const base = path.basename(path.resolve(file));
+  let dir: SafeDir;
   try {
-    fd = fs.openSync(
-      tmp,
-      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-      mode,
-    );
+    dir = SafeDir.open(path.dirname(path.resolve(file)), { sticky: true });
   } catch (e) {
-    throw new InputError(
-      `-o ${file}: cannot create a file in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    throw new InputError(`-o ${file}: cannot write there: ${(e as Error).message}`);
   }
   try {
-    fs.writeSync(fd, body);
-    fs.fchmodSync(fd, mode);
-    fs.fsyncSync(fd);
+    if (fs.lstatSync(dir.at(base), { throwIfNoEntry: false })?.isDirectory())
+      throw new InputError(`-o ${file}: is a directory`);
+    dir.writeFile(base, body, mode);
+  } catch (e) {
+    throw e instanceof InputError && e.message.startsWith('-o ')
+      ? e
+      : new InputError(`-o ${file}: ${(e as Error).message.split('\n')[0]}`);
   } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    const st = fs.lstatSync(file, { throwIfNoEntry: false });
-    if (st?.isDirectory()) throw new InputError(`-o ${file}: is a directory`);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e instanceof InputError ? e : new InputError(`-o ${file}: ${(e as Error).message.split('\n')[0]}`);
+    dir.close();
   }
 }
 
@@ -49,7 +40,7 @@ export function writeFileAtomically(file: string, body: string, mode = 0o644): v
 export function emit(io: CliIo, opts: Options, body: string): void {
   const file = opts.get('output');
   if (file === undefined) io.stdout.write(body);
-  else writeFileAtomically(file, body);
+  else writeOutputFile(file, body);
 }
 
 /** --severity LIST: the severities that count (all by default). */

@@ -14,6 +14,38 @@ export interface IngestSummary {
 }
 
 const MAX_FILES = 1_000_000;
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+const errText = (e: unknown) =>
+  (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]!;
+
+/**
+ * The bytes of one report file, or why not: opened without following a link and without blocking (a FIFO put
+ * there would otherwise hang the ingest), checked on the open descriptor to be a regular file, and read at most
+ * one byte past the size it had, so a file that grows after the check is refused, not read past its bound.
+ */
+function readReportFile(at: string): Buffer | string {
+  let fd: number;
+  try {
+    fd = fs.openSync(at, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link, not a report file' : errText(e);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return 'not a regular file';
+    if (st.size > MAX_REPORT_BYTES) return `larger than ${MAX_REPORT_BYTES} bytes`;
+    const buf = Buffer.allocUnsafe(st.size + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = fs.readSync(fd, buf, n, buf.length - n, n);
+    // One byte more than fstat said: the file is still being written (or grew to escape the bound).
+    return n > st.size ? 'changed while it was read' : buf.subarray(0, n);
+  } catch (e) {
+    return errText(e);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /**
  * Stores every NODE.json in `dir`. The file's name says which node produced it (the node srun placed the task on, the
@@ -27,13 +59,33 @@ export async function ingestDirectory(
   opts: { now?: () => number; actor?: string } = {},
 ): Promise<IngestSummary> {
   const now = opts.now ?? Date.now;
+  // The directory is held by descriptor and every file opened below it, so a directory (or a file) swapped for
+  // a link after it was looked at cannot make root read elsewhere.
+  let dirFd: number;
+  try {
+    dirFd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
+  } catch (e) {
+    throw new InputError(`${dir}: ${errText(e)}`);
+  }
+  try {
+    return await ingestFrom(store, dir, dirFd, now, opts.actor ?? 'ingest');
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}
+
+async function ingestFrom(
+  store: FleetStore,
+  dir: string,
+  dirFd: number,
+  now: () => number,
+  actor: string,
+): Promise<IngestSummary> {
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+    names = fs.readdirSync(`/proc/self/fd/${dirFd}`).filter((n) => n.endsWith('.json'));
   } catch (e) {
-    throw new InputError(
-      `${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]}`,
-    );
+    throw new InputError(`${dir}: ${errText(e)}`);
   }
   if (names.length > MAX_FILES) throw new InputError(`${dir}: more than ${MAX_FILES} report files`);
   const out: IngestSummary = { stored: 0, duplicates: 0, older: 0, invalid: [] };
@@ -47,14 +99,9 @@ export async function ingestDirectory(
       refuse(`the file name does not name a node (${hostnameProblem(node)})`);
       continue;
     }
-    let body: Buffer;
-    try {
-      const st = fs.lstatSync(file);
-      if (!st.isFile()) throw new Error('not a regular file');
-      if (st.size > MAX_REPORT_BYTES) throw new Error(`larger than ${MAX_REPORT_BYTES} bytes`);
-      body = fs.readFileSync(file);
-    } catch (e) {
-      refuse((e as Error).message.split('\n')[0]!);
+    const body = readReportFile(`/proc/self/fd/${dirFd}/${n}`);
+    if (typeof body === 'string') {
+      refuse(body);
       continue;
     }
     const at = now();
@@ -69,7 +116,7 @@ export async function ingestDirectory(
       refuse(reason);
       await store.audit({
         at,
-        actor: opts.actor ?? 'ingest',
+        actor,
         action: 'report:refused-other-node',
         hostname: node,
         detail: `${reason} (${file})`,

@@ -105,7 +105,43 @@ test('-o writes a new file atomically and replaces a planted link, never its tar
   assert.deepEqual(fs.readdirSync(dir).sort(), ['out.json', 'victim.txt'], 'no temporary file left');
   const bad = await runMain(['check', '--root', HOST, '-o', '/nonexistent/dir/out.json']);
   assert.equal(bad.code, 4);
-  assert.match(bad.stderr, /-o \/nonexistent\/dir\/out\.json: cannot create a file in \/nonexistent\/dir/);
+  assert.match(
+    bad.stderr,
+    /^ctrsafe: -o \/nonexistent\/dir\/out\.json: cannot write there: .*\/nonexistent: does not exist\n$/,
+  );
+  assert.match((await runMain(['check', '--root', HOST, '-o', dir])).stderr, /-o .*: is a directory/);
+});
+
+test('attack: -o never writes in or through a directory another user can change; a sticky one such as /tmp will do', async (t) => {
+  const sticky = writeTree({});
+  fs.chmodSync(sticky, 0o1777);
+  const inSticky = path.join(sticky, 'r.json');
+  assert.equal((await runMain(['check', '--root', HOST, '--format', 'json', '-o', inSticky])).code, 0);
+  assert.equal((fs.statSync(inSticky).mode & 0o777).toString(8), '644');
+  // Others can write here and it is not sticky: they could rename the file or the directory under ctrsafe.
+  const open = writeTree({});
+  fs.chmodSync(open, 0o777);
+  const r = await runMain(['check', '--root', HOST, '-o', path.join(open, 'sub', 'r.json')]);
+  assert.equal(r.code, 4);
+  assert.match(r.stderr, /cannot write there: .*a directory on the way that another user can write/);
+  assert.deepEqual(fs.readdirSync(open), []);
+  if (process.getuid?.() !== 0) return t.skip('the other-user half needs root');
+  // A user's own directory, and a link in it, as root: the user could point either anywhere (/etc/cron.d).
+  const uid = Number(execFileSync('id', ['-u', 'ctrtest'], { encoding: 'utf8' }).trim());
+  const home = writeTree({});
+  fs.chmodSync(home, 0o755);
+  const users = path.join(home, 'u');
+  fs.mkdirSync(users);
+  fs.chownSync(users, uid, uid);
+  const target = writeTree({});
+  fs.symlinkSync(target, path.join(users, 'link'));
+  for (const out of [path.join(users, 'r.json'), path.join(users, 'link', 'r.json')]) {
+    const u = await runMain(['check', '--root', HOST, '-o', out]);
+    assert.equal(u.code, 4, out);
+    assert.match(u.stderr, /cannot write there: .*(another user owns this directory|another user can write)/);
+  }
+  assert.deepEqual(fs.readdirSync(users), ['link']);
+  assert.deepEqual(fs.readdirSync(target), []);
 });
 
 test('csv and junit carry every rule and vulnerability', async () => {

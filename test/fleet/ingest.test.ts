@@ -1,6 +1,7 @@
 // `fleet ingest DIR`: real reports from `check --format json`, stored once, each only for the node its file names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkJson } from '../helpers/check-report.js';
@@ -149,5 +150,47 @@ test("a node is stale by its report's own time: a 14-day-old report ingested tod
   assert.deepEqual(
     stale.nodes.map((n) => n.hostname),
     ['cn0301'],
+  );
+});
+
+test('attack: a link, a FIFO, a directory or an oversized file in the shared directory is refused on its descriptor, never followed or waited on', async () => {
+  const dir = writeTree({});
+  const elsewhere = writeTree({});
+  const genuine = await check('rocky9');
+  fs.writeFileSync(path.join(elsewhere, 'secret.json'), genuine);
+  // A valid report behind a link: root must not read through it (the link could point at any file on the node).
+  fs.symlinkSync(path.join(elsewhere, 'secret.json'), path.join(dir, 'cn0301.json'));
+  // A FIFO nobody writes: a blocking open or read would hang the ingest for good.
+  execFileSync('mkfifo', [path.join(dir, 'cn0302.json')]);
+  fs.mkdirSync(path.join(dir, 'cn0303.json'));
+  // Sparse, so it costs no disk: one byte past the bound.
+  fs.writeFileSync(path.join(dir, 'cn0304.json'), '');
+  fs.truncateSync(path.join(dir, 'cn0304.json'), 16 * 1024 * 1024 + 1);
+  fs.writeFileSync(path.join(dir, 'bookworm-ws.json'), await check('debian12'));
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  const r = await runMain(['fleet', 'ingest', dir, '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /1 reports stored, 0 already stored, 0 older than the node's latest, 4 refused/);
+  assert.match(r.stdout, /cn0301\.json: a symbolic link, not a report file/);
+  assert.match(r.stdout, /cn0302\.json: not a regular file/);
+  assert.match(r.stdout, /cn0303\.json: not a regular file/);
+  assert.match(r.stdout, /cn0304\.json: larger than 16777216 bytes/);
+  const nodes = JSON.parse((await runMain(['fleet', 'nodes', '--db', db, '--format', 'json'])).stdout) as {
+    nodes: { hostname: string }[];
+  };
+  assert.deepEqual(
+    nodes.nodes.map((n) => n.hostname),
+    ['bookworm-ws'],
+  );
+  // The directory itself may be a link (the administrator's own argument): it is opened once and read below that.
+  const link = path.join(writeTree({}), 'reports');
+  fs.symlinkSync(dir, link);
+  assert.match(
+    (await runMain(['fleet', 'ingest', link, '--db', db])).stdout,
+    /0 reports stored, 1 already stored/,
+  );
+  assert.match(
+    (await runMain(['fleet', 'ingest', path.join(dir, 'missing'), '--db', db])).stderr,
+    /missing: does not exist/,
   );
 });
