@@ -35,7 +35,7 @@ export async function sanitizeCommand({ io, opts, args }: CommandContext): Promi
     });
     const res = await buildSanitizedSquashfs(
       input,
-      work.at('image.sqfs'),
+      work.forChild('image.sqfs'),
       { uid: Number(m[1]), gid: Number(m[2]) },
       (n) => progress.add(n),
     ).finally(() => progress.done());

@@ -103,7 +103,7 @@ async function srunCollect(
   ];
   const child = spawn('srun', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...opts.env, SLURM_HOSTFILE: out.at(HOSTFILE) },
+    env: { ...opts.env, SLURM_HOSTFILE: out.forChild(HOSTFILE) },
   });
   const heard = new Set<string>();
   const regroup = regroupLines((key) => {

@@ -74,6 +74,19 @@ const errText = (e: unknown) => {
  * A directory ctrsafe may write in, held by descriptor: every later name is resolved below that descriptor
  * (/proc/PID/fd/N/NAME, openat's semantics in Node), so renaming the directory or a parent cannot redirect a write.
  */
+let procOurs: boolean | undefined;
+/** Whether /proc/self is /proc/PID for this process's own PID, i.e. /proc belongs to its PID namespace. */
+function procIsOurs(): boolean {
+  if (procOurs === undefined) {
+    try {
+      procOurs = fs.readlinkSync('/proc/self') === String(process.pid);
+    } catch {
+      procOurs = false;
+    }
+  }
+  return procOurs;
+}
+
 export class SafeDir {
   private constructor(
     readonly path: string,
@@ -157,9 +170,18 @@ export class SafeDir {
     }
   }
 
-  /** NAME below this directory's descriptor, usable by this process and by its children of the same user. */
+  /** NAME below this directory's descriptor, for this process. */
   at(name: string): string {
-    return `/proc/${process.pid}/fd/${this.fd}/${name}`;
+    return `/proc/self/fd/${this.fd}/${name}`;
+  }
+
+  /**
+   * NAME for a child process (which inherits the descriptor): /proc/PID/fd/N/NAME when /proc is of this process's
+   * PID namespace. Under a /proc of another namespace (a container given the host's), PID there is some other
+   * process, so the walked path is given instead: SafeDir checked that nobody but root or this user can change it.
+   */
+  forChild(name: string): string {
+    return procIsOurs() ? `/proc/${process.pid}/fd/${this.fd}/${name}` : path.join(this.path, name);
   }
 
   /** A subdirectory, created (MODE) when missing; it must be a directory, ours, closed to others. */

@@ -233,3 +233,42 @@ test(
     }
   },
 );
+
+test('SafeDir.forChild names the file a child can open: by descriptor under our own /proc, by path under a foreign one', () => {
+  const dir = writeTree({ 'f.txt': 'mine\n' });
+  const d = SafeDir.open(dir);
+  try {
+    const p = d.forChild('f.txt');
+    assert.equal(p, `/proc/${process.pid}/fd/${d.fd}/f.txt`);
+    assert.equal(execFileSync('cat', [p], { encoding: 'utf8' }), 'mine\n');
+  } finally {
+    d.close();
+  }
+  // A new PID namespace without its own /proc: ctrsafe is PID 1 there, and /proc/1 is the host's init.
+  const module = path.resolve(import.meta.dirname, '../../src/host/safe-write.js');
+  const script = [
+    `const { SafeDir } = await import(${JSON.stringify(module)});`,
+    `const d = SafeDir.open(${JSON.stringify(dir)});`,
+    `const p = d.forChild('f.txt');`,
+    `const cat = (await import('node:child_process')).execFileSync('cat', [p], { encoding: 'utf8' });`,
+    `console.log(JSON.stringify({ pid: process.pid, p, cat }));`,
+  ].join('\n');
+  const out = JSON.parse(
+    execFileSync(
+      'unshare',
+      [
+        ...(asRoot ? [] : ['--user', '--map-root-user']),
+        '--pid',
+        '--fork',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as { pid: number; p: string; cat: string };
+  assert.equal(out.pid, 1);
+  assert.equal(out.p, path.join(dir, 'f.txt'));
+  assert.equal(out.cat, 'mine\n');
+});

@@ -184,7 +184,7 @@ export function changelogFromDeb(buf: Buffer, scratch: SafeDir): string | null {
   // below the directory's descriptor).
   const name = `changelog-${process.pid}.deb`;
   scratch.writeFile(name, buf, 0o600);
-  const tar = run('dpkg-deb', ['--fsys-tarfile', scratch.at(name)]);
+  const tar = run('dpkg-deb', ['--fsys-tarfile', scratch.forChild(name)]);
   scratch.remove(name);
   if (!tar) return null;
   const gz = run('tar', ['-xO', '--wildcards', './usr/share/doc/*/changelog.Debian.gz'], tar);
