@@ -11,7 +11,7 @@ case "${1:-}" in
 esac
 S=$(dirname "$1")
 [ -f "$S/slurm.conf" ] || exit 0
-for p in "$S/slurmd.pid" "$S/slurmctld.pid" "$S/munge-lib/munged.pid"; do
+for p in "$S"/slurmd-*.pid "$S/slurmctld.pid" "$S/munge-lib/munged.pid"; do
   [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
 done
 sleep 0.5

@@ -162,13 +162,14 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   for (const a of srunArgs)
     if (
       !a.startsWith('--') ||
-      /^--(nodes|nodelist|nodefile|exclude|relative|ntasks|distribution|label|output|error|input)\b/.test(a)
+      /^--(nodes|nodelist|nodefile|exclude|relative|ntasks|distribution|label|output|error|input|partition)\b/.test(
+        a,
+      )
     )
       throw new UsageError(
         `--srun-arg ${a}: one long srun option (not one ctrsafe sets itself), e.g. --srun-arg=--reservation=maint`,
       );
   const run = await runSlurmCollect(plan, checkArgv, {
-    ...(partition ? { partition } : {}),
     srunArgs,
     timeoutMs: (opts.int('timeout', 86400) ?? 600) * 1000,
     env: io.env,
@@ -182,7 +183,8 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const answered = plan.nodes.filter(
     (n) => fs.existsSync(path.join(plan.outDir, `${n}.json`)) && !bad.has(n),
   );
-  const missing = plan.nodes.filter((n) => !answered.includes(n));
+  // A node whose report was refused answered: it is named with the reason below, not as silent.
+  const missing = plan.nodes.filter((n) => !fs.existsSync(path.join(plan.outDir, `${n}.json`)));
   io.stdout.write(
     `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
   );
@@ -224,9 +226,11 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   );
   const s = await ingestDirectory(store, outDir, { actor: 'collect:pdsh' });
   const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
-  const missing = hosts.filter((h) => !fs.existsSync(path.join(outDir, `${h}.json`)) || bad.has(h));
+  // A host whose report was refused answered: it is named with the reason below, not as silent.
+  const missing = hosts.filter((h) => !fs.existsSync(path.join(outDir, `${h}.json`)));
+  const collected = hosts.filter((h) => !missing.includes(h) && !bad.has(h)).length;
   io.stdout.write(
-    `ctrsafe: collected ${hosts.length - missing.length} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${collected} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   for (const i of s.invalid.slice(0, 20))

@@ -8,6 +8,8 @@ import { expandHostlist } from './hostlist.js';
 
 export interface CollectPlan {
   nodes: string[];
+  /** The partition each node's task is submitted in: a job runs in one partition, so each one is an srun of its own. */
+  partitionOf: Map<string, string>;
   unknown: string[];
   /** Nodes Slurm knows but cannot run a task on now (down, drained, not responding): srun would wait for them. */
   unavailable: { node: string; state: string }[];
@@ -22,35 +24,78 @@ export interface CollectPlan {
 const RUNNABLE = new Set(['idle', 'mixed', 'allocated', 'completing', 'planned']);
 export const runnable = (state: string) => RUNNABLE.has(state);
 
+/** What the collector asks sinfo for: one line per node and partition (sinfo(1): %N node, %T state, %R partition, %a its availability). */
+export const SINFO_FORMAT = '%N %T %R %a';
+
+/**
+ * Each node's state and the partitions it is in that accept jobs, from `sinfo -h -N -o "%N %T %R %a"`: a node in
+ * several partitions is listed once per partition, with the same state; a partition that is down, draining or
+ * inactive takes no new job (sinfo(1), AVAIL), so it is not one to submit in.
+ */
+export function parseSinfoNodes(text: string): Map<string, { state: string; partitions: string[] }> {
+  const nodes = new Map<string, { state: string; partitions: string[] }>();
+  for (const line of text.split('\n')) {
+    const [node, state, partition, avail] = line.trim().split(/\s+/);
+    if (!node) continue;
+    const n =
+      nodes.get(node) ??
+      nodes.set(node, { state: (state ?? 'unknown').toLowerCase(), partitions: [] }).get(node)!;
+    if (partition && avail === 'up' && !n.partitions.includes(partition)) n.partitions.push(partition);
+  }
+  return nodes;
+}
+
+/**
+ * A partition for each node, as few partitions as it takes (greedy: the one holding most of the nodes not yet
+ * placed, ties by name), so a cluster whose nodes are all in one partition is one srun, as before, and one whose
+ * partitions split the nodes is one srun per partition rather than one that waits for ever in the default.
+ */
+export function choosePartitions(
+  nodes: readonly string[],
+  partitionsOf: (node: string) => readonly string[],
+): Map<string, string> {
+  const chosen = new Map<string, string>();
+  let left = nodes.filter((n) => partitionsOf(n).length > 0);
+  while (left.length > 0) {
+    const count = new Map<string, number>();
+    for (const n of left) for (const p of partitionsOf(n)) count.set(p, (count.get(p) ?? 0) + 1);
+    const [best] = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+    for (const n of left) if (partitionsOf(n).includes(best)) chosen.set(n, best);
+    left = left.filter((n) => !chosen.has(n));
+  }
+  return chosen;
+}
+
 /** The nodes to ask: the given hostlist (minus names Slurm does not know), or every node of the partition. */
 export function planSlurm(
   opts: { partition?: string; nodes?: string; outDir?: string },
   env: NodeJS.ProcessEnv,
 ): CollectPlan {
-  const args = ['-h', '-N', '-o', '%N %T', ...(opts.partition ? ['-p', opts.partition] : [])];
+  const args = ['-h', '-N', '-o', SINFO_FORMAT, ...(opts.partition ? ['-p', opts.partition] : [])];
   const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, env });
   if (r.error)
     throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
-  // A node in several partitions is listed once per partition, with the same state.
-  const states = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
-    const [node, state] = line.trim().split(/\s+/);
-    if (node) states.set(node, (state ?? 'unknown').toLowerCase());
-  }
-  const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...states.keys()];
+  const known = parseSinfoNodes(r.stdout);
+  const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...known.keys()];
+  const stateOf = (n: string) => {
+    const k = known.get(n)!;
+    return k.partitions.length === 0 ? `${k.state} in no partition that takes jobs` : k.state;
+  };
+  const nodes = wanted.filter((n) => known.has(n) && runnable(stateOf(n)));
   const outDir = opts.outDir ?? makeTempDir('ctrsafe-collect-');
   return {
-    nodes: wanted.filter((n) => states.has(n) && runnable(states.get(n)!)),
-    unknown: wanted.filter((n) => !states.has(n)),
+    nodes,
+    partitionOf: choosePartitions(nodes, (n) => known.get(n)!.partitions),
+    unknown: wanted.filter((n) => !known.has(n)),
     unavailable: wanted
-      .filter((n) => states.has(n) && !runnable(states.get(n)!))
-      .map((node) => ({ node, state: states.get(node)! })),
+      .filter((n) => known.has(n) && !runnable(stateOf(n)))
+      .map((node) => ({ node, state: stateOf(node) })),
     outDir,
   };
 }
 
-/** The host file srun's arbitrary distribution reads: task i runs on line i's node (srun(1), --distribution). */
+/** The host files srun's arbitrary distribution reads: task i runs on line i's node (srun(1), --distribution). */
 const HOSTFILE = '.srun-hosts';
 
 /**
@@ -58,13 +103,13 @@ const HOSTFILE = '.srun-hosts';
  * Each line comes back through srun itself, prefixed with its task id on this side (--label), and task i was placed
  * on the i-th node of a host file this collector wrote (--distribution=arbitrary): nothing is opened on the nodes
  * (an --output pattern such as %N would be opened by slurmstepd on each node, in a directory nobody checked there),
- * and nothing a node prints can move its lines to another node. Progress counts the nodes heard from.
+ * and nothing a node prints can move its lines to another node. A job runs in one partition, so the nodes go out
+ * in one srun per partition of the plan, all at once. Progress counts the nodes heard from.
  */
 export async function runSlurmCollect(
   plan: CollectPlan,
   checkArgv: string[],
   opts: {
-    partition?: string;
     /** Site options for srun (--reservation, --account, --qos, --time ...), placed before ctrsafe's own. */
     srunArgs?: string[];
     timeoutMs: number;
@@ -73,56 +118,73 @@ export async function runSlurmCollect(
   },
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   if (plan.nodes.length === 0) return { exitCode: 0, timedOut: false };
-  // Held open for the whole run: the host file, the reports and the host file's removal all go below it.
+  const groups = new Map<string, string[]>();
+  for (const n of plan.nodes) {
+    const p = plan.partitionOf.get(n);
+    if (p !== undefined) (groups.get(p) ?? groups.set(p, []).get(p)!).push(n);
+  }
+  const heard = new Set<string>();
+  const tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, opts.timeoutMs);
+  // Held open for the whole run: the host files, the reports and the host files' removal all go below it.
   const out = SafeDir.open(plan.outDir);
+  const files = [...groups.keys()].map((_, i) => `${HOSTFILE}.${i}`);
   try {
-    out.writeFile(HOSTFILE, plan.nodes.join('\n') + '\n', 0o600);
-    return await srunCollect(plan, checkArgv, opts, out);
+    const codes = await Promise.all(
+      [...groups].map(([partition, nodes], i) => {
+        out.writeFile(files[i]!, nodes.join('\n') + '\n', 0o600);
+        return srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, stop.signal);
+      }),
+    );
+    return { exitCode: codes.find((c) => c !== 0) ?? 0, timedOut };
   } finally {
-    out.remove(HOSTFILE);
+    clearTimeout(timer);
+    clearInterval(tick);
+    for (const f of files) out.remove(f);
     out.close();
   }
 }
 
 async function srunCollect(
-  plan: CollectPlan,
+  nodes: string[],
+  partition: string,
+  hostfile: string,
   checkArgv: string[],
   opts: Parameters<typeof runSlurmCollect>[2],
   out: SafeDir,
-): Promise<{ exitCode: number | null; timedOut: boolean }> {
+  heard: Set<string>,
+  stop: AbortSignal,
+): Promise<number | null> {
   const args = [
     ...(opts.srunArgs ?? []),
-    `--ntasks=${plan.nodes.length}`,
+    `--ntasks=${nodes.length}`,
     '--distribution=arbitrary',
     '--label',
     '--kill-on-bad-exit=0',
     `--job-name=ctrsafe-check`,
-    ...(opts.partition ? [`--partition=${opts.partition}`] : []),
+    `--partition=${partition}`,
     '--',
     ...checkArgv,
   ];
   const child = spawn('srun', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...opts.env, SLURM_HOSTFILE: out.forChild(HOSTFILE) },
+    env: { ...opts.env, SLURM_HOSTFILE: out.forChild(hostfile) },
   });
-  const heard = new Set<string>();
   const regroup = regroupLines((key) => {
-    const node = /^\d{1,9}$/.test(key) ? plan.nodes[Number(key)] : undefined;
+    const node = /^\d{1,9}$/.test(key) ? nodes[Number(key)] : undefined;
     if (node !== undefined) heard.add(node);
     return node;
   });
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGTERM');
-  }, opts.timeoutMs);
-  const tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
-  const exitCode = await launched(child, 'srun').finally(() => {
-    clearTimeout(timer);
-    clearInterval(tick);
-  });
+  const kill = () => child.kill('SIGTERM');
+  stop.addEventListener('abort', kill, { once: true });
+  const exitCode = await launched(child, 'srun').finally(() => stop.removeEventListener('abort', kill));
   writeRegrouped(out, regroup.end());
-  return { exitCode, timedOut };
+  return exitCode;
 }

@@ -31,6 +31,31 @@ function hostileCtrsafe(victim: string): string {
   return file;
 }
 
+/**
+ * A ctrsafe whose check reports the node Slurm placed it on (slurmd's SLURMD_NODENAME) as its host, and, given
+ * LIAR, a report from LIAR's task that claims NEIGHBOUR instead: pair1 and pair2 run on this one machine, so only
+ * Slurm's own name tells them apart.
+ */
+function placedCtrsafe(liar?: { node: string; claims: string }): string {
+  const dir = writeTree({});
+  const file = path.join(dir, 'ctrsafe-placed.cjs');
+  fs.writeFileSync(
+    file,
+    `if (process.argv[2] === 'check') {
+  const out = require('node:child_process').execFileSync(process.execPath, [${JSON.stringify(BIN)}, 'check', '--root', ${JSON.stringify(path.join(FIXTURES, 'rocky9'))}, '--format', 'json'], { encoding: 'utf8' });
+  const r = JSON.parse(out);
+  const node = process.env.SLURMD_NODENAME;
+  const liar = ${JSON.stringify(liar ?? null)};
+  r.host.hostname = liar && liar.node === node ? liar.claims : node;
+  r.report_id = r.report_id.slice(0, 40) + '-' + node + '-' + process.pid;
+  process.stdout.write(JSON.stringify(r, null, 2) + '\\n');
+} else require(${JSON.stringify(BIN)});
+`,
+  );
+  fs.chmodSync(dir, 0o755);
+  return file;
+}
+
 const conf = process.env.CTRSAFE_TEST_SLURM_CONF;
 if (process.env.CI && !conf)
   throw new Error('CI must run fleet collect on Slurm: CTRSAFE_TEST_SLURM_CONF is not set');
@@ -71,12 +96,16 @@ test(
     assert.equal(kept.status, 0, kept.stderr);
     assert.deepEqual(fs.readdirSync(out), [`${me}.json`]);
     assert.equal(fs.statSync(path.join(out, `${me}.json`)).mode & 0o777, 0o600);
+    // Every node Slurm can run on is asked: this machine's own, and pair1 and pair2, two more slurmd on this machine
+    // whose real check reports this machine's name, so theirs are refused as another node's.
     const again = run(['fleet', 'collect', '--slurm', '--db', db]);
     assert.match(
       again.stdout,
-      /collected 1 of 2 nodes: 1 stored/,
+      /collected 1 of 4 nodes: 1 stored/,
       'a second run is a new report of the same node',
     );
+    assert.match(again.stdout, new RegExp(`refused pair1\\.json: the report claims to be ${me}'s`));
+    assert.doesNotMatch(again.stdout, /did not answer/, 'a refused node answered');
     // The test cluster's second node never runs slurmd: srun would wait for it forever, so it is not asked.
     assert.match(again.stdout, /not asked, Slurm has them [a-z+*~#%!@$^-]+: gatetest/);
     const s = JSON.parse(run(['fleet', 'summary', '--db', db, '--format', 'json']).stdout) as {
@@ -110,6 +139,49 @@ test(
   },
 );
 
+test(
+  'fleet collect --slurm on two nodes: each task runs on the node its report is filed under, and a node cannot speak for its neighbour',
+  { skip: conf ? false : 'no Slurm started (run the test command as root)' },
+  () => {
+    const env = { ...process.env, SLURM_CONF: conf! };
+    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+    const collect = (bin: string, nodes: string) =>
+      spawnSync(
+        process.execPath,
+        [bin, 'fleet', 'collect', '--slurm', '--nodes', nodes, '--partition', 'pair', '--db', db],
+        { encoding: 'utf8', env, timeout: 120000 },
+      );
+    // In both orders: task i goes to the i-th line of the host file, whichever order the nodes are named in.
+    for (const nodes of ['pair1,pair2', 'pair2,pair1']) {
+      const r = collect(placedCtrsafe(), nodes);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /collected 2 of 2 nodes: 2 stored/, `${nodes}: ${r.stdout}`);
+      assert.doesNotMatch(r.stdout, /refused/);
+    }
+    const listed = () =>
+      (
+        JSON.parse(
+          spawnSync(process.execPath, [BIN, 'fleet', 'nodes', '--db', db, '--format', 'json'], {
+            encoding: 'utf8',
+          }).stdout,
+        ) as { nodes: { hostname: string; report_id: string }[] }
+      ).nodes
+        .map((n) => `${n.hostname} ${n.report_id.replace(/^.*-(pair\d)-\d+$/, '$1')}`)
+        .sort();
+    assert.deepEqual(
+      listed(),
+      ['pair1 pair1', 'pair2 pair2'],
+      'each report made on the node it is filed under',
+    );
+    // pair1's task claims to be pair2: refused and audited; pair2's own report is stored as pair2's.
+    const liar = collect(placedCtrsafe({ node: 'pair1', claims: 'pair2' }), 'pair1,pair2');
+    assert.equal(liar.status, 0, liar.stderr);
+    assert.match(liar.stdout, /collected 1 of 2 nodes: 1 stored/);
+    assert.match(liar.stdout, /refused pair1\.json: the report claims to be pair2's, but pair1 produced it/);
+    assert.deepEqual(listed(), ['pair1 pair1', 'pair2 pair2']);
+  },
+);
+
 test('fleet collect --pdsh regroups pdsh output per host, stores each for its host only, names the silent ones', () => {
   const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
   const run = (args: string[], bin = BIN) =>
@@ -124,6 +196,7 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
   const two = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'exec', '--db', db]);
   assert.equal(two.status, 0, two.stderr);
   assert.match(two.stdout, /collected 0 of 2 nodes: 0 stored/);
+  assert.doesNotMatch(two.stdout, /did not answer/, 'both answered; both were refused');
   assert.match(
     two.stdout,
     new RegExp(`refused node1\\.json: the report claims to be ${me}'s, but node1 produced it`),

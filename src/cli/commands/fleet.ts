@@ -165,11 +165,15 @@ export const FLEET: CommandSpec = {
       name: 'collect',
       summary: 'run check on every node through Slurm or pdsh and store the reports',
       description:
-        'Fans ctrsafe check out over the cluster with srun (one task per node, nodes Slurm cannot run a task on are named and skipped) or pdsh, stores what comes back, and names the nodes that did not answer.',
+        'Fans ctrsafe check out over the cluster with srun (one task per node, nodes Slurm cannot run a task on are named and skipped; a job runs in one partition, so the nodes go out in one srun per partition, as few as cover them) or pdsh, stores what comes back, and names the nodes that did not answer.',
       options: [
         ...STORE_OPTIONS,
         { name: 'slurm', description: 'fan out with srun' },
-        { name: 'partition', value: 'P', description: 'with --slurm: only this partition' },
+        {
+          name: 'partition',
+          value: 'P',
+          description: 'with --slurm: only the nodes of this partition, in one srun',
+        },
         { name: 'nodes', value: 'HOSTLIST', description: 'with --slurm: only these nodes' },
         {
           name: 'srun-arg',
