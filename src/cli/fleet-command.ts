@@ -10,7 +10,7 @@ import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
 import { hostnameProblem } from '../fleet/hostname.js';
 import { escapeControl } from '../render/terminal-text.js';
 import type { FleetStore } from '../fleet/store/fleet-store.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import type { CliIo } from './io.js';
 import type { Options } from './options.js';
@@ -136,7 +136,19 @@ function outOption(opts: Options): string | undefined {
   const out = opts.get('out');
   if (out === undefined) return undefined;
   if (out === '') throw new UsageError('--out needs a directory');
-  SafeDir.open(out, { create: 0o700 }).close();
+  const dir = SafeDir.open(out, { create: 0o700 });
+  try {
+    // Written to once now, not only after every node has run: a directory that looks writable may not be (root
+    // on an NFS export with root squash is nobody there; a read-only mount).
+    dir.writeFile('.ctrsafe-write-test', '', 0o600);
+    dir.remove('.ctrsafe-write-test');
+  } catch (e) {
+    throw new InputError(
+      `--out ${out}: cannot be written: ${(e as Error).message.replace(/^.*\.ctrsafe-write-test: /, '')}`,
+    );
+  } finally {
+    dir.close();
+  }
   return out;
 }
 

@@ -66,8 +66,11 @@ function refusal(p: string, st: fs.Stats, what: string): InputError {
 }
 
 const errText = (e: unknown) => {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]!;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return 'does not exist';
+  const first = err.message.split('\n')[0]!;
+  // Node's message ends with the path it was given (/proc/self/fd/N/...); the caller names the real one.
+  return err.syscall ? first.replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '') : first;
 };
 
 /**

@@ -233,6 +233,36 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
       assert.match(out.stderr, /another user owns this directory \(owner uid \d+ \(ctrtest\)/);
       assert.deepEqual(fs.readdirSync(theirs), []);
     }
+    // A directory that passes every check but cannot be written (root on a root-squashed NFS export is nobody
+    // there; here a read-only bind mount): said before pdsh runs, not after every node has.
+    const ro = writeTree({});
+    const r = spawnSync(
+      'unshare',
+      [
+        '--mount',
+        'sh',
+        '-c',
+        'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"',
+        'sh',
+        ro,
+        process.execPath,
+        BIN,
+        'fleet',
+        'collect',
+        '--pdsh',
+        me,
+        '--rcmd',
+        'exec',
+        '--out',
+        ro,
+        '--db',
+        db,
+      ],
+      { encoding: 'utf8', timeout: 120000 },
+    );
+    assert.equal(r.status, 4, r.stderr);
+    assert.equal(r.stderr, `ctrsafe: --out ${ro}: cannot be written: EROFS: read-only file system\n`);
+    assert.doesNotMatch(r.stdout, /collected/, 'nothing ran');
   }
   // An empty --out (the current directory): a usage error, before anything runs.
   for (const how of [['--pdsh', me, '--rcmd', 'exec'], ['--slurm']]) {
