@@ -146,8 +146,10 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): SqlDriver
     // A server that does not answer within 10 s is down for this request: 503, not a request hung for minutes.
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     statement_timeout: statementTimeout,
-    // The client stops waiting too, should the server never answer at all (a half-open connection).
-    query_timeout: statementTimeout + 5_000,
+    // The client stops waiting too, should the server never answer at all (a half-open connection, a hung
+    // server): a little later than the server's own timeout, which keeps the connection usable when it fires.
+    // A quarter of the timeout, 1 s to 5 s, so --db-timeout 2 gives up at 3 s, not 7.
+    query_timeout: statementTimeout + Math.min(5_000, Math.max(1_000, statementTimeout / 4)),
     idle_in_transaction_session_timeout: 60_000,
     // TCP keepalive finds a connection whose peer vanished (failover, cable) while it sits idle in the pool.
     keepAlive: true,

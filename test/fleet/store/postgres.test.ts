@@ -85,6 +85,10 @@ function load(servers: Server[], tokens: string[], workers: number): Load {
 const seen = (sql: (s: string) => string) =>
   new Set(sql('SELECT report_id FROM reports_seen').split('\n').filter(Boolean));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until COND holds, looking every 50 ms, for at most MS; whether it came is the caller's to assert. */
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end;) await sleep(50);
+}
 
 test(
   'attack: PostgreSQL restarts under load; the server stays up and loses nothing it acknowledged',
@@ -103,22 +107,27 @@ test(
     try {
       const tokens = await enrol(agent, server, 30);
       const l = load([server], tokens, 12);
-      await sleep(1500);
+      // Each step waits for reports to be acknowledged, not for a fixed time: under load, after a fast restart
+      // (active connections end with 57P01, admin shutdown), and after an immediate one (as after a crash or a
+      // failover). At most 15 s each, however busy the machine.
+      await until(() => l.acked.size >= 20, 15_000);
       const before = l.acked.size;
-      pg.restart('fast'); // active connections end with 57P01 (admin shutdown)
-      await sleep(1500);
-      pg.restart('immediate'); // as after a crash or a failover
-      await sleep(2500);
+      pg.restart('fast');
+      await until(() => l.acked.size >= before + 20, 15_000);
+      const betweenRestarts = l.acked.size - before;
+      pg.restart('immediate');
+      const second = l.acked.size;
+      await until(() => l.acked.size >= second + 20, 15_000);
       await l.stop();
-      const afterRestarts = l.acked.size - before;
+      const afterRestarts = l.acked.size - second;
       t.diagnostic(
         `answers: ${JSON.stringify(Object.fromEntries(l.statuses))}, connection errors ${l.errors}`,
       );
       assert.equal(server.child.exitCode, null, 'the server is still running');
       assert.equal(server.child.signalCode, null);
       assert.ok(
-        before > 0 && afterRestarts > 0,
-        `acknowledged ${before} before the restarts and ${afterRestarts} after`,
+        before > 0 && betweenRestarts > 0 && afterRestarts > 0,
+        `acknowledged ${before} before the restarts, ${betweenRestarts} between them and ${afterRestarts} after`,
       );
       assert.deepEqual(
         [...l.statuses.keys()].filter((s) => ![200, 201, 503].includes(s)),
@@ -217,7 +226,9 @@ test(
       }
       const took = Date.now() - t0;
       assert.equal(r.status, 503);
-      assert.ok(took < 12_000, `answered after ${took} ms (statement and connect timeouts of 2 s)`);
+      // The statement's 2 s and the client's 1 s more (the server, stopped, cannot time it out itself): 3 s,
+      // with room for a busy machine.
+      assert.ok(took >= 2_000 && took < 6_000, `answered after ${took} ms (statement timeout 2 s)`);
       let ok = false;
       for (let i = 0; i < 40 && !ok; i++) {
         ok =
