@@ -209,13 +209,20 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
         .map((n) => JSON.stringify(n))
         .join(' ')}\n`,
     );
-  for (const i of s.invalid.slice(0, 20))
-    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
+  writeRefused(io, s.invalid);
+  for (const f of run.failures) io.stdout.write(`  ${escapeControl(f)}\n`);
   const byState = new Map<string, string[]>();
   for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
   for (const [state, nodes] of byState)
     io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
   return 0;
+}
+
+/** The refused reports: 20 of them and the count of the rest (claims for another node are all in the audit trail). */
+function writeRefused(io: CliIo, invalid: { file: string; reason: string }[]): void {
+  for (const i of invalid.slice(0, 20))
+    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
+  if (invalid.length > 20) io.stdout.write(`  and ${invalid.length - 20} more refused\n`);
 }
 
 async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, io: CliIo): Promise<number> {
@@ -240,12 +247,12 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
   // A host whose report was refused answered: it is named with the reason below, not as silent.
   const missing = hosts.filter((h) => !fs.existsSync(path.join(outDir, `${h}.json`)));
-  const collected = hosts.filter((h) => !missing.includes(h) && !bad.has(h)).length;
+  const silent = new Set(missing);
+  const collected = hosts.filter((h) => !silent.has(h) && !bad.has(h)).length;
   io.stdout.write(
     `ctrsafe: collected ${collected} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
-  for (const i of s.invalid.slice(0, 20))
-    io.stdout.write(`  refused ${escapeControl(path.basename(i.file))}: ${escapeControl(i.reason)}\n`);
+  writeRefused(io, s.invalid);
   return 0;
 }

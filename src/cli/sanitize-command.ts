@@ -1,7 +1,7 @@
 // `ctrsafe image sanitize IN OUT.sqfs`: rebuild an image the Shifter way, audit the result, keep it only if clean.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SafeDir } from '../host/safe-write.js';
+import { descriptorPath, SafeDir } from '../host/safe-write.js';
 import { auditImage } from '../image/audit-image.js';
 import { loadPolicy } from '../image/image-policy.js';
 import { buildSanitizedSquashfs } from '../image/sanitize/sanitize-image.js';
@@ -44,7 +44,7 @@ export async function sanitizeCommand({ io, opts, args }: CommandContext): Promi
     if (!st.isFile()) throw new InputError(`image sanitize: tar2sqfs left no image`);
     fs.fchmodSync(fd, 0o644);
     fs.fsyncSync(fd);
-    const audit = await auditImage(`/proc/${process.pid}/fd/${fd}`, {
+    const audit = await auditImage(descriptorPath(fd), {
       policy,
       source: { path: out, uid: st.uid, gid: st.gid, mode: 0o644, size: st.size },
     });

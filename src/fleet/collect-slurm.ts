@@ -24,42 +24,59 @@ export interface CollectPlan {
 const RUNNABLE = new Set(['idle', 'mixed', 'allocated', 'completing', 'planned']);
 export const runnable = (state: string) => RUNNABLE.has(state);
 
-/** What the collector asks sinfo for: one line per node and partition (sinfo(1): %N node, %T state, %R partition, %a its availability). */
-export const SINFO_FORMAT = '%N %T %R %a';
+/**
+ * What the collector asks sinfo for: one line per node and partition (sinfo(1): %N node, %T state, %P partition,
+ * the default one marked "*", %a its availability).
+ */
+export const SINFO_FORMAT = '%N %T %P %a';
+
+export interface SinfoNodes {
+  /** Each node's state and the partitions it is in that accept jobs. */
+  nodes: Map<string, { state: string; partitions: string[] }>;
+  /** The cluster's default partition, when sinfo listed it. */
+  defaultPartition: string | null;
+}
 
 /**
- * Each node's state and the partitions it is in that accept jobs, from `sinfo -h -N -o "%N %T %R %a"`: a node in
- * several partitions is listed once per partition, with the same state; a partition that is down, draining or
- * inactive takes no new job (sinfo(1), AVAIL), so it is not one to submit in.
+ * Parses `sinfo -h -N -o "%N %T %P %a"`: a node in several partitions is listed once per partition, with the same
+ * state; a partition that is down, draining or inactive takes no new job (sinfo(1), AVAIL), so it is not one to
+ * submit in.
  */
-export function parseSinfoNodes(text: string): Map<string, { state: string; partitions: string[] }> {
+export function parseSinfoNodes(text: string): SinfoNodes {
   const nodes = new Map<string, { state: string; partitions: string[] }>();
+  let defaultPartition: string | null = null;
   for (const line of text.split('\n')) {
-    const [node, state, partition, avail] = line.trim().split(/\s+/);
+    const [node, state, shown, avail] = line.trim().split(/\s+/);
     if (!node) continue;
     const n =
       nodes.get(node) ??
       nodes.set(node, { state: (state ?? 'unknown').toLowerCase(), partitions: [] }).get(node)!;
-    if (partition && avail === 'up' && !n.partitions.includes(partition)) n.partitions.push(partition);
+    if (!shown) continue;
+    const partition = shown.replace(/\*$/, '');
+    if (shown.endsWith('*')) defaultPartition = partition;
+    if (avail === 'up' && !n.partitions.includes(partition)) n.partitions.push(partition);
   }
-  return nodes;
+  return { nodes, defaultPartition };
 }
 
 /**
- * A partition for each node, as few partitions as it takes (greedy: the one holding most of the nodes not yet
- * placed, ties by name), so a cluster whose nodes are all in one partition is one srun, as before, and one whose
- * partitions split the nodes is one srun per partition rather than one that waits for ever in the default.
+ * A partition for each node, in few sruns: the default partition for every node in it (where a plain srun would
+ * have gone; a site's catch-all, scavenger or preemptible partition is seldom the default), then, for the rest,
+ * the partition holding most of the nodes not yet placed, ties by name (greedy: few, not always the fewest).
  */
 export function choosePartitions(
   nodes: readonly string[],
   partitionsOf: (node: string) => readonly string[],
+  preferred: string | null = null,
 ): Map<string, string> {
   const chosen = new Map<string, string>();
-  let left = nodes.filter((n) => partitionsOf(n).length > 0);
+  if (preferred !== null)
+    for (const n of nodes) if (partitionsOf(n).includes(preferred)) chosen.set(n, preferred);
+  let left = nodes.filter((n) => !chosen.has(n) && partitionsOf(n).length > 0);
   while (left.length > 0) {
     const count = new Map<string, number>();
     for (const n of left) for (const p of partitionsOf(n)) count.set(p, (count.get(p) ?? 0) + 1);
-    const [best] = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+    const [best] = [...count].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]!;
     for (const n of left) if (partitionsOf(n).includes(best)) chosen.set(n, best);
     left = left.filter((n) => !chosen.has(n));
   }
@@ -76,7 +93,7 @@ export function planSlurm(
   if (r.error)
     throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
-  const known = parseSinfoNodes(r.stdout);
+  const { nodes: known, defaultPartition } = parseSinfoNodes(r.stdout);
   const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...known.keys()];
   const stateOf = (n: string) => {
     const k = known.get(n)!;
@@ -86,7 +103,7 @@ export function planSlurm(
   const outDir = opts.outDir ?? makeTempDir('ctrsafe-collect-');
   return {
     nodes,
-    partitionOf: choosePartitions(nodes, (n) => known.get(n)!.partitions),
+    partitionOf: choosePartitions(nodes, (n) => known.get(n)!.partitions, defaultPartition),
     unknown: wanted.filter((n) => !known.has(n)),
     unavailable: wanted
       .filter((n) => known.has(n) && !runnable(stateOf(n)))
@@ -116,32 +133,44 @@ export async function runSlurmCollect(
     env: NodeJS.ProcessEnv;
     onProgress?: (done: number, total: number) => void;
   },
-): Promise<{ exitCode: number | null; timedOut: boolean }> {
-  if (plan.nodes.length === 0) return { exitCode: 0, timedOut: false };
+): Promise<{ failures: string[]; timedOut: boolean }> {
+  if (plan.nodes.length === 0) return { failures: [], timedOut: false };
   const groups = new Map<string, string[]>();
   for (const n of plan.nodes) {
     const p = plan.partitionOf.get(n);
     if (p !== undefined) (groups.get(p) ?? groups.set(p, []).get(p)!).push(n);
   }
-  const heard = new Set<string>();
-  const tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
-  const stop = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop.abort();
-  }, opts.timeoutMs);
   // Held open for the whole run: the host files, the reports and the host files' removal all go below it.
   const out = SafeDir.open(plan.outDir);
-  const files = [...groups.keys()].map((_, i) => `${HOSTFILE}.${i}`);
+  const files: string[] = [];
+  const heard = new Set<string>();
+  const stop = new AbortController();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  let tick: NodeJS.Timeout | undefined;
   try {
-    const codes = await Promise.all(
-      [...groups].map(([partition, nodes], i) => {
-        out.writeFile(files[i]!, nodes.join('\n') + '\n', 0o600);
-        return srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, stop.signal);
-      }),
+    // Every host file first: a failure here starts no srun at all.
+    for (const nodes of groups.values()) {
+      files.push(`${HOSTFILE}.${files.length}`);
+      out.writeFile(files.at(-1)!, nodes.join('\n') + '\n', 0o600);
+    }
+    timer = setTimeout(() => {
+      timedOut = true;
+      stop.abort();
+    }, opts.timeoutMs);
+    tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
+    // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
+    const runs = await Promise.allSettled(
+      [...groups].map(([partition, nodes], i) =>
+        srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, stop.signal),
+      ),
     );
-    return { exitCode: codes.find((c) => c !== 0) ?? 0, timedOut };
+    const failures = runs.flatMap((r, i) => {
+      const partition = [...groups.keys()][i]!;
+      if (r.status === 'rejected') return [`partition ${partition}: ${(r.reason as Error).message}`];
+      return r.value === null ? [] : [`partition ${partition}: ${r.value}`];
+    });
+    return { failures, timedOut };
   } finally {
     clearTimeout(timer);
     clearInterval(tick);
@@ -150,6 +179,24 @@ export async function runSlurmCollect(
   }
 }
 
+/** What srun said last on its standard error, kept for when it fails (bounded: a task's stderr comes here too). */
+function lastLines(max = 4096): { push(chunk: string): void; text(): string } {
+  let tail = '';
+  return {
+    push(chunk) {
+      tail = (tail + chunk).slice(-max);
+    },
+    text() {
+      const lines = tail
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      return lines.at(-1) ?? '';
+    },
+  };
+}
+
+/** One srun over NODES in PARTITION; null when it ended well, else why not, in one line. */
 async function srunCollect(
   nodes: string[],
   partition: string,
@@ -159,7 +206,7 @@ async function srunCollect(
   out: SafeDir,
   heard: Set<string>,
   stop: AbortSignal,
-): Promise<number | null> {
+): Promise<string | null> {
   const args = [
     ...(opts.srunArgs ?? []),
     `--ntasks=${nodes.length}`,
@@ -182,9 +229,15 @@ async function srunCollect(
   });
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
+  // Read, or a chatty task would fill the pipe and stall srun until the timeout.
+  const errors = lastLines();
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => errors.push(chunk));
   const kill = () => child.kill('SIGTERM');
   stop.addEventListener('abort', kill, { once: true });
   const exitCode = await launched(child, 'srun').finally(() => stop.removeEventListener('abort', kill));
   writeRegrouped(out, regroup.end());
-  return exitCode;
+  if (exitCode === 0) return null;
+  const said = errors.text();
+  return `srun ${exitCode === null ? `was killed (${child.signalCode ?? 'signal'})` : `exited ${exitCode}`}${said ? `: ${said.slice(0, 300)}` : ''}`;
 }

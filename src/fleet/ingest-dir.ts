@@ -17,7 +17,10 @@ const MAX_FILES = 1_000_000;
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 const errText = (e: unknown) =>
-  (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message.split('\n')[0]!;
+  (e as NodeJS.ErrnoException).code === 'ENOENT'
+    ? 'does not exist'
+    : // Node's message ends with the path it was given (/proc/self/fd/N/...); the caller names the file.
+      (e as Error).message.split('\n')[0]!.replace(/, \w+ '[^']*'$/, '');
 
 /**
  * The bytes of one report file, or why not: opened without following a link and without blocking (a FIFO put

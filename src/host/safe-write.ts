@@ -77,17 +77,27 @@ const errText = (e: unknown) => {
  * A directory ctrsafe may write in, held by descriptor: every later name is resolved below that descriptor
  * (/proc/PID/fd/N/NAME, openat's semantics in Node), so renaming the directory or a parent cannot redirect a write.
  */
-let procOurs: boolean | undefined;
-/** Whether /proc/self is /proc/PID for this process's own PID, i.e. /proc belongs to its PID namespace. */
-function procIsOurs(): boolean {
-  if (procOurs === undefined) {
+let procPid: string | null | undefined;
+/**
+ * This process's PID as the mounted /proc names it (the target of /proc/self), or null when /proc does not show
+ * it. That is process.pid only when /proc is of ctrsafe's own PID namespace: under a host's /proc seen from a new
+ * PID namespace, /proc/process.pid is some other process.
+ */
+function ownProcPid(): string | null {
+  if (procPid === undefined) {
     try {
-      procOurs = fs.readlinkSync('/proc/self') === String(process.pid);
+      procPid = fs.readlinkSync('/proc/self');
     } catch {
-      procOurs = false;
+      procPid = null;
     }
   }
-  return procOurs;
+  return procPid;
+}
+
+/** A path that opens descriptor FD of this process, for this process and for its children of the same user. */
+export function descriptorPath(fd: number): string {
+  const pid = ownProcPid();
+  return pid === null ? `/proc/self/fd/${fd}` : `/proc/${pid}/fd/${fd}`;
 }
 
 export class SafeDir {
@@ -173,18 +183,38 @@ export class SafeDir {
     }
   }
 
+  /**
+   * DIR as given, for a caller that is not root: any directory it can write in, links followed. Its own rights
+   * bound where it can write, so a directory on the way another user could change gains them nothing; names in it
+   * are still replaced, never written through (writeFile).
+   */
+  static openAsCaller(dir: string): SafeDir {
+    let fd: number;
+    try {
+      fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
+    } catch (e) {
+      throw new InputError(`${dir}: ${errText(e)}`);
+    }
+    return new SafeDir(path.resolve(dir), fd);
+  }
+
+  /** Whether only root or this user can add or replace names here (not group, not others, and not sticky). */
+  get closed(): boolean {
+    return closed(fs.fstatSync(this.fd));
+  }
+
   /** NAME below this directory's descriptor, for this process. */
   at(name: string): string {
     return `/proc/self/fd/${this.fd}/${name}`;
   }
 
   /**
-   * NAME for a child process (which inherits the descriptor): /proc/PID/fd/N/NAME when /proc is of this process's
-   * PID namespace. Under a /proc of another namespace (a container given the host's), PID there is some other
-   * process, so the walked path is given instead: SafeDir checked that nobody but root or this user can change it.
+   * NAME for a child process (which inherits the descriptor): below /proc/PID/fd/N, PID as /proc names this
+   * process. When /proc does not show this process at all, the walked path is given instead: SafeDir checked that
+   * nobody but root or this user can change it.
    */
   forChild(name: string): string {
-    return procIsOurs() ? `/proc/${process.pid}/fd/${this.fd}/${name}` : path.join(this.path, name);
+    return ownProcPid() === null ? path.join(this.path, name) : `${descriptorPath(this.fd)}/${name}`;
   }
 
   /** A subdirectory, created (MODE) when missing; it must be a directory, ours, closed to others. */

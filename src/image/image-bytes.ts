@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { descriptorPath } from '../host/safe-write.js';
 
 /** The image file as it was opened: who owns it and who may write it (the audit's image-owner and -writable). */
 export interface SourceFile {
@@ -126,7 +127,7 @@ function bytesOf(fd: number, digest: string, kind: ImageBytes['kind'], source: S
   return {
     digest,
     size: fs.fstatSync(fd).size,
-    path: `/proc/${process.pid}/fd/${fd}`,
+    path: descriptorPath(fd),
     fd,
     kind,
     source,

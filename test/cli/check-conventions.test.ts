@@ -2,11 +2,11 @@
 // the csv and junit formats.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runMain } from '../helpers/run-main.js';
-import { FIXTURES, writeTree } from '../helpers/tree.js';
+import { BIN, FIXTURES, writeTree } from '../helpers/tree.js';
 
 const HOST = path.join(FIXTURES, 'centos7-default');
 
@@ -92,6 +92,8 @@ test('an ignore file sets findings aside with a reason until its end date, then 
 
 test('-o writes a new file atomically and replaces a planted link, never its target', async () => {
   const dir = writeTree({ 'victim.txt': 'keep me\n' });
+  // Sticky and open to all, as /tmp: anyone could have planted the link.
+  fs.chmodSync(dir, 0o1777);
   fs.symlinkSync(path.join(dir, 'victim.txt'), path.join(dir, 'out.json'));
   const r = await runMain(['check', '--root', HOST, '--format', 'json', '-o', path.join(dir, 'out.json')]);
   assert.equal(r.code, 0, r.stderr);
@@ -143,6 +145,53 @@ test('attack: -o never writes in or through a directory another user can change;
   assert.deepEqual(fs.readdirSync(users), ['link']);
   assert.deepEqual(fs.readdirSync(target), []);
 });
+
+test(
+  '-o to a device or a link root put in its own directory writes to it, never replaces it',
+  { skip: process.getuid?.() !== 0 },
+  async () => {
+    // -o /dev/null as root once replaced the device with a regular file. A device of the test's own stands for it.
+    const dir = writeTree({ 'target.json': 'old\n' });
+    execFileSync('mknod', [path.join(dir, 'null'), 'c', '1', '3']);
+    assert.equal(
+      (await runMain(['check', '--root', HOST, '--format', 'json', '-o', path.join(dir, 'null')])).code,
+      0,
+    );
+    assert.ok(fs.lstatSync(path.join(dir, 'null')).isCharacterDevice(), 'still the device');
+    // A link to a regular file, in a directory only root can write: the file it names is written, the link stays.
+    fs.symlinkSync('target.json', path.join(dir, 'report.json'));
+    assert.equal(
+      (await runMain(['check', '--root', HOST, '--format', 'json', '-o', path.join(dir, 'report.json')]))
+        .code,
+      0,
+    );
+    assert.ok(fs.lstatSync(path.join(dir, 'report.json')).isSymbolicLink());
+    assert.match(fs.readFileSync(path.join(dir, 'target.json'), 'utf8'), /"schema": "ctrsafe.report\/1"/);
+    // -o /dev/stdout: a link to the process's own standard output, a pipe as in `ctrsafe check -o ... | jq`.
+    fs.symlinkSync('/dev/stdout', path.join(dir, 'stdout'));
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        '"$@" | cat',
+        'sh',
+        process.execPath,
+        BIN,
+        'check',
+        '--root',
+        HOST,
+        '--format',
+        'json',
+        '-o',
+        path.join(dir, 'stdout'),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { schema: string }).schema, 'ctrsafe.report/1');
+    assert.ok(fs.lstatSync(path.join(dir, 'stdout')).isSymbolicLink());
+  },
+);
 
 test('csv and junit carry every rule and vulnerability', async () => {
   const json = await reportOf([]);

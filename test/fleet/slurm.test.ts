@@ -83,7 +83,27 @@ test(
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
     assert.match(r.stdout, /unknown to Slurm: ghost\[1-2\]/);
-    for (const own of ['--nodes=3', '--distribution=block', '--label', '--output=/tmp/x'])
+    // srun's own refusal is said, with its partition, not lost in a pipe nobody read.
+    const refused = run([
+      'fleet',
+      'collect',
+      '--slurm',
+      '--nodes',
+      me,
+      '--srun-arg=--reservation=nosuch',
+      '--db',
+      db,
+    ]);
+    assert.equal(refused.status, 0, refused.stderr);
+    assert.match(refused.stdout, /collected 0 of 1 nodes/);
+    assert.match(refused.stdout, /\n {2}partition debug: srun exited 1: srun: error: .*reservation/i);
+    for (const own of [
+      '--nodes=3',
+      '--distribution=block',
+      '--label',
+      '--output=/tmp/x',
+      '--partition=debug',
+    ])
       assert.equal(
         run(['fleet', 'collect', '--slurm', `--srun-arg=${own}`, '--db', db]).status,
         2,

@@ -234,7 +234,7 @@ test(
   },
 );
 
-test('SafeDir.forChild names the file a child can open: by descriptor under our own /proc, by path under a foreign one', () => {
+test('SafeDir.forChild names the file a child can open, by the PID /proc gives this process, also under a foreign /proc', () => {
   const dir = writeTree({ 'f.txt': 'mine\n' });
   const d = SafeDir.open(dir);
   try {
@@ -245,6 +245,7 @@ test('SafeDir.forChild names the file a child can open: by descriptor under our 
     d.close();
   }
   // A new PID namespace without its own /proc: ctrsafe is PID 1 there, and /proc/1 is the host's init.
+  // (A /proc that does not show this process at all gives the walked path.)
   const module = path.resolve(import.meta.dirname, '../../src/host/safe-write.js');
   const script = [
     `const { SafeDir } = await import(${JSON.stringify(module)});`,
@@ -268,7 +269,9 @@ test('SafeDir.forChild names the file a child can open: by descriptor under our 
       { encoding: 'utf8' },
     ),
   ) as { pid: number; p: string; cat: string };
+  // PID 1 in its namespace; the host's /proc names it otherwise, and /proc/1 is the host's init.
   assert.equal(out.pid, 1);
-  assert.equal(out.p, path.join(dir, 'f.txt'));
+  assert.match(out.p, /^\/proc\/\d+\/fd\/\d+\/f\.txt$/);
+  assert.doesNotMatch(out.p, /^\/proc\/1\//);
   assert.equal(out.cat, 'mine\n');
 });
