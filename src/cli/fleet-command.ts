@@ -215,7 +215,8 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
   for (const [state, nodes] of byState)
     io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
-  return 0;
+  // Nothing collected from the nodes asked (srun refused, every node silent): a failure cron and scripts see.
+  return plan.nodes.length > 0 && answered.length === 0 ? 1 : 0;
 }
 
 /** The refused reports: 20 of them and the count of the rest (claims for another node are all in the audit trail). */
@@ -254,5 +255,6 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   writeRefused(io, s.invalid);
-  return 0;
+  // Nothing collected from the hosts asked (pdsh missing or refused, every host silent): a failure.
+  return hosts.length > 0 && collected === 0 ? 1 : 0;
 }

@@ -114,6 +114,8 @@ export function planSlurm(
 
 /** The host files srun's arbitrary distribution reads: task i runs on line i's node (srun(1), --distribution). */
 const HOSTFILE = '.srun-hosts';
+/** How long srun has to end its tasks after the timeout's SIGTERM before it is killed. */
+const KILL_GRACE_MS = 10_000;
 
 /**
  * Runs the check on every planned node, one task each, and writes each node's standard output to OUT/<node>.json.
@@ -174,24 +176,38 @@ export async function runSlurmCollect(
   } finally {
     clearTimeout(timer);
     clearInterval(tick);
-    for (const f of files) out.remove(f);
-    out.close();
+    try {
+      for (const f of files) out.remove(f);
+    } finally {
+      out.close();
+    }
   }
 }
 
-/** What srun said last on its standard error, kept for when it fails (bounded: a task's stderr comes here too). */
-function lastLines(max = 4096): { push(chunk: string): void; text(): string } {
+/**
+ * What srun said on its standard error, kept for when it fails: its own last "srun: error:" line, else the last
+ * line (a task's standard error comes here too). Bounded to the last 4 KiB and the last error line.
+ */
+function srunErrors(max = 4096): { push(chunk: string): void; text(): string } {
   let tail = '';
+  let lastError = '';
   return {
     push(chunk) {
       tail = (tail + chunk).slice(-max);
+      for (const l of tail.split('\n'))
+        if (/^srun: error: /.test(l.trim())) lastError = l.trim().slice(0, 300);
     },
     text() {
-      const lines = tail
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      return lines.at(-1) ?? '';
+      return (
+        lastError ||
+        (
+          tail
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .at(-1) ?? ''
+        ).slice(0, 300)
+      );
     },
   };
 }
@@ -230,14 +246,25 @@ async function srunCollect(
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or a chatty task would fill the pipe and stall srun until the timeout.
-  const errors = lastLines();
+  const errors = srunErrors();
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => errors.push(chunk));
-  const kill = () => child.kill('SIGTERM');
+  // At the timeout srun is asked to stop (it cancels the step), then killed: a task stuck in the kernel (a dead
+  // NFS mount) would otherwise keep srun, and so the collection, waiting past --timeout.
+  let hard: NodeJS.Timeout | undefined;
+  const kill = () => {
+    child.kill('SIGTERM');
+    hard = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+  };
   stop.addEventListener('abort', kill, { once: true });
-  const exitCode = await launched(child, 'srun').finally(() => stop.removeEventListener('abort', kill));
+  const exitCode = await launched(child, 'srun').finally(() => {
+    stop.removeEventListener('abort', kill);
+    clearTimeout(hard);
+  });
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   const said = errors.text();
-  return `srun ${exitCode === null ? `was killed (${child.signalCode ?? 'signal'})` : `exited ${exitCode}`}${said ? `: ${said.slice(0, 300)}` : ''}`;
+  const how = exitCode === null ? `was killed (${child.signalCode ?? 'signal'})` : `exited ${exitCode}`;
+  const some = nodes.some((n) => heard.has(n));
+  return `srun ${how}${said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`;
 }

@@ -94,10 +94,16 @@ function ownProcPid(): string | null {
   return procPid;
 }
 
-/** A path that opens descriptor FD of this process, for this process and for its children of the same user. */
+/**
+ * A path that opens descriptor FD of this process, for this process and for its children of the same user (a
+ * child opens it through this process's /proc entry: the descriptor itself is not inherited, O_CLOEXEC).
+ */
 export function descriptorPath(fd: number): string {
   const pid = ownProcPid();
-  return pid === null ? `/proc/self/fd/${fd}` : `/proc/${pid}/fd/${fd}`;
+  // /proc/self in a child would be the child's own descriptor FD: some other file, or none.
+  if (pid === null)
+    throw new InputError('/proc does not show this process (a /proc of another PID namespace?)');
+  return `/proc/${pid}/fd/${fd}`;
 }
 
 export class SafeDir {

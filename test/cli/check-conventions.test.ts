@@ -150,46 +150,91 @@ test(
   '-o to a device or a link root put in its own directory writes to it, never replaces it',
   { skip: process.getuid?.() !== 0 },
   async () => {
+    const json = (out: string) => runMain(['check', '--root', HOST, '--format', 'json', '-o', out]);
     // -o /dev/null as root once replaced the device with a regular file. A device of the test's own stands for it.
     const dir = writeTree({ 'target.json': 'old\n' });
+    fs.chmodSync(path.join(dir, 'target.json'), 0o600);
     execFileSync('mknod', [path.join(dir, 'null'), 'c', '1', '3']);
-    assert.equal(
-      (await runMain(['check', '--root', HOST, '--format', 'json', '-o', path.join(dir, 'null')])).code,
-      0,
-    );
+    assert.equal((await json(path.join(dir, 'null'))).code, 0);
     assert.ok(fs.lstatSync(path.join(dir, 'null')).isCharacterDevice(), 'still the device');
-    // A link to a regular file, in a directory only root can write: the file it names is written, the link stays.
+    // A link to a regular file, in a directory only root can write: the file it names is written (its mode kept),
+    // the link stays.
     fs.symlinkSync('target.json', path.join(dir, 'report.json'));
-    assert.equal(
-      (await runMain(['check', '--root', HOST, '--format', 'json', '-o', path.join(dir, 'report.json')]))
-        .code,
-      0,
-    );
+    assert.equal((await json(path.join(dir, 'report.json'))).code, 0);
     assert.ok(fs.lstatSync(path.join(dir, 'report.json')).isSymbolicLink());
     assert.match(fs.readFileSync(path.join(dir, 'target.json'), 'utf8'), /"schema": "ctrsafe.report\/1"/);
-    // -o /dev/stdout: a link to the process's own standard output, a pipe as in `ctrsafe check -o ... | jq`.
-    fs.symlinkSync('/dev/stdout', path.join(dir, 'stdout'));
-    const r = spawnSync(
-      'sh',
-      [
-        '-c',
-        '"$@" | cat',
+    assert.equal(fs.statSync(path.join(dir, 'target.json')).mode & 0o777, 0o600);
+    // -o /dev/stdout is this process's standard output, whatever it is: a pipe, or a file (never reopened by name,
+    // which would have replaced the file).
+    const viaShell = (redirect: string) =>
+      spawnSync(
         'sh',
-        process.execPath,
-        BIN,
-        'check',
-        '--root',
-        HOST,
-        '--format',
-        'json',
-        '-o',
-        path.join(dir, 'stdout'),
-      ],
-      { encoding: 'utf8' },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal((JSON.parse(r.stdout) as { schema: string }).schema, 'ctrsafe.report/1');
-    assert.ok(fs.lstatSync(path.join(dir, 'stdout')).isSymbolicLink());
+        [
+          '-c',
+          `"$@" ${redirect}`,
+          'sh',
+          process.execPath,
+          BIN,
+          'check',
+          '--root',
+          HOST,
+          '--format',
+          'json',
+          '-o',
+          '/dev/stdout',
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const piped = viaShell('| cat');
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal((JSON.parse(piped.stdout) as { schema: string }).schema, 'ctrsafe.report/1');
+    const log = path.join(dir, 'log');
+    fs.writeFileSync(log, 'earlier line\n');
+    const ino = fs.statSync(log).ino;
+    assert.equal(viaShell(`>> ${log}`).status, 0);
+    assert.match(fs.readFileSync(log, 'utf8'), /^earlier line\n\{/);
+    assert.equal(fs.statSync(log).ino, ino, 'the same file, appended to');
+    // A block device or a socket is not written; a FIFO without a reader is said at once, not waited on.
+    execFileSync('mknod', [path.join(dir, 'disk'), 'b', '7', '200']);
+    assert.match((await json(path.join(dir, 'disk'))).stderr, /disk: a block device: not written/);
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    assert.match((await json(path.join(dir, 'fifo'))).stderr, /fifo: a FIFO nobody reads/);
+  },
+);
+
+test(
+  "attack: -o through root's own link into a directory users can write is walked again: refused, or the name replaced",
+  { skip: process.getuid?.() !== 0 },
+  async () => {
+    const uid = Number(execFileSync('id', ['-u', 'ctrtest'], { encoding: 'utf8' }).trim());
+    const json = (out: string) => runMain(['check', '--root', HOST, '--format', 'json', '-o', out]);
+    const mine = writeTree({ victim: 'keep me\n' });
+    const root = writeTree({});
+    // World-writable, not sticky: any user could swap what is there. The link into it is refused.
+    const open = writeTree({});
+    fs.chmodSync(open, 0o777);
+    fs.symlinkSync(path.join(open, 'r.json'), path.join(root, 'to-open'));
+    const r = await json(path.join(root, 'to-open'));
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /cannot write there: .*others can write this directory/);
+    assert.deepEqual(fs.readdirSync(open), []);
+    // Sticky, as /tmp: the user's link to root's file and the user's FIFO are replaced, never written through or
+    // waited on.
+    const sticky = writeTree({});
+    fs.chmodSync(sticky, 0o1777);
+    fs.symlinkSync(path.join(mine, 'victim'), path.join(sticky, 'link'));
+    execFileSync('mkfifo', [path.join(sticky, 'fifo')]);
+    fs.lchownSync(path.join(sticky, 'link'), uid, uid);
+    fs.chownSync(path.join(sticky, 'fifo'), uid, uid);
+    for (const name of ['link', 'fifo']) {
+      fs.symlinkSync(path.join(sticky, name), path.join(root, `to-${name}`));
+      const w = await json(path.join(root, `to-${name}`));
+      assert.equal(w.code, 0, w.stderr);
+      assert.ok(fs.lstatSync(path.join(sticky, name)).isFile(), `${name}: replaced by the report`);
+    }
+    assert.equal(fs.readFileSync(path.join(mine, 'victim'), 'utf8'), 'keep me\n');
   },
 );
 

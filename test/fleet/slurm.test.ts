@@ -94,7 +94,7 @@ test(
       '--db',
       db,
     ]);
-    assert.equal(refused.status, 0, refused.stderr);
+    assert.equal(refused.status, 1, refused.stderr);
     assert.match(refused.stdout, /collected 0 of 1 nodes/);
     assert.match(refused.stdout, /\n {2}partition debug: srun exited 1: srun: error: .*reservation/i);
     for (const own of [
@@ -144,7 +144,7 @@ test(
       [hostileCtrsafe('victim01'), 'fleet', 'collect', '--slurm', '--nodes', me, '--db', db],
       { encoding: 'utf8', env, timeout: 120000 },
     );
-    assert.equal(hostile.status, 0, hostile.stderr);
+    assert.equal(hostile.status, 1, hostile.stderr);
     assert.match(hostile.stdout, /collected 0 of 1 nodes: 0 stored/);
     assert.match(
       hostile.stdout,
@@ -214,7 +214,7 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
   // Attack: targets node1 and node2 answer with this machine's report: each claims a host that is not the pdsh
   // target that printed it, so both are refused (pdsh, not the node, wrote the "node1: " prefix).
   const two = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'exec', '--db', db]);
-  assert.equal(two.status, 0, two.stderr);
+  assert.equal(two.status, 1, two.stderr);
   assert.match(two.stdout, /collected 0 of 2 nodes: 0 stored/);
   assert.doesNotMatch(two.stdout, /did not answer/, 'both answered; both were refused');
   assert.match(
@@ -235,6 +235,7 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
     /report:refused-other-node\s+node2 .*by collect:pdsh/,
   );
   const bad = run(['fleet', 'collect', '--pdsh', 'node[1-2]', '--rcmd', 'no-such-module', '--db', db]);
+  assert.equal(bad.status, 1, 'nothing collected is a failure');
   assert.match(bad.stdout, /collected 0 of 2 nodes/);
   assert.match(bad.stdout, /did not answer: node\[1-2\]/);
   assert.equal(

@@ -1,0 +1,110 @@
+// -o FILE: where a report is written, as root too, without letting another user choose the place or hang ctrsafe.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { SafeDir } from '../host/safe-write.js';
+
+const { O_WRONLY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+/** Links followed from one -o name to the file it finally names. */
+const MAX_LINKS = 8;
+/** How long a FIFO's reader may leave ctrsafe waiting to write (the admin's own pipe, in a directory of theirs). */
+const FIFO_WAIT_MS = 60_000;
+
+/** -o /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: this process's own descriptor N, not a path to reopen. */
+function ownDescriptor(abs: string): number | null {
+  const m = /^(?:\/dev\/(stdout|stderr)|\/dev\/fd\/(\d{1,4})|\/proc\/self\/fd\/(\d{1,4}))$/.exec(abs);
+  if (!m) return null;
+  return m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2] ?? m[3]);
+}
+
+const errText = (e: unknown) => {
+  const err = e as NodeJS.ErrnoException;
+  const first = err.message.split('\n')[0]!;
+  // Node's message ends with the path it was given (/proc/self/fd/N/...); the caller names the real one.
+  return err.syscall ? first.replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '') : first;
+};
+
+/**
+ * Writes a report to FILE, whole or not at all for a regular file: through SafeDir (a new temporary name,
+ * O_EXCL|O_NOFOLLOW, fsynced, renamed over FILE, keeping an existing file's mode).
+ * - As root, every directory on the way must be closed to other users (SafeDir's walk); a sticky one such as /tmp
+ *   will do for the last. Others write in any directory they can: their own rights bound where that is.
+ * - In a directory another user can change (sticky, group- or world-writable), a name that is not a regular file
+ *   is replaced, never followed, opened or waited on.
+ * - In a closed directory, what is there was put by root or this user: a link is followed, each step walked
+ *   again as above; a character device is written to (-o /dev/null); a FIFO is written to when it has a reader;
+ *   a block device or a socket is refused. /dev/stdout and the like are this process's own descriptors.
+ */
+export function writeOutputFile(file: string, body: string, mode = 0o644): void {
+  const fd = ownDescriptor(path.resolve(file));
+  if (fd !== null) return writeAll(fd, Buffer.from(body), file);
+  writeAt(file, path.resolve(file), Buffer.from(body), mode, 0);
+}
+
+function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: number): void {
+  const base = path.basename(abs);
+  let dir: SafeDir;
+  try {
+    dir =
+      process.geteuid?.() === 0
+        ? SafeDir.open(path.dirname(abs), { sticky: true })
+        : SafeDir.openAsCaller(path.dirname(abs));
+  } catch (e) {
+    throw new InputError(`-o ${shown}: cannot write there: ${(e as Error).message}`);
+  }
+  try {
+    const st = fs.lstatSync(dir.at(base), { throwIfNoEntry: false });
+    if (st?.isDirectory()) throw new InputError(`-o ${shown}: is a directory`);
+    if (st === undefined || st.isFile() || !dir.closed) {
+      dir.writeFile(base, body, st?.isFile() ? st.mode & 0o777 : mode);
+      return;
+    }
+    if (st.isSymbolicLink()) {
+      if (links >= MAX_LINKS) throw new InputError(`-o ${shown}: too many levels of symbolic links`);
+      const next = path.resolve(dir.path, fs.readlinkSync(dir.at(base)));
+      const fd = ownDescriptor(next);
+      if (fd !== null) return writeAll(fd, body, shown);
+      return writeAt(shown, next, body, mode, links + 1);
+    }
+    if (st.isCharacterDevice())
+      return writeOpened(dir.at(base), O_WRONLY | O_NOCTTY | O_NOFOLLOW, body, shown);
+    if (st.isFIFO()) {
+      // Without a reader the open fails at once (ENXIO) instead of waiting for one.
+      return writeOpened(dir.at(base), O_WRONLY | O_NOFOLLOW | O_NONBLOCK, body, shown);
+    }
+    throw new InputError(`-o ${shown}: a ${st.isBlockDevice() ? 'block device' : 'socket'}: not written`);
+  } catch (e) {
+    throw e instanceof InputError && e.message.startsWith('-o ')
+      ? e
+      : new InputError(
+          `-o ${shown}: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'a FIFO nobody reads' : errText(e)}`,
+        );
+  } finally {
+    dir.close();
+  }
+}
+
+function writeOpened(at: string, flags: number, body: Buffer, shown: string): void {
+  const fd = fs.openSync(at, flags);
+  try {
+    writeAll(fd, body, shown);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Every byte to FD; a non-blocking pipe that is full is waited on, at most FIFO_WAIT_MS in all. */
+function writeAll(fd: number, body: Buffer, shown: string): void {
+  const deadline = Date.now() + FIFO_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let off = 0; off < body.length;) {
+    try {
+      off += fs.writeSync(fd, body, off, body.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      if (Date.now() > deadline)
+        throw new InputError(`-o ${shown}: its reader took no data for ${FIFO_WAIT_MS / 1000} s`);
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
