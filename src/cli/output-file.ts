@@ -10,9 +10,10 @@ const MAX_LINKS = 8;
 /** How long a FIFO's reader may leave ctrsafe waiting to write (the admin's own pipe, in a directory of theirs). */
 const FIFO_WAIT_MS = 60_000;
 
-/** -o /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: this process's own descriptor N, not a path to reopen. */
+/** -o /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N (or thread-self): this process's own descriptor N, not a path to reopen. */
 function ownDescriptor(abs: string): number | null {
-  const m = /^(?:\/dev\/(stdout|stderr)|\/dev\/fd\/(\d{1,4})|\/proc\/self\/fd\/(\d{1,4}))$/.exec(abs);
+  const m =
+    /^(?:\/dev\/(stdout|stderr)|\/dev\/fd\/(\d{1,4})|\/proc\/(?:self|thread-self)\/fd\/(\d{1,4}))$/.exec(abs);
   if (!m) return null;
   return m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2] ?? m[3]);
 }
@@ -37,8 +38,12 @@ const errText = (e: unknown) => {
  */
 export function writeOutputFile(file: string, body: string, mode = 0o644): void {
   const fd = ownDescriptor(path.resolve(file));
-  if (fd !== null) return writeAll(fd, Buffer.from(body), file);
-  writeAt(file, path.resolve(file), Buffer.from(body), mode, 0);
+  if (fd === null) return writeAt(file, path.resolve(file), Buffer.from(body), mode, 0);
+  try {
+    writeAll(fd, Buffer.from(body), file);
+  } catch (e) {
+    throw e instanceof InputError ? e : new InputError(`-o ${file}: ${errText(e)}`);
+  }
 }
 
 function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: number): void {
@@ -56,7 +61,10 @@ function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: 
     const st = fs.lstatSync(dir.at(base), { throwIfNoEntry: false });
     if (st?.isDirectory()) throw new InputError(`-o ${shown}: is a directory`);
     if (st === undefined || st.isFile() || !dir.closed) {
-      dir.writeFile(base, body, st?.isFile() ? st.mode & 0o777 : mode);
+      // An existing file keeps its mode only when it is root's or ours in a closed directory: in /tmp another
+      // user's file would choose the mode of root's report (0666, or 0000).
+      const own = st?.isFile() === true && dir.closed && (st.uid === 0 || st.uid === process.geteuid?.());
+      dir.writeFile(base, body, own ? st.mode & 0o777 : mode);
       return;
     }
     if (st.isSymbolicLink()) {
@@ -64,20 +72,20 @@ function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: 
       const next = path.resolve(dir.path, fs.readlinkSync(dir.at(base)));
       const fd = ownDescriptor(next);
       if (fd !== null) return writeAll(fd, body, shown);
+      // Other links into /proc (another process's descriptor, a magic link) are not files to walk.
+      if (/^\/proc(\/|$)/.test(next))
+        throw new InputError(`-o ${shown}: a link into /proc (${next}): not written`);
       return writeAt(shown, next, body, mode, links + 1);
     }
-    if (st.isCharacterDevice())
-      return writeOpened(dir.at(base), O_WRONLY | O_NOCTTY | O_NOFOLLOW, body, shown);
-    if (st.isFIFO()) {
-      // Without a reader the open fails at once (ENXIO) instead of waiting for one.
-      return writeOpened(dir.at(base), O_WRONLY | O_NOFOLLOW | O_NONBLOCK, body, shown);
-    }
+    // Never blocking: a FIFO without a reader fails at once (ENXIO), and so does a tty without carrier.
+    if (st.isCharacterDevice() || st.isFIFO())
+      return writeOpened(dir.at(base), O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, body, shown);
     throw new InputError(`-o ${shown}: a ${st.isBlockDevice() ? 'block device' : 'socket'}: not written`);
   } catch (e) {
     throw e instanceof InputError && e.message.startsWith('-o ')
       ? e
       : new InputError(
-          `-o ${shown}: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'a FIFO nobody reads' : errText(e)}`,
+          `-o ${shown}: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'nobody reads it (ENXIO)' : errText(e)}`,
         );
   } finally {
     dir.close();
@@ -93,13 +101,14 @@ function writeOpened(at: string, flags: number, body: Buffer, shown: string): vo
   }
 }
 
-/** Every byte to FD; a non-blocking pipe that is full is waited on, at most FIFO_WAIT_MS in all. */
+/** Every byte to FD; a non-blocking pipe that is full is waited on, until it takes nothing for FIFO_WAIT_MS. */
 function writeAll(fd: number, body: Buffer, shown: string): void {
-  const deadline = Date.now() + FIFO_WAIT_MS;
+  let deadline = Date.now() + FIFO_WAIT_MS;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let off = 0; off < body.length;) {
     try {
       off += fs.writeSync(fd, body, off, body.length - off);
+      deadline = Date.now() + FIFO_WAIT_MS;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       if (Date.now() > deadline)

@@ -1,8 +1,8 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
 import { spawn } from 'node:child_process';
 import { SafeDir } from '../host/safe-write.js';
-import { regroupLines, writeRegrouped } from './regroup-lines.js';
-import { launched } from './launched.js';
+import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
+import { launched, stopOnAbort } from './launched.js';
 
 /**
  * Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. The
@@ -16,17 +16,31 @@ export async function runPdshCollect(
   opts: { outDir: string; rcmd?: string; timeoutMs: number; env: NodeJS.ProcessEnv },
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
+  // Only this run's reports are read: a reused --out may hold a host's report from an earlier run.
+  const dir = SafeDir.open(opts.outDir);
+  try {
+    forgetReports(dir, hosts);
+  } finally {
+    dir.close();
+  }
   const child = spawn('pdsh', args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
   const known = new Set(hosts);
   const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
+  // Read, or the hosts' standard error (pdsh passes it on) would fill the pipe and stall pdsh.
+  child.stderr.resume();
   let timedOut = false;
+  const stop = new AbortController();
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGTERM');
+    stop.abort();
   }, opts.timeoutMs);
-  const exitCode = await launched(child, 'pdsh').finally(() => clearTimeout(timer));
+  const undo = stopOnAbort(child, stop.signal);
+  const exitCode = await launched(child, 'pdsh').finally(() => {
+    clearTimeout(timer);
+    undo();
+  });
   const out = SafeDir.open(opts.outDir);
   try {
     writeRegrouped(out, regroup.end());

@@ -1,7 +1,7 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
 import { spawn, spawnSync } from 'node:child_process';
-import { launched } from './launched.js';
-import { regroupLines, writeRegrouped } from './regroup-lines.js';
+import { launched, stopOnAbort } from './launched.js';
+import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import { expandHostlist } from './hostlist.js';
@@ -151,6 +151,8 @@ export async function runSlurmCollect(
   let timer: NodeJS.Timeout | undefined;
   let tick: NodeJS.Timeout | undefined;
   try {
+    // Only this run's reports are read: a reused --out may hold a node's report from an earlier run.
+    forgetReports(out, plan.nodes);
     // Every host file first: a failure here starts no srun at all.
     for (const nodes of groups.values()) {
       files.push(`${HOSTFILE}.${files.length}`);
@@ -251,20 +253,16 @@ async function srunCollect(
   child.stderr.on('data', (chunk: string) => errors.push(chunk));
   // At the timeout srun is asked to stop (it cancels the step), then killed: a task stuck in the kernel (a dead
   // NFS mount) would otherwise keep srun, and so the collection, waiting past --timeout.
-  let hard: NodeJS.Timeout | undefined;
-  const kill = () => {
-    child.kill('SIGTERM');
-    hard = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-  };
-  stop.addEventListener('abort', kill, { once: true });
-  const exitCode = await launched(child, 'srun').finally(() => {
-    stop.removeEventListener('abort', kill);
-    clearTimeout(hard);
-  });
+  const undo = stopOnAbort(child, stop, KILL_GRACE_MS);
+  const exitCode = await launched(child, 'srun').finally(undo);
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   const said = errors.text();
-  const how = exitCode === null ? `was killed (${child.signalCode ?? 'signal'})` : `exited ${exitCode}`;
+  const how = stop.aborted
+    ? 'was stopped at the timeout'
+    : exitCode === null
+      ? `was killed (${child.signalCode ?? 'signal'})`
+      : `exited ${exitCode}`;
   const some = nodes.some((n) => heard.has(n));
   return `srun ${how}${said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`;
 }

@@ -62,3 +62,8 @@ export function regroupLines(hostOf: (key: string) => string | undefined): Regro
 export function writeRegrouped(out: SafeDir, byHost: Map<string, string[]>): void {
   for (const [host, lines] of byHost) out.writeFile(`${host}.json`, lines.join('\n') + '\n', 0o600);
 }
+
+/** Removes each host's report file from an earlier run, so a host that stays silent is not counted as answering. */
+export function forgetReports(out: SafeDir, hosts: readonly string[]): void {
+  for (const h of hosts) out.remove(`${h}.json`);
+}

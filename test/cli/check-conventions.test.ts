@@ -200,7 +200,7 @@ test(
     execFileSync('mknod', [path.join(dir, 'disk'), 'b', '7', '200']);
     assert.match((await json(path.join(dir, 'disk'))).stderr, /disk: a block device: not written/);
     execFileSync('mkfifo', [path.join(dir, 'fifo')]);
-    assert.match((await json(path.join(dir, 'fifo'))).stderr, /fifo: a FIFO nobody reads/);
+    assert.match((await json(path.join(dir, 'fifo'))).stderr, /fifo: nobody reads it \(ENXIO\)/);
   },
 );
 
@@ -235,6 +235,13 @@ test(
       assert.ok(fs.lstatSync(path.join(sticky, name)).isFile(), `${name}: replaced by the report`);
     }
     assert.equal(fs.readFileSync(path.join(mine, 'victim'), 'utf8'), 'keep me\n');
+    // A user's file at the name does not choose the mode of root's report (0666: anyone could edit it).
+    fs.writeFileSync(path.join(sticky, 'mode.json'), '');
+    fs.chmodSync(path.join(sticky, 'mode.json'), 0o666);
+    fs.chownSync(path.join(sticky, 'mode.json'), uid, uid);
+    assert.equal((await json(path.join(sticky, 'mode.json'))).code, 0);
+    const st = fs.statSync(path.join(sticky, 'mode.json'));
+    assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o644]);
   },
 );
 

@@ -83,7 +83,10 @@ test(
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
     assert.match(r.stdout, /unknown to Slurm: ghost\[1-2\]/);
-    // srun's own refusal is said, with its partition, not lost in a pipe nobody read.
+    // srun's own refusal is said, with its partition, not lost in a pipe nobody read; a report left in a reused
+    // --out by an earlier run is not this run's answer.
+    const reused = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrsafe-out-'));
+    fs.writeFileSync(path.join(reused, `${me}.json`), '{}');
     const refused = run([
       'fleet',
       'collect',
@@ -91,11 +94,14 @@ test(
       '--nodes',
       me,
       '--srun-arg=--reservation=nosuch',
+      '--out',
+      reused,
       '--db',
       db,
     ]);
     assert.equal(refused.status, 1, refused.stderr);
     assert.match(refused.stdout, /collected 0 of 1 nodes/);
+    assert.match(refused.stdout, new RegExp(`did not answer: ${me}\\n`));
     assert.match(refused.stdout, /\n {2}partition debug: srun exited 1: srun: error: .*reservation/i);
     for (const own of [
       '--nodes=3',
