@@ -8,20 +8,19 @@ import * as path from 'node:path';
 import { BIN, FIXTURES, writeTree } from '../helpers/tree.js';
 
 /**
- * A compromised node's ctrsafe: `fleet collect` runs the same program on every node (its own path), so a copy of
- * ctrsafe that lies when asked to `check` plays the hostile node. It reports a clean fixture host under the name
- * `victim`, dated 14 minutes ahead; for every other command it is the real ctrsafe.
+ * A stand-in ctrsafe for the nodes: `fleet collect` runs the same program on every node (its own path), so a copy
+ * that changes its report when asked to `check` plays the node. EDIT is JavaScript run on the report `r` of a clean
+ * fixture host; for every other command it is the real ctrsafe.
  */
-function hostileCtrsafe(victim: string): string {
+function editedCtrsafe(name: string, edit: string): string {
   const dir = writeTree({});
-  const file = path.join(dir, 'ctrsafe-hostile.cjs');
+  const file = path.join(dir, `ctrsafe-${name}.cjs`);
   fs.writeFileSync(
     file,
     `if (process.argv[2] === 'check') {
   const out = require('node:child_process').execFileSync(process.execPath, [${JSON.stringify(BIN)}, 'check', '--root', ${JSON.stringify(path.join(FIXTURES, 'rocky9'))}, '--format', 'json'], { encoding: 'utf8' });
   const r = JSON.parse(out);
-  r.host.hostname = ${JSON.stringify(victim)};
-  r.generated_at = new Date(Date.now() + 14 * 60000).toISOString();
+  ${edit}
   // Printed as check prints it, one value per line: pdsh cuts a line at 128 KiB.
   process.stdout.write(JSON.stringify(r, null, 2) + '\\n');
 } else require(${JSON.stringify(BIN)});
@@ -31,40 +30,36 @@ function hostileCtrsafe(victim: string): string {
   return file;
 }
 
-/**
- * A ctrsafe whose check reports the node Slurm placed it on (slurmd's SLURMD_NODENAME) as its host, and, given
- * LIAR, a report from LIAR's task that claims NEIGHBOUR instead: pair1 and pair2 run on this one machine, so only
- * Slurm's own name tells them apart.
- */
-function placedCtrsafe(liar?: { node: string; claims: string }): string {
-  const dir = writeTree({});
-  const file = path.join(dir, 'ctrsafe-placed.cjs');
-  fs.writeFileSync(
-    file,
-    `if (process.argv[2] === 'check') {
-  const out = require('node:child_process').execFileSync(process.execPath, [${JSON.stringify(BIN)}, 'check', '--root', ${JSON.stringify(path.join(FIXTURES, 'rocky9'))}, '--format', 'json'], { encoding: 'utf8' });
-  const r = JSON.parse(out);
-  const node = process.env.SLURMD_NODENAME;
-  const liar = ${JSON.stringify(liar ?? null)};
-  r.host.hostname = liar && liar.node === node ? liar.claims : node;
-  r.report_id = r.report_id.slice(0, 40) + '-' + node + '-' + process.pid;
-  process.stdout.write(JSON.stringify(r, null, 2) + '\\n');
-} else require(${JSON.stringify(BIN)});
-`,
+/** A compromised node: it reports under the name VICTIM, dated 14 minutes ahead. */
+const hostileCtrsafe = (victim: string) =>
+  editedCtrsafe(
+    'hostile',
+    `r.host.hostname = ${JSON.stringify(victim)}; r.generated_at = new Date(Date.now() + 14 * 60000).toISOString();`,
   );
-  fs.chmodSync(dir, 0o755);
-  return file;
-}
+
+/**
+ * A node reporting as the node Slurm placed it on (slurmd's SLURMD_NODENAME) and, given LIAR, LIAR's task claiming
+ * another node instead: pair1 and pair2 run on this one machine, so only Slurm's own name tells them apart.
+ */
+const placedCtrsafe = (liar?: { node: string; claims: string }) =>
+  editedCtrsafe(
+    'placed',
+    `const node = process.env.SLURMD_NODENAME; const liar = ${JSON.stringify(liar ?? null)};
+  r.host.hostname = liar && liar.node === node ? liar.claims : node;
+  r.report_id = r.report_id.slice(0, 40) + '-' + node + '-' + process.pid;`,
+  );
 
 const conf = process.env.CTRSAFE_TEST_SLURM_CONF;
 if (process.env.CI && !conf)
   throw new Error('CI must run fleet collect on Slurm: CTRSAFE_TEST_SLURM_CONF is not set');
+const needsSlurm = { skip: conf ? false : 'no Slurm started (run the test command as root)' };
+const slurmEnv = { ...process.env, SLURM_CONF: conf };
 
 test(
   'fleet collect --slurm stores each node once and names the nodes Slurm does not know',
-  { skip: conf ? false : 'no Slurm started (run the test command as root)' },
+  needsSlurm,
   () => {
-    const env = { ...process.env, SLURM_CONF: conf! };
+    const env = slurmEnv;
     const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
     const me = os.hostname().split('.')[0]!;
     const run = (args: string[]) =>
@@ -167,9 +162,9 @@ test(
 
 test(
   'fleet collect --slurm on two nodes: each task runs on the node its report is filed under, and a node cannot speak for its neighbour',
-  { skip: conf ? false : 'no Slurm started (run the test command as root)' },
+  needsSlurm,
   () => {
-    const env = { ...process.env, SLURM_CONF: conf! };
+    const env = slurmEnv;
     const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
     const collect = (bin: string, nodes: string) =>
       spawnSync(
