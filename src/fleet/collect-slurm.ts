@@ -10,6 +10,8 @@ export interface CollectPlan {
   nodes: string[];
   /** The partition each node's task is submitted in: a job runs in one partition, so each one is an srun of its own. */
   partitionOf: Map<string, string>;
+  /** Each partition's largest job in nodes (MaxNodes), where it has one: larger groups go out in several sruns. */
+  maxNodes: Map<string, number>;
   unknown: string[];
   /** Nodes Slurm knows but cannot run a task on now (down, drained, not responding): srun would wait for them. */
   unavailable: { node: string; state: string }[];
@@ -26,27 +28,30 @@ export const runnable = (state: string) => RUNNABLE.has(state);
 
 /**
  * What the collector asks sinfo for: one line per node and partition (sinfo(1): %N node, %T state, %P partition,
- * the default one marked "*", %a its availability).
+ * the default one marked "*", %a its availability, %s its job size in nodes, "1-infinite" or "1-512").
  */
-export const SINFO_FORMAT = '%N %T %P %a';
+export const SINFO_FORMAT = '%N %T %P %a %s';
 
 export interface SinfoNodes {
   /** Each node's state and the partitions it is in that accept jobs. */
   nodes: Map<string, { state: string; partitions: string[] }>;
   /** The cluster's default partition, when sinfo listed it. */
   defaultPartition: string | null;
+  /** The partitions whose jobs may hold at most so many nodes (MaxNodes). */
+  maxNodes: Map<string, number>;
 }
 
 /**
- * Parses `sinfo -h -N -o "%N %T %P %a"`: a node in several partitions is listed once per partition, with the same
+ * Parses `sinfo -h -N -o "%N %T %P %a %s"`: a node in several partitions is listed once per partition, with the same
  * state; a partition that is down, draining or inactive takes no new job (sinfo(1), AVAIL), so it is not one to
  * submit in.
  */
 export function parseSinfoNodes(text: string): SinfoNodes {
   const nodes = new Map<string, { state: string; partitions: string[] }>();
   let defaultPartition: string | null = null;
+  const maxNodes = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const [node, state, shown, avail] = line.trim().split(/\s+/);
+    const [node, state, shown, avail, size] = line.trim().split(/\s+/);
     if (!node) continue;
     const n =
       nodes.get(node) ??
@@ -55,8 +60,10 @@ export function parseSinfoNodes(text: string): SinfoNodes {
     const partition = shown.replace(/\*$/, '');
     if (shown.endsWith('*')) defaultPartition = partition;
     if (avail === 'up' && !n.partitions.includes(partition)) n.partitions.push(partition);
+    const max = /^(?:\d+-)?(\d+)$/.exec(size ?? '');
+    if (max && Number(max[1]) > 0) maxNodes.set(partition, Number(max[1]));
   }
-  return { nodes, defaultPartition };
+  return { nodes, defaultPartition, maxNodes };
 }
 
 /**
@@ -93,7 +100,7 @@ export function planSlurm(
   if (r.error)
     throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
-  const { nodes: known, defaultPartition } = parseSinfoNodes(r.stdout);
+  const { nodes: known, defaultPartition, maxNodes } = parseSinfoNodes(r.stdout);
   const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...known.keys()];
   const stateOf = (n: string) => {
     const k = known.get(n)!;
@@ -104,12 +111,35 @@ export function planSlurm(
   return {
     nodes,
     partitionOf: choosePartitions(nodes, (n) => known.get(n)!.partitions, defaultPartition),
+    maxNodes,
     unknown: wanted.filter((n) => !known.has(n)),
     unavailable: wanted
       .filter((n) => known.has(n) && !runnable(stateOf(n)))
       .map((node) => ({ node, state: stateOf(node) })),
     outDir,
   };
+}
+
+/**
+ * The sruns to start: the nodes of each partition, in the plan's order, cut into groups no larger than the
+ * partition's MaxNodes (a larger job would be refused, or wait for ever).
+ */
+export function srunGroups(
+  nodes: readonly string[],
+  partitionOf: ReadonlyMap<string, string>,
+  maxNodes: ReadonlyMap<string, number>,
+): { partition: string; nodes: string[] }[] {
+  const byPartition = new Map<string, string[]>();
+  for (const n of nodes) {
+    const p = partitionOf.get(n);
+    if (p !== undefined) (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(n);
+  }
+  const out: { partition: string; nodes: string[] }[] = [];
+  for (const [partition, all] of byPartition) {
+    const size = maxNodes.get(partition) ?? all.length;
+    for (let i = 0; i < all.length; i += size) out.push({ partition, nodes: all.slice(i, i + size) });
+  }
+  return out;
 }
 
 /** The host files srun's arbitrary distribution reads: task i runs on line i's node (srun(1), --distribution). */
@@ -137,11 +167,7 @@ export async function runSlurmCollect(
   },
 ): Promise<{ failures: string[]; timedOut: boolean }> {
   if (plan.nodes.length === 0) return { failures: [], timedOut: false };
-  const groups = new Map<string, string[]>();
-  for (const n of plan.nodes) {
-    const p = plan.partitionOf.get(n);
-    if (p !== undefined) (groups.get(p) ?? groups.set(p, []).get(p)!).push(n);
-  }
+  const groups = srunGroups(plan.nodes, plan.partitionOf, plan.maxNodes);
   // Held open for the whole run: the host files, the reports and the host files' removal all go below it.
   const out = SafeDir.open(plan.outDir);
   const files: string[] = [];
@@ -154,7 +180,7 @@ export async function runSlurmCollect(
     // Only this run's reports are read: a reused --out may hold a node's report from an earlier run.
     forgetReports(out, plan.nodes);
     // Every host file first: a failure here starts no srun at all.
-    for (const nodes of groups.values()) {
+    for (const { nodes } of groups) {
       files.push(`${HOSTFILE}.${files.length}`);
       out.writeFile(files.at(-1)!, nodes.join('\n') + '\n', 0o600);
     }
@@ -165,12 +191,12 @@ export async function runSlurmCollect(
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
     const runs = await Promise.allSettled(
-      [...groups].map(([partition, nodes], i) =>
+      groups.map(({ partition, nodes }, i) =>
         srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, stop.signal),
       ),
     );
     const failures = runs.flatMap((r, i) => {
-      const partition = [...groups.keys()][i]!;
+      const { partition } = groups[i]!;
       if (r.status === 'rejected') return [`partition ${partition}: ${(r.reason as Error).message}`];
       return r.value === null ? [] : [`partition ${partition}: ${r.value}`];
     });

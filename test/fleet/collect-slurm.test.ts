@@ -1,32 +1,38 @@
 // Planning a Slurm collection from sinfo's answer: which partition each node's task is submitted in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choosePartitions, parseSinfoNodes } from '../../src/fleet/collect-slurm.js';
+import { choosePartitions, parseSinfoNodes, srunGroups } from '../../src/fleet/collect-slurm.js';
 
-// As `sinfo -h -N -o "%N %T %P %a"` prints it: a node once per partition it is in, the default one marked "*".
-const SINFO = `cn001 idle compute* up
-cn001 idle all up
-cn002 mixed compute* up
-cn002 mixed all up
-gpu01 allocated gpu up
-gpu01 allocated all up
-gpu02 idle gpu up
-gpu02 idle all up
-old01 idle legacy down
-cn003 IDLE debug inact
-cn003 IDLE compute* up
-dead01 down* compute* up
+// As `sinfo -h -N -o "%N %T %P %a %s"` prints it: a node once per partition it is in, the default one marked "*",
+// and each partition's job size in nodes.
+const SINFO = `cn001 idle compute* up 1-infinite
+cn001 idle all up 1-infinite
+cn002 mixed compute* up 1-infinite
+cn002 mixed all up 1-infinite
+gpu01 allocated gpu up 1-2
+gpu01 allocated all up 1-infinite
+gpu02 idle gpu up 1-2
+gpu02 idle all up 1-infinite
+old01 idle legacy down 1
+cn003 IDLE debug inact 1-4
+cn003 IDLE compute* up 1-infinite
+dead01 down* compute* up 1-infinite
 `;
 
 test('sinfo: each node once, its state, the partitions that take jobs, and the default one', () => {
   const { nodes, defaultPartition } = parseSinfoNodes(SINFO);
   assert.equal(defaultPartition, 'compute');
+  assert.deepEqual(Object.fromEntries(parseSinfoNodes(SINFO).maxNodes), { gpu: 2, legacy: 1, debug: 4 });
   assert.deepEqual([...nodes.keys()], ['cn001', 'cn002', 'gpu01', 'gpu02', 'old01', 'cn003', 'dead01']);
   assert.deepEqual(nodes.get('cn001'), { state: 'idle', partitions: ['compute', 'all'] });
   assert.deepEqual(nodes.get('old01'), { state: 'idle', partitions: [] }, 'a down partition takes no job');
   assert.deepEqual(nodes.get('cn003'), { state: 'idle', partitions: ['compute'] }, 'nor an inactive one');
   assert.equal(nodes.get('dead01')!.state, 'down*');
-  assert.deepEqual(parseSinfoNodes('\n  \n'), { nodes: new Map(), defaultPartition: null });
+  assert.deepEqual(parseSinfoNodes('\n  \n'), {
+    nodes: new Map(),
+    defaultPartition: null,
+    maxNodes: new Map(),
+  });
 });
 
 test('partitions: the default one first, where a plain srun goes; then the largest for the rest, ties by name', () => {
@@ -52,4 +58,23 @@ test('partitions: the default one first, where a plain srun goes; then the large
   assert.equal(choosePartitions(['a'], () => ['zeta', 'alpha']).get('a'), 'alpha');
   // A node in no partition that takes jobs gets none (the plan lists it as not asked).
   assert.equal(choosePartitions(['old01'], of, defaultPartition).size, 0);
+});
+
+test("sruns: each partition's nodes in the plan's order, cut to its MaxNodes", () => {
+  const partitionOf = new Map([
+    ['a1', 'small'],
+    ['b1', 'big'],
+    ['a2', 'small'],
+    ['a3', 'small'],
+    ['b2', 'big'],
+  ]);
+  assert.deepEqual(
+    srunGroups(['a1', 'b1', 'a2', 'a3', 'b2', 'ghost'], partitionOf, new Map([['small', 2]])),
+    [
+      { partition: 'small', nodes: ['a1', 'a2'] },
+      { partition: 'small', nodes: ['a3'] },
+      { partition: 'big', nodes: ['b1', 'b2'] },
+    ],
+  );
+  assert.deepEqual(srunGroups([], partitionOf, new Map()), []);
 });

@@ -194,6 +194,30 @@ test(
       ['pair1 pair1', 'pair2 pair2'],
       'each report made on the node it is filed under',
     );
+    // A partition whose jobs may hold one node (MaxNodes=1): two sruns of one node, not one srun Slurm never starts.
+    assert.equal(spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxNodes=1'], { env }).status, 0);
+    try {
+      const one = spawnSync(
+        process.execPath,
+        [
+          placedCtrsafe(),
+          'fleet',
+          'collect',
+          '--slurm',
+          '--nodes',
+          'pair1,pair2',
+          '--timeout',
+          '60',
+          '--db',
+          db,
+        ],
+        { encoding: 'utf8', env, timeout: 120000 },
+      );
+      assert.equal(one.status, 0, one.stderr);
+      assert.match(one.stdout, /collected 2 of 2 nodes: 2 stored/);
+    } finally {
+      spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxNodes=UNLIMITED'], { env });
+    }
     // pair1's task claims to be pair2: refused and audited; pair2's own report is stored as pair2's.
     const liar = collect(placedCtrsafe({ node: 'pair1', claims: 'pair2' }), 'pair1,pair2');
     assert.equal(liar.status, 0, liar.stderr);
