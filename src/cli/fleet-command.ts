@@ -191,14 +191,9 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   });
   if (tty) io.stderr.write('\r\x1b[K');
   const s = await ingestDirectory(store, plan.outDir, { actor: 'collect:slurm' });
-  const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
-  const answered = plan.nodes.filter(
-    (n) => fs.existsSync(path.join(plan.outDir, `${n}.json`)) && !bad.has(n),
-  );
-  // A node whose report was refused answered: it is named with the reason below, not as silent.
-  const missing = plan.nodes.filter((n) => !fs.existsSync(path.join(plan.outDir, `${n}.json`)));
+  const { answered, missing } = tally(plan.nodes, plan.outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${answered.length} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
@@ -217,7 +212,22 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
     io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
   // Nothing collected from the nodes asked (srun refused, every node silent): a failure cron and scripts see.
   // (Some nodes silent while others answered is named above, exit 0: a cluster always has a few.)
-  return answered.length === 0 && plan.nodes.length + plan.unknown.length + misnamed.length > 0 ? 1 : 0;
+  return answered === 0 && plan.nodes.length + plan.unknown.length + misnamed.length > 0 ? 1 : 0;
+}
+
+/**
+ * How many nodes answered with a report that was stored (or already was), and which did not answer at all: a node
+ * whose report was refused answered, and is named with the reason, not as silent.
+ */
+function tally(
+  nodes: readonly string[],
+  outDir: string,
+  invalid: { file: string; reason: string }[],
+): { answered: number; missing: string[] } {
+  const refused = new Set(invalid.map((i) => path.basename(i.file, '.json')));
+  const missing = nodes.filter((n) => !fs.existsSync(path.join(outDir, `${n}.json`)));
+  const silent = new Set(missing);
+  return { answered: nodes.filter((n) => !silent.has(n) && !refused.has(n)).length, missing };
 }
 
 /** The refused reports: 20 of them and the count of the rest (claims for another node are all in the audit trail). */
@@ -246,16 +256,12 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
     },
   );
   const s = await ingestDirectory(store, outDir, { actor: 'collect:pdsh' });
-  const bad = new Set(s.invalid.map((i) => path.basename(i.file, '.json')));
-  // A host whose report was refused answered: it is named with the reason below, not as silent.
-  const missing = hosts.filter((h) => !fs.existsSync(path.join(outDir, `${h}.json`)));
-  const silent = new Set(missing);
-  const collected = hosts.filter((h) => !silent.has(h) && !bad.has(h)).length;
+  const { answered, missing } = tally(hosts, outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${collected} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   writeRefused(io, s.invalid);
   // Nothing collected from the hosts asked (pdsh missing or refused, every host silent): a failure.
-  return hosts.length > 0 && collected === 0 ? 1 : 0;
+  return hosts.length > 0 && answered === 0 ? 1 : 0;
 }

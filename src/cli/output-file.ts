@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { SafeDir } from '../host/safe-write.js';
+import { errnoText, SafeDir } from '../host/safe-write.js';
 
 const { O_WRONLY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 /** Links followed from one -o name to the file it finally names. */
@@ -17,13 +17,6 @@ function ownDescriptor(abs: string): number | null {
   if (!m) return null;
   return m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2] ?? m[3]);
 }
-
-const errText = (e: unknown) => {
-  const err = e as NodeJS.ErrnoException;
-  const first = err.message.split('\n')[0]!;
-  // Node's message ends with the path it was given (/proc/self/fd/N/...); the caller names the real one.
-  return err.syscall ? first.replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '') : first;
-};
 
 /**
  * Writes a report to FILE, whole or not at all for a regular file: through SafeDir (a new temporary name,
@@ -42,7 +35,7 @@ export function writeOutputFile(file: string, body: string, mode = 0o644): void 
   try {
     writeAll(fd, Buffer.from(body), file);
   } catch (e) {
-    throw e instanceof InputError ? e : new InputError(`-o ${file}: ${errText(e)}`);
+    throw e instanceof InputError ? e : new InputError(`-o ${file}: ${errnoText(e)}`);
   }
 }
 
@@ -85,7 +78,7 @@ function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: 
     throw e instanceof InputError && e.message.startsWith('-o ')
       ? e
       : new InputError(
-          `-o ${shown}: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'nobody reads it (ENXIO)' : errText(e)}`,
+          `-o ${shown}: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'nobody reads it (ENXIO)' : errnoText(e)}`,
         );
   } finally {
     dir.close();

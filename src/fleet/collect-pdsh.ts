@@ -16,13 +16,23 @@ export async function runPdshCollect(
   opts: { outDir: string; rcmd?: string; timeoutMs: number; env: NodeJS.ProcessEnv },
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
-  // Only this run's reports are read: a reused --out may hold a host's report from an earlier run.
-  const dir = SafeDir.open(opts.outDir);
+  // Held open for the whole run: the earlier reports' removal and this run's reports both go below it.
+  const out = SafeDir.open(opts.outDir);
   try {
-    forgetReports(dir, hosts);
+    // Only this run's reports are read: a reused --out may hold a host's report from an earlier run.
+    forgetReports(out, hosts);
+    return await pdshCollect(hosts, args, opts, out);
   } finally {
-    dir.close();
+    out.close();
   }
+}
+
+async function pdshCollect(
+  hosts: string[],
+  args: string[],
+  opts: Parameters<typeof runPdshCollect>[3],
+  out: SafeDir,
+): Promise<{ exitCode: number | null; timedOut: boolean }> {
   const child = spawn('pdsh', args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
   const known = new Set(hosts);
   const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
@@ -41,11 +51,6 @@ export async function runPdshCollect(
     clearTimeout(timer);
     undo();
   });
-  const out = SafeDir.open(opts.outDir);
-  try {
-    writeRegrouped(out, regroup.end());
-  } finally {
-    out.close();
-  }
+  writeRegrouped(out, regroup.end());
   return { exitCode, timedOut };
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { errnoText } from '../host/safe-write.js';
 import { hostnameProblem, sameNode } from './hostname.js';
 import type { FleetStore } from './store/fleet-store.js';
 import { MAX_REPORT_BYTES, parseReport } from './validate-report.js';
@@ -16,12 +17,6 @@ export interface IngestSummary {
 const MAX_FILES = 1_000_000;
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
-const errText = (e: unknown) =>
-  (e as NodeJS.ErrnoException).code === 'ENOENT'
-    ? 'does not exist'
-    : // Node's message ends with the path it was given (/proc/self/fd/N/...); the caller names the file.
-      (e as Error).message.split('\n')[0]!.replace(/, \w+ '[^']*'$/, '');
-
 /**
  * The bytes of one report file, or why not: opened without following a link and without blocking (a FIFO put
  * there would otherwise hang the ingest), checked on the open descriptor to be a regular file, and read at most
@@ -32,7 +27,9 @@ function readReportFile(at: string): Buffer | string {
   try {
     fd = fs.openSync(at, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link, not a report file' : errText(e);
+    return (e as NodeJS.ErrnoException).code === 'ELOOP'
+      ? 'a symbolic link, not a report file'
+      : errnoText(e);
   }
   try {
     const st = fs.fstatSync(fd);
@@ -44,7 +41,7 @@ function readReportFile(at: string): Buffer | string {
     // One byte more than fstat said: the file is still being written (or grew to escape the bound).
     return n > st.size ? 'changed while it was read' : buf.subarray(0, n);
   } catch (e) {
-    return errText(e);
+    return errnoText(e);
   } finally {
     fs.closeSync(fd);
   }
@@ -68,7 +65,7 @@ export async function ingestDirectory(
   try {
     dirFd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
   } catch (e) {
-    throw new InputError(`${dir}: ${errText(e)}`);
+    throw new InputError(`${dir}: ${errnoText(e)}`);
   }
   try {
     return await ingestFrom(store, dir, dirFd, now, opts.actor ?? 'ingest');
@@ -88,7 +85,7 @@ async function ingestFrom(
   try {
     names = fs.readdirSync(`/proc/self/fd/${dirFd}`).filter((n) => n.endsWith('.json'));
   } catch (e) {
-    throw new InputError(`${dir}: ${errText(e)}`);
+    throw new InputError(`${dir}: ${errnoText(e)}`);
   }
   if (names.length > MAX_FILES) throw new InputError(`${dir}: more than ${MAX_FILES} report files`);
   const out: IngestSummary = { stored: 0, duplicates: 0, older: 0, invalid: [] };

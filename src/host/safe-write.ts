@@ -65,7 +65,8 @@ function refusal(p: string, st: fs.Stats, what: string): InputError {
   );
 }
 
-const errText = (e: unknown) => {
+/** An fs error in one line: "does not exist", or Node's message without the path it was given (/proc/self/fd/N). */
+export const errnoText = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOENT') return 'does not exist';
   const first = err.message.split('\n')[0]!;
@@ -139,12 +140,12 @@ export class SafeDir {
           lst = fs.lstatSync(at);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || opts.create === undefined)
-            throw new InputError(`${shown}: ${here}: ${errText(e)}`);
+            throw new InputError(`${shown}: ${here}: ${errnoText(e)}`);
           try {
             fs.mkdirSync(at, { mode: opts.create });
           } catch (e2) {
             if ((e2 as NodeJS.ErrnoException).code !== 'EEXIST')
-              throw new InputError(`${shown}: cannot create ${here}: ${errText(e2)}`);
+              throw new InputError(`${shown}: cannot create ${here}: ${errnoText(e2)}`);
           }
           lst = fs.lstatSync(at);
         }
@@ -167,7 +168,7 @@ export class SafeDir {
         try {
           next = openDirectory(at);
         } catch (e) {
-          throw new InputError(`${shown}: ${here}: ${errText(e)}`);
+          throw new InputError(`${shown}: ${here}: ${errnoText(e)}`);
         }
         const st = fs.fstatSync(next);
         if (st.dev !== lst.dev || st.ino !== lst.ino) {
@@ -199,7 +200,7 @@ export class SafeDir {
     try {
       fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
     } catch (e) {
-      throw new InputError(`${dir}: ${errText(e)}`);
+      throw new InputError(`${dir}: ${errnoText(e)}`);
     }
     return new SafeDir(path.resolve(dir), fd);
   }
@@ -229,7 +230,7 @@ export class SafeDir {
       fs.mkdirSync(this.at(name), { mode });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new InputError(`${path.join(this.path, name)}: ${errText(e)}`);
+        throw new InputError(`${path.join(this.path, name)}: ${errnoText(e)}`);
     }
     const fd = fs.openSync(this.at(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     const st = fs.fstatSync(fd);
@@ -274,7 +275,7 @@ export class SafeDir {
     } catch (e) {
       if (fd !== null) fs.closeSync(fd);
       fs.rmSync(this.at(tmp), { force: true });
-      throw new InputError(`${path.join(this.path, name)}: ${errText(e)}`);
+      throw new InputError(`${path.join(this.path, name)}: ${errnoText(e)}`);
     }
     return path.join(this.path, name);
   }
@@ -289,7 +290,7 @@ export class SafeDir {
       fd = fs.openSync(this.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new InputError(`${path.join(this.path, name)}: ${errText(e)}`);
+      throw new InputError(`${path.join(this.path, name)}: ${errnoText(e)}`);
     }
     try {
       const st = fs.fstatSync(fd);
@@ -342,7 +343,7 @@ export function untrustedPathProblem(p: string): string | null {
   try {
     real = fs.realpathSync(p);
   } catch (e) {
-    return `${p}: ${errText(e)}`;
+    return `${p}: ${errnoText(e)}`;
   }
   for (let q = real; ; q = path.dirname(q)) {
     const st = fs.statSync(q);
