@@ -4,6 +4,7 @@ import { ingestDirectory } from '../fleet/ingest-dir.js';
 import { openStore, type StoreOptions } from '../fleet/store/open-store.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
@@ -193,7 +194,7 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const s = await ingestDirectory(store, plan.outDir, { actor: 'collect:slurm' });
   const { answered, missing } = tally(plan.nodes, plan.outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; srun was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; srun was stopped ${run.stopped}` : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
@@ -212,7 +213,19 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
     io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
   // Nothing collected from the nodes asked (srun refused, every node silent): a failure cron and scripts see.
   // (Some nodes silent while others answered is named above, exit 0: a cluster always has a few.)
-  return answered === 0 && plan.nodes.length + plan.unknown.length + misnamed.length > 0 ? 1 : 0;
+  return (
+    signalExit(run.stopped) ??
+    (answered === 0 && plan.nodes.length + plan.unknown.length + misnamed.length > 0 ? 1 : 0)
+  );
+}
+
+/**
+ * A collection a signal stopped (Ctrl-C, systemd) still stores what came back, then ends as the shell reports a
+ * command that signal killed (128 + its number): a script or unit sees that it did not finish.
+ */
+function signalExit(stopped: string | null): number | undefined {
+  const sig = /^by (SIG[A-Z]+)$/.exec(stopped ?? '')?.[1] as NodeJS.Signals | undefined;
+  return sig === undefined ? undefined : 128 + os.constants.signals[sig];
 }
 
 /**
@@ -258,10 +271,10 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   const s = await ingestDirectory(store, outDir, { actor: 'collect:pdsh' });
   const { answered, missing } = tally(hosts, outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${answered} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.timedOut ? '; pdsh was stopped at the timeout' : ''}\n`,
+    `ctrsafe: collected ${answered} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; pdsh was stopped ${run.stopped}` : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   writeRefused(io, s.invalid);
   // Nothing collected from the hosts asked (pdsh missing or refused, every host silent): a failure.
-  return hosts.length > 0 && answered === 0 ? 1 : 0;
+  return signalExit(run.stopped) ?? (hosts.length > 0 && answered === 0 ? 1 : 0);
 }

@@ -1,8 +1,7 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
-import { spawn } from 'node:child_process';
 import { SafeDir } from '../host/safe-write.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
-import { launched, stopOnAbort } from './launched.js';
+import { abortOnSignals, launched, spawnLauncher, stopOnAbort } from './launched.js';
 
 /**
  * Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. The
@@ -14,7 +13,7 @@ export async function runPdshCollect(
   hostlist: string,
   checkArgv: string[],
   opts: { outDir: string; rcmd?: string; timeoutMs: number; env: NodeJS.ProcessEnv },
-): Promise<{ exitCode: number | null; timedOut: boolean }> {
+): Promise<{ exitCode: number | null; stopped: string | null }> {
   const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
   // Held open for the whole run: the earlier reports' removal and this run's reports both go below it.
   const out = SafeDir.open(opts.outDir);
@@ -32,25 +31,23 @@ async function pdshCollect(
   args: string[],
   opts: Parameters<typeof runPdshCollect>[3],
   out: SafeDir,
-): Promise<{ exitCode: number | null; timedOut: boolean }> {
-  const child = spawn('pdsh', args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
+): Promise<{ exitCode: number | null; stopped: string | null }> {
+  const child = spawnLauncher('pdsh', args, opts.env);
   const known = new Set(hosts);
   const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or the hosts' standard error (pdsh passes it on) would fill the pipe and stall pdsh.
   child.stderr.resume();
-  let timedOut = false;
   const stop = new AbortController();
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop.abort();
-  }, opts.timeoutMs);
+  const timer = setTimeout(() => stop.abort('at the timeout'), opts.timeoutMs);
+  const unSignal = abortOnSignals(stop);
   const undo = stopOnAbort(child, stop.signal);
   const exitCode = await launched(child, 'pdsh').finally(() => {
     clearTimeout(timer);
+    unSignal();
     undo();
   });
   writeRegrouped(out, regroup.end());
-  return { exitCode, timedOut };
+  return { exitCode, stopped: stop.signal.aborted ? String(stop.signal.reason) : null };
 }

@@ -1,6 +1,6 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
-import { spawn, spawnSync } from 'node:child_process';
-import { launched, stopOnAbort } from './launched.js';
+import { spawnSync } from 'node:child_process';
+import { abortOnSignals, launched, spawnLauncher, stopOnAbort } from './launched.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
@@ -165,17 +165,17 @@ export async function runSlurmCollect(
     env: NodeJS.ProcessEnv;
     onProgress?: (done: number, total: number) => void;
   },
-): Promise<{ failures: string[]; timedOut: boolean }> {
-  if (plan.nodes.length === 0) return { failures: [], timedOut: false };
+): Promise<{ failures: string[]; stopped: string | null }> {
+  if (plan.nodes.length === 0) return { failures: [], stopped: null };
   const groups = srunGroups(plan.nodes, plan.partitionOf, plan.maxNodes);
   // Held open for the whole run: the host files, the reports and the host files' removal all go below it.
   const out = SafeDir.open(plan.outDir);
   const files: string[] = [];
   const heard = new Set<string>();
   const stop = new AbortController();
-  let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   let tick: NodeJS.Timeout | undefined;
+  let unSignal: (() => void) | undefined;
   try {
     // Only this run's reports are read: a reused --out may hold a node's report from an earlier run.
     forgetReports(out, plan.nodes);
@@ -184,10 +184,8 @@ export async function runSlurmCollect(
       files.push(`${HOSTFILE}.${files.length}`);
       out.writeFile(files.at(-1)!, nodes.join('\n') + '\n', 0o600);
     }
-    timer = setTimeout(() => {
-      timedOut = true;
-      stop.abort();
-    }, opts.timeoutMs);
+    timer = setTimeout(() => stop.abort('at the timeout'), opts.timeoutMs);
+    unSignal = abortOnSignals(stop);
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
     const runs = await Promise.allSettled(
@@ -200,10 +198,11 @@ export async function runSlurmCollect(
       if (r.status === 'rejected') return [`partition ${partition}: ${(r.reason as Error).message}`];
       return r.value === null ? [] : [`partition ${partition}: ${r.value}`];
     });
-    return { failures, timedOut };
+    return { failures, stopped: stop.signal.aborted ? String(stop.signal.reason) : null };
   } finally {
     clearTimeout(timer);
     clearInterval(tick);
+    unSignal?.();
     try {
       for (const f of files) out.remove(f);
     } finally {
@@ -262,10 +261,7 @@ async function srunCollect(
     '--',
     ...checkArgv,
   ];
-  const child = spawn('srun', args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...opts.env, SLURM_HOSTFILE: out.forChild(hostfile) },
-  });
+  const child = spawnLauncher('srun', args, { ...opts.env, SLURM_HOSTFILE: out.forChild(hostfile) });
   const regroup = regroupLines((key) => {
     const node = /^\d{1,9}$/.test(key) ? nodes[Number(key)] : undefined;
     if (node !== undefined) heard.add(node);
@@ -277,15 +273,16 @@ async function srunCollect(
   const errors = srunErrors();
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => errors.push(chunk));
-  // At the timeout srun is asked to stop (it cancels the step), then killed: a task stuck in the kernel (a dead
-  // NFS mount) would otherwise keep srun, and so the collection, waiting past --timeout.
+  // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
+  // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,
+  // waiting past --timeout.
   const undo = stopOnAbort(child, stop, KILL_GRACE_MS);
   const exitCode = await launched(child, 'srun').finally(undo);
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   const said = errors.text();
   const how = stop.aborted
-    ? 'was stopped at the timeout'
+    ? `was stopped ${String(stop.reason)}`
     : exitCode === null
       ? `was killed (${child.signalCode ?? 'signal'})`
       : `exited ${exitCode}`;

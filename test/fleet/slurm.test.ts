@@ -1,11 +1,12 @@
 // `fleet collect --slurm` on a real single-node Slurm (started by the test command): srun fans the check out, reports are stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BIN, FIXTURES, writeTree } from '../helpers/tree.js';
+import { processGone } from '../helpers/process-gone.js';
 
 /**
  * A stand-in ctrsafe for the nodes: `fleet collect` runs the same program on every node (its own path), so a copy
@@ -316,4 +317,37 @@ test('fleet collect --pdsh regroups pdsh output per host, stores each for its ho
     assert.equal(u.status, 2, u.stderr);
     assert.match(u.stderr, /--out/);
   }
+});
+
+test('fleet collect --pdsh stopped by Ctrl-C (SIGINT) stops what pdsh started, stores what came back, exits 130', async () => {
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  const mark = path.join(writeTree({}), 'printed');
+  // The node prints its report, says so, and then hangs (a check stuck on a dead mount).
+  const stuck = editedCtrsafe(
+    'stuck',
+    `r.host.hostname = ${JSON.stringify(os.hostname())};
+  setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(mark)}, String(process.pid)), 200);
+  setTimeout(() => {}, 120000);`,
+  );
+  const child = spawn(
+    process.execPath,
+    [stuck, 'fleet', 'collect', '--pdsh', os.hostname(), '--rcmd', 'exec', '--timeout', '100', '--db', db],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const ended = new Promise<number | null>((r) => child.once('close', r));
+  const t0 = Date.now();
+  while (!fs.existsSync(mark) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+  const node = Number(fs.readFileSync(mark, 'utf8'));
+  // pdsh passes each line on as it comes: give it a moment to reach ctrsafe.
+  await new Promise((r) => setTimeout(r, 500));
+  const t1 = Date.now();
+  child.kill('SIGINT');
+  assert.equal(await ended, 130, err);
+  assert.ok(Date.now() - t1 < 15_000, 'ended within the launcher grace');
+  assert.match(out, /collected 1 of 1 nodes: 1 stored.*; pdsh was stopped by SIGINT/);
+  assert.ok(await processGone(node), 'the stuck check pdsh started (in a session of its own) was stopped');
 });

@@ -1,0 +1,69 @@
+// The processes a launcher started, from /proc, to stop them when it is stopped: pdsh starts each remote command in
+// a session of its own (setsid), so a signal to pdsh's process group does not reach them.
+import * as fs from 'node:fs';
+
+/** A process, with its start time (clock ticks after boot): a pid reused by another process has another. */
+export interface ProcessRef {
+  pid: number;
+  start: string;
+}
+
+/** At most this many /proc entries are read: a node runs a few thousand processes, not millions. */
+const MAX_PROCESSES = 200_000;
+
+/** PID's parent and start time from /proc/PID/stat; undefined when it is gone or unreadable. */
+function statOf(pid: number): { ppid: number; start: string } | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(f[1]);
+  const start = f[19];
+  return Number.isInteger(ppid) && start !== undefined ? { ppid, start } : undefined;
+}
+
+/** ROOT's descendants, children before grandchildren (ROOT itself not included); [] where /proc cannot be read. */
+export function descendantsOf(root: number): ProcessRef[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children = new Map<number, ProcessRef[]>();
+  for (const name of names.slice(0, MAX_PROCESSES)) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const s = statOf(pid);
+    if (s === undefined) continue;
+    children.set(s.ppid, [...(children.get(s.ppid) ?? []), { pid, start: s.start }]);
+  }
+  const out: ProcessRef[] = [];
+  const seen = new Set<number>([root]);
+  for (let queue = [root]; queue.length > 0;) {
+    const next: number[] = [];
+    for (const p of queue)
+      for (const c of children.get(p) ?? [])
+        if (!seen.has(c.pid)) {
+          seen.add(c.pid);
+          out.push(c);
+          next.push(c.pid);
+        }
+    queue = next;
+  }
+  return out;
+}
+
+/** Sends SIG to P if it is still the process that was found (same pid, same start time); quietly otherwise. */
+export function signalIfSame(p: ProcessRef, sig: NodeJS.Signals): void {
+  if (statOf(p.pid)?.start !== p.start) return;
+  try {
+    process.kill(p.pid, sig);
+  } catch {
+    // Gone between the two reads, or not ours to signal: nothing to stop.
+  }
+}
