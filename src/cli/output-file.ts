@@ -1,8 +1,7 @@
 // -o FILE: where a report is written, as root too, without letting another user choose the place or hang ctrsafe.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { errnoText, SafeDir } from '../host/safe-write.js';
+import { absolute, errnoText, SafeDir } from '../host/safe-write.js';
 
 const { O_WRONLY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 /** Links followed from one -o name to the file it finally names. */
@@ -30,8 +29,9 @@ function ownDescriptor(abs: string): number | null {
  *   a block device or a socket is refused. /dev/stdout and the like are this process's own descriptors.
  */
 export function writeOutputFile(file: string, body: string, mode = 0o644): void {
-  const fd = ownDescriptor(path.resolve(file));
-  if (fd === null) return writeAt(file, path.resolve(file), Buffer.from(body), mode, 0);
+  const abs = absolute(file);
+  const fd = ownDescriptor(abs);
+  if (fd === null) return writeAt(file, abs, Buffer.from(body), mode, 0);
   try {
     writeAll(fd, Buffer.from(body), file);
   } catch (e) {
@@ -39,18 +39,26 @@ export function writeOutputFile(file: string, body: string, mode = 0o644): void 
   }
 }
 
+/**
+ * ABS is split as text at its last "/" only: the directory part is walked by SafeDir, where "." and ".." go where
+ * the kernel's would (a ".." after a link is the parent of its target, not the link's own directory).
+ */
 function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: number): void {
-  const base = path.basename(abs);
+  const cut = abs.lastIndexOf('/');
+  const base = abs.slice(cut + 1);
+  if (base === '' || base === '.' || base === '..') throw new InputError(`-o ${shown}: is a directory`);
+  const under = abs.slice(0, cut) || '/';
   let dir: SafeDir;
   try {
-    dir =
-      process.geteuid?.() === 0
-        ? SafeDir.open(path.dirname(abs), { sticky: true })
-        : SafeDir.openAsCaller(path.dirname(abs));
+    dir = process.geteuid?.() === 0 ? SafeDir.open(under, { sticky: true }) : SafeDir.openAsCaller(under);
   } catch (e) {
     throw new InputError(`-o ${shown}: cannot write there: ${(e as Error).message}`);
   }
   try {
+    // Other processes' descriptors and the kernel's own files are not where a report goes (this process's own
+    // descriptors were taken before the walk).
+    if (/^\/proc(\/|$)/.test(dir.path))
+      throw new InputError(`-o ${shown}: in /proc (${dir.path}): not written`);
     const st = fs.lstatSync(dir.at(base), { throwIfNoEntry: false });
     if (st?.isDirectory()) throw new InputError(`-o ${shown}: is a directory`);
     if (st === undefined || st.isFile() || !dir.closed) {
@@ -62,12 +70,11 @@ function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: 
     }
     if (st.isSymbolicLink()) {
       if (links >= MAX_LINKS) throw new InputError(`-o ${shown}: too many levels of symbolic links`);
-      const next = path.resolve(dir.path, fs.readlinkSync(dir.at(base)));
+      // Relative to the directory the link sits in, as the kernel takes it: joined as text, walked again.
+      const target = fs.readlinkSync(dir.at(base));
+      const next = target.startsWith('/') ? target : `${dir.path === '/' ? '' : dir.path}/${target}`;
       const fd = ownDescriptor(next);
       if (fd !== null) return writeAll(fd, body, shown);
-      // Other links into /proc (another process's descriptor, a magic link) are not files to walk.
-      if (/^\/proc(\/|$)/.test(next))
-        throw new InputError(`-o ${shown}: a link into /proc (${next}): not written`);
       return writeAt(shown, next, body, mode, links + 1);
     }
     // Never blocking: a FIFO without a reader fails at once (ENXIO), and so does a tty without carrier.

@@ -107,6 +107,14 @@ export function descriptorPath(fd: number): string {
   return `/proc/${pid}/fd/${fd}`;
 }
 
+/**
+ * P made absolute as the kernel would walk it: relative to the working directory (which getcwd gives with no links
+ * in it), its "." and ".." left for the walk, where a ".." after a link goes to the parent of the link's target.
+ */
+export function absolute(p: string): string {
+  return p.startsWith('/') ? p : `${process.cwd()}/${p}`;
+}
+
 export class SafeDir {
   private constructor(
     readonly path: string,
@@ -127,7 +135,8 @@ export class SafeDir {
     let cur = fs.openSync('/', O_RDONLY | O_DIRECTORY);
     let curSt = fs.fstatSync(cur);
     let curPath = '/';
-    const pending = path.resolve(dir).split('/').filter(Boolean);
+    // Not path.resolve: it would take "link/.." away as text, where the kernel goes to the link target's parent.
+    const pending = absolute(dir).split('/').filter(Boolean);
     let links = 0;
     try {
       while (pending.length > 0) {
@@ -202,7 +211,14 @@ export class SafeDir {
     } catch (e) {
       throw new InputError(`${dir}: ${errnoText(e)}`);
     }
-    return new SafeDir(path.resolve(dir), fd);
+    // The path the kernel went to, for messages and for links relative to it ("link/.." is not taken away as text).
+    let real: string;
+    try {
+      real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      real = path.resolve(dir);
+    }
+    return new SafeDir(real.startsWith('/') ? real : path.resolve(dir), fd);
   }
 
   /** Whether only root or this user can add or replace names here (not group, not others, and not sticky). */

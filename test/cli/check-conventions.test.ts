@@ -245,6 +245,34 @@ test(
   },
 );
 
+test('-o: a ".." after a link goes where the kernel goes (the parent of its target), in the name and in a link target', async () => {
+  const json = (out: string) => runMain(['check', '--root', HOST, '--format', 'json', '-o', out]);
+  // top/lnk -> real/inner: top/lnk/.. is top/real for the kernel, top itself as text.
+  const top = writeTree({ 'real/inner/.keep': '' });
+  fs.symlinkSync('real/inner', path.join(top, 'lnk'));
+  // What the kernel makes of it (realpath(3) asks it; path.join and fs.realpathSync would take "lnk/.." away as text).
+  assert.equal(fs.realpathSync.native(`${top}/lnk/..`), fs.realpathSync(path.join(top, 'real')));
+  assert.equal((await json(`${top}/lnk/../a.json`)).code, 0);
+  assert.ok(fs.existsSync(path.join(top, 'real', 'a.json')));
+  assert.ok(!fs.existsSync(path.join(top, 'a.json')), 'not where path.resolve would have put it');
+  // A link whose target has "lnk/.." in it: followed as the kernel follows it.
+  fs.symlinkSync('lnk/../b.json', path.join(top, 'to-b'));
+  assert.equal((await json(path.join(top, 'to-b'))).code, 0);
+  assert.ok(fs.existsSync(path.join(top, 'real', 'b.json')));
+  assert.ok(!fs.existsSync(path.join(top, 'b.json')));
+  assert.ok(fs.lstatSync(path.join(top, 'to-b')).isSymbolicLink(), 'the link stays');
+  // A name that ends in a directory is one line, whichever way it is written.
+  for (const d of [`${top}/lnk/..`, `${top}/real/`, `${top}/.`])
+    assert.match((await json(d)).stderr, /: is a directory\n$/, d);
+  // Another process's descriptors (and the rest of /proc) are not written to, however they are reached.
+  fs.symlinkSync('/proc/1/fd/0', path.join(top, 'to-proc'));
+  for (const d of [path.join(top, 'to-proc'), `${top}/../../proc/1/fd/0`]) {
+    const r = await json(d);
+    assert.equal(r.code, 4, d);
+    assert.match(r.stderr, /in \/proc \(\/proc\/1\/fd\): not written/, d);
+  }
+});
+
 test('csv and junit carry every rule and vulnerability', async () => {
   const json = await reportOf([]);
   const csv = (await runMain(['check', '--root', HOST, '--format', 'csv'])).stdout
