@@ -138,18 +138,10 @@ function outOption(opts: Options): string | undefined {
   if (out === undefined) return undefined;
   if (out === '') throw new UsageError('--out needs a directory');
   const dir = SafeDir.open(out, { create: 0o700 });
-  try {
-    // Written to once now, not only after every node has run: a directory that looks writable may not be (root
-    // on an NFS export with root squash is nobody there; a read-only mount).
-    dir.writeFile('.ctrsafe-write-test', '', 0o600);
-    dir.remove('.ctrsafe-write-test');
-  } catch (e) {
-    throw new InputError(
-      `--out ${out}: cannot be written: ${(e as Error).message.replace(/^.*\.ctrsafe-write-test: /, '')}`,
-    );
-  } finally {
-    dir.close();
-  }
+  // Written to once now, not only after every node has run.
+  const problem = dir.writeProblem();
+  dir.close();
+  if (problem !== null) throw new InputError(`--out ${out}: cannot be written: ${problem}`);
   return out;
 }
 

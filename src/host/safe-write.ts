@@ -272,6 +272,23 @@ export class SafeDir {
   }
 
   /**
+   * Why no file can be made here (the errno, as errnoText words it), or null when one could be created and removed:
+   * a directory that passes every check may still refuse (root on an NFS export with root squash is nobody there;
+   * a read-only mount).
+   */
+  writeProblem(): string | null {
+    const probe = `.ctrsafe-write-test.${randomBytes(8).toString('hex')}`;
+    try {
+      fs.closeSync(this.createNew(probe, 0o600));
+      fs.unlinkSync(this.at(probe));
+      return null;
+    } catch (e) {
+      fs.rmSync(this.at(probe), { force: true });
+      return errnoText(e);
+    }
+  }
+
+  /**
    * Writes NAME whole or not at all: a new temporary file (random name, O_EXCL|O_NOFOLLOW), its mode set with
    * fchmod, its data fsynced, renamed over NAME (rename replaces a name, so a link planted there is dropped, never
    * written through), then the directory fsynced so the rename survives a crash.

@@ -275,3 +275,17 @@ test('SafeDir.forChild names the file a child can open, by the PID /proc gives t
   assert.doesNotMatch(out.p, /^\/proc\/1\//);
   assert.equal(out.cat, 'mine\n');
 });
+
+test('SafeDir.writeProblem: null where a file can be made, leaving nothing; the errno where it cannot', () => {
+  const dir = writeTree({});
+  const d = SafeDir.open(dir);
+  try {
+    assert.equal(d.writeProblem(), null);
+    assert.deepEqual(fs.readdirSync(dir), [], 'the probe file is gone');
+    // The directory removed under the descriptor: nothing can be created in it any more.
+    fs.rmdirSync(dir);
+    assert.equal(d.writeProblem(), 'does not exist');
+  } finally {
+    d.close();
+  }
+});
