@@ -318,17 +318,10 @@ export class SafeDir {
    * null when it does not exist.
    */
   readFile(name: string, max: number): Buffer | null {
-    let fd: number;
-    try {
-      fd = fs.openSync(this.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new InputError(`${path.join(this.path, name)}: ${errnoText(e)}`);
-    }
+    const fd = this.openFile(name);
+    if (fd === null) return null;
     try {
       const st = fs.fstatSync(fd);
-      if (!st.isFile() || !ownedRight(st))
-        throw refusal(path.join(this.path, name), st, 'not a regular file of ours');
       if (st.size > max) throw new InputError(`${path.join(this.path, name)}: larger than ${max} bytes`);
       const buf = Buffer.alloc(st.size);
       let n = 0;
@@ -341,6 +334,26 @@ export class SafeDir {
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * A read-only descriptor of NAME when it is a regular file owned by this user or root, never through a link;
+   * null when it does not exist. The caller closes it.
+   */
+  openFile(name: string): number | null {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new InputError(`${path.join(this.path, name)}: ${errnoText(e)}`);
+    }
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || !ownedRight(st)) {
+      fs.closeSync(fd);
+      throw refusal(path.join(this.path, name), st, 'not a regular file of ours');
+    }
+    return fd;
   }
 
   list(): string[] {

@@ -74,7 +74,7 @@ export async function fetchArchiveNewest(opts: {
         for (const b of built.slice(0, 8)) {
           url = `${b.base}/${b.filename}`;
           buf = await f.get(url);
-          text = buf ? changelogFromDeb(buf, f.dir) : null;
+          text = buf ? f.withCached(url, changelogFromDeb) : null;
           if (text) break;
         }
       }

@@ -97,27 +97,44 @@ export class Fetcher {
   }
   /** The body, or null on 404; cached by URL. */
   async get(url: string): Promise<Buffer | null> {
-    const key = createHash('sha256').update(url).digest('hex');
+    const key = cacheKey(url);
     const cached = this.dir.readFile(key, MAX_CACHED);
     if (cached) return cached;
     if (this.dir.readFile(`${key}.404`, 0)) return null;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await fetch(url, { signal: AbortSignal.timeout(300_000) });
-        if (r.status === 404) {
-          this.dir.writeFile(`${key}.404`, '', 0o600);
-          return null;
-        }
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        const buf = Buffer.from(await r.arrayBuffer());
-        this.dir.writeFile(key, buf, 0o600);
-        return buf;
-      } catch (e) {
-        if (attempt >= 2) throw new Error(`${url}: ${(e as Error).message}`);
-      }
+    const buf = await download(url);
+    // Written outside the retries: a local failure (ENOSPC, EACCES) is said at once, not downloaded twice more.
+    if (buf === null) this.dir.writeFile(`${key}.404`, '', 0o600);
+    else this.dir.writeFile(key, buf, 0o600);
+    return buf;
+  }
+
+  /** READ given a descriptor of URL's cached body (once get has fetched it), closed afterwards; null if not cached. */
+  withCached<T>(url: string, read: (fd: number) => T): T | null {
+    const fd = this.dir.openFile(cacheKey(url));
+    if (fd === null) return null;
+    try {
+      return read(fd);
+    } finally {
+      fs.closeSync(fd);
     }
   }
 }
+
+/** URL's body, or null on 404; three tries for anything else the network or server does wrong. */
+async function download(url: string): Promise<Buffer | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(300_000) });
+      if (r.status === 404) return null;
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return Buffer.from(await r.arrayBuffer());
+    } catch (e) {
+      if (attempt >= 2) throw new Error(`${url}: ${(e as Error).message}`);
+    }
+  }
+}
+
+const cacheKey = (url: string) => createHash('sha256').update(url).digest('hex');
 
 function run(cmd: string, args: string[], input?: Buffer): Buffer | null {
   const r = spawnSync(cmd, args, { input, maxBuffer: 512 * 1024 * 1024 });
@@ -179,15 +196,19 @@ export function changelogFromSource(file: string, buf: Buffer, pkg: string): str
   return null;
 }
 
-export function changelogFromDeb(buf: Buffer, scratch: SafeDir): string | null {
-  // dpkg-deb seeks in its input: it reads a file, not a pipe (written where nobody else can write, read by name
-  // below the directory's descriptor).
-  const name = `changelog-${process.pid}.deb`;
-  scratch.writeFile(name, buf, 0o600);
-  const tar = run('dpkg-deb', ['--fsys-tarfile', scratch.forChild(name)]);
-  scratch.remove(name);
-  if (!tar) return null;
-  const gz = run('tar', ['-xO', '--wildcards', './usr/share/doc/*/changelog.Debian.gz'], tar);
+/**
+ * The changelog.Debian.gz of the .deb open at DEB, or null when it is not a .deb or holds none. dpkg-deb seeks in
+ * its input, so it is handed the file itself, as its descriptor 3 (/proc/self/fd/3 is its own, in any PID
+ * namespace and whatever /proc/<our pid> allows it): no second copy of a kernel package is written to read it.
+ */
+export function changelogFromDeb(deb: number): string | null {
+  const r = spawnSync('dpkg-deb', ['--fsys-tarfile', '/proc/self/fd/3'], {
+    stdio: ['ignore', 'pipe', 'pipe', deb],
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (r.error) throw new Error(`dpkg-deb: ${r.error.message}`);
+  if (r.status !== 0) return null;
+  const gz = run('tar', ['-xO', '--wildcards', './usr/share/doc/*/changelog.Debian.gz'], r.stdout);
   return gz && gz.length ? gunzipSync(gz).toString('utf8') : null;
 }
 
@@ -268,7 +289,7 @@ async function chainBinaryChangelogs(
     tried.add(v);
     const url = urlFor(v);
     const buf = url ? await f.get(url) : null;
-    const text = buf ? changelogFromDeb(buf, f.dir) : null;
+    const text = url && buf ? f.withCached(url, changelogFromDeb) : null;
     if (!url || !buf || !text) return false;
     addRead(h, url, buf, parseChangelog(text));
     return true;
@@ -314,7 +335,7 @@ async function newestBinaryChangelog(
   for (const b of sorted.slice(0, 8)) {
     const url = `${b.base}/${b.filename}`;
     const buf = await f.get(url);
-    const text = buf ? changelogFromDeb(buf, f.dir) : null;
+    const text = buf ? f.withCached(url, changelogFromDeb) : null;
     if (buf && text) {
       addRead(h, url, buf, parseChangelog(text));
       return;

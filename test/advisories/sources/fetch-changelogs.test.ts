@@ -80,8 +80,15 @@ test(
   },
 );
 
-test('a real .deb’s changelog.Debian.gz is read, and the .deb is not left in the cache', () => {
+test('a real .deb’s changelog.Debian.gz is read from the cached download itself: no second copy is written', async () => {
   const dir = scratch();
+  const bodies = new Map<string, Buffer>();
+  const server = http.createServer((req, res) => {
+    const body = bodies.get(req.url ?? '');
+    res.writeHead(body ? 200 : 404).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     const root = path.join(dir, 'pkg');
     fs.mkdirSync(path.join(root, 'DEBIAN'), { recursive: true });
@@ -94,12 +101,18 @@ test('a real .deb’s changelog.Debian.gz is read, and the .deb is not left in t
     fs.writeFileSync(path.join(root, 'usr/share/doc/runc/changelog.Debian.gz'), gzipSync(text));
     const deb = path.join(dir, 'runc.deb');
     execFileSync('dpkg-deb', ['--root-owner-group', '-b', root, deb], { stdio: 'ignore' });
+    bodies.set('/runc.deb', fs.readFileSync(deb));
+    bodies.set('/bad.deb', Buffer.from('not a deb'));
     const f = new Fetcher(path.join(dir, 'cache'));
-    assert.equal(changelogFromDeb(fs.readFileSync(deb), f.dir), text);
-    assert.deepEqual(f.dir.list(), []);
-    assert.equal(changelogFromDeb(Buffer.from('not a deb'), f.dir), null);
-    assert.deepEqual(f.dir.list(), []);
+    assert.equal(f.withCached(`${base}/runc.deb`, changelogFromDeb), null, 'not fetched yet');
+    assert.ok(await f.get(`${base}/runc.deb`));
+    assert.equal(f.withCached(`${base}/runc.deb`, changelogFromDeb), text);
+    assert.equal(f.dir.list().length, 1, 'the cached download only');
+    assert.ok(await f.get(`${base}/bad.deb`));
+    assert.equal(f.withCached(`${base}/bad.deb`, changelogFromDeb), null);
+    assert.equal(f.dir.list().length, 2);
   } finally {
+    server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
