@@ -215,15 +215,27 @@ export async function runSlurmCollect(
  * What srun said on its standard error, kept for when it fails: its own last "srun: error:" line, else the last
  * line (a task's standard error comes here too). Bounded to the last 4 KiB and the last error line.
  */
-function srunErrors(max = 4096): { push(chunk: string): void; text(): string } {
+function srunErrors(max = 4096): {
+  push(chunk: string): void;
+  text(): string;
+  refusedJob(): string | undefined;
+} {
   let tail = '';
   let lastError = '';
+  let job: string | undefined;
+  let refused = false;
   return {
     push(chunk) {
       tail = (tail + chunk).slice(-max);
-      for (const l of tail.split('\n'))
-        if (/^srun: error: /.test(l.trim())) lastError = l.trim().slice(0, 300);
+      for (const l of tail.split('\n')) {
+        const line = l.trim();
+        if (/^srun: error: /.test(line)) lastError = line.slice(0, 300);
+        job ??= /^srun: job (\d{1,12}) queued and waiting for resources$/.exec(line)?.[1];
+        if (line === 'srun: Requested partition configuration not available now') refused = true;
+      }
     },
+    /** The job id, once srun said its job is queued because the partition's limits refuse it as asked. */
+    refusedJob: () => (refused ? job : undefined),
     text() {
       return (
         lastError ||
@@ -237,6 +249,13 @@ function srunErrors(max = 4096): { push(chunk: string): void; text(): string } {
       );
     },
   };
+}
+
+/** Why Slurm holds job JOB (squeue's reason, e.g. PartitionTimeLimit), or '' when squeue cannot say. */
+function pendingReason(job: string, env: NodeJS.ProcessEnv): string {
+  const r = spawnSync('squeue', ['-h', '-j', job, '-o', '%r'], { encoding: 'utf8', timeout: 10_000, env });
+  const reason = r.status === 0 ? r.stdout.trim().split('\n')[0]! : '';
+  return /^[A-Za-z][\w:,.() -]{0,80}$/.test(reason) ? `squeue: job ${job} pending: ${reason}` : '';
 }
 
 /** One srun over NODES in PARTITION; null when it ended well, else why not, in one line. */
@@ -271,15 +290,33 @@ async function srunCollect(
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or a chatty task would fill the pipe and stall srun until the timeout.
   const errors = srunErrors();
+  // This srun alone is stopped when Slurm queues its job only because the partition's limits refuse it (MaxTime
+  // below a site's --time, a QOS or account limit, AllowGroups for a user who is not root: srun says "Requested
+  // partition configuration not available now" and would wait until --timeout, tried on this Slurm 22.05).
+  const own = new AbortController();
+  const follow = () => own.abort(stop.reason);
+  stop.addEventListener('abort', follow, { once: true });
+  let refusedBy: string | undefined;
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => errors.push(chunk));
+  child.stderr.on('data', (chunk: string) => {
+    errors.push(chunk);
+    const job = errors.refusedJob();
+    if (job === undefined || own.signal.aborted) return;
+    refusedBy = pendingReason(job, opts.env);
+    own.abort('refused');
+  });
   // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
   // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,
   // waiting past --timeout.
-  const undo = stopOnAbort(child, stop, KILL_GRACE_MS);
-  const exitCode = await launched(child, 'srun').finally(undo);
+  const undo = stopOnAbort(child, own.signal, KILL_GRACE_MS);
+  const exitCode = await launched(child, 'srun').finally(() => {
+    undo();
+    stop.removeEventListener('abort', follow);
+  });
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
+  if (refusedBy !== undefined)
+    return `Slurm queued the job only to wait: the partition's limits refuse it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`;
   const said = errors.text();
   const how = stop.aborted
     ? `was stopped ${String(stop.reason)}`

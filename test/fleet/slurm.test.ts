@@ -228,6 +228,52 @@ test(
   },
 );
 
+test(
+  "fleet collect --slurm: a job the partition's limits refuse is stopped when Slurm says so, not at --timeout",
+  needsSlurm,
+  () => {
+    const env = slurmEnv;
+    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+    // --time=5 above the partition's MaxTime=1: Slurm queues the job and would hold it for ever.
+    assert.equal(spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxTime=1'], { env }).status, 0);
+    try {
+      const t0 = Date.now();
+      const r = spawnSync(
+        process.execPath,
+        [
+          placedCtrsafe(),
+          'fleet',
+          'collect',
+          '--slurm',
+          '--nodes',
+          'pair1,pair2,vm',
+          '--srun-arg=--time=5',
+          '--timeout',
+          '100',
+          '--db',
+          db,
+        ],
+        { encoding: 'utf8', env, timeout: 150000 },
+      );
+      const took = Date.now() - t0;
+      assert.ok(took < 50_000, `ended after ${took} ms, well before the 100 s timeout`);
+      assert.equal(r.status, 0, r.stderr);
+      // The default partition's node still answers; the pair's srun is named with Slurm's own reason.
+      assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
+      assert.match(
+        r.stdout,
+        /partition pair: Slurm queued the job only to wait: the partition's limits refuse it as asked \(squeue: job \d+ pending: Partition\w+\); srun was stopped/,
+      );
+      assert.doesNotMatch(r.stdout, /stopped at the timeout/);
+      // Nothing of it is left queued.
+      const q = spawnSync('squeue', ['-h', '-n', 'ctrsafe-check', '-o', '%i %T'], { encoding: 'utf8', env });
+      assert.equal(q.stdout.trim(), '', q.stdout);
+    } finally {
+      spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxTime=UNLIMITED'], { env });
+    }
+  },
+);
+
 test('fleet collect --pdsh regroups pdsh output per host, stores each for its host only, names the silent ones', () => {
   const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
   const run = (args: string[], bin = BIN) =>
