@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
+import { stoppedText, type Stopped } from '../fleet/launched.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
 import { hostnameProblem } from '../fleet/hostname.js';
 import { escapeControl } from '../render/terminal-text.js';
@@ -139,8 +140,12 @@ function outOption(opts: Options): string | undefined {
   if (out === '') throw new UsageError('--out needs a directory');
   const dir = SafeDir.open(out, { create: 0o700 });
   // Written to once now, not only after every node has run.
-  const problem = dir.writeProblem();
-  dir.close();
+  let problem: string | null;
+  try {
+    problem = dir.writeProblem();
+  } finally {
+    dir.close();
+  }
   if (problem !== null) throw new InputError(`--out ${out}: cannot be written: ${problem}`);
   return out;
 }
@@ -186,7 +191,7 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const s = await ingestDirectory(store, plan.outDir, { actor: 'collect:slurm' });
   const { answered, missing } = tally(plan.nodes, plan.outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; srun was stopped ${run.stopped}` : ''}\n`,
+    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; srun was stopped ${stoppedText(run.stopped)}` : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
@@ -215,9 +220,8 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
  * A collection a signal stopped (Ctrl-C, systemd) still stores what came back, then ends as the shell reports a
  * command that signal killed (128 + its number): a script or unit sees that it did not finish.
  */
-function signalExit(stopped: string | null): number | undefined {
-  const sig = /^by (SIG[A-Z]+)$/.exec(stopped ?? '')?.[1] as NodeJS.Signals | undefined;
-  return sig === undefined ? undefined : 128 + os.constants.signals[sig];
+function signalExit(stopped: Stopped | null): number | undefined {
+  return stopped?.by === 'signal' ? 128 + os.constants.signals[stopped.signal] : undefined;
 }
 
 /**
@@ -263,7 +267,7 @@ async function collectPdsh(store: FleetStore, opts: Options, hostlist: string, i
   const s = await ingestDirectory(store, outDir, { actor: 'collect:pdsh' });
   const { answered, missing } = tally(hosts, outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${answered} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; pdsh was stopped ${run.stopped}` : ''}\n`,
+    `ctrsafe: collected ${answered} of ${hosts.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; pdsh was stopped ${stoppedText(run.stopped)}` : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   writeRefused(io, s.invalid);

@@ -1,7 +1,7 @@
 // -o FILE: where a report is written, as root too, without letting another user choose the place or hang ctrsafe.
 import * as fs from 'node:fs';
 import { InputError } from '../errors.js';
-import { absolute, errnoText, SafeDir } from '../host/safe-write.js';
+import { absolute, errnoText, onProcfs, SafeDir } from '../host/safe-write.js';
 
 const { O_WRONLY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 /** Links followed from one -o name to the file it finally names. */
@@ -55,10 +55,9 @@ function writeAt(shown: string, abs: string, body: Buffer, mode: number, links: 
     throw new InputError(`-o ${shown}: cannot write there: ${(e as Error).message}`);
   }
   try {
-    // Other processes' descriptors and the kernel's own files are not where a report goes (this process's own
-    // descriptors were taken before the walk).
-    if (/^\/proc(\/|$)/.test(dir.path))
-      throw new InputError(`-o ${shown}: in /proc (${dir.path}): not written`);
+    // Other processes' descriptors and the kernel's own files are not where a report goes, wherever a proc file
+    // system is mounted (this process's own descriptors were taken before the walk).
+    if (onProcfs(dir.fd)) throw new InputError(`-o ${shown}: in /proc (${dir.path}): not written`);
     const st = fs.lstatSync(dir.at(base), { throwIfNoEntry: false });
     if (st?.isDirectory()) throw new InputError(`-o ${shown}: is a directory`);
     if (st === undefined || st.isFile() || !dir.closed) {

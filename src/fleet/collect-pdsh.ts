@@ -1,7 +1,7 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
 import { SafeDir } from '../host/safe-write.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
-import { abortOnSignals, launched, spawnLauncher, stopOnAbort } from './launched.js';
+import { CollectionStop, runLauncher, spawnLauncher, type Stopped } from './launched.js';
 
 /**
  * Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. The
@@ -13,7 +13,7 @@ export async function runPdshCollect(
   hostlist: string,
   checkArgv: string[],
   opts: { outDir: string; rcmd?: string; timeoutMs: number; env: NodeJS.ProcessEnv },
-): Promise<{ exitCode: number | null; stopped: string | null }> {
+): Promise<{ exitCode: number | null; stopped: Stopped | null }> {
   const args = [...(opts.rcmd ? ['-R', opts.rcmd] : []), '-w', hostlist, '--', ...checkArgv];
   // Held open for the whole run: the earlier reports' removal and this run's reports both go below it.
   const out = SafeDir.open(opts.outDir);
@@ -31,7 +31,7 @@ async function pdshCollect(
   args: string[],
   opts: Parameters<typeof runPdshCollect>[3],
   out: SafeDir,
-): Promise<{ exitCode: number | null; stopped: string | null }> {
+): Promise<{ exitCode: number | null; stopped: Stopped | null }> {
   const child = spawnLauncher('pdsh', args, opts.env);
   const known = new Set(hosts);
   const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
@@ -39,15 +39,12 @@ async function pdshCollect(
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or the hosts' standard error (pdsh passes it on) would fill the pipe and stall pdsh.
   child.stderr.resume();
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort('at the timeout'), opts.timeoutMs);
-  const unSignal = abortOnSignals(stop);
-  const undo = stopOnAbort(child, stop.signal);
-  const exitCode = await launched(child, 'pdsh').finally(() => {
-    clearTimeout(timer);
-    unSignal();
-    undo();
-  });
-  writeRegrouped(out, regroup.end());
-  return { exitCode, stopped: stop.signal.aborted ? String(stop.signal.reason) : null };
+  const stop = new CollectionStop(opts.timeoutMs);
+  try {
+    const exitCode = await runLauncher(child, 'pdsh', stop.signal);
+    writeRegrouped(out, regroup.end());
+    return { exitCode, stopped: stop.stopped() };
+  } finally {
+    stop.close();
+  }
 }

@@ -1,6 +1,6 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
-import { spawnSync } from 'node:child_process';
-import { abortOnSignals, launched, spawnLauncher, stopOnAbort } from './launched.js';
+import { execFile, spawnSync } from 'node:child_process';
+import { CollectionStop, runLauncher, spawnLauncher, stoppedText, type Stopped } from './launched.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
@@ -165,17 +165,15 @@ export async function runSlurmCollect(
     env: NodeJS.ProcessEnv;
     onProgress?: (done: number, total: number) => void;
   },
-): Promise<{ failures: string[]; stopped: string | null }> {
+): Promise<{ failures: string[]; stopped: Stopped | null }> {
   if (plan.nodes.length === 0) return { failures: [], stopped: null };
   const groups = srunGroups(plan.nodes, plan.partitionOf, plan.maxNodes);
   // Held open for the whole run: the host files, the reports and the host files' removal all go below it.
   const out = SafeDir.open(plan.outDir);
   const files: string[] = [];
   const heard = new Set<string>();
-  const stop = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
+  let stop: CollectionStop | undefined;
   let tick: NodeJS.Timeout | undefined;
-  let unSignal: (() => void) | undefined;
   try {
     // Only this run's reports are read: a reused --out may hold a node's report from an earlier run.
     forgetReports(out, plan.nodes);
@@ -184,13 +182,12 @@ export async function runSlurmCollect(
       files.push(`${HOSTFILE}.${files.length}`);
       out.writeFile(files.at(-1)!, nodes.join('\n') + '\n', 0o600);
     }
-    timer = setTimeout(() => stop.abort('at the timeout'), opts.timeoutMs);
-    unSignal = abortOnSignals(stop);
+    const running = (stop = new CollectionStop(opts.timeoutMs));
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
     const runs = await Promise.allSettled(
       groups.map(({ partition, nodes }, i) =>
-        srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, stop.signal),
+        srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, running),
       ),
     );
     const failures = runs.flatMap((r, i) => {
@@ -198,11 +195,10 @@ export async function runSlurmCollect(
       if (r.status === 'rejected') return [`partition ${partition}: ${(r.reason as Error).message}`];
       return r.value === null ? [] : [`partition ${partition}: ${r.value}`];
     });
-    return { failures, stopped: stop.signal.aborted ? String(stop.signal.reason) : null };
+    return { failures, stopped: running.stopped() };
   } finally {
-    clearTimeout(timer);
+    stop?.close();
     clearInterval(tick);
-    unSignal?.();
     try {
       for (const f of files) out.remove(f);
     } finally {
@@ -251,11 +247,19 @@ function srunErrors(max = 4096): {
   };
 }
 
-/** Why Slurm holds job JOB (squeue's reason, e.g. PartitionTimeLimit), or '' when squeue cannot say. */
-function pendingReason(job: string, env: NodeJS.ProcessEnv): string {
-  const r = spawnSync('squeue', ['-h', '-j', job, '-o', '%r'], { encoding: 'utf8', timeout: 10_000, env });
-  const reason = r.status === 0 ? r.stdout.trim().split('\n')[0]! : '';
-  return /^[A-Za-z][\w:,.() -]{0,80}$/.test(reason) ? `squeue: job ${job} pending: ${reason}` : '';
+/** Why Slurm holds job JOB (squeue's reason, e.g. PartitionConfig), or '' when squeue cannot say within 10 s. */
+function pendingReason(job: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve) =>
+    execFile(
+      'squeue',
+      ['-h', '-j', job, '-o', '%r'],
+      { encoding: 'utf8', timeout: 10_000, env },
+      (e, out) => {
+        const reason = e ? '' : out.trim().split('\n')[0]!;
+        resolve(/^[A-Za-z][\w:,.() -]{0,80}$/.test(reason) ? `squeue: job ${job} pending: ${reason}` : '');
+      },
+    ),
+  );
 }
 
 /** One srun over NODES in PARTITION; null when it ended well, else why not, in one line. */
@@ -267,7 +271,7 @@ async function srunCollect(
   opts: Parameters<typeof runSlurmCollect>[2],
   out: SafeDir,
   heard: Set<string>,
-  stop: AbortSignal,
+  stop: CollectionStop,
 ): Promise<string | null> {
   const args = [
     ...(opts.srunArgs ?? []),
@@ -290,36 +294,39 @@ async function srunCollect(
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or a chatty task would fill the pipe and stall srun until the timeout.
   const errors = srunErrors();
-  // This srun alone is stopped when Slurm queues its job only because the partition's limits refuse it (MaxTime
-  // below a site's --time, a QOS or account limit, AllowGroups for a user who is not root: srun says "Requested
-  // partition configuration not available now" and would wait until --timeout, tried on this Slurm 22.05).
+  // This srun alone is stopped when Slurm queues its job only because the partition's limits refuse it as asked
+  // (a site's --time above MaxTime, tried on this Slurm 22.05: srun says "Requested partition configuration not
+  // available now" and would wait until --timeout). squeue is asked why first, while the job still waits.
   const own = new AbortController();
-  const follow = () => own.abort(stop.reason);
-  stop.addEventListener('abort', follow, { once: true });
+  const follow = () => own.abort();
+  stop.signal.addEventListener('abort', follow, { once: true });
   let refusedBy: string | undefined;
+  let asked = false;
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     errors.push(chunk);
     const job = errors.refusedJob();
-    if (job === undefined || own.signal.aborted) return;
-    refusedBy = pendingReason(job, opts.env);
-    own.abort('refused');
+    if (job === undefined || asked) return;
+    asked = true;
+    void pendingReason(job, opts.env).then((reason) => {
+      refusedBy = reason;
+      own.abort();
+    });
   });
   // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
   // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,
   // waiting past --timeout.
-  const undo = stopOnAbort(child, own.signal, KILL_GRACE_MS);
-  const exitCode = await launched(child, 'srun').finally(() => {
-    undo();
-    stop.removeEventListener('abort', follow);
-  });
+  const exitCode = await runLauncher(child, 'srun', own.signal, KILL_GRACE_MS).finally(() =>
+    stop.signal.removeEventListener('abort', follow),
+  );
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   if (refusedBy !== undefined)
     return `Slurm queued the job only to wait: the partition's limits refuse it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`;
   const said = errors.text();
-  const how = stop.aborted
-    ? `was stopped ${String(stop.reason)}`
+  const stopped = stop.stopped();
+  const how = stopped
+    ? `was stopped ${stoppedText(stopped)}`
     : exitCode === null
       ? `was killed (${child.signalCode ?? 'signal'})`
       : `exited ${exitCode}`;

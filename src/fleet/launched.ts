@@ -1,5 +1,5 @@
 // Starts and stops a launcher (srun, pdsh) as a process group of its own: one that cannot start is a one-line
-// error, not a crash, and one that is stopped takes what it started with it.
+// error, not a crash, and one that is stopped (the timeout, Ctrl-C) takes what it started with it.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
@@ -7,27 +7,111 @@ import { descendantsOf, signalIfSame, type ProcessRef } from './process-tree.js'
 
 export type Launcher = ChildProcessByStdio<null, Readable, Readable>;
 
-/** How long a launcher's pipes may stay open after it exited: a process it left behind may hold them. */
+/** Why a collection ended before its launchers did. */
+export type Stopped = { by: 'timeout' } | { by: 'signal'; signal: NodeJS.Signals };
+
+/** "at the timeout", "by SIGINT": how a summary line says it. */
+export const stoppedText = (s: Stopped): string => (s.by === 'timeout' ? 'at the timeout' : `by ${s.signal}`);
+
+/** How long a launcher's pipes may stay silent after it exited: a process it left behind may hold them. */
 const PIPE_GRACE_MS = 2_000;
+
+/** The signals a collection is stopped by: the terminal's Ctrl-C, systemd's or a batch system's stop, a hang-up. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** For a second signal: each running launcher's SIGKILL to its group and the processes found below it. */
+const lastResorts = new Set<() => void>();
 
 /**
  * Starts CMD in a session (and so a process group) of its own, stdout and stderr piped. A stop then signals the
- * group: a site's srun wrapper, pdsh's ssh children and whatever else the launcher started go with it, where a
- * signal to the launcher alone left them running. The price is that the terminal's Ctrl-C no longer reaches the
- * group; abortOnSignals passes it on.
+ * group: a site's srun wrapper, pdsh's children and whatever else the launcher started go with it, where a signal
+ * to the launcher alone left them running. The price is that the terminal's Ctrl-C no longer reaches the group;
+ * CollectionStop passes it on.
  */
 export function spawnLauncher(cmd: string, args: string[], env: NodeJS.ProcessEnv): Launcher {
   return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
 }
 
 /**
- * Waits for the launcher to exit and its pipes to close. Pipes still open 2 s after the exit are let go: a process
- * it left behind (a wrapper's child, a task stuck in the kernel) may hold them for ever, and waiting for them
- * would never end.
+ * When a collection stops early: at TIMEOUT_MS, or at the first SIGINT, SIGTERM or SIGHUP to ctrsafe, after which
+ * the launchers are stopped as at the timeout and what the nodes sent so far is still stored. A second signal
+ * SIGKILLs every running launcher's group and what was found below it, then ends ctrsafe by that signal. close()
+ * undoes the timer and the handlers.
  */
-export function launched(child: Launcher, name: string): Promise<number | null> {
+export class CollectionStop {
+  private readonly ctrl = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly handlers: [NodeJS.Signals, () => void][];
+  private by: NodeJS.Signals | undefined;
+
+  constructor(timeoutMs: number) {
+    this.timer = setTimeout(() => this.ctrl.abort(), timeoutMs);
+    this.handlers = STOP_SIGNALS.map((sig) => [sig, () => this.onSignal(sig)]);
+    for (const [sig, h] of this.handlers) process.on(sig, h);
+  }
+
+  /** Aborts when the collection is stopped, whichever way. */
+  get signal(): AbortSignal {
+    return this.ctrl.signal;
+  }
+
+  /** How it was stopped, or null; a signal is named even when the timeout came first. */
+  stopped(): Stopped | null {
+    if (this.by) return { by: 'signal', signal: this.by };
+    return this.ctrl.signal.aborted ? { by: 'timeout' } : null;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    for (const [sig, h] of this.handlers) process.removeListener(sig, h);
+  }
+
+  private onSignal(sig: NodeJS.Signals): void {
+    if (this.by === undefined) {
+      this.by = sig;
+      this.ctrl.abort();
+      return;
+    }
+    for (const kill of lastResorts) kill();
+    this.close();
+    process.kill(process.pid, sig);
+  }
+}
+
+/**
+ * Waits for the launcher to exit and its pipes to close, stopping it and what it started when STOP aborts
+ * (SIGTERM, SIGKILL GRACE_MS later). Pipes still open and silent for 2 s after the exit are let go, and the
+ * launcher's group (a process it left behind, holding them) is sent SIGTERM: waiting for them could last for ever.
+ */
+export async function runLauncher(
+  child: Launcher,
+  name: string,
+  stop: AbortSignal,
+  graceMs = 10_000,
+): Promise<number | null> {
+  const undo = stopOnAbort(child, stop, graceMs);
+  try {
+    return await launched(child, name);
+  } finally {
+    undo();
+  }
+}
+
+/** Resolves with the exit code once the pipes closed (or were let go); one line when CHILD could not start. */
+function launched(child: Launcher, name: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
     let drain: NodeJS.Timeout | undefined;
+    const letGo = () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      signalGroup(child, 'SIGTERM');
+    };
+    // Restarted by every chunk after the exit: what the launcher wrote before it ended is read to the end.
+    const quiet = () => {
+      if (drain === undefined) return;
+      clearTimeout(drain);
+      drain = setTimeout(letGo, PIPE_GRACE_MS);
+    };
     child.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         new InputError(
@@ -38,10 +122,9 @@ export function launched(child: Launcher, name: string): Promise<number | null> 
       ),
     );
     child.once('exit', () => {
-      drain = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-      }, PIPE_GRACE_MS);
+      drain = setTimeout(letGo, PIPE_GRACE_MS);
+      child.stdout.on('data', quiet);
+      child.stderr.on('data', quiet);
     });
     child.once('close', (code: number | null) => {
       clearTimeout(drain);
@@ -62,58 +145,41 @@ function signalGroup(child: Launcher, sig: NodeJS.Signals): void {
 }
 
 /**
- * Stops CHILD when STOP aborts (the collector's timeout, or a signal to ctrsafe): SIGTERM (srun cancels its step),
- * SIGKILL GRACE_MS later, each to its process group and to every process it started (found in /proc when the stop
- * began: pdsh puts each command in a session of its own). Once the launcher has exited, what is left of them is
- * killed at once. Returns what undoes it, for when the launcher ended on its own.
+ * Stops CHILD when STOP aborts: SIGTERM (srun cancels its step), SIGKILL GRACE_MS later, each to its process group
+ * and to every process found below it in /proc (pdsh puts each command in a session of its own), looked for when
+ * the stop begins and again before the SIGKILL. Once the launcher has exited, what is left of them is killed at
+ * once. Returns what undoes it.
  */
-export function stopOnAbort(child: Launcher, stop: AbortSignal, graceMs = 10_000): () => void {
+function stopOnAbort(child: Launcher, stop: AbortSignal, graceMs: number): () => void {
   let hard: NodeJS.Timeout | undefined;
-  let started: ProcessRef[] = [];
+  const found = new Map<number, ProcessRef>();
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const look = () => {
+    if (child.pid !== undefined && !exited()) for (const p of descendantsOf(child.pid)) found.set(p.pid, p);
+  };
   const signalAll = (sig: NodeJS.Signals) => {
     signalGroup(child, sig);
-    for (const p of started) signalIfSame(p, sig);
+    for (const p of found.values()) signalIfSame(p, sig);
   };
-  const onExit = () => {
+  const kill = () => {
     clearTimeout(hard);
+    look();
     signalAll('SIGKILL');
   };
   const onAbort = () => {
-    if (child.exitCode !== null || child.signalCode !== null) return onExit();
-    if (child.pid !== undefined) started = descendantsOf(child.pid);
+    if (exited()) return kill();
+    look();
     signalAll('SIGTERM');
-    hard = setTimeout(() => signalAll('SIGKILL'), graceMs);
-    child.once('exit', onExit);
+    hard = setTimeout(kill, graceMs);
+    child.once('exit', kill);
   };
-  stop.addEventListener('abort', onAbort, { once: true });
+  if (stop.aborted) onAbort();
+  else stop.addEventListener('abort', onAbort, { once: true });
+  lastResorts.add(kill);
   return () => {
+    lastResorts.delete(kill);
     stop.removeEventListener('abort', onAbort);
-    child.removeListener('exit', onExit);
+    child.removeListener('exit', kill);
     clearTimeout(hard);
   };
-}
-
-/** The signals a collection is stopped by: the terminal's Ctrl-C, systemd's or a batch system's stop, a hang-up. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/**
- * While a collection runs, SIGINT, SIGTERM and SIGHUP abort STOP with "by SIGNAL": the launchers are stopped as at
- * the timeout, and what the nodes sent so far is still stored. A second signal is not caught: ctrsafe ends as it
- * would have without this. Returns what undoes it.
- */
-export function abortOnSignals(stop: AbortController): () => void {
-  const handlers = STOP_SIGNALS.map((sig) => {
-    const h = () => {
-      undo();
-      stop.abort(`by ${sig}`);
-      // The next one ends ctrsafe: its own handler would otherwise keep it alive.
-      process.once(sig, () => process.kill(process.pid, sig));
-    };
-    process.once(sig, h);
-    return [sig, h] as const;
-  });
-  const undo = () => {
-    for (const [sig, h] of handlers) process.removeListener(sig, h);
-  };
-  return undo;
 }

@@ -8,9 +8,6 @@ export interface ProcessRef {
   start: string;
 }
 
-/** At most this many /proc entries are read: a node runs a few thousand processes, not millions. */
-const MAX_PROCESSES = 200_000;
-
 /** PID's parent and start time from /proc/PID/stat; undefined when it is gone or unreadable. */
 function statOf(pid: number): { ppid: number; start: string } | undefined {
   let stat: string;
@@ -26,22 +23,37 @@ function statOf(pid: number): { ppid: number; start: string } | undefined {
   return Number.isInteger(ppid) && start !== undefined ? { ppid, start } : undefined;
 }
 
-/** ROOT's descendants, children before grandchildren (ROOT itself not included); [] where /proc cannot be read. */
-export function descendantsOf(root: number): ProcessRef[] {
-  let names: string[];
+/**
+ * Every process's children, from one pass over /proc (as many entries as the kernel's pid_max allows at most). It
+ * is kept until the event loop turns: the sruns of one collection, stopped together, share one pass.
+ */
+let table: Map<number, ProcessRef[]> | undefined;
+function childrenTable(): Map<number, ProcessRef[]> {
+  if (table) return table;
+  const children = new Map<number, ProcessRef[]>();
+  let names: string[] = [];
   try {
     names = fs.readdirSync('/proc');
   } catch {
-    return [];
+    // No /proc: nothing can be found below the launcher; its process group is still signalled.
   }
-  const children = new Map<number, ProcessRef[]>();
-  for (const name of names.slice(0, MAX_PROCESSES)) {
+  for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     const s = statOf(pid);
     if (s === undefined) continue;
-    children.set(s.ppid, [...(children.get(s.ppid) ?? []), { pid, start: s.start }]);
+    const list = children.get(s.ppid);
+    if (list) list.push({ pid, start: s.start });
+    else children.set(s.ppid, [{ pid, start: s.start }]);
   }
+  table = children;
+  setImmediate(() => (table = undefined));
+  return children;
+}
+
+/** ROOT's descendants, children before grandchildren (ROOT itself not included); [] where /proc cannot be read. */
+export function descendantsOf(root: number): ProcessRef[] {
+  const children = childrenTable();
   const out: ProcessRef[] = [];
   const seen = new Set<number>([root]);
   for (let queue = [root]; queue.length > 0;) {

@@ -107,6 +107,14 @@ export function descriptorPath(fd: number): string {
   return `/proc/${pid}/fd/${fd}`;
 }
 
+/** procfs's magic number (statfs(2), PROC_SUPER_MAGIC). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/** Whether the directory open at FD is on a proc file system, wherever that is mounted. */
+export function onProcfs(fd: number): boolean {
+  return fs.statfsSync(`/proc/self/fd/${fd}`).type === PROC_SUPER_MAGIC;
+}
+
 /**
  * P made absolute as the kernel would walk it: relative to the working directory (which getcwd gives with no links
  * in it), its "." and ".." left for the walk, where a ".." after a link goes to the parent of the link's target.
@@ -159,6 +167,9 @@ export class SafeDir {
           lst = fs.lstatSync(at);
         }
         if (lst.isSymbolicLink()) {
+          // /proc's links (a process's root, cwd, exe, descriptors) are not paths: the kernel jumps to the object,
+          // which its text need not name (another mount namespace's root).
+          if (onProcfs(cur)) throw new InputError(`${shown}: ${here} is a link in /proc: not followed`);
           if (!closed(curSt))
             throw refusal(curPath, curSt, `${here} is a symbolic link in a directory others can write`);
           if (++links > MAX_LINKS) throw new InputError(`${shown}: too many levels of symbolic links`);
@@ -283,7 +294,12 @@ export class SafeDir {
       fs.unlinkSync(this.at(probe));
       return null;
     } catch (e) {
-      fs.rmSync(this.at(probe), { force: true });
+      try {
+        fs.rmSync(this.at(probe), { force: true });
+      } catch (e2) {
+        // Made but not removable (an append-only directory): said, with its name, to be removed by hand.
+        return `${errnoText(e)}; ${path.join(this.path, probe)} is left: ${errnoText(e2)}`;
+      }
       return errnoText(e);
     }
   }

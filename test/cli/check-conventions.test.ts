@@ -266,11 +266,17 @@ test('-o: a ".." after a link goes where the kernel goes (the parent of its targ
     assert.match((await json(d)).stderr, /: is a directory\n$/, d);
   // Another process's descriptors (and the rest of /proc) are not written to, however they are reached.
   fs.symlinkSync('/proc/1/fd/0', path.join(top, 'to-proc'));
-  for (const d of [path.join(top, 'to-proc'), `${top}/../../proc/1/fd/0`]) {
+  const up = '/..'.repeat(top.split('/').filter(Boolean).length);
+  for (const d of [path.join(top, 'to-proc'), `${top}${up}/proc/1/fd/0`]) {
     const r = await json(d);
     assert.equal(r.code, 4, d);
     assert.match(r.stderr, /in \/proc \(\/proc\/1\/fd\): not written/, d);
   }
+  // A process's root (or cwd) in /proc is the kernel's jump to an object, not the path its link text names.
+  const viaRoot = await json(`/proc/1/root${top}/c.json`);
+  assert.equal(viaRoot.code, 4);
+  assert.match(viaRoot.stderr, /\/proc\/1\/root is a link in \/proc: not followed/);
+  assert.ok(!fs.existsSync(path.join(top, 'c.json')));
 });
 
 test('csv and junit carry every rule and vulnerability', async () => {

@@ -1,8 +1,9 @@
 // A launcher (srun, pdsh) stopped at the collector's timeout or by a signal ends with everything it started, even
-// when it ignores SIGTERM; one that ends on its own is waited for, but not for ever.
+// when it ignores SIGTERM; one that ends on its own is read to the end, but not waited on for ever.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { abortOnSignals, launched, spawnLauncher, stopOnAbort } from '../../src/fleet/launched.js';
+import { spawn } from 'node:child_process';
+import { CollectionStop, runLauncher, spawnLauncher } from '../../src/fleet/launched.js';
 import { processGone as gone } from '../helpers/process-gone.js';
 
 /** A launcher that prints the pid of a `sleep 30` it leaves holding its pipes, after SCRIPT. */
@@ -13,14 +14,14 @@ async function withLeftover(script: string) {
   return { child, sleeper };
 }
 
-test('stopOnAbort: SIGTERM, then SIGKILL, to the launcher and what it started', async () => {
+test('runLauncher: a stop sends SIGTERM, then SIGKILL, to the launcher and what it started', async () => {
   // Ignores SIGTERM, and so does its child (sleep inherits the ignored disposition).
   const { child, sleeper } = await withLeftover('trap "" TERM');
   const stop = new AbortController();
-  const undo = stopOnAbort(child, stop.signal, 300);
   const t0 = Date.now();
-  stop.abort('at the timeout');
-  const code = await launched(child, 'sh').finally(undo);
+  const ended = runLauncher(child, 'sh', stop.signal, 300);
+  stop.abort();
+  const code = await ended;
   const took = Date.now() - t0;
   assert.equal(code, null);
   assert.equal(child.signalCode, 'SIGKILL', 'SIGTERM was ignored');
@@ -28,73 +29,105 @@ test('stopOnAbort: SIGTERM, then SIGKILL, to the launcher and what it started', 
   assert.ok(await gone(sleeper), 'the process the launcher started was killed with it');
 });
 
-test('stopOnAbort: a launcher that takes SIGTERM takes its children with it, without waiting for the grace', async () => {
+test('runLauncher: a launcher that takes SIGTERM takes its children with it, without waiting for the grace', async () => {
   const { child, sleeper } = await withLeftover('true');
   const stop = new AbortController();
-  const undo = stopOnAbort(child, stop.signal, 20_000);
   const t0 = Date.now();
+  const ended = runLauncher(child, 'sh', stop.signal, 20_000);
   stop.abort();
-  assert.equal(await launched(child, 'sh').finally(undo), null);
+  assert.equal(await ended, null);
   assert.equal(child.signalCode, 'SIGTERM');
   assert.ok(Date.now() - t0 < 1_900);
   assert.ok(await gone(sleeper));
 });
 
-test('launched: a launcher that exits on its own is waited for 2 s past its exit, not for a leftover holding its pipes', async () => {
-  const child = spawnLauncher('sh', ['-c', 'sleep 30 & echo $!'], process.env);
+test('runLauncher: after an exit of its own, what is still written is read; a silent leftover is let go after 2 s', async () => {
+  // Exits at once; a leftover writes one more line a second later, and a sleep holds the pipes.
+  const child = spawnLauncher(
+    'sh',
+    ['-c', 'echo first; (sleep 1; echo late) & sleep 30 & echo $!'],
+    process.env,
+  );
   child.stdout.setEncoding('utf8');
   let out = '';
   child.stdout.on('data', (c: string) => (out += c));
   const t0 = Date.now();
-  assert.equal(await launched(child, 'sh'), 0);
+  assert.equal(await runLauncher(child, 'sh', new AbortController().signal), 0);
   const took = Date.now() - t0;
-  assert.ok(took >= 1_900 && took < 5_000, `ended after ${took} ms`);
-  const sleeper = Number(out.trim());
-  assert.ok(sleeper > 0, `sleep's pid was read before the pipes were let go: ${JSON.stringify(out)}`);
-  // Left running (it ended on its own: nothing was stopped) until the timeout stops the group.
-  assert.equal(await gone(sleeper, 300), false);
-  const stop = new AbortController();
-  const undo = stopOnAbort(child, stop.signal, 300);
-  stop.abort();
-  assert.ok(await gone(sleeper), 'a stop after the launcher exited still kills what it left');
-  undo();
+  assert.ok(
+    took >= 2_900 && took < 6_000,
+    `ended after ${took} ms: 2 s after the last line, a second after the exit`,
+  );
+  assert.match(out, /^first\n\d+\nlate\n$/, 'the line written after the exit was read');
+  const sleeper = Number(/\n(\d+)\n/.exec(out)![1]);
+  assert.ok(await gone(sleeper), 'the leftover holding the pipes was sent SIGTERM');
 });
 
-test('stopOnAbort: a launcher that ends on its own is not signalled afterwards', async () => {
+test('runLauncher: a launcher that ends on its own is not signalled afterwards', async () => {
   const child = spawnLauncher('true', [], process.env);
   const stop = new AbortController();
-  const undo = stopOnAbort(child, stop.signal, 100);
-  assert.equal(await launched(child, 'true').finally(undo), 0);
+  assert.equal(await runLauncher(child, 'true', stop.signal, 100), 0);
   stop.abort();
   assert.equal(child.signalCode, null);
 });
 
-test('launched: a launcher that is not installed is one line', async () => {
+test('runLauncher: a launcher that is not installed is one line', async () => {
   const child = spawnLauncher('ctrsafe-no-such-launcher', [], process.env);
-  await assert.rejects(launched(child, 'srun'), { message: 'srun is not installed or not on PATH' });
+  await assert.rejects(runLauncher(child, 'srun', new AbortController().signal), {
+    message: 'srun is not installed or not on PATH',
+  });
 });
 
-test('abortOnSignals: SIGHUP stops the collection with its name; after undo it is not caught', async () => {
-  const before = process.listeners('SIGHUP');
-  const stop = new AbortController();
-  const undo = abortOnSignals(stop);
-  const aborted = new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }));
+test('CollectionStop: the timeout or a signal, named; a signal after the timeout is named too; close leaves nothing', async () => {
+  const before = process.listeners('SIGHUP').length;
+  const bySignal = new CollectionStop(60_000);
+  assert.equal(process.listeners('SIGHUP').length, before + 1);
+  assert.equal(bySignal.stopped(), null);
+  const aborted = new Promise((r) => bySignal.signal.addEventListener('abort', r, { once: true }));
   process.kill(process.pid, 'SIGHUP');
   await aborted;
-  assert.equal(stop.signal.reason, 'by SIGHUP');
-  undo();
-  // The second signal is left to end ctrsafe: one handler that raises it again, nothing that swallows it.
-  const added = process.listeners('SIGHUP').filter((l) => !before.includes(l));
-  assert.equal(added.length, 1);
-  for (const l of added) process.removeListener('SIGHUP', l);
-  // Undone before a signal: nothing of it is left.
-  const other = new AbortController();
-  const ints = process.listeners('SIGINT').length;
-  abortOnSignals(other)();
-  assert.equal(process.listeners('SIGINT').length, ints);
-  assert.deepEqual(
-    process.listeners('SIGHUP').filter((l) => !before.includes(l)),
-    [],
-  );
-  assert.equal(other.signal.aborted, false);
+  assert.deepEqual(bySignal.stopped(), { by: 'signal', signal: 'SIGHUP' });
+  bySignal.close();
+  assert.equal(process.listeners('SIGHUP').length, before);
+
+  const byTime = new CollectionStop(50);
+  await new Promise((r) => byTime.signal.addEventListener('abort', r, { once: true }));
+  assert.deepEqual(byTime.stopped(), { by: 'timeout' });
+  process.kill(process.pid, 'SIGHUP');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(byTime.stopped(), { by: 'signal', signal: 'SIGHUP' }, 'the exit status will say so');
+  byTime.close();
+  assert.equal(process.listeners('SIGHUP').length, before);
+});
+
+test('CollectionStop: a second Ctrl-C SIGKILLs the launchers and what they started, then ends ctrsafe by SIGINT', async () => {
+  // A collector in a process of its own: its launcher ignores SIGTERM, and the grace is a minute.
+  const launchedJs = new URL('../../src/fleet/launched.js', import.meta.url).href;
+  const script = `
+    const { CollectionStop, runLauncher, spawnLauncher } = await import(${JSON.stringify(launchedJs)});
+    const stop = new CollectionStop(60000);
+    const child = spawnLauncher('sh', ['-c', 'trap "" TERM; sleep 30 & echo $! $$; wait'], process.env);
+    child.stdout.pipe(process.stdout);
+    await runLauncher(child, 'sh', stop.signal, 60000);
+    stop.close();
+    console.log('ended without the second signal');
+  `;
+  const collector = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  collector.stdout.setEncoding('utf8');
+  const [sleeper, sh] = (await new Promise<string>((r) => collector.stdout.once('data', r)))
+    .trim()
+    .split(' ')
+    .map(Number) as [number, number];
+  const ended = new Promise<NodeJS.Signals | null>((r) => collector.once('exit', (_c, sig) => r(sig)));
+  collector.kill('SIGINT');
+  // The first one: SIGTERM, ignored; both still run.
+  assert.equal(await gone(sh, 500), false);
+  const t0 = Date.now();
+  collector.kill('SIGINT');
+  assert.equal(await ended, 'SIGINT');
+  assert.ok(Date.now() - t0 < 5_000);
+  assert.ok(await gone(sh), 'the launcher was killed');
+  assert.ok(await gone(sleeper), 'what it started was killed');
 });

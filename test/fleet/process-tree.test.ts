@@ -18,12 +18,14 @@ test('descendantsOf finds children and grandchildren in sessions of their own; s
   assert.ok(!pids.includes(child.pid!), 'the root itself is not listed');
   assert.deepEqual(descendantsOf(grandchild), [], 'sleep started nothing');
   const ref = found.find((p) => p.pid === grandchild)!;
+  // Listened for now: sh ends as soon as its child is killed, perhaps before the polls below return.
+  const closed = new Promise((r) => child.once('close', r));
   // The same pid with another start time is another process: left alone.
   signalIfSame({ pid: grandchild, start: `${ref.start}0` }, 'SIGKILL');
   assert.equal(await processGone(grandchild, 300), false);
   signalIfSame(ref, 'SIGKILL');
   assert.ok(await processGone(grandchild));
-  await new Promise((r) => child.once('close', r));
+  await closed;
   // A pid that is gone: nothing, and no throw.
   signalIfSame(ref, 'SIGKILL');
   assert.deepEqual(descendantsOf(grandchild), []);

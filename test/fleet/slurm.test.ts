@@ -372,7 +372,8 @@ test('fleet collect --pdsh stopped by Ctrl-C (SIGINT) stops what pdsh started, s
   const stuck = editedCtrsafe(
     'stuck',
     `r.host.hostname = ${JSON.stringify(os.hostname())};
-  setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(mark)}, String(process.pid)), 200);
+  const bytes = Buffer.byteLength(JSON.stringify(r, null, 2) + '\\n');
+  setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(mark)}, process.pid + ' ' + bytes), 200);
   setTimeout(() => {}, 120000);`,
   );
   const child = spawn(
@@ -387,9 +388,25 @@ test('fleet collect --pdsh stopped by Ctrl-C (SIGINT) stops what pdsh started, s
   const ended = new Promise<number | null>((r) => child.once('close', r));
   const t0 = Date.now();
   while (!fs.existsSync(mark) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
-  const node = Number(fs.readFileSync(mark, 'utf8'));
-  // pdsh passes each line on as it comes: give it a moment to reach ctrsafe.
-  await new Promise((r) => setTimeout(r, 500));
+  const [node, bytes] = fs.readFileSync(mark, 'utf8').split(' ').map(Number) as [number, number];
+  // pdsh passes the lines on, each with its "host: " prefix: once it has written more than the node printed (its
+  // write count in /proc), they are in ctrsafe's pipe.
+  const pdsh = fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .find((p) => {
+      let stat = '';
+      try {
+        stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      } catch {
+        return false; // gone since the listing
+      }
+      // ctrsafe's only child (Debian's /usr/bin/pdsh execs pdsh.bin).
+      return stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1] === String(child.pid);
+    });
+  assert.ok(pdsh, 'pdsh runs below ctrsafe');
+  const wchar = () => Number(/^wchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${pdsh}/io`, 'utf8'))?.[1]);
+  while (wchar() <= bytes && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
   const t1 = Date.now();
   child.kill('SIGINT');
   assert.equal(await ended, 130, err);

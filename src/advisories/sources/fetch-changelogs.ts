@@ -199,17 +199,23 @@ export function changelogFromSource(file: string, buf: Buffer, pkg: string): str
 /**
  * The changelog.Debian.gz of the .deb open at DEB, or null when it is not a .deb or holds none. dpkg-deb seeks in
  * its input, so it is handed the file itself, as its descriptor 3 (/proc/self/fd/3 is its own, in any PID
- * namespace and whatever /proc/<our pid> allows it): no second copy of a kernel package is written to read it.
+ * namespace and whatever /proc/<our pid> allows it): no second copy of a kernel package is written to read it. Its
+ * data archive streams through tar, which keeps only the changelog: a package's whole tree (linux-firmware's is
+ * gigabytes) is never held in memory.
  */
 export function changelogFromDeb(deb: number): string | null {
-  const r = spawnSync('dpkg-deb', ['--fsys-tarfile', '/proc/self/fd/3'], {
-    stdio: ['ignore', 'pipe', 'pipe', deb],
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  if (r.error) throw new Error(`dpkg-deb: ${r.error.message}`);
-  if (r.status !== 0) return null;
-  const gz = run('tar', ['-xO', '--wildcards', './usr/share/doc/*/changelog.Debian.gz'], r.stdout);
-  return gz && gz.length ? gunzipSync(gz).toString('utf8') : null;
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      'set -o pipefail; dpkg-deb --fsys-tarfile /proc/self/fd/3 | tar -xO --wildcards "./usr/share/doc/*/changelog.Debian.gz"',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe', deb], maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.error) throw new Error(`dpkg-deb | tar: ${r.error.message}`);
+  return r.status === 0 && r.stdout.length > 0
+    ? gunzipSync(r.stdout, { maxOutputLength: 256 * 1024 * 1024 }).toString('utf8')
+    : null;
 }
 
 interface History {
