@@ -2,20 +2,24 @@
 // fetched once from the npm registry's node-linux-<arch> package into node_modules/.cache; npm checks the tarball's
 // integrity against the registry's sha512. Used by scripts/build-sea.mjs and by scripts/test.sh's second run.
 // `node scripts/fetch-node.mjs arm64` fetches another architecture's Node (for the arm64 packages): it cannot run
-// here, so it is checked by its ELF header instead of by running it.
+// here, so it is checked by its ELF header instead of by running it. `--line=22` fetches the other LTS line ctrsafe
+// supports ("ctrsafe": { "node22": ... }), which the tests run the bundle on.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = new URL('../', import.meta.url).pathname;
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const version = pkg.ctrsafe?.node;
 const fail = (why) => {
   console.error(`fetch-node: ${why}`);
   process.exit(1);
 };
-if (!/^\d+\.\d+\.\d+$/.test(version ?? '')) fail('package.json has no "ctrsafe": { "node": "X.Y.Z" }');
-const arch = process.argv[2] ?? process.arch;
+const args = process.argv.slice(2);
+const line = args.find((a) => a.startsWith('--line='))?.slice('--line='.length);
+const key = line === undefined ? 'node' : `node${line}`;
+const version = pkg.ctrsafe?.[key];
+if (!/^\d+\.\d+\.\d+$/.test(version ?? '')) fail(`package.json has no "ctrsafe": { "${key}": "X.Y.Z" }`);
+const arch = args.find((a) => !a.startsWith('--')) ?? process.arch;
 if (process.platform !== 'linux' || !['x64', 'arm64'].includes(arch))
   fail(`no node-linux-${arch} package for ${process.platform}; build on linux, for x64 or arm64`);
 const name = `node-linux-${arch}`;
