@@ -3,7 +3,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
-import { descendantsOf, signalIfSame, type ProcessRef } from './process-tree.js';
+import { descendantsOf, groupMembers, signalIfSame, type ProcessRef } from './process-tree.js';
 
 export type Launcher = ChildProcessByStdio<null, Readable, Readable>;
 
@@ -18,6 +18,9 @@ const PIPE_GRACE_MS = 2_000;
 
 /** The signals a collection is stopped by: the terminal's Ctrl-C, systemd's or a batch system's stop, a hang-up. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The least time between the first signal's SIGTERM and a second signal's SIGKILL. */
+const SECOND_SIGNAL_GAP_MS = 2_000;
 
 /** For a second signal: each running launcher's SIGKILL to its group and the processes found below it. */
 const lastResorts = new Set<() => void>();
@@ -35,7 +38,8 @@ export function spawnLauncher(cmd: string, args: string[], env: NodeJS.ProcessEn
 /**
  * When a collection stops early: at TIMEOUT_MS, or at the first SIGINT, SIGTERM or SIGHUP to ctrsafe, after which
  * the launchers are stopped as at the timeout and what the nodes sent so far is still stored. A second signal
- * SIGKILLs every running launcher's group and what was found below it, then ends ctrsafe by that signal. close()
+ * SIGKILLs every running launcher's group and what was found below it (at least 2 s after the first), then ends
+ * ctrsafe by that signal. close()
  * undoes the timer and the handlers.
  */
 export class CollectionStop {
@@ -43,6 +47,8 @@ export class CollectionStop {
   private readonly timer: NodeJS.Timeout;
   private readonly handlers: [NodeJS.Signals, () => void][];
   private by: NodeJS.Signals | undefined;
+  private firstAt = 0;
+  private ending = false;
 
   constructor(timeoutMs: number) {
     this.timer = setTimeout(() => this.ctrl.abort(), timeoutMs);
@@ -69,19 +75,30 @@ export class CollectionStop {
   private onSignal(sig: NodeJS.Signals): void {
     if (this.by === undefined) {
       this.by = sig;
+      this.firstAt = Date.now();
       this.ctrl.abort();
       return;
     }
-    for (const kill of lastResorts) kill();
-    this.close();
-    process.kill(process.pid, sig);
+    if (this.ending) return;
+    this.ending = true;
+    // A second Ctrl-C right after the first still leaves srun a moment to cancel its job with slurmctld: a SIGKILL
+    // microseconds after the SIGTERM would leave the job holding its nodes until its time limit.
+    setTimeout(
+      () => {
+        for (const kill of lastResorts) kill();
+        this.close();
+        process.kill(process.pid, sig);
+      },
+      Math.max(0, this.firstAt + SECOND_SIGNAL_GAP_MS - Date.now()),
+    );
   }
 }
 
 /**
  * Waits for the launcher to exit and its pipes to close, stopping it and what it started when STOP aborts
- * (SIGTERM, SIGKILL GRACE_MS later). Pipes still open and silent for 2 s after the exit are let go, and the
- * launcher's group (a process it left behind, holding them) is sent SIGTERM: waiting for them could last for ever.
+ * (SIGTERM, SIGKILL GRACE_MS later). After its exit, what is still written is read until the pipes have been
+ * silent for 2 s, and for at most GRACE_MS: then they are let go and what is left of its group is sent SIGTERM (a
+ * process it left behind may hold them, or keep writing, for ever).
  */
 export async function runLauncher(
   child: Launcher,
@@ -89,28 +106,77 @@ export async function runLauncher(
   stop: AbortSignal,
   graceMs = 10_000,
 ): Promise<number | null> {
-  const undo = stopOnAbort(child, stop, graceMs);
+  const leftovers = new Leftovers(child);
+  // Listening for the exit first: the group's members are taken before a stop signals them.
+  const done = launched(child, name, graceMs, leftovers);
+  const undo = stopOnAbort(child, stop, graceMs, leftovers);
   try {
-    return await launched(child, name);
+    return await done;
   } finally {
     undo();
   }
 }
 
+/**
+ * What a launcher started, to be signalled: while it runs, its process group (by number) and what /proc shows
+ * below it; once it has exited, the very processes its group held then (its number may be reused by a new
+ * session after that) and those found before.
+ */
+class Leftovers {
+  private readonly found = new Map<number, ProcessRef>();
+  private group: ProcessRef[] | undefined;
+  constructor(private readonly child: Launcher) {}
+
+  private get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** Called at the launcher's exit, before its group number can be reused. */
+  atExit(): void {
+    if (this.child.pid !== undefined) this.group ??= groupMembers(this.child.pid);
+  }
+
+  /** Looks below the launcher again, while it runs. */
+  look(): void {
+    if (this.child.pid !== undefined && !this.exited)
+      for (const p of descendantsOf(this.child.pid)) this.found.set(p.pid, p);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    if (!this.exited) {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // ESRCH: no group (the launcher has not made it yet): the launcher alone.
+        this.child.kill(sig);
+      }
+    } else for (const p of this.group ?? []) signalIfSame(p, sig);
+    for (const p of this.found.values()) signalIfSame(p, sig);
+  }
+}
+
 /** Resolves with the exit code once the pipes closed (or were let go); one line when CHILD could not start. */
-function launched(child: Launcher, name: string): Promise<number | null> {
+function launched(
+  child: Launcher,
+  name: string,
+  maxDrainMs: number,
+  leftovers: Leftovers,
+): Promise<number | null> {
   return new Promise((resolve, reject) => {
     let drain: NodeJS.Timeout | undefined;
+    let deadline = 0;
     const letGo = () => {
       child.stdout.destroy();
       child.stderr.destroy();
-      signalGroup(child, 'SIGTERM');
+      leftovers.signal('SIGTERM');
     };
-    // Restarted by every chunk after the exit: what the launcher wrote before it ended is read to the end.
+    // Restarted by every chunk after the exit, up to the deadline: what the launcher wrote is read to the end.
     const quiet = () => {
       if (drain === undefined) return;
       clearTimeout(drain);
-      drain = setTimeout(letGo, PIPE_GRACE_MS);
+      drain = setTimeout(letGo, Math.max(0, Math.min(PIPE_GRACE_MS, deadline - Date.now())));
     };
     child.once('error', (e: NodeJS.ErrnoException) =>
       reject(
@@ -122,6 +188,8 @@ function launched(child: Launcher, name: string): Promise<number | null> {
       ),
     );
     child.once('exit', () => {
+      leftovers.atExit();
+      deadline = Date.now() + Math.max(PIPE_GRACE_MS, maxDrainMs);
       drain = setTimeout(letGo, PIPE_GRACE_MS);
       child.stdout.on('data', quiet);
       child.stderr.on('data', quiet);
@@ -133,43 +201,23 @@ function launched(child: Launcher, name: string): Promise<number | null> {
   });
 }
 
-/** Sends SIG to CHILD's process group; to CHILD alone when the group is gone or was never made. */
-function signalGroup(child: Launcher, sig: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, sig);
-  } catch {
-    // ESRCH: nothing left in the group. (EPERM cannot happen: the group is ours.)
-    child.kill(sig);
-  }
-}
-
 /**
  * Stops CHILD when STOP aborts: SIGTERM (srun cancels its step), SIGKILL GRACE_MS later, each to its process group
  * and to every process found below it in /proc (pdsh puts each command in a session of its own), looked for when
  * the stop begins and again before the SIGKILL. Once the launcher has exited, what is left of them is killed at
  * once. Returns what undoes it.
  */
-function stopOnAbort(child: Launcher, stop: AbortSignal, graceMs: number): () => void {
+function stopOnAbort(child: Launcher, stop: AbortSignal, graceMs: number, leftovers: Leftovers): () => void {
   let hard: NodeJS.Timeout | undefined;
-  const found = new Map<number, ProcessRef>();
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const look = () => {
-    if (child.pid !== undefined && !exited()) for (const p of descendantsOf(child.pid)) found.set(p.pid, p);
-  };
-  const signalAll = (sig: NodeJS.Signals) => {
-    signalGroup(child, sig);
-    for (const p of found.values()) signalIfSame(p, sig);
-  };
   const kill = () => {
     clearTimeout(hard);
-    look();
-    signalAll('SIGKILL');
+    leftovers.look();
+    leftovers.signal('SIGKILL');
   };
   const onAbort = () => {
-    if (exited()) return kill();
-    look();
-    signalAll('SIGTERM');
+    if (child.exitCode !== null || child.signalCode !== null) return kill();
+    leftovers.look();
+    leftovers.signal('SIGTERM');
     hard = setTimeout(kill, graceMs);
     child.once('exit', kill);
   };

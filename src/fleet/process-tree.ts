@@ -8,8 +8,8 @@ export interface ProcessRef {
   start: string;
 }
 
-/** PID's parent and start time from /proc/PID/stat; undefined when it is gone or unreadable. */
-function statOf(pid: number): { ppid: number; start: string } | undefined {
+/** PID's parent, process group and start time from /proc/PID/stat; undefined when it is gone or unreadable. */
+function statOf(pid: number): { ppid: number; pgrp: number; start: string } | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -19,18 +19,33 @@ function statOf(pid: number): { ppid: number; start: string } | undefined {
   // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ppid = Number(f[1]);
+  const pgrp = Number(f[2]);
   const start = f[19];
-  return Number.isInteger(ppid) && start !== undefined ? { ppid, start } : undefined;
+  return Number.isInteger(ppid) && Number.isInteger(pgrp) && start !== undefined
+    ? { ppid, pgrp, start }
+    : undefined;
+}
+
+interface ProcessTable {
+  children: Map<number, ProcessRef[]>;
+  groups: Map<number, ProcessRef[]>;
 }
 
 /**
- * Every process's children, from one pass over /proc (as many entries as the kernel's pid_max allows at most). It
- * is kept until the event loop turns: the sruns of one collection, stopped together, share one pass.
+ * Every process's children and every process group's members, from one pass over /proc (as many entries as the
+ * kernel's pid_max allows at most). It is kept until the event loop turns: the sruns of one collection, stopped
+ * together, share one pass.
  */
-let table: Map<number, ProcessRef[]> | undefined;
-function childrenTable(): Map<number, ProcessRef[]> {
+let table: ProcessTable | undefined;
+function processTable(): ProcessTable {
   if (table) return table;
   const children = new Map<number, ProcessRef[]>();
+  const groups = new Map<number, ProcessRef[]>();
+  const add = (m: Map<number, ProcessRef[]>, k: number, p: ProcessRef) => {
+    const list = m.get(k);
+    if (list) list.push(p);
+    else m.set(k, [p]);
+  };
   let names: string[] = [];
   try {
     names = fs.readdirSync('/proc');
@@ -42,18 +57,17 @@ function childrenTable(): Map<number, ProcessRef[]> {
     const pid = Number(name);
     const s = statOf(pid);
     if (s === undefined) continue;
-    const list = children.get(s.ppid);
-    if (list) list.push({ pid, start: s.start });
-    else children.set(s.ppid, [{ pid, start: s.start }]);
+    add(children, s.ppid, { pid, start: s.start });
+    add(groups, s.pgrp, { pid, start: s.start });
   }
-  table = children;
+  table = { children, groups };
   setImmediate(() => (table = undefined));
-  return children;
+  return table;
 }
 
 /** ROOT's descendants, children before grandchildren (ROOT itself not included); [] where /proc cannot be read. */
 export function descendantsOf(root: number): ProcessRef[] {
-  const children = childrenTable();
+  const { children } = processTable();
   const out: ProcessRef[] = [];
   const seen = new Set<number>([root]);
   for (let queue = [root]; queue.length > 0;) {
@@ -68,6 +82,14 @@ export function descendantsOf(root: number): ProcessRef[] {
     queue = next;
   }
   return out;
+}
+
+/**
+ * The members of process group PGID now: once its leader has exited and been reaped, its number may be reused by
+ * a new session, so a later signal goes to these very processes (signalIfSame), never to "-PGID".
+ */
+export function groupMembers(pgid: number): ProcessRef[] {
+  return [...(processTable().groups.get(pgid) ?? [])];
 }
 
 /** Sends SIG to P if it is still the process that was found (same pid, same start time); quietly otherwise. */

@@ -17,42 +17,51 @@ const SAMPLES = path.join(REPO, '../shared/reference/sif-samples');
 const on = (node: string, args: string[]) =>
   spawnSync(node, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
 
-/** What a report says, without when, by which Node, and under which id it was made. */
+/**
+ * What a report says, without when, by which Node, and under which id it was made, nor the advisory data's age in
+ * days (the two runs may fall either side of midnight).
+ */
 function verdicts(json: string): unknown {
-  const r = JSON.parse(json) as Record<string, unknown>;
+  const r = JSON.parse(json) as Record<string, unknown> & { advisories: { age_days?: number } };
   for (const k of ['generated_at', 'report_id', 'tool']) delete r[k];
+  assert.equal(typeof r.advisories.age_days, 'number');
+  delete r.advisories.age_days;
   return r;
 }
 
-test('the bundle on Node 22 LTS answers as on this Node: check, image verify, gate', () => {
-  const v = on(node22, ['--version']);
-  assert.equal(v.status, 0, v.stderr);
-  assert.match(v.stdout, /^ctrsafe \S+ \(Node v22\.\d+\.\d+, linux x64\)/);
-  for (const host of ['rocky9', 'debian12', 'centos7-default']) {
-    const args = ['check', '--root', path.join(FIXTURES, host), '--format', 'json'];
-    const here = on(process.execPath, args);
-    const there = on(node22, args);
+test(
+  'the bundle on Node 22 LTS answers as on this Node: check, image verify, gate',
+  {
+    skip: fs.existsSync(SAMPLES) ? false : 'needs ../shared/reference/sif-samples',
+  },
+  () => {
+    const v = on(node22, ['--version']);
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stdout, /^ctrsafe \S+ \(Node v22\.\d+\.\d+, linux x64\)/);
+    for (const host of ['rocky9', 'debian12', 'centos7-default']) {
+      const args = ['check', '--root', path.join(FIXTURES, host), '--format', 'json'];
+      const here = on(process.execPath, args);
+      const there = on(node22, args);
+      assert.equal(there.status, here.status, there.stderr);
+      assert.deepEqual(verdicts(there.stdout), verdicts(here.stdout), host);
+    }
+    const sifs = fs
+      .readdirSync(SAMPLES)
+      .filter((f) => f.endsWith('.sif'))
+      .map((f) => path.join(SAMPLES, f));
+    assert.ok(sifs.length >= 5);
+    const verify = ['image', 'verify', '--keyring', path.join(SAMPLES, 'keys'), '--format', 'json', ...sifs];
+    const here = on(process.execPath, verify);
+    const there = on(node22, verify);
     assert.equal(there.status, here.status, there.stderr);
-    assert.deepEqual(verdicts(there.stdout), verdicts(here.stdout), host);
-  }
-  const sifs = fs
-    .readdirSync(SAMPLES)
-    .filter((f) => f.endsWith('.sif'))
-    .map((f) => path.join(SAMPLES, f));
-  assert.ok(sifs.length >= 5);
-  const verify = ['image', 'verify', '--keyring', path.join(SAMPLES, 'keys'), '--format', 'json', ...sifs];
-  const here = on(process.execPath, verify);
-  const there = on(node22, verify);
-  assert.equal(there.status, here.status, there.stderr);
-  assert.deepEqual(JSON.parse(there.stdout), JSON.parse(here.stdout));
-  assert.match(there.stdout, /"verified"/, 'some sample verifies against its key');
-  const gate = ['gate', '--root', path.join(FIXTURES, 'centos7-default')];
-  const g = on(node22, gate);
-  assert.deepEqual(
-    [g.status, g.stdout],
-    [on(process.execPath, gate).status, on(process.execPath, gate).stdout],
-  );
-});
+    assert.deepEqual(JSON.parse(there.stdout), JSON.parse(here.stdout));
+    assert.match(there.stdout, /"verified"/, 'some sample verifies against its key');
+    const gate = ['gate', '--root', path.join(FIXTURES, 'centos7-default')];
+    const g = on(node22, gate);
+    const h = on(process.execPath, gate);
+    assert.deepEqual([g.status, g.stdout], [h.status, h.stdout]);
+  },
+);
 
 test('the bundle on Node 22 LTS: fleet ingest and fleet nodes on an SQLite store (node:sqlite)', () => {
   const dir = writeTree({});

@@ -372,8 +372,13 @@ test('fleet collect --pdsh stopped by Ctrl-C (SIGINT) stops what pdsh started, s
   const stuck = editedCtrsafe(
     'stuck',
     `r.host.hostname = ${JSON.stringify(os.hostname())};
-  const bytes = Buffer.byteLength(JSON.stringify(r, null, 2) + '\\n');
-  setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(mark)}, process.pid + ' ' + bytes), 200);
+  const text = JSON.stringify(r, null, 2) + '\\n';
+  // What pdsh will write: every line with its "host: " prefix. Written whole, then renamed into place.
+  const bytes = Buffer.byteLength(text) + (text.split('\\n').length - 1) * Buffer.byteLength(r.host.hostname + ': ');
+  setTimeout(() => {
+    require('node:fs').writeFileSync(${JSON.stringify(mark)} + '.tmp', process.pid + ' ' + bytes);
+    require('node:fs').renameSync(${JSON.stringify(mark)} + '.tmp', ${JSON.stringify(mark)});
+  }, 200);
   setTimeout(() => {}, 120000);`,
   );
   const child = spawn(
@@ -389,8 +394,8 @@ test('fleet collect --pdsh stopped by Ctrl-C (SIGINT) stops what pdsh started, s
   const t0 = Date.now();
   while (!fs.existsSync(mark) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
   const [node, bytes] = fs.readFileSync(mark, 'utf8').split(' ').map(Number) as [number, number];
-  // pdsh passes the lines on, each with its "host: " prefix: once it has written more than the node printed (its
-  // write count in /proc), they are in ctrsafe's pipe.
+  // pdsh passes the lines on, each with its "host: " prefix: once it has written all of them (its write count in
+  // /proc), they are in ctrsafe's pipe.
   const pdsh = fs
     .readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
@@ -406,7 +411,8 @@ test('fleet collect --pdsh stopped by Ctrl-C (SIGINT) stops what pdsh started, s
     });
   assert.ok(pdsh, 'pdsh runs below ctrsafe');
   const wchar = () => Number(/^wchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${pdsh}/io`, 'utf8'))?.[1]);
-  while (wchar() <= bytes && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+  while (wchar() < bytes && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(wchar() >= bytes, `pdsh wrote ${wchar()} of ${bytes} bytes`);
   const t1 = Date.now();
   child.kill('SIGINT');
   assert.equal(await ended, 130, err);

@@ -204,15 +204,22 @@ export function changelogFromSource(file: string, buf: Buffer, pkg: string): str
  * gigabytes) is never held in memory.
  */
 export function changelogFromDeb(deb: number): string | null {
-  const r = spawnSync(
-    'bash',
-    [
-      '-c',
-      'set -o pipefail; dpkg-deb --fsys-tarfile /proc/self/fd/3 | tar -xO --wildcards "./usr/share/doc/*/changelog.Debian.gz"',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe', deb], maxBuffer: 64 * 1024 * 1024 },
-  );
+  // Each command's own status (PIPESTATUS): a missing dpkg-deb or tar is an error (127), where pipefail would have
+  // passed on tar's status and read as "no changelog". BASH_ENV and ENV, which a non-interactive bash would run,
+  // are dropped.
+  const script =
+    'dpkg-deb --fsys-tarfile /proc/self/fd/3 | tar -xO --wildcards "./usr/share/doc/*/changelog.Debian.gz"; ' +
+    'p=("${PIPESTATUS[@]}"); [ "${p[0]}" = 127 ] || [ "${p[1]}" = 127 ] && exit 127; [ "${p[0]}${p[1]}" = 00 ]';
+  const env = { ...process.env };
+  delete env.BASH_ENV;
+  delete env.ENV;
+  const r = spawnSync('bash', ['-c', script], {
+    stdio: ['ignore', 'pipe', 'pipe', deb],
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.error) throw new Error(`dpkg-deb | tar: ${r.error.message}`);
+  if (r.status === 127) throw new Error(`dpkg-deb | tar: ${r.stderr.toString('utf8').trim().split('\n')[0]}`);
   return r.status === 0 && r.stdout.length > 0
     ? gunzipSync(r.stdout, { maxOutputLength: 256 * 1024 * 1024 }).toString('utf8')
     : null;

@@ -111,6 +111,18 @@ test('a real .deb’s changelog.Debian.gz is read from the cached download itsel
     assert.ok(await f.get(`${base}/bad.deb`));
     assert.equal(f.withCached(`${base}/bad.deb`, changelogFromDeb), null);
     assert.equal(f.dir.list().length, 2);
+    // A builder without dpkg-deb is told so; it must not read as "no changelog" and leave the fixes out.
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    for (const tool of ['bash', 'tar'])
+      fs.symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+    const savedPath = process.env.PATH;
+    process.env.PATH = bin;
+    try {
+      assert.throws(() => f.withCached(`${base}/runc.deb`, changelogFromDeb), /dpkg-deb.*not found/);
+    } finally {
+      process.env.PATH = savedPath;
+    }
   } finally {
     server.close();
     fs.rmSync(dir, { recursive: true, force: true });
