@@ -56,6 +56,24 @@ if (process.env.CI && !conf)
 const needsSlurm = { skip: conf ? false : 'no Slurm started (run the test command as root)' };
 const slurmEnv = { ...process.env, SLURM_CONF: conf };
 
+/** `fleet collect --slurm ARGS` run by the stand-in ctrsafe BIN, on the test Slurm. */
+const collectOnSlurm = (bin: string, args: string[], timeout = 120_000) =>
+  spawnSync(process.execPath, [bin, 'fleet', 'collect', '--slurm', ...args], {
+    encoding: 'utf8',
+    env: slurmEnv,
+    timeout,
+  });
+
+/** FN run with the pair partition changed by SETTING (scontrol update), and RESET afterwards whatever happens. */
+function withPairPartition<T>(setting: string, reset: string, fn: () => T): T {
+  assert.equal(spawnSync('scontrol', ['update', 'PartitionName=pair', setting], { env: slurmEnv }).status, 0);
+  try {
+    return fn();
+  } finally {
+    spawnSync('scontrol', ['update', 'PartitionName=pair', reset], { env: slurmEnv });
+  }
+}
+
 test(
   'fleet collect --slurm stores each node once and names the nodes Slurm does not know',
   needsSlurm,
@@ -165,14 +183,9 @@ test(
   'fleet collect --slurm on two nodes: each task runs on the node its report is filed under, and a node cannot speak for its neighbour',
   needsSlurm,
   () => {
-    const env = slurmEnv;
     const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
     const collect = (bin: string, nodes: string) =>
-      spawnSync(
-        process.execPath,
-        [bin, 'fleet', 'collect', '--slurm', '--nodes', nodes, '--partition', 'pair', '--db', db],
-        { encoding: 'utf8', env, timeout: 120000 },
-      );
+      collectOnSlurm(bin, ['--nodes', nodes, '--partition', 'pair', '--db', db]);
     // In both orders: task i goes to the i-th line of the host file, whichever order the nodes are named in.
     for (const nodes of ['pair1,pair2', 'pair2,pair1']) {
       const r = collect(placedCtrsafe(), nodes);
@@ -196,29 +209,11 @@ test(
       'each report made on the node it is filed under',
     );
     // A partition whose jobs may hold one node (MaxNodes=1): two sruns of one node, not one srun Slurm never starts.
-    assert.equal(spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxNodes=1'], { env }).status, 0);
-    try {
-      const one = spawnSync(
-        process.execPath,
-        [
-          placedCtrsafe(),
-          'fleet',
-          'collect',
-          '--slurm',
-          '--nodes',
-          'pair1,pair2',
-          '--timeout',
-          '60',
-          '--db',
-          db,
-        ],
-        { encoding: 'utf8', env, timeout: 120000 },
-      );
+    withPairPartition('MaxNodes=1', 'MaxNodes=UNLIMITED', () => {
+      const one = collectOnSlurm(placedCtrsafe(), ['--nodes', 'pair1,pair2', '--timeout', '60', '--db', db]);
       assert.equal(one.status, 0, one.stderr);
       assert.match(one.stdout, /collected 2 of 2 nodes: 2 stored/);
-    } finally {
-      spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxNodes=UNLIMITED'], { env });
-    }
+    });
     // pair1's task claims to be pair2: refused and audited; pair2's own report is stored as pair2's.
     const liar = collect(placedCtrsafe({ node: 'pair1', claims: 'pair2' }), 'pair1,pair2');
     assert.equal(liar.status, 0, liar.stderr);
@@ -232,28 +227,14 @@ test(
   "fleet collect --slurm: a job the partition's limits refuse is stopped when Slurm says so, not at --timeout",
   needsSlurm,
   () => {
-    const env = slurmEnv;
     const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
     // --time=5 above the partition's MaxTime=1: Slurm queues the job and would hold it for ever.
-    assert.equal(spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxTime=1'], { env }).status, 0);
-    try {
+    withPairPartition('MaxTime=1', 'MaxTime=UNLIMITED', () => {
       const t0 = Date.now();
-      const r = spawnSync(
-        process.execPath,
-        [
-          placedCtrsafe(),
-          'fleet',
-          'collect',
-          '--slurm',
-          '--nodes',
-          'pair1,pair2,vm',
-          '--srun-arg=--time=5',
-          '--timeout',
-          '100',
-          '--db',
-          db,
-        ],
-        { encoding: 'utf8', env, timeout: 150000 },
+      const r = collectOnSlurm(
+        placedCtrsafe(),
+        ['--nodes', 'pair1,pair2,vm', '--srun-arg=--time=5', '--timeout', '100', '--db', db],
+        150_000,
       );
       const took = Date.now() - t0;
       assert.ok(took < 50_000, `ended after ${took} ms, well before the 100 s timeout`);
@@ -266,11 +247,12 @@ test(
       );
       assert.doesNotMatch(r.stdout, /stopped at the timeout/);
       // Nothing of it is left queued.
-      const q = spawnSync('squeue', ['-h', '-n', 'ctrsafe-check', '-o', '%i %T'], { encoding: 'utf8', env });
+      const q = spawnSync('squeue', ['-h', '-n', 'ctrsafe-check', '-o', '%i %T'], {
+        encoding: 'utf8',
+        env: slurmEnv,
+      });
       assert.equal(q.stdout.trim(), '', q.stdout);
-    } finally {
-      spawnSync('scontrol', ['update', 'PartitionName=pair', 'MaxTime=UNLIMITED'], { env });
-    }
+    });
   },
 );
 
