@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
-import { stoppedText, type Stopped } from '../fleet/launched.js';
+import { stoppedText, type Stopped } from '../fleet/collection-stop.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
 import { hostnameProblem } from '../fleet/hostname.js';
 import { escapeControl } from '../render/terminal-text.js';

@@ -1,7 +1,8 @@
 // Fans `ctrsafe check` out with pdsh: every output line comes back as "host: line", regrouped here per host.
 import { SafeDir } from '../host/safe-write.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
-import { CollectionStop, runLauncher, spawnLauncher, type Stopped } from './launched.js';
+import { CollectionStop, type Stopped } from './collection-stop.js';
+import { runLauncher, spawnLauncher } from './launched.js';
 
 /**
  * Runs pdsh -w HOSTS -- ARGV and writes each host's standard output to OUT/<host>.json; bounded per host. The
@@ -32,16 +33,17 @@ async function pdshCollect(
   opts: Parameters<typeof runPdshCollect>[3],
   out: SafeDir,
 ): Promise<{ exitCode: number | null; stopped: Stopped | null }> {
-  const child = spawnLauncher('pdsh', args, opts.env);
-  const known = new Set(hosts);
-  const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => regroup.push(chunk));
-  // Read, or the hosts' standard error (pdsh passes it on) would fill the pipe and stall pdsh.
-  child.stderr.resume();
+  // Before pdsh starts: a Ctrl-C from then on stops pdsh too (it runs in a session of its own).
   const stop = new CollectionStop(opts.timeoutMs);
   try {
-    const exitCode = await runLauncher(child, 'pdsh', stop.signal);
+    const child = spawnLauncher('pdsh', args, opts.env);
+    const known = new Set(hosts);
+    const regroup = regroupLines((key) => (known.has(key) ? key : undefined));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => regroup.push(chunk));
+    // Read, or the hosts' standard error (pdsh passes it on) would fill the pipe and stall pdsh.
+    child.stderr.resume();
+    const exitCode = await runLauncher(child, 'pdsh', { stop: stop.signal, lastResort: stop.lastResort });
     writeRegrouped(out, regroup.end());
     return { exitCode, stopped: stop.stopped() };
   } finally {

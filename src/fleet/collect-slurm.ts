@@ -1,6 +1,7 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
 import { execFile, spawnSync } from 'node:child_process';
-import { CollectionStop, runLauncher, spawnLauncher, stoppedText, type Stopped } from './launched.js';
+import { CollectionStop, stoppedText, type Stopped } from './collection-stop.js';
+import { runLauncher, spawnLauncher } from './launched.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
@@ -316,9 +317,11 @@ async function srunCollect(
   // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
   // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,
   // waiting past --timeout.
-  const exitCode = await runLauncher(child, 'srun', own.signal, KILL_GRACE_MS).finally(() =>
-    stop.signal.removeEventListener('abort', follow),
-  );
+  const exitCode = await runLauncher(child, 'srun', {
+    stop: own.signal,
+    graceMs: KILL_GRACE_MS,
+    lastResort: stop.lastResort,
+  }).finally(() => stop.signal.removeEventListener('abort', follow));
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   if (refusedBy !== undefined)

@@ -74,10 +74,13 @@ test(
 );
 
 /** lintian and rpmlint on the packages, started by the build test, read by the last test of this file. */
-let linting: Promise<{ out: string; all: string }[]> | undefined;
+let linting: Promise<[Checked, Checked]> | undefined;
+
+/** What a checker printed on its standard output, and with its standard error. */
+type Checked = { out: string; all: string };
 
 /** Runs a checker to its end whatever its exit status: lintian and rpmlint report through their output. */
-function output(cmd: string, args: string[]): Promise<{ out: string; all: string }> {
+function output(cmd: string, args: string[]): Promise<Checked> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') reject(err);
@@ -276,7 +279,7 @@ test(
 );
 
 /** Both at once, as child processes: each is one single-threaded process, and they run while this file goes on. */
-function lint(): Promise<{ out: string; all: string }[]> {
+function lint(): Promise<[Checked, Checked]> {
   return Promise.all([
     // The test build is uncompressed (CTRSAFE_PACKAGE_COMPRESSION=none); release builds use xz.
     output('lintian', [
@@ -292,7 +295,7 @@ function lint(): Promise<{ out: string; all: string }[]> {
 
 test('lintian and rpmlint find nothing that is not explained', { skip }, async () => {
   assert.ok(linting, 'the packages were built and handed to lintian and rpmlint');
-  const [l, r] = (await linting) as [{ out: string; all: string }, { out: string; all: string }];
+  const [l, r] = await linting;
   const tags = l.out.split('\n').filter((x) => /^[EWI]: /.test(x));
   assert.deepEqual(tags, [], l.all);
   assert.match(r.out, /0 errors, 0 warnings/, r.all);

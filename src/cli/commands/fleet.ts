@@ -165,7 +165,7 @@ export const FLEET: CommandSpec = {
       name: 'collect',
       summary: 'run check on every node through Slurm or pdsh and store the reports',
       description:
-        'Fans ctrsafe check out over the cluster with srun (one task per node, nodes Slurm cannot run a task on are named and skipped; a job runs in one partition, so the nodes go out in one srun per partition, as few as cover them) or pdsh, stores what comes back, and names the nodes that did not answer. At --timeout, or at Ctrl-C (SIGINT, SIGTERM, SIGHUP), srun or pdsh and what they started here are stopped (SIGTERM, SIGKILL 10 s later) and what came back is stored; a second Ctrl-C kills them and ends ctrsafe at once (2 s after the first at the soonest).',
+        'Fans ctrsafe check out over the cluster with srun (one task per node, nodes Slurm cannot run a task on are named and skipped; a job runs in one partition, so the nodes go out in one srun per partition, as few as cover them) or pdsh, stores what comes back, and names the nodes that did not answer. At --timeout, or at Ctrl-C (SIGINT, SIGTERM, SIGHUP), srun or pdsh and what they started here are stopped (SIGTERM, SIGKILL 10 s later) and what came back is stored; a second Ctrl-C kills them and ends ctrsafe, storing or not (2 s after the first at the soonest).',
       options: [
         ...STORE_OPTIONS,
         { name: 'slurm', description: 'fan out with srun' },
@@ -189,8 +189,8 @@ export const FLEET: CommandSpec = {
       ],
       sections: [
         {
-          title: 'Exit status',
-          body: '0 reports came back (the nodes that did not answer are named); 1 nothing came back from the nodes asked; 2 usage error; 4 invalid input (an --out that is refused or cannot be written, sinfo or a launcher missing); 128+N stopped by signal N after storing what came back (130 for Ctrl-C); 70 internal error.',
+          title: 'Exit status of fleet collect',
+          body: '0 reports came back (the nodes that did not answer are named); 1 nothing came back from the nodes asked (srun missing or refused is named per partition); 2 usage error; 4 invalid input (an --out that is refused or cannot be written; sinfo or pdsh missing); 128+N stopped by signal N after storing what came back (130 for Ctrl-C); 70 internal error.',
         },
       ],
       load: async () => (await import('../fleet-command.js')).fleetCollectCommand,
