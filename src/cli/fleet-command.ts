@@ -158,8 +158,17 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const partition = opts.get('partition');
   const nodes = opts.get('nodes');
   const out = outOption(opts);
+  const reservation = opts
+    .all('srun-arg')
+    .map((a) => /^--reservation=(.+)$/.exec(a)?.[1])
+    .find((r) => r !== undefined);
   const plan = planSlurm(
-    { ...(partition ? { partition } : {}), ...(nodes ? { nodes } : {}), ...(out ? { outDir: out } : {}) },
+    {
+      ...(partition ? { partition } : {}),
+      ...(nodes ? { nodes } : {}),
+      ...(out ? { outDir: out } : {}),
+      ...(reservation ? { reservation } : {}),
+    },
     io.env,
   );
   // Each report is bound to the node srun placed its task on (collect-slurm.ts): only host names are asked.
@@ -191,7 +200,7 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const s = await ingestDirectory(store, plan.outDir, { actor: 'collect:slurm' });
   const { answered, missing } = tally(plan.nodes, plan.outDir, s.invalid);
   io.stdout.write(
-    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; srun was stopped ${stoppedText(run.stopped)}` : ''}\n`,
+    `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + plan.outsideReservation.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; srun was stopped ${stoppedText(run.stopped)}` : ''}\n`,
   );
   if (missing.length) io.stdout.write(`  did not answer: ${compressHostlist(missing)}\n`);
   if (plan.unknown.length) io.stdout.write(`  unknown to Slurm: ${compressHostlist(plan.unknown)}\n`);
@@ -208,6 +217,10 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
   for (const [state, nodes] of byState)
     io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
+  if (plan.outsideReservation.length)
+    io.stdout.write(
+      `  not asked, outside reservation ${escapeControl(reservation ?? '')}: ${compressHostlist(plan.outsideReservation)}\n`,
+    );
   // Nothing collected from the nodes asked (srun refused, every node silent): a failure cron and scripts see.
   // (Some nodes silent while others answered is named above, exit 0: a cluster always has a few.)
   return (

@@ -16,6 +16,8 @@ export interface CollectPlan {
   unknown: string[];
   /** Nodes Slurm knows but cannot run a task on now (down, drained, not responding): srun would wait for them. */
   unavailable: { node: string; state: string }[];
+  /** With a reservation (srun --reservation=R): the nodes asked for that are not in it, which srun cannot reach. */
+  outsideReservation: string[];
   outDir: string;
 }
 
@@ -91,9 +93,44 @@ export function choosePartitions(
   return chosen;
 }
 
-/** The nodes to ask: the given hostlist (minus names Slurm does not know), or every node of the partition. */
+/**
+ * A reservation as `scontrol show reservation NAME --oneliner` prints it: its nodes and its state (ACTIVE, or
+ * INACTIVE before it starts); null when the text holds no reservation.
+ */
+export function parseReservation(text: string): { nodes: string[]; active: boolean } | null {
+  const line = text.split('\n').find((l) => l.startsWith('ReservationName='));
+  if (line === undefined) return null;
+  const field = (k: string) => new RegExp(`(?:^| )${k}=(\\S*)`).exec(line)?.[1];
+  const nodes = field('Nodes');
+  return {
+    nodes: nodes && nodes !== '(null)' ? expandHostlist(nodes) : [],
+    active: field('State') === 'ACTIVE',
+  };
+}
+
+/** The nodes of reservation NAME, which must be active: a job in it can run on those nodes only. */
+function reservationNodes(name: string, env: NodeJS.ProcessEnv): Set<string> {
+  const r = spawnSync('scontrol', ['show', 'reservation', name, '--oneliner'], {
+    encoding: 'utf8',
+    timeout: 30000,
+    env,
+  });
+  if (r.error) throw new InputError(`--reservation=${name}: scontrol: ${r.error.message.split('\n')[0]}`);
+  const res = r.status === 0 ? parseReservation(r.stdout) : null;
+  if (!res) throw new InputError(`--reservation=${name}: Slurm has no such reservation`);
+  if (!res.active)
+    throw new InputError(`--reservation=${name}: not active now (srun would wait for its start)`);
+  if (res.nodes.length === 0) throw new InputError(`--reservation=${name}: names no nodes`);
+  return new Set(res.nodes);
+}
+
+/**
+ * The nodes to ask: the given hostlist (minus names Slurm does not know), or every node of the partition. With a
+ * reservation, only its nodes, and those are asked in the states a reservation gives them (reserved, maint): the
+ * maintenance window in which a site patches is when it wants the check again.
+ */
 export function planSlurm(
-  opts: { partition?: string; nodes?: string; outDir?: string },
+  opts: { partition?: string; nodes?: string; outDir?: string; reservation?: string },
   env: NodeJS.ProcessEnv,
 ): CollectPlan {
   const args = ['-h', '-N', '-o', SINFO_FORMAT, ...(opts.partition ? ['-p', opts.partition] : [])];
@@ -102,12 +139,16 @@ export function planSlurm(
     throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
   const { nodes: known, defaultPartition, maxNodes } = parseSinfoNodes(r.stdout);
-  const wanted = opts.nodes ? expandHostlist(opts.nodes) : [...known.keys()];
+  const reserved = opts.reservation ? reservationNodes(opts.reservation, env) : null;
+  const asked = opts.nodes ? expandHostlist(opts.nodes) : [...known.keys()];
+  const wanted = reserved ? asked.filter((n) => reserved.has(n) || !known.has(n)) : asked;
   const stateOf = (n: string) => {
     const k = known.get(n)!;
     return k.partitions.length === 0 ? `${k.state} in no partition that takes jobs` : k.state;
   };
-  const nodes = wanted.filter((n) => known.has(n) && runnable(stateOf(n)));
+  const canRun = (n: string) =>
+    runnable(stateOf(n)) || (reserved !== null && ['reserved', 'maint'].includes(stateOf(n)));
+  const nodes = wanted.filter((n) => known.has(n) && canRun(n));
   const outDir = opts.outDir ?? makeTempDir('ctrsafe-collect-');
   return {
     nodes,
@@ -115,8 +156,9 @@ export function planSlurm(
     maxNodes,
     unknown: wanted.filter((n) => !known.has(n)),
     unavailable: wanted
-      .filter((n) => known.has(n) && !runnable(stateOf(n)))
+      .filter((n) => known.has(n) && !canRun(n))
       .map((node) => ({ node, state: stateOf(node) })),
+    outsideReservation: reserved ? asked.filter((n) => known.has(n) && !reserved.has(n)) : [],
     outDir,
   };
 }
@@ -228,7 +270,13 @@ function srunErrors(max = 4096): {
         const line = l.trim();
         if (/^srun: error: /.test(line)) lastError = line.slice(0, 300);
         job ??= /^srun: job (\d{1,12}) queued and waiting for resources$/.exec(line)?.[1];
-        if (line === 'srun: Requested partition configuration not available now') refused = true;
+        // Slurm's words for a job it queued but will not start as asked (slurm_errno.c): the partition's limits,
+        // or a node asked for that is down, drained or reserved since sinfo was read.
+        if (
+          line === 'srun: Requested partition configuration not available now' ||
+          line === 'srun: Required node not available (down, drained or reserved)'
+        )
+          refused = true;
       }
     },
     /** The job id, once srun said its job is queued because the partition's limits refuse it as asked. */

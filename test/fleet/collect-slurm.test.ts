@@ -1,7 +1,12 @@
 // Planning a Slurm collection from sinfo's answer: which partition each node's task is submitted in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choosePartitions, parseSinfoNodes, srunGroups } from '../../src/fleet/collect-slurm.js';
+import {
+  choosePartitions,
+  parseReservation,
+  parseSinfoNodes,
+  srunGroups,
+} from '../../src/fleet/collect-slurm.js';
 
 // As `sinfo -h -N -o "%N %T %P %a %s"` prints it: a node once per partition it is in, the default one marked "*",
 // and each partition's job size in nodes.
@@ -77,4 +82,21 @@ test("sruns: each partition's nodes in the plan's order, cut to its MaxNodes", (
     ],
   );
   assert.deepEqual(srunGroups([], partitionOf, new Map()), []);
+});
+
+test('reservations: the nodes and state scontrol --oneliner prints (Slurm 22.05); none, or nodeless, said so', () => {
+  const line =
+    'ReservationName=maint StartTime=2026-12-08T01:27:25 EndTime=2026-12-08T02:27:25 Duration=01:00:00 Nodes=cn[001-003],gpu7 NodeCnt=4 CoreCnt=4 Features=(null) PartitionName=(null) Flags=MAINT,SPEC_NODES TRES=cpu=4 Users=root Groups=(null) Accounts=(null) Licenses=(null) State=ACTIVE BurstBuffer=(null) Watts=n/a MaxStartDelay=(null)\n';
+  assert.deepEqual(parseReservation(line), { nodes: ['cn001', 'cn002', 'cn003', 'gpu7'], active: true });
+  assert.deepEqual(parseReservation(line.replace('State=ACTIVE', 'State=INACTIVE')), {
+    nodes: ['cn001', 'cn002', 'cn003', 'gpu7'],
+    active: false,
+  });
+  assert.deepEqual(parseReservation(line.replace('Nodes=cn[001-003],gpu7', 'Nodes=(null)')), {
+    nodes: [],
+    active: true,
+  });
+  // "NodeCnt=" and "Nodes=" differ: only the field itself is read.
+  assert.deepEqual(parseReservation('ReservationName=x NodeCnt=3 State=ACTIVE'), { nodes: [], active: true });
+  assert.equal(parseReservation('Reservation x not found\n'), null);
 });

@@ -107,7 +107,7 @@ test(
       '--slurm',
       '--nodes',
       me,
-      '--srun-arg=--reservation=nosuch',
+      '--srun-arg=--constraint=nosuchfeature',
       '--out',
       reused,
       '--db',
@@ -116,7 +116,10 @@ test(
     assert.equal(refused.status, 1, refused.stderr);
     assert.match(refused.stdout, /collected 0 of 1 nodes/);
     assert.match(refused.stdout, new RegExp(`did not answer: ${me}\\n`));
-    assert.match(refused.stdout, /\n {2}partition debug: srun exited 1: srun: error: .*reservation/i);
+    assert.match(
+      refused.stdout,
+      /\n {2}partition debug: srun exited 1: srun: error: .*Invalid feature specification/,
+    );
     for (const own of [
       '--nodes=3',
       '--distribution=block',
@@ -253,6 +256,67 @@ test(
       });
       assert.equal(q.stdout.trim(), '', q.stdout);
     });
+  },
+);
+
+test(
+  'fleet collect --slurm --srun-arg=--reservation=R: the nodes of a maintenance reservation are asked, and only those',
+  needsSlurm,
+  async () => {
+    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+    const scontrol = (...args: string[]) => spawnSync('scontrol', args, { encoding: 'utf8', env: slurmEnv });
+    const made = scontrol(
+      'create',
+      'reservation',
+      'ReservationName=ctrsafe-maint',
+      'StartTime=now',
+      'Duration=10',
+      'Nodes=pair2',
+      'Users=root',
+      'Flags=MAINT',
+    );
+    assert.equal(made.status, 0, made.stderr);
+    try {
+      // sinfo shows the node's new state once slurmctld has passed it on.
+      const t0 = Date.now();
+      const state = () =>
+        spawnSync('sinfo', ['-h', '-n', 'pair2', '-o', '%T'], {
+          encoding: 'utf8',
+          env: slurmEnv,
+        }).stdout.trim();
+      while (state() !== 'maint' && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(state(), 'maint');
+      const plain = collectOnSlurm(placedCtrsafe(), ['--nodes', 'pair1,pair2', '--db', db]);
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(plain.stdout, /collected 1 of 2 nodes: 1 stored/);
+      assert.match(plain.stdout, /not asked, Slurm has them maint: pair2/);
+      const inRes = collectOnSlurm(placedCtrsafe(), [
+        '--nodes',
+        'pair1,pair2',
+        '--srun-arg=--reservation=ctrsafe-maint',
+        '--db',
+        db,
+      ]);
+      assert.equal(inRes.status, 0, inRes.stderr);
+      assert.match(inRes.stdout, /collected 1 of 2 nodes: 1 stored/);
+      assert.match(inRes.stdout, /not asked, outside reservation ctrsafe-maint: pair1/);
+      const nodes = spawnSync(process.execPath, [BIN, 'fleet', 'nodes', '--db', db, '--format', 'json'], {
+        encoding: 'utf8',
+      });
+      const hosts = (JSON.parse(nodes.stdout) as { nodes: { hostname: string }[] }).nodes.map(
+        (n) => n.hostname,
+      );
+      assert.deepEqual(
+        hosts.sort(),
+        ['pair1', 'pair2'],
+        'pair2 came from inside its maintenance reservation',
+      );
+      const none = collectOnSlurm(placedCtrsafe(), ['--srun-arg=--reservation=no-such-res', '--db', db]);
+      assert.equal(none.status, 4);
+      assert.equal(none.stderr, 'ctrsafe: --reservation=no-such-res: Slurm has no such reservation\n');
+    } finally {
+      scontrol('delete', 'ReservationName=ctrsafe-maint');
+    }
   },
 );
 

@@ -180,7 +180,7 @@ export const FLEET: CommandSpec = {
           value: 'OPT',
           repeatable: true,
           description:
-            "with --slurm: one of the site's own srun options (--reservation=R, --account=A, --time=T)",
+            "with --slurm: one of the site's own srun options (--account=A, --time=T; --reservation=R asks R's nodes only, in maintenance too)",
         },
         { name: 'pdsh', value: 'HOSTLIST', description: 'fan out with pdsh over these hosts', config: false },
         { name: 'rcmd', value: 'MODULE', description: "with --pdsh: pdsh's rcmd module (ssh, exec, ...)" },
