@@ -279,7 +279,7 @@ function srunErrors(max = 4096): {
           refused = true;
       }
     },
-    /** The job id, once srun said its job is queued because the partition's limits refuse it as asked. */
+    /** The job id, once srun said its job is queued but cannot start as asked (a partition limit, a node gone). */
     refusedJob: () => (refused ? job : undefined),
     text() {
       return (
@@ -343,9 +343,10 @@ async function srunCollect(
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or a chatty task would fill the pipe and stall srun until the timeout.
   const errors = srunErrors();
-  // This srun alone is stopped when Slurm queues its job only because the partition's limits refuse it as asked
-  // (a site's --time above MaxTime, tried on this Slurm 22.05: srun says "Requested partition configuration not
-  // available now" and would wait until --timeout). squeue is asked why first, while the job still waits.
+  // This srun alone is stopped when Slurm queues its job but cannot start it as asked: the partition's limits (a
+  // site's --time above MaxTime, tried on this Slurm 22.05: srun says "Requested partition configuration not
+  // available now" and would wait until --timeout), or a node drained or reserved since sinfo was read. squeue is
+  // asked why first, while the job still waits.
   const own = new AbortController();
   const follow = () => own.abort();
   stop.signal.addEventListener('abort', follow, { once: true });
@@ -373,7 +374,7 @@ async function srunCollect(
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   if (refusedBy !== undefined)
-    return `Slurm queued the job only to wait: the partition's limits refuse it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`;
+    return `Slurm queued the job but cannot start it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`;
   const said = errors.text();
   const stopped = stop.stopped();
   const how = stopped

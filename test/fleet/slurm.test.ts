@@ -246,7 +246,7 @@ test(
       assert.match(r.stdout, /collected 1 of 3 nodes: 1 stored/);
       assert.match(
         r.stdout,
-        /partition pair: Slurm queued the job only to wait: the partition's limits refuse it as asked \(squeue: job \d+ pending: Partition\w+\); srun was stopped/,
+        /partition pair: Slurm queued the job but cannot start it as asked \(squeue: job \d+ pending: Partition\w+\); srun was stopped/,
       );
       assert.doesNotMatch(r.stdout, /stopped at the timeout/);
       // Nothing of it is left queued.
