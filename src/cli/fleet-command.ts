@@ -198,7 +198,10 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   });
   if (tty) io.stderr.write('\r\x1b[K');
   const s = await ingestDirectory(store, plan.outDir, { actor: 'collect:slurm' });
-  const { answered, missing } = tally(plan.nodes, plan.outDir, s.invalid);
+  const { answered, missing: silent } = tally(plan.nodes, plan.outDir, s.invalid);
+  // A node Slurm took away after the plan (drained, down, reserved) was not reached: said below, with its state.
+  const goneNodes = new Set(run.gone.map((g) => g.node));
+  const missing = silent.filter((n) => !goneNodes.has(n));
   io.stdout.write(
     `ctrsafe: collected ${answered} of ${plan.nodes.length + plan.unknown.length + plan.unavailable.length + plan.outsideReservation.length + misnamed.length} nodes: ${s.stored} stored, ${s.duplicates} already stored, ${s.older} older than the node's latest${run.stopped ? `; srun was stopped ${stoppedText(run.stopped)}` : ''}\n`,
   );
@@ -213,10 +216,15 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
     );
   writeRefused(io, s.invalid);
   for (const f of run.failures) io.stdout.write(`  ${escapeControl(f)}\n`);
-  const byState = new Map<string, string[]>();
-  for (const u of plan.unavailable) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
-  for (const [state, nodes] of byState)
-    io.stdout.write(`  not asked, Slurm has them ${state}: ${compressHostlist(nodes)}\n`);
+  for (const [said, list] of [
+    [(state: string) => `not asked, Slurm has them ${state}`, plan.unavailable],
+    [(state: string) => `not reached, Slurm has had them ${state} since sinfo was read`, run.gone],
+  ] as const) {
+    const byState = new Map<string, string[]>();
+    for (const u of list) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
+    for (const [state, nodes] of byState)
+      io.stdout.write(`  ${said(escapeControl(state))}: ${compressHostlist(nodes)}\n`);
+  }
   if (plan.outsideReservation.length)
     io.stdout.write(
       `  not asked, outside reservation ${escapeControl(reservation ?? '')}: ${compressHostlist(plan.outsideReservation)}\n`,

@@ -18,6 +18,8 @@ export interface CollectPlan {
   unavailable: { node: string; state: string }[];
   /** With a reservation (srun --reservation=R): the nodes asked for that are not in it, which srun cannot reach. */
   outsideReservation: string[];
+  /** Whether a node in sinfo state STATE can run the task (a reservation's nodes in its states too). */
+  canRun: (state: string) => boolean;
   outDir: string;
 }
 
@@ -146,8 +148,9 @@ export function planSlurm(
     const k = known.get(n)!;
     return k.partitions.length === 0 ? `${k.state} in no partition that takes jobs` : k.state;
   };
-  const canRun = (n: string) =>
-    runnable(stateOf(n)) || (reserved !== null && ['reserved', 'maint'].includes(stateOf(n)));
+  const canRunIn = (state: string) =>
+    runnable(state) || (reserved !== null && ['reserved', 'maint'].includes(state));
+  const canRun = (n: string) => canRunIn(stateOf(n));
   const nodes = wanted.filter((n) => known.has(n) && canRun(n));
   const outDir = opts.outDir ?? makeTempDir('ctrsafe-collect-');
   return {
@@ -159,8 +162,22 @@ export function planSlurm(
       .filter((n) => known.has(n) && !canRun(n))
       .map((node) => ({ node, state: stateOf(node) })),
     outsideReservation: reserved ? asked.filter((n) => known.has(n) && !reserved.has(n)) : [],
+    canRun: canRunIn,
     outDir,
   };
+}
+
+/** NODES' sinfo states now; a node sinfo does not list is left out (it reads as "unknown"). */
+function nodeStates(nodes: string[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const r = spawnSync('sinfo', ['-h', '-N', '-n', nodes.join(','), '-o', SINFO_FORMAT], {
+    encoding: 'utf8',
+    timeout: 30000,
+    env,
+  });
+  const states = new Map<string, string>();
+  if (r.status !== 0) return states;
+  for (const [node, n] of parseSinfoNodes(r.stdout).nodes) states.set(node, n.state);
+  return states;
 }
 
 /**
@@ -208,8 +225,8 @@ export async function runSlurmCollect(
     env: NodeJS.ProcessEnv;
     onProgress?: (done: number, total: number) => void;
   },
-): Promise<{ failures: string[]; stopped: Stopped | null }> {
-  if (plan.nodes.length === 0) return { failures: [], stopped: null };
+): Promise<{ failures: string[]; stopped: Stopped | null; gone: { node: string; state: string }[] }> {
+  if (plan.nodes.length === 0) return { failures: [], stopped: null, gone: [] };
   const groups = srunGroups(plan.nodes, plan.partitionOf, plan.maxNodes);
   // Held open for the whole run: the host files, the reports and the host files' removal all go below it.
   const out = SafeDir.open(plan.outDir);
@@ -228,17 +245,48 @@ export async function runSlurmCollect(
     const running = (stop = new CollectionStop(opts.timeoutMs));
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
-    const runs = await Promise.allSettled(
-      groups.map(({ partition, nodes }, i) =>
-        srunCollect(nodes, partition, files[i]!, checkArgv, opts, out, heard, running),
-      ),
-    );
-    const failures = runs.flatMap((r, i) => {
-      const { partition } = groups[i]!;
-      if (r.status === 'rejected') return [`partition ${partition}: ${(r.reason as Error).message}`];
-      return r.value === null ? [] : [`partition ${partition}: ${r.value}`];
-    });
-    return { failures, stopped: running.stopped() };
+    const round = async (list: { partition: string; nodes: string[]; file: string }[]) =>
+      (
+        await Promise.allSettled(
+          list.map(({ partition, nodes, file }) =>
+            srunCollect(nodes, partition, file, checkArgv, opts, out, heard, running),
+          ),
+        )
+      ).map((r, i) => ({
+        group: list[i]!,
+        failure: r.status === 'rejected' ? (r.reason as Error).message : (r.value?.failure ?? null),
+        nodeGone: r.status === 'fulfilled' && r.value?.nodeGone === true,
+      }));
+    const first = await round(groups.map((g, i) => ({ ...g, file: files[i]! })));
+    // A node drained, downed or reserved since sinfo was read holds its whole group back: once, the group goes out
+    // again without the nodes Slurm now says cannot run a task (a 10,000-node partition loses one node, not all).
+    const again: { partition: string; nodes: string[]; file: string }[] = [];
+    const gone: { node: string; state: string }[] = [];
+    const failures: string[] = [];
+    for (const r of first) {
+      if (!r.nodeGone || running.signal.aborted) {
+        if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
+        continue;
+      }
+      const now = nodeStates(r.group.nodes, opts.env);
+      const left = r.group.nodes.filter((n) => plan.canRun(now.get(n) ?? 'unknown'));
+      gone.push(
+        ...r.group.nodes
+          .filter((n) => !left.includes(n))
+          .map((node) => ({ node, state: now.get(node) ?? 'unknown' })),
+      );
+      if (left.length === 0) continue;
+      if (left.length === r.group.nodes.length) {
+        failures.push(`partition ${r.group.partition}: ${r.failure}`);
+        continue;
+      }
+      files.push(`${HOSTFILE}.${files.length}`);
+      out.writeFile(files.at(-1)!, left.join('\n') + '\n', 0o600);
+      again.push({ partition: r.group.partition, nodes: left, file: files.at(-1)! });
+    }
+    for (const r of await round(again))
+      if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
+    return { failures, stopped: running.stopped(), gone };
   } finally {
     stop?.close();
     clearInterval(tick);
@@ -258,11 +306,13 @@ function srunErrors(max = 4096): {
   push(chunk: string): void;
   text(): string;
   refusedJob(): string | undefined;
+  nodeGone(): boolean;
 } {
   let tail = '';
   let lastError = '';
   let job: string | undefined;
   let refused = false;
+  let gone = false;
   return {
     push(chunk) {
       tail = (tail + chunk).slice(-max);
@@ -272,13 +322,12 @@ function srunErrors(max = 4096): {
         job ??= /^srun: job (\d{1,12}) queued and waiting for resources$/.exec(line)?.[1];
         // Slurm's words for a job it queued but will not start as asked (slurm_errno.c): the partition's limits,
         // or a node asked for that is down, drained or reserved since sinfo was read.
-        if (
-          line === 'srun: Requested partition configuration not available now' ||
-          line === 'srun: Required node not available (down, drained or reserved)'
-        )
-          refused = true;
+        if (line === 'srun: Requested partition configuration not available now') refused = true;
+        if (line === 'srun: Required node not available (down, drained or reserved)') refused = gone = true;
       }
     },
+    /** Whether the refusal was a node that is down, drained or reserved now (the rest may go out again). */
+    nodeGone: () => gone,
     /** The job id, once srun said its job is queued but cannot start as asked (a partition limit, a node gone). */
     refusedJob: () => (refused ? job : undefined),
     text() {
@@ -311,7 +360,10 @@ function pendingReason(job: string, env: NodeJS.ProcessEnv): Promise<string> {
   );
 }
 
-/** One srun over NODES in PARTITION; null when it ended well, else why not, in one line. */
+/**
+ * One srun over NODES in PARTITION: null when it ended well, else why not, in one line, and whether Slurm refused it
+ * because a node is down, drained or reserved now (the others can go out again without it).
+ */
 async function srunCollect(
   nodes: string[],
   partition: string,
@@ -321,7 +373,7 @@ async function srunCollect(
   out: SafeDir,
   heard: Set<string>,
   stop: CollectionStop,
-): Promise<string | null> {
+): Promise<{ failure: string; nodeGone: boolean } | null> {
   const args = [
     ...(opts.srunArgs ?? []),
     `--ntasks=${nodes.length}`,
@@ -374,7 +426,10 @@ async function srunCollect(
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   if (refusedBy !== undefined)
-    return `Slurm queued the job but cannot start it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`;
+    return {
+      failure: `Slurm queued the job but cannot start it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`,
+      nodeGone: errors.nodeGone(),
+    };
   const said = errors.text();
   const stopped = stop.stopped();
   const how = stopped
@@ -383,5 +438,8 @@ async function srunCollect(
       ? `was killed (${child.signalCode ?? 'signal'})`
       : `exited ${exitCode}`;
   const some = nodes.some((n) => heard.has(n));
-  return `srun ${how}${said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`;
+  return {
+    failure: `srun ${how}${said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`,
+    nodeGone: false,
+  };
 }
