@@ -269,6 +269,11 @@ export async function runSlurmCollect(
         continue;
       }
       const now = nodeStates(r.group.nodes, opts.env);
+      if (now.size === 0) {
+        // sinfo cannot say now: the refusal stands as it is.
+        failures.push(`partition ${r.group.partition}: ${r.failure}`);
+        continue;
+      }
       const left = r.group.nodes.filter((n) => plan.canRun(now.get(n) ?? 'unknown'));
       gone.push(
         ...r.group.nodes
