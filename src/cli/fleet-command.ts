@@ -158,10 +158,16 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
   const partition = opts.get('partition');
   const nodes = opts.get('nodes');
   const out = outOption(opts);
-  const reservation = opts
-    .all('srun-arg')
-    .map((a) => /^--reservation=(.+)$/.exec(a)?.[1])
-    .find((r) => r !== undefined);
+  // The reservation srun will use: its last --reservation, else SLURM_RESERVATION from the environment (srun(1)).
+  const reservation =
+    opts
+      .all('srun-arg')
+      .map((a) => /^--reservation=(.+)$/.exec(a)?.[1])
+      .filter((r) => r !== undefined)
+      .at(-1) ??
+    (io.env.SLURM_RESERVATION || undefined);
+  if (reservation?.includes(','))
+    throw new UsageError(`--reservation=${reservation}: ctrsafe plans for one reservation; name one`);
   const plan = planSlurm(
     {
       ...(partition ? { partition } : {}),

@@ -6,6 +6,7 @@ import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js'
 import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import { expandHostlist } from './hostlist.js';
+import { escapeControl } from '../render/terminal-text.js';
 
 export interface CollectPlan {
   nodes: string[];
@@ -18,8 +19,8 @@ export interface CollectPlan {
   unavailable: { node: string; state: string }[];
   /** With a reservation (srun --reservation=R): the nodes asked for that are not in it, which srun cannot reach. */
   outsideReservation: string[];
-  /** Whether a node in sinfo state STATE can run the task (a reservation's nodes in its states too). */
-  canRun: (state: string) => boolean;
+  /** Whether NODE in sinfo state STATE can run the task (the reservation's own nodes in its states too). */
+  canRun: (node: string, state: string) => boolean;
   outDir: string;
 }
 
@@ -117,12 +118,15 @@ function reservationNodes(name: string, env: NodeJS.ProcessEnv): Set<string> {
     timeout: 30000,
     env,
   });
-  if (r.error) throw new InputError(`--reservation=${name}: scontrol: ${r.error.message.split('\n')[0]}`);
+  const shown = `--reservation=${escapeControl(name)}`;
+  if (r.error) throw new InputError(`${shown}: scontrol: ${r.error.message.split('\n')[0]}`);
+  const said = (r.stderr || r.stdout || '').trim().split('\n')[0] ?? '';
+  if (r.status !== 0 && !/not found/i.test(said))
+    throw new InputError(`${shown}: scontrol: ${escapeControl(said.slice(0, 200))}`);
   const res = r.status === 0 ? parseReservation(r.stdout) : null;
-  if (!res) throw new InputError(`--reservation=${name}: Slurm has no such reservation`);
-  if (!res.active)
-    throw new InputError(`--reservation=${name}: not active now (srun would wait for its start)`);
-  if (res.nodes.length === 0) throw new InputError(`--reservation=${name}: names no nodes`);
+  if (!res) throw new InputError(`${shown}: Slurm has no such reservation`);
+  if (!res.active) throw new InputError(`${shown}: not active now (srun would wait for its start)`);
+  if (res.nodes.length === 0) throw new InputError(`${shown}: names no nodes`);
   return new Set(res.nodes);
 }
 
@@ -142,15 +146,21 @@ export function planSlurm(
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
   const { nodes: known, defaultPartition, maxNodes } = parseSinfoNodes(r.stdout);
   const reserved = opts.reservation ? reservationNodes(opts.reservation, env) : null;
-  const asked = opts.nodes ? expandHostlist(opts.nodes) : [...known.keys()];
+  // With a reservation and no --nodes, the reservation is the scope: a 10-node maintenance window on a
+  // 10,000-node cluster is 10 nodes to collect, not 9,990 "outside" it.
+  const asked = opts.nodes
+    ? expandHostlist(opts.nodes)
+    : [...known.keys()].filter((n) => reserved === null || reserved.has(n));
   const wanted = reserved ? asked.filter((n) => reserved.has(n) || !known.has(n)) : asked;
+  if (reserved && opts.nodes && !asked.some((n) => reserved.has(n)))
+    throw new InputError(`--nodes ${opts.nodes}: none of them is in reservation ${opts.reservation!}`);
   const stateOf = (n: string) => {
     const k = known.get(n)!;
     return k.partitions.length === 0 ? `${k.state} in no partition that takes jobs` : k.state;
   };
-  const canRunIn = (state: string) =>
-    runnable(state) || (reserved !== null && ['reserved', 'maint'].includes(state));
-  const canRun = (n: string) => canRunIn(stateOf(n));
+  const canRunAs = (n: string, state: string) =>
+    runnable(state) || (reserved?.has(n) === true && ['reserved', 'maint'].includes(state));
+  const canRun = (n: string) => canRunAs(n, stateOf(n));
   const nodes = wanted.filter((n) => known.has(n) && canRun(n));
   const outDir = opts.outDir ?? makeTempDir('ctrsafe-collect-');
   return {
@@ -162,18 +172,17 @@ export function planSlurm(
       .filter((n) => known.has(n) && !canRun(n))
       .map((node) => ({ node, state: stateOf(node) })),
     outsideReservation: reserved ? asked.filter((n) => known.has(n) && !reserved.has(n)) : [],
-    canRun: canRunIn,
+    canRun: canRunAs,
     outDir,
   };
 }
 
-/** NODES' sinfo states now; a node sinfo does not list is left out (it reads as "unknown"). */
-function nodeStates(nodes: string[], env: NodeJS.ProcessEnv): Map<string, string> {
-  const r = spawnSync('sinfo', ['-h', '-N', '-n', nodes.join(','), '-o', SINFO_FORMAT], {
-    encoding: 'utf8',
-    timeout: 30000,
-    env,
-  });
+/**
+ * Every node's sinfo state now, from one sinfo over the cluster (not `-n` with the nodes: a comma list of 10,000
+ * long names passes Linux's 128 KiB limit for one argument); empty when sinfo cannot answer.
+ */
+function nodeStates(env: NodeJS.ProcessEnv): Map<string, string> {
+  const r = spawnSync('sinfo', ['-h', '-N', '-o', SINFO_FORMAT], { encoding: 'utf8', timeout: 30000, env });
   const states = new Map<string, string>();
   if (r.status !== 0) return states;
   for (const [node, n] of parseSinfoNodes(r.stdout).nodes) states.set(node, n.state);
@@ -263,31 +272,26 @@ export async function runSlurmCollect(
     const again: { partition: string; nodes: string[]; file: string }[] = [];
     const gone: { node: string; state: string }[] = [];
     const failures: string[] = [];
+    const refused = first.filter((r) => r.nodeGone && !running.signal.aborted);
+    // One sinfo for every refused group.
+    const now = refused.length > 0 ? nodeStates(opts.env) : new Map<string, string>();
     for (const r of first) {
-      if (!r.nodeGone || running.signal.aborted) {
+      if (!refused.includes(r) || now.size === 0) {
+        // Not refused for a node, stopped, or sinfo cannot say now: the outcome stands as srun said it.
         if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
         continue;
       }
-      const now = nodeStates(r.group.nodes, opts.env);
-      if (now.size === 0) {
-        // sinfo cannot say now: the refusal stands as it is.
-        failures.push(`partition ${r.group.partition}: ${r.failure}`);
-        continue;
-      }
-      const left = r.group.nodes.filter((n) => plan.canRun(now.get(n) ?? 'unknown'));
+      const left = new Set(r.group.nodes.filter((n) => plan.canRun(n, now.get(n) ?? 'not listed')));
       gone.push(
         ...r.group.nodes
-          .filter((n) => !left.includes(n))
-          .map((node) => ({ node, state: now.get(node) ?? 'unknown' })),
+          .filter((n) => !left.has(n))
+          .map((node) => ({ node, state: now.get(node) ?? 'not listed by sinfo' })),
       );
-      if (left.length === 0) continue;
-      if (left.length === r.group.nodes.length) {
-        failures.push(`partition ${r.group.partition}: ${r.failure}`);
-        continue;
-      }
+      if (left.size === 0) continue;
+      // Sent once more, also when every node can run a task again (a slurmd restarting is "idle*" for a moment).
       files.push(`${HOSTFILE}.${files.length}`);
-      out.writeFile(files.at(-1)!, left.join('\n') + '\n', 0o600);
-      again.push({ partition: r.group.partition, nodes: left, file: files.at(-1)! });
+      out.writeFile(files.at(-1)!, [...left].join('\n') + '\n', 0o600);
+      again.push({ partition: r.group.partition, nodes: [...left], file: files.at(-1)! });
     }
     for (const r of await round(again))
       if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
@@ -359,7 +363,9 @@ function pendingReason(job: string, env: NodeJS.ProcessEnv): Promise<string> {
       { encoding: 'utf8', timeout: 10_000, env },
       (e, out) => {
         const reason = e ? '' : out.trim().split('\n')[0]!;
-        resolve(/^[A-Za-z][\w:,.() -]{0,80}$/.test(reason) ? `squeue: job ${job} pending: ${reason}` : '');
+        resolve(
+          /^[A-Za-z][\w:,.()[\] -]{0,160}$/.test(reason) ? `squeue: job ${job} pending: ${reason}` : '',
+        );
       },
     ),
   );

@@ -314,8 +314,34 @@ test(
       const none = collectOnSlurm(placedCtrsafe(), ['--srun-arg=--reservation=no-such-res', '--db', db]);
       assert.equal(none.status, 4);
       assert.equal(none.stderr, 'ctrsafe: --reservation=no-such-res: Slurm has no such reservation\n');
+      // srun takes SLURM_RESERVATION from the environment: so does the plan. Two at once is not one plan.
+      const fromEnv = spawnSync(
+        process.execPath,
+        [placedCtrsafe(), 'fleet', 'collect', '--slurm', '--db', db],
+        {
+          encoding: 'utf8',
+          env: { ...slurmEnv, SLURM_RESERVATION: 'no-such-res' },
+        },
+      );
+      assert.equal(fromEnv.status, 4);
+      assert.match(fromEnv.stderr, /--reservation=no-such-res: Slurm has no such reservation/);
+      assert.equal(collectOnSlurm(placedCtrsafe(), ['--srun-arg=--reservation=a,b', '--db', db]).status, 2);
+      // Without --nodes the reservation is the scope; --nodes with none of its nodes is a mistake, said.
+      const scoped = collectOnSlurm(placedCtrsafe(), ['--srun-arg=--reservation=ctrsafe-maint', '--db', db]);
+      assert.equal(scoped.status, 0, scoped.stderr);
+      assert.match(scoped.stdout, /collected 1 of 1 nodes: 1 stored/);
+      assert.doesNotMatch(scoped.stdout, /outside reservation/);
+      const outside = collectOnSlurm(placedCtrsafe(), [
+        '--nodes',
+        'pair1',
+        '--srun-arg=--reservation=ctrsafe-maint',
+        '--db',
+        db,
+      ]);
+      assert.equal(outside.status, 4);
+      assert.equal(outside.stderr, 'ctrsafe: --nodes pair1: none of them is in reservation ctrsafe-maint\n');
     } finally {
-      scontrol('delete', 'ReservationName=ctrsafe-maint');
+      assert.equal(scontrol('delete', 'ReservationName=ctrsafe-maint').status, 0, 'pair2 leaves maintenance');
     }
   },
 );
@@ -329,9 +355,10 @@ test(
     // between ctrsafe's sinfo and its srun.
     const bin = writeTree({});
     const mark = path.join(bin, 'drained');
+    const sinfo = spawnSync('sh', ['-c', 'command -v sinfo'], { encoding: 'utf8' }).stdout.trim();
     fs.writeFileSync(
       path.join(bin, 'sinfo'),
-      `#!/bin/sh\n/usr/bin/sinfo "$@"; rc=$?\n[ -e ${mark} ] || { touch ${mark}; scontrol update NodeName=pair2 State=DRAIN Reason=ctrsafe-test; }\nexit $rc\n`,
+      `#!/bin/sh\n${sinfo} "$@"; rc=$?\n[ -e ${mark} ] || { scontrol update NodeName=pair2 State=DRAIN Reason=ctrsafe-test && echo ok > ${mark} || echo failed > ${mark}; }\nexit $rc\n`,
       { mode: 0o755 },
     );
     fs.chmodSync(bin, 0o755);
@@ -353,7 +380,11 @@ test(
         ],
         { encoding: 'utf8', env: { ...slurmEnv, PATH: `${bin}:${process.env.PATH}` }, timeout: 150_000 },
       );
-      assert.ok(fs.existsSync(mark), 'the plan read sinfo while pair2 was idle');
+      assert.equal(
+        fs.readFileSync(mark, 'utf8'),
+        'ok\n',
+        'the plan read sinfo while pair2 was idle, then it drained',
+      );
       assert.ok(Date.now() - t0 < 50_000, 'well before the timeout');
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /collected 1 of 2 nodes: 1 stored/);
@@ -373,6 +404,14 @@ test(
         Date.now() - t0 < 60_000
       )
         spawnSync('sleep', ['0.5']);
+      assert.equal(
+        spawnSync('sinfo', ['-h', '-n', 'pair2', '-o', '%T'], {
+          encoding: 'utf8',
+          env: slurmEnv,
+        }).stdout.trim(),
+        'idle',
+        'pair2 is back for the tests after this one',
+      );
     }
   },
 );

@@ -190,7 +190,7 @@ export const FLEET: CommandSpec = {
       sections: [
         {
           title: 'Exit status of fleet collect',
-          body: '0 reports came back (the nodes that did not answer are named); 1 nothing came back from the nodes asked (srun missing or refused is named per partition); 2 usage error; 4 invalid input (an --out that is refused or cannot be written; sinfo or pdsh missing); 128+N stopped by signal N after storing what came back (130 for Ctrl-C); 70 internal error.',
+          body: '0 reports came back (the nodes that did not answer are named); 1 nothing came back from the nodes asked (srun missing or refused is named per partition); 2 usage error; 4 invalid input (an --out that is refused or cannot be written; sinfo or pdsh missing; a reservation that is unknown, not active or holds none of the nodes asked); 128+N stopped by signal N after storing what came back (130 for Ctrl-C); 70 internal error.',
         },
       ],
       load: async () => (await import('../fleet-command.js')).fleetCollectCommand,
