@@ -5,7 +5,7 @@ import { openStore, type StoreOptions } from '../fleet/store/open-store.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
-import { planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
+import { describeState, planSlurm, runSlurmCollect } from '../fleet/collect-slurm.js';
 import { runPdshCollect } from '../fleet/collect-pdsh.js';
 import { stoppedText, type Stopped } from '../fleet/collection-stop.js';
 import { compressHostlist, expandHostlist } from '../fleet/hostlist.js';
@@ -229,7 +229,7 @@ async function collect(store: FleetStore, opts: Options, io: CliIo): Promise<num
     const byState = new Map<string, string[]>();
     for (const u of list) byState.set(u.state, [...(byState.get(u.state) ?? []), u.node]);
     for (const [state, nodes] of byState)
-      io.stdout.write(`  ${said(escapeControl(state))}: ${compressHostlist(nodes)}\n`);
+      io.stdout.write(`  ${said(escapeControl(describeState(state)))}: ${compressHostlist(nodes)}\n`);
   }
   if (plan.outsideReservation.length)
     io.stdout.write(

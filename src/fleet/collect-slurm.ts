@@ -32,6 +32,25 @@ export interface CollectPlan {
 const RUNNABLE = new Set(['idle', 'mixed', 'allocated', 'completing', 'planned']);
 export const runnable = (state: string) => RUNNABLE.has(state);
 
+/** sinfo's state suffixes in words (sinfo(1), NODE STATE CODES), for a summary an operator reads. */
+const SUFFIXES: Record<string, string> = {
+  '*': 'not responding',
+  '~': 'powered off',
+  '#': 'powering up',
+  '%': 'powering down',
+  '!': 'pending power down',
+  '@': 'pending reboot',
+  $: 'in a maintenance reservation',
+  '^': 'rebooting',
+  '-': 'planned by the backfill scheduler',
+};
+
+/** "idle*" as "idle* (not responding)"; a state without a suffix as it is. */
+export function describeState(state: string): string {
+  const words = [...state.replace(/^[^*~#%!@$^-]*/, '')].map((c) => SUFFIXES[c]).filter(Boolean);
+  return words.length > 0 ? `${state} (${words.join(', ')})` : state;
+}
+
 /**
  * What the collector asks sinfo for: one line per node and partition (sinfo(1): %N node, %T state, %P partition,
  * the default one marked "*", %a its availability, %s its job size in nodes, "1-infinite" or "1-512").

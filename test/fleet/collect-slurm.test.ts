@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   choosePartitions,
+  describeState,
   parseReservation,
   parseSinfoNodes,
   srunGroups,
@@ -99,4 +100,13 @@ test('reservations: the nodes and state scontrol --oneliner prints (Slurm 22.05)
   // "NodeCnt=" and "Nodes=" differ: only the field itself is read.
   assert.deepEqual(parseReservation('ReservationName=x NodeCnt=3 State=ACTIVE'), { nodes: [], active: true });
   assert.equal(parseReservation('Reservation x not found\n'), null);
+});
+
+test("node states: sinfo's suffixes in words, a plain state as it is", () => {
+  assert.equal(describeState('idle*'), 'idle* (not responding)');
+  assert.equal(describeState('down~'), 'down~ (powered off)');
+  assert.equal(describeState('drained*@'), 'drained*@ (not responding, pending reboot)');
+  assert.equal(describeState('unknown+drain*'), 'unknown+drain* (not responding)');
+  assert.equal(describeState('drained'), 'drained');
+  assert.equal(describeState('maint'), 'maint');
 });
