@@ -158,12 +158,7 @@ export function planSlurm(
   opts: { partition?: string; nodes?: string; outDir?: string; reservation?: string },
   env: NodeJS.ProcessEnv,
 ): CollectPlan {
-  const args = ['-h', '-N', '-o', SINFO_FORMAT, ...(opts.partition ? ['-p', opts.partition] : [])];
-  const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, env });
-  if (r.error)
-    throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
-  if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
-  const { nodes: known, defaultPartition, maxNodes } = parseSinfoNodes(r.stdout);
+  const { nodes: known, defaultPartition, maxNodes } = readSinfo(opts.partition, env);
   const reserved = opts.reservation ? reservationNodes(opts.reservation, env) : null;
   // With a reservation and no --nodes, the reservation is the scope: a 10-node maintenance window on a
   // 10,000-node cluster is 10 nodes to collect, not 9,990 "outside" it.
@@ -197,14 +192,29 @@ export function planSlurm(
 }
 
 /**
+ * sinfo's nodes, of PARTITION or of the whole cluster. Up to 64 MiB of its answer is read: a line per node and
+ * partition is some 40 bytes, so 10,000 nodes in three partitions already pass spawnSync's 1 MiB default.
+ */
+function readSinfo(partition: string | undefined, env: NodeJS.ProcessEnv): SinfoNodes {
+  const args = ['-h', '-N', '-o', SINFO_FORMAT, ...(partition ? ['-p', partition] : [])];
+  const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, maxBuffer: 64 * 1024 * 1024, env });
+  if (r.error)
+    throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
+  if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
+  return parseSinfoNodes(r.stdout);
+}
+
+/**
  * Every node's sinfo state now, from one sinfo over the cluster (not `-n` with the nodes: a comma list of 10,000
  * long names passes Linux's 128 KiB limit for one argument); empty when sinfo cannot answer.
  */
 function nodeStates(env: NodeJS.ProcessEnv): Map<string, string> {
-  const r = spawnSync('sinfo', ['-h', '-N', '-o', SINFO_FORMAT], { encoding: 'utf8', timeout: 30000, env });
   const states = new Map<string, string>();
-  if (r.status !== 0) return states;
-  for (const [node, n] of parseSinfoNodes(r.stdout).nodes) states.set(node, n.state);
+  try {
+    for (const [node, n] of readSinfo(undefined, env).nodes) states.set(node, n.state);
+  } catch {
+    // sinfo cannot say now: the caller keeps srun's own refusal.
+  }
   return states;
 }
 

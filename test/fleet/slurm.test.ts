@@ -417,6 +417,30 @@ test(
   },
 );
 
+test(
+  'fleet collect --slurm reads a sinfo answer of a large cluster (over 1 MiB: 40,000 node lines)',
+  needsSlurm,
+  () => {
+    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+    // sinfo's own answer, then as many lines as 10,000 nodes in four partitions give.
+    const bin = writeTree({});
+    const sinfo = spawnSync('sh', ['-c', 'command -v sinfo'], { encoding: 'utf8' }).stdout.trim();
+    fs.writeFileSync(
+      path.join(bin, 'sinfo'),
+      `#!/bin/sh\n${sinfo} "$@" || exit $?\nawk 'BEGIN { for (i = 0; i < 40000; i++) printf "bigcluster%05d drained batch%d up 1-infinite\\n", i % 10000, i % 4 }'\n`,
+      { mode: 0o755 },
+    );
+    fs.chmodSync(bin, 0o755);
+    const r = spawnSync(
+      process.execPath,
+      [placedCtrsafe(), 'fleet', 'collect', '--slurm', '--nodes', 'pair1', '--db', db],
+      { encoding: 'utf8', env: { ...slurmEnv, PATH: `${bin}:${process.env.PATH}` }, timeout: 120_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /collected 1 of 1 nodes: 1 stored/);
+  },
+);
+
 test('fleet collect --pdsh regroups pdsh output per host, stores each for its host only, names the silent ones', () => {
   const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
   const run = (args: string[], bin = BIN) =>
