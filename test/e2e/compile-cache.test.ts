@@ -27,7 +27,7 @@ fs.copyFileSync(
   node24,
 );
 fs.chmodSync(node24, 0o755);
-/** The Node running the tests, copied too: under scripts/test.sh's second pass it is Node 24 in the checkout. */
+/** The Node running the tests, copied too: under scripts/test.sh's main pass it is Node 24 in the checkout. */
 const machineNode = path.join(STAGE, 'node');
 fs.copyFileSync(process.execPath, machineNode);
 fs.chmodSync(machineNode, 0o755);

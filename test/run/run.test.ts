@@ -86,7 +86,7 @@ const ROOTFS = miniRootfs();
 const BIN = path.join(scratch('ctrsafe-bin-'), 'ctrsafe.cjs');
 fs.copyFileSync(REPO_BIN, BIN);
 fs.chmodSync(BIN, 0o755);
-/** The Node running the tests, copied beside it: in test.sh's second pass it is Node 24 inside the checkout. */
+/** The Node running the tests, copied beside it: in test.sh's main pass it is Node 24 inside the checkout. */
 const NODE = path.join(path.dirname(BIN), 'node');
 fs.copyFileSync(process.execPath, NODE);
 fs.chmodSync(NODE, 0o755);
