@@ -22,20 +22,27 @@ export function testSources(root = ROOT) {
 }
 
 /**
- * The files whose code differs by the Node that runs them, beyond the language and Node API the compiler already
- * holds to Node 20's (tsconfig target ES2022, @types/node 20): the fleet store's contract suite, which opens
- * better-sqlite3 where its addon loads (built for the machine's Node) and node:sqlite elsewhere, and the bundle
- * started as `npm install` users start it (alone in a directory, its code cache, the live check). The node-lines test compares the bundle on every line from the main pass; the package tests build
- * packages that embed Node 24 whichever Node runs them.
+ * The files whose code takes another path on another Node, beyond the language and Node API the compiler holds to
+ * Node 20's (tsconfig lib ES2022, @types/node 20): the fleet store's contract suite and the fleet server under
+ * attack (better-sqlite3 where its addon loads, built for the machine's Node, else node:sqlite; the server's memory
+ * and latency bounds), the clients of Node's own fetch (undici, which each Node line bundles), the SIF signature
+ * checks (Node's crypto on the OpenSSL each line bundles), and the bundle as `npm install` users start it (alone in
+ * a directory, the live check). The node-lines and code-cache tests run the machine's Node from the main pass
+ * (CTRSAFE_TEST_MACHINE_NODE); the package tests build packages that embed Node 24 whichever Node runs them.
  */
 export const NODE_LINE_FILES = [
+  'test/advisories/sources/fetch-changelogs.test.ts',
+  'test/e2e/agent-bundle.test.ts',
+  'test/e2e/live-check.test.ts',
+  'test/fleet/push.test.ts',
+  'test/fleet/server/attacks.test.ts',
   'test/fleet/store/durability.test.ts',
   'test/fleet/store/node-sqlite.test.ts',
   'test/fleet/store/storage.test.ts',
   'test/fleet/store/store.test.ts',
-  'test/e2e/agent-bundle.test.ts',
-  'test/e2e/compile-cache.test.ts',
-  'test/e2e/live-check.test.ts',
+  'test/image/sif/keyring.test.ts',
+  'test/image/sif/signature-attacks.test.ts',
+  'test/image/sif/signatures.test.ts',
 ];
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {

