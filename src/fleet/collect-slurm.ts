@@ -246,6 +246,12 @@ const HOSTFILE = '.srun-hosts';
 const KILL_GRACE_MS = 10_000;
 
 /**
+ * How many times a group Slurm refused for a node gone since sinfo was read goes out again without the nodes gone:
+ * each costs an srun and a squeue (seconds), and a cluster where nodes drain faster than that is named, not chased.
+ */
+const RESENDS = 3;
+
+/**
  * Runs the check on every planned node, one task each, and writes each node's standard output to OUT/<node>.json.
  * Each line comes back through srun itself, prefixed with its task id on this side (--label), and task i was placed
  * on the i-th node of a host file this collector wrote (--distribution=arbitrary): nothing is opened on the nodes
@@ -295,35 +301,37 @@ export async function runSlurmCollect(
         failure: r.status === 'rejected' ? (r.reason as Error).message : (r.value?.failure ?? null),
         nodeGone: r.status === 'fulfilled' && r.value?.nodeGone === true,
       }));
-    const first = await round(groups.map((g, i) => ({ ...g, file: files[i]! })));
-    // A node drained, downed or reserved since sinfo was read holds its whole group back: once, the group goes out
-    // again without the nodes Slurm now says cannot run a task (a 10,000-node partition loses one node, not all).
-    const again: { partition: string; nodes: string[]; file: string }[] = [];
+    // A node drained, downed or reserved since sinfo was read holds its whole group back: the group goes out again
+    // without the nodes Slurm now says cannot run a task (a 10,000-node partition loses one node, not all). A health
+    // check may drain another in the meantime, so up to RESENDS times; a group refused after that is named.
     const gone: { node: string; state: string }[] = [];
     const failures: string[] = [];
-    const refused = first.filter((r) => r.nodeGone && !running.signal.aborted);
-    // One sinfo for every refused group.
-    const now = refused.length > 0 ? nodeStates(opts.env) : new Map<string, string>();
-    for (const r of first) {
-      if (!refused.includes(r) || now.size === 0) {
-        // Not refused for a node, stopped, or sinfo cannot say now: the outcome stands as srun said it.
-        if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
-        continue;
+    let pending = groups.map((g, i) => ({ ...g, file: files[i]! }));
+    for (let sent = 0; pending.length > 0; sent++) {
+      const results = await round(pending);
+      const refused = sent < RESENDS ? results.filter((r) => r.nodeGone && !running.signal.aborted) : [];
+      // One sinfo for every refused group.
+      const now = refused.length > 0 ? nodeStates(opts.env) : new Map<string, string>();
+      pending = [];
+      for (const r of results) {
+        if (!refused.includes(r) || now.size === 0) {
+          // Not refused for a node, stopped, sent enough, or sinfo cannot say now: the outcome stands as srun said.
+          if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
+          continue;
+        }
+        const left = new Set(r.group.nodes.filter((n) => plan.canRun(n, now.get(n) ?? 'not listed')));
+        gone.push(
+          ...r.group.nodes
+            .filter((n) => !left.has(n))
+            .map((node) => ({ node, state: now.get(node) ?? 'not listed by sinfo' })),
+        );
+        if (left.size === 0) continue;
+        // Sent once more, also when every node can run a task again (a slurmd restarting is "idle*" for a moment).
+        files.push(`${HOSTFILE}.${files.length}`);
+        out.writeFile(files.at(-1)!, [...left].join('\n') + '\n', 0o600);
+        pending.push({ partition: r.group.partition, nodes: [...left], file: files.at(-1)! });
       }
-      const left = new Set(r.group.nodes.filter((n) => plan.canRun(n, now.get(n) ?? 'not listed')));
-      gone.push(
-        ...r.group.nodes
-          .filter((n) => !left.has(n))
-          .map((node) => ({ node, state: now.get(node) ?? 'not listed by sinfo' })),
-      );
-      if (left.size === 0) continue;
-      // Sent once more, also when every node can run a task again (a slurmd restarting is "idle*" for a moment).
-      files.push(`${HOSTFILE}.${files.length}`);
-      out.writeFile(files.at(-1)!, [...left].join('\n') + '\n', 0o600);
-      again.push({ partition: r.group.partition, nodes: [...left], file: files.at(-1)! });
     }
-    for (const r of await round(again))
-      if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
     return { failures, stopped: running.stopped(), gone };
   } finally {
     stop?.close();

@@ -1,7 +1,7 @@
 // `fleet collect --slurm` on a real single-node Slurm (started by the test command): srun fans the check out, reports are stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -347,72 +347,116 @@ test(
   },
 );
 
+/**
+ * A stand-in sinfo that answers, then drains the next node of DRAINS (one per call), as a health check on the node
+ * would between ctrsafe's sinfo and its srun; its log says what it drained, or that scontrol failed.
+ */
+function drainingSinfo(drains: string[]): { bin: string; log: string } {
+  const bin = writeTree({});
+  const log = path.join(bin, 'drained');
+  const sinfo = spawnSync('sh', ['-c', 'command -v sinfo'], { encoding: 'utf8' }).stdout.trim();
+  fs.writeFileSync(
+    path.join(bin, 'sinfo'),
+    [
+      '#!/bin/sh',
+      `${sinfo} "$@"; rc=$?`,
+      `n=$(cat ${log} 2>/dev/null | wc -l)`,
+      `set -- ${drains.join(' ')}`,
+      'shift "$n" 2>/dev/null || set --',
+      `[ $# -gt 0 ] && { scontrol update NodeName=$1 State=DRAIN Reason=ctrsafe-test && echo $1 >> ${log} || echo failed >> ${log}; }`,
+      'exit $rc',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  fs.chmodSync(bin, 0o755);
+  return { bin, log };
+}
+
+/** The pair nodes resumed, and waited for until slurmctld has them idle again (a resumed node is "idle*" at first). */
+function resumePair(): void {
+  spawnSync('scontrol', ['update', 'NodeName=pair[1-2]', 'State=RESUME'], { env: slurmEnv });
+  const states = () =>
+    spawnSync('sinfo', ['-h', '-p', 'pair', '-o', '%n %T'], { encoding: 'utf8', env: slurmEnv })
+      .stdout.trim()
+      .split('\n')
+      .sort()
+      .join(', ');
+  const t0 = Date.now();
+  while (states() !== 'pair1 idle, pair2 idle' && Date.now() - t0 < 60_000) spawnSync('sleep', ['0.5']);
+  assert.equal(states(), 'pair1 idle, pair2 idle', 'the pair nodes are back for the tests after this one');
+}
+
+/** `fleet collect --slurm` on pair1 and pair2 with sinfo draining DRAINS one per call. */
+function collectWhileDraining(drains: string[]): {
+  r: SpawnSyncReturns<string>;
+  drained: string;
+  ms: number;
+} {
+  const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
+  const { bin, log } = drainingSinfo(drains);
+  const t0 = Date.now();
+  const r = spawnSync(
+    process.execPath,
+    [
+      placedCtrsafe(),
+      'fleet',
+      'collect',
+      '--slurm',
+      '--nodes',
+      'pair1,pair2',
+      '--timeout',
+      '100',
+      '--db',
+      db,
+    ],
+    { encoding: 'utf8', env: { ...slurmEnv, PATH: `${bin}:${process.env.PATH}` }, timeout: 150_000 },
+  );
+  return { r, drained: fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '', ms: Date.now() - t0 };
+}
+
 test(
   'fleet collect --slurm: a node drained after sinfo was read holds back neither its group nor the collection',
   needsSlurm,
   () => {
-    const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
-    // The race, made certain: this sinfo answers, then drains pair2 (once), as a health check on the node would
-    // between ctrsafe's sinfo and its srun.
-    const bin = writeTree({});
-    const mark = path.join(bin, 'drained');
-    const sinfo = spawnSync('sh', ['-c', 'command -v sinfo'], { encoding: 'utf8' }).stdout.trim();
-    fs.writeFileSync(
-      path.join(bin, 'sinfo'),
-      `#!/bin/sh\n${sinfo} "$@"; rc=$?\n[ -e ${mark} ] || { scontrol update NodeName=pair2 State=DRAIN Reason=ctrsafe-test && echo ok > ${mark} || echo failed > ${mark}; }\nexit $rc\n`,
-      { mode: 0o755 },
-    );
-    fs.chmodSync(bin, 0o755);
     try {
-      const t0 = Date.now();
-      const r = spawnSync(
-        process.execPath,
-        [
-          placedCtrsafe(),
-          'fleet',
-          'collect',
-          '--slurm',
-          '--nodes',
-          'pair1,pair2',
-          '--timeout',
-          '100',
-          '--db',
-          db,
-        ],
-        { encoding: 'utf8', env: { ...slurmEnv, PATH: `${bin}:${process.env.PATH}` }, timeout: 150_000 },
-      );
-      assert.equal(
-        fs.readFileSync(mark, 'utf8'),
-        'ok\n',
-        'the plan read sinfo while pair2 was idle, then it drained',
-      );
-      assert.ok(Date.now() - t0 < 50_000, 'well before the timeout');
+      const { r, drained, ms } = collectWhileDraining(['pair2']);
+      assert.equal(drained, 'pair2\n', 'the plan read sinfo while pair2 was idle, then it drained');
+      assert.ok(ms < 50_000, 'well before the timeout');
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /collected 1 of 2 nodes: 1 stored/);
       assert.match(r.stdout, /not reached, Slurm has had them drain\w* since sinfo was read: pair2/);
       assert.doesNotMatch(r.stdout, /did not answer/);
       assert.doesNotMatch(r.stdout, /partition pair:/, 'pair1 went out again without pair2: no failure');
     } finally {
-      spawnSync('scontrol', ['update', 'NodeName=pair2', 'State=RESUME'], { env: slurmEnv });
-      // Resumed, slurmctld shows it "idle*" (not responding) until its next contact with pair2's slurmd: waited
-      // for here, so that a later collection sees the node as the other tests left it.
-      const t0 = Date.now();
-      while (
-        spawnSync('sinfo', ['-h', '-n', 'pair2', '-o', '%T'], {
-          encoding: 'utf8',
-          env: slurmEnv,
-        }).stdout.trim() !== 'idle' &&
-        Date.now() - t0 < 60_000
-      )
-        spawnSync('sleep', ['0.5']);
-      assert.equal(
-        spawnSync('sinfo', ['-h', '-n', 'pair2', '-o', '%T'], {
-          encoding: 'utf8',
-          env: slurmEnv,
-        }).stdout.trim(),
-        'idle',
-        'pair2 is back for the tests after this one',
+      resumePair();
+    }
+  },
+);
+
+test(
+  'fleet collect --slurm: a node drained while its group went out again is left out in turn',
+  needsSlurm,
+  () => {
+    try {
+      // pair2 drains after the plan's sinfo, pair1 after the sinfo read when the group was refused: the group
+      // is refused twice, and both nodes are named, none as a failure.
+      const { r, drained, ms } = collectWhileDraining(['pair2', 'pair1']);
+      assert.equal(drained, 'pair2\npair1\n', 'each drained after a sinfo that had it idle');
+      assert.ok(ms < 80_000, 'well before the timeout');
+      assert.equal(r.status, 1, r.stderr + r.stdout);
+      assert.match(r.stdout + r.stderr, /collected 0 of 2 nodes/);
+      assert.match(
+        r.stdout + r.stderr,
+        /not reached, Slurm has had them drain\w* since sinfo was read: pair\[1-2\]/,
       );
+      assert.doesNotMatch(
+        r.stdout + r.stderr,
+        /partition pair:/,
+        'no srun failure: each refusal was a node gone',
+      );
+    } finally {
+      resumePair();
     }
   },
 );
