@@ -1,5 +1,5 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { CollectionStop, stoppedText, type Stopped } from './collection-stop.js';
 import { runLauncher, spawnLauncher } from './launched.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import { expandHostlist } from './hostlist.js';
 import { escapeControl } from '../render/terminal-text.js';
+import { jobPending, pendingText, watchPending } from './slurm-pending.js';
 
 export interface CollectPlan {
   nodes: string[];
@@ -352,6 +353,7 @@ function srunErrors(max = 4096): {
   push(chunk: string): void;
   text(): string;
   refusedJob(): string | undefined;
+  queuedJob(): string | undefined;
   nodeGone(): boolean;
 } {
   let tail = '';
@@ -376,6 +378,8 @@ function srunErrors(max = 4096): {
     nodeGone: () => gone,
     /** The job id, once srun said its job is queued but cannot start as asked (a partition limit, a node gone). */
     refusedJob: () => (refused ? job : undefined),
+    /** The job id, once srun said its job is queued and waiting. */
+    queuedJob: () => job,
     text() {
       return (
         lastError ||
@@ -389,23 +393,6 @@ function srunErrors(max = 4096): {
       );
     },
   };
-}
-
-/** Why Slurm holds job JOB (squeue's reason, e.g. PartitionConfig), or '' when squeue cannot say within 10 s. */
-function pendingReason(job: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve) =>
-    execFile(
-      'squeue',
-      ['-h', '-j', job, '-o', '%r'],
-      { encoding: 'utf8', timeout: 10_000, env },
-      (e, out) => {
-        const reason = e ? '' : out.trim().split('\n')[0]!;
-        resolve(
-          /^[A-Za-z][\w:,.()[\] -]{0,160}$/.test(reason) ? `squeue: job ${job} pending: ${reason}` : '',
-        );
-      },
-    ),
-  );
 }
 
 /**
@@ -452,16 +439,25 @@ async function srunCollect(
   stop.signal.addEventListener('abort', follow, { once: true });
   let refusedBy: string | undefined;
   let asked = false;
+  // A job queued for a reason that does not lift while the cluster stays as it is (a partition down, a per-job QOS
+  // maximum): squeue is asked soon and then every 15 s, and the srun stopped when it says so; any other reason
+  // (Resources, Priority, a group limit) is waited for, until --timeout, and named if the timeout comes first.
+  let watch: ReturnType<typeof watchPending> | undefined;
+  const refuse = (said: string) => {
+    refusedBy = said;
+    own.abort();
+  };
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     errors.push(chunk);
+    const queued = errors.queuedJob();
+    if (queued !== undefined && watch === undefined && !own.signal.aborted)
+      watch = watchPending(queued, opts.env, refuse);
     const job = errors.refusedJob();
     if (job === undefined || asked) return;
     asked = true;
-    void pendingReason(job, opts.env).then((reason) => {
-      refusedBy = reason;
-      own.abort();
-    });
+    watch?.stop();
+    void jobPending(job, opts.env).then((now) => refuse(now ? pendingText(job, now.reason) : ''));
   });
   // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
   // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,
@@ -470,7 +466,10 @@ async function srunCollect(
     stop: own.signal,
     graceMs: KILL_GRACE_MS,
     lastResort: stop.lastResort,
-  }).finally(() => stop.signal.removeEventListener('abort', follow));
+  }).finally(() => {
+    stop.signal.removeEventListener('abort', follow);
+    watch?.stop();
+  });
   writeRegrouped(out, regroup.end());
   if (exitCode === 0) return null;
   if (refusedBy !== undefined)
@@ -486,8 +485,10 @@ async function srunCollect(
       ? `was killed (${child.signalCode ?? 'signal'})`
       : `exited ${exitCode}`;
   const some = nodes.some((n) => heard.has(n));
+  // Stopped while its job still waited: why Slurm held it says more than srun's "queued and waiting".
+  const pending = stopped ? (watch?.last() ?? '') : '';
   return {
-    failure: `srun ${how}${said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`,
+    failure: `srun ${how}${pending ? ` while its job waited (${pending})` : said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`,
     nodeGone: false,
   };
 }

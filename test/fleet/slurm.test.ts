@@ -348,22 +348,25 @@ test(
 );
 
 /**
- * A stand-in sinfo that answers, then drains the next node of DRAINS (one per call), as a health check on the node
- * would between ctrsafe's sinfo and its srun; its log says what it drained, or that scontrol failed.
+ * A stand-in sinfo that answers, then runs the next of STEPS (one per call, none once they are done), as a health
+ * check or an operator would between ctrsafe's sinfo and its srun; its log has each step's label, or "failed".
  */
-function drainingSinfo(drains: string[]): { bin: string; log: string } {
+function sinfoThen(steps: { label: string; command: string }[]): { bin: string; log: string } {
   const bin = writeTree({});
-  const log = path.join(bin, 'drained');
+  const log = path.join(bin, 'steps');
   const sinfo = spawnSync('sh', ['-c', 'command -v sinfo'], { encoding: 'utf8' }).stdout.trim();
   fs.writeFileSync(
     path.join(bin, 'sinfo'),
     [
       '#!/bin/sh',
       `${sinfo} "$@"; rc=$?`,
-      `n=$(cat ${log} 2>/dev/null | wc -l)`,
-      `set -- ${drains.join(' ')}`,
-      'shift "$n" 2>/dev/null || set --',
-      `[ $# -gt 0 ] && { scontrol update NodeName=$1 State=DRAIN Reason=ctrsafe-test && echo $1 >> ${log} || echo failed >> ${log}; }`,
+      `n=$(cat '${log}' 2>/dev/null | wc -l)`,
+      'case "$n" in',
+      ...steps.map(
+        (st, i) =>
+          `  ${i}) { ${st.command}; } >/dev/null 2>&1 && echo ${st.label} >> '${log}' || echo failed >> '${log}' ;;`,
+      ),
+      'esac',
       'exit $rc',
       '',
     ].join('\n'),
@@ -373,9 +376,23 @@ function drainingSinfo(drains: string[]): { bin: string; log: string } {
   return { bin, log };
 }
 
+/** sinfoThen, each step draining a node of DRAINS in turn. */
+const drainingSinfo = (drains: string[]) =>
+  sinfoThen(
+    drains.map((n) => ({
+      label: n,
+      command: `scontrol update NodeName=${n} State=DRAIN Reason=ctrsafe-test`,
+    })),
+  );
+
 /** The pair nodes resumed, and waited for until slurmctld has them idle again (a resumed node is "idle*" at first). */
 function resumePair(): void {
   spawnSync('scontrol', ['update', 'NodeName=pair[1-2]', 'State=RESUME'], { env: slurmEnv });
+  waitPairIdle();
+}
+
+/** Waits until slurmctld has the pair nodes idle, as the other tests expect them. */
+function waitPairIdle(): void {
   const states = () =>
     spawnSync('sinfo', ['-h', '-p', 'pair', '-o', '%n %T'], { encoding: 'utf8', env: slurmEnv })
       .stdout.trim()
@@ -387,14 +404,12 @@ function resumePair(): void {
   assert.equal(states(), 'pair1 idle, pair2 idle', 'the pair nodes are back for the tests after this one');
 }
 
-/** `fleet collect --slurm` on pair1 and pair2 with sinfo draining DRAINS one per call. */
-function collectWhileDraining(drains: string[]): {
-  r: SpawnSyncReturns<string>;
-  drained: string;
-  ms: number;
-} {
+/** `fleet collect --slurm` on pair1 and pair2 with the stand-in sinfo STAND (if any) first on PATH. */
+function collectPair(
+  stand: { bin: string; log: string } | null,
+  timeoutS = 100,
+): { r: SpawnSyncReturns<string>; steps: string; ms: number } {
   const db = `sqlite:${path.join(writeTree({}), 'fleet.db')}`;
-  const { bin, log } = drainingSinfo(drains);
   const t0 = Date.now();
   const r = spawnSync(
     process.execPath,
@@ -406,14 +421,76 @@ function collectWhileDraining(drains: string[]): {
       '--nodes',
       'pair1,pair2',
       '--timeout',
-      '100',
+      `${timeoutS}`,
       '--db',
       db,
     ],
-    { encoding: 'utf8', env: { ...slurmEnv, PATH: `${bin}:${process.env.PATH}` }, timeout: 150_000 },
+    {
+      encoding: 'utf8',
+      env: { ...slurmEnv, PATH: stand ? `${stand.bin}:${process.env.PATH}` : process.env.PATH },
+      timeout: 150_000,
+    },
   );
-  return { r, drained: fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '', ms: Date.now() - t0 };
+  const steps = stand && fs.existsSync(stand.log) ? fs.readFileSync(stand.log, 'utf8') : '';
+  return { r, steps, ms: Date.now() - t0 };
 }
+
+const collectWhileDraining = (drains: string[]) => {
+  const { r, steps, ms } = collectPair(drainingSinfo(drains));
+  return { r, drained: steps, ms };
+};
+
+test(
+  'fleet collect --slurm: a job queued for a reason that does not lift (its partition went down) is stopped soon',
+  needsSlurm,
+  () => {
+    try {
+      const down = sinfoThen([{ label: 'down', command: 'scontrol update PartitionName=pair State=DOWN' }]);
+      const { r, steps, ms } = collectPair(down);
+      assert.equal(steps, 'down\n', 'the plan read sinfo while pair was up, then it went down');
+      assert.equal(r.status, 1, r.stderr + r.stdout);
+      assert.match(
+        r.stdout + r.stderr,
+        /partition pair: Slurm queued the job but cannot start it as asked \(squeue: job \d+ pending: PartitionDown\); srun was stopped/,
+      );
+      assert.ok(ms < 40_000, `${ms} ms: squeue was asked within seconds, not at --timeout (100 s)`);
+    } finally {
+      spawnSync('scontrol', ['update', 'PartitionName=pair', 'State=UP'], { env: slurmEnv });
+    }
+  },
+);
+
+test(
+  'fleet collect --slurm: a job waiting for resources is waited for, and the timeout names why it waited',
+  needsSlurm,
+  () => {
+    // Another job holds pair1's one CPU: Slurm queues the collection's job for Resources, which lifts as jobs end.
+    const blocker = spawnSync(
+      'sbatch',
+      ['--parsable', '-p', 'pair', '-w', 'pair1', '--exclusive', '-o', '/dev/null', '--wrap', 'sleep 120'],
+      { encoding: 'utf8', env: slurmEnv },
+    );
+    assert.equal(blocker.status, 0, blocker.stderr);
+    const job = blocker.stdout.trim().split(';')[0]!;
+    try {
+      const running = () =>
+        spawnSync('squeue', ['-h', '-j', job, '-o', '%T'], { encoding: 'utf8', env: slurmEnv }).stdout.trim();
+      const t0 = Date.now();
+      while (running() !== 'RUNNING' && Date.now() - t0 < 30_000) spawnSync('sleep', ['0.2']);
+      assert.equal(running(), 'RUNNING', 'the blocking job holds pair1');
+      const { r, ms } = collectPair(null, 4);
+      assert.equal(r.status, 1, r.stderr + r.stdout);
+      assert.match(
+        r.stdout + r.stderr,
+        /partition pair: srun was stopped at the timeout while its job waited \(squeue: job \d+ pending: Resources\)/,
+      );
+      assert.ok(ms >= 3_500, `${ms} ms: waited for the timeout, not stopped for Resources`);
+    } finally {
+      spawnSync('scancel', [job], { env: slurmEnv });
+      waitPairIdle();
+    }
+  },
+);
 
 test(
   'fleet collect --slurm: a node drained after sinfo was read holds back neither its group nor the collection',
