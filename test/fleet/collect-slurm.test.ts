@@ -1,13 +1,19 @@
-// Planning a Slurm collection from sinfo's answer: which partition each node's task is submitted in.
+// Planning a Slurm collection from sinfo's answer (which partition each node's task is submitted in), and sending
+// groups Slurm refuses again, against stand-ins for srun, squeue and sinfo.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   choosePartitions,
   describeState,
   parseReservation,
   parseSinfoNodes,
+  runSlurmCollect,
   srunGroups,
+  type CollectPlan,
 } from '../../src/fleet/collect-slurm.js';
+import { writeTree } from '../helpers/tree.js';
 
 // As `sinfo -h -N -o "%N %T %P %a %s"` prints it: a node once per partition it is in, the default one marked "*",
 // and each partition's job size in nodes.
@@ -109,4 +115,110 @@ test("node states: sinfo's suffixes in words, a plain state as it is", () => {
   assert.equal(describeState('unknown+drain*'), 'unknown+drain* (not responding)');
   assert.equal(describeState('drained'), 'drained');
   assert.equal(describeState('maint'), 'maint');
+});
+
+/**
+ * Stand-ins for srun, squeue and sinfo, first on PATH: srun prints SRUN's stderr lines then waits to be stopped (or
+ * ends with SRUN_EXIT), squeue says SQUEUE, sinfo answers the next of SINFO per call (the last one again). Each
+ * counts its calls.
+ */
+function slurmStandIns(o: { srun: string[]; srunExit?: number; squeue: string; sinfo: string[] }) {
+  const bin = writeTree({});
+  const count = (name: string) => `echo x >> '${bin}/${name}.calls'; n=$(wc -l < '${bin}/${name}.calls')`;
+  const script = (name: string, body: string[]) =>
+    fs.writeFileSync(path.join(bin, name), ['#!/bin/sh', count(name), ...body, ''].join('\n'), {
+      mode: 0o755,
+    });
+  o.sinfo.forEach((a, i) => fs.writeFileSync(path.join(bin, `sinfo.${i + 1}`), a));
+  script('srun', [
+    ...o.srun.map((l) => `echo '${l}' >&2`),
+    o.srunExit === undefined ? 'exec sleep 60' : `sleep 0.3; exit ${o.srunExit}`,
+  ]);
+  script('squeue', [`echo '${o.squeue}'`]);
+  script('sinfo', [`[ -e '${bin}/sinfo.'$n ] || n=${o.sinfo.length}`, `cat '${bin}/sinfo.'$n`]);
+  const calls = (name: string) => {
+    const f = path.join(bin, `${name}.calls`);
+    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').length - 1 : 0;
+  };
+  return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, calls };
+}
+
+const REFUSED = [
+  'srun: job 12 queued and waiting for resources',
+  'srun: Required node not available (down, drained or reserved)',
+];
+const sinfoWith = (drained: string[]) =>
+  ['n1', 'n2', 'n3', 'n4', 'n5', 'n6']
+    .map((n) => `${n} ${drained.includes(n) ? 'drained' : 'idle'} batch* up 1-infinite\n`)
+    .join('');
+
+function planOf(nodes: string[]): CollectPlan {
+  return {
+    nodes,
+    partitionOf: new Map(nodes.map((n) => [n, 'batch'])),
+    maxNodes: new Map(),
+    unknown: [],
+    unavailable: [],
+    outsideReservation: [],
+    canRun: (_n, state) => state === 'idle',
+    outDir: writeTree({}),
+  };
+}
+
+const NODES = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'];
+
+test('a group refused for a node gone goes out again without it, three times at most, and each gone node is named', async () => {
+  // Each sinfo after a refusal has one more node drained, as health checks would between the tries.
+  const slurm = slurmStandIns({
+    srun: REFUSED,
+    squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
+    sinfo: [
+      sinfoWith(['n6']),
+      sinfoWith(['n6', 'n5']),
+      sinfoWith(['n6', 'n5', 'n4']),
+      sinfoWith(['n6', 'n5', 'n4', 'n3']),
+    ],
+  });
+  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
+    timeoutMs: 60_000,
+    env: slurm.env,
+  });
+  assert.equal(slurm.calls('srun'), 4, 'the first try and three more');
+  assert.equal(slurm.calls('sinfo'), 4, 'one sinfo after each refusal, the last one too');
+  assert.deepEqual(run.gone.map((g) => `${g.node} ${g.state}`).sort(), [
+    'n3 drained',
+    'n4 drained',
+    'n5 drained',
+    'n6 drained',
+  ]);
+  assert.equal(run.failures.length, 1, run.failures.join('\n'));
+  assert.match(
+    run.failures[0]!,
+    /^partition batch: Slurm queued the job but cannot start it as asked \(squeue: job 12 pending: ReqNodeNotAvail, UnavailableNodes:n6\); srun was stopped; given up after 4 tries, nodes went away between them$/,
+  );
+  assert.equal(run.stopped, null);
+});
+
+test('a group refused though sinfo says every node can run goes out unchanged once, not three times', async () => {
+  const slurm = slurmStandIns({ srun: REFUSED, squeue: 'PENDING|ReqNodeNotAvail', sinfo: [sinfoWith([])] });
+  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
+    timeoutMs: 60_000,
+    env: slurm.env,
+  });
+  assert.equal(slurm.calls('srun'), 2);
+  assert.deepEqual(run.gone, []);
+  assert.equal(run.failures.length, 1);
+  assert.match(run.failures[0]!, /; given up after 2 tries, though sinfo says each node can run a task$/);
+});
+
+test('a refusal line whose job has started by the time squeue answers does not stop srun', async () => {
+  const slurm = slurmStandIns({ srun: REFUSED, srunExit: 0, squeue: 'RUNNING|None', sinfo: [sinfoWith([])] });
+  const run = await runSlurmCollect(planOf(['n1', 'n2']), ['ctrsafe', 'check'], {
+    timeoutMs: 60_000,
+    env: slurm.env,
+  });
+  assert.equal(slurm.calls('srun'), 1);
+  assert.equal(slurm.calls('squeue'), 1);
+  assert.deepEqual(run.failures, [], 'srun ran to its end and exited 0');
+  assert.deepEqual(run.gone, []);
 });

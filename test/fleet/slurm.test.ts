@@ -74,6 +74,23 @@ function withPairPartition<T>(setting: string, reset: string, fn: () => T): T {
   }
 }
 
+/** FN, then CLEANUP; a failing cleanup fails the test only when FN passed, whose own failure says more. */
+function thenCleanUp<T>(fn: () => T, cleanup: () => void): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    try {
+      cleanup();
+    } catch {
+      // FN's failure is the one to see.
+    }
+    throw e;
+  }
+  cleanup();
+  return result;
+}
+
 test(
   'fleet collect --slurm stores each node once and names the nodes Slurm does not know',
   needsSlurm,
@@ -355,11 +372,12 @@ function sinfoThen(steps: { label: string; command: string }[]): { bin: string; 
   const bin = writeTree({});
   const log = path.join(bin, 'steps');
   const sinfo = spawnSync('sh', ['-c', 'command -v sinfo'], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(sinfo.startsWith('/'), 'the real sinfo is found');
   fs.writeFileSync(
     path.join(bin, 'sinfo'),
     [
       '#!/bin/sh',
-      `${sinfo} "$@"; rc=$?`,
+      `'${sinfo}' "$@"; rc=$?`,
       `n=$(cat '${log}' 2>/dev/null | wc -l)`,
       'case "$n" in',
       ...steps.map(
@@ -387,16 +405,30 @@ const drainingSinfo = (drains: string[]) =>
 
 /** The pair nodes resumed, and waited for until slurmctld has them idle again (a resumed node is "idle*" at first). */
 function resumePair(): void {
-  spawnSync('scontrol', ['update', 'NodeName=pair[1-2]', 'State=RESUME'], { env: slurmEnv });
+  for (const node of ['pair1', 'pair2'])
+    if (/^drain/.test(pairStates().get(node) ?? ''))
+      assert.equal(
+        spawnSync('scontrol', ['update', `NodeName=${node}`, 'State=RESUME'], { env: slurmEnv }).status,
+        0,
+        `${node} resumed`,
+      );
   waitPairIdle();
 }
+
+/** Each pair node's state, one line per node (sinfo -N). */
+const pairStates = () =>
+  new Map(
+    spawnSync('sinfo', ['-h', '-N', '-p', 'pair', '-o', '%N %T'], { encoding: 'utf8', env: slurmEnv })
+      .stdout.trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
 
 /** Waits until slurmctld has the pair nodes idle, as the other tests expect them. */
 function waitPairIdle(): void {
   const states = () =>
-    spawnSync('sinfo', ['-h', '-p', 'pair', '-o', '%n %T'], { encoding: 'utf8', env: slurmEnv })
-      .stdout.trim()
-      .split('\n')
+    [...pairStates()]
+      .map(([n, st]) => `${n} ${st}`)
       .sort()
       .join(', ');
   const t0 = Date.now();
@@ -485,10 +517,12 @@ test(
         /partition pair: srun was stopped at the timeout while its job waited \(squeue: job \d+ pending: Resources\)/,
       );
       assert.ok(ms >= 3_500, `${ms} ms: waited for the timeout, not stopped for Resources`);
-    } finally {
+    } catch (e) {
       spawnSync('scancel', [job], { env: slurmEnv });
-      waitPairIdle();
+      throw e;
     }
+    spawnSync('scancel', [job], { env: slurmEnv });
+    waitPairIdle();
   },
 );
 
@@ -496,7 +530,7 @@ test(
   'fleet collect --slurm: a node drained after sinfo was read holds back neither its group nor the collection',
   needsSlurm,
   () => {
-    try {
+    thenCleanUp(() => {
       const { r, drained, ms } = collectWhileDraining(['pair2']);
       assert.equal(drained, 'pair2\n', 'the plan read sinfo while pair2 was idle, then it drained');
       assert.ok(ms < 50_000, 'well before the timeout');
@@ -505,9 +539,7 @@ test(
       assert.match(r.stdout, /not reached, Slurm has had them drain\w* since sinfo was read: pair2/);
       assert.doesNotMatch(r.stdout, /did not answer/);
       assert.doesNotMatch(r.stdout, /partition pair:/, 'pair1 went out again without pair2: no failure');
-    } finally {
-      resumePair();
-    }
+    }, resumePair);
   },
 );
 
@@ -515,7 +547,7 @@ test(
   'fleet collect --slurm: a node drained while its group went out again is left out in turn',
   needsSlurm,
   () => {
-    try {
+    thenCleanUp(() => {
       // pair2 drains after the plan's sinfo, pair1 after the sinfo read when the group was refused: the group
       // is refused twice, and both nodes are named, none as a failure.
       const { r, drained, ms } = collectWhileDraining(['pair2', 'pair1']);
@@ -532,9 +564,7 @@ test(
         /partition pair:/,
         'no srun failure: each refusal was a node gone',
       );
-    } finally {
-      resumePair();
-    }
+    }, resumePair);
   },
 );
 

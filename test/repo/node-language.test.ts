@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO, writeTree } from '../helpers/tree.js';
 
 const TSC = path.join(REPO, 'node_modules/typescript/bin/tsc');
 
-/** tsc's error codes and names for a file compiled with the repository's own options. */
+/** The names tsc reports missing for a file compiled with the repository's own options; every error is one of them. */
 function compile(source: string): string[] {
   const dir = writeTree({
     'tsconfig.json': JSON.stringify({
@@ -19,13 +20,18 @@ function compile(source: string): string[] {
     }),
     'probe.ts': source,
   });
-  const r = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8', timeout: 60_000 });
-  assert.ok(r.status !== null, r.stderr);
-  return [
-    ...r.stdout.matchAll(
-      /error (TS\d+): Cannot find name '(\w+)'|error (TS\d+): Property '(\w+)' does not exist/g,
-    ),
-  ].map((m) => m[2] ?? m[4]!);
+  const r = spawnSync(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const said = `tsc said:\n${r.stdout}${r.stderr}`;
+  assert.equal(r.stderr, '', said);
+  const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+  const names = errors.map(
+    (l) => /error TS\d+: (?:Cannot find name|Property) '(\w+)'/.exec(l)?.[1] ?? `unexpected: ${l}`,
+  );
+  assert.ok(errors.length > 0 || r.status === 0, said);
+  return names;
 }
 
 test('a browser global, an ES2023 built-in or a Node API newer than 20 in src/ is a type error', () => {
@@ -40,4 +46,22 @@ test('a browser global, an ES2023 built-in or a Node API newer than 20 in src/ i
     ].join('\n'),
   );
   assert.deepEqual(errors.sort(), ['document', 'globSync', 'toSorted', 'window']);
+});
+
+test('no file brings a lib back into the program with a triple-slash reference', () => {
+  // `/// <reference lib="dom" />` in any one file would give the whole program the DOM again, unseen by the probe.
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const f = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== 'fixtures') walk(f);
+      else if (
+        /\.[cm]?ts$/.test(e.name) &&
+        /^\s*\/\/\/\s*<reference\s+lib=/m.test(fs.readFileSync(f, 'utf8'))
+      )
+        found.push(f);
+    }
+  };
+  for (const top of ['src', 'test', 'bench']) walk(path.join(REPO, top));
+  assert.deepEqual(found, []);
 });
