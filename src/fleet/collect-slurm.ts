@@ -1,6 +1,6 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
 import { spawnSync } from 'node:child_process';
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { CollectionStop, stoppedText, type Stopped } from './collection-stop.js';
 import { runLauncher, spawnLauncher } from './launched.js';
 import { forgetReports, regroupLines, writeRegrouped } from './regroup-lines.js';
@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import { makeTempDir, SafeDir } from '../host/safe-write.js';
 import { expandHostlist } from './hostlist.js';
 import { escapeControl } from '../render/terminal-text.js';
-import { jobPending, pendingText, watchPending } from './slurm-pending.js';
+import { watchPending } from './slurm-pending.js';
 
 export interface CollectPlan {
   nodes: string[];
@@ -314,9 +314,14 @@ export async function runSlurmCollect(
     type Group = { partition: string; nodes: string[]; file: string; sentUnchanged: number };
     let pending: Group[] = groups.map((g, i) => ({ ...g, file: files[i]!, sentUnchanged: 0 }));
     for (let sent = 1; pending.length > 0; sent++) {
+      // A stop that came while the last round was judged (the timeout's timer, a signal during the blocking sinfo)
+      // is seen before anything goes out again: a timer turn and a poll turn of the event loop, then the srun is
+      // not started (srunCollect).
+      if (sent > 1) {
+        await sleep(0);
+        await setImmediate();
+      }
       const results = await round(pending);
-      // A stop that comes through the event loop (the timeout, a signal) is seen before anything goes out again.
-      await setImmediate();
       const refused = results.filter((r) => r.nodeGone && !running.signal.aborted);
       // One sinfo for every refused group.
       const now = refused.length > 0 ? nodeStates(opts.env) : new Map<string, string>();
@@ -384,6 +389,7 @@ function srunErrors(max = 4096): {
   text(): string;
   refusedJob(): string | undefined;
   queuedJob(): string | undefined;
+  allocated(): boolean;
   nodeGone(): boolean;
 } {
   let tail = '';
@@ -391,6 +397,7 @@ function srunErrors(max = 4096): {
   let job: string | undefined;
   let refused = false;
   let gone = false;
+  let allocated = false;
   return {
     push(chunk) {
       tail = (tail + chunk).slice(-max);
@@ -402,6 +409,7 @@ function srunErrors(max = 4096): {
         // or a node asked for that is down, drained or reserved since sinfo was read.
         if (line === 'srun: Requested partition configuration not available now') refused = true;
         if (line === 'srun: Required node not available (down, drained or reserved)') refused = gone = true;
+        if (job !== undefined && line === `srun: job ${job} has been allocated resources`) allocated = true;
       }
     },
     /** Whether the refusal was a node that is down, drained or reserved now (the rest may go out again). */
@@ -410,6 +418,8 @@ function srunErrors(max = 4096): {
     refusedJob: () => (refused ? job : undefined),
     /** The job id, once srun said its job is queued and waiting. */
     queuedJob: () => job,
+    /** Whether srun said the queued job has its nodes now. */
+    allocated: () => allocated,
     text() {
       return (
         lastError ||
@@ -474,30 +484,30 @@ async function srunCollect(
   const follow = () => own.abort();
   stop.signal.addEventListener('abort', follow, { once: true });
   let refusedBy: string | undefined;
-  let asked = false;
+  let refusedForNode = false;
   // A job queued for a reason that does not lift while the cluster stays as it is (a partition down, a per-job QOS
-  // maximum): squeue is asked soon and then every 15 s, and the srun stopped when it says so; any other reason
-  // (Resources, Priority, a group limit) is waited for, until --timeout, and named if the timeout comes first.
+  // maximum), or one srun says Slurm refuses (its partition's limits, a node gone since sinfo was read): squeue is
+  // asked why, and the srun stopped when it says so, while the job still waits. Any other reason (Resources,
+  // Priority, a group limit) is waited for, until --timeout, and named if the timeout comes first.
   let watch: ReturnType<typeof watchPending> | undefined;
-  const refuse = (said: string) => {
+  const refuse = (said: string, nodeGone: boolean) => {
     refusedBy = said;
+    refusedForNode = nodeGone || errors.nodeGone();
     own.abort();
   };
+  let asked = false;
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     errors.push(chunk);
     const queued = errors.queuedJob();
     if (queued !== undefined && watch === undefined && !own.signal.aborted)
-      watch = watchPending(queued, opts.env, refuse);
-    const job = errors.refusedJob();
-    if (job === undefined || asked) return;
-    asked = true;
-    watch?.stop();
-    // Refused only while the job still waits: a node back in the meantime lets it start, and srun runs on.
-    void jobPending(job, opts.env).then((now) => {
-      if (now === null) refuse('');
-      else if (now.state === 'PENDING') refuse(pendingText(job, now.reason));
-    });
+      watch = watchPending(queued, opts.env, refuse, () => errors.refusedJob() !== undefined);
+    // Once the job has its nodes, what it waited for is no longer the story.
+    if (errors.allocated()) watch?.stop();
+    if (errors.refusedJob() !== undefined && watch !== undefined && !asked) {
+      asked = true;
+      watch.askNow();
+    }
   });
   // At the timeout (or a signal to ctrsafe) srun's process group is asked to stop (srun cancels the step), then
   // killed: a task stuck in the kernel (a dead NFS mount) would otherwise keep srun, and so the collection,
@@ -515,7 +525,7 @@ async function srunCollect(
   if (refusedBy !== undefined)
     return {
       failure: `Slurm queued the job but cannot start it as asked${refusedBy ? ` (${refusedBy})` : ''}; srun was stopped`,
-      nodeGone: errors.nodeGone(),
+      nodeGone: refusedForNode,
     };
   const said = errors.text();
   const stopped = stop.stopped();
@@ -526,7 +536,7 @@ async function srunCollect(
       : `exited ${exitCode}`;
   const some = nodes.some((n) => heard.has(n));
   // Stopped while its job still waited: why Slurm held it says more than srun's "queued and waiting".
-  const pending = stopped ? (watch?.last() ?? '') : '';
+  const pending = stopped && !errors.allocated() && !some ? (watch?.last() ?? '') : '';
   return {
     failure: `srun ${how}${pending ? ` while its job waited (${pending})` : said ? `: ${said}` : some ? ': a task failed (what the others sent is kept)' : ''}`,
     nodeGone: false,

@@ -119,7 +119,7 @@ test("node states: sinfo's suffixes in words, a plain state as it is", () => {
 
 /**
  * Stand-ins for srun, squeue and sinfo, first on PATH: srun prints SRUN's stderr lines then waits to be stopped (or
- * ends with SRUN_EXIT), squeue says SQUEUE, sinfo answers the next of SINFO per call (the last one again). Each
+ * ends with SRUN_EXIT once squeue has answered), squeue says SQUEUE, sinfo answers the next of SINFO per call (the last one again). Each
  * counts its calls.
  */
 function slurmStandIns(o: { srun: string[]; srunExit?: number; squeue: string; sinfo: string[] }) {
@@ -132,9 +132,12 @@ function slurmStandIns(o: { srun: string[]; srunExit?: number; squeue: string; s
   o.sinfo.forEach((a, i) => fs.writeFileSync(path.join(bin, `sinfo.${i + 1}`), a));
   script('srun', [
     ...o.srun.map((l) => `echo '${l}' >&2`),
-    o.srunExit === undefined ? 'exec sleep 60' : `sleep 0.3; exit ${o.srunExit}`,
+    // An srun that ends on its own does so only once squeue has answered (what ctrsafe then does is the test).
+    o.srunExit === undefined
+      ? 'exec sleep 60'
+      : `while [ ! -e '${bin}/squeue.done' ]; do sleep 0.05; done; sleep 0.5; exit ${o.srunExit}`,
   ]);
-  script('squeue', [`echo '${o.squeue}'`]);
+  script('squeue', [`echo '${o.squeue}'`, `touch '${bin}/squeue.done'`]);
   script('sinfo', [`[ -e '${bin}/sinfo.'$n ] || n=${o.sinfo.length}`, `cat '${bin}/sinfo.'$n`]);
   const calls = (name: string) => {
     const f = path.join(bin, `${name}.calls`);

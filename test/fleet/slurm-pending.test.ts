@@ -3,21 +3,33 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cannotStart, watchPending } from '../../src/fleet/slurm-pending.js';
+import { pendingVerdict, watchPending } from '../../src/fleet/slurm-pending.js';
 import { writeTree } from '../helpers/tree.js';
 
-test('reasons that do not lift end the wait; those that lift as other jobs end do not', () => {
-  // Names as job_reason_string (slurm_protocol_defs.c) gives them, with squeue's detail after a comma.
-  for (const r of [
+test('reasons that do not lift end the wait; those naming nodes go to sinfo; those that lift are waited for', () => {
+  // Names as job_reason_string (Slurm's slurm_protocol_defs.c) gives them, with squeue's detail after a comma.
+  const verdicts = (reasons: string[]) => reasons.map((r) => `${r} -> ${pendingVerdict(r)}`);
+  const cannot = [
     'PartitionDown',
     'PartitionInactive',
-    'PartitionNodeLimit',
     'PartitionTimeLimit',
     'PartitionConfig',
-    'QOSMaxNodesPerJobLimit',
+    'QOSMaxNodePerJobLimit',
     'QOSMaxWallDurationPerJobLimit',
-    'AssocMaxCpusPerJobLimit',
-    'QOSMinCPUsNotSatisfied',
+    'QOSMaxCpuMinutesPerJobLimit',
+    'QOSMaxGRESPerJob',
+    'QOSMaxMemoryPerNode',
+    'QOSMaxBillingMinutesPerJob',
+    'AssocMaxCpuPerJobLimit',
+    'AssocMaxMemPerJob',
+    'AssocMaxGRESPerNode',
+    'QOSMinCpuNotSatisfied',
+    'QOSMinGRES',
+    'QOSGrpCPUMinutesLimit',
+    'AssocGrpNodeMinutes',
+    'QOSGrpGRESMinutes',
+    'MaxMemPerLimit',
+    'ReservationDeleted',
     'JobHeldAdmin',
     'JobHeldUser',
     'BadConstraints',
@@ -26,10 +38,9 @@ test('reasons that do not lift end the wait; those that lift as other jobs end d
     'InvalidQOS',
     'AccountNotAllowed',
     'QOSNotAllowed',
-    'NodeDown',
-  ])
-    assert.ok(cannotStart(r), r);
-  for (const r of [
+  ];
+  const node = ['NodeDown', 'PartitionNodeLimit'];
+  const wait = [
     'Resources',
     'Priority',
     'None',
@@ -37,18 +48,35 @@ test('reasons that do not lift end the wait; those that lift as other jobs end d
     'Dependency',
     'Licenses',
     'Reservation',
-    'AssocGrpNodesLimit',
-    'QOSGrpCpuLimit',
-    'QOSMaxNodesPerUserLimit',
+    'AssocGrpNodeLimit',
+    'AssocGrpCpuLimit',
+    'QOSGrpJobsLimit',
+    'QOSGrpCPURunMinutesLimit',
+    'AssocGrpNodeRunMinutes',
+    'QOSMaxNodePerUserLimit',
     'QOSMaxJobsPerUserLimit',
+    'QOSMaxGRESPerUser',
     'AssocMaxJobsLimit',
+    'AssocMaxSubmitJobLimit',
+    'MaxNodePerAccount',
     // Given for a while during backfill on a large cluster; srun's own line for a node gone is acted on instead.
     'ReqNodeNotAvail, UnavailableNodes:pair1',
     'PartitionDownish',
     '',
-  ])
-    assert.ok(!cannotStart(r), r);
-  assert.ok(cannotStart('PartitionNodeLimit, something more'));
+  ];
+  assert.deepEqual(
+    verdicts(cannot),
+    cannot.map((r) => `${r} -> cannot start`),
+  );
+  assert.deepEqual(
+    verdicts(node),
+    node.map((r) => `${r} -> node gone`),
+  );
+  assert.deepEqual(
+    verdicts(wait),
+    wait.map((r) => `${r} -> wait`),
+  );
+  assert.equal(pendingVerdict('PartitionTimeLimit, more words'), 'cannot start');
 });
 
 /** A stand-in squeue that prints its answers in turn (the last one again), and counts how often it was asked. */
@@ -59,8 +87,8 @@ function standInSqueue(answers: string[]): { env: NodeJS.ProcessEnv; asked: () =
     path.join(bin, 'squeue'),
     [
       '#!/bin/sh',
-      `echo x >> ${count}`,
-      `n=$(wc -l < ${count})`,
+      `echo x >> '${count}'`,
+      `n=$(wc -l < '${count}')`,
       ...answers.map((a, i) => `[ "$n" -le ${i + 1} ] && { ${a}; exit $?; }`),
       `${answers.at(-1)!}`,
       '',
@@ -82,10 +110,18 @@ const FAST = { firstMs: 10, everyMs: 30 };
 test('the watch stops the wait at a reason that does not lift, with squeue’s words', async () => {
   const sq = standInSqueue(["echo 'PENDING|Resources'", "echo 'PENDING|PartitionDown'"]);
   let said: string | undefined;
-  const w = watchPending('42', sq.env, (s) => (said = s), FAST);
+  let gone: boolean | undefined;
+  const w = watchPending(
+    '42',
+    sq.env,
+    (s, g) => ((said = s), (gone = g)),
+    () => false,
+    FAST,
+  );
   await until(() => said !== undefined);
   w.stop();
   assert.equal(said, 'squeue: job 42 pending: PartitionDown');
+  assert.equal(gone, false);
   assert.equal(sq.asked(), 2, 'asked once for Resources, then once more');
   assert.equal(w.last(), 'squeue: job 42 pending: PartitionDown');
 });
@@ -93,7 +129,13 @@ test('the watch stops the wait at a reason that does not lift, with squeue’s w
 test('the watch waits through reasons that lift, and ends once the job runs', async () => {
   const sq = standInSqueue(["echo 'PENDING|Priority'", "echo 'PENDING|Resources'", "echo 'RUNNING|None'"]);
   let said: string | undefined;
-  const w = watchPending('7', sq.env, (s) => (said = s), FAST);
+  const w = watchPending(
+    '7',
+    sq.env,
+    (s) => (said = s),
+    () => false,
+    FAST,
+  );
   await until(() => sq.asked() >= 3);
   await new Promise((r) => setTimeout(r, 150));
   w.stop();
@@ -110,7 +152,13 @@ test('the watch keeps the last reason for the timeout, asks again when squeue ca
     "echo 'PENDING|Resources'",
   ]);
   let said: string | undefined;
-  const w = watchPending('9', sq.env, (s) => (said = s), FAST);
+  const w = watchPending(
+    '9',
+    sq.env,
+    (s) => (said = s),
+    () => false,
+    FAST,
+  );
   await until(() => sq.asked() >= 4);
   w.stop();
   const n = sq.asked();
@@ -118,4 +166,52 @@ test('the watch keeps the last reason for the timeout, asks again when squeue ca
   await new Promise((r) => setTimeout(r, 150));
   assert.ok(sq.asked() <= n + 1, 'stop() ends the asking (one may have been under way)');
   assert.equal(said, undefined);
+});
+
+test('a reason naming the job’s nodes stops the wait as a node gone; a long reason is cut, not refused', async () => {
+  const down = standInSqueue(["echo 'PENDING|NodeDown'"]);
+  let gone: boolean | undefined;
+  const w = watchPending(
+    '5',
+    down.env,
+    (_s, g) => (gone = g),
+    () => false,
+    FAST,
+  );
+  await until(() => gone !== undefined);
+  w.stop();
+  assert.equal(gone, true);
+  const long = standInSqueue([`echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:cn[${'0'.repeat(300)}]'`]);
+  const v = watchPending(
+    '6',
+    long.env,
+    () => assert.fail('ReqNodeNotAvail is waited for'),
+    () => false,
+    FAST,
+  );
+  await until(() => v.last() !== '');
+  v.stop();
+  assert.match(v.last(), /^squeue: job 6 pending: ReqNodeNotAvail, UnavailableNodes:cn\[0+…$/);
+  assert.ok(v.last().length <= 'squeue: job 6 pending: '.length + 200, `${v.last().length}`);
+});
+
+test('once srun says Slurm refuses the job, ReqNodeNotAvail ends the wait as a node gone, after a "None" too', async () => {
+  const sq = standInSqueue(["echo 'PENDING|None'", "echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:n2'"]);
+  let gone: boolean | undefined;
+  const w = watchPending(
+    '8',
+    sq.env,
+    (_s, g) => (gone = g),
+    () => true,
+    { firstMs: 10, everyMs: 60_000 },
+  );
+  w.askNow();
+  await until(() => gone !== undefined);
+  w.stop();
+  assert.equal(
+    gone,
+    true,
+    'asked again soon after "None" (every firstMs once srun has refused), then stopped',
+  );
+  assert.equal(w.last(), 'squeue: job 8 pending: ReqNodeNotAvail, UnavailableNodes:n2');
 });

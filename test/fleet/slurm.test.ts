@@ -497,32 +497,44 @@ test(
   needsSlurm,
   () => {
     // Another job holds pair1's one CPU: Slurm queues the collection's job for Resources, which lifts as jobs end.
+    // (exec: the batch shell would hold scancel's SIGTERM until its child ends, and the node until KillWait.)
     const blocker = spawnSync(
       'sbatch',
-      ['--parsable', '-p', 'pair', '-w', 'pair1', '--exclusive', '-o', '/dev/null', '--wrap', 'sleep 120'],
+      [
+        '--parsable',
+        '-p',
+        'pair',
+        '-w',
+        'pair1',
+        '--exclusive',
+        '--time=2',
+        '-o',
+        '/dev/null',
+        '--wrap',
+        'exec sleep 120',
+      ],
       { encoding: 'utf8', env: slurmEnv },
     );
     assert.equal(blocker.status, 0, blocker.stderr);
     const job = blocker.stdout.trim().split(';')[0]!;
-    try {
+    const cancel = () => {
+      spawnSync('scancel', [job], { env: slurmEnv });
+      waitPairIdle();
+    };
+    thenCleanUp(() => {
       const running = () =>
         spawnSync('squeue', ['-h', '-j', job, '-o', '%T'], { encoding: 'utf8', env: slurmEnv }).stdout.trim();
       const t0 = Date.now();
       while (running() !== 'RUNNING' && Date.now() - t0 < 30_000) spawnSync('sleep', ['0.2']);
       assert.equal(running(), 'RUNNING', 'the blocking job holds pair1');
-      const { r, ms } = collectPair(null, 4);
+      const { r, ms } = collectPair(null, 8);
       assert.equal(r.status, 1, r.stderr + r.stdout);
       assert.match(
         r.stdout + r.stderr,
         /partition pair: srun was stopped at the timeout while its job waited \(squeue: job \d+ pending: Resources\)/,
       );
-      assert.ok(ms >= 3_500, `${ms} ms: waited for the timeout, not stopped for Resources`);
-    } catch (e) {
-      spawnSync('scancel', [job], { env: slurmEnv });
-      throw e;
-    }
-    spawnSync('scancel', [job], { env: slurmEnv });
-    waitPairIdle();
+      assert.ok(ms >= 7_500, `${ms} ms: waited for the timeout, not stopped for Resources`);
+    }, cancel);
   },
 );
 

@@ -48,7 +48,7 @@ test('a browser global, an ES2023 built-in or a Node API newer than 20 in src/ i
   assert.deepEqual(errors.sort(), ['document', 'globSync', 'toSorted', 'window']);
 });
 
-test('no file brings a lib back into the program with a triple-slash reference', () => {
+test('no file brings a lib or types back into the program with a triple-slash reference', () => {
   // `/// <reference lib="dom" />` in any one file would give the whole program the DOM again, unseen by the probe.
   const found: string[] = [];
   const walk = (dir: string) => {
@@ -57,7 +57,7 @@ test('no file brings a lib back into the program with a triple-slash reference',
       if (e.isDirectory() && e.name !== 'fixtures') walk(f);
       else if (
         /\.[cm]?ts$/.test(e.name) &&
-        /^\s*\/\/\/\s*<reference\s+lib=/m.test(fs.readFileSync(f, 'utf8'))
+        /^\s*\/\/\/\s*<reference\s+(lib|types)=/m.test(fs.readFileSync(f, 'utf8'))
       )
         found.push(f);
     }
