@@ -390,6 +390,7 @@ function srunErrors(max = 4096): {
   refusedJob(): string | undefined;
   queuedJob(): string | undefined;
   allocated(): boolean;
+  refusal(): string;
   nodeGone(): boolean;
 } {
   let tail = '';
@@ -398,6 +399,7 @@ function srunErrors(max = 4096): {
   let refused = false;
   let gone = false;
   let allocated = false;
+  let refusal = '';
   return {
     push(chunk) {
       tail = (tail + chunk).slice(-max);
@@ -407,8 +409,14 @@ function srunErrors(max = 4096): {
         job ??= /^srun: job (\d{1,12}) queued and waiting for resources$/.exec(line)?.[1];
         // Slurm's words for a job it queued but will not start as asked (slurm_errno.c): the partition's limits,
         // or a node asked for that is down, drained or reserved since sinfo was read.
-        if (line === 'srun: Requested partition configuration not available now') refused = true;
-        if (line === 'srun: Required node not available (down, drained or reserved)') refused = gone = true;
+        if (line === 'srun: Requested partition configuration not available now') {
+          refused = true;
+          refusal = line.slice('srun: '.length);
+        }
+        if (line === 'srun: Required node not available (down, drained or reserved)') {
+          refused = gone = true;
+          refusal = line.slice('srun: '.length);
+        }
         if (job !== undefined && line === `srun: job ${job} has been allocated resources`) allocated = true;
       }
     },
@@ -420,6 +428,8 @@ function srunErrors(max = 4096): {
     queuedJob: () => job,
     /** Whether srun said the queued job has its nodes now. */
     allocated: () => allocated,
+    /** srun's own words for Slurm's refusal, without its "srun: ". */
+    refusal: () => refusal,
     text() {
       return (
         lastError ||
@@ -427,7 +437,12 @@ function srunErrors(max = 4096): {
           tail
             .split('\n')
             .map((l) => l.trim())
-            .filter(Boolean)
+            // srun's own notes on the job's queueing say nothing about why it failed.
+            .filter(
+              (l) =>
+                l &&
+                !/^srun: job \d+ (queued and waiting for resources|has been allocated resources)$/.test(l),
+            )
             .at(-1) ?? ''
         ).slice(0, 300)
       );
@@ -491,7 +506,8 @@ async function srunCollect(
   // Priority, a group limit) is waited for, until --timeout, and named if the timeout comes first.
   let watch: ReturnType<typeof watchPending> | undefined;
   const refuse = (said: string, nodeGone: boolean) => {
-    refusedBy = said;
+    // squeue's words, else srun's (squeue named no reason after srun's refusal).
+    refusedBy = said || (errors.refusal() ? `srun: ${errors.refusal()}` : '');
     refusedForNode = nodeGone || errors.nodeGone();
     own.abort();
   };

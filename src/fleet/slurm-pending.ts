@@ -5,17 +5,16 @@ import { execFile } from 'node:child_process';
  * squeue's reasons for a pending job that will not start while the cluster stays as it is, by the names
  * job_reason_string gives them (Slurm's src/common/slurm_protocol_defs.c; https://slurm.schedmd.com/job_reason_codes.html):
  * the partition is down, inactive, too short or badly configured for the job, or over its memory limit; a per-job or
- * per-node maximum or a minimum of the QOS or association is passed; a usage cap in minutes (GrpTRESMins) is spent,
- * which lifts only as usage decays or is reset; the account or QOS may not use the partition; the job is held; its
- * constraints or dependency can never be met; its reservation is gone. Limits on what runs at once (AssocGrp*,
- * QOSGrp* without "Minutes", the *RunMinutes ones, per-user and per-account maxima), Resources, Priority, Licenses
- * and BeginTime lift as other jobs end, and are waited for.
+ * per-node maximum or a minimum of the QOS or association is passed; the account or QOS may not use the partition;
+ * the job is held; its constraints or dependency can never be met; its reservation is gone. Limits on what runs at
+ * once (AssocGrp*, QOSGrp*, per-user and per-account maxima), Resources, Priority, Licenses and BeginTime lift as
+ * other jobs end, and are waited for; so are usage caps in minutes (Grp*Minutes): with AccountingStorageEnforce=safe
+ * Slurm gives them while running jobs hold minutes they may not use (acct_policy.c).
  */
 const CANNOT_START: readonly RegExp[] = [
   /^Partition(Config|Down|Inactive|TimeLimit)$/,
   /^(QOS|Assoc)Max\w+Per(Job|Node)(Limit)?$/,
   /^QOSMin\w+$/,
-  /^(QOS|Assoc)Grp(?!\w*RunMinutes)\w*Minutes(Limit)?$/,
   /^(MaxMemPerLimit|ReservationDeleted|FrontEndDown)$/,
   /^(JobHeldAdmin|JobHeldUser|JobHoldMaxRequeue|BadConstraints|DependencyNeverSatisfied)$/,
   /^(InvalidAccount|InvalidQOS|AccountNotAllowed|QOSNotAllowed)$/,
@@ -43,12 +42,13 @@ export function pendingVerdict(reason: string): 'cannot start' | 'node gone' | '
 export function jobPending(
   job: string,
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<{ state: string; reason: string } | null> {
   return new Promise((resolve) =>
     execFile(
       'squeue',
       ['-h', '-j', job, '-o', '%T|%r'],
-      { encoding: 'utf8', timeout: 10_000, env },
+      { encoding: 'utf8', timeout: 10_000, env, ...(signal ? { signal } : {}) },
       (e, out) => {
         const m = e ? null : /^([A-Z_]{1,32})\|(.+)$/.exec(out.trim().split('\n')[0]!);
         const reason = m?.[2]!.replace(/[^\x20-\x7e]/g, '?');
@@ -69,12 +69,16 @@ export const pendingText = (job: string, reason: string) => `squeue: job ${job} 
 export const PENDING_FIRST_MS = 2_000;
 export const PENDING_EVERY_MS = 15_000;
 
+/** How many answers after srun's refusal the watch waits for squeue to name the reason, asked every FIRST_MS. */
+const REFUSAL_ASKS = 3;
+
 /**
  * Asks squeue about JOB while it is pending: calls STOP with squeue's words when its reason means the job will not
  * start as asked (nodeGone when the reason names its nodes), and keeps the last reason for a failure at the timeout.
- * Once srun has said itself that Slurm refuses the job (SRUN_REFUSED), ReqNodeNotAvail and PartitionConfig end the
- * wait too, and squeue is asked every FIRST_MS: Slurm may not have set the reason yet ("None") when srun says so.
- * Ends when the job is no longer pending, or at stop(); askNow() asks at once.
+ * Once srun has said itself that Slurm refuses the job (SRUN_REFUSED: a partition limit, a node gone), squeue is
+ * asked at once (askNow) and then every FIRST_MS, ReqNodeNotAvail ends the wait as a node gone, and after
+ * REFUSAL_ASKS answers that name no reason (squeue failing, or "None": Slurm may not have set it yet) the wait ends
+ * with srun's word alone (said ''). Ends when the job is no longer pending, or at stop().
  */
 export function watchPending(
   job: string,
@@ -86,6 +90,8 @@ export function watchPending(
   let last = '';
   let stopped = false;
   let wake = () => {};
+  // An squeue under way when the watch stops is ended, not waited for (it may take its 10 s on a slow slurmctld).
+  const asking = new AbortController();
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -97,30 +103,32 @@ export function watchPending(
     });
   const verdictOf = (reason: string) => {
     const v = pendingVerdict(reason);
-    if (v !== 'wait' || !srunRefused()) return v;
-    if (/^ReqNodeNotAvail\b/.test(reason)) return 'node gone';
-    return /^PartitionConfig\b/.test(reason) ? 'cannot start' : 'wait';
+    return v === 'wait' && srunRefused() && /^ReqNodeNotAvail\b/.test(reason) ? 'node gone' : v;
+  };
+  const end = (said: string, nodeGone: boolean) => {
+    stopped = true;
+    stopFor(said, nodeGone);
   };
   const watch = async () => {
+    let afterRefusal = 0;
     for (let wait = timing.firstMs; ; wait = srunRefused() ? timing.firstMs : timing.everyMs) {
       await pause(wait);
       if (stopped) return;
-      const now = await jobPending(job, env);
+      const now = await jobPending(job, env, asking.signal);
       if (stopped) return;
       if (now !== null && now.state !== 'PENDING') {
         // Running (srun says so too) or ended: nothing to wait for any more.
         last = '';
         return;
       }
-      // squeue cannot say just now: asked again later.
-      if (now === null) continue;
-      last = pendingText(job, now.reason);
-      const verdict = verdictOf(now.reason);
-      if (verdict !== 'wait') {
-        stopped = true;
-        stopFor(last, verdict === 'node gone');
-        return;
+      if (now !== null) {
+        last = pendingText(job, now.reason);
+        const verdict = verdictOf(now.reason);
+        if (verdict !== 'wait') return end(last, verdict === 'node gone');
       }
+      // squeue cannot say just now, or names a reason that lifts: asked again later, unless srun has refused.
+      if (srunRefused() && (now === null || /^None\b/.test(now.reason)) && ++afterRefusal >= REFUSAL_ASKS)
+        return end('', false);
     }
   };
   void watch();
@@ -128,6 +136,7 @@ export function watchPending(
     last: () => last,
     stop() {
       stopped = true;
+      asking.abort();
       wake();
     },
     askNow: () => wake(),

@@ -25,9 +25,6 @@ test('reasons that do not lift end the wait; those naming nodes go to sinfo; tho
     'AssocMaxGRESPerNode',
     'QOSMinCpuNotSatisfied',
     'QOSMinGRES',
-    'QOSGrpCPUMinutesLimit',
-    'AssocGrpNodeMinutes',
-    'QOSGrpGRESMinutes',
     'MaxMemPerLimit',
     'ReservationDeleted',
     'JobHeldAdmin',
@@ -52,6 +49,10 @@ test('reasons that do not lift end the wait; those naming nodes go to sinfo; tho
     'AssocGrpCpuLimit',
     'QOSGrpJobsLimit',
     'QOSGrpCPURunMinutesLimit',
+    // Usage caps: with AccountingStorageEnforce=safe, given while running jobs hold minutes (acct_policy.c).
+    'QOSGrpCPUMinutesLimit',
+    'AssocGrpNodeMinutes',
+    'QOSGrpGRESMinutes',
     'AssocGrpNodeRunMinutes',
     'QOSMaxNodePerUserLimit',
     'QOSMaxJobsPerUserLimit',
@@ -136,12 +137,12 @@ test('the watch waits through reasons that lift, and ends once the job runs', as
     () => false,
     FAST,
   );
-  await until(() => sq.asked() >= 3);
+  await until(() => sq.asked() >= 2 && w.last() === '');
   await new Promise((r) => setTimeout(r, 150));
   w.stop();
   assert.equal(said, undefined);
+  assert.equal(w.last(), '', 'nothing pending to name once the job runs');
   assert.equal(sq.asked(), 3, 'not asked again once the job runs');
-  assert.equal(w.last(), '', 'nothing pending to name');
 });
 
 test('the watch keeps the last reason for the timeout, asks again when squeue cannot say, and stops at stop()', async () => {
@@ -182,10 +183,11 @@ test('a reason naming the job’s nodes stops the wait as a node gone; a long re
   w.stop();
   assert.equal(gone, true);
   const long = standInSqueue([`echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:cn[${'0'.repeat(300)}]'`]);
+  let stoppedFor: string | undefined;
   const v = watchPending(
     '6',
     long.env,
-    () => assert.fail('ReqNodeNotAvail is waited for'),
+    (said) => (stoppedFor = said),
     () => false,
     FAST,
   );
@@ -193,6 +195,7 @@ test('a reason naming the job’s nodes stops the wait as a node gone; a long re
   v.stop();
   assert.match(v.last(), /^squeue: job 6 pending: ReqNodeNotAvail, UnavailableNodes:cn\[0+…$/);
   assert.ok(v.last().length <= 'squeue: job 6 pending: '.length + 200, `${v.last().length}`);
+  assert.equal(stoppedFor, undefined, 'ReqNodeNotAvail is waited for');
 });
 
 test('once srun says Slurm refuses the job, ReqNodeNotAvail ends the wait as a node gone, after a "None" too', async () => {
@@ -214,4 +217,51 @@ test('once srun says Slurm refuses the job, ReqNodeNotAvail ends the wait as a n
     'asked again soon after "None" (every firstMs once srun has refused), then stopped',
   );
   assert.equal(w.last(), 'squeue: job 8 pending: ReqNodeNotAvail, UnavailableNodes:n2');
+});
+
+test('askNow asks at once, not at the first pause', async () => {
+  const sq = standInSqueue(["echo 'PENDING|PartitionDown'"]);
+  let said: string | undefined;
+  const w = watchPending(
+    '3',
+    sq.env,
+    (s) => (said = s),
+    () => false,
+    { firstMs: 60_000, everyMs: 60_000 },
+  );
+  const t0 = Date.now();
+  w.askNow();
+  await until(() => said !== undefined, 10_000);
+  w.stop();
+  assert.equal(said, 'squeue: job 3 pending: PartitionDown');
+  assert.ok(Date.now() - t0 < 10_000, 'well before the 60 s pause');
+});
+
+test('after srun refuses, three answers that name no reason end the wait on srun’s word; Resources does not', async () => {
+  const none = standInSqueue(["echo 'PENDING|None'", 'exit 1', "echo 'PENDING|None'"]);
+  let said: string | undefined;
+  const w = watchPending(
+    '4',
+    none.env,
+    (s) => (said = s),
+    () => true,
+    FAST,
+  );
+  w.askNow();
+  await until(() => said !== undefined);
+  w.stop();
+  assert.equal(said, '', "srun's own refusal stands");
+  assert.equal(none.asked(), 3);
+  const busy = standInSqueue(["echo 'PENDING|Resources'"]);
+  let busySaid: string | undefined;
+  const b = watchPending(
+    '5',
+    busy.env,
+    (s) => (busySaid = s),
+    () => true,
+    FAST,
+  );
+  await until(() => busy.asked() >= 5);
+  b.stop();
+  assert.equal(busySaid, undefined, 'the node is back and the job waits for Resources as any other');
 });
