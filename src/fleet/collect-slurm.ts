@@ -290,13 +290,22 @@ export async function runSlurmCollect(
       out.writeFile(files.at(-1)!, nodes.join('\n') + '\n', 0o600);
     }
     const running = (stop = new CollectionStop(opts.timeoutMs));
+    // While a job waits, squeue's ReqNodeNotAvail may be backfill's passing word or a node drained meanwhile: sinfo
+    // decides, read at most every 10 s for all groups (one sinfo over the cluster is megabytes at 10,000 nodes).
+    let states: { at: number; now: Map<string, string> } | undefined;
+    const groupNodeGone = (nodes: string[]) => {
+      if (states === undefined || Date.now() - states.at > 10_000)
+        states = { at: Date.now(), now: nodeStates(opts.env) };
+      const now = states.now;
+      return now.size > 0 && nodes.some((n) => !heard.has(n) && !plan.canRun(n, now.get(n) ?? 'not listed'));
+    };
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
     const round = async <G extends { partition: string; nodes: string[]; file: string }>(list: G[]) =>
       (
         await Promise.allSettled(
           list.map(({ partition, nodes, file }) =>
-            srunCollect(nodes, partition, file, checkArgv, opts, out, heard, running),
+            srunCollect(nodes, partition, file, checkArgv, opts, out, heard, running, groupNodeGone),
           ),
         )
       ).map((r, i) => ({
@@ -463,6 +472,8 @@ async function srunCollect(
   out: SafeDir,
   heard: Set<string>,
   stop: CollectionStop,
+  /** Whether sinfo says one of NODES that has not answered can no longer run a task. */
+  nodeGoneNow: (nodes: string[]) => boolean,
 ): Promise<{ failure: string; nodeGone: boolean } | null> {
   const already = stop.stopped();
   if (already)
@@ -517,7 +528,9 @@ async function srunCollect(
     errors.push(chunk);
     const queued = errors.queuedJob();
     if (queued !== undefined && watch === undefined && !own.signal.aborted)
-      watch = watchPending(queued, opts.env, refuse, () => errors.refusedJob() !== undefined);
+      watch = watchPending(queued, opts.env, refuse, () => errors.refusedJob() !== undefined, {
+        nodeGoneNow: () => nodeGoneNow(nodes),
+      });
     // Once the job has its nodes, what it waited for is no longer the story.
     if (errors.allocated()) watch?.stop();
     if (errors.refusedJob() !== undefined && watch !== undefined && !asked) {

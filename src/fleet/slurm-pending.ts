@@ -75,8 +75,10 @@ const REFUSAL_ASKS = 3;
 /**
  * Asks squeue about JOB while it is pending: calls STOP with squeue's words when its reason means the job will not
  * start as asked (nodeGone when the reason names its nodes), and keeps the last reason for a failure at the timeout.
- * Once srun has said itself that Slurm refuses the job (SRUN_REFUSED: a partition limit, a node gone), squeue is
- * asked at once (askNow) and then every FIRST_MS, ReqNodeNotAvail ends the wait as a node gone, and after
+ * ReqNodeNotAvail ends the wait as a node gone when NODE_GONE_NOW (sinfo) says one of the job's nodes can no longer
+ * run a task; backfill on a large cluster also gives it for a while, and that is waited through. Once srun has said
+ * itself that Slurm refuses the job (SRUN_REFUSED: a partition limit, a node gone), squeue is asked at once
+ * (askNow) and then every FIRST_MS, ReqNodeNotAvail ends the wait as a node gone, and after
  * REFUSAL_ASKS answers that name no reason (squeue failing, or "None": Slurm may not have set it yet) the wait ends
  * with srun's word alone (said ''). Ends when the job is no longer pending, or at stop().
  */
@@ -85,7 +87,10 @@ export function watchPending(
   env: NodeJS.ProcessEnv,
   stopFor: (said: string, nodeGone: boolean) => void,
   srunRefused: () => boolean,
-  timing = { firstMs: PENDING_FIRST_MS, everyMs: PENDING_EVERY_MS },
+  {
+    nodeGoneNow = () => false,
+    timing = { firstMs: PENDING_FIRST_MS, everyMs: PENDING_EVERY_MS },
+  }: { nodeGoneNow?: () => boolean; timing?: { firstMs: number; everyMs: number } } = {},
 ): { last: () => string; stop: () => void; askNow: () => void } {
   let last = '';
   let stopped = false;
@@ -103,7 +108,9 @@ export function watchPending(
     });
   const verdictOf = (reason: string) => {
     const v = pendingVerdict(reason);
-    return v === 'wait' && srunRefused() && /^ReqNodeNotAvail\b/.test(reason) ? 'node gone' : v;
+    if (v !== 'wait' || !/^ReqNodeNotAvail\b/.test(reason)) return v;
+    // After srun's refusal it is the node srun named; otherwise sinfo says whether one of the job's nodes is gone.
+    return srunRefused() || nodeGoneNow() ? 'node gone' : 'wait';
   };
   const end = (said: string, nodeGone: boolean) => {
     stopped = true;

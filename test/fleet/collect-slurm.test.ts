@@ -119,10 +119,16 @@ test("node states: sinfo's suffixes in words, a plain state as it is", () => {
 
 /**
  * Stand-ins for srun, squeue and sinfo, first on PATH: srun prints SRUN's stderr lines then waits to be stopped (or
- * ends with SRUN_EXIT once squeue has answered), squeue says SQUEUE, sinfo answers the next of SINFO per call (the last one again). Each
+ * ends with SRUN_EXIT once squeue has answered; from call SRUN_DONE_FROM on it ends well at once), squeue says SQUEUE, sinfo answers the next of SINFO per call (the last one again). Each
  * counts its calls.
  */
-function slurmStandIns(o: { srun: string[]; srunExit?: number; squeue: string; sinfo: string[] }) {
+function slurmStandIns(o: {
+  srun: string[];
+  srunExit?: number;
+  srunDoneFrom?: number;
+  squeue: string;
+  sinfo: string[];
+}) {
   const bin = writeTree({});
   const count = (name: string) => `echo x >> '${bin}/${name}.calls'; n=$(wc -l < '${bin}/${name}.calls')`;
   const script = (name: string, body: string[]) =>
@@ -131,6 +137,7 @@ function slurmStandIns(o: { srun: string[]; srunExit?: number; squeue: string; s
     });
   o.sinfo.forEach((a, i) => fs.writeFileSync(path.join(bin, `sinfo.${i + 1}`), a));
   script('srun', [
+    ...(o.srunDoneFrom === undefined ? [] : [`[ "$n" -ge ${o.srunDoneFrom} ] && exit 0`]),
     ...o.srun.map((l) => `echo '${l}' >&2`),
     // An srun that ends on its own does so only once squeue has answered (what ctrsafe then does is the test).
     o.srunExit === undefined
@@ -224,4 +231,22 @@ test('a refusal line whose job has started by the time squeue answers does not s
   assert.equal(slurm.calls('squeue'), 1);
   assert.deepEqual(run.failures, [], 'srun ran to its end and exited 0');
   assert.deepEqual(run.gone, []);
+});
+
+test('a job waiting while squeue says ReqNodeNotAvail goes out again without a node sinfo says is drained', async () => {
+  // No refusal from srun: the job queued (for Resources, say), then a node drained. Backfill's passing
+  // ReqNodeNotAvail would find every node runnable in sinfo, and be waited through.
+  const slurm = slurmStandIns({
+    srun: ['srun: job 21 queued and waiting for resources'],
+    srunDoneFrom: 2,
+    squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
+    sinfo: [sinfoWith(['n6'])],
+  });
+  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
+    timeoutMs: 60_000,
+    env: slurm.env,
+  });
+  assert.equal(slurm.calls('srun'), 2, 'sent again without n6, and that srun ended well');
+  assert.deepEqual(run.gone, [{ node: 'n6', state: 'drained' }]);
+  assert.deepEqual(run.failures, []);
 });

@@ -117,7 +117,7 @@ test('the watch stops the wait at a reason that does not lift, with squeue’s w
     sq.env,
     (s, g) => ((said = s), (gone = g)),
     () => false,
-    FAST,
+    { timing: FAST },
   );
   await until(() => said !== undefined);
   w.stop();
@@ -135,7 +135,7 @@ test('the watch waits through reasons that lift, and ends once the job runs', as
     sq.env,
     (s) => (said = s),
     () => false,
-    FAST,
+    { timing: FAST },
   );
   await until(() => sq.asked() >= 2 && w.last() === '');
   await new Promise((r) => setTimeout(r, 150));
@@ -158,7 +158,7 @@ test('the watch keeps the last reason for the timeout, asks again when squeue ca
     sq.env,
     (s) => (said = s),
     () => false,
-    FAST,
+    { timing: FAST },
   );
   await until(() => sq.asked() >= 4);
   w.stop();
@@ -177,7 +177,7 @@ test('a reason naming the job’s nodes stops the wait as a node gone; a long re
     down.env,
     (_s, g) => (gone = g),
     () => false,
-    FAST,
+    { timing: FAST },
   );
   await until(() => gone !== undefined);
   w.stop();
@@ -189,7 +189,7 @@ test('a reason naming the job’s nodes stops the wait as a node gone; a long re
     long.env,
     (said) => (stoppedFor = said),
     () => false,
-    FAST,
+    { timing: FAST },
   );
   await until(() => v.last() !== '');
   v.stop();
@@ -206,7 +206,7 @@ test('once srun says Slurm refuses the job, ReqNodeNotAvail ends the wait as a n
     sq.env,
     (_s, g) => (gone = g),
     () => true,
-    { firstMs: 10, everyMs: 60_000 },
+    { timing: { firstMs: 10, everyMs: 60_000 } },
   );
   w.askNow();
   await until(() => gone !== undefined);
@@ -227,7 +227,7 @@ test('askNow asks at once, not at the first pause', async () => {
     sq.env,
     (s) => (said = s),
     () => false,
-    { firstMs: 60_000, everyMs: 60_000 },
+    { timing: { firstMs: 60_000, everyMs: 60_000 } },
   );
   const t0 = Date.now();
   w.askNow();
@@ -245,7 +245,7 @@ test('after srun refuses, three answers that name no reason end the wait on srun
     none.env,
     (s) => (said = s),
     () => true,
-    FAST,
+    { timing: FAST },
   );
   w.askNow();
   await until(() => said !== undefined);
@@ -259,9 +259,32 @@ test('after srun refuses, three answers that name no reason end the wait on srun
     busy.env,
     (s) => (busySaid = s),
     () => true,
-    FAST,
+    { timing: FAST },
   );
   await until(() => busy.asked() >= 5);
   b.stop();
   assert.equal(busySaid, undefined, 'the node is back and the job waits for Resources as any other');
+});
+
+test('ReqNodeNotAvail ends the wait as a node gone only when sinfo says one of the job’s nodes is', async () => {
+  for (const gone of [true, false]) {
+    const sq = standInSqueue(["echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:n2'"]);
+    let said: [string, boolean] | undefined;
+    let checked = 0;
+    const w = watchPending(
+      '11',
+      sq.env,
+      (s, g) => (said = [s, g]),
+      () => false,
+      {
+        nodeGoneNow: () => (checked++, gone),
+        timing: FAST,
+      },
+    );
+    await until(() => said !== undefined || checked >= 3);
+    w.stop();
+    if (gone) assert.deepEqual(said, ['squeue: job 11 pending: ReqNodeNotAvail, UnavailableNodes:n2', true]);
+    else assert.equal(said, undefined, 'backfill’s passing word is waited through');
+    assert.ok(checked >= 1);
+  }
 });
