@@ -1,5 +1,5 @@
 // Fans `ctrsafe check` out over a Slurm cluster with srun, one task per node; each node's output comes back through srun.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { CollectionStop, stoppedText, type Stopped } from './collection-stop.js';
 import { runLauncher, spawnLauncher } from './launched.js';
@@ -221,6 +221,42 @@ function nodeStates(env: NodeJS.ProcessEnv): Map<string, string> {
 }
 
 /**
+ * nodeStates without blocking: the sinfo asked while sruns run (a watch's ReqNodeNotAvail), whose output must keep
+ * being read and whose timeout and signals must keep working meanwhile. Empty when sinfo cannot answer.
+ */
+function nodeStatesAsync(env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+  const args = ['-h', '-N', '-o', SINFO_FORMAT];
+  return new Promise((resolve) =>
+    execFile(
+      'sinfo',
+      args,
+      { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, env },
+      (e, out) => {
+        const states = new Map<string, string>();
+        if (!e) for (const [node, n] of parseSinfoNodes(out).nodes) states.set(node, n.state);
+        resolve(states);
+      },
+    ),
+  );
+}
+
+/**
+ * The nodes a ReqNodeNotAvail reason names (", UnavailableNodes:HOSTLIST") among NODES; all of NODES when it names
+ * none of them, or its list was cut short (the reason is kept to 200 characters) or cannot be read.
+ */
+export function namedUnavailable(reason: string, nodes: readonly string[]): readonly string[] {
+  const m = /UnavailableNodes:(\S+)$/.exec(reason);
+  if (!m || m[1]!.endsWith('…')) return nodes;
+  try {
+    const named = new Set(expandHostlist(m[1]!));
+    const mine = nodes.filter((n) => named.has(n));
+    return mine.length > 0 ? mine : nodes;
+  } catch {
+    return nodes;
+  }
+}
+
+/**
  * The sruns to start: the nodes of each partition, in the plan's order, cut into groups no larger than the
  * partition's MaxNodes (a larger job would be refused, or wait for ever).
  */
@@ -291,13 +327,22 @@ export async function runSlurmCollect(
     }
     const running = (stop = new CollectionStop(opts.timeoutMs));
     // While a job waits, squeue's ReqNodeNotAvail may be backfill's passing word or a node drained meanwhile: sinfo
-    // decides, read at most every 10 s for all groups (one sinfo over the cluster is megabytes at 10,000 nodes).
-    let states: { at: number; now: Map<string, string> } | undefined;
-    const groupNodeGone = (nodes: string[]) => {
-      if (states === undefined || Date.now() - states.at > 10_000)
-        states = { at: Date.now(), now: nodeStates(opts.env) };
-      const now = states.now;
-      return now.size > 0 && nodes.some((n) => !heard.has(n) && !plan.canRun(n, now.get(n) ?? 'not listed'));
+    // decides for the nodes it names, read without blocking, once for all groups at a time, and kept 10 s from its
+    // answer (one sinfo over the cluster is megabytes at 10,000 nodes). Each round starts from a fresh read.
+    let states: { at: number; now: Promise<Map<string, string>> } | undefined;
+    const groupNodeGone = async (nodes: string[], reason: string) => {
+      if (states === undefined || Date.now() - states.at > 10_000) {
+        const read = { at: Number.POSITIVE_INFINITY, now: nodeStatesAsync(opts.env) };
+        states = read;
+        void read.now.then(() => (read.at = Date.now()));
+      }
+      const now = await states.now;
+      return (
+        now.size > 0 &&
+        namedUnavailable(reason, nodes).some(
+          (n) => !heard.has(n) && !plan.canRun(n, now.get(n) ?? 'not listed'),
+        )
+      );
     };
     tick = setInterval(() => opts.onProgress?.(heard.size, plan.nodes.length), 500);
     // Each srun is waited for, whatever the others do: the directory and host files outlive all of them.
@@ -330,6 +375,7 @@ export async function runSlurmCollect(
         await sleep(0);
         await setImmediate();
       }
+      states = undefined;
       const results = await round(pending);
       const refused = results.filter((r) => r.nodeGone && !running.signal.aborted);
       // One sinfo for every refused group.
@@ -472,8 +518,8 @@ async function srunCollect(
   out: SafeDir,
   heard: Set<string>,
   stop: CollectionStop,
-  /** Whether sinfo says one of NODES that has not answered can no longer run a task. */
-  nodeGoneNow: (nodes: string[]) => boolean,
+  /** Whether sinfo says one of NODES (those REASON names) that has not answered can no longer run a task. */
+  nodeGoneNow: (nodes: string[], reason: string) => Promise<boolean>,
 ): Promise<{ failure: string; nodeGone: boolean } | null> {
   const already = stop.stopped();
   if (already)
@@ -528,9 +574,13 @@ async function srunCollect(
     errors.push(chunk);
     const queued = errors.queuedJob();
     if (queued !== undefined && watch === undefined && !own.signal.aborted)
-      watch = watchPending(queued, opts.env, refuse, () => errors.refusedJob() !== undefined, {
-        nodeGoneNow: () => nodeGoneNow(nodes),
-      });
+      watch = watchPending(
+        queued,
+        opts.env,
+        refuse,
+        () => (errors.refusedJob() === undefined ? null : errors.nodeGone() ? 'node' : 'limit'),
+        { nodeGoneNow: (reason) => nodeGoneNow(nodes, reason) },
+      );
     // Once the job has its nodes, what it waited for is no longer the story.
     if (errors.allocated()) watch?.stop();
     if (errors.refusedJob() !== undefined && watch !== undefined && !asked) {

@@ -24,7 +24,7 @@ const CANNOT_START: readonly RegExp[] = [
  * Reasons that name the job's nodes: one is down (NodeDown), or the nodes asked are more than the partition can give
  * now, which Slurm also says when asked nodes are down or drained (PartitionNodeLimit). The group goes out again
  * without the nodes sinfo then says cannot run a task. ReqNodeNotAvail is not here: Slurm gives it for a while during
- * backfill on large clusters, and srun's own line for a node gone is acted on instead.
+ * backfill on large clusters, so the watch asks sinfo about the nodes it names (watchPending's nodeGoneNow).
  */
 const NODE_GONE = /^(NodeDown|PartitionNodeLimit)$/;
 
@@ -75,22 +75,26 @@ const REFUSAL_ASKS = 3;
 /**
  * Asks squeue about JOB while it is pending: calls STOP with squeue's words when its reason means the job will not
  * start as asked (nodeGone when the reason names its nodes), and keeps the last reason for a failure at the timeout.
- * ReqNodeNotAvail ends the wait as a node gone when NODE_GONE_NOW (sinfo) says one of the job's nodes can no longer
- * run a task; backfill on a large cluster also gives it for a while, and that is waited through. Once srun has said
+ * ReqNodeNotAvail ends the wait as a node gone when NODE_GONE_NOW (sinfo) says a node it names can no longer run a
+ * task; backfill on a large cluster also gives it for a while, and that is waited through. Once srun has said
  * itself that Slurm refuses the job (SRUN_REFUSED: a partition limit, a node gone), squeue is asked at once
- * (askNow) and then every FIRST_MS, ReqNodeNotAvail ends the wait as a node gone, and after
- * REFUSAL_ASKS answers that name no reason (squeue failing, or "None": Slurm may not have set it yet) the wait ends
- * with srun's word alone (said ''). Ends when the job is no longer pending, or at stop().
+ * (askNow) and then every FIRST_MS for REFUSAL_ASKS answers: ReqNodeNotAvail ends the wait as a node gone, and if
+ * squeue names no reason that does (it fails, says "None": Slurm may not have set it yet, or a reason that lifts),
+ * srun's word alone (said '') ends it for a partition's limits, or for a node while sinfo says one of the job's
+ * nodes is gone; else the job is watched as any other. Ends when the job is no longer pending, or at stop().
  */
 export function watchPending(
   job: string,
   env: NodeJS.ProcessEnv,
   stopFor: (said: string, nodeGone: boolean) => void,
-  srunRefused: () => boolean,
+  srunRefused: () => 'node' | 'limit' | null,
   {
-    nodeGoneNow = () => false,
+    nodeGoneNow = () => Promise.resolve(false),
     timing = { firstMs: PENDING_FIRST_MS, everyMs: PENDING_EVERY_MS },
-  }: { nodeGoneNow?: () => boolean; timing?: { firstMs: number; everyMs: number } } = {},
+  }: {
+    nodeGoneNow?: (reason: string) => Promise<boolean>;
+    timing?: { firstMs: number; everyMs: number };
+  } = {},
 ): { last: () => string; stop: () => void; askNow: () => void } {
   let last = '';
   let stopped = false;
@@ -106,19 +110,21 @@ export function watchPending(
         resolve();
       };
     });
-  const verdictOf = (reason: string) => {
+  // srun's refusal counts for REFUSAL_ASKS answers; after that the job is watched as any other.
+  let afterRefusal = 0;
+  const refused = () => (afterRefusal < REFUSAL_ASKS ? srunRefused() : null);
+  const verdictOf = async (reason: string) => {
     const v = pendingVerdict(reason);
     if (v !== 'wait' || !/^ReqNodeNotAvail\b/.test(reason)) return v;
-    // After srun's refusal it is the node srun named; otherwise sinfo says whether one of the job's nodes is gone.
-    return srunRefused() || nodeGoneNow() ? 'node gone' : 'wait';
+    // After srun's refusal it is the node srun named; otherwise sinfo says whether a node it names is gone.
+    return refused() === 'node' || (await nodeGoneNow(reason)) ? 'node gone' : 'wait';
   };
   const end = (said: string, nodeGone: boolean) => {
     stopped = true;
     stopFor(said, nodeGone);
   };
   const watch = async () => {
-    let afterRefusal = 0;
-    for (let wait = timing.firstMs; ; wait = srunRefused() ? timing.firstMs : timing.everyMs) {
+    for (let wait = timing.firstMs; ; wait = refused() ? timing.firstMs : timing.everyMs) {
       await pause(wait);
       if (stopped) return;
       const now = await jobPending(job, env, asking.signal);
@@ -128,14 +134,20 @@ export function watchPending(
         last = '';
         return;
       }
+      const kind = refused();
       if (now !== null) {
         last = pendingText(job, now.reason);
-        const verdict = verdictOf(now.reason);
+        const verdict = await verdictOf(now.reason);
+        if (stopped) return;
         if (verdict !== 'wait') return end(last, verdict === 'node gone');
       }
-      // squeue cannot say just now, or names a reason that lifts: asked again later, unless srun has refused.
-      if (srunRefused() && (now === null || /^None\b/.test(now.reason)) && ++afterRefusal >= REFUSAL_ASKS)
-        return end('', false);
+      if (kind === null || ++afterRefusal < REFUSAL_ASKS) continue;
+      // srun refused, and squeue has not said why in REFUSAL_ASKS answers (failing, "None", a reason that lifts):
+      // srun's words stand for a partition's limits, and for a node gone while sinfo says one of the job's is.
+      if (kind === 'limit' || (await nodeGoneNow(''))) {
+        if (!stopped) end('', kind === 'node');
+        return;
+      }
     }
   };
   void watch();

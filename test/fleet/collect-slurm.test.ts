@@ -9,6 +9,7 @@ import {
   describeState,
   parseReservation,
   parseSinfoNodes,
+  namedUnavailable,
   runSlurmCollect,
   srunGroups,
   type CollectPlan,
@@ -249,4 +250,30 @@ test('a job waiting while squeue says ReqNodeNotAvail goes out again without a n
   assert.equal(slurm.calls('srun'), 2, 'sent again without n6, and that srun ended well');
   assert.deepEqual(run.gone, [{ node: 'n6', state: 'drained' }]);
   assert.deepEqual(run.failures, []);
+});
+
+test('a job waiting with ReqNodeNotAvail while sinfo has every node runnable is waited for (backfill)', async () => {
+  const slurm = slurmStandIns({
+    srun: ['srun: job 22 queued and waiting for resources'],
+    srunExit: 0,
+    squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
+    sinfo: [sinfoWith([])],
+  });
+  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
+    timeoutMs: 60_000,
+    env: slurm.env,
+  });
+  assert.equal(slurm.calls('srun'), 1, 'not stopped: it ran to its end');
+  assert.ok(slurm.calls('sinfo') >= 1, 'sinfo was asked');
+  assert.deepEqual(run.failures, []);
+  assert.deepEqual(run.gone, []);
+});
+
+test('the nodes a ReqNodeNotAvail reason names, among the group’s; the whole group when it cannot tell', () => {
+  const group = ['cn001', 'cn002', 'cn003'];
+  assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:cn[002,009]', group), ['cn002']);
+  assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:gpu[01-02]', group), group);
+  assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:cn[001-0…', group), group);
+  assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:cn[', group), group);
+  assert.deepEqual(namedUnavailable('ReqNodeNotAvail', group), group);
 });

@@ -116,7 +116,7 @@ test('the watch stops the wait at a reason that does not lift, with squeue’s w
     '42',
     sq.env,
     (s, g) => ((said = s), (gone = g)),
-    () => false,
+    () => null,
     { timing: FAST },
   );
   await until(() => said !== undefined);
@@ -134,7 +134,7 @@ test('the watch waits through reasons that lift, and ends once the job runs', as
     '7',
     sq.env,
     (s) => (said = s),
-    () => false,
+    () => null,
     { timing: FAST },
   );
   await until(() => sq.asked() >= 2 && w.last() === '');
@@ -157,7 +157,7 @@ test('the watch keeps the last reason for the timeout, asks again when squeue ca
     '9',
     sq.env,
     (s) => (said = s),
-    () => false,
+    () => null,
     { timing: FAST },
   );
   await until(() => sq.asked() >= 4);
@@ -176,7 +176,7 @@ test('a reason naming the job’s nodes stops the wait as a node gone; a long re
     '5',
     down.env,
     (_s, g) => (gone = g),
-    () => false,
+    () => null,
     { timing: FAST },
   );
   await until(() => gone !== undefined);
@@ -188,7 +188,7 @@ test('a reason naming the job’s nodes stops the wait as a node gone; a long re
     '6',
     long.env,
     (said) => (stoppedFor = said),
-    () => false,
+    () => null,
     { timing: FAST },
   );
   await until(() => v.last() !== '');
@@ -205,7 +205,7 @@ test('once srun says Slurm refuses the job, ReqNodeNotAvail ends the wait as a n
     '8',
     sq.env,
     (_s, g) => (gone = g),
-    () => true,
+    () => 'node',
     { timing: { firstMs: 10, everyMs: 60_000 } },
   );
   w.askNow();
@@ -226,7 +226,7 @@ test('askNow asks at once, not at the first pause', async () => {
     '3',
     sq.env,
     (s) => (said = s),
-    () => false,
+    () => null,
     { timing: { firstMs: 60_000, everyMs: 60_000 } },
   );
   const t0 = Date.now();
@@ -237,33 +237,39 @@ test('askNow asks at once, not at the first pause', async () => {
   assert.ok(Date.now() - t0 < 10_000, 'well before the 60 s pause');
 });
 
-test('after srun refuses, three answers that name no reason end the wait on srun’s word; Resources does not', async () => {
+test('after srun refuses, three answers that name no reason end the wait on srun’s word, for a node only while sinfo agrees', async () => {
   const none = standInSqueue(["echo 'PENDING|None'", 'exit 1', "echo 'PENDING|None'"]);
-  let said: string | undefined;
+  let said: [string, boolean] | undefined;
   const w = watchPending(
     '4',
     none.env,
-    (s) => (said = s),
-    () => true,
+    (s, g) => (said = [s, g]),
+    () => 'limit',
     { timing: FAST },
   );
   w.askNow();
   await until(() => said !== undefined);
   w.stop();
-  assert.equal(said, '', "srun's own refusal stands");
+  assert.deepEqual(said, ['', false], "a partition's limits: srun's own refusal stands");
   assert.equal(none.asked(), 3);
-  const busy = standInSqueue(["echo 'PENDING|Resources'"]);
-  let busySaid: string | undefined;
-  const b = watchPending(
-    '5',
-    busy.env,
-    (s) => (busySaid = s),
-    () => true,
-    { timing: FAST },
-  );
-  await until(() => busy.asked() >= 5);
-  b.stop();
-  assert.equal(busySaid, undefined, 'the node is back and the job waits for Resources as any other');
+  for (const gone of [true, false]) {
+    const busy = standInSqueue(["echo 'PENDING|Resources'"]);
+    let nodeSaid: [string, boolean] | undefined;
+    const b = watchPending(
+      '5',
+      busy.env,
+      (s, g) => (nodeSaid = [s, g]),
+      () => 'node',
+      {
+        nodeGoneNow: () => Promise.resolve(gone),
+        timing: FAST,
+      },
+    );
+    await until(() => nodeSaid !== undefined || busy.asked() >= 6);
+    b.stop();
+    if (gone) assert.deepEqual(nodeSaid, ['', true], "a node sinfo says is gone: srun's refusal stands");
+    else assert.equal(nodeSaid, undefined, 'the nodes can run: the job waits for Resources as any other');
+  }
 });
 
 test('ReqNodeNotAvail ends the wait as a node gone only when sinfo says one of the job’s nodes is', async () => {
@@ -275,9 +281,9 @@ test('ReqNodeNotAvail ends the wait as a node gone only when sinfo says one of t
       '11',
       sq.env,
       (s, g) => (said = [s, g]),
-      () => false,
+      () => null,
       {
-        nodeGoneNow: () => (checked++, gone),
+        nodeGoneNow: () => (checked++, Promise.resolve(gone)),
         timing: FAST,
       },
     );
