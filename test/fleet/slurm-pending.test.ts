@@ -108,189 +108,117 @@ const until = async (ok: () => boolean, ms = 5000) => {
 };
 const FAST = { firstMs: 10, everyMs: 30 };
 
+/**
+ * A watch of JOB against a stand-in squeue giving ANSWERS (srun's refusal REFUSED, the watch's OPTIONS; fast
+ * timing unless given): the squeue, the watch, and what it stopped for, if it did ([squeue's words, node gone]).
+ */
+function watchWith(
+  job: string,
+  answers: string[],
+  refused: () => 'node' | 'limit' | null = () => null,
+  options: Parameters<typeof watchPending>[4] = {},
+) {
+  const sq = standInSqueue(answers);
+  let said: [string, boolean] | undefined;
+  const w = watchPending(job, sq.env, (s, g) => (said = [s, g]), refused, { timing: FAST, ...options });
+  return { sq, w, said: () => said };
+}
+
 test('the watch stops the wait at a reason that does not lift, with squeue’s words', async () => {
-  const sq = standInSqueue(["echo 'PENDING|Resources'", "echo 'PENDING|PartitionDown'"]);
-  let said: string | undefined;
-  let gone: boolean | undefined;
-  const w = watchPending(
-    '42',
-    sq.env,
-    (s, g) => ((said = s), (gone = g)),
-    () => null,
-    { timing: FAST },
-  );
-  await until(() => said !== undefined);
+  const { sq, w, said } = watchWith('42', ["echo 'PENDING|Resources'", "echo 'PENDING|PartitionDown'"]);
+  await until(() => said() !== undefined);
   w.stop();
-  assert.equal(said, 'squeue: job 42 pending: PartitionDown');
-  assert.equal(gone, false);
+  assert.deepEqual(said(), ['squeue: job 42 pending: PartitionDown', false]);
   assert.equal(sq.asked(), 2, 'asked once for Resources, then once more');
   assert.equal(w.last(), 'squeue: job 42 pending: PartitionDown');
 });
 
 test('the watch waits through reasons that lift, and ends once the job runs', async () => {
-  const sq = standInSqueue(["echo 'PENDING|Priority'", "echo 'PENDING|Resources'", "echo 'RUNNING|None'"]);
-  let said: string | undefined;
-  const w = watchPending(
-    '7',
-    sq.env,
-    (s) => (said = s),
-    () => null,
-    { timing: FAST },
-  );
+  const answers = ["echo 'PENDING|Priority'", "echo 'PENDING|Resources'", "echo 'RUNNING|None'"];
+  const { sq, w, said } = watchWith('7', answers);
   await until(() => sq.asked() >= 2 && w.last() === '');
   await new Promise((r) => setTimeout(r, 150));
   w.stop();
-  assert.equal(said, undefined);
+  assert.equal(said(), undefined);
   assert.equal(w.last(), '', 'nothing pending to name once the job runs');
   assert.equal(sq.asked(), 3, 'not asked again once the job runs');
 });
 
 test('the watch keeps the last reason for the timeout, asks again when squeue cannot say, and stops at stop()', async () => {
-  const sq = standInSqueue([
-    "echo 'PENDING|Resources'",
-    'exit 1',
-    "echo 'garbage|<<>>'",
-    "echo 'PENDING|Resources'",
-  ]);
-  let said: string | undefined;
-  const w = watchPending(
-    '9',
-    sq.env,
-    (s) => (said = s),
-    () => null,
-    { timing: FAST },
-  );
+  const answers = ["echo 'PENDING|Resources'", 'exit 1', "echo 'garbage|<<>>'", "echo 'PENDING|Resources'"];
+  const { sq, w, said } = watchWith('9', answers);
   await until(() => sq.asked() >= 4);
   w.stop();
   const n = sq.asked();
   assert.equal(w.last(), 'squeue: job 9 pending: Resources');
   await new Promise((r) => setTimeout(r, 150));
   assert.ok(sq.asked() <= n + 1, 'stop() ends the asking (one may have been under way)');
-  assert.equal(said, undefined);
+  assert.equal(said(), undefined);
 });
 
 test('a reason naming the job’s nodes stops the wait as a node gone; a long reason is cut, not refused', async () => {
-  const down = standInSqueue(["echo 'PENDING|NodeDown'"]);
-  let gone: boolean | undefined;
-  const w = watchPending(
-    '5',
-    down.env,
-    (_s, g) => (gone = g),
-    () => null,
-    { timing: FAST },
-  );
-  await until(() => gone !== undefined);
-  w.stop();
-  assert.equal(gone, true);
-  const long = standInSqueue([`echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:cn[${'0'.repeat(300)}]'`]);
-  let stoppedFor: string | undefined;
-  const v = watchPending(
-    '6',
-    long.env,
-    (said) => (stoppedFor = said),
-    () => null,
-    { timing: FAST },
-  );
-  await until(() => v.last() !== '');
-  v.stop();
-  assert.match(v.last(), /^squeue: job 6 pending: ReqNodeNotAvail, UnavailableNodes:cn\[0+…$/);
-  assert.ok(v.last().length <= 'squeue: job 6 pending: '.length + 200, `${v.last().length}`);
-  assert.equal(stoppedFor, undefined, 'ReqNodeNotAvail is waited for');
+  const down = watchWith('5', ["echo 'PENDING|NodeDown'"]);
+  await until(() => down.said() !== undefined);
+  down.w.stop();
+  assert.deepEqual(down.said(), ['squeue: job 5 pending: NodeDown', true]);
+  const long = watchWith('6', [`echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:cn[${'0'.repeat(300)}]'`]);
+  await until(() => long.w.last() !== '');
+  long.w.stop();
+  assert.match(long.w.last(), /^squeue: job 6 pending: ReqNodeNotAvail, UnavailableNodes:cn\[0+…$/);
+  assert.ok(long.w.last().length <= 'squeue: job 6 pending: '.length + 200, `${long.w.last().length}`);
+  assert.equal(long.said(), undefined, 'ReqNodeNotAvail is waited for');
 });
 
 test('once srun says Slurm refuses the job, ReqNodeNotAvail ends the wait as a node gone, after a "None" too', async () => {
-  const sq = standInSqueue(["echo 'PENDING|None'", "echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:n2'"]);
-  let gone: boolean | undefined;
-  const w = watchPending(
-    '8',
-    sq.env,
-    (_s, g) => (gone = g),
-    () => 'node',
-    { timing: { firstMs: 10, everyMs: 60_000 } },
-  );
+  const answers = ["echo 'PENDING|None'", "echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:n2'"];
+  const { w, said } = watchWith('8', answers, () => 'node', { timing: { firstMs: 10, everyMs: 60_000 } });
   w.askNow();
-  await until(() => gone !== undefined);
+  await until(() => said() !== undefined);
   w.stop();
-  assert.equal(
-    gone,
-    true,
-    'asked again soon after "None" (every firstMs once srun has refused), then stopped',
-  );
-  assert.equal(w.last(), 'squeue: job 8 pending: ReqNodeNotAvail, UnavailableNodes:n2');
+  // Asked again soon after "None" (every firstMs once srun has refused), then stopped.
+  assert.deepEqual(said(), ['squeue: job 8 pending: ReqNodeNotAvail, UnavailableNodes:n2', true]);
 });
 
 test('askNow asks at once, not at the first pause', async () => {
-  const sq = standInSqueue(["echo 'PENDING|PartitionDown'"]);
-  let said: string | undefined;
-  const w = watchPending(
-    '3',
-    sq.env,
-    (s) => (said = s),
-    () => null,
-    { timing: { firstMs: 60_000, everyMs: 60_000 } },
-  );
+  const slow = { timing: { firstMs: 60_000, everyMs: 60_000 } };
+  const { w, said } = watchWith('3', ["echo 'PENDING|PartitionDown'"], () => null, slow);
   const t0 = Date.now();
   w.askNow();
-  await until(() => said !== undefined, 10_000);
+  await until(() => said() !== undefined, 10_000);
   w.stop();
-  assert.equal(said, 'squeue: job 3 pending: PartitionDown');
+  assert.deepEqual(said(), ['squeue: job 3 pending: PartitionDown', false]);
   assert.ok(Date.now() - t0 < 10_000, 'well before the 60 s pause');
 });
 
 test('after srun refuses, three answers that name no reason end the wait on srun’s word, for a node only while sinfo agrees', async () => {
-  const none = standInSqueue(["echo 'PENDING|None'", 'exit 1', "echo 'PENDING|None'"]);
-  let said: [string, boolean] | undefined;
-  const w = watchPending(
-    '4',
-    none.env,
-    (s, g) => (said = [s, g]),
-    () => 'limit',
-    { timing: FAST },
-  );
-  w.askNow();
-  await until(() => said !== undefined);
-  w.stop();
-  assert.deepEqual(said, ['', false], "a partition's limits: srun's own refusal stands");
-  assert.equal(none.asked(), 3);
+  const none = watchWith('4', ["echo 'PENDING|None'", 'exit 1', "echo 'PENDING|None'"], () => 'limit');
+  none.w.askNow();
+  await until(() => none.said() !== undefined);
+  none.w.stop();
+  assert.deepEqual(none.said(), ['', false], "a partition's limits: srun's own refusal stands");
+  assert.equal(none.sq.asked(), 3);
   for (const gone of [true, false]) {
-    const busy = standInSqueue(["echo 'PENDING|Resources'"]);
-    let nodeSaid: [string, boolean] | undefined;
-    const b = watchPending(
-      '5',
-      busy.env,
-      (s, g) => (nodeSaid = [s, g]),
-      () => 'node',
-      {
-        nodeGoneNow: () => Promise.resolve(gone),
-        timing: FAST,
-      },
-    );
-    await until(() => nodeSaid !== undefined || busy.asked() >= 6);
-    b.stop();
-    if (gone) assert.deepEqual(nodeSaid, ['', true], "a node sinfo says is gone: srun's refusal stands");
-    else assert.equal(nodeSaid, undefined, 'the nodes can run: the job waits for Resources as any other');
+    const busy = watchWith('5', ["echo 'PENDING|Resources'"], () => 'node', {
+      nodeGoneNow: () => Promise.resolve(gone),
+    });
+    await until(() => busy.said() !== undefined || busy.sq.asked() >= 6);
+    busy.w.stop();
+    if (gone) assert.deepEqual(busy.said(), ['', true], "a node sinfo says is gone: srun's refusal stands");
+    else assert.equal(busy.said(), undefined, 'the nodes can run: the job waits for Resources as any other');
   }
 });
 
 test('ReqNodeNotAvail ends the wait as a node gone only when sinfo says one of the job’s nodes is', async () => {
   for (const gone of [true, false]) {
-    const sq = standInSqueue(["echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:n2'"]);
-    let said: [string, boolean] | undefined;
     let checked = 0;
-    const w = watchPending(
-      '11',
-      sq.env,
-      (s, g) => (said = [s, g]),
-      () => null,
-      {
-        nodeGoneNow: () => (checked++, Promise.resolve(gone)),
-        timing: FAST,
-      },
-    );
-    await until(() => said !== undefined || checked >= 3);
+    const { w, said } = watchWith('11', ["echo 'PENDING|ReqNodeNotAvail, UnavailableNodes:n2'"], () => null, {
+      nodeGoneNow: () => (checked++, Promise.resolve(gone)),
+    });
+    await until(() => said() !== undefined || checked >= 3);
     w.stop();
-    if (gone) assert.deepEqual(said, ['squeue: job 11 pending: ReqNodeNotAvail, UnavailableNodes:n2', true]);
-    else assert.equal(said, undefined, 'backfill’s passing word is waited through');
+    if (gone)
+      assert.deepEqual(said(), ['squeue: job 11 pending: ReqNodeNotAvail, UnavailableNodes:n2', true]);
+    else assert.equal(said(), undefined, 'backfill’s passing word is waited through');
     assert.ok(checked >= 1);
   }
 });
