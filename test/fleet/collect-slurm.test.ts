@@ -178,9 +178,19 @@ function planOf(nodes: string[]): CollectPlan {
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'];
 
+/** runSlurmCollect over NODES against the stand-ins O: the stand-ins (their call counts) and what it returned. */
+async function collectAgainst(o: Parameters<typeof slurmStandIns>[0], nodes: string[] = NODES) {
+  const slurm = slurmStandIns(o);
+  const run = await runSlurmCollect(planOf(nodes), ['ctrsafe', 'check'], {
+    timeoutMs: 60_000,
+    env: slurm.env,
+  });
+  return { slurm, run };
+}
+
 test('a group refused for a node gone goes out again without it, three times at most, and each gone node is named', async () => {
   // Each sinfo after a refusal has one more node drained, as health checks would between the tries.
-  const slurm = slurmStandIns({
+  const { slurm, run } = await collectAgainst({
     srun: REFUSED,
     squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
     sinfo: [
@@ -189,10 +199,6 @@ test('a group refused for a node gone goes out again without it, three times at 
       sinfoWith(['n6', 'n5', 'n4']),
       sinfoWith(['n6', 'n5', 'n4', 'n3']),
     ],
-  });
-  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
-    timeoutMs: 60_000,
-    env: slurm.env,
   });
   assert.equal(slurm.calls('srun'), 4, 'the first try and three more');
   assert.equal(slurm.calls('sinfo'), 4, 'one sinfo after each refusal, the last one too');
@@ -211,10 +217,10 @@ test('a group refused for a node gone goes out again without it, three times at 
 });
 
 test('a group refused though sinfo says every node can run goes out unchanged once, not three times', async () => {
-  const slurm = slurmStandIns({ srun: REFUSED, squeue: 'PENDING|ReqNodeNotAvail', sinfo: [sinfoWith([])] });
-  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
-    timeoutMs: 60_000,
-    env: slurm.env,
+  const { slurm, run } = await collectAgainst({
+    srun: REFUSED,
+    squeue: 'PENDING|ReqNodeNotAvail',
+    sinfo: [sinfoWith([])],
   });
   assert.equal(slurm.calls('srun'), 2);
   assert.deepEqual(run.gone, []);
@@ -223,50 +229,36 @@ test('a group refused though sinfo says every node can run goes out unchanged on
 });
 
 test('a refusal line whose job has started by the time squeue answers does not stop srun', async () => {
-  const slurm = slurmStandIns({ srun: REFUSED, srunExit: 0, squeue: 'RUNNING|None', sinfo: [sinfoWith([])] });
-  const run = await runSlurmCollect(planOf(['n1', 'n2']), ['ctrsafe', 'check'], {
-    timeoutMs: 60_000,
-    env: slurm.env,
-  });
+  const { slurm, run } = await collectAgainst(
+    { srun: REFUSED, srunExit: 0, squeue: 'RUNNING|None', sinfo: [sinfoWith([])] },
+    ['n1', 'n2'],
+  );
   assert.equal(slurm.calls('srun'), 1);
   assert.equal(slurm.calls('squeue'), 1);
   assert.deepEqual(run.failures, [], 'srun ran to its end and exited 0');
   assert.deepEqual(run.gone, []);
 });
 
-test('a job waiting while squeue says ReqNodeNotAvail goes out again without a node sinfo says is drained', async () => {
-  // No refusal from srun: the job queued (for Resources, say), then a node drained. Backfill's passing
-  // ReqNodeNotAvail would find every node runnable in sinfo, and be waited through.
-  const slurm = slurmStandIns({
-    srun: ['srun: job 21 queued and waiting for resources'],
-    srunDoneFrom: 2,
-    squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
-    sinfo: [sinfoWith(['n6'])],
-  });
-  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
-    timeoutMs: 60_000,
-    env: slurm.env,
-  });
-  assert.equal(slurm.calls('srun'), 2, 'sent again without n6, and that srun ended well');
-  assert.deepEqual(run.gone, [{ node: 'n6', state: 'drained' }]);
-  assert.deepEqual(run.failures, []);
-});
-
-test('a job waiting with ReqNodeNotAvail while sinfo has every node runnable is waited for (backfill)', async () => {
-  const slurm = slurmStandIns({
-    srun: ['srun: job 22 queued and waiting for resources'],
-    srunExit: 0,
-    squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
-    sinfo: [sinfoWith([])],
-  });
-  const run = await runSlurmCollect(planOf(NODES), ['ctrsafe', 'check'], {
-    timeoutMs: 60_000,
-    env: slurm.env,
-  });
-  assert.equal(slurm.calls('srun'), 1, 'not stopped: it ran to its end');
-  assert.ok(slurm.calls('sinfo') >= 1, 'sinfo was asked');
-  assert.deepEqual(run.failures, []);
-  assert.deepEqual(run.gone, []);
+test('a job waiting while squeue says ReqNodeNotAvail goes out again without a named node sinfo has drained, and waits when it has none (backfill)', async () => {
+  // No refusal from srun: the job queued (for Resources, say), then squeue said ReqNodeNotAvail. With n6 drained,
+  // the group goes out again without it; with every node runnable it is backfill's passing word.
+  for (const drained of [['n6'], []]) {
+    const { slurm, run } = await collectAgainst({
+      srun: ['srun: job 21 queued and waiting for resources'],
+      ...(drained.length > 0 ? { srunDoneFrom: 2 } : { srunExit: 0 }),
+      squeue: 'PENDING|ReqNodeNotAvail, UnavailableNodes:n6',
+      sinfo: [sinfoWith(drained)],
+    });
+    assert.ok(slurm.calls('sinfo') >= 1, 'sinfo was asked');
+    assert.deepEqual(run.failures, []);
+    if (drained.length > 0) {
+      assert.equal(slurm.calls('srun'), 2, 'sent again without n6, and that srun ended well');
+      assert.deepEqual(run.gone, [{ node: 'n6', state: 'drained' }]);
+    } else {
+      assert.equal(slurm.calls('srun'), 1, 'not stopped: it ran to its end');
+      assert.deepEqual(run.gone, []);
+    }
+  }
 });
 
 test('the nodes a ReqNodeNotAvail reason names, among the group’s; the whole group when it cannot tell', () => {
