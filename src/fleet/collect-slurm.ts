@@ -198,45 +198,36 @@ export function planSlurm(
  * partition is some 40 bytes, so 10,000 nodes in three partitions already pass spawnSync's 1 MiB default.
  */
 function readSinfo(partition: string | undefined, env: NodeJS.ProcessEnv): SinfoNodes {
-  const args = ['-h', '-N', '-o', SINFO_FORMAT, ...(partition ? ['-p', partition] : [])];
-  const r = spawnSync('sinfo', args, { encoding: 'utf8', timeout: 30000, maxBuffer: 64 * 1024 * 1024, env });
+  const r = spawnSync('sinfo', sinfoArgs(partition), { encoding: 'utf8', ...SINFO_LIMITS, env });
   if (r.error)
     throw new InputError(`fleet collect --slurm needs sinfo and srun: ${r.error.message.split('\n')[0]}`);
   if (r.status !== 0) throw new InputError(`sinfo failed: ${(r.stderr || '').trim().split('\n')[0]}`);
   return parseSinfoNodes(r.stdout);
 }
 
-/**
- * Every node's sinfo state now, from one sinfo over the cluster (not `-n` with the nodes: a comma list of 10,000
- * long names passes Linux's 128 KiB limit for one argument); empty when sinfo cannot answer.
- */
-function nodeStates(env: NodeJS.ProcessEnv): Map<string, string> {
-  const states = new Map<string, string>();
-  try {
-    for (const [node, n] of readSinfo(undefined, env).nodes) states.set(node, n.state);
-  } catch {
-    // sinfo cannot say now: the caller keeps srun's own refusal.
-  }
-  return states;
-}
+const sinfoArgs = (partition?: string) => [
+  '-h',
+  '-N',
+  '-o',
+  SINFO_FORMAT,
+  ...(partition ? ['-p', partition] : []),
+];
+const SINFO_LIMITS = { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 };
 
 /**
- * nodeStates without blocking: the sinfo asked while sruns run (a watch's ReqNodeNotAvail), whose output must keep
- * being read and whose timeout and signals must keep working meanwhile. Empty when sinfo cannot answer.
+ * Every node's sinfo state now, from one sinfo over the cluster (not `-n` with the nodes: a comma list of 10,000
+ * long names passes Linux's 128 KiB limit for one argument); empty when sinfo cannot answer. Read without blocking:
+ * while sruns run (a watch's ReqNodeNotAvail) their output must keep being read, and the timeout and signals must
+ * keep working.
  */
-function nodeStatesAsync(env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
-  const args = ['-h', '-N', '-o', SINFO_FORMAT];
+function nodeStates(env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
   return new Promise((resolve) =>
-    execFile(
-      'sinfo',
-      args,
-      { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, env },
-      (e, out) => {
-        const states = new Map<string, string>();
-        if (!e) for (const [node, n] of parseSinfoNodes(out).nodes) states.set(node, n.state);
-        resolve(states);
-      },
-    ),
+    execFile('sinfo', sinfoArgs(), { encoding: 'utf8', ...SINFO_LIMITS, env }, (e, out) => {
+      const states = new Map<string, string>();
+      // sinfo cannot say now: empty, and the caller keeps srun's own refusal.
+      if (!e) for (const [node, n] of parseSinfoNodes(out).nodes) states.set(node, n.state);
+      resolve(states);
+    }),
   );
 }
 
@@ -332,7 +323,7 @@ export async function runSlurmCollect(
     let states: { at: number; now: Promise<Map<string, string>> } | undefined;
     const groupNodeGone = async (nodes: string[], reason: string) => {
       if (states === undefined || Date.now() - states.at > 10_000) {
-        const read = { at: Number.POSITIVE_INFINITY, now: nodeStatesAsync(opts.env) };
+        const read = { at: Number.POSITIVE_INFINITY, now: nodeStates(opts.env) };
         states = read;
         void read.now.then(() => (read.at = Date.now()));
       }
@@ -368,8 +359,8 @@ export async function runSlurmCollect(
     type Group = { partition: string; nodes: string[]; file: string; sentUnchanged: number };
     let pending: Group[] = groups.map((g, i) => ({ ...g, file: files[i]!, sentUnchanged: 0 }));
     for (let sent = 1; pending.length > 0; sent++) {
-      // A stop that came while the last round was judged (the timeout's timer, a signal during the blocking sinfo)
-      // is seen before anything goes out again: a timer turn and a poll turn of the event loop, then the srun is
+      // A stop that came while the last round was judged (the timeout's timer, a signal during sinfo) is seen
+      // before anything goes out again: a timer turn and a poll turn of the event loop, then the srun is
       // not started (srunCollect).
       if (sent > 1) {
         await sleep(0);
@@ -379,7 +370,7 @@ export async function runSlurmCollect(
       const results = await round(pending);
       const refused = results.filter((r) => r.nodeGone && !running.signal.aborted);
       // One sinfo for every refused group.
-      const now = refused.length > 0 ? nodeStates(opts.env) : new Map<string, string>();
+      const now = refused.length > 0 ? await nodeStates(opts.env) : new Map<string, string>();
       pending = [];
       for (const r of results) {
         const g = r.group;
@@ -442,7 +433,7 @@ export async function runSlurmCollect(
 function srunErrors(max = 4096): {
   push(chunk: string): void;
   text(): string;
-  refusedJob(): string | undefined;
+  refused(): boolean;
   queuedJob(): string | undefined;
   allocated(): boolean;
   refusal(): string;
@@ -477,8 +468,8 @@ function srunErrors(max = 4096): {
     },
     /** Whether the refusal was a node that is down, drained or reserved now (the rest may go out again). */
     nodeGone: () => gone,
-    /** The job id, once srun said its job is queued but cannot start as asked (a partition limit, a node gone). */
-    refusedJob: () => (refused ? job : undefined),
+    /** Whether srun said Slurm queued its job but cannot start it as asked (a partition limit, a node gone). */
+    refused: () => refused,
     /** The job id, once srun said its job is queued and waiting. */
     queuedJob: () => job,
     /** Whether srun said the queued job has its nodes now. */
@@ -548,19 +539,16 @@ async function srunCollect(
   child.stdout.on('data', (chunk: string) => regroup.push(chunk));
   // Read, or a chatty task would fill the pipe and stall srun until the timeout.
   const errors = srunErrors();
-  // This srun alone is stopped when Slurm queues its job but cannot start it as asked: the partition's limits (a
-  // site's --time above MaxTime, tried on this Slurm 22.05: srun says "Requested partition configuration not
-  // available now" and would wait until --timeout), or a node drained or reserved since sinfo was read. squeue is
-  // asked why first, while the job still waits.
   const own = new AbortController();
   const follow = () => own.abort();
   stop.signal.addEventListener('abort', follow, { once: true });
   let refusedBy: string | undefined;
   let refusedForNode = false;
-  // A job queued for a reason that does not lift while the cluster stays as it is (a partition down, a per-job QOS
-  // maximum), or one srun says Slurm refuses (its partition's limits, a node gone since sinfo was read): squeue is
-  // asked why, and the srun stopped when it says so, while the job still waits. Any other reason (Resources,
-  // Priority, a group limit) is waited for, until --timeout, and named if the timeout comes first.
+  // This srun alone is stopped when its job is queued for a reason that does not lift while the cluster stays as it
+  // is (a partition down, a per-job QOS maximum), or srun says Slurm refuses it (its partition's limits: a site's
+  // --time above MaxTime, tried on Slurm 22.05; a node drained since sinfo was read): squeue is asked why, and the
+  // srun stopped when it says so, while the job still waits. Any other reason (Resources, Priority, a group limit)
+  // is waited for, until --timeout, and named if the timeout comes first.
   let watch: ReturnType<typeof watchPending> | undefined;
   const refuse = (said: string, nodeGone: boolean) => {
     // squeue's words, else srun's (squeue named no reason after srun's refusal).
@@ -578,12 +566,12 @@ async function srunCollect(
         queued,
         opts.env,
         refuse,
-        () => (errors.refusedJob() === undefined ? null : errors.nodeGone() ? 'node' : 'limit'),
+        () => (!errors.refused() ? null : errors.nodeGone() ? 'node' : 'limit'),
         { nodeGoneNow: (reason) => nodeGoneNow(nodes, reason) },
       );
     // Once the job has its nodes, what it waited for is no longer the story.
     if (errors.allocated()) watch?.stop();
-    if (errors.refusedJob() !== undefined && watch !== undefined && !asked) {
+    if (errors.refused() && watch !== undefined && !asked) {
       asked = true;
       watch.askNow();
     }

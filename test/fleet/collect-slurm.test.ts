@@ -268,4 +268,6 @@ test('the nodes a ReqNodeNotAvail reason names, among the group’s; the whole g
   assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:cn[001-0…', group), group);
   assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:cn[', group), group);
   assert.deepEqual(namedUnavailable('ReqNodeNotAvail', group), group);
+  // A squeue answer is read as untrusted: a range past the hostlist bound is the whole group, not a million names.
+  assert.deepEqual(namedUnavailable('ReqNodeNotAvail, UnavailableNodes:cn[0-99999999]', group), group);
 });

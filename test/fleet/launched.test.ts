@@ -14,6 +14,15 @@ async function withLeftover(script: string) {
   return { child, sleeper };
 }
 
+/** sh -c SCRIPT started as a launcher, and what it has written to its standard output so far. */
+function launchSh(script: string) {
+  const child = spawnLauncher('sh', ['-c', script], process.env);
+  child.stdout.setEncoding('utf8');
+  let out = '';
+  child.stdout.on('data', (c: string) => (out += c));
+  return { child, out: () => out };
+}
+
 test('runLauncher: a stop sends SIGTERM, then SIGKILL, to the launcher and what it started', async () => {
   // Ignores SIGTERM, and so does its child (sleep inherits the ignored disposition).
   const { child, sleeper } = await withLeftover('trap "" TERM');
@@ -43,14 +52,7 @@ test('runLauncher: a launcher that takes SIGTERM takes its children with it, wit
 
 test('runLauncher: after an exit of its own, what is still written is read; a silent leftover is let go after 2 s', async () => {
   // Exits at once; a leftover writes one more line a second later, and a sleep holds the pipes.
-  const child = spawnLauncher(
-    'sh',
-    ['-c', 'echo first; (sleep 1; echo late) & sleep 30 & echo $!'],
-    process.env,
-  );
-  child.stdout.setEncoding('utf8');
-  let out = '';
-  child.stdout.on('data', (c: string) => (out += c));
+  const { child, out } = launchSh('echo first; (sleep 1; echo late) & sleep 30 & echo $!');
   const t0 = Date.now();
   assert.equal(await runLauncher(child, 'sh', { stop: new AbortController().signal }), 0);
   const took = Date.now() - t0;
@@ -58,28 +60,23 @@ test('runLauncher: after an exit of its own, what is still written is read; a si
     took >= 2_900 && took < 6_000,
     `ended after ${took} ms: 2 s after the last line, a second after the exit`,
   );
-  assert.match(out, /^first\n\d+\nlate\n$/, 'the line written after the exit was read');
-  const sleeper = Number(/\n(\d+)\n/.exec(out)![1]);
+  assert.match(out(), /^first\n\d+\nlate\n$/, 'the line written after the exit was read');
+  const sleeper = Number(/\n(\d+)\n/.exec(out())![1]);
   assert.ok(await gone(sleeper), 'the leftover holding the pipes was sent SIGTERM');
 });
 
 test('runLauncher: a leftover in a session of its own that writes for ever holds the collection for the grace at most', async () => {
-  const child = spawnLauncher(
-    'sh',
-    ['-c', "setsid sh -c 'echo $$; while :; do echo tick; sleep 0.2; done' & sleep 0.3"],
-    process.env,
+  const { child, out } = launchSh(
+    "setsid sh -c 'echo $$; while :; do echo tick; sleep 0.2; done' & sleep 0.3",
   );
-  child.stdout.setEncoding('utf8');
-  let out = '';
-  child.stdout.on('data', (c: string) => (out += c));
   const t0 = Date.now();
   assert.equal(await runLauncher(child, 'sh', { stop: new AbortController().signal, graceMs: 300 }), 0);
   const took = Date.now() - t0;
-  const writer = Number(out.split('\n')[0]);
+  const writer = Number(out().split('\n')[0]);
   try {
     // Exit at 0.3 s; 2 s of reading (the grace, 0.3 s, is less than the pipes' own 2 s) although it never fell silent.
     assert.ok(took >= 2_000 && took < 5_000, `ended after ${took} ms`);
-    assert.match(out, /(tick\n){5,}/);
+    assert.match(out(), /(tick\n){5,}/);
   } finally {
     try {
       process.kill(writer, 'SIGKILL');
